@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures and builds Easel in ./build (Ninja, ccache, warnings as errors). Extra arguments are ninja targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_WERROR=ON > build-configure.log 2>&1 || {
+  cat build-configure.log; exit 1; }
+rm -f build-configure.log
+ninja -C build "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) in ./build-fuzz and runs each for N seconds
+# (default 60) from a seed corpus of real files. Any crash fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_FUZZ=ON > /dev/null
+ninja -C build-fuzz
+photos=/usr/lib/python3/dist-packages/skimage/data
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/images" "$work/plans"
+for f in coffee.png green_palette.png camera.png rocket.jpg; do cp "$photos/$f" "$work/images/"; done
+./build/easel plan "increase the contrast, make the left half warmer, then crop to 16:9" --json > "$work/plans/seed.json" 2>/dev/null ||
+  echo '{"steps": [{"op": "color.adjust", "params": {"contrast": 0.2}}]}' > "$work/plans/seed.json"
+
+run_target() {
+  local target=$1 corpus=$2
+  echo "fuzz: $target for ${seconds}s"
+  (cd "$work" && "$OLDPWD/build-fuzz/fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 \
+     "$corpus" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY|Test unit written' || true)
+  # libFuzzer writes crash-*/leak-*/timeout-* files on failure.
+  if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* > /dev/null 2>&1; then
+    echo "fuzz: $target found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null
+    exit 1
+  fi
+}
+run_target fuzz_decode_image "$work/images"
+run_target fuzz_edit_plan "$work/plans"
+if [ -x build-fuzz/fuzz/fuzz_safetensors ]; then
+  mkdir -p "$work/safetensors"
+  reference="${EASEL_REFERENCE_DIR:-../shared/reference}"
+  cp "$reference/sd/goldens/unet_sd1.safetensors" "$work/safetensors/" 2>/dev/null || true
+  run_target fuzz_safetensors "$work/safetensors"
+fi
+echo "fuzz: no crashes"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything, runs the whole test suite, then the fuzz targets for a
+# bounded time. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure --timeout 900 -j2
+bash scripts/fuzz.sh "${EASEL_FUZZ_SECONDS:-60}"

@@ -1,0 +1,70 @@
+// easel ops [--json], easel plan "INSTRUCTION" [--json]: what the engine can do and what it would do.
+#include <iostream>
+
+#include "easel/cli/commands.hpp"
+#include "easel/ops/registry.hpp"
+#include "easel/plan/instruction_parser.hpp"
+
+namespace easel::cli {
+namespace {
+
+void print_ops(bool as_json) {
+  if (as_json) {
+    json ops = json::array();
+    for (const auto& [name, spec] : registry().all()) ops.push_back(operation_to_json(spec));
+    std::cout << json{{"operations", ops}}.dump(2) << "\n";
+    return;
+  }
+  for (const auto& [name, spec] : registry().all()) {
+    std::cout << name << " — " << spec.description << "\n";
+    std::cout << "  model: " << spec.model << "; regions:";
+    for (auto kind : spec.regions) std::cout << " " << region_kind_name(kind);
+    std::cout << "\n";
+    for (const auto& param : spec.params) {
+      std::cout << "  " << param.name << " (" << param_type_name(param.type);
+      if (param.min || param.max) {
+        std::cout << ", " << (param.min ? json(*param.min).dump() : "") << ".." << (param.max ? json(*param.max).dump() : "");
+      }
+      if (!param.choices.empty()) {
+        std::cout << ":";
+        for (const auto& choice : param.choices) std::cout << " " << choice;
+      }
+      if (!param.unit.empty()) std::cout << " " << param.unit;
+      std::cout << ", default " << (param.default_value.is_null() ? "none" : param.default_value.dump()) << ")";
+      std::cout << " " << param.description << "\n";
+    }
+  }
+}
+
+void print_plan(const std::string& instruction, bool as_json) {
+  const EditPlan plan = plan_instruction(instruction);
+  if (as_json) {
+    std::cout << to_json(plan).dump(2) << "\n";
+    return;
+  }
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    std::cout << (i + 1) << ". " << step.op << " on " << step.target.dump() << " " << step.params.dump() << "\n"
+              << "   from \"" << step.clause << "\"\n";
+  }
+  for (const auto& item : plan.preserve) std::cout << "keep " << item.target.dump() << "  from \"" << item.clause << "\"\n";
+  for (const auto& item : plan.unsupported) std::cout << "not supported: \"" << item.clause << "\": " << item.reason << "\n";
+}
+
+}  // namespace
+
+void add_info_commands(CLI::App& app, Action& action) {
+  auto ops_json = std::make_shared<bool>(false);
+  auto* ops = app.add_subcommand("ops", "List the operations with every parameter, type, default and range");
+  ops->add_flag("--json", *ops_json, "Print JSON");
+  ops->callback([&action, ops_json] { action = [ops_json] { print_ops(*ops_json); }; });
+
+  auto instruction = std::make_shared<std::string>();
+  auto plan_json = std::make_shared<bool>(false);
+  auto* plan = app.add_subcommand("plan", "Show the EditPlan an instruction maps to, without running it");
+  plan->add_option("instruction", *instruction, "The edit, in plain English")->required();
+  plan->add_flag("--json", *plan_json, "Print the EditPlan JSON");
+  plan->callback([&action, instruction, plan_json] { action = [instruction, plan_json] { print_plan(*instruction, *plan_json); }; });
+}
+
+}  // namespace easel::cli

@@ -1,0 +1,12 @@
+#pragma once
+// Registration entry points, one per operation file.
+namespace easel {
+
+class Registry;
+
+void register_color_adjust(Registry& registry);
+void register_image_crop(Registry& registry);
+void register_image_resize(Registry& registry);
+void register_canvas_expand(Registry& registry);
+
+}  // namespace easel

@@ -1,0 +1,87 @@
+#pragma once
+// The one table of operations (DESIGN §3). Each op declares itself once — name, description, typed
+// parameters, accepted regions, the model it needs — and the planner, CLI, HTTP API and web UI all read
+// that declaration. Adding an op is one file plus one line in registry.cpp.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "easel/image/image.hpp"
+#include "easel/ops/param.hpp"
+
+namespace easel {
+
+// Validated parameters of one step, every declared parameter present (defaults filled in).
+class Params {
+ public:
+  explicit Params(json values) : values_(std::move(values)) {}
+  double number(const std::string& name) const { return values_.at(name).get<double>(); }
+  long long integer(const std::string& name) const { return values_.at(name).get<long long>(); }
+  bool boolean(const std::string& name) const { return values_.at(name).get<bool>(); }
+  std::string text(const std::string& name) const { return values_.at(name).get<std::string>(); }
+  cv::Scalar color(const std::string& name) const;  // RGBA 0..255
+  AspectRatio aspect(const std::string& name) const;
+  cv::Rect box(const std::string& name, cv::Size image) const;  // pixels
+  bool has(const std::string& name) const { return values_.contains(name) && !values_.at(name).is_null(); }
+  const json& values() const { return values_; }
+
+ private:
+  json values_;
+};
+
+// How the result's pixels relate to the input's, for ops that change the canvas.
+struct CanvasMapping {
+  // result(x, y) == input(x - offset.x, y - offset.y) for every pixel inside `copied` (result coordinates).
+  cv::Point offset;
+  cv::Rect copied;
+};
+
+struct OpOutput {
+  Image image;
+  // Set by canvas-changing ops whose result copies input pixels unchanged (crop, canvas expansion);
+  // absent for resampling ops, after which no pixel corresponds exactly to the source.
+  std::optional<CanvasMapping> mapping;
+};
+
+// Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
+enum class RegionKind { all, named, box, mask, color, segmentation, text };
+
+struct OperationSpec {
+  std::string name;
+  std::string description;
+  std::vector<ParamSpec> params;
+  std::vector<RegionKind> regions;  // accepted target kinds; {all} for whole-image-only ops
+  std::string model = "none";       // what the op needs to run: none, segmentation, diffusion:inpaint, …
+  bool changes_canvas = false;      // crop/resize/expand: the result has a different size
+  std::function<OpOutput(const Image& input, const Params& params)> run;
+  // Checks that span parameters (e.g. "exactly one of aspect or box"); throws Error(plan) naming `where`.
+  std::function<void(const Params& params, const std::string& where)> check;
+};
+
+class Registry {
+ public:
+  void add(OperationSpec spec);
+  const OperationSpec* find(const std::string& name) const;
+  // Throws Error(plan) listing the known ops when `name` is not one of them.
+  const OperationSpec& get(const std::string& name) const;
+  const std::map<std::string, OperationSpec>& all() const { return ops_; }
+
+ private:
+  std::map<std::string, OperationSpec> ops_;
+};
+
+// The registry of every op this build has.
+const Registry& registry();
+
+// Fills defaults and checks every given parameter; throws Error(plan) naming `where`, the parameter and
+// what is allowed. Unknown parameter names are errors.
+json validate_params(const OperationSpec& spec, const json& given, const std::string& where);
+
+const char* region_kind_name(RegionKind kind);
+json operation_to_json(const OperationSpec& spec);
+
+}  // namespace easel

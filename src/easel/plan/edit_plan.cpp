@@ -1,0 +1,106 @@
+#include "easel/plan/edit_plan.hpp"
+
+#include "easel/core/error.hpp"
+#include "easel/ops/region.hpp"
+#include "easel/ops/registry.hpp"
+
+namespace easel {
+namespace {
+
+std::string optional_string(const json& object, const char* key, const std::string& where) {
+  if (!object.contains(key) || object.at(key).is_null()) return {};
+  if (!object.at(key).is_string()) throw Error(ErrorKind::plan, where + ": '" + key + "' must be a string");
+  return object.at(key).get<std::string>();
+}
+
+const json& array_field(const json& document, const char* key) {
+  static const json empty = json::array();
+  if (!document.contains(key)) return empty;
+  if (!document.at(key).is_array()) throw Error(ErrorKind::plan, std::string("plan: '") + key + "' must be an array");
+  return document.at(key);
+}
+
+std::string step_where(size_t index, const std::string& op) {
+  return "step " + std::to_string(index + 1) + (op.empty() ? "" : " (" + op + ")");
+}
+
+}  // namespace
+
+EditPlan parse_edit_plan(std::string_view text) {
+  if (text.size() > kMaxPlanBytes) {
+    throw Error(ErrorKind::plan, "plan: " + std::to_string(text.size()) + " bytes is above the limit of " +
+                                     std::to_string(kMaxPlanBytes) + " bytes");
+  }
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& error) {
+    throw Error(ErrorKind::plan, std::string("plan: not valid JSON (") + error.what() + ")");
+  }
+  return edit_plan_from_json(document);
+}
+
+EditPlan edit_plan_from_json(const json& document) {
+  if (!document.is_object()) throw Error(ErrorKind::plan, "plan: must be a JSON object with a 'steps' array");
+  EditPlan plan;
+  plan.instruction = optional_string(document, "instruction", "plan");
+  const json& steps = array_field(document, "steps");
+  if (steps.size() > kMaxPlanSteps) {
+    throw Error(ErrorKind::plan, "plan: " + std::to_string(steps.size()) + " steps is above the limit of " +
+                                     std::to_string(kMaxPlanSteps));
+  }
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const json& step = steps[i];
+    if (!step.is_object()) throw Error(ErrorKind::plan, step_where(i, "") + ": must be an object with an 'op'");
+    PlanStep parsed;
+    parsed.op = optional_string(step, "op", step_where(i, ""));
+    if (parsed.op.empty()) throw Error(ErrorKind::plan, step_where(i, "") + ": 'op' is missing");
+    parsed.target = step.value("target", json());
+    parsed.params = step.value("params", json::object());
+    parsed.clause = optional_string(step, "clause", step_where(i, parsed.op));
+    plan.steps.push_back(std::move(parsed));
+  }
+  for (const json& item : array_field(document, "preserve")) {
+    if (!item.is_object()) throw Error(ErrorKind::plan, "plan: each 'preserve' entry must be an object");
+    plan.preserve.push_back({item.value("target", json()), optional_string(item, "clause", "preserve")});
+  }
+  for (const json& item : array_field(document, "unsupported")) {
+    if (!item.is_object()) throw Error(ErrorKind::plan, "plan: each 'unsupported' entry must be an object");
+    plan.unsupported.push_back({optional_string(item, "clause", "unsupported"), optional_string(item, "reason", "unsupported")});
+  }
+  return plan;
+}
+
+json to_json(const EditPlan& plan) {
+  json steps = json::array();
+  for (const auto& step : plan.steps) {
+    json item = {{"op", step.op}, {"target", step.target.is_null() ? json{{"region", "all"}} : step.target},
+                 {"params", step.params}};
+    if (!step.clause.empty()) item["clause"] = step.clause;
+    steps.push_back(std::move(item));
+  }
+  json preserve = json::array();
+  for (const auto& item : plan.preserve) preserve.push_back({{"target", item.target}, {"clause", item.clause}});
+  json unsupported = json::array();
+  for (const auto& item : plan.unsupported) unsupported.push_back({{"clause", item.clause}, {"reason", item.reason}});
+  return {{"instruction", plan.instruction}, {"steps", steps}, {"preserve", preserve}, {"unsupported", unsupported}};
+}
+
+void validate_plan(EditPlan& plan) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& step = plan.steps[i];
+    const std::string where = step_where(i, step.op);
+    const OperationSpec* spec = registry().find(step.op);
+    if (spec == nullptr) {
+      try {
+        registry().get(step.op);
+      } catch (const Error& error) {
+        throw Error(ErrorKind::plan, where + ": " + error.what());
+      }
+    }
+    step.params = validate_params(*spec, step.params, where);
+    step.target = validate_target(step.target, *spec, where);
+  }
+}
+
+}  // namespace easel

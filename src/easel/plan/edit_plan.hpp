@@ -1,0 +1,51 @@
+#pragma once
+// EditPlan (DESIGN §4): the ordered steps an instruction maps to, what must be preserved, and the
+// clauses no step covers. JSON in and out; validated against the operation registry.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace easel {
+
+using json = nlohmann::json;
+
+struct PlanStep {
+  std::string op;
+  json target;   // see ops/region.hpp; {"region": "all"} when absent
+  json params;   // after validation: every declared parameter, defaults filled in
+  std::string clause;  // the words of the instruction this step came from
+};
+
+struct PreserveItem {
+  json target;
+  std::string clause;
+};
+
+struct UnsupportedItem {
+  std::string clause;
+  std::string reason;
+};
+
+struct EditPlan {
+  std::string instruction;
+  std::vector<PlanStep> steps;
+  std::vector<PreserveItem> preserve;
+  std::vector<UnsupportedItem> unsupported;
+};
+
+// Limits on plans read from users (files, HTTP bodies).
+inline constexpr std::size_t kMaxPlanBytes = 1 << 20;
+inline constexpr std::size_t kMaxPlanSteps = 256;
+
+// Parses the JSON form; throws Error(plan) saying what is malformed and where. Does not validate ops.
+EditPlan parse_edit_plan(std::string_view text);
+EditPlan edit_plan_from_json(const json& document);
+json to_json(const EditPlan& plan);
+
+// Checks every step against the registry: the op exists, parameters are typed and in range (defaults
+// filled in), the target is one the op accepts. Throws Error(plan) naming the step.
+void validate_plan(EditPlan& plan);
+
+}  // namespace easel

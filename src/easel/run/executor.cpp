@@ -1,0 +1,80 @@
+#include "easel/run/executor.hpp"
+
+#include <chrono>
+
+#include "easel/core/error.hpp"
+#include "easel/image/codec.hpp"
+#include "easel/ops/region.hpp"
+#include "easel/ops/registry.hpp"
+
+namespace easel {
+namespace {
+
+std::string step_where(std::size_t index, const std::string& op) { return "step " + std::to_string(index + 1) + " (" + op + ")"; }
+
+// Mask files are part of a step's identity: their content goes into the cache key.
+std::string file_inputs_of(const PlanStep& step) {
+  if (!step.target.is_object() || !step.target.contains("mask")) return {};
+  const auto bytes = read_file_bytes(step.target["mask"].get<std::string>());
+  return std::string(bytes.begin(), bytes.end());
+}
+
+RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
+                              const std::string& where) {
+  const cv::Mat weight = resolve_region(step.target, before.image, where);
+  const OpOutput output = spec.run(before.image, Params(step.params));
+  RenderState after;
+  after.source_offset = before.source_offset;
+  const cv::Mat touched = weight > 0;
+  after.image = targets_whole_image(step.target) ? output.image.to_rgba8()
+                                                 : blend_within(before.image, output.image.to_rgba8(), weight);
+  after.edited = cv::max(before.edited, touched);
+  return after;
+}
+
+RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step) {
+  const OpOutput output = spec.run(before.image, Params(step.params));
+  RenderState after;
+  after.image = output.image.to_rgba8();
+  after.edited = cv::Mat(after.image.height(), after.image.width(), CV_8U, cv::Scalar(255));
+  if (output.mapping && before.source_offset) {
+    const CanvasMapping& mapping = *output.mapping;
+    const cv::Rect source_rect = mapping.copied - mapping.offset;
+    before.edited(source_rect).copyTo(after.edited(mapping.copied));
+    after.source_offset = *before.source_offset + mapping.offset;
+  } else {
+    after.source_offset.reset();
+  }
+  return after;
+}
+
+}  // namespace
+
+RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress) const {
+  RenderResult result;
+  result.state = initial_state(source);
+  CacheKey key = hash_image(result.state.image);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const PlanStep& step = steps[i];
+    const std::string where = step_where(i, step.op);
+    const OperationSpec& spec = registry().get(step.op);
+    if (progress) progress(i, steps.size(), step.op);
+    const auto started = std::chrono::steady_clock::now();
+    const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}};
+    key = chain_key(key, identity.dump(), file_inputs_of(step));
+    StepRecord record{step.op, step.clause, 0, false};
+    if (auto cached = cache_.find(key)) {
+      record.cached = true;
+      result.state = std::move(*cached);
+    } else {
+      result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step)
+                                         : apply_region_step(result.state, spec, step, where);
+      cache_.store(key, result.state);
+    }
+    record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    result.steps.push_back(std::move(record));
+  }
+  return result;
+}
+
+}  // namespace easel

@@ -1,0 +1,42 @@
+#pragma once
+// Runs an EditPlan's steps over a source image. Every render starts from the source; each step's result
+// is looked up in (and stored to) a content-addressed cache, so a new round re-renders only what changed.
+// Pixels outside a step's region are copied from its input, never recomputed.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "easel/plan/edit_plan.hpp"
+#include "easel/run/render_state.hpp"
+#include "easel/run/result_cache.hpp"
+
+namespace easel {
+
+struct StepRecord {
+  std::string op;
+  std::string clause;
+  double milliseconds = 0;
+  bool cached = false;
+};
+
+struct RenderResult {
+  RenderState state;
+  std::vector<StepRecord> steps;
+};
+
+// Called before each step starts: (index from 0, count, op name).
+using StepProgress = std::function<void(std::size_t, std::size_t, const std::string&)>;
+
+class Executor {
+ public:
+  explicit Executor(ResultCache& cache) : cache_(cache) {}
+
+  // `steps` must be validated (validate_plan). Throws Error(plan) for region problems found only now
+  // (a mask of the wrong size) and Error(capability) for a missing engine, naming the step.
+  RenderResult render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress = {}) const;
+
+ private:
+  ResultCache& cache_;
+};
+
+}  // namespace easel

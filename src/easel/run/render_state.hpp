@@ -1,0 +1,23 @@
+#pragma once
+// What the executor carries from step to step: the image, which pixels may differ from the source, and
+// how result pixels map back to source pixels.
+#include <optional>
+
+#include <opencv2/core.hpp>
+
+#include "easel/image/image.hpp"
+
+namespace easel {
+
+struct RenderState {
+  Image image;           // rgba8
+  cv::Mat edited;        // CV_8U, image size: 255 where a step may have changed the pixel
+  // result(x, y) corresponds to source(x - offset.x, y - offset.y) where `edited` is 0; absent once a
+  // resampling step (resize) has made every pixel new.
+  std::optional<cv::Point> source_offset = cv::Point(0, 0);
+};
+
+// The state of an unedited source.
+RenderState initial_state(const Image& source);
+
+}  // namespace easel

@@ -1,0 +1,172 @@
+#include "easel/run/result_cache.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+#include <xxhash.h>
+
+
+namespace easel {
+namespace fs = std::filesystem;
+namespace {
+
+std::string hex(XXH128_hash_t hash) {
+  char buffer[33];
+  std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return buffer;
+}
+
+std::uint64_t state_bytes(const RenderState& state) {
+  return state.image.mat().total() * state.image.mat().elemSize() + state.edited.total();
+}
+
+// Cache files are raw pixels behind a small header: states are written and read far more often than
+// they are shared, and PNG compression of a 24-megapixel intermediate would cost more than the step.
+constexpr std::array<char, 8> kMagic{'E', 'A', 'S', 'L', 'S', 'T', '0', '1'};
+
+struct FileHeader {
+  std::array<char, 8> magic;
+  std::int32_t width, height, image_type, has_offset, offset_x, offset_y;
+};
+
+void write_state(const fs::path& path, const RenderState& state) {
+  const cv::Mat image = state.image.mat().isContinuous() ? state.image.mat() : state.image.mat().clone();
+  const cv::Mat edited = state.edited.isContinuous() ? state.edited : state.edited.clone();
+  const FileHeader header{kMagic,
+                          image.cols,
+                          image.rows,
+                          image.type(),
+                          state.source_offset ? 1 : 0,
+                          state.source_offset ? state.source_offset->x : 0,
+                          state.source_offset ? state.source_offset->y : 0};
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&header), sizeof header);
+    out.write(reinterpret_cast<const char*>(image.data), static_cast<std::streamsize>(image.total() * image.elemSize()));
+    out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      return;  // a cache that cannot be written only costs time
+    }
+  }
+  std::error_code ignored;
+  fs::rename(temporary, path, ignored);
+}
+
+std::optional<RenderState> read_state(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  FileHeader header{};
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || header.magic != kMagic ||
+      header.width <= 0 || header.height <= 0 || header.image_type != CV_8UC4) {
+    return std::nullopt;
+  }
+  const auto expected = sizeof header + static_cast<std::uint64_t>(header.width) * header.height * 5;
+  std::error_code error;
+  if (fs::file_size(path, error) != expected || error) return std::nullopt;
+  RenderState state;
+  state.image = Image(cv::Mat(header.height, header.width, CV_8UC4));
+  state.edited = cv::Mat(header.height, header.width, CV_8U);
+  in.read(reinterpret_cast<char*>(state.image.mat().data), static_cast<std::streamsize>(state.image.mat().total() * 4));
+  in.read(reinterpret_cast<char*>(state.edited.data), static_cast<std::streamsize>(state.edited.total()));
+  if (!in) return std::nullopt;
+  if (header.has_offset) {
+    state.source_offset = cv::Point(header.offset_x, header.offset_y);
+  } else {
+    state.source_offset.reset();
+  }
+  return state;
+}
+
+}  // namespace
+
+CacheKey hash_image(const Image& image) {
+  const cv::Mat pixels = image.mat().isContinuous() ? image.mat() : image.mat().clone();
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  const std::array<std::int32_t, 3> shape{pixels.cols, pixels.rows, pixels.type()};
+  XXH3_128bits_update(state, shape.data(), sizeof shape);
+  XXH3_128bits_update(state, pixels.data, pixels.total() * pixels.elemSize());
+  const auto digest = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  return hex(digest);
+}
+
+CacheKey hash_bytes(std::string_view bytes) { return hex(XXH3_128bits(bytes.data(), bytes.size())); }
+
+CacheKey chain_key(const CacheKey& previous, const std::string& step_json, const std::string& extra) {
+  std::string material = previous;
+  material += '\n';
+  material += step_json;
+  material += '\n';
+  material += extra;
+  return hex(XXH3_128bits(material.data(), material.size()));
+}
+
+ResultCache::ResultCache(fs::path directory, std::uint64_t memory_bytes, std::uint64_t disk_bytes)
+    : directory_(std::move(directory)), memory_limit_(memory_bytes), disk_limit_(disk_bytes) {
+  if (!directory_.empty()) fs::create_directories(directory_);
+}
+
+std::optional<RenderState> ResultCache::find(const CacheKey& key) {
+  std::lock_guard lock(mutex_);
+  if (const auto found = entries_.find(key); found != entries_.end()) {
+    recency_.splice(recency_.begin(), recency_, found->second.second);
+    return found->second.first;
+  }
+  if (directory_.empty()) return std::nullopt;
+  auto state = read_state(directory_ / key);
+  if (state) {
+    std::error_code ignored;
+    fs::last_write_time(directory_ / key, fs::file_time_type::clock::now(), ignored);  // recency for eviction
+  }
+  return state;
+}
+
+void ResultCache::store(const CacheKey& key, const RenderState& state) {
+  std::lock_guard lock(mutex_);
+  if (entries_.count(key) == 0) {
+    recency_.push_front(key);
+    entries_.emplace(key, std::make_pair(state, recency_.begin()));
+    memory_used_ += state_bytes(state);
+    evict_memory();
+  }
+  if (!directory_.empty() && !fs::exists(directory_ / key)) {
+    write_state(directory_ / key, state);
+    evict_disk();
+  }
+}
+
+void ResultCache::evict_memory() {
+  while (memory_used_ > memory_limit_ && recency_.size() > 1) {
+    const auto oldest = entries_.find(recency_.back());
+    memory_used_ -= state_bytes(oldest->second.first);
+    entries_.erase(oldest);
+    recency_.pop_back();
+  }
+}
+
+void ResultCache::evict_disk() {
+  std::vector<fs::directory_entry> files;
+  std::uint64_t total = 0;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    if (!entry.is_regular_file()) continue;
+    files.push_back(entry);
+    total += entry.file_size();
+  }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.last_write_time() < b.last_write_time(); });
+  for (const auto& file : files) {
+    if (total <= disk_limit_) break;
+    total -= file.file_size();
+    std::error_code ignored;
+    fs::remove(file.path(), ignored);
+  }
+}
+
+}  // namespace easel

@@ -1,0 +1,215 @@
+// The real `easel` binary, driven the way scripts drive it: outputs, reports, exit codes, and no output
+// file whenever a command fails.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+#include <opencv2/imgproc.hpp>
+#include <nlohmann/json.hpp>
+
+#include "easel/image/codec.hpp"
+#include "support/test_support.hpp"
+
+namespace easel {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quoted(const std::string& text) {
+  std::string result = "'";
+  for (char c : text) result += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return result + "'";
+}
+
+CliRun easel_cli(const std::vector<std::string>& args) {
+  const fs::path err_file = test::temp_dir() / "stderr.txt";
+  std::string command = quoted(test::easel_binary().string());
+  for (const auto& arg : args) command += " " + quoted(arg);
+  command += " 2>" + quoted(err_file.string());
+  CliRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(err), {});
+  return run;
+}
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+TEST(Cli, EditsARealPhotoFromAnInstructionAndWritesTheReport) {
+  const fs::path dir = test::temp_dir();
+  const CliRun run = easel_cli({"edit", test::photo("coffee.png").string(), "-p",
+                             "increase the contrast, make the left half warmer, then crop to 16:9", "-o",
+                             (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("wrote " + (dir / "out.png").string()), std::string::npos);
+  const DecodedImage output = read_image_file(dir / "out.png", DecodeLimits{});
+  EXPECT_EQ(output.image.width() * 9, output.image.height() * 16);
+  const json report = read_json(dir / "report.json");
+  EXPECT_EQ(report["plan"]["steps"].size(), 3u);
+  EXPECT_EQ(report["plan"]["steps"][2]["op"], "image.crop");
+  EXPECT_EQ(report["verification"]["preservation"]["changed_pixels_outside"], 0);
+  EXPECT_EQ(report["output"]["width"], output.image.width());
+  EXPECT_TRUE(report["timings_ms"].contains("execute"));
+  // The plan travels inside the image's metadata, with the IPTC source type.
+  const auto metadata = read_output_metadata(read_file_bytes(dir / "out.png"));
+  EXPECT_NE(metadata.plan_json.find("image.crop"), std::string::npos);
+  EXPECT_EQ(metadata.source_type, DigitalSourceType::algorithmically_enhanced);
+}
+
+TEST(Cli, RunsAnExplicitPlanFileInEachOutputFormat) {
+  const fs::path dir = test::temp_dir();
+  const json plan = {{"steps", json::array({{{"op", "color.adjust"}, {"target", {{"region", "bottom"}}}, {"params", {{"saturation", -1}}}},
+                                            {{"op", "image.resize"}, {"params", {{"width", 256}}}}})}};
+  std::ofstream(dir / "plan.json") << plan.dump();
+  for (const char* name : {"out.png", "out.jpg", "out.webp"}) {
+    const CliRun run = easel_cli({"edit", test::photo("astronaut.png").string(), "--plan-file", (dir / "plan.json").string(),
+                               "-o", (dir / name).string(), "--quality", "80"});
+    ASSERT_EQ(run.exit_code, 0) << name << ": " << run.err;
+    const DecodedImage output = read_image_file(dir / name, DecodeLimits{});
+    EXPECT_EQ(output.image.width(), 256) << name;
+  }
+}
+
+TEST(Cli, OpsListsEveryParameterWithTypeDefaultAndRange) {
+  const CliRun run = easel_cli({"ops", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json listing = json::parse(run.out);
+  std::map<std::string, json> ops;
+  for (const auto& op : listing["operations"]) ops[op["name"]] = op;
+  for (const char* name : {"color.adjust", "image.crop", "image.resize", "canvas.expand"}) ASSERT_TRUE(ops.count(name)) << name;
+  const json& contrast = ops["color.adjust"]["params"][1];
+  EXPECT_EQ(contrast["name"], "contrast");
+  EXPECT_EQ(contrast["type"], "number");
+  EXPECT_EQ(contrast["min"], -1.0);
+  EXPECT_EQ(contrast["max"], 1.0);
+  EXPECT_EQ(contrast["default"], 0.0);
+  const CliRun text = easel_cli({"ops"});
+  EXPECT_NE(text.out.find("warmth (number, -1.0..1.0, default 0.0)"), std::string::npos) << text.out;
+}
+
+TEST(Cli, PlanPrintsTheEditPlanJson) {
+  const CliRun run = easel_cli({"plan", "make it black and white, then crop to 1:1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json plan = json::parse(run.out);
+  EXPECT_EQ(plan["steps"][0]["params"]["saturation"], -1.0);
+  EXPECT_EQ(plan["steps"][1]["params"]["aspect"], "1:1");
+}
+
+TEST(Cli, DocumentsAddRoundsAndUndoExactly) {
+  const fs::path dir = test::temp_dir();
+  const std::string doc = (dir / "edit.easel").string();
+  CliRun run = easel_cli({"edit", test::photo("chelsea.png").string(), "-p", "make the right half cooler", "-o",
+                       (dir / "round1.png").string(), "--save", doc});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = easel_cli({"edit", doc, "-p", "increase the saturation a lot", "-o", (dir / "round2.png").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("round 2"), std::string::npos);
+  run = easel_cli({"undo", doc, "-o", (dir / "undone.png").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto decode = [&](const char* name) { return read_image_file(dir / name, DecodeLimits{}).image; };
+  EXPECT_TRUE(bit_identical(decode("undone.png"), decode("round1.png")));
+  EXPECT_FALSE(bit_identical(decode("round2.png"), decode("round1.png")));
+  run = easel_cli({"redo", doc, "-o", (dir / "redone.png").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(bit_identical(decode("redone.png"), decode("round2.png")));
+  run = easel_cli({"history", doc, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(json::parse(run.out)["applied"], 2);
+  run = easel_cli({"redo", doc});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("nothing to redo"), std::string::npos);
+}
+
+struct BadInputCase {
+  std::string name;
+  std::vector<std::string> args;  // after "edit"; {in} and {out} are replaced
+  int exit_code;
+  std::string message;
+};
+
+// A 100000×100000 RGBA PNG header: signature, IHDR with a correct CRC, and nothing else.
+std::vector<std::uint8_t> huge_png_header() {
+  std::vector<std::uint8_t> bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+  for (std::uint32_t side : {100000u, 100000u}) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(side >> shift));
+  }
+  for (std::uint8_t b : std::initializer_list<std::uint8_t>{8, 6, 0, 0, 0}) bytes.push_back(b);
+  std::uint32_t crc = 0xffffffffu;
+  for (std::size_t i = 12; i < bytes.size(); ++i) {
+    crc ^= bytes[i];
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  crc ^= 0xffffffffu;
+  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
+  return bytes;
+}
+
+TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
+  const fs::path dir = test::temp_dir();
+  const auto png = read_file_bytes(test::photo("coffee.png"));
+  const auto jpeg = read_file_bytes(test::photo("rocket.jpg"));
+  write_bytes(dir / "truncated.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<long>(png.size() / 2)));
+  write_bytes(dir / "truncated.jpg", std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2)));
+  write_bytes(dir / "empty.png", {});
+  write_bytes(dir / "png-named.jpg", png);
+  write_bytes(dir / "huge.png", huge_png_header());
+  std::ofstream(dir / "unknown-op.json") << R"({"steps": [{"op": "paint.sky", "params": {}}]})";
+  std::ofstream(dir / "out-of-range.json") << R"({"steps": [{"op": "color.adjust", "params": {"contrast": 7}}]})";
+  cv::Mat small(20, 20, CV_8UC4, cv::Scalar::all(255));
+  write_bytes(dir / "small-mask.png", encode_image(Image(small), EncodeOptions{}, OutputMetadata{}));
+  const std::string coffee = test::photo("coffee.png").string();
+
+  const std::vector<BadInputCase> cases{
+      {"truncated png", {(dir / "truncated.png").string(), "-p", "increase contrast"}, 3, "truncated"},
+      {"truncated jpeg", {(dir / "truncated.jpg").string(), "-p", "increase contrast"}, 3, "truncated"},
+      {"zero-byte file", {(dir / "empty.png").string(), "-p", "increase contrast"}, 3, "empty"},
+      {"wrong extension", {(dir / "png-named.jpg").string(), "-p", "increase contrast"}, 3, "PNG"},
+      {"decompression bomb", {(dir / "huge.png").string(), "-p", "increase contrast"}, 3, "100000x100000"},
+      {"missing file", {(dir / "nothing.png").string(), "-p", "increase contrast"}, 3, "nothing.png"},
+      {"unknown op", {coffee, "--plan-file", (dir / "unknown-op.json").string()}, 4, "unknown operation 'paint.sky'"},
+      {"out-of-range parameter", {coffee, "--plan-file", (dir / "out-of-range.json").string()}, 4, "'contrast' = 7 is out of range [-1, 1]"},
+      {"mask of the wrong size", {coffee, "-p", "increase contrast", "--mask", (dir / "small-mask.png").string()}, 4, "is 20x20 but the image it applies to is 600x400"},
+      {"unknown output format", {coffee, "-p", "increase contrast", "-o", (dir / "out.gif").string()}, 2, ".gif"},
+      {"nothing supported", {coffee, "-p", "add a hat to the cat"}, 4, "not done: \"add a hat to the cat\""},
+      {"model needed", {coffee, "-p", "make the background darker"}, 5, "segmentation"},
+  };
+  for (const auto& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    const fs::path output = dir / ("out-" + std::to_string(&bad - cases.data()) + ".png");
+    std::vector<std::string> args{"edit"};
+    args.insert(args.end(), bad.args.begin(), bad.args.end());
+    if (std::find(args.begin(), args.end(), "-o") == args.end()) {
+      args.insert(args.end(), {"-o", output.string(), "--report", (dir / "report.json").string()});
+    }
+    const CliRun run = easel_cli(args);
+    EXPECT_EQ(run.exit_code, bad.exit_code) << run.err;
+    EXPECT_NE(run.err.find(bad.message), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(output));
+    EXPECT_FALSE(fs::exists(dir / "report.json"));
+    EXPECT_FALSE(fs::exists(dir / "out.gif"));
+  }
+}
+
+}  // namespace
+}  // namespace easel

@@ -1,0 +1,24 @@
+#pragma once
+// Locations of real test inputs and small helpers shared by the test suites.
+#include <filesystem>
+#include <string>
+
+#include "easel/image/image.hpp"
+
+namespace easel::test {
+
+// Folder of real photographs (python3-skimage's data); EASEL_TEST_PHOTOS overrides it.
+// Fails the calling test (not skips) when the folder is missing.
+std::filesystem::path photos_dir();
+// One photograph by file name, e.g. "coffee.png"; asserts that it exists.
+std::filesystem::path photo(const std::string& name);
+// Reference data folder (../shared/reference); EASEL_REFERENCE_DIR overrides it.
+std::filesystem::path reference_dir();
+// The built `easel` binary.
+std::filesystem::path easel_binary();
+// A fresh empty folder for one test's files, removed at process exit.
+std::filesystem::path temp_dir();
+// Decodes a photo with default limits.
+Image load_photo(const std::string& name);
+
+}  // namespace easel::test
