@@ -71,6 +71,10 @@ struct EncodeOptions {
   int png_bit_depth = 8;     // 8 or 16 (16 keeps float precision)
 };
 
+// Reads back what encode_image wrote (for tests and for inputs that Easel produced earlier).
+// Throws Error(input) when the data carries no Easel/IPTC metadata.
+OutputMetadata read_output_metadata(std::span<const std::uint8_t> encoded);
+
 // Encodes with metadata (XMP: IPTC digital source type, the plan, the software). JPEG has no alpha:
 // transparent pixels are composited over white. Throws Error(usage) for invalid options.
 std::vector<std::uint8_t> encode_image(const Image& image, const EncodeOptions& options,

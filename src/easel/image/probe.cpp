@@ -1,0 +1,91 @@
+// Reading an image's dimensions from its header, before any pixel buffer exists, so that limits can
+// refuse decompression bombs in microseconds.
+#include <turbojpeg.h>
+#include <webp/decode.h>
+
+#include <cstring>
+#include <memory>
+
+#include "easel/core/error.hpp"
+#include "easel/image/codec.hpp"
+
+namespace easel {
+namespace {
+
+bool starts_with(std::span<const std::uint8_t> bytes, std::initializer_list<std::uint8_t> prefix, std::size_t offset = 0) {
+  if (bytes.size() < offset + prefix.size()) return false;
+  return std::equal(prefix.begin(), prefix.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+// The IHDR chunk is read directly: libpng's readers want every chunk up to the first IDAT before they
+// report a size, and a bomb needs to be refused from its first 33 bytes alone.
+ImageInfo probe_png(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t kHeaderEnd = 33;  // signature (8) + IHDR length, type, 13 data bytes, CRC
+  if (bytes.size() < kHeaderEnd || !starts_with(bytes, {0, 0, 0, 13, 'I', 'H', 'D', 'R'}, 8)) {
+    throw Error(ErrorKind::input, "PNG header is truncated or has no IHDR chunk");
+  }
+  const auto be32 = [&](std::size_t at) {
+    return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) | (std::uint32_t{bytes[at + 2]} << 8) |
+           std::uint32_t{bytes[at + 3]};
+  };
+  const std::uint32_t width = be32(16), height = be32(20);
+  const int bit_depth = bytes[24], color_type = bytes[25];
+  if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu) {
+    throw Error(ErrorKind::input, "PNG header gives an invalid size " + std::to_string(width) + "x" + std::to_string(height));
+  }
+  ImageInfo info;
+  info.format = ImageFormat::png;
+  info.width = static_cast<int>(width);
+  info.height = static_cast<int>(height);
+  info.bit_depth = bit_depth;
+  switch (color_type) {
+    case 0: info.channels = 1; break;
+    case 2: info.channels = 3; break;
+    case 3: info.channels = 1; break;
+    case 4: info.channels = 2; info.has_alpha = true; break;
+    case 6: info.channels = 4; info.has_alpha = true; break;
+    default: throw Error(ErrorKind::input, "PNG header has an invalid colour type " + std::to_string(color_type));
+  }
+  return info;
+}
+
+ImageInfo probe_jpeg(std::span<const std::uint8_t> bytes) {
+  const std::unique_ptr<void, int (*)(tjhandle)> handle(tjInitDecompress(), tjDestroy);
+  int width = 0, height = 0, subsampling = 0, colorspace = 0;
+  if (tjDecompressHeader3(handle.get(), bytes.data(), static_cast<unsigned long>(bytes.size()), &width, &height,
+                          &subsampling, &colorspace) != 0) {
+    throw Error(ErrorKind::input, std::string("JPEG header is invalid or truncated (") + tjGetErrorStr2(handle.get()) + ")");
+  }
+  ImageInfo info;
+  info.format = ImageFormat::jpeg;
+  info.width = width;
+  info.height = height;
+  info.channels = colorspace == TJCS_GRAY ? 1 : (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) ? 4 : 3;
+  return info;
+}
+
+ImageInfo probe_webp(std::span<const std::uint8_t> bytes) {
+  WebPBitstreamFeatures features{};
+  if (WebPGetFeatures(bytes.data(), bytes.size(), &features) != VP8_STATUS_OK) {
+    throw Error(ErrorKind::input, "WebP header is invalid or truncated");
+  }
+  ImageInfo info;
+  info.format = ImageFormat::webp;
+  info.width = features.width;
+  info.height = features.height;
+  info.has_alpha = features.has_alpha != 0;
+  info.channels = info.has_alpha ? 4 : 3;
+  return info;
+}
+
+}  // namespace
+
+ImageInfo probe_image(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) throw Error(ErrorKind::input, "the file is empty (0 bytes)");
+  if (starts_with(bytes, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})) return probe_png(bytes);
+  if (starts_with(bytes, {0xff, 0xd8, 0xff})) return probe_jpeg(bytes);
+  if (starts_with(bytes, {'R', 'I', 'F', 'F'}) && starts_with(bytes, {'W', 'E', 'B', 'P'}, 8)) return probe_webp(bytes);
+  throw Error(ErrorKind::input, "not a PNG, JPEG or WebP image (unrecognised signature)");
+}
+
+}  // namespace easel
