@@ -3,6 +3,7 @@
 # (default 60) from a seed corpus of real files. Any crash fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 seconds="${1:-60}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_FUZZ=ON > /dev/null
 ninja -C build-fuzz
@@ -16,15 +17,15 @@ for f in coffee.png green_palette.png camera.png rocket.jpg; do cp "$photos/$f" 
   echo '{"steps": [{"op": "color.adjust", "params": {"contrast": 0.2}}]}' > "$work/plans/seed.json"
 
 run_target() {
-  local target=$1 corpus=$2
+  local target=$1 corpus=$2 log="$work/$1.log"
   echo "fuzz: $target for ${seconds}s"
-  (cd "$work" && "$OLDPWD/build-fuzz/fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 \
-     "$corpus" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY|Test unit written' || true)
-  # libFuzzer writes crash-*/leak-*/timeout-* files on failure.
-  if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* > /dev/null 2>&1; then
-    echo "fuzz: $target found a failing input:"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null
+  if ! (cd "$work" && "$root/build-fuzz/fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=4096 \
+          -print_final_stats=1 "$corpus" > "$log" 2>&1); then
+    echo "fuzz: $target failed:"
+    grep -E -A30 'ERROR|terminate called|what\(\)' "$log" | head -60
     exit 1
   fi
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log"
 }
 run_target fuzz_decode_image "$work/images"
 run_target fuzz_edit_plan "$work/plans"

@@ -143,7 +143,8 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   for (const char* key : kTargetKeys) kinds += resolved.contains(key) ? 1 : 0;
   if (kinds == 0) resolved["region"] = "all";
   if (kinds > 1) throw Error(ErrorKind::plan, where + ": 'target' must have exactly one of region, box, mask, color, text");
-  for (const auto& [key, value] : resolved.items()) {
+  for (const auto& item : resolved.items()) {
+    const std::string key = item.key();
     const bool known = key == "feather" || key == "tolerance" ||
                        std::any_of(std::begin(kTargetKeys), std::end(kTargetKeys), [&](const char* k) { return key == k; });
     if (!known) throw Error(ErrorKind::plan, where + ": unknown target key '" + key + "'");

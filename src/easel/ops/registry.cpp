@@ -66,7 +66,8 @@ json validate_params(const OperationSpec& spec, const json& given, const std::st
     }
   }
   if (given.is_object()) {
-    for (const auto& [name, value] : given.items()) {
+    for (const auto& item : given.items()) {
+      const std::string name = item.key();
       const bool declared = std::any_of(spec.params.begin(), spec.params.end(),
                                         [&](const ParamSpec& param) { return param.name == name; });
       if (!declared) {

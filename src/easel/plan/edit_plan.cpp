@@ -34,7 +34,7 @@ EditPlan parse_edit_plan(std::string_view text) {
   json document;
   try {
     document = json::parse(text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse errors, and numbers too large for a double
     throw Error(ErrorKind::plan, std::string("plan: not valid JSON (") + error.what() + ")");
   }
   return edit_plan_from_json(document);

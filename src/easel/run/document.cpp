@@ -59,7 +59,7 @@ Document Document::open(const fs::path& folder) {
   json data;
   try {
     data = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& parse_error) {
+  } catch (const json::exception& parse_error) {
     throw Error(ErrorKind::input, index.string() + " is not valid JSON: " + parse_error.what());
   }
   if (!data.is_object() || data.value("format", "") != kFormat || data.value("version", 0) != kVersion) {
