@@ -3,6 +3,8 @@
 # (default 60) from a seed corpus of real files. Any crash fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Paths under the checkout are hashed relative to it, so a fresh clone reuses earlier compilations.
+export CCACHE_BASEDIR="$(pwd)"
 root=$(pwd)
 seconds="${1:-60}"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_FUZZ=ON > /dev/null

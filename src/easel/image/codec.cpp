@@ -1,8 +1,10 @@
 // Format names and decoding through OpenCV's codecs, with limits checked from the header first.
 #include "easel/image/codec.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include <opencv2/imgcodecs.hpp>
@@ -10,6 +12,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/image/completeness.hpp"
+#include "easel/image/grey_png_transparency.hpp"
 
 namespace easel {
 namespace fs = std::filesystem;
@@ -29,11 +32,14 @@ std::string display_name(ImageFormat format) {
   return "image";
 }
 
-// "40", "0.2", "10000": megapixels with one decimal only where it matters.
+// "40", "0.24", "10000": megapixels with two decimals only where they matter.
 std::string megapixels(std::uint64_t pixels) {
-  const std::uint64_t tenths = (pixels + 50'000) / 100'000;
-  std::string text = std::to_string(tenths / 10);
-  if (tenths % 10 != 0) text += "." + std::to_string(tenths % 10);
+  const std::uint64_t hundredths = (pixels + 5'000) / 10'000;
+  std::string text = std::to_string(hundredths / 100);
+  if (hundredths % 100 != 0) {
+    const std::uint64_t fraction = hundredths % 100;
+    text += "." + std::to_string(fraction / 10) + (fraction % 10 != 0 ? std::to_string(fraction % 10) : "");
+  }
   return text;
 }
 
@@ -59,18 +65,30 @@ void check_pixel_limit(const ImageInfo& info, const DecodeLimits& limits) {
 }
 
 // OpenCV hands back BGR(A), grey, or 16-bit versions of those; everything becomes RGBA, 16-bit as float.
-cv::Mat to_rgba(const cv::Mat& decoded) {
+cv::Mat to_rgba(const cv::Mat& decoded, std::optional<std::uint16_t> transparent_grey) {
   cv::Mat rgba;
   switch (decoded.channels()) {
-    case 1: cv::cvtColor(decoded, rgba, cv::COLOR_GRAY2RGBA); break;
+    case 1:
+      if (transparent_grey) {
+        rgba = grey_to_rgba_with_key(decoded, *transparent_grey);
+      } else {
+        cv::cvtColor(decoded, rgba, cv::COLOR_GRAY2RGBA);
+      }
+      break;
     case 3: cv::cvtColor(decoded, rgba, cv::COLOR_BGR2RGBA); break;
     case 4: cv::cvtColor(decoded, rgba, cv::COLOR_BGRA2RGBA); break;
     default:
       throw Error(ErrorKind::internal, "the decoder returned " + std::to_string(decoded.channels()) + " channels");
   }
   if (rgba.depth() == CV_8U) return rgba;
-  cv::Mat as_float;
-  rgba.convertTo(as_float, CV_32F, 1.0 / 65535.0);
+  // Divided in double, not multiplied by a float reciprocal, so every value is exactly sample / 65535.
+  cv::Mat as_float(rgba.size(), CV_32FC4);
+  std::transform(rgba.begin<cv::Vec<std::uint16_t, 4>>(), rgba.end<cv::Vec<std::uint16_t, 4>>(),
+                 as_float.begin<cv::Vec4f>(), [](const cv::Vec<std::uint16_t, 4>& sample) {
+                   cv::Vec4f value;
+                   for (int c = 0; c < 4; ++c) value[c] = static_cast<float>(sample[c] / 65535.0);
+                   return value;
+                 });
   return as_float;
 }
 
@@ -90,8 +108,8 @@ ImageFormat format_from_extension(const fs::path& path) {
   if (extension == ".png") return ImageFormat::png;
   if (extension == ".jpg" || extension == ".jpeg") return ImageFormat::jpeg;
   if (extension == ".webp") return ImageFormat::webp;
-  throw Error(ErrorKind::usage, path.string() + ": unsupported image extension '" + extension +
-                                    "' (use .png, .jpg, .jpeg or .webp)");
+  throw Error(ErrorKind::usage,
+              path.string() + ": unsupported image extension '" + extension + "' (use .png, .jpg, .jpeg or .webp)");
 }
 
 ImageFormat format_from_name(const std::string& name) {
@@ -119,15 +137,16 @@ DecodedImage decode_image(std::span<const std::uint8_t> bytes, const DecodeLimit
     throw Error(ErrorKind::input, "the " + display_name(info.format) + " data is corrupt (" + error.msg + ")");
   }
   if (decoded.empty()) throw Error(ErrorKind::input, "the " + display_name(info.format) + " data is corrupt");
-  return {Image(to_rgba(decoded)), info};
+  const auto transparent_grey = info.format == ImageFormat::png ? grey_png_transparent_level(bytes) : std::nullopt;
+  return {Image(to_rgba(decoded, transparent_grey)), info};
 }
 
 DecodedImage read_image_file(const fs::path& path, const DecodeLimits& limits) {
   std::error_code error;
   const auto size = fs::file_size(path, error);
   if (!error && size > limits.max_bytes) {
-    throw Error(ErrorKind::input, path.string() + ": the file is " + std::to_string(size) + " bytes, above the limit of " +
-                                      std::to_string(limits.max_bytes) + " bytes");
+    throw Error(ErrorKind::input, path.string() + ": the file is " + std::to_string(size) +
+                                      " bytes, above the limit of " + std::to_string(limits.max_bytes) + " bytes");
   }
   ImageFormat by_extension{};
   try {
@@ -139,8 +158,8 @@ DecodedImage read_image_file(const fs::path& path, const DecodeLimits& limits) {
   try {
     const ImageInfo info = probe_image(bytes);
     if (info.format != by_extension) {
-      throw Error(ErrorKind::input, "content is " + display_name(info.format) + " but the extension says " +
-                                        display_name(by_extension));
+      throw Error(ErrorKind::input,
+                  "content is " + display_name(info.format) + " but the extension says " + display_name(by_extension));
     }
     return decode_image(bytes, limits);
   } catch (const Error& problem) {

@@ -3,14 +3,10 @@
 #include <string>
 
 #include "easel/core/error.hpp"
+#include "easel/image/byte_order.hpp"
 
 namespace easel {
 namespace {
-
-std::uint32_t big_endian_32(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) | (std::uint32_t{bytes[at + 2]} << 8) |
-         std::uint32_t{bytes[at + 3]};
-}
 
 [[noreturn]] void throw_truncated(const char* format, const std::string& where, std::size_t size) {
   throw Error(ErrorKind::input, std::string("the ") + format + " data is truncated: it ends " + where + " (file size " +
@@ -36,11 +32,12 @@ void check_png_complete(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t kChunkOverhead = 12;  // length, type, CRC
   std::size_t position = kSignatureSize;
   while (position + kChunkOverhead <= bytes.size()) {
-    const std::uint32_t length = big_endian_32(bytes, position);
+    const std::uint32_t length = read_big_endian_32(bytes, position);
     const std::string type(reinterpret_cast<const char*>(bytes.data() + position + 4), 4);
     if (length > 0x7fffffffu) {
-      throw Error(ErrorKind::input, "the PNG data is corrupt: chunk '" + type + "' at byte " + std::to_string(position) +
-                                        " claims " + std::to_string(length) + " bytes (PNG allows at most 2^31-1)");
+      throw Error(ErrorKind::input, "the PNG data is corrupt: chunk '" + type + "' at byte " +
+                                        std::to_string(position) + " claims " + std::to_string(length) +
+                                        " bytes (PNG allows at most 2^31-1)");
     }
     const std::size_t chunk_end = position + kChunkOverhead + length;
     if (chunk_end > bytes.size()) {
@@ -63,11 +60,11 @@ void check_jpeg_complete(std::span<const std::uint8_t> bytes) {
     if (marker == kEndOfImage) return;
     if (is_standalone_marker(marker)) continue;
     if (position + 2 > bytes.size()) break;
-    const std::size_t segment_end = position + ((std::size_t{bytes[position]} << 8) | bytes[position + 1]);
+    const std::size_t segment_end = position + read_big_endian_16(bytes, position);
     if (segment_end > bytes.size()) {
-      throw_truncated("JPEG", "inside the segment of marker " + marker_name(marker) + " at byte " +
-                                  std::to_string(position - 2),
-                      bytes.size());
+      throw_truncated(
+          "JPEG", "inside the segment of marker " + marker_name(marker) + " at byte " + std::to_string(position - 2),
+          bytes.size());
     }
     position = segment_end;
     if (marker != kStartOfScan) continue;

@@ -28,8 +28,8 @@ fs::path temporary_path_beside(const fs::path& path) {
   static std::atomic<unsigned> counter{0};
   static const unsigned run_id = std::random_device{}();
   const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  return folder / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(run_id) +
-                   "-" + std::to_string(counter++));
+  return folder / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                   std::to_string(run_id) + "-" + std::to_string(counter++));
 }
 
 // A file beside the target that becomes the target only through rename_to; removed on any other way out.

@@ -1,6 +1,8 @@
 #include "easel/image/image.hpp"
 
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -10,7 +12,8 @@ namespace easel {
 
 Image::Image(cv::Mat rgba) : pixels_(std::move(rgba)) {
   if (!pixels_.empty() && pixels_.type() != CV_8UC4 && pixels_.type() != CV_32FC4) {
-    throw Error(ErrorKind::internal, "Image needs 8-bit or float RGBA pixels, got OpenCV type " + std::to_string(pixels_.type()));
+    throw Error(ErrorKind::internal, "Image needs 8-bit or float RGBA pixels (CV_8UC4 or CV_32FC4), got " +
+                                         cv::typeToString(pixels_.type()));
   }
 }
 

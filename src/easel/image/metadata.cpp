@@ -1,8 +1,12 @@
+// XMP metadata written into and read back from encoded files, through Exiv2.
 #include "easel/image/metadata.hpp"
 
 #include <exiv2/exiv2.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <mutex>
+#include <string>
 
 #include "easel/core/error.hpp"
 
@@ -20,7 +24,23 @@ void initialise_xmp() {
   });
 }
 
+constexpr DigitalSourceType kAllSourceTypes[] = {DigitalSourceType::algorithmically_enhanced,
+                                                 DigitalSourceType::composite_with_trained_algorithmic_media,
+                                                 DigitalSourceType::trained_algorithmic_media};
+
 }  // namespace
+
+const char* digital_source_type_uri(DigitalSourceType type) {
+  switch (type) {
+    case DigitalSourceType::algorithmically_enhanced:
+      return "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicallyEnhanced";
+    case DigitalSourceType::composite_with_trained_algorithmic_media:
+      return "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia";
+    case DigitalSourceType::trained_algorithmic_media:
+      return "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+  }
+  return "";
+}
 
 std::vector<std::uint8_t> embed_metadata(const std::vector<std::uint8_t>& encoded, const OutputMetadata& metadata) {
   initialise_xmp();
@@ -59,11 +79,14 @@ OutputMetadata read_output_metadata(std::span<const std::uint8_t> encoded) {
     metadata.plan_json = text_of("Xmp.easel.Plan");
     metadata.software = text_of("Xmp.xmp.CreatorTool");
     const std::string source_type = text_of("Xmp.iptcExt.DigitalSourceType");
-    for (auto type : {DigitalSourceType::algorithmically_enhanced, DigitalSourceType::composite_with_trained_algorithmic_media,
-                      DigitalSourceType::trained_algorithmic_media}) {
-      if (source_type == digital_source_type_uri(type)) metadata.source_type = type;
-    }
     if (source_type.empty()) throw Error(ErrorKind::input, "the image carries no IPTC digital source type");
+    const auto* known =
+        std::find_if(std::begin(kAllSourceTypes), std::end(kAllSourceTypes),
+                     [&](DigitalSourceType type) { return source_type == digital_source_type_uri(type); });
+    if (known == std::end(kAllSourceTypes)) {
+      throw Error(ErrorKind::input, "the image's IPTC digital source type " + source_type + " is not one Easel writes");
+    }
+    metadata.source_type = *known;
   } catch (const Exiv2::AnyError& error) {
     throw Error(ErrorKind::input, std::string("reading metadata failed: ") + error.what());
   }

@@ -9,12 +9,15 @@
 #include <string>
 
 #include "easel/core/error.hpp"
+#include "easel/image/byte_order.hpp"
 #include "easel/image/codec.hpp"
+#include "easel/image/completeness.hpp"
 
 namespace easel {
 namespace {
 
-bool starts_with(std::span<const std::uint8_t> bytes, std::initializer_list<std::uint8_t> prefix, std::size_t offset = 0) {
+bool starts_with(std::span<const std::uint8_t> bytes, std::initializer_list<std::uint8_t> prefix,
+                 std::size_t offset = 0) {
   if (bytes.size() < offset + prefix.size()) return false;
   return std::equal(prefix.begin(), prefix.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset));
 }
@@ -52,19 +55,16 @@ ImageInfo probe_png(std::span<const std::uint8_t> bytes) {
     throw Error(ErrorKind::input, "PNG header is truncated or has no IHDR chunk (needs at least " +
                                       std::to_string(kHeaderEnd) + " bytes, got " + std::to_string(bytes.size()) + ")");
   }
-  const auto be32 = [&](std::size_t at) {
-    return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) | (std::uint32_t{bytes[at + 2]} << 8) |
-           std::uint32_t{bytes[at + 3]};
-  };
-  const std::uint32_t width = be32(16), height = be32(20);
+  const std::uint32_t width = read_big_endian_32(bytes, 16), height = read_big_endian_32(bytes, 20);
   const int bit_depth = bytes[24];
   if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu) {
-    throw Error(ErrorKind::input, "PNG header gives an invalid size " + std::to_string(width) + "x" + std::to_string(height));
+    throw Error(ErrorKind::input,
+                "PNG header gives an invalid size " + std::to_string(width) + "x" + std::to_string(height));
   }
   const PngColourType colour = png_colour_type(bytes[25]);
   if (bit_depth > 16 || (colour.allowed_bit_depths & (1u << bit_depth)) == 0) {
-    throw Error(ErrorKind::input, "PNG header has bit depth " + std::to_string(bit_depth) + ", invalid for colour type " +
-                                      std::to_string(bytes[25]));
+    throw Error(ErrorKind::input, "PNG header has bit depth " + std::to_string(bit_depth) +
+                                      ", invalid for colour type " + std::to_string(bytes[25]));
   }
   ImageInfo info;
   info.format = ImageFormat::png;
@@ -81,7 +81,9 @@ ImageInfo probe_jpeg(std::span<const std::uint8_t> bytes) {
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(handle.get(), bytes.data(), static_cast<unsigned long>(bytes.size()), &width, &height,
                           &subsampling, &colorspace) != 0) {
-    throw Error(ErrorKind::input, std::string("JPEG header is invalid or truncated (") + tjGetErrorStr2(handle.get()) + ")");
+    check_jpeg_complete(bytes);  // a file cut inside its header gets the more precise message
+    throw Error(ErrorKind::input,
+                std::string("JPEG header is invalid or truncated (") + tjGetErrorStr2(handle.get()) + ")");
   }
   ImageInfo info;
   info.format = ImageFormat::jpeg;
@@ -115,7 +117,8 @@ ImageInfo probe_image(std::span<const std::uint8_t> bytes) {
   if (starts_with(bytes, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})) return probe_png(bytes);
   if (starts_with(bytes, {0xff, 0xd8, 0xff})) return probe_jpeg(bytes);
   if (starts_with(bytes, {'R', 'I', 'F', 'F'}) && starts_with(bytes, {'W', 'E', 'B', 'P'}, 8)) return probe_webp(bytes);
-  throw Error(ErrorKind::input, "not a PNG, JPEG or WebP image (unrecognised signature; those are the formats Easel reads)");
+  throw Error(ErrorKind::input,
+              "not a PNG, JPEG or WebP image (unrecognised signature; those are the formats Easel reads)");
 }
 
 }  // namespace easel
