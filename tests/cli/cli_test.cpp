@@ -148,23 +148,6 @@ struct BadInputCase {
   std::string message;
 };
 
-// A 100000×100000 RGBA PNG header: signature, IHDR with a correct CRC, and nothing else.
-std::vector<std::uint8_t> huge_png_header() {
-  std::vector<std::uint8_t> bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
-  for (std::uint32_t side : {100000u, 100000u}) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(side >> shift));
-  }
-  for (std::uint8_t b : std::initializer_list<std::uint8_t>{8, 6, 0, 0, 0}) bytes.push_back(b);
-  std::uint32_t crc = 0xffffffffu;
-  for (std::size_t i = 12; i < bytes.size(); ++i) {
-    crc ^= bytes[i];
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-  }
-  crc ^= 0xffffffffu;
-  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
-  return bytes;
-}
-
 TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
   const fs::path dir = test::temp_dir();
   const auto png = read_file_bytes(test::photo("coffee.png"));
@@ -173,7 +156,7 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
   write_bytes(dir / "truncated.jpg", std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2)));
   write_bytes(dir / "empty.png", {});
   write_bytes(dir / "png-named.jpg", png);
-  write_bytes(dir / "huge.png", huge_png_header());
+  write_bytes(dir / "huge.png", test::png_bomb_header());
   std::ofstream(dir / "unknown-op.json") << R"({"steps": [{"op": "paint.sky", "params": {}}]})";
   std::ofstream(dir / "out-of-range.json") << R"({"steps": [{"op": "color.adjust", "params": {"contrast": 7}}]})";
   cv::Mat small(20, 20, CV_8UC4, cv::Scalar::all(255));

@@ -23,22 +23,8 @@ std::string decode_error(std::span<const std::uint8_t> bytes, const DecodeLimits
   return test::error_of([&] { decode_image(bytes, limits); });
 }
 
-// A 100000×100000 RGBA PNG header: signature, IHDR with a correct CRC, and nothing else.
-std::vector<std::uint8_t> bomb_header() {
-  std::vector<std::uint8_t> bytes{0x89, 'P', 'N', 'G',  '\r', '\n', 0x1a, '\n', 0,    0, 0, 13, 'I', 'H', 'D',
-                                  'R',  0,   1,   0x86, 0xa0, 0,    1,    0x86, 0xa0, 8, 6, 0,  0,   0};
-  std::uint32_t crc = 0xffffffffu;
-  for (std::size_t i = 12; i < bytes.size(); ++i) {
-    crc ^= bytes[i];
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-  }
-  crc ^= 0xffffffffu;
-  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
-  return bytes;
-}
-
 TEST(Limits, ADecompressionBombIsRefusedFromItsHeaderInMilliseconds) {
-  const auto bytes = bomb_header();
+  const auto bytes = test::png_bomb_header();
   const ImageInfo info = probe_image(bytes);
   EXPECT_EQ(info.width, 100000);
   EXPECT_EQ(info.height, 100000);
@@ -99,7 +85,7 @@ TEST(BadInput, EmptyAndRandomBytesAreNamedAsSuch) {
   std::vector<std::uint8_t> fake_jpeg{0xff, 0xd8, 0xff};
   fake_jpeg.insert(fake_jpeg.end(), noise.begin(), noise.end());
   EXPECT_TRUE(test::contains(decode_error(fake_jpeg), "JPEG"));
-  auto fake_png = bomb_header();
+  auto fake_png = test::png_bomb_header();
   fake_png[25] = 5;  // no such colour type; the CRC is not what refuses it
   EXPECT_TRUE(test::contains(decode_error(fake_png), "invalid colour type 5"));
 }

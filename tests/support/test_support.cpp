@@ -62,4 +62,17 @@ fs::path temp_dir() {
 
 Image load_photo(const std::string& name) { return read_image_file(photo(name), DecodeLimits{}).image; }
 
+std::vector<std::uint8_t> png_bomb_header() {
+  std::vector<std::uint8_t> bytes{0x89, 'P', 'N', 'G',  '\r', '\n', 0x1a, '\n', 0,    0, 0, 13, 'I', 'H', 'D',
+                                  'R',  0,   1,   0x86, 0xa0, 0,    1,    0x86, 0xa0, 8, 6, 0,  0,   0};
+  std::uint32_t crc = 0xffffffffu;  // CRC-32 of the chunk type and data, bit by bit (PNG spec, annex D)
+  for (std::size_t i = 12; i < bytes.size(); ++i) {
+    crc ^= bytes[i];
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  crc ^= 0xffffffffu;
+  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
+  return bytes;
+}
+
 }  // namespace easel::test

@@ -1,7 +1,9 @@
 #pragma once
 // Locations of real test inputs and small helpers shared by the test suites.
 #include <filesystem>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "easel/image/image.hpp"
 
@@ -20,5 +22,8 @@ std::filesystem::path easel_binary();
 std::filesystem::path temp_dir();
 // Decodes a photo with default limits.
 Image load_photo(const std::string& name);
+// A 100000×100000 RGBA PNG header: signature, IHDR with a correct CRC, and nothing else (a
+// decompression bomb's first 33 bytes).
+std::vector<std::uint8_t> png_bomb_header();
 
 }  // namespace easel::test

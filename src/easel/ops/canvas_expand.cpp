@@ -88,27 +88,17 @@ void register_canvas_expand(Registry& registry) {
   OperationSpec spec;
   spec.name = "canvas.expand";
   spec.description = "Enlarge the canvas to a size or an exact aspect ratio and fill the new area";
-  ParamSpec width = optional_param("width", ParamType::integer, "New canvas width");
-  width.min = 1;
-  width.max = 65535;
-  width.unit = "px";
-  ParamSpec height = optional_param("height", ParamType::integer, "New canvas height");
-  height.min = 1;
-  height.max = 65535;
-  height.unit = "px";
-  ParamSpec fill;
-  fill.name = "fill";
-  fill.type = ParamType::choice;
-  fill.description = "How the new area is filled: mirrored and progressively blurred, a colour, or transparent";
-  fill.default_value = "reflect";
-  fill.choices = {"reflect", "color", "transparent"};
   ParamSpec color;
   color.name = "color";
   color.type = ParamType::color;
   color.description = "Fill colour when fill = color";
   color.default_value = "#ffffffff";
-  spec.params = {optional_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"), width, height,
-                 anchor_param("Where the original image sits on the new canvas"), fill, color};
+  spec.params = {optional_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
+                 pixel_size_param("width", "New canvas width"), pixel_size_param("height", "New canvas height"),
+                 anchor_param("Where the original image sits on the new canvas"),
+                 choice_param("fill", "How the new area is filled: mirrored and progressively blurred, a colour, or transparent",
+                              "reflect", {"reflect", "color", "transparent"}),
+                 color};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;
   spec.run = expand;

@@ -5,13 +5,8 @@
 namespace easel {
 
 ParamSpec anchor_param(const char* description) {
-  ParamSpec spec;
-  spec.name = "anchor";
-  spec.type = ParamType::choice;
-  spec.description = description;
-  spec.default_value = "center";
-  spec.choices = {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"};
-  return spec;
+  return choice_param("anchor", description, "center",
+                      {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"});
 }
 
 cv::Point anchored_origin(cv::Size outer, cv::Size inner, const std::string& anchor) {
@@ -45,6 +40,21 @@ ParamSpec optional_param(const char* name, ParamType type, const char* descripti
   spec.name = name;
   spec.type = type;
   spec.description = description;
+  return spec;
+}
+
+ParamSpec pixel_size_param(const char* name, const char* description) {
+  ParamSpec spec = optional_param(name, ParamType::integer, description);
+  spec.min = 1;
+  spec.max = 65535;
+  spec.unit = "px";
+  return spec;
+}
+
+ParamSpec choice_param(const char* name, const char* description, const char* fallback, std::vector<std::string> choices) {
+  ParamSpec spec = optional_param(name, ParamType::choice, description);
+  spec.default_value = fallback;
+  spec.choices = std::move(choices);
   return spec;
 }
 

@@ -2,6 +2,7 @@
 // Pieces shared by the canvas-changing operations.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -23,5 +24,9 @@ void check_output_size(cv::Size size, const std::string& where);
 
 // A parameter declared as optional with no default.
 ParamSpec optional_param(const char* name, ParamType type, const char* description);
+// An optional size in pixels, 1..65535.
+ParamSpec pixel_size_param(const char* name, const char* description);
+// One of `choices`, `fallback` when not given.
+ParamSpec choice_param(const char* name, const char* description, const char* fallback, std::vector<std::string> choices);
 
 }  // namespace easel

@@ -54,14 +54,6 @@ void check(const Params& p, const std::string& where) {
   }
 }
 
-ParamSpec dimension(const char* name, const char* description) {
-  ParamSpec spec = optional_param(name, ParamType::integer, description);
-  spec.min = 1;
-  spec.max = 65535;
-  spec.unit = "px";
-  return spec;
-}
-
 }  // namespace
 
 void register_image_resize(Registry& registry) {
@@ -71,13 +63,9 @@ void register_image_resize(Registry& registry) {
   ParamSpec scale = optional_param("scale", ParamType::number, "Scale factor (0.5 halves, 2 doubles)");
   scale.min = 0.01;
   scale.max = 16;
-  ParamSpec method;
-  method.name = "method";
-  method.type = ParamType::choice;
-  method.description = "Resampling filter; auto = area when shrinking, Lanczos when enlarging";
-  method.default_value = "auto";
-  method.choices = {"auto", "lanczos", "area", "cubic", "linear", "nearest"};
-  spec.params = {dimension("width", "Output width"), dimension("height", "Output height"), scale, method};
+  spec.params = {pixel_size_param("width", "Output width"), pixel_size_param("height", "Output height"), scale,
+                 choice_param("method", "Resampling filter; auto = area when shrinking, Lanczos when enlarging", "auto",
+                              {"auto", "lanczos", "area", "cubic", "linear", "nearest"})};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;
   spec.run = resize;
