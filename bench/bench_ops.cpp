@@ -51,8 +51,25 @@ void BM_crop_16_9(benchmark::State& state) { run_op(state, "image.crop", {{"aspe
 void BM_resize_half_area(benchmark::State& state) { run_op(state, "image.resize", {{"scale", 0.5}, {"method", "area"}}); }
 void BM_resize_lanczos_1080(benchmark::State& state) { run_op(state, "image.resize", {{"width", 1920}, {"method", "lanczos"}}); }
 
+// Issue 3's benchmark: typeset and composite one line on a 12-megapixel photograph (goal: < 50 ms).
+void BM_text_add_line_12mp(benchmark::State& state) {
+  static const easel::Image photo_12mp = [] {
+    cv::Mat resized;
+    cv::resize(photo_24mp().mat(), resized, cv::Size(4240, 2832), 0, 0, cv::INTER_AREA);
+    return easel::Image(resized);
+  }();
+  const auto& spec = easel::registry().get("text.add");
+  const easel::Params params(easel::validate_params(spec, {{"text", "Morning Blend — $4.99"}, {"font", "bold serif"}, {"size", 160}}, "bench"));
+  const cv::Rect top(0, 0, photo_12mp.width(), photo_12mp.height() / 2);
+  for (auto _ : state) {
+    auto output = spec.place(photo_12mp, params, top);
+    benchmark::DoNotOptimize(output.image.mat().data);
+  }
+}
+
 }  // namespace
 
+BENCHMARK(BM_text_add_line_12mp)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_copy_floor)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_color_adjust_tone)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_color_adjust_full)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -19,6 +19,19 @@ packages=(
   python3-skimage                   # real photographs (skimage/data) for tests and the demo
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
+  # typography
+  libharfbuzz-dev                   # text shaping (kerning, ligatures, Arabic/Hebrew/CJK, RTL)
+  libfreetype-dev                   # glyph rasterisation
+  libfontconfig-dev                 # font matching by family/description and per-glyph fallback
+  tesseract-ocr tesseract-ocr-eng   # OCR engine and English model: read back every typeset string
+  tesseract-ocr-script-latn         # OCR model for every Latin-script language: reads accents, ß, å (eng drops them)
+  libtesseract-dev libleptonica-dev # Tesseract's C++ API
+  fonts-dejavu-core                 # sans, serif, monospace with wide Latin/Greek/Cyrillic coverage
+  fonts-liberation2                 # metric-compatible Arial/Times/Courier replacements
+  fonts-urw-base35                  # PostScript 35: Nimbus, C059, P052, URW Bookman, Z003 (script)
+  fonts-noto-core                   # Noto for Arabic, Hebrew and other scripts
+  fonts-noto-cjk                    # Chinese, Japanese, Korean
+  fonts-noto-color-emoji            # colour emoji (CBDT bitmaps)
 )
 
 missing=()

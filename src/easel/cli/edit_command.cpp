@@ -59,6 +59,20 @@ void report_unsupported(const EditPlan& plan) {
   }
 }
 
+// A typeset string that OCR did not read back, or could not check, is never passed over in silence.
+void report_text_checks(const std::vector<TextCheck>& checks) {
+  for (const auto& check : checks) {
+    if (check.match == false) {
+      std::cerr << "easel: text check failed: expected \"" << check.expected << "\", OCR read \"" << check.read.value_or("") << "\"\n";
+    } else if (!check.match) {
+      std::cerr << "easel: text not verified: \"" << check.expected << "\": " << check.note << "\n";
+    }
+    if (check.layer && !check.layer->missing.empty()) {
+      std::cerr << "easel: missing glyphs in \"" << check.expected << "\": no installed font has " << check.layer->missing << "\n";
+    }
+  }
+}
+
 void run_edit_command(const EditOptions& options) {
   options.output.encode_options();  // refuses a bad output name or format before any work
   const bool editing_document = Document::is_document(options.input);
@@ -110,6 +124,7 @@ void run_edit_command(const EditOptions& options) {
     if (!options.output.json) std::cout << "document " << document->folder().string() << " (round " << document->applied() << ")\n";
   }
   report_unsupported(plan);
+  report_text_checks(outcome.text);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <sstream>
 
+#include <opencv2/imgproc.hpp>
+
 #include "easel/core/error.hpp"
 #include "easel/ops/color.hpp"
 
@@ -53,6 +55,7 @@ const char* param_type_name(ParamType type) {
     case ParamType::color: return "color";
     case ParamType::aspect: return "aspect";
     case ParamType::box: return "box";
+    case ParamType::quad: return "quad";
   }
   return "unknown";
 }
@@ -148,6 +151,20 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
       if (value[0].get<double>() + value[2].get<double>() > 1 + 1e-9 || value[1].get<double>() + value[3].get<double>() > 1 + 1e-9) {
         fail(where, spec, "box " + value.dump() + " extends past the image");
       }
+      return value;
+    }
+    case ParamType::quad: {
+      if (!value.is_array() || value.size() != 8) {
+        fail(where, spec, "must be [x1, y1, x2, y2, x3, y3, x4, y4] (top-left, top-right, bottom-right, bottom-left) as fractions of the image, got " + value.dump());
+      }
+      for (const auto& item : value) {
+        if (!item.is_number() || item.get<double>() < 0 || item.get<double>() > 1) {
+          fail(where, spec, "values must be fractions between 0 and 1, got " + value.dump());
+        }
+      }
+      std::vector<cv::Point2f> corners;
+      for (std::size_t i = 0; i < 8; i += 2) corners.emplace_back(value[i].get<float>(), value[i + 1].get<float>());
+      if (!cv::isContourConvex(corners) || cv::contourArea(corners) < 1e-6) fail(where, spec, "corners must form a convex quadrilateral, got " + value.dump());
       return value;
     }
   }

@@ -20,6 +20,7 @@ enum class ParamType {
   color,    // "#rrggbb", "#rrggbbaa" or a colour name
   aspect,   // "W:H" (e.g. "16:9") or a positive number (width / height)
   box,      // [x, y, w, h] as fractions of the image's width and height
+  quad,     // [x1, y1, x2, y2, x3, y3, x4, y4]: corners (top-left, top-right, bottom-right, bottom-left) as fractions
 };
 
 const char* param_type_name(ParamType type);

@@ -46,6 +46,8 @@ const Registry& registry() {
     register_image_crop(all);
     register_image_resize(all);
     register_canvas_expand(all);
+    register_text_add(all);
+    register_text_replace(all);
     return all;
   }();
   return instance;

@@ -12,6 +12,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/param.hpp"
+#include "easel/ops/text_layer.hpp"
 
 namespace easel {
 
@@ -45,6 +46,10 @@ struct OpOutput {
   // Set by canvas-changing ops whose result copies input pixels unchanged (crop, canvas expansion);
   // absent for resampling ops, after which no pixel corresponds exactly to the source.
   std::optional<CanvasMapping> mapping;
+  // Set by placing ops: the only pixels that may differ from the input.
+  std::optional<cv::Rect> changed = std::nullopt;
+  // Set by text ops: each string typeset, for OCR verification.
+  std::vector<TextLayer> text_layers = {};
 };
 
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
@@ -58,6 +63,10 @@ struct OperationSpec {
   std::string model = "none";       // what the op needs to run: none, segmentation, diffusion:inpaint, …
   bool changes_canvas = false;      // crop/resize/expand: the result has a different size
   std::function<OpOutput(const Image& input, const Params& params)> run;
+  // Ops that place something inside their target (text) instead of editing all of it have `place`
+  // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
+  // executor copies only that rectangle (no feathering: text must not fade at the region's edge).
+  std::function<OpOutput(const Image& input, const Params& params, const cv::Rect& area)> place;
   // Checks that span parameters (e.g. "exactly one of aspect or box"); throws Error(plan) naming `where`.
   std::function<void(const Params& params, const std::string& where)> check;
 };

@@ -8,6 +8,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/color.hpp"
+#include "easel/ops/region.hpp"
 
 namespace easel {
 namespace {
@@ -250,6 +251,139 @@ std::optional<PlanStep> geometry_step(const Clause& clause, std::optional<Unsupp
   return std::nullopt;
 }
 
+// Quoted text is kept byte for byte: before clauses are split and lower-cased, each quotation is replaced
+// by a marker (\x1e + index + \x1f) that no clause word or separator can match.
+struct Quotation {
+  std::string with_quotes;  // as written, to restore the clause's wording
+  std::string text;         // what goes on the image
+};
+
+struct ProtectedInstruction {
+  std::string text;
+  std::vector<Quotation> quotations;
+};
+
+ProtectedInstruction protect_quotations(const std::string& instruction) {
+  // "…", “…”, „…“, ‘…’, «…», and '…' when the apostrophes stand at word edges (so "don't" is no quote).
+  static const std::regex quoted(
+      "\"([^\"]*)\"|\xE2\x80\x9C(.*?)\xE2\x80\x9D|\xE2\x80\x9E(.*?)\xE2\x80[\x9C\x9D]|\xE2\x80\x98(.*?)\xE2\x80\x99|"
+      "\xC2\xAB ?(.*?) ?\xC2\xBB|(^|[\\s(:])'([^']+)'(?=$|[\\s.,;:!?)])");
+  ProtectedInstruction result;
+  std::size_t copied = 0;
+  for (std::sregex_iterator it(instruction.begin(), instruction.end(), quoted), end; it != end; ++it) {
+    const std::smatch& match = *it;
+    std::size_t start = static_cast<std::size_t>(match.position(0));
+    std::string text;
+    for (std::size_t group = 1; group <= 7; ++group) {
+      if (group == 6) {
+        if (match[6].matched) start += static_cast<std::size_t>(match.length(6));  // the space before an apostrophe quote
+        continue;
+      }
+      if (match[group].matched) text = match[group].str();
+    }
+    if (text.empty()) continue;
+    const std::size_t finish = static_cast<std::size_t>(match.position(0) + match.length(0));
+    result.text += instruction.substr(copied, start - copied);
+    result.text += "\x1e" + std::to_string(result.quotations.size()) + "\x1f";
+    result.quotations.push_back({instruction.substr(start, finish - start), text});
+    copied = finish;
+  }
+  result.text += instruction.substr(copied);
+  return result;
+}
+
+std::string restore_quotations(const std::string& text, const std::vector<Quotation>& quotations) {
+  static const std::regex marker("\x1e(\\d+)\x1f");
+  std::string result;
+  std::size_t copied = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), marker), end; it != end; ++it) {
+    result += text.substr(copied, static_cast<std::size_t>(it->position(0)) - copied);
+    result += quotations.at(std::stoul((*it)[1].str())).with_quotes;
+    copied = static_cast<std::size_t>(it->position(0) + it->length(0));
+  }
+  return result + text.substr(copied);
+}
+
+// Font words in a text clause, in the order written ("bold serif", "handwritten"); empty: the default.
+std::string font_description_of(const std::string& text) {
+  static const std::regex font_words(
+      "\\b(bold|italic|light|thin|black|condensed|serif|sans[- ]serif|sans|monospace|monospaced|typewriter|handwritten|"
+      "handwriting|script|cursive|calligraphic|display)\\b");
+  std::string description;
+  for (std::sregex_iterator it(text.begin(), text.end(), font_words), end; it != end; ++it) {
+    description += (description.empty() ? "" : " ") + std::regex_replace(it->str(), std::regex("sans[- ]serif"), "sans");
+  }
+  return description;
+}
+
+// "in red", "white text", "colour #ff8800": the first word or pair of words that is a colour name.
+std::optional<std::string> text_color_of(const std::string& text) {
+  static const std::regex candidates("(#[0-9a-f]{3,8}\\b|\\b[a-z]+ [a-z]+\\b|\\b[a-z]+\\b)");
+  static const std::regex not_colours("^(black and|in|the|text|at|on|a|with|top|bottom|left|right|center|centre|middle|light|dark)$");
+  std::smatch match;
+  if (std::regex_search(text, match, std::regex("\\b(?:in|colou?red|colou?r)\\s+(#[0-9a-f]{3,8}|[a-z]+(?: [a-z]+)?)"))) {
+    const std::string candidate = match[1];
+    for (const std::string& name : {candidate, candidate.substr(0, candidate.find(' '))}) {
+      if (parse_color(name)) return name;
+    }
+  }
+  if (std::regex_search(text, match, std::regex("\\b([a-z]+(?: [a-z]+)?) (?:text|letters|lettering|font)\\b"))) {
+    const std::string candidate = match[1];
+    for (const std::string& name : {candidate, candidate.substr(candidate.find(' ') + 1)}) {
+      if (!std::regex_match(name, not_colours) && parse_color(name)) return name;
+    }
+  }
+  return std::nullopt;
+}
+
+// "add the text "Morning Blend" at the top in bold serif" → text.add. Only spatial regions apply: text
+// goes into a place in the frame, not onto a segmented subject.
+std::optional<PlanStep> text_step(const Clause& clause, const std::vector<Quotation>& quotations, std::optional<UnsupportedItem>& problem) {
+  std::smatch match;
+  if (!std::regex_search(clause.text, match, std::regex("\x1e(\\d+)\x1f"))) return std::nullopt;
+  const std::string& text = quotations.at(std::stoul(match[1].str())).text;
+  if (has(clause.text, word("replace|change|swap|rename|correct|fix"))) {
+    // replace "OLD" with "NEW" / change "OLD" to "NEW"
+    std::smatch pair;
+    if (!std::regex_search(clause.text, pair, std::regex("\x1e(\\d+)\x1f.*\\b(?:with|to|into|by)\\b.*\x1e(\\d+)\x1f"))) {
+      problem = UnsupportedItem{clause.original, "say both texts, for example: replace \"OPEN\" with \"CLOSED\""};
+      return std::nullopt;
+    }
+    json params = {{"find", quotations.at(std::stoul(pair[1].str())).text}, {"replace", quotations.at(std::stoul(pair[2].str())).text}};
+    const std::string font = font_description_of(clause.text);
+    if (!font.empty()) params["font"] = font;
+    return PlanStep{"text.replace", json{{"region", "all"}}, params, clause.original};
+  }
+  if (!has(clause.text, word("add|put|write|place|insert|overlay|type|print|caption|label|title|headline|stamp|text|watermark|sign|say|saying|reads?"))) {
+    return std::nullopt;
+  }
+  json params = {{"text", text}};
+  const std::string font = font_description_of(clause.text);
+  if (!font.empty()) params["font"] = font;
+  if (const auto color = text_color_of(clause.text)) params["color"] = *color;
+  if (std::regex_search(clause.text, match, std::regex("(\\d+(?:\\.\\d+)?)\\s*(px|pixels?|pt|points?)\\b"))) {
+    const double number = std::stod(match[1]);
+    const std::string unit = match[2];
+    // Points at the CSS resolution of 96 pixels per inch.
+    params["size"] = unit == "pt" || unit.rfind("point", 0) == 0 ? number * 4 / 3 : number;
+  }
+  if (has(clause.text, word("outline|outlined|stroke"))) params["outline"] = 2;
+  if (has(clause.text, word("shadow|drop shadow|shadowed"))) params["shadow"] = 3;
+  if (has(clause.text, word("badge|box|banner|label|tag|pill"))) params["box_color"] = "#ffffffd0";
+  json target = json{{"region", "center"}};
+  if (has(clause.text, word("watermark"))) {
+    params["opacity"] = 0.4;
+    target = json{{"region", "bottom-right"}};
+  }
+  if (const auto region = region_of(clause.text); region && region->contains("region") &&
+      std::find(spatial_region_names().begin(), spatial_region_names().end(), (*region)["region"].get<std::string>()) != spatial_region_names().end()) {
+    target = *region;
+  } else if (has(clause.text, word("centered|centred"))) {
+    target = json{{"region", "center"}};
+  }
+  return PlanStep{"text.add", target, params, clause.original};
+}
+
 bool is_preserve_clause(const std::string& text) {
   // Only a clause that starts with these words: "crop it square keeping the top" is a crop.
   return has(text, std::regex("^(but |and |please |make sure to )?(keep|preserve|don'?t (change|touch|alter|modify)|"
@@ -268,7 +402,18 @@ EditPlan plan_instruction(const std::string& instruction) {
   EditPlan plan;
   plan.instruction = instruction;
   Direction direction = Direction::unknown;
-  for (const Clause& clause : split_clauses(instruction)) {
+  const ProtectedInstruction protected_instruction = protect_quotations(instruction);
+  for (Clause clause : split_clauses(protected_instruction.text)) {
+    clause.original = restore_quotations(clause.original, protected_instruction.quotations);
+    std::optional<UnsupportedItem> text_problem;
+    if (auto step = text_step(clause, protected_instruction.quotations, text_problem)) {
+      plan.steps.push_back(std::move(*step));
+      continue;
+    }
+    if (text_problem) {
+      plan.unsupported.push_back(std::move(*text_problem));
+      continue;
+    }
     if (is_preserve_clause(clause.text)) {
       plan.preserve.push_back({region_of(clause.text).value_or(json{{"region", "subject"}}), clause.original});
       continue;
@@ -289,7 +434,7 @@ EditPlan plan_instruction(const std::string& instruction) {
     plan.unsupported.push_back({clause.original,
                                 "no operation in this version of Easel does this; it can adjust tone and colour (contrast, "
                                 "brightness, saturation, warmth, hue, exposure, gamma, sharpness) of the whole image or a "
-                                "region, crop, resize and extend the canvas (see `easel ops`)"});
+                                "region, crop, resize, extend the canvas and add text (see `easel ops`)"});
   }
   validate_plan(plan);
   return plan;

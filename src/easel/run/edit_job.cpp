@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "easel/ops/registry.hpp"
+
 namespace easel {
 namespace {
 
@@ -18,6 +20,14 @@ EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, Re
   outcome.execute_ms = milliseconds_since(start);
   start = std::chrono::steady_clock::now();
   outcome.preservation = verify_preservation(source, outcome.render.state);
+  std::vector<std::string> typeset_strings;
+  for (const PlanStep& step : steps) {
+    // Placing ops typeset one string each: text.add its "text", text.replace its "replace".
+    if (!registry().get(step.op).place) continue;
+    const char* typeset = step.params.contains("replace") ? "replace" : "text";
+    if (step.params.contains(typeset)) typeset_strings.push_back(step.params[typeset].get<std::string>());
+  }
+  outcome.text = verify_text(typeset_strings, outcome.render.state.text_layers);
   outcome.verify_ms = milliseconds_since(start);
   return outcome;
 }
@@ -31,8 +41,10 @@ nlohmann::json build_report(const EditPlan& plan, const EditOutcome& outcome, nl
   for (const auto& step : outcome.render.steps) {
     steps.push_back({{"op", step.op}, {"clause", step.clause}, {"ms", step.milliseconds}, {"cached", step.cached}});
   }
+  nlohmann::json text = nlohmann::json::array();
+  for (const auto& check : outcome.text) text.push_back(to_json(check));
   return {{"plan", to_json(plan)},
-          {"verification", {{"text", nlohmann::json::array()}, {"preservation", to_json(outcome.preservation)}}},
+          {"verification", {{"text", text}, {"preservation", to_json(outcome.preservation)}}},
           {"steps", steps},
           {"timings_ms", timings_ms},
           {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", compute_ms}}}};

@@ -7,6 +7,7 @@
 
 #include "easel/plan/edit_plan.hpp"
 #include "easel/run/executor.hpp"
+#include "easel/run/text_verifier.hpp"
 #include "easel/run/verifier.hpp"
 
 namespace easel {
@@ -14,6 +15,7 @@ namespace easel {
 struct EditOutcome {
   RenderResult render;
   PreservationReport preservation;
+  std::vector<TextCheck> text;  // one per typeset string, in step order
   double execute_ms = 0;
   double verify_ms = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <opencv2/imgproc.hpp>
+
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/ops/region.hpp"
@@ -25,6 +27,7 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
   const OpOutput output = spec.run(before.image, Params(step.params));
   RenderState after;
   after.source_offset = before.source_offset;
+  after.text_layers = before.text_layers;
   const cv::Mat touched = weight > 0;
   after.image = targets_whole_image(step.target) ? output.image.to_rgba8()
                                                  : blend_within(before.image, output.image.to_rgba8(), weight);
@@ -32,10 +35,32 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
   return after;
 }
 
+// The op draws inside the target's bounding box; only the rectangle it reports is copied from its result.
+RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
+                                 const std::string& where) {
+  const cv::Mat weight = resolve_region(step.target, before.image, where);
+  const cv::Rect area = cv::boundingRect(weight > 0);
+  if (area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
+  OpOutput output = spec.place(before.image, Params(step.params), area);
+  RenderState after;
+  after.source_offset = before.source_offset;
+  after.image = before.image.clone();
+  after.edited = before.edited.clone();
+  const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, after.image.width(), after.image.height());
+  if (!changed.empty()) {
+    output.image.to_rgba8().mat()(changed).copyTo(after.image.mat()(changed));
+    after.edited(changed).setTo(255);
+  }
+  after.text_layers = before.text_layers;
+  for (auto& layer : output.text_layers) after.text_layers.push_back(std::move(layer));
+  return after;
+}
+
 RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step) {
   const OpOutput output = spec.run(before.image, Params(step.params));
   RenderState after;
   after.image = output.image.to_rgba8();
+  after.text_layers = before.text_layers;
   after.edited = cv::Mat(after.image.height(), after.image.width(), CV_8U, cv::Scalar(255));
   if (output.mapping && before.source_offset) {
     const CanvasMapping& mapping = *output.mapping;
@@ -68,6 +93,7 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       result.state = std::move(*cached);
     } else {
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step)
+                     : spec.place        ? apply_placement_step(result.state, spec, step, where)
                                          : apply_region_step(result.state, spec, step, where);
       cache_.store(key, result.state);
     }

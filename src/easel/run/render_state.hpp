@@ -2,10 +2,12 @@
 // What the executor carries from step to step: the image, which pixels may differ from the source, and
 // how result pixels map back to source pixels.
 #include <optional>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "easel/image/image.hpp"
+#include "easel/ops/text_layer.hpp"
 
 namespace easel {
 
@@ -15,6 +17,9 @@ struct RenderState {
   // result(x, y) corresponds to source(x - offset.x, y - offset.y) where `edited` is 0; absent once a
   // resampling step (resize) has made every pixel new.
   std::optional<cv::Point> source_offset = cv::Point(0, 0);
+  // Every string typeset so far, for OCR verification. Kept in memory only: a state read back from a
+  // document's disk cache has none, and the report then says the text was not verified.
+  std::vector<TextLayer> text_layers = {};
 };
 
 // The state of an unedited source.

@@ -1,0 +1,103 @@
+// The acceptance measurement of issue 3: every corpus string typeset onto real photographs in several
+// fonts and sizes, read back by OCR, and the pixels outside each text's box compared with the source.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <iostream>
+#include <map>
+
+#include <opencv2/imgproc.hpp>
+
+#include "easel/ops/region.hpp"
+#include "easel/run/edit_job.hpp"
+#include "support/test_support.hpp"
+#include "typography/text_corpus.hpp"
+
+namespace easel {
+namespace {
+
+const std::array<const char*, 5> kPhotos{"coffee.png", "chelsea.png", "astronaut.png", "motorcycle_left.png", "rocket.jpg"};
+const std::array<const char*, 5> kFonts{"sans", "serif", "monospace", "bold sans", "Liberation Serif"};
+const std::array<double, 6> kSizes{24, 28, 32, 40, 48, 64};
+const std::array<const char*, 4> kVertical{"top", "middle", "bottom", "middle"};
+
+// Looks of the text, cycled through the corpus: what lies under the glyphs changes, the glyphs do not.
+json effects(std::size_t i) {
+  switch (i % 6) {
+    case 0: return json::object();
+    case 1: return {{"outline", 2}};
+    case 2: return {{"shadow", 3}};
+    case 3: return {{"box_color", "#ffffffd0"}, {"color", "#202020"}};
+    case 4: return {{"opacity", 0.85}, {"color", "white"}};
+    default: return {{"color", "#ffcc00"}, {"outline", 1.5}, {"shadow", 2}};
+  }
+}
+
+// How far a step's effects may reach beyond the glyphs (see text_composite.cpp).
+int effect_reach(const json& params, double size) {
+  const double outline = params.value("outline", 0.0);
+  const double shadow = params.value("shadow", 0.0);
+  const double box = params.contains("box_color") ? 0.3 * size : 0.0;
+  return static_cast<int>(std::ceil(std::max(outline, box) + shadow + 3 * 0.5 * shadow)) + 2;
+}
+
+struct Tally {
+  int read = 0, matched = 0;
+};
+
+TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) {
+  std::map<std::string, Image> photos;
+  for (const char* name : kPhotos) photos[name] = test::load_photo(name);
+  std::map<std::string, Tally> by_font;
+  Tally total;
+  const auto& corpus = test::typography_corpus();
+  for (std::size_t i = 0; i < corpus.size(); ++i) {
+    const std::string photo = kPhotos[i % kPhotos.size()];
+    const std::string font = kFonts[(i / kPhotos.size() + i) % kFonts.size()];
+    const double size = kSizes[i % kSizes.size()];
+    json params = effects(i);
+    params["text"] = corpus[i];
+    params["font"] = font;
+    params["size"] = size;
+    params["valign"] = kVertical[i % kVertical.size()];
+    const auto& spec = registry().get("text.add");
+    const PlanStep step{"text.add", validate_target({{"region", "all"}}, spec, "test"), validate_params(spec, params, "test"), "test"};
+    ResultCache cache;
+    const Image& source = photos[photo];
+    const EditOutcome outcome = run_edit(source, {step}, cache);
+    ASSERT_EQ(outcome.text.size(), 1u);
+    const TextCheck& check = outcome.text.front();
+    ASSERT_TRUE(check.layer.has_value());
+    ASSERT_TRUE(check.match.has_value()) << corpus[i];
+    ++total.read;
+    ++by_font[font].read;
+    if (*check.match) {
+      ++total.matched;
+      ++by_font[font].matched;
+    } else {
+      std::cout << "  mismatch [" << font << ", " << size << " px, " << photo << "]: expected \"" << check.expected << "\", read \""
+                << check.read.value_or("") << "\"\n";
+    }
+    // Nothing outside the text's box and its effects' reach changed.
+    const int reach = effect_reach(params, check.layer->size_px);
+    const cv::Rect allowed(check.layer->box.x - reach, check.layer->box.y - reach, check.layer->box.width + 2 * reach,
+                           check.layer->box.height + 2 * reach);
+    const cv::Rect edited = cv::boundingRect(outcome.render.state.edited);
+    EXPECT_EQ(edited & allowed, edited) << corpus[i];
+    EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u) << corpus[i];
+    cv::Mat difference, any_channel;
+    cv::absdiff(source.mat(), outcome.render.state.image.mat(), difference);
+    cv::transform(difference, any_channel, cv::Matx14f(1, 1, 1, 1));
+    const cv::Mat changed_outside = (any_channel > 0) & (outcome.render.state.edited == 0);
+    EXPECT_EQ(cv::countNonZero(changed_outside), 0) << corpus[i];
+  }
+  const double rate = static_cast<double>(total.matched) / total.read;
+  std::cout << "OCR exact-match rate: " << total.matched << "/" << total.read << " = " << 100 * rate << "%\n";
+  for (const auto& [font, tally] : by_font) std::cout << "  " << font << ": " << tally.matched << "/" << tally.read << "\n";
+  EXPECT_GE(total.read, 100);
+  EXPECT_GE(rate, 0.98);
+}
+
+}  // namespace
+}  // namespace easel
