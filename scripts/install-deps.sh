@@ -19,6 +19,7 @@ packages=(
   python3-skimage                   # real photographs (skimage/data) for tests and the demo
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
+  libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer
   # typography
   libharfbuzz-dev                   # text shaping (kerning, ligatures, Arabic/Hebrew/CJK, RTL)
   libfreetype-dev                   # glyph rasterisation

@@ -1,0 +1,225 @@
+#include "random_models.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace easel::diffusion::bench {
+namespace {
+
+// Adds parameters in the diffusers naming and counts the multiply-adds they take at a given size.
+class Builder {
+ public:
+  explicit Builder(RandomModel& model) : model_(model) {}
+
+  void conv(const std::string& name, std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t pixels_out) {
+    add(name + ".weight", {out, in, kernel, kernel}, in * kernel * kernel);
+    add(name + ".bias", {out}, 0);
+    model_.flops += 2.0 * static_cast<double>(out * in * kernel * kernel) * static_cast<double>(pixels_out);
+  }
+  void linear(const std::string& name, std::int64_t in, std::int64_t out, std::int64_t rows, bool bias = true) {
+    add(name + ".weight", {out, in}, in);
+    if (bias) add(name + ".bias", {out}, 0);
+    model_.flops += 2.0 * static_cast<double>(in * out) * static_cast<double>(rows);
+  }
+  void norm(const std::string& name, std::int64_t channels) {
+    model_.weights.add(name + ".weight", at::ones({channels}));
+    model_.weights.add(name + ".bias", at::zeros({channels}));
+  }
+  void embedding(const std::string& name, std::int64_t rows, std::int64_t width) { add(name, {rows, width}, width); }
+  // Q·Kᵀ and softmax·V over `queries` × `keys` positions of total width `width`.
+  void attention_products(std::int64_t queries, std::int64_t keys, std::int64_t width) {
+    model_.flops += 4.0 * static_cast<double>(queries) * static_cast<double>(keys) * static_cast<double>(width);
+  }
+
+ private:
+  void add(const std::string& name, std::vector<std::int64_t> shape, std::int64_t fan_in) {
+    const double scale = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.02;
+    model_.weights.add(name, at::randn(shape) * scale);
+  }
+  RandomModel& model_;
+};
+
+void unet_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t out, std::int64_t pixels) {
+  b.norm(p + ".norm1", in);
+  b.conv(p + ".conv1", in, out, 3, pixels);
+  b.linear(p + ".time_emb_proj", 1280, out, 1);
+  b.norm(p + ".norm2", out);
+  b.conv(p + ".conv2", out, out, 3, pixels);
+  if (in != out) b.conv(p + ".conv_shortcut", in, out, 1, pixels);
+}
+
+void unet_attention(Builder& b, const std::string& p, std::int64_t channels, std::int64_t context, bool linear_projection,
+                    std::int64_t pixels) {
+  constexpr std::int64_t tokens = 77;
+  b.norm(p + ".norm", channels);
+  if (linear_projection) {
+    b.linear(p + ".proj_in", channels, channels, pixels);
+    b.linear(p + ".proj_out", channels, channels, pixels);
+  } else {
+    b.conv(p + ".proj_in", channels, channels, 1, pixels);
+    b.conv(p + ".proj_out", channels, channels, 1, pixels);
+  }
+  const std::string t = p + ".transformer_blocks.0";
+  for (const char* norm : {".norm1", ".norm2", ".norm3"}) b.norm(t + norm, channels);
+  for (const char* projection : {".attn1.to_q", ".attn1.to_k", ".attn1.to_v", ".attn2.to_q"}) {
+    b.linear(t + projection, channels, channels, pixels, false);
+  }
+  b.linear(t + ".attn2.to_k", context, channels, tokens, false);
+  b.linear(t + ".attn2.to_v", context, channels, tokens, false);
+  b.linear(t + ".attn1.to_out.0", channels, channels, pixels);
+  b.linear(t + ".attn2.to_out.0", channels, channels, pixels);
+  b.attention_products(pixels, pixels, channels);
+  b.attention_products(pixels, tokens, channels);
+  b.linear(t + ".ff.net.0.proj", channels, 8 * channels, pixels);
+  b.linear(t + ".ff.net.2", 4 * channels, channels, pixels);
+}
+
+void vae_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t out, std::int64_t pixels) {
+  b.norm(p + ".norm1", in);
+  b.conv(p + ".conv1", in, out, 3, pixels);
+  b.norm(p + ".norm2", out);
+  b.conv(p + ".conv2", out, out, 3, pixels);
+  if (in != out) b.conv(p + ".conv_shortcut", in, out, 1, pixels);
+}
+
+void vae_mid(Builder& b, const std::string& p, std::int64_t channels, std::int64_t pixels) {
+  vae_resnet(b, p + ".resnets.0", channels, channels, pixels);
+  b.norm(p + ".attentions.0.group_norm", channels);
+  for (const char* projection : {".to_q", ".to_k", ".to_v", ".to_out.0"}) b.linear(p + ".attentions.0" + projection, channels, channels, pixels);
+  b.attention_products(pixels, pixels, channels);
+  vae_resnet(b, p + ".resnets.1", channels, channels, pixels);
+}
+
+}  // namespace
+
+RandomModel random_unet(Family family, std::int64_t latent_size) {
+  RandomModel model;
+  Builder b(model);
+  const std::vector<std::int64_t> channels = {320, 640, 1280, 1280};
+  const std::vector<bool> attention = {true, true, true, false};
+  const std::int64_t context = family == Family::sd15 ? 768 : 1024;
+  const bool linear_projection = family == Family::sd21;
+  std::int64_t size = latent_size;
+  b.linear("time_embedding.linear_1", 320, 1280, 1);
+  b.linear("time_embedding.linear_2", 1280, 1280, 1);
+  b.conv("conv_in", 4, 320, 3, size * size);
+  std::vector<std::int64_t> skips = {320};
+  std::int64_t previous = 320;
+  for (std::size_t level = 0; level < channels.size(); ++level) {
+    const std::string p = "down_blocks." + std::to_string(level);
+    for (int j = 0; j < 2; ++j) {
+      unet_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level], size * size);
+      if (attention[level]) unet_attention(b, p + ".attentions." + std::to_string(j), channels[level], context, linear_projection, size * size);
+      skips.push_back(channels[level]);
+    }
+    previous = channels[level];
+    if (level + 1 < channels.size()) {
+      size /= 2;
+      b.conv(p + ".downsamplers.0.conv", previous, previous, 3, size * size);
+      skips.push_back(previous);
+    }
+  }
+  unet_resnet(b, "mid_block.resnets.0", 1280, 1280, size * size);
+  unet_attention(b, "mid_block.attentions.0", 1280, context, linear_projection, size * size);
+  unet_resnet(b, "mid_block.resnets.1", 1280, 1280, size * size);
+  for (std::size_t level = 0; level < channels.size(); ++level) {
+    const std::size_t down_level = channels.size() - 1 - level;
+    const std::string p = "up_blocks." + std::to_string(level);
+    for (int j = 0; j < 3; ++j) {
+      const std::int64_t in = (j == 0 ? previous : channels[down_level]) + skips.back();
+      skips.pop_back();
+      unet_resnet(b, p + ".resnets." + std::to_string(j), in, channels[down_level], size * size);
+      if (attention[down_level]) {
+        unet_attention(b, p + ".attentions." + std::to_string(j), channels[down_level], context, linear_projection, size * size);
+      }
+    }
+    previous = channels[down_level];
+    if (level + 1 < channels.size()) {
+      size *= 2;
+      b.conv(p + ".upsamplers.0.conv", previous, previous, 3, size * size);
+    }
+  }
+  b.norm("conv_norm_out", 320);
+  b.conv("conv_out", 320, 4, 3, size * size);
+  return model;
+}
+
+UNetConfig unet_config(Family family) {
+  UNetConfig config;
+  config.norm_groups = 32;
+  // SD1.5: 8 heads everywhere; SD2.1: 64-wide heads, so 5, 10, 20, 20.
+  config.heads_per_level = family == Family::sd15 ? std::vector<std::int64_t>{8} : std::vector<std::int64_t>{5, 10, 20, 20};
+  return config;
+}
+
+RandomModel random_vae_decoder(std::int64_t latent_size) {
+  RandomModel model;
+  Builder b(model);
+  const std::vector<std::int64_t> channels = {128, 256, 512, 512};
+  // The encoder is part of the model but not of the decode count; its FLOPs are subtracted.
+  std::int64_t size = latent_size * 8;
+  b.conv("encoder.conv_in", 3, 128, 3, size * size);
+  std::int64_t previous = 128;
+  for (std::size_t level = 0; level < channels.size(); ++level) {
+    const std::string p = "encoder.down_blocks." + std::to_string(level);
+    for (int j = 0; j < 2; ++j) vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level], size * size);
+    previous = channels[level];
+    if (level + 1 < channels.size()) {
+      size /= 2;
+      b.conv(p + ".downsamplers.0.conv", previous, previous, 3, size * size);
+    }
+  }
+  vae_mid(b, "encoder.mid_block", 512, size * size);
+  b.norm("encoder.conv_norm_out", 512);
+  b.conv("encoder.conv_out", 512, 8, 3, size * size);
+  b.conv("quant_conv", 8, 8, 1, size * size);
+  model.flops = 0;
+
+  b.conv("post_quant_conv", 4, 4, 1, size * size);
+  b.conv("decoder.conv_in", 4, 512, 3, size * size);
+  vae_mid(b, "decoder.mid_block", 512, size * size);
+  previous = 512;
+  for (std::size_t level = 0; level < channels.size(); ++level) {
+    const std::int64_t out = channels[channels.size() - 1 - level];
+    const std::string p = "decoder.up_blocks." + std::to_string(level);
+    for (int j = 0; j < 3; ++j) vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : out, out, size * size);
+    previous = out;
+    if (level + 1 < channels.size()) {
+      size *= 2;
+      b.conv(p + ".upsamplers.0.conv", out, out, 3, size * size);
+    }
+  }
+  b.norm("decoder.conv_norm_out", 128);
+  b.conv("decoder.conv_out", 128, 3, 3, size * size);
+  return model;
+}
+
+RandomModel random_text_encoder(Family family) {
+  RandomModel model;
+  Builder b(model);
+  constexpr std::int64_t tokens = 77;
+  const std::int64_t width = family == Family::sd15 ? 768 : 1024;
+  const std::int64_t inner = 4 * width;
+  const int layers = family == Family::sd15 ? 12 : 23;  // SD2 runs 23 of OpenCLIP-H's 24 layers
+  b.embedding("text_model.embeddings.token_embedding.weight", 49408, width);
+  b.embedding("text_model.embeddings.position_embedding.weight", tokens, width);
+  for (int i = 0; i < layers; ++i) {
+    const std::string p = "text_model.encoder.layers." + std::to_string(i);
+    b.norm(p + ".layer_norm1", width);
+    b.norm(p + ".layer_norm2", width);
+    for (const char* projection : {".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"}) {
+      b.linear(p + projection, width, width, tokens);
+    }
+    b.attention_products(tokens, tokens, width);
+    b.linear(p + ".mlp.fc1", width, inner, tokens);
+    b.linear(p + ".mlp.fc2", inner, width, tokens);
+  }
+  b.norm("text_model.final_layer_norm", width);
+  return model;
+}
+
+TextEncoderConfig text_encoder_config(Family family) {
+  return family == Family::sd15 ? TextEncoderConfig{12, Activation::quick_gelu, 1e-5} : TextEncoderConfig{16, Activation::gelu, 1e-5};
+}
+
+}  // namespace easel::diffusion::bench

@@ -1,0 +1,22 @@
+// Feeds arbitrary bytes to the safetensors header parser: it must either accept the file with every
+// tensor inside the data section, or throw easel::Error — never read out of bounds.
+#include <cstddef>
+#include <cstdint>
+
+#include "easel/core/error.hpp"
+#include "easel/diffusion/safetensors.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  try {
+    const auto file = easel::diffusion::SafetensorsFile::from_bytes(
+        {reinterpret_cast<const std::byte*>(data), size}, "fuzz-input");
+    for (const auto& [name, tensor] : file.tensors()) {
+      if (tensor.dtype == easel::diffusion::DType::f32 || tensor.dtype == easel::diffusion::DType::f16 ||
+          tensor.dtype == easel::diffusion::DType::bf16) {
+        (void)file.floats(name);
+      }
+    }
+  } catch (const easel::Error&) {
+  }
+  return 0;
+}

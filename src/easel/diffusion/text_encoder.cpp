@@ -1,0 +1,89 @@
+#include "easel/diffusion/text_encoder.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "easel/core/error.hpp"
+
+namespace easel::diffusion {
+
+TextEncoderConfig TextEncoderConfig::from_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::capability, "text encoder config " + path.string() + " not found (part of the model's diffusers folder)");
+  TextEncoderConfig config;
+  try {
+    const auto json = nlohmann::json::parse(in);
+    config.heads = json.at("num_attention_heads").get<std::int64_t>();
+    const std::string activation = json.value("hidden_act", std::string("quick_gelu"));
+    if (activation == "gelu") {
+      config.activation = Activation::gelu;
+    } else if (activation != "quick_gelu") {
+      throw Error(ErrorKind::input, path.string() + ": unsupported hidden_act '" + activation + "'");
+    }
+    config.layer_norm_eps = json.value("layer_norm_eps", config.layer_norm_eps);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(ErrorKind::input, "invalid text encoder config " + path.string() + ": " + error.what());
+  }
+  return config;
+}
+
+TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : config_(config) {
+  const std::string root = "text_model.";
+  token_embedding_ = weights.get(root + "embeddings.token_embedding.weight", {-1, -1});
+  const std::int64_t hidden = token_embedding_.size(1);
+  position_embedding_ = weights.get(root + "embeddings.position_embedding.weight", {-1, hidden});
+  if (hidden % config_.heads != 0) {
+    throw Error(ErrorKind::input, "text encoder width " + std::to_string(hidden) + " is not divisible by " +
+                                      std::to_string(config_.heads) + " heads (" + weights.source() + ")");
+  }
+  for (std::size_t i = 0; weights.contains(root + "encoder.layers." + std::to_string(i) + ".layer_norm1.weight"); ++i) {
+    const std::string base = root + "encoder.layers." + std::to_string(i) + ".";
+    Layer layer{LayerNorm(weights, base + "layer_norm1", config_.layer_norm_eps), LayerNorm(weights, base + "layer_norm2", config_.layer_norm_eps),
+                Linear(weights, base + "self_attn.q_proj"),  Linear(weights, base + "self_attn.k_proj"),
+                Linear(weights, base + "self_attn.v_proj"),  Linear(weights, base + "self_attn.out_proj"),
+                Linear(weights, base + "mlp.fc1"),           Linear(weights, base + "mlp.fc2")};
+    for (const Linear* projection : {&layer.q, &layer.k, &layer.v, &layer.out}) {
+      if (projection->weight.sizes() != at::IntArrayRef{hidden, hidden}) {
+        throw Error(ErrorKind::input, "tensor '" + base + "self_attn.*' in " + weights.source() + " does not fit width " + std::to_string(hidden));
+      }
+    }
+    layers_.push_back(std::move(layer));
+  }
+  if (layers_.empty()) throw Error(ErrorKind::input, "tensor '" + root + "encoder.layers.0.layer_norm1.weight' is missing from " + weights.source());
+  final_norm_ = LayerNorm(weights, root + "final_layer_norm", config_.layer_norm_eps);
+  // One token through every layer finds tensors that do not fit together at load, naming the first.
+  (void)encode(at::zeros({1, 1}, at::kLong));
+}
+
+at::Tensor TextEncoder::run_layer(const Layer& layer, const at::Tensor& hidden) const {
+  const at::Tensor normed = layer.norm1(hidden);
+  at::Tensor h = hidden + layer.out(multi_head_attention(layer.q(normed), layer.k(normed), layer.v(normed), config_.heads, true));
+  at::Tensor inner = layer.fc1(layer.norm2(h));
+  inner = config_.activation == Activation::gelu ? at::gelu(inner) : inner * at::sigmoid(1.702 * inner);
+  return h + layer.fc2(inner);
+}
+
+at::Tensor TextEncoder::embed(const at::Tensor& ids) const {
+  if (ids.dim() != 2 || ids.size(1) > position_embedding_.size(0)) {
+    throw Error(ErrorKind::input, "text encoder input must be (batch, ≤ " + std::to_string(position_embedding_.size(0)) + ") token ids");
+  }
+  const at::Tensor positions = at::arange(ids.size(1), ids.options().dtype(at::kLong));
+  return token_embedding_.index_select(0, ids.flatten()).view({ids.size(0), ids.size(1), -1}) + position_embedding_.index_select(0, positions);
+}
+
+std::vector<at::Tensor> TextEncoder::hidden_states(const at::Tensor& ids) const {
+  std::vector<at::Tensor> states{embed(ids)};
+  for (const Layer& layer : layers_) states.push_back(run_layer(layer, states.back()));
+  return states;
+}
+
+at::Tensor TextEncoder::encode(const at::Tensor& ids, int clip_skip) const {
+  if (clip_skip < 0 || static_cast<std::size_t>(clip_skip) >= layers_.size()) {
+    throw Error(ErrorKind::usage, "clip skip must be between 0 and " + std::to_string(layers_.size() - 1));
+  }
+  at::Tensor hidden = embed(ids);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(clip_skip) < layers_.size(); ++i) hidden = run_layer(layers_[i], hidden);
+  return final_norm_(hidden);
+}
+
+}  // namespace easel::diffusion

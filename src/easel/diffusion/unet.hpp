@@ -1,0 +1,48 @@
+#pragma once
+// The SD1.x / SD2.x denoising UNet (diffusers UNet2DConditionModel naming): ResNet blocks with a
+// timestep embedding, Transformer2D blocks with self- and cross-attention, down/up sampling with skip
+// connections. The channel counts and block layout come from the weights; what the weights cannot
+// tell (GroupNorm groups, head counts) comes from the config.
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "easel/diffusion/weights.hpp"
+
+namespace easel::diffusion {
+
+struct UNetConfig {
+  std::int64_t norm_groups = 32;
+  double norm_eps = 1e-5;
+  // Attention heads per level of the down path (the up path uses them reversed, the middle block the
+  // last). diffusers calls this `attention_head_dim`; one value applies to every level.
+  std::vector<std::int64_t> heads_per_level = {8};
+  bool flip_sin_to_cos = true;
+  double freq_shift = 0;
+
+  // Reads a diffusers unet/config.json.
+  static UNetConfig from_json_file(const std::filesystem::path& path);
+  std::int64_t heads_at(std::size_t level) const;
+};
+
+class UNet {
+ public:
+  UNet(const Weights& weights, UNetConfig config);
+  ~UNet();
+  UNet(UNet&&) noexcept;
+  UNet& operator=(UNet&&) noexcept;
+
+  // sample (B, Cin, h, w); timesteps: a 0-dim or (B,) tensor (fractional values allowed);
+  // context (B, 77·k, ctx) → predicted noise or velocity (B, Cout, h, w).
+  at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const;
+  std::int64_t in_channels() const;
+  std::int64_t context_dim() const;
+
+ private:
+  struct Network;
+  std::unique_ptr<Network> network_;
+};
+
+}  // namespace easel::diffusion

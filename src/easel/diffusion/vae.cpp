@@ -1,0 +1,178 @@
+#include "easel/diffusion/vae.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "easel/core/error.hpp"
+#include "easel/diffusion/layers.hpp"
+
+namespace easel::diffusion {
+namespace {
+
+// The autoencoder's norms all use eps 1e-6.
+constexpr double vae_eps = 1e-6;
+
+struct ResnetBlock {
+  GroupNorm norm1, norm2;
+  Conv2d conv1, conv2;
+  std::optional<Conv2d> shortcut;
+
+  ResnetBlock(const Weights& weights, const std::string& prefix, std::int64_t groups)
+      : norm1(weights, prefix + ".norm1", groups, vae_eps),
+        norm2(weights, prefix + ".norm2", groups, vae_eps),
+        conv1(weights, prefix + ".conv1"),
+        conv2(weights, prefix + ".conv2") {
+    if (weights.contains(prefix + ".conv_shortcut.weight")) shortcut.emplace(weights, prefix + ".conv_shortcut");
+  }
+
+  at::Tensor operator()(const at::Tensor& x) const {
+    const at::Tensor h = conv2(at::silu(norm2(conv1(at::silu(norm1(x))))));
+    return (shortcut ? (*shortcut)(x) : x) + h;
+  }
+};
+
+// Single-head self-attention over all positions, with a residual connection.
+struct AttentionBlock {
+  GroupNorm norm;
+  Linear q, k, v, out;
+
+  AttentionBlock(const Weights& weights, const std::string& prefix, std::int64_t groups)
+      : norm(weights, prefix + ".group_norm", groups, vae_eps),
+        q(weights, prefix + ".to_q"),
+        k(weights, prefix + ".to_k"),
+        v(weights, prefix + ".to_v"),
+        out(weights, prefix + ".to_out.0") {}
+
+  at::Tensor operator()(const at::Tensor& x) const {
+    const std::int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
+    const at::Tensor h = norm(x).view({batch, channels, height * width}).transpose(1, 2);
+    const at::Tensor attended = out(multi_head_attention(q(h), k(h), v(h), 1, false));
+    return attended.transpose(1, 2).reshape({batch, channels, height, width}) + x;
+  }
+};
+
+struct MidBlock {
+  ResnetBlock first;
+  AttentionBlock attention;
+  ResnetBlock second;
+  MidBlock(const Weights& weights, const std::string& prefix, std::int64_t groups)
+      : first(weights, prefix + ".resnets.0", groups), attention(weights, prefix + ".attentions.0", groups), second(weights, prefix + ".resnets.1", groups) {}
+  at::Tensor operator()(const at::Tensor& x) const { return second(attention(first(x))); }
+};
+
+struct Level {
+  std::vector<ResnetBlock> resnets;
+  std::optional<Conv2d> resample;
+};
+
+Level read_level(const Weights& weights, const std::string& prefix, std::int64_t groups, bool down) {
+  Level level;
+  for (int j = 0; weights.contains(prefix + ".resnets." + std::to_string(j) + ".conv1.weight"); ++j) {
+    level.resnets.emplace_back(weights, prefix + ".resnets." + std::to_string(j), groups);
+  }
+  if (level.resnets.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
+  const std::string resample = prefix + (down ? ".downsamplers.0.conv" : ".upsamplers.0.conv");
+  if (weights.contains(resample + ".weight")) {
+    // The downsampler's input is padded asymmetrically (right and bottom) before its unpadded conv.
+    level.resample.emplace(weights, resample, down ? 2 : 1, down ? 0 : -1);
+  }
+  return level;
+}
+
+std::vector<Level> read_levels(const Weights& weights, const std::string& prefix, std::int64_t groups, bool down) {
+  std::vector<Level> levels;
+  for (int i = 0; weights.contains(prefix + "." + std::to_string(i) + ".resnets.0.conv1.weight"); ++i) {
+    levels.push_back(read_level(weights, prefix + "." + std::to_string(i), groups, down));
+  }
+  if (levels.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".0.resnets.0.conv1.weight' is missing from " + weights.source());
+  return levels;
+}
+
+}  // namespace
+
+struct Vae::Network {
+  VaeConfig config;
+  Conv2d encoder_in;
+  std::vector<Level> encoder_levels;
+  MidBlock encoder_mid;
+  GroupNorm encoder_norm;
+  Conv2d encoder_out, quant;
+  Conv2d post_quant, decoder_in;
+  MidBlock decoder_mid;
+  std::vector<Level> decoder_levels;
+  GroupNorm decoder_norm;
+  Conv2d decoder_out;
+
+  Network(const Weights& weights, VaeConfig config_)
+      : config(config_),
+        encoder_in(weights, "encoder.conv_in"),
+        encoder_levels(read_levels(weights, "encoder.down_blocks", config.norm_groups, true)),
+        encoder_mid(weights, "encoder.mid_block", config.norm_groups),
+        encoder_norm(weights, "encoder.conv_norm_out", config.norm_groups, vae_eps),
+        encoder_out(weights, "encoder.conv_out"),
+        quant(weights, "quant_conv"),
+        post_quant(weights, "post_quant_conv"),
+        decoder_in(weights, "decoder.conv_in"),
+        decoder_mid(weights, "decoder.mid_block", config.norm_groups),
+        decoder_levels(read_levels(weights, "decoder.up_blocks", config.norm_groups, false)),
+        decoder_norm(weights, "decoder.conv_norm_out", config.norm_groups, vae_eps),
+        decoder_out(weights, "decoder.conv_out") {}
+};
+
+VaeConfig VaeConfig::from_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::capability, "VAE config " + path.string() + " not found (part of the model's diffusers folder)");
+  VaeConfig config;
+  try {
+    const auto json = nlohmann::json::parse(in);
+    config.norm_groups = json.value("norm_num_groups", config.norm_groups);
+    config.scaling_factor = json.value("scaling_factor", config.scaling_factor);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(ErrorKind::input, "invalid VAE config " + path.string() + ": " + error.what());
+  }
+  return config;
+}
+
+Vae::Vae(const Weights& weights, VaeConfig config) : network_(std::make_unique<Network>(weights, config)) {
+  // Tiny passes through both halves find tensors that do not fit together at load, naming the first.
+  const auto options = at::TensorOptions().dtype(network_->encoder_in.weight.scalar_type());
+  const std::int64_t size = std::int64_t{1} << network_->encoder_levels.size();
+  (void)encode(at::zeros({1, 3, size, size}, options));
+  (void)decode(at::zeros({1, network_->post_quant.weight.size(1), 1, 1}, options));
+}
+Vae::~Vae() = default;
+Vae::Vae(Vae&&) noexcept = default;
+Vae& Vae::operator=(Vae&&) noexcept = default;
+
+double Vae::scaling_factor() const { return network_->config.scaling_factor; }
+
+LatentDistribution Vae::encode(const at::Tensor& image) const {
+  const std::int64_t factor = std::int64_t{1} << (network_->encoder_levels.size() - 1);
+  if (image.dim() != 4 || image.size(1) != 3 || image.size(2) % factor != 0 || image.size(3) % factor != 0) {
+    throw Error(ErrorKind::input, "VAE encoder expects (B, 3, H, W) images with H and W multiples of " + std::to_string(factor));
+  }
+  const Network& n = *network_;
+  at::Tensor h = n.encoder_in(image);
+  for (const Level& level : n.encoder_levels) {
+    for (const auto& resnet : level.resnets) h = resnet(h);
+    if (level.resample) h = (*level.resample)(at::constant_pad_nd(h, {0, 1, 0, 1}, 0));
+  }
+  h = n.quant(n.encoder_out(at::silu(n.encoder_norm(n.encoder_mid(h)))));
+  const auto parts = h.chunk(2, 1);
+  LatentDistribution distribution{parts[0], at::clamp(parts[1], -30.0, 20.0), {}};
+  distribution.std = at::exp(0.5 * distribution.logvar);
+  return distribution;
+}
+
+at::Tensor Vae::decode(const at::Tensor& latents) const {
+  const Network& n = *network_;
+  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents)));
+  for (const Level& level : n.decoder_levels) {
+    for (const auto& resnet : level.resnets) h = resnet(h);
+    if (level.resample) h = (*level.resample)(at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2}));
+  }
+  return n.decoder_out(at::silu(n.decoder_norm(h)));
+}
+
+}  // namespace easel::diffusion

@@ -1,0 +1,45 @@
+#pragma once
+// Named model parameters in the diffusers naming, whichever layout they were read from: a diffusers
+// folder's files are read as they are, and the original single-file checkpoints (CompVis / Stability
+// key names) are renamed to it, tensor by tensor, as diffusers' own converters do.
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace easel::diffusion {
+
+class Weights {
+ public:
+  explicit Weights(std::string source) : source_(std::move(source)) {}
+
+  void add(const std::string& name, at::Tensor tensor) { tensors_[name] = std::move(tensor); }
+  bool contains(const std::string& name) const { return tensors_.contains(name); }
+  // Throws easel::Error (input) naming the tensor and the file when it is absent.
+  const at::Tensor& get(const std::string& name) const;
+  // As get(), and also an input error naming the tensor when its shape is not `shape` (-1: any extent).
+  const at::Tensor& get(const std::string& name, std::vector<std::int64_t> shape) const;
+  const std::string& source() const { return source_; }
+  const std::map<std::string, at::Tensor>& tensors() const { return tensors_; }
+  // Every weight converted to `dtype` (float32 for reference runs, bfloat16 for the fast path).
+  void convert(at::ScalarType dtype);
+
+ private:
+  std::string source_;
+  std::map<std::string, at::Tensor> tensors_;
+};
+
+// A diffusers component file (model.safetensors / diffusion_pytorch_model.safetensors); a missing file
+// is a capability error naming it.
+Weights read_component(const std::filesystem::path& file);
+
+// The three components of an original single-file checkpoint, renamed to the diffusers naming.
+Weights read_single_file_unet(const std::filesystem::path& file);
+Weights read_single_file_vae(const std::filesystem::path& file);
+// SD1 (`cond_stage_model.transformer.*`, every layer) or SD2 OpenCLIP (`cond_stage_model.model.*`,
+// fused q/k/v, without its last layer: SD2 uses the penultimate layer's output).
+Weights read_single_file_text_encoder(const std::filesystem::path& file);
+
+}  // namespace easel::diffusion
