@@ -2,10 +2,7 @@
 // file whenever a command fails.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 #include <opencv2/imgproc.hpp>
 #include <nlohmann/json.hpp>
@@ -17,34 +14,6 @@ namespace easel {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quoted(const std::string& text) {
-  std::string result = "'";
-  for (char c : text) result += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return result + "'";
-}
-
-CliRun easel_cli(const std::vector<std::string>& args) {
-  const fs::path err_file = test::temp_dir() / "stderr.txt";
-  std::string command = quoted(test::easel_binary().string());
-  for (const auto& arg : args) command += " " + quoted(arg);
-  command += " 2>" + quoted(err_file.string());
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  run.err.assign(std::istreambuf_iterator<char>(err), {});
-  return run;
-}
 
 json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -58,7 +27,7 @@ void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
 
 TEST(Cli, EditsARealPhotoFromAnInstructionAndWritesTheReport) {
   const fs::path dir = test::temp_dir();
-  const CliRun run = easel_cli({"edit", test::photo("coffee.png").string(), "-p",
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
                              "increase the contrast, make the left half warmer, then crop to 16:9", "-o",
                              (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -83,7 +52,7 @@ TEST(Cli, RunsAnExplicitPlanFileInEachOutputFormat) {
                                             {{"op", "image.resize"}, {"params", {{"width", 256}}}}})}};
   std::ofstream(dir / "plan.json") << plan.dump();
   for (const char* name : {"out.png", "out.jpg", "out.webp"}) {
-    const CliRun run = easel_cli({"edit", test::photo("astronaut.png").string(), "--plan-file", (dir / "plan.json").string(),
+    const test::CliRun run = test::run_easel({"edit", test::photo("astronaut.png").string(), "--plan-file", (dir / "plan.json").string(),
                                "-o", (dir / name).string(), "--quality", "80"});
     ASSERT_EQ(run.exit_code, 0) << name << ": " << run.err;
     const DecodedImage output = read_image_file(dir / name, DecodeLimits{});
@@ -92,7 +61,7 @@ TEST(Cli, RunsAnExplicitPlanFileInEachOutputFormat) {
 }
 
 TEST(Cli, OpsListsEveryParameterWithTypeDefaultAndRange) {
-  const CliRun run = easel_cli({"ops", "--json"});
+  const test::CliRun run = test::run_easel({"ops", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json listing = json::parse(run.out);
   std::map<std::string, json> ops;
@@ -104,12 +73,12 @@ TEST(Cli, OpsListsEveryParameterWithTypeDefaultAndRange) {
   EXPECT_EQ(contrast["min"], -1.0);
   EXPECT_EQ(contrast["max"], 1.0);
   EXPECT_EQ(contrast["default"], 0.0);
-  const CliRun text = easel_cli({"ops"});
+  const test::CliRun text = test::run_easel({"ops"});
   EXPECT_NE(text.out.find("warmth (number, -1.0..1.0, default 0.0)"), std::string::npos) << text.out;
 }
 
 TEST(Cli, PlanPrintsTheEditPlanJson) {
-  const CliRun run = easel_cli({"plan", "make it black and white, then crop to 1:1", "--json"});
+  const test::CliRun run = test::run_easel({"plan", "make it black and white, then crop to 1:1", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json plan = json::parse(run.out);
   EXPECT_EQ(plan["steps"][0]["params"]["saturation"], -1.0);
@@ -119,24 +88,24 @@ TEST(Cli, PlanPrintsTheEditPlanJson) {
 TEST(Cli, DocumentsAddRoundsAndUndoExactly) {
   const fs::path dir = test::temp_dir();
   const std::string doc = (dir / "edit.easel").string();
-  CliRun run = easel_cli({"edit", test::photo("chelsea.png").string(), "-p", "make the right half cooler", "-o",
+  test::CliRun run = test::run_easel({"edit", test::photo("chelsea.png").string(), "-p", "make the right half cooler", "-o",
                        (dir / "round1.png").string(), "--save", doc});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = easel_cli({"edit", doc, "-p", "increase the saturation a lot", "-o", (dir / "round2.png").string()});
+  run = test::run_easel({"edit", doc, "-p", "increase the saturation a lot", "-o", (dir / "round2.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("round 2"), std::string::npos);
-  run = easel_cli({"undo", doc, "-o", (dir / "undone.png").string()});
+  run = test::run_easel({"undo", doc, "-o", (dir / "undone.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto decode = [&](const char* name) { return read_image_file(dir / name, DecodeLimits{}).image; };
   EXPECT_TRUE(bit_identical(decode("undone.png"), decode("round1.png")));
   EXPECT_FALSE(bit_identical(decode("round2.png"), decode("round1.png")));
-  run = easel_cli({"redo", doc, "-o", (dir / "redone.png").string()});
+  run = test::run_easel({"redo", doc, "-o", (dir / "redone.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(bit_identical(decode("redone.png"), decode("round2.png")));
-  run = easel_cli({"history", doc, "--json"});
+  run = test::run_easel({"history", doc, "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(json::parse(run.out)["applied"], 2);
-  run = easel_cli({"redo", doc});
+  run = test::run_easel({"redo", doc});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("nothing to redo"), std::string::npos);
 }
@@ -185,7 +154,7 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
     if (std::find(args.begin(), args.end(), "-o") == args.end()) {
       args.insert(args.end(), {"-o", output.string(), "--report", (dir / "report.json").string()});
     }
-    const CliRun run = easel_cli(args);
+    const test::CliRun run = test::run_easel(args);
     EXPECT_EQ(run.exit_code, bad.exit_code) << run.err;
     EXPECT_NE(run.err.find(bad.message), std::string::npos) << run.err;
     EXPECT_FALSE(fs::exists(output));

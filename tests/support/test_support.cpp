@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include "easel/image/codec.hpp"
 
@@ -61,6 +66,30 @@ fs::path temp_dir() {
 }
 
 Image load_photo(const std::string& name) { return read_image_file(photo(name), DecodeLimits{}).image; }
+
+namespace {
+std::string shell_quoted(const std::string& text) {
+  std::string result = "'";
+  for (char c : text) result += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return result + "'";
+}
+}  // namespace
+
+CliRun run_easel(const std::vector<std::string>& args) {
+  const fs::path err_file = temp_dir() / "stderr.txt";
+  std::string command = shell_quoted(easel_binary().string());
+  for (const auto& arg : args) command += " " + shell_quoted(arg);
+  command += " 2>" + shell_quoted(err_file.string());
+  CliRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) run.out += buffer.data();
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(err), {});
+  return run;
+}
 
 std::vector<std::uint8_t> png_bomb_header() {
   std::vector<std::uint8_t> bytes{0x89, 'P', 'N', 'G',  '\r', '\n', 0x1a, '\n', 0,    0, 0, 13, 'I', 'H', 'D',

@@ -20,6 +20,14 @@ std::filesystem::path reference_dir();
 std::filesystem::path easel_binary();
 // A fresh empty folder for one test's files, removed at process exit.
 std::filesystem::path temp_dir();
+// What a run of the real `easel` binary did.
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `easel ARGS…` (no shell interpretation of the arguments) and collects its exit status and output.
+CliRun run_easel(const std::vector<std::string>& args);
 // Decodes a photo with default limits.
 Image load_photo(const std::string& name);
 // A 100000×100000 RGBA PNG header: signature, IHDR with a correct CRC, and nothing else (a

@@ -2,10 +2,7 @@
 // said on stderr, never hidden.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,33 +12,9 @@ namespace easel {
 namespace {
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string err;
-};
-
-std::string shell_quoted(const std::string& text) {
-  std::string result = "'";
-  for (char c : text) result += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return result + "'";
-}
-
-CliRun easel_cli(const std::vector<std::string>& args) {
-  const fs::path err_file = test::temp_dir() / "stderr.txt";
-  std::string command = shell_quoted(test::easel_binary().string());
-  for (const auto& arg : args) command += " " + shell_quoted(arg);
-  command += " >/dev/null 2>" + shell_quoted(err_file.string());
-  CliRun run;
-  const int status = std::system(command.c_str());
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  run.err.assign(std::istreambuf_iterator<char>(err), {});
-  return run;
-}
-
 TEST(TextCli, InstructionTextIsTypesetAndReadBackInTheReport) {
   const fs::path dir = test::temp_dir();
-  const CliRun run = easel_cli({"edit", test::photo("coffee.png").string(), "-p", "add the text “Morning Blend” at the top in bold serif",
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text “Morning Blend” at the top in bold serif",
                                 "-o", (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(dir / "report.json");
@@ -57,7 +30,7 @@ TEST(TextCli, InstructionTextIsTypesetAndReadBackInTheReport) {
 
 TEST(TextCli, UnverifiableAndMissingGlyphsAreSaidOnStderr) {
   const fs::path dir = test::temp_dir();
-  const CliRun run = easel_cli({"edit", test::photo("coffee.png").string(), "-p", "add the text \"שלום \U0010FFFD\" at the bottom", "-o",
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"שלום \U0010FFFD\" at the bottom", "-o",
                                 (dir / "out.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("easel: text not verified: \"שלום"), std::string::npos) << run.err;

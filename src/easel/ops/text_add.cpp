@@ -135,14 +135,8 @@ OpOutput add_text(const Image& input, const Params& p, const cv::Rect& target_ar
       if (!visible.empty()) layer.line_boxes.push_back(visible - drawn.tl());
     }
   }
-  layer.size_px = typeset_text.size_px;
-  layer.line_count = typeset_text.line_count;
+  record_typeset_facts(layer, typeset_text, painted);
   layer.fits = typeset_text.fits;
-  layer.fonts = typeset_text.fonts;
-  layer.missing = typeset_text.missing;
-  layer.substitution = typeset_text.substitution;
-  layer.contrast_ratio = painted.contrast_ratio;
-  layer.contrast_ratio_p5 = painted.contrast_ratio_p5;
   output.text_layers.push_back(std::move(layer));
   return output;
 }

@@ -240,4 +240,14 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
   return painted;
 }
 
+void record_typeset_facts(TextLayer& layer, const TypesetText& typeset_text, const PaintedText& painted) {
+  layer.size_px = typeset_text.size_px;
+  layer.line_count = typeset_text.line_count;
+  layer.fonts = typeset_text.fonts;
+  layer.missing = typeset_text.missing;
+  layer.substitution = typeset_text.substitution;
+  layer.contrast_ratio = painted.contrast_ratio;
+  layer.contrast_ratio_p5 = painted.contrast_ratio_p5;
+}
+
 }  // namespace easel

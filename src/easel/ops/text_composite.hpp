@@ -5,6 +5,9 @@
 
 #include <opencv2/core.hpp>
 
+#include "easel/ops/text_layer.hpp"
+#include "easel/ops/typeset.hpp"
+
 namespace easel {
 
 struct TextPaint {
@@ -37,5 +40,9 @@ int effect_margin(const TextPaint& paint);
 // at `offset` in `image` (CV_8UC4 RGBA, modified in place); `ink` is their non-zero part.
 PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& color_glyphs, cv::Point offset, cv::Rect ink,
                        const TextPaint& paint);
+
+// Copies what typesetting and painting found out (size, lines, fonts, missing glyphs, contrast) into the
+// layer kept for OCR verification; every text op reports the same facts.
+void record_typeset_facts(TextLayer& layer, const TypesetText& typeset_text, const PaintedText& painted);
 
 }  // namespace easel

@@ -236,14 +236,8 @@ OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area)
   layer.text = replacement;
   layer.box = (typeset_text.ink + offset) & cv::Rect(0, 0, input.width(), input.height());
   if (!layer.box.empty()) layer.coverage = typeset_text.coverage(layer.box - offset).clone();
-  layer.size_px = typeset_text.size_px;
-  layer.line_count = typeset_text.line_count;
   if (!layer.box.empty()) layer.line_boxes.push_back(cv::Rect(cv::Point(0, 0), layer.box.size()));
-  layer.fonts = typeset_text.fonts;
-  layer.missing = typeset_text.missing;
-  layer.substitution = typeset_text.substitution;
-  layer.contrast_ratio = painted.contrast_ratio;
-  layer.contrast_ratio_p5 = painted.contrast_ratio_p5;
+  record_typeset_facts(layer, typeset_text, painted);
   output.text_layers.push_back(std::move(layer));
   return output;
 }
