@@ -93,11 +93,10 @@ void register_canvas_expand(Registry& registry) {
   color.type = ParamType::color;
   color.description = "Fill colour when fill = color";
   color.default_value = "#ffffffff";
-  spec.params = {optional_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
+  spec.params = {make_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
                  pixel_size_param("width", "New canvas width"), pixel_size_param("height", "New canvas height"),
                  anchor_param("Where the original image sits on the new canvas"),
-                 choice_param("fill", "How the new area is filled: mirrored and progressively blurred, a colour, or transparent",
-                              "reflect", {"reflect", "color", "transparent"}),
+                 make_choice("fill", "How the new area is filled: mirrored and progressively blurred, a colour, or transparent", {"reflect", "color", "transparent"}, "reflect"),
                  color};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;

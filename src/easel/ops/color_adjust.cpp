@@ -86,19 +86,6 @@ OpOutput adjust(const Image& input, const Params& p) {
   return {Image(result), std::nullopt};
 }
 
-ParamSpec amount(const char* name, const char* description, double low, double high, double fallback,
-                 const char* unit = "") {
-  ParamSpec spec;
-  spec.name = name;
-  spec.type = ParamType::number;
-  spec.description = description;
-  spec.default_value = fallback;
-  spec.min = low;
-  spec.max = high;
-  spec.unit = unit;
-  return spec;
-}
-
 }  // namespace
 
 void register_color_adjust(Registry& registry) {
@@ -106,14 +93,14 @@ void register_color_adjust(Registry& registry) {
   spec.name = "color.adjust";
   spec.description = "Adjust brightness, contrast, saturation, warmth, hue, exposure, gamma and sharpness";
   spec.params = {
-      amount("brightness", "Shift of all tones; +1 adds half the range", -1, 1, 0),
-      amount("contrast", "Contrast change; -1 is flat grey, +1 doubles contrast", -1, 1, 0),
-      amount("saturation", "Colourfulness; -1 is black and white, +1 doubles saturation", -1, 1, 0),
-      amount("warmth", "White balance; positive is warmer (more red, less blue)", -1, 1, 0),
-      amount("hue", "Hue rotation", -180, 180, 0, "degrees"),
-      amount("exposure", "Exposure change in linear light", -5, 5, 0, "stops"),
-      amount("gamma", "Gamma; above 1 lifts the midtones", 0.1, 10, 1),
-      amount("sharpen", "Unsharp-mask amount", 0, 5, 0),
+      make_param("brightness", ParamType::number, "Shift of all tones; +1 adds half the range", 0.0, -1, 1),
+      make_param("contrast", ParamType::number, "Contrast change; -1 is flat grey, +1 doubles contrast", 0.0, -1, 1),
+      make_param("saturation", ParamType::number, "Colourfulness; -1 is black and white, +1 doubles saturation", 0.0, -1, 1),
+      make_param("warmth", ParamType::number, "White balance; positive is warmer (more red, less blue)", 0.0, -1, 1),
+      make_param("hue", ParamType::number, "Hue rotation", 0.0, -180, 180, "degrees"),
+      make_param("exposure", ParamType::number, "Exposure change in linear light", 0.0, -5, 5, "stops"),
+      make_param("gamma", ParamType::number, "Gamma; above 1 lifts the midtones", 1.0, 0.1, 10),
+      make_param("sharpen", ParamType::number, "Unsharp-mask amount", 0.0, 0, 5),
   };
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
                   RegionKind::segmentation, RegionKind::text};

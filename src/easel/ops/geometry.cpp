@@ -5,8 +5,8 @@
 namespace easel {
 
 ParamSpec anchor_param(const char* description) {
-  return choice_param("anchor", description, "center",
-                      {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"});
+  return make_choice("anchor", description,
+                     {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"}, "center");
 }
 
 cv::Point anchored_origin(cv::Size outer, cv::Size inner, const std::string& anchor) {
@@ -35,27 +35,8 @@ void check_output_size(cv::Size size, const std::string& where) {
   }
 }
 
-ParamSpec optional_param(const char* name, ParamType type, const char* description) {
-  ParamSpec spec;
-  spec.name = name;
-  spec.type = type;
-  spec.description = description;
-  return spec;
-}
-
 ParamSpec pixel_size_param(const char* name, const char* description) {
-  ParamSpec spec = optional_param(name, ParamType::integer, description);
-  spec.min = 1;
-  spec.max = 65535;
-  spec.unit = "px";
-  return spec;
-}
-
-ParamSpec choice_param(const char* name, const char* description, const char* fallback, std::vector<std::string> choices) {
-  ParamSpec spec = optional_param(name, ParamType::choice, description);
-  spec.default_value = fallback;
-  spec.choices = std::move(choices);
-  return spec;
+  return make_param(name, ParamType::integer, description, nullptr, 1, 65535, "px");
 }
 
 }  // namespace easel

@@ -2,7 +2,6 @@
 // Pieces shared by the canvas-changing operations.
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -22,11 +21,8 @@ cv::Point anchored_origin(cv::Size outer, cv::Size inner, const std::string& anc
 // Throws Error(plan) when `size` exceeds kMaxOutputPixels or has a zero side.
 void check_output_size(cv::Size size, const std::string& where);
 
-// A parameter declared as optional with no default.
-ParamSpec optional_param(const char* name, ParamType type, const char* description);
 // An optional size in pixels, 1..65535.
 ParamSpec pixel_size_param(const char* name, const char* description);
-// One of `choices`, `fallback` when not given.
-ParamSpec choice_param(const char* name, const char* description, const char* fallback, std::vector<std::string> choices);
+
 
 }  // namespace easel

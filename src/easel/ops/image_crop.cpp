@@ -39,8 +39,8 @@ void register_image_crop(Registry& registry) {
   OperationSpec spec;
   spec.name = "image.crop";
   spec.description = "Crop to a box or to an exact aspect ratio (the largest such rectangle, placed at the anchor)";
-  spec.params = {optional_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
-                 optional_param("box", ParamType::box, "Rectangle to keep, [x, y, w, h] as fractions of the image"),
+  spec.params = {make_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
+                 make_param("box", ParamType::box, "Rectangle to keep, [x, y, w, h] as fractions of the image"),
                  anchor_param("Which part of the image an aspect crop keeps")};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;

@@ -60,12 +60,11 @@ void register_image_resize(Registry& registry) {
   OperationSpec spec;
   spec.name = "image.resize";
   spec.description = "Resample to a size; one side alone keeps the aspect ratio";
-  ParamSpec scale = optional_param("scale", ParamType::number, "Scale factor (0.5 halves, 2 doubles)");
+  ParamSpec scale = make_param("scale", ParamType::number, "Scale factor (0.5 halves, 2 doubles)");
   scale.min = 0.01;
   scale.max = 16;
   spec.params = {pixel_size_param("width", "Output width"), pixel_size_param("height", "Output height"), scale,
-                 choice_param("method", "Resampling filter; auto = area when shrinking, Lanczos when enlarging", "auto",
-                              {"auto", "lanczos", "area", "cubic", "linear", "nearest"})};
+                 make_choice("method", "Resampling filter; auto = area when shrinking, Lanczos when enlarging", {"auto", "lanczos", "area", "cubic", "linear", "nearest"}, "auto")};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;
   spec.run = resize;

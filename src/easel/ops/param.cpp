@@ -181,4 +181,23 @@ json param_spec_to_json(const ParamSpec& spec) {
   return out;
 }
 
+ParamSpec make_param(const char* name, ParamType type, const char* description, json fallback, std::optional<double> min,
+                     std::optional<double> max, const char* unit) {
+  ParamSpec spec;
+  spec.name = name;
+  spec.type = type;
+  spec.description = description;
+  spec.default_value = std::move(fallback);
+  spec.min = min;
+  spec.max = max;
+  spec.unit = unit;
+  return spec;
+}
+
+ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices, const char* fallback) {
+  ParamSpec spec = make_param(name, ParamType::choice, description, fallback);
+  spec.choices = std::move(choices);
+  return spec;
+}
+
 }  // namespace easel

@@ -43,6 +43,12 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
 
 json param_spec_to_json(const ParamSpec& spec);
 
+// Builders for declarations, so an op lists each parameter in one expression. `fallback` null: optional
+// with no default (the op decides).
+ParamSpec make_param(const char* name, ParamType type, const char* description, json fallback = nullptr,
+                     std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt, const char* unit = "");
+ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices, const char* fallback);
+
 }  // namespace easel
 
 namespace easel {

@@ -162,31 +162,12 @@ void check(const Params& p, const std::string& where) {
   if (p.text("font").empty()) throw Error(ErrorKind::plan, where + ": parameter 'font' is empty");
 }
 
-ParamSpec param(const char* name, ParamType type, const char* description, json fallback, std::optional<double> low = std::nullopt,
-                std::optional<double> high = std::nullopt, const char* unit = "") {
-  ParamSpec spec;
-  spec.name = name;
-  spec.type = type;
-  spec.description = description;
-  spec.default_value = std::move(fallback);
-  spec.min = low;
-  spec.max = high;
-  spec.unit = unit;
-  return spec;
-}
-
 ParamSpec optional_quad() {
   ParamSpec spec;
   spec.name = "quad";
   spec.type = ParamType::quad;
   spec.description = "Tilted surface the text is printed on: corners [x1, y1, … x4, y4] (top-left, top-right, bottom-right, "
                      "bottom-left) as fractions of the image; overrides the target's placement";
-  return spec;
-}
-
-ParamSpec choice(const char* name, const char* description, std::vector<std::string> choices, const char* fallback) {
-  ParamSpec spec = param(name, ParamType::choice, description, fallback);
-  spec.choices = std::move(choices);
   return spec;
 }
 
@@ -197,36 +178,36 @@ void register_text_add(Registry& registry) {
   spec.name = "text.add";
   spec.description = "Typeset text into a region or box: font by name or description, size or fit, colour or auto contrast, "
                      "outline, shadow, badge, opacity (verified by OCR)";
-  ParamSpec text = param("text", ParamType::string, "The text, exactly as it should read (UTF-8; \\n starts a new line)", nullptr);
+  ParamSpec text = make_param("text", ParamType::string, "The text, exactly as it should read (UTF-8; \\n starts a new line)", nullptr);
   text.required = true;
-  ParamSpec size = param("size", ParamType::number, "Font size; absent: the largest that fits the target", nullptr, kMinFontPx, kMaxFontPx, "px");
-  ParamSpec max_size = param("max_size", ParamType::number, "Largest fitted size; absent: a quarter of the image's shorter side",
+  ParamSpec size = make_param("size", ParamType::number, "Font size; absent: the largest that fits the target", nullptr, kMinFontPx, kMaxFontPx, "px");
+  ParamSpec max_size = make_param("max_size", ParamType::number, "Largest fitted size; absent: a quarter of the image's shorter side",
                              nullptr, kMinFontPx, kMaxFontPx, "px");
-  ParamSpec margin = param("margin", ParamType::number, "Space kept free inside the target; absent: 4% of its shorter side", nullptr, 0, 10000, "px");
-  ParamSpec shadow_blur = param("shadow_blur", ParamType::number, "Blur of the shadow; absent: half its offset", nullptr, 0, 200, "px");
+  ParamSpec margin = make_param("margin", ParamType::number, "Space kept free inside the target; absent: 4% of its shorter side", nullptr, 0, 10000, "px");
+  ParamSpec shadow_blur = make_param("shadow_blur", ParamType::number, "Blur of the shadow; absent: half its offset", nullptr, 0, 200, "px");
   spec.params = {
       text,
-      param("font", ParamType::string,
+      make_param("font", ParamType::string,
             "Family name or description: serif, sans, monospace, handwritten, display, condensed, bold, italic (e.g. \"bold serif\")", "sans"),
-      choice("weight", "Weight; auto takes it from the font description", font_weight_names(), "auto"),
-      param("italic", ParamType::boolean, "Italic or oblique style", false),
+      make_choice("weight", "Weight; auto takes it from the font description", font_weight_names(), "auto"),
+      make_param("italic", ParamType::boolean, "Italic or oblique style", false),
       size,
       max_size,
-      choice("align", "Horizontal alignment of the lines", {"left", "center", "right"}, "center"),
-      choice("valign", "Vertical placement of the block in the target", {"top", "middle", "bottom"}, "middle"),
-      param("line_spacing", ParamType::number, "Distance between lines as a multiple of the font's line height", 1.0, 0.5, 3.0),
-      param("letter_spacing", ParamType::number, "Extra space after each character", 0.0, -0.2, 1.0, "em"),
-      param("color", ParamType::string, "Text colour (name or hex) or \"auto\": black or white, whichever contrasts more", "auto"),
-      param("outline", ParamType::number, "Outline width", 0.0, 0, 200, "px"),
-      param("outline_color", ParamType::string, "Outline colour or \"auto\" (the opposite of the text colour)", "auto"),
-      param("shadow", ParamType::number, "Drop-shadow offset, down and to the right", 0.0, 0, 200, "px"),
+      make_choice("align", "Horizontal alignment of the lines", {"left", "center", "right"}, "center"),
+      make_choice("valign", "Vertical placement of the block in the target", {"top", "middle", "bottom"}, "middle"),
+      make_param("line_spacing", ParamType::number, "Distance between lines as a multiple of the font's line height", 1.0, 0.5, 3.0),
+      make_param("letter_spacing", ParamType::number, "Extra space after each character", 0.0, -0.2, 1.0, "em"),
+      make_param("color", ParamType::string, "Text colour (name or hex) or \"auto\": black or white, whichever contrasts more", "auto"),
+      make_param("outline", ParamType::number, "Outline width", 0.0, 0, 200, "px"),
+      make_param("outline_color", ParamType::string, "Outline colour or \"auto\" (the opposite of the text colour)", "auto"),
+      make_param("shadow", ParamType::number, "Drop-shadow offset, down and to the right", 0.0, 0, 200, "px"),
       shadow_blur,
-      param("shadow_color", ParamType::color, "Drop-shadow colour (with alpha)", "#00000099"),
-      param("box_color", ParamType::string, "Colour of a badge behind the text, or \"none\"", "none"),
-      param("box_padding", ParamType::number, "Badge padding around the text", 0.3, 0, 3, "em"),
-      param("box_radius", ParamType::number, "Badge corner radius", 0.2, 0, 2, "em"),
-      param("opacity", ParamType::number, "Opacity of text and effects (below 1 for watermarks)", 1.0, 0, 1),
-      param("lighting", ParamType::number, "How much the text follows the light on the surface under it (printed look)", 0.0, 0, 1),
+      make_param("shadow_color", ParamType::color, "Drop-shadow colour (with alpha)", "#00000099"),
+      make_param("box_color", ParamType::string, "Colour of a badge behind the text, or \"none\"", "none"),
+      make_param("box_padding", ParamType::number, "Badge padding around the text", 0.3, 0, 3, "em"),
+      make_param("box_radius", ParamType::number, "Badge corner radius", 0.2, 0, 2, "em"),
+      make_param("opacity", ParamType::number, "Opacity of text and effects (below 1 for watermarks)", 1.0, 0, 1),
+      make_param("lighting", ParamType::number, "How much the text follows the light on the surface under it (printed look)", 0.0, 0, 1),
       margin,
       optional_quad(),
   };

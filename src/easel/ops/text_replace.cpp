@@ -256,38 +256,29 @@ void check(const Params& p, const std::string& where) {
   if (color != "auto" && !parse_color(color)) throw Error(ErrorKind::plan, where + ": parameter 'color' must be a colour or \"auto\", got \"" + color + "\"");
 }
 
-ParamSpec param(const char* name, ParamType type, const char* description, json fallback) {
-  ParamSpec spec;
-  spec.name = name;
-  spec.type = type;
-  spec.description = description;
-  spec.default_value = std::move(fallback);
-  return spec;
-}
-
 }  // namespace
 
 void register_text_replace(Registry& registry) {
   OperationSpec spec;
   spec.name = "text.replace";
   spec.description = "Find a string in the photo (OCR), erase it and typeset a replacement at its size, colour and baseline";
-  ParamSpec find = param("find", ParamType::string, "The text to find, as it reads in the photo (whole words, one line)", nullptr);
+  ParamSpec find = make_param("find", ParamType::string, "The text to find, as it reads in the photo (whole words, one line)", nullptr);
   find.required = true;
-  ParamSpec replace = param("replace", ParamType::string, "The new text", nullptr);
+  ParamSpec replace = make_param("replace", ParamType::string, "The new text", nullptr);
   replace.required = true;
-  ParamSpec weight = param("weight", ParamType::choice, "Weight of the replacement; auto takes it from the font description", "auto");
+  ParamSpec weight = make_param("weight", ParamType::choice, "Weight of the replacement; auto takes it from the font description", "auto");
   weight.choices = font_weight_names();
-  ParamSpec size = param("size", ParamType::number, "Font size; absent: the size of the text found", nullptr);
+  ParamSpec size = make_param("size", ParamType::number, "Font size; absent: the size of the text found", nullptr);
   size.min = kMinFontPx;
   size.max = kMaxFontPx;
   size.unit = "px";
   spec.params = {find,
                  replace,
-                 param("font", ParamType::string, "Font of the replacement: family name or description (see text.add)", "sans"),
+                 make_param("font", ParamType::string, "Font of the replacement: family name or description (see text.add)", "sans"),
                  weight,
-                 param("italic", ParamType::boolean, "Italic replacement", false),
+                 make_param("italic", ParamType::boolean, "Italic replacement", false),
                  size,
-                 param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto")};
+                 make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto")};
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask};
   spec.model = "ocr";
   spec.place = replace_text;
