@@ -22,10 +22,13 @@ packages=(
   libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer
   # typography
   libharfbuzz-dev                   # text shaping (kerning, ligatures, Arabic/Hebrew/CJK, RTL)
+  libfribidi-dev                    # the Unicode bidi algorithm: visual order of mixed right-to-left text
   libfreetype-dev                   # glyph rasterisation
   libfontconfig-dev                 # font matching by family/description and per-glyph fallback
   tesseract-ocr tesseract-ocr-eng   # OCR engine and English model: read back every typeset string
   tesseract-ocr-script-latn         # OCR model for every Latin-script language: reads accents, ß, å (eng drops them)
+  tesseract-ocr-script-grek tesseract-ocr-script-cyrl tesseract-ocr-script-arab tesseract-ocr-script-hebr
+  tesseract-ocr-script-hans tesseract-ocr-script-jpan tesseract-ocr-script-hang   # read back non-Latin text
   libtesseract-dev libleptonica-dev # Tesseract's C++ API
   fonts-dejavu-core                 # sans, serif, monospace with wide Latin/Greek/Cyrillic coverage
   fonts-liberation2                 # metric-compatible Arial/Times/Courier replacements

@@ -108,6 +108,27 @@ TEST(Shaping, NumbersInsideHebrewStayLeftToRight) {
   EXPECT_EQ(clusters(line), (std::vector<unsigned>{5, 6, 7, 4, 2, 0}));
 }
 
+TEST(Shaping, BracketsTakeTheDirectionOfWhatTheyEnclose) {
+  FontChain fonts(FontRequest{"sans"});
+  std::vector<char32_t> missing;
+  // "ab " (bytes 0-2), ש (3-4), "(" (5), ל (6-7), ")" (8), " cd" (9-11). Both brackets enclose and follow
+  // Hebrew, so the pair belongs to the right-to-left run (paired-bracket rule N0), closing bracket included.
+  const ShapedLine line = shape_line("ab ש(ל) cd", fonts, 0, missing);
+  EXPECT_FALSE(line.right_to_left);
+  EXPECT_EQ(clusters(line), (std::vector<unsigned>{0, 1, 2, 8, 6, 5, 3, 9, 10, 11}));
+}
+
+TEST(Shaping, ARightToLeftMarkMakesTheLineRightToLeft) {
+  FontChain fonts(FontRequest{"sans"});
+  std::vector<char32_t> missing;
+  // U+200F RIGHT-TO-LEFT MARK (bytes 0-2) then "Hello!" (3-8): the paragraph reads right to left, so the
+  // trailing "!" is drawn at the left end of the line.
+  const ShapedLine line = shape_line("\u200FHello!", fonts, 0, missing);
+  EXPECT_TRUE(line.right_to_left);
+  ASSERT_FALSE(line.glyphs.empty());
+  EXPECT_EQ(line.glyphs.front().cluster, 8u);
+}
+
 TEST(Shaping, CharactersTheFontLacksComeFromAFallbackFont) {
   FontChain fonts(FontRequest{"Liberation Serif"});
   std::vector<char32_t> missing;

@@ -177,11 +177,37 @@ TEST(TextAdd, MissingGlyphsAndUnreadableScriptsAreReportedNotHidden) {
   EXPECT_EQ(report["verification"]["text"][0]["missing_glyphs"], "\U0010FFFD");
   EXPECT_NE(report["verification"]["text"][0]["note"].get<std::string>().find("no installed font"), std::string::npos);
 
-  const EditOutcome arabic = add(black, {{"text", "مرحبا"}, {"size", 40}});
-  EXPECT_FALSE(arabic.text.front().match.has_value());
-  EXPECT_NE(arabic.text.front().note.find("Latin script only"), std::string::npos);
-  EXPECT_GE(arabic.text.front().layer->box.area(), 100);
+  const EditOutcome hindi = add(black, {{"text", "नमस्ते"}, {"size", 40}});
+  EXPECT_FALSE(hindi.text.front().match.has_value());
+  EXPECT_NE(hindi.text.front().note.find("no OCR model for the script of U+0928"), std::string::npos) << hindi.text.front().note;
+  EXPECT_GE(hindi.text.front().layer->box.area(), 100);
+
+  const EditOutcome emoji = add(black, {{"text", "Sale 🎉"}, {"size", 40}});
+  EXPECT_FALSE(emoji.text.front().match.has_value());
+  EXPECT_NE(emoji.text.front().note.find("emoji such as U+1F389"), std::string::npos) << emoji.text.front().note;
 }
+
+struct ScriptSample {
+  const char* name;
+  const char* text;
+};
+
+class NonLatinReadBack : public ::testing::TestWithParam<ScriptSample> {};
+
+TEST_P(NonLatinReadBack, IsReadWithItsScriptsOwnOcrModel) {
+  const EditOutcome outcome = add(flat({250, 246, 238, 255}, {640, 200}), {{"text", GetParam().text}, {"size", 56}, {"color", "#202020"}});
+  const TextCheck& check = outcome.text.front();
+  ASSERT_TRUE(check.match.has_value()) << check.note;
+  EXPECT_TRUE(*check.match) << "expected \"" << check.expected << "\", read \"" << check.read.value_or("") << "\"";
+}
+
+INSTANTIATE_TEST_SUITE_P(Scripts, NonLatinReadBack,
+                         ::testing::Values(ScriptSample{"Greek", "Καλημέρα κόσμε"}, ScriptSample{"Cyrillic", "Доброе утро"},
+                                           ScriptSample{"Arabic", "مرحبا بالعالم"}, ScriptSample{"Hebrew", "שלום עולם"},
+                                           ScriptSample{"Chinese", "早上好"}, ScriptSample{"Japanese", "おはようございます"},
+                                           ScriptSample{"Korean", "안녕하세요"}, ScriptSample{"ArabicPrice", "السعر 450"},
+                                           ScriptSample{"CyrillicPrice", "Цена: 450 руб."}),
+                         [](const auto& sample) { return std::string(sample.param.name); });
 
 TEST(TextAdd, ReportListsExpectedReadAndMatch) {
   const EditOutcome outcome = add(test::load_photo("chelsea.png"), {{"text", "Chelsea © 2024"}, {"size", 36}});

@@ -37,5 +37,29 @@ TEST(TextCli, UnverifiableAndMissingGlyphsAreSaidOnStderr) {
   EXPECT_NE(run.err.find("easel: missing glyphs in"), std::string::npos) << run.err;
 }
 
+TEST(TextCli, ALaterRoundRenderedFromTheDocumentCacheStillVerifiesItsText) {
+  const fs::path dir = test::temp_dir();
+  const std::string document = (dir / "poster.easel").string();
+  const test::CliRun first = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"SALE 40%\" at the top",
+                                              "-o", (dir / "round1.png").string(), "--save", document});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const test::CliRun second = test::run_easel({"edit", document, "-p", "increase the contrast slightly", "-o", (dir / "round2.png").string()});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  // A new process: the states of rounds 1 and 2 now come from the document's disk cache, not from memory.
+  const test::CliRun third = test::run_easel({"edit", document, "-p", "make it warmer", "-o", (dir / "round3.png").string(),
+                                              "--report", (dir / "report.json").string()});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  std::ifstream in(dir / "report.json");
+  const nlohmann::json report = nlohmann::json::parse(in);
+  const auto& text = report["verification"]["text"];
+  ASSERT_EQ(text.size(), 1u) << report.dump(2);
+  EXPECT_EQ(text[0]["expected"], "SALE 40%");
+  EXPECT_EQ(text[0]["match"], true) << text.dump(2);
+  bool reused_cache = false;
+  for (const auto& step : report["steps"]) reused_cache = reused_cache || step.value("cached", false);
+  EXPECT_TRUE(reused_cache) << report.dump(2);
+  EXPECT_EQ(third.err.find("not verified"), std::string::npos) << third.err;
+}
+
 }  // namespace
 }  // namespace easel

@@ -2,25 +2,17 @@
 
 #include <algorithm>
 
+#include <fribidi.h>
+
 #include "easel/core/error.hpp"
 
 namespace easel {
 namespace {
 
-enum class Bidi { left, right, number, neutral };
-
 hb_unicode_funcs_t* unicode() { return hb_unicode_funcs_get_default(); }
 
 bool is_real_script(hb_script_t script) {
   return script != HB_SCRIPT_COMMON && script != HB_SCRIPT_INHERITED && script != HB_SCRIPT_UNKNOWN;
-}
-
-bool is_digit(char32_t c) { return (c >= '0' && c <= '9') || (c >= 0x660 && c <= 0x669) || (c >= 0x6F0 && c <= 0x6F9); }
-
-// Separators and currency/percent signs that belong to an adjacent number ("$5.99", "50%", "3:45").
-bool is_number_punctuation(char32_t c) {
-  return c == '.' || c == ',' || c == ':' || c == '/' || c == '%' || c == '$' || c == '+' || c == '-' || c == 0x20AC ||
-         c == 0xA3 || c == 0xA5 || c == 0x2212;
 }
 
 // Characters that join the previous glyph's cluster: marks, joiners, variation selectors, skin tones.
@@ -34,8 +26,7 @@ bool continues_cluster(char32_t c) {
 struct CharInfo {
   Utf8Char ch;
   hb_script_t script = HB_SCRIPT_COMMON;
-  Bidi bidi = Bidi::neutral;
-  int level = 0;
+  int level = 0;  // bidi embedding level: even = left to right
   const LoadedFont* font = nullptr;
 };
 
@@ -44,56 +35,24 @@ struct Run {
   int level;
 };
 
-void classify(std::vector<CharInfo>& chars) {
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    const char32_t c = chars[i].ch.value;
-    chars[i].script = hb_unicode_script(unicode(), c);
-    if (is_digit(c)) {
-      chars[i].bidi = Bidi::number;
-    } else if (is_real_script(chars[i].script)) {
-      chars[i].bidi = hb_script_get_horizontal_direction(chars[i].script) == HB_DIRECTION_RTL ? Bidi::right : Bidi::left;
-    } else if (continues_cluster(c) && i > 0) {
-      chars[i].bidi = chars[i - 1].bidi;
-    }
+// Embedding levels by FriBidi's Unicode bidi algorithm (UAX #9: numbers, neutrals, paired brackets,
+// explicit embeddings). Returns whether the paragraph, directed by its first strong letter, is right to left.
+bool resolve_levels(std::vector<CharInfo>& chars) {
+  if (chars.empty()) return false;
+  const auto length = static_cast<FriBidiStrIndex>(chars.size());
+  std::vector<FriBidiChar> text(chars.size());
+  for (std::size_t i = 0; i < chars.size(); ++i) text[i] = chars[i].ch.value;
+  std::vector<FriBidiCharType> types(chars.size());
+  std::vector<FriBidiBracketType> brackets(chars.size());
+  std::vector<FriBidiLevel> levels(chars.size());
+  fribidi_get_bidi_types(text.data(), length, types.data());
+  fribidi_get_bracket_types(text.data(), length, types.data(), brackets.data());
+  FriBidiParType direction = FRIBIDI_PAR_ON;
+  if (fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), length, &direction, levels.data()) == 0) {
+    throw Error(ErrorKind::internal, "text: the bidi algorithm failed on a line of " + std::to_string(chars.size()) + " characters");
   }
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    if (chars[i].bidi != Bidi::neutral || !is_number_punctuation(chars[i].ch.value)) continue;
-    const bool after_number = i > 0 && chars[i - 1].bidi == Bidi::number;
-    const bool before_number = i + 1 < chars.size() && is_digit(chars[i + 1].ch.value);
-    if (after_number || before_number) chars[i].bidi = Bidi::number;
-  }
-}
-
-// Levels after Unicode bidi rules W7, N1/N2 and I1/I2 (no explicit embeddings): even = left to right.
-void resolve_levels(std::vector<CharInfo>& chars, bool right_to_left) {
-  const int base = right_to_left ? 1 : 0;
-  std::vector<Bidi> resolved(chars.size());
-  Bidi previous_strong = right_to_left ? Bidi::right : Bidi::left;
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    resolved[i] = chars[i].bidi;
-    if (chars[i].bidi == Bidi::left || chars[i].bidi == Bidi::right) previous_strong = chars[i].bidi;
-    // A number after left-to-right letters is part of them (W7); otherwise it reads as right-to-left context.
-    if (chars[i].bidi == Bidi::number && previous_strong == Bidi::left) resolved[i] = Bidi::left;
-  }
-  const auto direction_at = [&](std::size_t i) { return resolved[i] == Bidi::number ? Bidi::right : resolved[i]; };
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    if (resolved[i] != Bidi::neutral) continue;
-    std::size_t end = i;
-    while (end < chars.size() && resolved[end] == Bidi::neutral) ++end;
-    const Bidi before = i == 0 ? (right_to_left ? Bidi::right : Bidi::left) : direction_at(i - 1);
-    const Bidi after = end == chars.size() ? (right_to_left ? Bidi::right : Bidi::left) : direction_at(end);
-    const Bidi direction = before == after ? before : (right_to_left ? Bidi::right : Bidi::left);
-    for (std::size_t j = i; j < end; ++j) resolved[j] = direction;
-    i = end - 1;
-  }
-  for (std::size_t i = 0; i < chars.size(); ++i) {
-    switch (resolved[i]) {
-      case Bidi::left: chars[i].level = base % 2 == 0 ? base : base + 1; break;
-      case Bidi::right: chars[i].level = base % 2 == 0 ? base + 1 : base; break;
-      case Bidi::number: chars[i].level = base + 2 - base % 2; break;
-      case Bidi::neutral: chars[i].level = base; break;
-    }
-  }
+  for (std::size_t i = 0; i < chars.size(); ++i) chars[i].level = levels[i];
+  return FRIBIDI_IS_RTL(direction);
 }
 
 // Common characters (spaces, punctuation) take the script around them so runs are not split needlessly.
@@ -138,7 +97,8 @@ std::vector<Run> runs_of(const std::vector<CharInfo>& chars) {
   return runs;
 }
 
-// Unicode rule L2: from the highest level down to the lowest odd one, reverse every sequence of runs at
+// Unicode rule L2 over shaped runs rather than characters (fribidi_reorder_line reorders characters, but
+// HarfBuzz must shape each run in logical order): from the highest level down to the lowest odd one, reverse every sequence of runs at
 // that level or above.
 void reorder_visually(std::vector<Run>& runs) {
   if (runs.empty()) return;
@@ -257,10 +217,8 @@ ShapedLine shape_line(const std::string& line, FontChain& fonts, double letter_s
   std::vector<CharInfo> chars;
   for (const Utf8Char& ch : decode_utf8(line, "text")) chars.push_back({ch});
   ShapedLine shaped;
-  classify(chars);
-  const auto first_strong = std::find_if(chars.begin(), chars.end(), [](const CharInfo& c) { return c.bidi == Bidi::left || c.bidi == Bidi::right; });
-  shaped.right_to_left = first_strong != chars.end() && first_strong->bidi == Bidi::right;
-  resolve_levels(chars, shaped.right_to_left);
+  for (CharInfo& info : chars) info.script = hb_unicode_script(unicode(), info.ch.value);
+  shaped.right_to_left = resolve_levels(chars);
   resolve_scripts(chars);
   choose_fonts(chars, fonts, missing);
   std::vector<Run> runs = runs_of(chars);

@@ -1,6 +1,6 @@
 #pragma once
 // One line of text → positioned glyphs in visual order: font fallback per character, script and
-// direction runs (a simplified Unicode bidi: strong letters, numbers, neutrals between them), and
+// direction runs (FriBidi's Unicode bidi algorithm), and
 // HarfBuzz shaping of each run. Positions are in ems, so a shaped line serves every font size.
 #include <string>
 #include <vector>

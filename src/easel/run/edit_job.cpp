@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "easel/ops/registry.hpp"
 
 namespace easel {
 namespace {
@@ -20,14 +19,7 @@ EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, Re
   outcome.execute_ms = milliseconds_since(start);
   start = std::chrono::steady_clock::now();
   outcome.preservation = verify_preservation(source, outcome.render.state);
-  std::vector<std::string> typeset_strings;
-  for (const PlanStep& step : steps) {
-    // Placing ops typeset one string each: text.add its "text", text.replace its "replace".
-    if (!registry().get(step.op).place) continue;
-    const char* typeset = step.params.contains("replace") ? "replace" : "text";
-    if (step.params.contains(typeset)) typeset_strings.push_back(step.params[typeset].get<std::string>());
-  }
-  outcome.text = verify_text(typeset_strings, outcome.render.state.text_layers);
+  outcome.text = verify_text(outcome.render.state.text_layers);
   outcome.verify_ms = milliseconds_since(start);
   return outcome;
 }

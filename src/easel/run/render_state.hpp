@@ -17,8 +17,7 @@ struct RenderState {
   // result(x, y) corresponds to source(x - offset.x, y - offset.y) where `edited` is 0; absent once a
   // resampling step (resize) has made every pixel new.
   std::optional<cv::Point> source_offset = cv::Point(0, 0);
-  // Every string typeset so far, for OCR verification. Kept in memory only: a state read back from a
-  // document's disk cache has none, and the report then says the text was not verified.
+  // Every string typeset so far, for OCR verification (kept in the document's disk cache too).
   std::vector<TextLayer> text_layers = {};
 };
 

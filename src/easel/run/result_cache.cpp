@@ -4,10 +4,11 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <stdexcept>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <xxhash.h>
-
 
 namespace easel {
 namespace fs = std::filesystem;
@@ -21,12 +22,58 @@ std::string hex(XXH128_hash_t hash) {
 }
 
 std::uint64_t state_bytes(const RenderState& state) {
-  return state.image.mat().total() * state.image.mat().elemSize() + state.edited.total();
+  std::uint64_t bytes = state.image.mat().total() * state.image.mat().elemSize() + state.edited.total();
+  for (const auto& layer : state.text_layers) bytes += layer.coverage.total();
+  return bytes;
 }
 
 // Cache files are raw pixels behind a small header: states are written and read far more often than
 // they are shared, and PNG compression of a 24-megapixel intermediate would cost more than the step.
-constexpr std::array<char, 8> kMagic{'E', 'A', 'S', 'L', 'S', 'T', '0', '1'};
+// The text layers (what OCR verifies) follow as JSON facts and then each layer's raw glyph coverage.
+constexpr std::array<char, 8> kMagic{'E', 'A', 'S', 'L', 'S', 'T', '0', '2'};
+
+nlohmann::json rect_to_json(const cv::Rect& rect) { return {rect.x, rect.y, rect.width, rect.height}; }
+
+cv::Rect rect_from_json(const nlohmann::json& json) {
+  return {json.at(0).get<int>(), json.at(1).get<int>(), json.at(2).get<int>(), json.at(3).get<int>()};
+}
+
+nlohmann::json layer_facts(const TextLayer& layer) {
+  nlohmann::json line_boxes = nlohmann::json::array();
+  for (const auto& box : layer.line_boxes) line_boxes.push_back(rect_to_json(box));
+  return {{"text", layer.text},
+          {"coverage", {layer.coverage.cols, layer.coverage.rows}},
+          {"box", rect_to_json(layer.box)},
+          {"size_px", layer.size_px},
+          {"line_count", layer.line_count},
+          {"line_boxes", line_boxes},
+          {"fits", layer.fits},
+          {"fonts", layer.fonts},
+          {"missing", layer.missing},
+          {"substitution", layer.substitution},
+          {"contrast_ratio", layer.contrast_ratio},
+          {"contrast_ratio_p5", layer.contrast_ratio_p5}};
+}
+
+// Throws nlohmann::json::exception for facts of the wrong shape (a damaged file).
+TextLayer layer_from_facts(const nlohmann::json& facts) {
+  TextLayer layer;
+  layer.text = facts.at("text").get<std::string>();
+  const int cols = facts.at("coverage").at(0).get<int>(), rows = facts.at("coverage").at(1).get<int>();
+  if (cols < 0 || rows < 0 || static_cast<std::int64_t>(cols) * rows > (1ll << 31)) throw std::out_of_range("coverage size");
+  layer.coverage = cv::Mat(rows, cols, CV_8U);
+  layer.box = rect_from_json(facts.at("box"));
+  layer.size_px = facts.at("size_px").get<double>();
+  layer.line_count = facts.at("line_count").get<int>();
+  for (const auto& box : facts.at("line_boxes")) layer.line_boxes.push_back(rect_from_json(box));
+  layer.fits = facts.at("fits").get<bool>();
+  layer.fonts = facts.at("fonts").get<std::vector<std::string>>();
+  layer.missing = facts.at("missing").get<std::string>();
+  layer.substitution = facts.at("substitution").get<std::string>();
+  layer.contrast_ratio = facts.at("contrast_ratio").get<double>();
+  layer.contrast_ratio_p5 = facts.at("contrast_ratio_p5").get<double>();
+  return layer;
+}
 
 struct FileHeader {
   std::array<char, 8> magic;
@@ -49,6 +96,16 @@ void write_state(const fs::path& path, const RenderState& state) {
     out.write(reinterpret_cast<const char*>(&header), sizeof header);
     out.write(reinterpret_cast<const char*>(image.data), static_cast<std::streamsize>(image.total() * image.elemSize()));
     out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
+    nlohmann::json facts = nlohmann::json::array();
+    for (const auto& layer : state.text_layers) facts.push_back(layer_facts(layer));
+    const std::string facts_text = facts.dump();
+    const std::uint64_t facts_length = facts_text.size();
+    out.write(reinterpret_cast<const char*>(&facts_length), sizeof facts_length);
+    out.write(facts_text.data(), static_cast<std::streamsize>(facts_text.size()));
+    for (const auto& layer : state.text_layers) {
+      const cv::Mat coverage = layer.coverage.isContinuous() ? layer.coverage : layer.coverage.clone();
+      out.write(reinterpret_cast<const char*>(coverage.data), static_cast<std::streamsize>(coverage.total()));
+    }
     if (!out) {
       std::error_code ignored;
       fs::remove(temporary, ignored);
@@ -66,15 +123,33 @@ std::optional<RenderState> read_state(const fs::path& path) {
       header.width <= 0 || header.height <= 0 || header.image_type != CV_8UC4) {
     return std::nullopt;
   }
-  const auto expected = sizeof header + static_cast<std::uint64_t>(header.width) * header.height * 5;
+  const auto pixels_end = sizeof header + static_cast<std::uint64_t>(header.width) * header.height * 5;
   std::error_code error;
-  if (fs::file_size(path, error) != expected || error) return std::nullopt;
+  const std::uint64_t file_size = fs::file_size(path, error);
+  if (error || file_size < pixels_end + sizeof(std::uint64_t)) return std::nullopt;
   RenderState state;
   state.image = Image(cv::Mat(header.height, header.width, CV_8UC4));
   state.edited = cv::Mat(header.height, header.width, CV_8U);
   in.read(reinterpret_cast<char*>(state.image.mat().data), static_cast<std::streamsize>(state.image.mat().total() * 4));
   in.read(reinterpret_cast<char*>(state.edited.data), static_cast<std::streamsize>(state.edited.total()));
-  if (!in) return std::nullopt;
+  std::uint64_t facts_length = 0;
+  in.read(reinterpret_cast<char*>(&facts_length), sizeof facts_length);
+  if (!in || facts_length > file_size - pixels_end - sizeof facts_length) return std::nullopt;
+  std::string facts_text(facts_length, '\0');
+  in.read(facts_text.data(), static_cast<std::streamsize>(facts_length));
+  std::uint64_t remaining = file_size - pixels_end - sizeof facts_length - facts_length;
+  try {
+    for (const auto& facts : nlohmann::json::parse(facts_text)) {
+      TextLayer layer = layer_from_facts(facts);
+      if (layer.coverage.total() > remaining) return std::nullopt;
+      in.read(reinterpret_cast<char*>(layer.coverage.data), static_cast<std::streamsize>(layer.coverage.total()));
+      remaining -= layer.coverage.total();
+      state.text_layers.push_back(std::move(layer));
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;  // a damaged entry is recomputed
+  }
+  if (!in || remaining != 0) return std::nullopt;
   if (header.has_offset) {
     state.source_offset = cv::Point(header.offset_x, header.offset_y);
   } else {

@@ -23,14 +23,14 @@ struct TextCheck {
 // Exact match after collapsing runs of white space (line breaks are layout, not spelling).
 bool text_matches(const std::string& expected, const std::string& read);
 
-// OCR of one layer: the glyphs in black on white, scaled so letters are the size Tesseract reads best.
-std::string read_back(const TextLayer& layer);
+// OCR of one layer with the script `models` ("Latin", "Hebrew+Latin", …): the glyphs in black on white,
+// scaled so letters are the size Tesseract reads best.
+std::string read_back(const TextLayer& layer, const std::string& models);
 
 TextCheck verify_text_layer(const TextLayer& layer);
 
-// `expected` lists every typeset string in step order; `layers` the layers that reached the result. A
-// state restored from a document's disk cache carries no layers, so the first strings may lack one.
-std::vector<TextCheck> verify_text(const std::vector<std::string>& expected, const std::vector<TextLayer>& layers);
+// One check per string typeset, in step order.
+std::vector<TextCheck> verify_text(const std::vector<TextLayer>& layers);
 
 nlohmann::json to_json(const TextCheck& check);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Optical character recognition (Tesseract 5, LSTM; the Latin-script model from Debian's
-// tesseract-ocr-script-latn, else the English one from tesseract-ocr-eng).
+// Optical character recognition (Tesseract 5, LSTM) with the script models from Debian's
+// tesseract-ocr-script-* packages: Latin (else the English model), Greek, Cyrillic, Arabic, Hebrew,
+// HanS (simplified Chinese), Japanese and Hangul.
 #include <string>
 #include <vector>
 
@@ -10,10 +11,11 @@ namespace easel {
 
 enum class TextLayout { single_line, block };
 
-// Reads dark text on a light background (CV_8U). Returns the text as Tesseract gives it (lines separated
-// by '\n'). Each thread keeps its own Tesseract instance (loading the model costs ~100 ms).
-// Throws Error(capability) when neither model is installed.
-std::string read_text(const cv::Mat& grey, TextLayout layout);
+// Reads dark text on a light background (CV_8U) with `models` ("Latin", "Hebrew+Latin", …: Tesseract's
+// names, the first one primary). Returns the text as Tesseract gives it (lines separated by '\n'). Each
+// thread keeps one Tesseract instance per model set (loading a model costs ~100 ms).
+// Throws Error(capability) naming the Debian package when a model is not installed.
+std::string read_text(const cv::Mat& grey, TextLayout layout, const std::string& models = "Latin");
 
 struct OcrWord {
   std::string text;
@@ -22,7 +24,7 @@ struct OcrWord {
   float confidence = 0;
 };
 
-// Every word Tesseract finds (CV_8U grey), with its box; light-on-dark text included.
+// Every word the Latin model finds (CV_8U grey), with its box; light-on-dark text included.
 std::vector<OcrWord> find_words(const cv::Mat& grey, TextLayout layout);
 
 }  // namespace easel
