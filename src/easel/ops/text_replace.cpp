@@ -1,8 +1,10 @@
 // text.replace: find a string in the photo with OCR word boxes, erase it (classical inpainting; the
 // generative fill arrives with the diffusion engine through this op), and typeset the replacement at the
-// original's size, colour and baseline.
+// original's size, colour, slant and baseline.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <numbers>
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
@@ -17,12 +19,15 @@
 #include "easel/ops/typeset.hpp"
 #include "easel/vision/ocr.hpp"
 #include "easel/vision/text_lines.hpp"
+#include "easel/vision/text_slant.hpp"
 
 namespace easel {
 namespace {
 
 // The size the found string is typeset at to learn its ink height per pixel of font size.
 constexpr double kReferenceSizePx = 100;
+// Leans below this are measurement noise on upright text; shearing would only soften the glyphs.
+constexpr double kMinSlantDegrees = 3;
 
 std::vector<std::string> words_of(const std::string& text) {
   std::istringstream stream(text);
@@ -64,12 +69,12 @@ std::vector<cv::Mat> grey_views(const cv::Mat& rgba) {
   return views;
 }
 
-// Median colour of a crop, or of its outer ring only: the background of a line of text.
-cv::Vec3f median_color(const cv::Mat& rgb, bool ring_only) {
+// Median colour of a crop's outer ring: the background of a line of text.
+cv::Vec3f ring_median_color(const cv::Mat& rgb) {
   std::vector<std::vector<uchar>> samples(3);
   for (int y = 0; y < rgb.rows; ++y) {
     for (int x = 0; x < rgb.cols; ++x) {
-      if (ring_only && y > 1 && y < rgb.rows - 2 && x > 1 && x < rgb.cols - 2) continue;
+      if (y > 1 && y < rgb.rows - 2 && x > 1 && x < rgb.cols - 2) continue;
       for (int c = 0; c < 3; ++c) samples[static_cast<std::size_t>(c)].push_back(rgb.at<cv::Vec3b>(y, x)[c]);
     }
   }
@@ -82,12 +87,31 @@ cv::Vec3f median_color(const cv::Mat& rgb, bool ring_only) {
   return median;
 }
 
+// The colour behind the letters in a word's box. The box holds two colour groups, letters and what is
+// behind them (a badge, a sign, the photo), in any proportion (bold display text can cover most of it):
+// of two k-means clusters, the background is the one that owns more of the box's border.
+cv::Vec3f background_color(const cv::Mat& rgb_box) {
+  cv::Mat samples;
+  rgb_box.clone().reshape(1, static_cast<int>(rgb_box.total())).convertTo(samples, CV_32F);
+  cv::Mat labels, centers;
+  cv::kmeans(samples, 2, labels, cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 20, 0.5), 3, cv::KMEANS_PP_CENTERS, centers);
+  std::array<int, 2> border_votes{0, 0};
+  for (int y = 0; y < rgb_box.rows; ++y) {
+    for (int x = 0; x < rgb_box.cols; ++x) {
+      if (y > 0 && y < rgb_box.rows - 1 && x > 0 && x < rgb_box.cols - 1) continue;
+      ++border_votes[static_cast<std::size_t>(labels.at<int>(y * rgb_box.cols + x))];
+    }
+  }
+  const int background = border_votes[1] > border_votes[0] ? 1 : 0;
+  return {centers.at<float>(background, 0), centers.at<float>(background, 1), centers.at<float>(background, 2)};
+}
+
 // Dark where a pixel's colour is far from the background: text of any colour on any colour reads as
 // dark on light.
 cv::Mat distance_view(const cv::Mat& rgba) {
   cv::Mat rgb;
   cv::cvtColor(rgba, rgb, cv::COLOR_RGBA2RGB);
-  const cv::Vec3f background = median_color(rgb, true);
+  const cv::Vec3f background = ring_median_color(rgb);
   cv::Mat distance(rgb.size(), CV_32F);
   for (int y = 0; y < rgb.rows; ++y) {
     for (int x = 0; x < rgb.cols; ++x) {
@@ -123,6 +147,7 @@ struct Erased {
   cv::Rect changed;
   cv::Rect ink;           // the text's own pixels, tighter than OCR's word box
   cv::Scalar text_color;  // RGBA
+  double slant_degrees;   // lean of the text's strokes, positive like italics
 };
 
 // The longest run of rows (or columns) in which text pixels cover at least `share` of the line.
@@ -165,8 +190,7 @@ Erased erase_text(cv::Mat& image, const cv::Rect& box) {
   cv::Mat rgb;
   cv::cvtColor(image(window), rgb, cv::COLOR_RGBA2RGB);
 
-  // Inside a word's box most pixels are background (a badge, a sign, the photo): the median is its colour.
-  const cv::Vec3f background = median_color(rgb(box - window.tl()), false);
+  const cv::Vec3f background = background_color(rgb(box - window.tl()));
   cv::Mat distance(window.size(), CV_8U, cv::Scalar(0));
   for (int y = 0; y < rgb.rows; ++y) {
     for (int x = 0; x < rgb.cols; ++x) {
@@ -185,6 +209,7 @@ Erased erase_text(cv::Mat& image, const cv::Rect& box) {
   const cv::Scalar color = cv::countNonZero(core) > 0 ? cv::mean(rgb, core) : cv::Scalar(0, 0, 0);
 
   const cv::Rect ink = ink_within(text_pixels, local) + window.tl();
+  const double slant = measure_slant_degrees(text_pixels(ink - window.tl()));
   const int grow = std::max(2, box.height / 10);
   cv::dilate(text_pixels, text_pixels, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
   cv::Mat filled;
@@ -197,7 +222,25 @@ Erased erase_text(cv::Mat& image, const cv::Rect& box) {
       pixel = {fill[0], fill[1], fill[2], pixel[3]};
     }
   }
-  return {window, ink, cv::Scalar(color[0], color[1], color[2], 255)};
+  return {window, ink, cv::Scalar(color[0], color[1], color[2], 255), slant};
+}
+
+// Leans typeset text like the text it replaces (a synthetic oblique: the font's own italic has a
+// different lean and shapes), about the bottom of its ink so the baseline stays where it was.
+void lean(TypesetText& text, double degrees) {
+  if (text.ink.empty()) return;
+  const double shear = std::tan(degrees * std::numbers::pi / 180);
+  const double bottom = text.ink.br().y - 1;
+  const cv::Matx23d transform(1, -shear, shear * bottom, 0, 1, 0);
+  cv::warpAffine(text.coverage, text.coverage, transform, text.coverage.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  cv::Rect ink = cv::boundingRect(text.coverage);
+  if (!text.color_glyphs.empty()) {
+    cv::warpAffine(text.color_glyphs, text.color_glyphs, transform, text.color_glyphs.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+    cv::Mat alpha;
+    cv::extractChannel(text.color_glyphs, alpha, 3);
+    ink |= cv::boundingRect(alpha);
+  }
+  text.ink = ink;
 }
 
 OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area) {
@@ -218,8 +261,14 @@ OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area)
   const TypesetText reference = typeset(wanted, style, room);
   if (reference.ink.empty()) throw Error(ErrorKind::plan, "text.replace: \"" + wanted + "\" has no visible glyphs in font " + p.text("font"));
   style.size_px = p.has("size") ? p.number("size") : std::clamp(kReferenceSizePx * erased.ink.height / reference.ink.height, kMinFontPx, kMaxFontPx);
-  const TypesetText original = typeset(wanted, style, room);
-  const TypesetText typeset_text = typeset(replacement, style, room);
+  TypesetText original = typeset(wanted, style, room);
+  TypesetText typeset_text = typeset(replacement, style, room);
+  // The chosen font may lean already (an italic); only the difference is added.
+  const double extra_lean = original.ink.empty() ? 0 : erased.slant_degrees - measure_slant_degrees(original.coverage(original.ink));
+  if (std::abs(extra_lean) >= kMinSlantDegrees) {
+    lean(original, extra_lean);
+    lean(typeset_text, extra_lean);
+  }
 
   // Both strings share one line box (same size, centred): mapping the original's ink onto the found
   // box puts the replacement on the same baseline, centred where the old text was.
@@ -276,7 +325,7 @@ void register_text_replace(Registry& registry) {
                  replace,
                  make_param("font", ParamType::string, "Font of the replacement: family name or description (see text.add)", "sans"),
                  weight,
-                 make_param("italic", ParamType::boolean, "Italic replacement", false),
+                 make_param("italic", ParamType::boolean, "Italic replacement (an upright font is leant like the text found in any case)", false),
                  size,
                  make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto")};
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask};
