@@ -31,6 +31,13 @@ run_target() {
 }
 run_target fuzz_decode_image "$work/images"
 run_target fuzz_edit_plan "$work/plans"
+mkdir -p "$work/instructions"
+# Seeds: the instruction corpus, one file per line.
+grep -v '^#' tests/data/instructions/corpus.jsonl | python3 -c '
+import json, sys, pathlib
+for i, line in enumerate(sys.stdin):
+    pathlib.Path(sys.argv[1], f"{i}.txt").write_text(json.loads(line)["instruction"])' "$work/instructions"
+run_target fuzz_planner "$work/instructions"
 if [ -x build-fuzz/fuzz/fuzz_safetensors ]; then
   mkdir -p "$work/safetensors"
   reference="${EASEL_REFERENCE_DIR:-../shared/reference}"

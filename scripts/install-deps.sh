@@ -14,9 +14,12 @@ packages=(
   libxxhash-dev                     # content-addressed cache keys
   # command line, JSON, logging
   nlohmann-json3-dev libcli11-dev
+  libcpp-httplib-dev libsqlite3-dev  # `easel serve`: HTTP server (cpp-httplib) and the job/asset store (SQLite)
+  libcurl4-openssl-dev              # `easel models pull`: HTTPS downloads with Range resume (httplib also serves the loopback hub in tests)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-skimage                   # real photographs (skimage/data) for tests and the demo
+  python3-onnx                      # converts the optional segmentation model to fp32 (scripts/fetch-segmentation-model.sh)
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
   libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer

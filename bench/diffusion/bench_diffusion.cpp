@@ -4,8 +4,11 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 
+#include "easel/diffusion/noise.hpp"
+#include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
 #include "random_models.hpp"
 
@@ -125,6 +128,61 @@ void BM_ConvThroughput(benchmark::State& state) {
   measure(state, 2.0 * 320 * 320 * 9 * 64 * 64, [&] { benchmark::DoNotOptimize(at::conv2d(input, weight, {}, 1, 1)); });
 }
 
+// A whole model for the end-to-end benchmarks: full-size random networks and the real CLIP tokenizer
+// (from the reference folder; EASEL_REFERENCE_DIR overrides its location). One model at a time.
+struct PipelineModel {
+  Family family;
+  std::unique_ptr<StableDiffusionModel> model;
+  double unet_flops = 0;
+  double vae_flops = 0;
+  double text_flops = 0;
+};
+
+PipelineModel& pipeline_model(Family family) {
+  static PipelineModel cached{Family::sd15, nullptr};
+  if (!cached.model || cached.family != family) {
+    cached.model.reset();
+    const char* reference = std::getenv("EASEL_REFERENCE_DIR");
+    const std::filesystem::path tokenizer = std::filesystem::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
+    const RandomModel text = random_text_encoder(family);
+    const RandomModel unet = random_unet(family);
+    const RandomModel vae = random_vae_decoder();
+    SchedulerConfig scheduler;
+    // SD-Turbo samples one trailing-spaced Euler step; SD1.5 the usual linspace Euler schedule.
+    if (family == Family::sd21) scheduler.spacing = TimestepSpacing::trailing;
+    cached.model = std::make_unique<StableDiffusionModel>(StableDiffusionModel{
+        family == Family::sd15 ? ModelFamily::sd1 : ModelFamily::sd2,
+        ClipTokenizer::from_vocab_and_merges(tokenizer / "vocab.json", tokenizer / "merges.txt"),
+        family == Family::sd15 ? ClipTokenizer::sd1_pad_id : ClipTokenizer::sd2_pad_id,
+        TextEncoder(text.weights, text_encoder_config(family)), UNet(unet.weights, unet_config(family)),
+        Vae(vae.weights, VaeConfig{32, 0.18215}), scheduler});
+    cached.family = family;
+    cached.unet_flops = unet.flops;
+    cached.vae_flops = vae.flops;
+    cached.text_flops = text.flops;
+  }
+  return cached;
+}
+
+// Text-to-image at 512×512 end to end (prompt encoding, every UNet evaluation, scheduler, VAE decode),
+// the model already in memory. FLOPs: text windows + UNet evaluations × batch + one decode.
+void BM_TextToImage512(benchmark::State& state, Family family, int steps, double guidance) {
+  initialize_runtime();
+  PipelineModel& pipeline = pipeline_model(family);
+  PipelineInput input;
+  input.prompt = "a cup of coffee on a wooden table";
+  input.steps = steps;
+  input.guidance = guidance;
+  input.sampler = SamplerKind::euler;
+  const bool guided = guidance > 1;
+  const double batch = guided ? 2 : 1;
+  const double flops = pipeline.text_flops * batch + pipeline.unet_flops * batch * steps + pipeline.vae_flops;
+  measure(state, flops, [&] {
+    SeededNoise noise(42);
+    benchmark::DoNotOptimize(run_pipeline(*pipeline.model, input, noise.source()).decoded);
+  });
+}
+
 BENCHMARK(BM_ConvThroughput)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd15, Family::sd15)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd21, Family::sd21)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -134,6 +192,8 @@ BENCHMARK_CAPTURE(BM_UNetStep, sd21_fp32, Family::sd21, false)->Arg(1)->Arg(2)->
 BENCHMARK_CAPTURE(BM_UNetStep, sd21_bf16, Family::sd21, true)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, fp32, false)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, bf16, true)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd_turbo_1step, Family::sd21, 1, 0.0)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd15_4steps_cfg, Family::sd15, 4, 7.5)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace easel::diffusion::bench

@@ -143,8 +143,8 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
       {"out-of-range parameter", {coffee, "--plan-file", (dir / "out-of-range.json").string()}, 4, "'contrast' = 7 is out of range [-1, 1]"},
       {"mask of the wrong size", {coffee, "-p", "increase contrast", "--mask", (dir / "small-mask.png").string()}, 4, "is 20x20 but the image it applies to is 600x400"},
       {"unknown output format", {coffee, "-p", "increase contrast", "-o", (dir / "out.gif").string()}, 2, ".gif"},
-      {"nothing supported", {coffee, "-p", "add a hat to the cat"}, 4, "not done: \"add a hat to the cat\""},
-      {"model needed", {coffee, "-p", "make the background darker"}, 5, "segmentation"},
+      {"nothing supported", {coffee, "-p", "make it sound like jazz"}, 4, "not done: \"make it sound like jazz\""},
+      {"generative edit without a model", {coffee, "-p", "add a hat to the cat"}, 5, "object.add needs a Stable Diffusion model"},
   };
   for (const auto& bad : cases) {
     SCOPED_TRACE(bad.name);

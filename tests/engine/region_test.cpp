@@ -1,4 +1,6 @@
 // Regional application: pixels outside a step's region stay bit-identical, whatever the region kind.
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
@@ -100,13 +102,17 @@ TEST(Regions, MaskOfTheWrongSizeIsAPlanError) {
 
 TEST(Regions, SegmentationRegionsNameTheMissingEngine) {
   const Image chelsea = test::load_photo("chelsea.png");
+  ::setenv("EASEL_SEGMENTATION", "model", 1);  // the model is required and is not where it is looked for
+  ::setenv("EASEL_SEGMENTATION_MODEL", "/nonexistent/isnet-medium-fp32.onnx", 1);
   try {
     render(chelsea, json::array({{{"op", "color.adjust"}, {"target", {{"region", "background"}}}, {"params", {{"exposure", 1}}}}}));
-    FAIL() << "expected an error";
+    ADD_FAILURE() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
     EXPECT_NE(std::string(error.what()).find("segmentation"), std::string::npos);
   }
+  ::unsetenv("EASEL_SEGMENTATION");
+  ::unsetenv("EASEL_SEGMENTATION_MODEL");
 }
 
 TEST(Regions, GeometryOpsRefuseRegionalTargets) {

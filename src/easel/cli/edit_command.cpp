@@ -3,11 +3,14 @@
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/generation_settings.hpp"
+#include "easel/ops/seam.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
 #include "easel/ops/region.hpp"
-#include "easel/plan/instruction_parser.hpp"
+#include "easel/plan/plan_explainer.hpp"
+#include "easel/plan/planner.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/edit_job.hpp"
 
@@ -21,6 +24,8 @@ struct EditOptions {
   fs::path plan_file;
   fs::path mask;
   fs::path save;
+  bool explain = false;
+  GenerationSettings generation;
   OutputOptions output;
 };
 
@@ -29,7 +34,7 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 EditPlan plan_from(const EditOptions& options) {
-  if (options.plan_file.empty()) return plan_instruction(options.instruction);
+  if (options.plan_file.empty()) return plan_instruction(options.instruction, PlanInputs{{}, options.mask.empty() ? "" : options.mask.string()});
   const auto bytes = read_file_bytes(options.plan_file);
   EditPlan plan;
   try {
@@ -85,6 +90,8 @@ void run_edit_command(const EditOptions& options) {
   auto started = std::chrono::steady_clock::now();
   EditPlan plan = plan_from(options);
   if (!options.mask.empty()) apply_mask(plan, options.mask);
+  apply_generation_settings(plan, options.generation);
+  if (options.explain) (options.output.json ? std::cerr : std::cout) << explain_plan(plan) << std::flush;
   if (plan.steps.empty()) {
     report_unsupported(plan);
     throw Error(ErrorKind::plan, "nothing in the instruction maps to an operation this version of Easel has (see `easel ops`)");
@@ -107,6 +114,7 @@ void run_edit_command(const EditOptions& options) {
   ProgressLine progress;
   const EditOutcome outcome = run_edit(source.image, steps, cache, [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
   json report = build_report(plan, outcome, {{"plan", plan_ms}, {"decode", decode_ms}});
+  report["verification"]["seam"] = seam_to_json(measure_seam(source.image, outcome.render.state.image, outcome.render.state.edited));
   report["input"] = {{"path", options.input.string()}, {"width", source.info.width}, {"height", source.info.height},
                      {"format", format_name(source.info.format)}};
   if (document || !options.save.empty()) report["document"] = {{"path", document ? document->folder().string() : options.save.string()},
@@ -137,7 +145,9 @@ void add_edit_command(CLI::App& app, Action& action) {
   auto* plan_file = command->add_option("--plan-file", options->plan_file, "Run this EditPlan JSON instead of an instruction");
   prompt->excludes(plan_file);
   command->add_option("--mask", options->mask, "Limit whole-image steps to this mask (white = edit; or alpha 0 = edit)");
+  command->add_flag("--explain", options->explain, "Print the plan in words before running it");
   command->add_option("--save", options->save, "Save the edit as a new document folder (source + rounds) for later rounds and undo");
+  options->generation.declare(*command);
   options->output.declare(*command, true);
   command->callback([&action, options, prompt, plan_file] {
     if (prompt->count() == 0 && plan_file->count() == 0) {

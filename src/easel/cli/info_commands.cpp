@@ -3,7 +3,8 @@
 
 #include "easel/cli/commands.hpp"
 #include "easel/ops/registry.hpp"
-#include "easel/plan/instruction_parser.hpp"
+#include "easel/plan/plan_explainer.hpp"
+#include "easel/plan/planner.hpp"
 
 namespace easel::cli {
 namespace {
@@ -38,17 +39,7 @@ void print_ops(bool as_json) {
 
 void print_plan(const std::string& instruction, bool as_json) {
   const EditPlan plan = plan_instruction(instruction);
-  if (as_json) {
-    std::cout << to_json(plan).dump(2) << "\n";
-    return;
-  }
-  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const auto& step = plan.steps[i];
-    std::cout << (i + 1) << ". " << step.op << " on " << step.target.dump() << " " << step.params.dump() << "\n"
-              << "   from \"" << step.clause << "\"\n";
-  }
-  for (const auto& item : plan.preserve) std::cout << "keep " << item.target.dump() << "  from \"" << item.clause << "\"\n";
-  for (const auto& item : plan.unsupported) std::cout << "not supported: \"" << item.clause << "\": " << item.reason << "\n";
+  std::cout << (as_json ? to_json(plan).dump(2) + "\n" : explain_plan(plan));
 }
 
 }  // namespace

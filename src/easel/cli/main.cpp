@@ -13,6 +13,11 @@ int main(int argc, char** argv) {
   easel::cli::add_edit_command(app, action);
   easel::cli::add_document_commands(app, action);
   easel::cli::add_info_commands(app, action);
+  easel::cli::add_prompt_command(app, action);
+  easel::cli::add_serve_command(app, action);
+  easel::cli::add_generate_command(app, action);
+  easel::cli::add_models_command(app, action);
+  easel::cli::install_generation();
   try {
     app.parse(argc, argv);
     if (action) action();

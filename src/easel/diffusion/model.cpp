@@ -19,8 +19,14 @@ ClipTokenizer read_tokenizer(const std::vector<std::filesystem::path>& folders) 
     }
     if (std::filesystem::exists(folder / "bpe_simple_vocab_16e6.txt.gz")) return ClipTokenizer::from_gzipped_bpe(folder / "bpe_simple_vocab_16e6.txt.gz");
   }
-  throw Error(ErrorKind::capability,
-              "no CLIP tokenizer files found (vocab.json + merges.txt or bpe_simple_vocab_16e6.txt.gz): give the model's tokenizer/ folder");
+  std::string searched;
+  for (const auto& folder : folders) {
+    if (!folder.empty()) searched += (searched.empty() ? "" : ", ") + folder.string();
+  }
+  throw Error(ErrorKind::capability, "no CLIP tokenizer files (vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz) in " +
+                                         (searched.empty() ? std::string("any folder") : searched) +
+                                         ": put them in the model's tokenizer/ folder (for a single file: a tokenizer/ folder beside it), "
+                                         "or point EASEL_TOKENIZER at a folder that holds them");
 }
 
 // The component folder, from the model or else from the base folder.
@@ -80,7 +86,7 @@ StableDiffusionModel load_single_file(const std::filesystem::path& file, const M
   SchedulerConfig scheduler;
   if (options.prediction) scheduler.prediction = *options.prediction;
   return StableDiffusionModel{family,
-                              read_tokenizer({options.tokenizer_dir}),
+                              read_tokenizer({file.parent_path() / "tokenizer", options.tokenizer_dir}),
                               family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
                               TextEncoder(text, text_config),
                               UNet(unet_weights, unet_config),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
@@ -145,6 +146,14 @@ SchedulerConfig SchedulerConfig::from_json_file(const std::filesystem::path& pat
   }
   config.steps_offset = json.value("steps_offset", config.steps_offset);
   config.set_alpha_to_one = json.value("set_alpha_to_one", config.set_alpha_to_one);
+  static const std::map<std::string, SamplerKind> classes = {{"EulerDiscreteScheduler", SamplerKind::euler},
+                                                             {"EulerAncestralDiscreteScheduler", SamplerKind::euler_ancestral},
+                                                             {"DPMSolverMultistepScheduler", SamplerKind::dpmpp_2m},
+                                                             {"DDIMScheduler", SamplerKind::ddim},
+                                                             {"LCMScheduler", SamplerKind::lcm}};
+  const auto named = classes.find(json.value("_class_name", std::string()));
+  if (named != classes.end()) config.sampler = named->second;
+  if (config.sampler == SamplerKind::dpmpp_2m && json.value("use_karras_sigmas", false)) config.sampler = SamplerKind::dpmpp_2m_karras;
   return config;
 }
 

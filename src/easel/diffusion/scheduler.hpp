@@ -31,6 +31,9 @@ struct SchedulerConfig {
   bool set_alpha_to_one = false;
   int lcm_original_steps = 50;
   double lcm_timestep_scaling = 10.0;
+  // The sampler the model was published with (the config's `_class_name`, Karras sigmas included);
+  // pipelines use it unless the user picks another.
+  SamplerKind sampler = SamplerKind::euler;
 
   // Reads a diffusers scheduler_config.json (beta schedule "scaled_linear" only).
   static SchedulerConfig from_json_file(const std::filesystem::path& path);

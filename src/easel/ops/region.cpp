@@ -9,6 +9,9 @@
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/ops/color.hpp"
+#include "easel/ops/color_range.hpp"
+#include "easel/ops/object_region.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 namespace {
@@ -31,7 +34,7 @@ constexpr std::array<NamedRegion, 16> kNamedRegions{{
     {"all", {0, 0, 1, 1}},
 }};
 
-const char* const kTargetKeys[] = {"region", "box", "mask", "color", "text"};
+const char* const kTargetKeys[] = {"region", "box", "mask", "color", "text", "object"};
 
 // Default inward feather for geometric regions: 2 % of the shorter side, enough to hide the seam.
 double default_feather(const Image& image) { return 0.02 * std::min(image.width(), image.height()); }
@@ -81,23 +84,6 @@ cv::Mat mask_from_file(const std::string& path, const Image& image, const std::s
   return weight;
 }
 
-// Pixels within `tolerance` (CIE76 ΔE) of the colour get weight 1, fading to 0 at 1.5 × tolerance.
-cv::Mat color_range(const Image& image, const cv::Scalar& rgba, double tolerance) {
-  cv::Mat rgb_f, lab;
-  cv::cvtColor(image.to_rgba8().mat(), rgb_f, cv::COLOR_RGBA2RGB);
-  rgb_f.convertTo(rgb_f, CV_32F, 1.0 / 255);
-  cv::cvtColor(rgb_f, lab, cv::COLOR_RGB2Lab);
-  cv::Mat reference(1, 1, CV_32FC3, cv::Scalar(rgba[0] / 255, rgba[1] / 255, rgba[2] / 255));
-  cv::cvtColor(reference, reference, cv::COLOR_RGB2Lab);
-  cv::Mat difference = lab - cv::Scalar(reference.at<cv::Vec3f>(0, 0));
-  difference = difference.mul(difference);
-  cv::Mat distance;
-  cv::transform(difference, distance, cv::Matx13f(1, 1, 1));
-  cv::sqrt(distance, distance);
-  cv::Mat weight = (1.5 * tolerance - distance) / (0.5 * tolerance);
-  return cv::max(cv::min(weight, 1.0), 0.0);
-}
-
 bool is_one_of(const std::string& name, const std::vector<std::string>& names) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -129,6 +115,7 @@ RegionKind region_kind_of(const json& target) {
   if (target.contains("mask")) return RegionKind::mask;
   if (target.contains("color")) return RegionKind::color;
   if (target.contains("text")) return RegionKind::text;
+  if (target.contains("object")) return RegionKind::object;
   const std::string name = target.value("region", "all");
   if (name == "all") return RegionKind::all;
   return is_one_of(name, segmentation_region_names()) ? RegionKind::segmentation : RegionKind::named;
@@ -142,7 +129,7 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   int kinds = 0;
   for (const char* key : kTargetKeys) kinds += resolved.contains(key) ? 1 : 0;
   if (kinds == 0) resolved["region"] = "all";
-  if (kinds > 1) throw Error(ErrorKind::plan, where + ": 'target' must have exactly one of region, box, mask, color, text");
+  if (kinds > 1) throw Error(ErrorKind::plan, where + ": 'target' must have exactly one of region, box, mask, color, text, object");
   for (const auto& item : resolved.items()) {
     const std::string key = item.key();
     const bool known = key == "feather" || key == "tolerance" ||
@@ -179,6 +166,7 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   if (resolved.contains("text") && (!resolved["text"].is_string() || resolved["text"].get<std::string>().empty())) {
     throw Error(ErrorKind::plan, where + ": 'text' must be the text to find");
   }
+  if (resolved.contains("object")) resolved["object"] = validate_object_target(resolved["object"], where);
   if (resolved.contains("feather")) {
     const auto& feather = resolved["feather"];
     if (!feather.is_number() || feather.get<double>() < 0 || feather.get<double>() > 1000) {
@@ -222,11 +210,16 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
       return weight;
     }
     case RegionKind::color:
-      return color_range(image, *parse_color(target["color"].get<std::string>()), target.value("tolerance", 20.0));
-    case RegionKind::segmentation:
-      throw Error(ErrorKind::capability,
-                  where + ": the '" + target["region"].get<std::string>() +
-                      "' region needs subject/background segmentation, which this build of Easel does not include yet");
+      return color_range_weight(image, target["color"].get<std::string>(), target.value("tolerance", 20.0));
+    case RegionKind::object:
+      return object_region_weight(target, image, where);
+    case RegionKind::segmentation: {
+      // The subject's refined alpha (vision/segmentation.hpp) weighs subject regions; its complement the background.
+      const SubjectMask subject = segment_subject(image, segmenter_policy_from_environment());
+      cv::Mat weight = target["region"] == "background" ? cv::Mat(1.0 - subject.alpha) : subject.alpha;
+      if (target.value("feather", 0.0) >= 1) weight = cv::min(weight, feathered(weight >= 0.5, target["feather"].get<double>()));
+      return weight;
+    }
     case RegionKind::text:
       throw Error(ErrorKind::capability,
                   where + ": a text target needs OCR (the typography engine), which this build of Easel does not include yet");

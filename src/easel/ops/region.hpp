@@ -7,6 +7,7 @@
 //   {"mask": "file.png"}              white = edit (or, for a mask with transparency, alpha 0 = edit)
 //   {"color": "#rrggbb" | "red", "tolerance": 20}   pixels within a CIELAB distance of that colour
 //   {"text": "OPEN"}                  where OCR reads that text (typography engine)
+//   {"object": "left"}                the largest salient or colour component there (ops/object_region.hpp)
 // plus an optional "feather" in pixels. Feathering only ever fades inwards, so pixels outside the
 // nominal region keep a weight of exactly zero and stay bit-identical.
 #include <string>

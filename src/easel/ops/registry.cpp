@@ -48,6 +48,20 @@ const Registry& registry() {
     register_canvas_expand(all);
     register_text_add(all);
     register_text_replace(all);
+    register_region_recolor(all);
+    register_object_remove(all);
+    register_style_apply(all);
+    register_color_match(all);
+    register_image_composite(all);
+    register_image_upscale(all);
+    register_background_replace(all);
+    register_background_remove(all);
+    register_background_blur(all);
+    register_generate_image(all);
+    register_generate_img2img(all);
+    register_generate_instruct(all);
+    register_object_add(all);
+    register_object_replace(all);
     return all;
   }();
   return instance;
@@ -93,6 +107,7 @@ const char* region_kind_name(RegionKind kind) {
     case RegionKind::color: return "color";
     case RegionKind::segmentation: return "segmentation";
     case RegionKind::text: return "text";
+    case RegionKind::object: return "object";
   }
   return "unknown";
 }

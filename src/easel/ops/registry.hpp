@@ -53,7 +53,7 @@ struct OpOutput {
 };
 
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
-enum class RegionKind { all, named, box, mask, color, segmentation, text };
+enum class RegionKind { all, named, box, mask, color, segmentation, text, object };
 
 struct OperationSpec {
   std::string name;
@@ -63,6 +63,10 @@ struct OperationSpec {
   std::string model = "none";       // what the op needs to run: none, segmentation, diffusion:inpaint, …
   bool changes_canvas = false;      // crop/resize/expand: the result has a different size
   std::function<OpOutput(const Image& input, const Params& params)> run;
+  // Ops whose result depends on the region's shape (recolour matches the region's colours, removal fills
+  // exactly the region) have `run_in_region` instead of `run`: it also gets the target's weight mask
+  // (CV_32F, 0..1); the executor still blends the result within that mask.
+  std::function<OpOutput(const Image& input, const Params& params, const cv::Mat& weight)> run_in_region;
   // Ops that place something inside their target (text) instead of editing all of it have `place`
   // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
   // executor copies only that rectangle (no feathering: text must not fade at the region's edge).

@@ -32,6 +32,7 @@ nlohmann::json build_report(const EditPlan& plan, const EditOutcome& outcome, nl
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& step : outcome.render.steps) {
     steps.push_back({{"op", step.op}, {"clause", step.clause}, {"ms", step.milliseconds}, {"cached", step.cached}});
+    if (!step.model.empty()) steps.back()["model"] = step.model;
   }
   nlohmann::json text = nlohmann::json::array();
   for (const auto& check : outcome.text) text.push_back(to_json(check));

@@ -8,6 +8,7 @@
 #include "easel/image/codec.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 namespace {
@@ -21,10 +22,22 @@ std::string file_inputs_of(const PlanStep& step) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// Subject/background targets name the segmenter that resolves them, in the report and in the cache key
+// (masks the fallback made must not be reused once the model is installed).
+std::string segmenter_of(const PlanStep& step, const std::string& where) {
+  if (region_kind_of(step.target) != RegionKind::segmentation) return {};
+  try {
+    return std::string("segmentation: ") + segmentation_engine(segmenter_policy_from_environment());
+  } catch (const Error& error) {
+    throw Error(error.kind(), where + ": " + error.what());
+  }
+}
+
 RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
                               const std::string& where) {
   const cv::Mat weight = resolve_region(step.target, before.image, where);
-  const OpOutput output = spec.run(before.image, Params(step.params));
+  const OpOutput output = spec.run_in_region ? spec.run_in_region(before.image, Params(step.params), weight)
+                                             : spec.run(before.image, Params(step.params));
   RenderState after;
   after.source_offset = before.source_offset;
   after.text_layers = before.text_layers;
@@ -86,8 +99,9 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     if (progress) progress(i, steps.size(), step.op);
     const auto started = std::chrono::steady_clock::now();
     const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}};
-    key = chain_key(key, identity.dump(), file_inputs_of(step));
     StepRecord record{step.op, step.clause, 0, false};
+    record.model = segmenter_of(step, where);
+    key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model);
     if (auto cached = cache_.find(key)) {
       record.cached = true;
       result.state = std::move(*cached);

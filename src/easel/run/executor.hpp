@@ -17,6 +17,7 @@ struct StepRecord {
   std::string clause;
   double milliseconds = 0;
   bool cached = false;
+  std::string model = {};  // the model that ran for this step, e.g. "segmentation: isnet-medium"; empty when none
 };
 
 struct RenderResult {

@@ -1,7 +1,7 @@
 // The instruction grammar's text clauses: quoted text is kept byte for byte, whatever the quotes.
 #include <gtest/gtest.h>
 
-#include "easel/plan/instruction_parser.hpp"
+#include "easel/plan/planner.hpp"
 
 namespace easel {
 namespace {

@@ -1,0 +1,190 @@
+// easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH] [--steps N] [--cfg X]
+//                [--sampler NAME] [--seed N] [-n N] [--strength X --init IMAGE]
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <iostream>
+#include <regex>
+
+#include "easel/cli/commands.hpp"
+#include "easel/cli/generation_settings.hpp"
+#include "easel/cli/output_options.hpp"
+#include "easel/cli/progress.hpp"
+#include "easel/core/error.hpp"
+#include "easel/ops/generation.hpp"
+#include "easel/models/model_store.hpp"
+#ifdef EASEL_WITH_DIFFUSION
+#include "easel/diffusion/diffusion_engine.hpp"
+#endif
+
+namespace easel::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct GenerateOptions {
+  std::string prompt;
+  std::string negative;
+  std::string model;
+  std::string size = "512x512";
+  int steps = 0;
+  std::optional<double> cfg;
+  std::string sampler;
+  std::optional<std::uint64_t> seed;
+  int count = 1;
+  std::optional<double> strength;
+  fs::path init;
+  OutputOptions output;
+};
+
+std::pair<int, int> parse_size(const std::string& text) {
+  static const std::regex pattern(R"((\d{1,5})[xX](\d{1,5}))");
+  std::smatch match;
+  if (!std::regex_match(text, match, pattern)) {
+    throw Error(ErrorKind::usage, "--size " + text + " is not WIDTHxHEIGHT (e.g. 512x512)");
+  }
+  const int width = std::stoi(match[1]);
+  const int height = std::stoi(match[2]);
+  if (width % 8 != 0 || height % 8 != 0 || width < 8 || height < 8 || width > max_generation_side || height > max_generation_side) {
+    throw Error(ErrorKind::usage, "--size " + text + ": width and height must be multiples of 8 from 8 to " + std::to_string(max_generation_side));
+  }
+  return {width, height};
+}
+
+// out.png → out.png for one image; out-1.png, out-2.png, … for several.
+fs::path numbered(const fs::path& output, int index, int count) {
+  if (count == 1) return output;
+  fs::path path = output;
+  path.replace_filename(output.stem().string() + "-" + std::to_string(index + 1) + output.extension().string());
+  return path;
+}
+
+// Steps done so far and the time they took give the remaining time.
+class DenoisingProgress {
+ public:
+  void operator()(int done, int total) {
+    if (done == 0) {
+      started_ = std::chrono::steady_clock::now();
+      return;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    char what[64];
+    std::snprintf(what, sizeof what, "denoising, about %.0f s left", seconds / done * (total - done));
+    line_.step(static_cast<std::size_t>(done - 1), static_cast<std::size_t>(total), what);
+  }
+
+ private:
+  ProgressLine line_;
+  std::chrono::steady_clock::time_point started_;  // denoising began
+};
+
+void run_generate_command(const GenerateOptions& options) {
+  const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
+  GenerationRequest request;
+  request.model = options.model;
+  request.prompt = options.prompt;
+  request.negative_prompt = options.negative;
+  std::tie(request.width, request.height) = parse_size(options.size);
+  request.steps = options.steps;
+  request.guidance = options.cfg;
+  request.sampler = options.sampler;
+  request.seed = options.seed.value_or(random_seed());
+  request.count = options.count;
+  if (!options.init.empty()) {
+    request.mode = GenerationMode::image_to_image;
+    request.image = read_image_file(options.init, options.output.limits()).image;
+    request.strength = options.strength.value_or(0.75);
+  }
+  DenoisingProgress progress;
+  request.on_step = [&progress](int done, int total) { progress(done, total); };
+
+  const auto started = std::chrono::steady_clock::now();
+  const GenerationResult result = generation_engine("easel generate").generate(request);
+  const double generate_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+
+  const json settings = {{"prompt", request.prompt}, {"negative", request.negative_prompt}, {"model", result.model},
+                         {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
+                         {"seed", request.seed}, {"count", request.count},
+                         {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
+                         {"init", options.init.empty() ? json() : json(options.init.string())},
+                         {"strength", options.init.empty() ? json() : json(request.strength)}};
+  OutputMetadata metadata;
+  metadata.source_type = DigitalSourceType::trained_algorithmic_media;
+  metadata.plan_json = json{{"generate", settings}}.dump();
+  std::vector<std::vector<std::uint8_t>> encoded;
+  for (const auto& image : result.images) encoded.push_back(encode_image(image, encoding, metadata));
+
+  json report = {{"generate", settings}, {"outputs", json::array()}, {"timings_ms", {{"generate", generate_ms}}},
+                 {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms}}}};
+  for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
+    report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()}, {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
+  }
+  if (!options.output.report.empty()) {
+    const std::string text = report.dump(2) + "\n";
+    write_file_atomically(options.output.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  }
+  std::vector<fs::path> written;
+  try {
+    for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
+      const fs::path path = numbered(options.output.output, i, options.count);
+      write_file_atomically(path, encoded[static_cast<std::size_t>(i)]);
+      written.push_back(path);
+    }
+  } catch (const Error&) {
+    std::error_code ignored;
+    for (const auto& path : written) fs::remove(path, ignored);
+    if (!options.output.report.empty()) fs::remove(options.output.report, ignored);
+    throw;
+  }
+  if (options.output.json) {
+    std::cout << json{{"outputs", report["outputs"]}, {"seed", request.seed}, {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}.dump(2) << "\n";
+    return;
+  }
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    std::cout << "wrote " << written[i].string() << " (" << result.images[i].width() << "x" << result.images[i].height() << ", "
+              << format_name(encoding.format) << ", " << encoded[i].size() << " bytes)\n";
+  }
+  std::cout << "seed " << request.seed << "\n";
+  if (!options.output.report.empty()) std::cout << "report " << options.output.report.string() << "\n";
+}
+
+}  // namespace
+
+void install_generation() {
+#ifdef EASEL_WITH_DIFFUSION
+  // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
+  const char* tokenizer = std::getenv("EASEL_TOKENIZER");
+  install_generation_engine(diffusion::make_diffusion_engine(
+      {models::resolve_model, tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer"}));
+#endif
+}
+
+void add_generate_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<GenerateOptions>();
+  auto* command = app.add_subcommand("generate", "Generate images from a prompt with a Stable Diffusion model (or from an image: --init)");
+  command->add_option("-p,--prompt", options->prompt, "What to generate")->required();
+  command->add_option("--model", options->model, "Model: a name (easel models list), a .safetensors file or a diffusers folder")->required();
+  command->add_option("--negative", options->negative, "What to steer away from (with --cfg above 1)");
+  command->add_option("--size", options->size, "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) + " (default 512x512)");
+  command->add_option("--steps", options->steps, "Denoising steps (default 20; lcm: 4)")->check(CLI::Range(1, 1000));
+  command->add_option("--cfg", options->cfg, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)")->check(CLI::Range(0.0, 50.0));
+  command->add_option("--sampler", options->sampler, "Sampler (default: the model's scheduler)")
+      ->check(CLI::IsMember({"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"}));
+  command->add_option("--seed", options->seed, "Seed (0 to 2^53-1; default random, printed): the same seed gives the same image")
+      ->check(CLI::Range(std::uint64_t{0}, (std::uint64_t{1} << 53) - 1));
+  command->add_option("-n", options->count, "Number of images (1-" + std::to_string(max_images_per_request) + "); OUTPUT gets -1, -2, … before its extension")
+      ->check(CLI::Range(1, max_images_per_request));
+  auto* strength = command->add_option("--strength", options->strength, "With --init: how much to change the image, 0 < X ≤ 1 (default 0.75)")
+                       ->check(CLI::Range(0.0, 1.0));
+  auto* init = command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
+  strength->needs(init);
+  options->output.declare(*command, true);
+  command->callback([&action, options, init, command] {
+    if (init->count() > 0 && command->count("--size") > 0) {
+      throw Error(ErrorKind::usage, "generate: --size does not apply with --init (the output takes the initial image's size)");
+    }
+    if (options->strength && *options->strength <= 0) throw Error(ErrorKind::usage, "generate: --strength must be above 0");
+    action = [options] { run_generate_command(*options); };
+  });
+}
+
+}  // namespace easel::cli

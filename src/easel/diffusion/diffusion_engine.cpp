@@ -1,0 +1,196 @@
+#include "easel/diffusion/diffusion_engine.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+
+#include <opencv2/imgproc.hpp>
+
+#include "easel/core/error.hpp"
+#include "easel/diffusion/model.hpp"
+#include "easel/diffusion/noise.hpp"
+#include "easel/diffusion/pipeline.hpp"
+#include "easel/diffusion/runtime.hpp"
+
+namespace easel::diffusion {
+namespace {
+
+const char* sampler_name(SamplerKind kind) {
+  switch (kind) {
+    case SamplerKind::euler: return "euler";
+    case SamplerKind::euler_ancestral: return "euler_a";
+    case SamplerKind::dpmpp_2m: return "dpmpp_2m";
+    case SamplerKind::dpmpp_2m_karras: return "dpmpp_2m_karras";
+    case SamplerKind::ddim: return "ddim";
+    case SamplerKind::lcm: return "lcm";
+  }
+  return "euler";
+}
+
+PipelineMode pipeline_mode(GenerationMode mode) {
+  switch (mode) {
+    case GenerationMode::text_to_image: return PipelineMode::text_to_image;
+    case GenerationMode::image_to_image: return PipelineMode::image_to_image;
+    case GenerationMode::inpaint: return PipelineMode::inpaint;
+    case GenerationMode::instruct: return PipelineMode::instruct;
+  }
+  return PipelineMode::text_to_image;
+}
+
+// How an input image maps onto what the model takes: scaled down to fit max_generation_side, then
+// padded (mirrored) to multiples of 8 on the right and bottom; the result goes back the same way.
+struct Framing {
+  cv::Size original;
+  cv::Size scaled;
+  cv::Size padded;
+
+  explicit Framing(cv::Size size) : original(size), scaled(size) {
+    const int longest = std::max(size.width, size.height);
+    if (longest > max_generation_side) {
+      const double factor = static_cast<double>(max_generation_side) / longest;
+      scaled = {std::max(8, static_cast<int>(size.width * factor)), std::max(8, static_cast<int>(size.height * factor))};
+    }
+    padded = {(scaled.width + 7) / 8 * 8, (scaled.height + 7) / 8 * 8};
+  }
+
+  cv::Mat fit(const cv::Mat& input, int border) const {
+    cv::Mat resized = input;
+    if (scaled != original) cv::resize(input, resized, scaled, 0, 0, cv::INTER_AREA);
+    cv::Mat result;
+    cv::copyMakeBorder(resized, result, 0, padded.height - scaled.height, 0, padded.width - scaled.width, border, cv::Scalar::all(0));
+    return result;
+  }
+
+  cv::Mat restore(const cv::Mat& output) const {
+    const cv::Mat cropped = output(cv::Rect(0, 0, scaled.width, scaled.height));
+    if (scaled == original) return cropped.clone();
+    cv::Mat result;
+    cv::resize(cropped, result, original, 0, 0, cv::INTER_CUBIC);
+    return result;
+  }
+};
+
+// RGB(A) 8-bit → (1, 3, H, W) in [-1, 1], as the reference's image processor does (x / 255 · 2 − 1).
+at::Tensor image_tensor(const cv::Mat& rgba) {
+  cv::Mat rgb;
+  cv::cvtColor(rgba, rgb, cv::COLOR_RGBA2RGB);
+  cv::Mat values;
+  rgb.convertTo(values, CV_32FC3, 1.0 / 255);
+  const at::Tensor hwc = at::from_blob(values.data, {values.rows, values.cols, 3}, at::kFloat).clone();
+  return (hwc.permute({2, 0, 1}).unsqueeze(0) * 2 - 1).contiguous();
+}
+
+at::Tensor mask_tensor(const cv::Mat& weights) {
+  cv::Mat values;
+  weights.convertTo(values, CV_32F);
+  return at::from_blob(values.data, {1, 1, values.rows, values.cols}, at::kFloat).clone();
+}
+
+// (3, H, W) in [0, 1] → RGBA 8-bit, rounded as the reference rounds its PNGs (half to even).
+cv::Mat rgba_image(const at::Tensor& chw) {
+  const at::Tensor bytes = at::round(chw * 255).clamp(0, 255).to(at::kByte).permute({1, 2, 0}).contiguous();
+  const cv::Mat rgb(static_cast<int>(bytes.size(0)), static_cast<int>(bytes.size(1)), CV_8UC3, bytes.data_ptr());
+  cv::Mat rgba;
+  cv::cvtColor(rgb, rgba, cv::COLOR_RGB2RGBA);
+  return rgba;
+}
+
+class DiffusionEngine : public GenerationEngine {
+ public:
+  explicit DiffusionEngine(DiffusionEngineOptions options) : options_(std::move(options)) {}
+
+  GenerationResult generate(const GenerationRequest& request) override {
+    const std::lock_guard lock(mutex_);
+    initialize_runtime();
+    const StableDiffusionModel& model = load(request.model);
+    PipelineInput input;
+    input.mode = pipeline_mode(request.mode);
+    input.prompt = request.prompt;
+    input.negative_prompt = request.negative_prompt;
+    input.sampler = request.sampler.empty() ? model.scheduler.sampler : sampler_kind_from_name(request.sampler);
+    const bool lcm = input.sampler == SamplerKind::lcm;
+    input.steps = request.steps > 0 ? request.steps : lcm ? 4 : 20;
+    input.guidance = request.guidance.value_or(lcm ? 1.0 : 7.5);
+    input.strength = request.strength;
+    input.image_guidance = request.image_guidance;
+    input.count = request.count;
+    if (request.count < 1 || request.count > max_images_per_request) {
+      throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." + std::to_string(max_images_per_request));
+    }
+
+    std::optional<Framing> framing;
+    if (request.mode == GenerationMode::text_to_image) {
+      check_size(request.width, request.height);
+      input.width = request.width;
+      input.height = request.height;
+    } else {
+      if (request.image.empty()) throw Error(ErrorKind::usage, "this generation mode needs an input image");
+      const cv::Mat rgba = request.image.to_rgba8().mat();
+      framing.emplace(rgba.size());
+      input.image = image_tensor(framing->fit(rgba, cv::BORDER_REFLECT_101));
+      if (request.mode == GenerationMode::inpaint) {
+        if (request.mask.empty() || request.mask.size() != rgba.size()) {
+          throw Error(ErrorKind::usage, "inpainting needs a mask of the image's size");
+        }
+        input.mask = mask_tensor(framing->fit(request.mask, cv::BORDER_CONSTANT));
+      }
+    }
+
+    PipelineCallbacks callbacks;
+    callbacks.on_step = request.on_step;
+    callbacks.cancelled = request.cancelled;
+    SeededNoise noise(request.seed);
+    PipelineOutput output;
+    try {
+      output = run_pipeline(model, input, noise.source(), callbacks);
+    } catch (const PipelineCancelled&) {
+      throw GenerationCancelled();
+    }
+
+    GenerationResult result;
+    const at::Tensor images = output.images();
+    for (std::int64_t k = 0; k < images.size(0); ++k) {
+      const cv::Mat rgba = rgba_image(images[k]);
+      result.images.emplace_back(framing ? framing->restore(rgba) : rgba);
+    }
+    result.model = loaded_path_.string();
+    result.sampler = sampler_name(input.sampler);
+    result.steps = static_cast<int>(output.timesteps.size(0));
+    result.guidance = input.guidance;
+    return result;
+  }
+
+ private:
+  static void check_size(int width, int height) {
+    if (width < 8 || height < 8 || width > max_generation_side || height > max_generation_side || width % 8 != 0 || height % 8 != 0) {
+      throw Error(ErrorKind::usage, "size " + std::to_string(width) + "x" + std::to_string(height) + " is not allowed: width and height must be multiples of 8 from 8 to " +
+                                        std::to_string(max_generation_side));
+    }
+  }
+
+  const StableDiffusionModel& load(const std::string& name) {
+    if (name.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
+    const std::filesystem::path path = options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
+    if (!model_ || path != loaded_path_) {
+      model_.reset();
+      ModelOptions model_options;
+      model_options.tokenizer_dir = options_.tokenizer_dir;
+      model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
+      loaded_path_ = path;
+    }
+    return *model_;
+  }
+
+  DiffusionEngineOptions options_;
+  std::mutex mutex_;
+  std::unique_ptr<StableDiffusionModel> model_;
+  std::filesystem::path loaded_path_;
+};
+
+}  // namespace
+
+std::shared_ptr<GenerationEngine> make_diffusion_engine(DiffusionEngineOptions options) {
+  return std::make_shared<DiffusionEngine>(std::move(options));
+}
+
+}  // namespace easel::diffusion

@@ -1,0 +1,209 @@
+#include "easel/diffusion/pipeline.hpp"
+
+#include <algorithm>
+
+#include "easel/core/error.hpp"
+
+namespace easel::diffusion {
+namespace {
+
+constexpr int max_images_per_prompt = 8;
+
+const char* mode_name(PipelineMode mode) {
+  switch (mode) {
+    case PipelineMode::text_to_image: return "text-to-image";
+    case PipelineMode::image_to_image: return "image-to-image";
+    case PipelineMode::inpaint: return "inpainting";
+    case PipelineMode::instruct: return "instruction edits";
+  }
+  return "generation";
+}
+
+void check_image(const at::Tensor& image, std::int64_t channels, const char* what) {
+  if (!image.defined() || image.dim() != 4 || image.size(0) != 1 || image.size(1) != channels) {
+    throw Error(ErrorKind::usage, std::string(what) + " must be a (1, " + std::to_string(channels) + ", H, W) tensor");
+  }
+  if (image.size(2) % 8 != 0 || image.size(3) % 8 != 0 || image.size(2) == 0 || image.size(3) == 0) {
+    throw Error(ErrorKind::usage, std::string(what) + " must be a positive multiple of 8 in width and height, got " +
+                                      std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)));
+  }
+}
+
+// What each mode needs from the model and the caller, checked before any work.
+void check_inputs(const StableDiffusionModel& model, const PipelineInput& input) {
+  const std::int64_t channels = model.unet.in_channels();
+  const bool inpainting_unet = channels == 9;
+  const bool instruct_unet = channels == 8;
+  if (input.mode == PipelineMode::instruct ? !instruct_unet
+      : input.mode == PipelineMode::inpaint ? !(inpainting_unet || channels == 4)
+                                            : channels != 4) {
+    const std::string kind = inpainting_unet  ? "a 9-channel inpainting UNet (use it for inpainting)"
+                             : instruct_unet ? "an 8-channel InstructPix2Pix UNet (use it for instruction edits)"
+                                             : "a " + std::to_string(channels) + "-channel UNet";
+    throw Error(ErrorKind::usage, std::string("this model has ") + kind + ", which cannot do " + mode_name(input.mode) +
+                                      (input.mode == PipelineMode::instruct ? " (they need an InstructPix2Pix model)" : ""));
+  }
+  if (input.count < 1 || input.count > max_images_per_prompt) {
+    throw Error(ErrorKind::usage, "image count " + std::to_string(input.count) + " is outside 1.." + std::to_string(max_images_per_prompt));
+  }
+  if (!(input.guidance >= 0 && input.guidance <= 50)) throw Error(ErrorKind::usage, "guidance scale must be within 0..50");
+  if (input.mode == PipelineMode::text_to_image) {
+    if (input.width <= 0 || input.height <= 0 || input.width % 8 != 0 || input.height % 8 != 0) {
+      throw Error(ErrorKind::usage, "size " + std::to_string(input.width) + "x" + std::to_string(input.height) +
+                                        " must be positive multiples of 8");
+    }
+    return;
+  }
+  check_image(input.image, 3, "the input image");
+  if (input.mode == PipelineMode::inpaint) {
+    check_image(input.mask, 1, "the inpainting mask");
+    if (input.mask.sizes().slice(2) != input.image.sizes().slice(2)) throw Error(ErrorKind::usage, "the inpainting mask must have the image's size");
+  }
+  if ((input.mode == PipelineMode::image_to_image || input.mode == PipelineMode::inpaint) && !(input.strength > 0 && input.strength <= 1)) {
+    throw Error(ErrorKind::usage, "strength must be within (0, 1]");
+  }
+  if (input.mode == PipelineMode::instruct && !(input.image_guidance >= 0 && input.image_guidance <= 50)) {
+    throw Error(ErrorKind::usage, "image guidance scale must be within 0..50");
+  }
+}
+
+// The encoder states of `windows` 77-id windows of the prompt; prompts shorter than that are padded
+// with windows of the empty prompt, so a negative prompt matches a long positive one (as A1111 does).
+at::Tensor encode_text(const StableDiffusionModel& model, const std::string& text, std::size_t windows, int clip_skip) {
+  auto ids = model.tokenizer.windows(text, model.pad_id);
+  while (ids.size() < windows) ids.push_back(model.tokenizer.window("", model.pad_id));
+  std::vector<at::Tensor> states;
+  for (const auto& window : ids) {
+    states.push_back(model.text_encoder.encode(at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0), clip_skip));
+  }
+  return at::cat(states, 1);
+}
+
+std::size_t window_count(const StableDiffusionModel& model, const std::string& text) { return model.tokenizer.windows(text, model.pad_id).size(); }
+
+// The UNet's text batch: CFG [negative, positive], instruction edits [text, unconditional, unconditional]
+// (the image-only row conditions on the empty prompt), each row repeated per image.
+at::Tensor encode_prompt_batch(const StableDiffusionModel& model, const PipelineInput& input, bool guided) {
+  const std::size_t windows = guided ? std::max(window_count(model, input.prompt), window_count(model, input.negative_prompt))
+                                     : window_count(model, input.prompt);
+  const at::Tensor positive = encode_text(model, input.prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
+  if (!guided) return positive;
+  const at::Tensor negative = encode_text(model, input.negative_prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
+  return input.mode == PipelineMode::instruct ? at::cat({positive, negative, negative}) : at::cat({negative, positive});
+}
+
+// Image-to-image and inpainting run the last `strength` of the schedule: the first steps are skipped.
+std::size_t first_step_for(const PipelineInput& input) {
+  if (input.mode != PipelineMode::image_to_image && input.mode != PipelineMode::inpaint) return 0;
+  const int kept = std::min(static_cast<int>(input.steps * input.strength), input.steps);
+  if (kept < 1) {
+    throw Error(ErrorKind::usage, "strength " + std::to_string(input.strength) + " with " + std::to_string(input.steps) +
+                                      " steps leaves no step to run (raise the strength or the step count)");
+  }
+  return static_cast<std::size_t>(input.steps - kept);
+}
+
+// The VAE's sample of an image, scaled for the UNet (one draw from `noise`).
+at::Tensor sample_latents(const StableDiffusionModel& model, const at::Tensor& image, const NoiseSource& noise) {
+  const LatentDistribution distribution = model.vae.encode(image);
+  return distribution.sample(noise(distribution.mean.sizes(), true)) * model.vae.scaling_factor();
+}
+
+}  // namespace
+
+PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInput& input, const NoiseSource& noise,
+                            const PipelineCallbacks& callbacks) {
+  // 1. Check inputs.
+  check_inputs(model, input);
+  const bool instruct = input.mode == PipelineMode::instruct;
+  const bool guided = input.guidance > 1.0 && (!instruct || input.image_guidance >= 1.0);
+  const std::int64_t n = input.count;
+  const std::int64_t height = input.mode == PipelineMode::text_to_image ? input.height : input.image.size(2);
+  const std::int64_t width = input.mode == PipelineMode::text_to_image ? input.width : input.image.size(3);
+  const std::vector<std::int64_t> latent_shape = {n, 4, height / 8, width / 8};
+  const double scale = model.vae.scaling_factor();
+
+  // 2. Encode the prompt.
+  const at::Tensor embeds = encode_prompt_batch(model, input, guided);
+  const std::int64_t copies = embeds.size(0) / n;
+
+  // 3. Timesteps.
+  Scheduler scheduler(input.sampler, model.scheduler);
+  scheduler.set_timesteps(input.steps);
+  const std::size_t first_step = first_step_for(input);
+  const auto step_count = static_cast<std::size_t>(scheduler.timesteps().size(0));
+
+  // 4. Latents, and the extra UNet channels of inpainting and instruction models.
+  at::Tensor latents;
+  at::Tensor initial_noise;
+  at::Tensor image_latents;   // inpainting with an ordinary UNet: the clean latents blended back outside the mask
+  at::Tensor latent_mask;     // inpainting: the mask at latent size
+  at::Tensor extra_channels;  // inpaint UNet: [mask, masked-image latents]; instruct: image latents
+  const bool blend_latents = input.mode == PipelineMode::inpaint && model.unet.in_channels() == 4;
+  switch (input.mode) {
+    case PipelineMode::text_to_image:
+    case PipelineMode::instruct:
+      latents = noise(latent_shape, true) * scheduler.init_noise_sigma();
+      break;
+    case PipelineMode::image_to_image:
+      image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
+      latents = scheduler.add_noise(image_latents, noise(latent_shape, true), first_step);
+      break;
+    case PipelineMode::inpaint: {
+      const bool full_strength = first_step == 0;
+      if (blend_latents || !full_strength) image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
+      initial_noise = noise(latent_shape, true);
+      latents = full_strength ? initial_noise * scheduler.init_noise_sigma() : scheduler.add_noise(image_latents, initial_noise, first_step);
+      const at::Tensor mask = (input.mask >= 0.5).to(at::kFloat);
+      latent_mask = at::upsample_nearest2d(mask, {height / 8, width / 8}).repeat({n, 1, 1, 1});
+      // The reference encodes the masked image for every inpainting model (one draw), used or not.
+      const at::Tensor masked_latents = sample_latents(model, input.image * (mask < 0.5), noise).repeat({n, 1, 1, 1});
+      if (!blend_latents) extra_channels = at::cat({latent_mask, masked_latents}, 1).repeat({copies, 1, 1, 1});
+      break;
+    }
+  }
+  if (instruct) {
+    const at::Tensor conditioning = model.vae.encode(input.image).mode().repeat({n, 1, 1, 1});
+    extra_channels = guided ? at::cat({conditioning, conditioning, at::zeros_like(conditioning)}) : conditioning;
+  }
+
+  // 5. Denoising loop.
+  const int run_steps = static_cast<int>(step_count - first_step);
+  if (callbacks.on_step) callbacks.on_step(0, run_steps);
+  for (std::size_t i = first_step; i < step_count; ++i) {
+    if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
+    const at::Tensor timestep = scheduler.timesteps()[static_cast<std::int64_t>(i)];
+    const at::Tensor model_input = latents.repeat({copies, 1, 1, 1});
+    at::Tensor unet_input = scheduler.scale_model_input(model_input, i);
+    if (extra_channels.defined()) unet_input = at::cat({unet_input, extra_channels}, 1);
+    at::Tensor prediction = model.unet.forward(unet_input, timestep, embeds);
+    if (instruct) {
+      // With sigma schedulers the reference guides on x0 = x − σ·ε and converts back.
+      const bool sigma_space = scheduler.sigmas().defined();
+      const at::Tensor sigma = sigma_space ? scheduler.sigmas()[static_cast<std::int64_t>(i)] : at::Tensor();
+      if (sigma_space) prediction = model_input - sigma * prediction;
+      if (guided) {
+        const auto parts = prediction.chunk(3);
+        prediction = parts[2] + input.guidance * (parts[0] - parts[1]) + input.image_guidance * (parts[1] - parts[2]);
+      }
+      if (sigma_space) prediction = (prediction - latents) / (-sigma);
+    } else if (guided) {
+      const auto parts = prediction.chunk(2);
+      prediction = parts[0] + input.guidance * (parts[1] - parts[0]);
+    }
+    latents = scheduler.step(prediction, i, latents, noise).prev_sample;
+    if (blend_latents) {
+      // Outside the mask the latents follow the input image, noised to the next step's level.
+      const at::Tensor known = i + 1 < step_count ? scheduler.add_noise(image_latents, initial_noise, i + 1) : image_latents;
+      latents = (1 - latent_mask) * known + latent_mask * latents;
+    }
+    if (callbacks.on_step) callbacks.on_step(static_cast<int>(i - first_step + 1), run_steps);
+  }
+
+  // 6. Decode, one image at a time (the VAE decoder's activations dominate peak memory).
+  std::vector<at::Tensor> decoded;
+  for (std::int64_t k = 0; k < n; ++k) decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
+  return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents, at::cat(decoded)};
+}
+
+}  // namespace easel::diffusion

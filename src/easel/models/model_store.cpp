@@ -1,0 +1,77 @@
+#include "easel/models/model_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+#include "easel/core/error.hpp"
+#include "easel/models/model_catalog.hpp"
+
+namespace easel::models {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// Names are relative paths below the models directory: no empty, "." or ".." segment may lead outside.
+void check_model_name(const std::string& name) {
+  if (name.empty()) throw Error(ErrorKind::usage, "empty model name");
+  const fs::path path(name);
+  bool valid = path.is_relative() && !name.ends_with('/');
+  // Hidden folders (the .partial staging area among them) are never models.
+  for (const auto& part : path) valid = valid && !part.empty() && !part.string().starts_with('.');
+  if (!valid)
+    throw Error(ErrorKind::usage, "invalid model name \"" + name +
+                                      "\": use a name from `easel models list`, a Hugging Face repository "
+                                      "(org/repo), or a path to a .safetensors file or diffusers folder");
+}
+
+std::string pull_command(const std::string& name) {
+  const auto first = name.find('/');
+  if (first == std::string::npos) return "easel models pull <org>/" + name;
+  const auto second = name.find('/', first + 1);
+  if (second == std::string::npos) return "easel models pull " + name;
+  return "easel models pull " + name.substr(0, second) + " --file " + name.substr(second + 1) + ".safetensors";
+}
+
+}  // namespace
+
+fs::path models_dir() {
+  if (const char* dir = std::getenv("EASEL_MODELS"); dir && *dir) return dir;
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return fs::path(data) / "easel" / "models";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local" / "share" / "easel" / "models";
+  throw Error(ErrorKind::capability, "no models directory: set EASEL_MODELS (or HOME) to choose one");
+}
+
+fs::path resolve_model(const std::string& name_or_path) {
+  const fs::path candidate(name_or_path);
+  std::error_code error;
+  if (candidate.extension() == ".safetensors" && fs::is_regular_file(candidate, error)) return candidate;
+  if (fs::is_directory(candidate, error) && fs::is_regular_file(candidate / "model_index.json", error)) return candidate;
+
+  constexpr std::array pickle_extensions{".ckpt", ".bin", ".pt", ".pth", ".pkl"};
+  if (std::find(pickle_extensions.begin(), pickle_extensions.end(), lower(candidate.extension().string())) !=
+      pickle_extensions.end())
+    throw Error(ErrorKind::input, name_or_path +
+                                      " is a pickle checkpoint; Easel reads only .safetensors weights, because "
+                                      "loading a pickle runs arbitrary code (convert it, or use the repository's "
+                                      ".safetensors files)");
+  if (fs::exists(candidate, error) && (candidate.is_absolute() || name_or_path.starts_with('.')))
+    throw Error(ErrorKind::input, name_or_path + " is neither a .safetensors file nor a diffusers folder "
+                                                 "(a folder with model_index.json)");
+
+  check_model_name(name_or_path);
+  const std::vector<ModelLocation> found = locate_model(name_or_path);
+  if (!found.empty()) return found.front().path;
+  throw Error(ErrorKind::capability,
+              "model \"" + name_or_path + "\" is not installed (looked in " + models_dir().string() +
+                  " and the Hugging Face cache " + hf_hub_cache_dir().string() + "); download it with `" +
+                  pull_command(name_or_path) + "`, or pass the path of a .safetensors file or diffusers folder");
+}
+
+}  // namespace easel::models

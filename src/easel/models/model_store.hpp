@@ -1,0 +1,20 @@
+#pragma once
+// Where Stable Diffusion weights live on disk and how a model name becomes a path. A name is looked up
+// in Easel's own models directory first, then in the Hugging Face hub cache, so models another tool
+// already downloaded are used without copying them. Torch-free: the CLI, the API and the planner use it
+// to report what is installed even in builds without the diffusion engine.
+#include <filesystem>
+#include <string>
+
+namespace easel::models {
+
+// $EASEL_MODELS, else $XDG_DATA_HOME/easel/models, else ~/.local/share/easel/models. Not created here.
+std::filesystem::path models_dir();
+
+// A path to a .safetensors file or to a diffusers folder (one holding model_index.json) is returned
+// unchanged. Anything else is a model name ("org/repo", or a folder name under the models directory),
+// looked up in models_dir() and then in the Hugging Face cache. Throws Error(ErrorKind::capability)
+// naming the model and the `easel models pull` command that downloads it when nothing is found.
+std::filesystem::path resolve_model(const std::string& name_or_path);
+
+}  // namespace easel::models

@@ -1,0 +1,112 @@
+#include "easel/ops/generation.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <opencv2/imgproc.hpp>
+#include <mutex>
+
+#include "easel/core/error.hpp"
+#include "easel/ops/registry.hpp"
+
+namespace easel {
+namespace {
+
+std::mutex engine_mutex;
+std::shared_ptr<GenerationEngine> installed_engine;
+
+}  // namespace
+
+void install_generation_engine(std::shared_ptr<GenerationEngine> engine) {
+  const std::lock_guard lock(engine_mutex);
+  installed_engine = std::move(engine);
+}
+
+bool has_generation_engine() {
+  const std::lock_guard lock(engine_mutex);
+  return installed_engine != nullptr;
+}
+
+GenerationEngine& generation_engine(const std::string& what) {
+  const std::lock_guard lock(engine_mutex);
+  if (!installed_engine) {
+    throw Error(ErrorKind::capability, what + " needs the diffusion engine, which this build of Easel does not have "
+                                              "(build with -DEASEL_BUILD_DIFFUSION=ON and LibTorch installed)");
+  }
+  return *installed_engine;
+}
+
+std::string default_generation_model(const std::string& what) {
+  const char* model = std::getenv("EASEL_MODEL");
+  if (model == nullptr || *model == '\0') {
+    throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: give --model NAME|PATH (or set EASEL_MODEL)");
+  }
+  return model;
+}
+
+std::vector<ParamSpec> generation_params() {
+  ParamSpec sampler = make_param("sampler", ParamType::choice, "Sampler (default: the model's own scheduler)");
+  sampler.choices = {"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"};
+  return {make_param("negative", ParamType::string, "What to steer away from (with cfg above 1)", ""),
+          make_param("model", ParamType::string, "Stable Diffusion model: a name, a .safetensors file or a diffusers folder (default: EASEL_MODEL)"),
+          make_param("seed", ParamType::integer, "Seed: the same seed gives the same result (default 0; `easel edit` records a random one)",
+                     nullptr, 0, 9007199254740991.0),
+          make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, 1000),
+          make_param("cfg", ParamType::number, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0, 50),
+          sampler};
+}
+
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what) {
+  GenerationRequest request;
+  request.mode = mode;
+  request.prompt = params.text("prompt");
+  request.negative_prompt = params.text("negative");
+  request.model = params.has("model") ? params.text("model") : default_generation_model(what);
+  request.seed = params.has("seed") ? static_cast<std::uint64_t>(params.integer("seed")) : 0;
+  request.steps = params.has("steps") ? static_cast<int>(params.integer("steps")) : 0;
+  if (params.has("cfg")) request.guidance = params.number("cfg");
+  if (params.has("sampler")) request.sampler = params.text("sampler");
+  return request;
+}
+
+ParamSpec working_size_param() {
+  return make_param("working_size", ParamType::integer,
+                    "Side a small region's context is scaled up to for the model (its training resolution: 512 for SD1.x, 768 for SD2.x-768)", 512, 64,
+                    max_generation_side, "px");
+}
+
+Image generate_one(const GenerationRequest& request, const std::string& what) {
+  GenerationResult result = generation_engine(what).generate(request);
+  return std::move(result.images.front());
+}
+
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what) {
+  const cv::Mat image = input.to_rgba8().mat();
+  const cv::Mat region = weight > 0;
+  const cv::Rect bounds = cv::boundingRect(region);
+  if (bounds.empty()) throw Error(ErrorKind::plan, what + ": the target region is empty, so there is nothing to repaint");
+  // Context around the region: a quarter of its size on each side (at least 16 px), within the image.
+  const int margin_x = std::max(16, bounds.width / 4);
+  const int margin_y = std::max(16, bounds.height / 4);
+  const cv::Rect context = cv::Rect(bounds.x - margin_x, bounds.y - margin_y, bounds.width + 2 * margin_x, bounds.height + 2 * margin_y) &
+                           cv::Rect(0, 0, image.cols, image.rows);
+  const double upscale = std::max(1.0, static_cast<double>(working_side) / std::max(context.width, context.height));
+  const cv::Size working(static_cast<int>(std::lround(context.width * upscale)), static_cast<int>(std::lround(context.height * upscale)));
+  cv::Mat crop = image(context).clone();
+  cv::Mat mask;
+  region(context).convertTo(mask, CV_32F, 1.0 / 255);
+  if (working != context.size()) {
+    cv::resize(crop, crop, working, 0, 0, cv::INTER_CUBIC);
+    cv::resize(mask, mask, working, 0, 0, cv::INTER_NEAREST);
+  }
+  request.mode = GenerationMode::inpaint;
+  request.image = Image(crop);
+  request.mask = mask;
+  cv::Mat repainted = generate_one(request, what).to_rgba8().mat();
+  if (repainted.size() != context.size()) cv::resize(repainted, repainted, context.size(), 0, 0, cv::INTER_AREA);
+  cv::Mat result = image.clone();
+  repainted.copyTo(result(context));
+  return Image(result);
+}
+
+}  // namespace easel

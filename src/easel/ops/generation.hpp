@@ -1,0 +1,106 @@
+#pragma once
+// The generation engine as the rest of Easel sees it: plain structs in, images out, no LibTorch.
+// The diffusion library implements it (easel/diffusion/diffusion_engine.hpp) and the `easel` binary
+// installs it at startup; without it every generative op fails with Error(capability) saying so.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "easel/image/image.hpp"
+#include "easel/ops/param.hpp"
+
+namespace easel {
+
+class Params;
+
+enum class GenerationMode {
+  text_to_image,   // prompt → image
+  image_to_image,  // prompt + image, noised to `strength` and denoised
+  inpaint,         // prompt + image + mask: repaint the masked pixels
+  instruct,        // instruction + image (InstructPix2Pix)
+};
+
+// Largest width or height the engine generates at; larger inputs are scaled down for the model and
+// the result scaled back. Sizes are multiples of 8 (the autoencoder's factor); other sizes are padded.
+constexpr int max_generation_side = 2048;
+constexpr int max_images_per_request = 8;
+
+struct GenerationRequest {
+  GenerationMode mode = GenerationMode::text_to_image;
+  std::string model;            // a name in the models directory, or a path (.safetensors file or diffusers folder)
+  std::string prompt;
+  std::string negative_prompt;
+  int width = 512;              // text-to-image only; the other modes take the input's size
+  int height = 512;
+  int steps = 0;                // 0: 20 (4 with the lcm sampler)
+  std::optional<double> guidance;  // CFG scale; unset: 7.5 (1, i.e. none, with the lcm sampler)
+  std::string sampler;          // euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, lcm; empty: the model's own
+  std::uint64_t seed = 0;
+  int count = 1;                // images, one batch drawn from `seed` (as diffusers' num_images_per_prompt)
+  double strength = 0.75;       // image-to-image and inpainting
+  double image_guidance = 1.5;  // instruction edits
+  Image image;                  // image-to-image, inpainting, instruction edits
+  cv::Mat mask;                 // inpainting: CV_32F weights in [0, 1] of the image's size; ≥ 0.5 is repainted
+  // (steps done, steps in the run): once with 0 when denoising starts (the model is loaded and the
+  // prompt encoded), then after each step.
+  std::function<void(int, int)> on_step;
+  // Polled before each step; true stops the run with GenerationCancelled.
+  std::function<bool()> cancelled;
+};
+
+struct GenerationResult {
+  std::vector<Image> images;   // RGBA 8-bit, the request's size (the input's size for image modes)
+  std::string model;           // the resolved model path
+  std::string sampler;
+  int steps = 0;               // denoising steps actually run
+  double guidance = 0;
+};
+
+class GenerationCancelled : public std::runtime_error {
+ public:
+  GenerationCancelled() : std::runtime_error("generation cancelled") {}
+};
+
+class GenerationEngine {
+ public:
+  virtual ~GenerationEngine() = default;
+  // Throws Error(usage) for bad settings, Error(capability) for a missing model or tokenizer,
+  // Error(input) for model files that cannot be used, GenerationCancelled when cancelled.
+  virtual GenerationResult generate(const GenerationRequest& request) = 0;
+};
+
+// Installs the process's engine (the CLI does this at startup; tests may install their own).
+void install_generation_engine(std::shared_ptr<GenerationEngine> engine);
+bool has_generation_engine();
+// The installed engine; Error(capability) naming `what` when this build has none.
+GenerationEngine& generation_engine(const std::string& what);
+
+// The model generative ops use when their step names none: the environment variable EASEL_MODEL.
+// Error(capability) naming `what` when that is unset too.
+std::string default_generation_model(const std::string& what);
+
+// The parameters every generative op declares after its own: negative, model, seed, steps, cfg, sampler.
+std::vector<ParamSpec> generation_params();
+// A request from those parameters (and `prompt`); `what` names the op in errors.
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what);
+
+// The image a generative op returns from the engine's first result.
+Image generate_one(const GenerationRequest& request, const std::string& what);
+
+// Inpaints where `weight` > 0 (CV_32F, the image's size): the region's bounding box plus a margin of
+// context is cut out, brought to the model's working size (a smaller context is scaled up so that its
+// longer side is `working_side`, 512 for SD1.x/SD-Turbo, 768 for SD2.x-768), inpainted with `request` (mode inpaint; prompt, model, seed … set by the caller), and put
+// back. Pixels outside the context box are the input's; the executor then blends the result within
+// `weight`, so everything outside the region stays bit-identical. Generative removal, background
+// replacement, outpainting and text fill use this too.
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what);
+// The `working_size` parameter of inpainting ops.
+ParamSpec working_size_param();
+
+}  // namespace easel

@@ -1,0 +1,60 @@
+#pragma once
+// Asynchronous jobs (POST /v1/jobs): requests validated at submission, their inputs stored as assets,
+// the job rows committed, then queued on the shared WorkQueue. A worker runs a job through the same
+// run_edit_request as a synchronous edit and stores each output as an asset before committing the job's
+// result. Queued jobs survive a restart (they are resumed); jobs a crash left running are re-run.
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "easel/serve/edit_request.hpp"
+#include "easel/serve/store.hpp"
+#include "easel/serve/work_queue.hpp"
+
+namespace easel::serve {
+
+struct JobSettings {
+  RequestLimits limits;
+  DecodeLimits decode_limits;
+  double default_timeout_s = 600;
+  double max_timeout_s = 3600;
+  std::size_t max_batch = 64;
+  std::filesystem::path scratch_dir;
+};
+
+struct SubmitOutcome {
+  std::vector<JobRecord> jobs;
+  bool replayed = false;  // an Idempotency-Key seen before: these are the jobs it created then
+};
+
+class JobService {
+ public:
+  JobService(Store& store, WorkQueue& queue, JobSettings settings);
+
+  // `body` is one request object or a list of them (or {"requests": [...]}). Throws ApiError: 400 naming
+  // the item and field, 409 when `idempotency_key` was used with a different body, 429 when the batch
+  // does not fit in the queue.
+  SubmitOutcome submit(const nlohmann::json& body, const std::string& body_text, const std::string& owner,
+                       const std::string& idempotency_key);
+  // Queues every job the store holds as queued (after a restart); returns how many.
+  std::size_t resume();
+  // nullopt when the job does not exist or belongs to another key.
+  std::optional<JobRecord> find(const std::string& id, const std::string& owner);
+  std::optional<JobRecord> cancel(const std::string& id, const std::string& owner);
+
+ private:
+  Task task_for(const std::string& id);
+  void run(const std::string& id);
+
+  Store& store_;
+  WorkQueue& queue_;
+  JobSettings settings_;
+  std::mutex submit_mutex_;  // idempotency check and insert are one step
+};
+
+}  // namespace easel::serve

@@ -1,0 +1,458 @@
+#include "easel/serve/server.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "easel/core/error.hpp"
+#include "easel/ops/generation.hpp"
+#include "easel/models/model_catalog.hpp"
+#include "easel/ops/registry.hpp"
+#include "easel/serve/api_error.hpp"
+#include "easel/serve/edit_service.hpp"
+#include "easel/serve/generation_service.hpp"
+#include "easel/serve/jobs.hpp"
+#include "easel/serve/store.hpp"
+#include "easel/serve/work_queue.hpp"
+
+namespace easel::serve {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kAnonymous = "anonymous";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void send_json(httplib::Response& response, int status, const json& body) {
+  response.status = status;
+  response.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& response, const ApiError& error) {
+  send_json(response, error.status(), error.body());
+}
+
+RequestFields fields_from_multipart(const httplib::Request& request) {
+  if (!request.is_multipart_form_data()) {
+    throw invalid_field("", "this endpoint takes multipart/form-data (fields image, prompt, mask, ...)", "invalid_content_type");
+  }
+  RequestFields fields;
+  for (const auto& [name, part] : request.files) {
+    if (name == "image" || name == "image[]" || name == "mask") {
+      fields.files.emplace(name, Upload{part.filename, part.content_type, std::make_shared<const Bytes>(part.content.begin(), part.content.end())});
+    } else {
+      fields.text.emplace(name, part.content);
+    }
+  }
+  return fields;
+}
+
+json parse_json_body(const httplib::Request& request) {
+  try {
+    return json::parse(request.body);
+  } catch (const json::parse_error& error) {
+    throw invalid_field("", std::string("the body is not valid JSON: ") + error.what(), "invalid_json");
+  }
+}
+
+std::string server_sent_event(const std::string& name, const json& data) {
+  return "event: " + name + "\ndata: " + data.dump() + "\n\n";
+}
+
+// Events from a worker to the HTTP thread streaming them; `abandoned` tells the worker the client left.
+struct EventChannel {
+  void push(std::string event, bool last) {
+    {
+      std::lock_guard lock(mutex);
+      events.push_back(std::move(event));
+      finished = finished || last;
+    }
+    ready.notify_one();
+  }
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::string> events;
+  bool finished = false;
+  std::atomic<bool> abandoned{false};
+};
+
+json model_entry(const std::string& id, const json& details) {
+  return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "easel"}, {"easel", details}};
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+struct Server::State {
+  explicit State(ServeOptions given)
+      : options(std::move(given)),
+        store(options.data_dir),
+        queue(options.workers, options.queue_length),
+        jobs(store, queue, job_settings()) {
+    for (const auto& key : options.api_keys) key_owners.emplace(sha256_hex(key), sha256_hex(key).substr(0, 16));
+  }
+
+  JobSettings job_settings() const {
+    JobSettings settings;
+    settings.limits.max_pixels = options.max_pixels;
+    settings.limits.max_image_bytes = options.max_body_bytes;
+    settings.decode_limits.max_pixels = options.max_pixels;
+    settings.decode_limits.max_bytes = options.max_body_bytes;
+    settings.default_timeout_s = options.job_timeout_s;
+    settings.scratch_dir = options.data_dir / "scratch";
+    return settings;
+  }
+
+  // The caller's identity: a digest of its API key (keys themselves are never stored), or "anonymous"
+  // on a server without keys. Throws ApiError(401).
+  std::string owner_of(const httplib::Request& request) const {
+    if (key_owners.empty()) return kAnonymous;
+    const std::string header = request.get_header_value("Authorization");
+    constexpr std::string_view bearer = "Bearer ";
+    if (!header.starts_with(bearer)) {
+      throw ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {}, "missing_api_key");
+    }
+    const auto found = key_owners.find(sha256_hex(std::string_view(header).substr(bearer.size())));
+    if (found == key_owners.end()) throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
+    return found->second;
+  }
+
+  static ApiError shutting_down() {
+    return ApiError(503, "server_error", "the server is shutting down; retry shortly", {}, "shutting_down");
+  }
+
+  template <typename Result>
+  Result run_queued(std::function<Result()> work, httplib::Response& response);
+
+  ApiError queue_full() const {
+    return ApiError(429, "rate_limit_exceeded", "the server's work queue is full; retry after the time in the retry-after header", {}, "queue_full");
+  }
+
+  void install_routes();
+  void edit_images(const httplib::Request& request, httplib::Response& response);
+  void stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response);
+  void generate_images(const httplib::Request& request, httplib::Response& response);
+  void list_models(httplib::Response& response);
+  void submit_jobs(const httplib::Request& request, httplib::Response& response);
+
+  ServeOptions options;
+  Store store;
+  WorkQueue queue;
+  JobService jobs;
+  std::map<std::string, std::string> key_owners;  // SHA-256 of a key → its owner id
+  httplib::Server http;
+  std::atomic<bool> closing{false};
+  std::once_flag shutdown_once;
+};
+
+template <typename Result>
+Result Server::State::run_queued(std::function<Result()> work, httplib::Response& response) {
+  if (closing) throw shutting_down();
+  auto promise = std::make_shared<std::promise<Result>>();
+  auto future = promise->get_future();
+  std::vector<Task> tasks;
+  tasks.push_back(Task{[promise, work = std::move(work)] {
+                         try {
+                           promise->set_value(work());
+                         } catch (...) {
+                           promise->set_exception(std::current_exception());
+                         }
+                       },
+                       [promise] { promise->set_exception(std::make_exception_ptr(shutting_down())); }});
+  if (!queue.try_submit(std::move(tasks))) {
+    response.set_header("Retry-After", std::to_string(queue.retry_after_seconds()));
+    throw queue_full();
+  }
+  return future.get();
+}
+
+void Server::State::edit_images(const httplib::Request& request, httplib::Response& response) {
+  const std::string owner = owner_of(request);
+  const JobSettings settings = job_settings();
+  const EditRequest edit = parse_edit_request(fields_from_multipart(request), settings.limits);
+  if (edit.stream) {
+    stream_edit(edit, owner, response);
+    return;
+  }
+  const EditResult done = run_queued<EditResult>(
+      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits}); },
+      response);
+  store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
+  send_json(response, 200, edit_response(edit, done, unix_now()));
+}
+
+// stream=true: server-sent events image_edit.partial_image (after each of the first partial_images
+// plan steps) and image_edit.completed (with usage), or one `error` event if the edit fails once started.
+void Server::State::stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response) {
+  if (closing) throw shutting_down();
+  auto channel = std::make_shared<EventChannel>();
+  const JobSettings settings = job_settings();
+  const std::int64_t created = unix_now();
+  const auto event_fields = [edit, created](const std::string& type, const Bytes& image) {
+    const ImageInfo info = probe_image(image);
+    return json{{"type", type},
+                {"b64_json", base64_encode(image)},
+                {"created_at", created},
+                {"size", std::to_string(info.width) + "x" + std::to_string(info.height)},
+                {"quality", edit.quality},
+                {"background", info.has_alpha ? "transparent" : "opaque"},
+                {"output_format", format_name(edit.output_format)}};
+  };
+  std::vector<Task> tasks;
+  tasks.push_back(Task{[this, channel, edit, owner, settings, event_fields] {
+                         EditContext context{store, owner, settings.scratch_dir, settings.decode_limits};
+                         context.check = [channel] {
+                           if (channel->abandoned) throw EditInterrupted(false, "the client disconnected");
+                         };
+                         context.partial = [channel, event_fields](const Bytes& image, int index) {
+                           json event = event_fields("image_edit.partial_image", image);
+                           event["partial_image_index"] = index;
+                           channel->push(server_sent_event("image_edit.partial_image", event), false);
+                         };
+                         try {
+                           const EditResult result = run_edit_request(edit, context);
+                           store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
+                           json event = event_fields("image_edit.completed", result.images.front());
+                           event["usage"] = result.usage.to_json();
+                           event["easel"] = result.easel;
+                           channel->push(server_sent_event("image_edit.completed", event), true);
+                         } catch (const EditInterrupted&) {
+                           channel->push({}, true);
+                         } catch (const ApiError& error) {
+                           channel->push(server_sent_event("error", error.body()), true);
+                         } catch (const Error& error) {
+                           channel->push(server_sent_event("error", api_error_from(error).body()), true);
+                         } catch (const std::exception& error) {
+                           channel->push(server_sent_event("error", ApiError(500, "server_error", error.what(), {}, "internal_error").body()), true);
+                         }
+                       },
+                       [channel] { channel->push(server_sent_event("error", shutting_down().body()), true); }});
+  if (!queue.try_submit(std::move(tasks))) {
+    response.set_header("Retry-After", std::to_string(queue.retry_after_seconds()));
+    throw queue_full();
+  }
+  response.set_header("Cache-Control", "no-cache");
+  response.set_chunked_content_provider(
+      "text/event-stream",
+      [channel](std::size_t, httplib::DataSink& sink) {
+        std::string event;
+        {
+          std::unique_lock lock(channel->mutex);
+          channel->ready.wait(lock, [&] { return !channel->events.empty() || channel->finished; });
+          if (channel->events.empty()) {
+            sink.done();
+            return true;
+          }
+          event = std::move(channel->events.front());
+          channel->events.pop_front();
+        }
+        if (!event.empty() && !sink.write(event.data(), event.size())) {
+          channel->abandoned = true;
+          return false;
+        }
+        return true;
+      },
+      [channel](bool success) {
+        if (!success) channel->abandoned = true;
+      });
+}
+
+void Server::State::generate_images(const httplib::Request& request, httplib::Response& response) {
+  const std::string owner = owner_of(request);
+  const GenerateRequest generate = parse_generate_request(parse_json_body(request), job_settings().limits);
+  // Checked before queueing so that a build without the engine answers at once.
+  if (!has_generation_engine()) {
+    try {
+      generation_engine("POST /v1/images/generations (text-to-image)");
+    } catch (const Error& error) {
+      throw api_error_from(error, "model");
+    }
+  }
+  const GenerateResult done = run_queued<GenerateResult>([&generate] { return run_generate_request(generate); }, response);
+  store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
+  send_json(response, 200, generate_response(generate, done, unix_now()));
+}
+
+void Server::State::list_models(httplib::Response& response) {
+  json operations = json::array();
+  for (const auto& [name, spec] : registry().all()) {
+    if (spec.model == "none") operations.push_back(name);
+  }
+  json data = json::array({model_entry(kEditModel, {{"kind", "edit"},
+                                                    {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
+                                                    {"operations", operations},
+                                                    {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
+  // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
+  // build has the generation engine.
+  for (const auto& model : models::list_models()) {
+    if (!model.problem.empty()) continue;
+    data.push_back(model_entry(model.location.name, {{"kind", "diffusion"},
+                                                     {"family", model.traits.family},
+                                                     {"variant", model.traits.variant},
+                                                     {"enables", model.traits.enables},
+                                                     {"engine_available", has_generation_engine()}}));
+  }
+  send_json(response, 200, {{"object", "list"}, {"data", data}});
+}
+
+void Server::State::submit_jobs(const httplib::Request& request, httplib::Response& response) {
+  const std::string owner = owner_of(request);
+  if (closing) throw shutting_down();
+  const std::string key = request.get_header_value("Idempotency-Key");
+  if (key.size() > 255) throw invalid_field("Idempotency-Key", "the Idempotency-Key header is longer than 255 characters");
+  const json body = parse_json_body(request);
+  SubmitOutcome outcome;
+  try {
+    outcome = jobs.submit(body, request.body, owner, key);
+  } catch (const ApiError& error) {
+    if (error.status() == 429) response.set_header("Retry-After", std::to_string(queue.retry_after_seconds()));
+    throw;
+  }
+  if (outcome.replayed) response.set_header("Idempotent-Replayed", "true");
+  const int status = outcome.replayed ? 200 : 201;
+  const bool batch = body.is_array() || (body.is_object() && body.contains("requests"));
+  if (!batch) {
+    send_json(response, status, outcome.jobs.front().to_json());
+    return;
+  }
+  json data = json::array();
+  for (const auto& job : outcome.jobs) data.push_back(job.to_json());
+  send_json(response, status, {{"object", "list"}, {"data", data}});
+}
+
+void Server::State::install_routes() {
+  // Every handler answers errors in OpenAI's shape; engine errors are classified by kind, never by text.
+  const auto guarded = [this](auto handler) {
+    return [this, handler](const httplib::Request& request, httplib::Response& response) {
+      try {
+        handler(request, response);
+      } catch (const ApiError& error) {
+        send_error(response, error);
+      } catch (const Error& error) {
+        send_error(response, api_error_from(error));
+      } catch (const std::exception& error) {
+        std::cerr << "easel serve: internal error on " << request.method << " " << request.path << ": " << error.what() << "\n";
+        send_error(response, ApiError(500, "server_error", "internal error", {}, "internal_error"));
+      }
+    };
+  };
+  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& response) { send_json(response, 200, {{"status", "ok"}}); }));
+  http.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    owner_of(request);
+    list_models(response);
+  }));
+  http.Post("/v1/images/edits", guarded([this](const httplib::Request& request, httplib::Response& response) { edit_images(request, response); }));
+  http.Post("/v1/images/generations", guarded([this](const httplib::Request& request, httplib::Response& response) { generate_images(request, response); }));
+  http.Post("/v1/images/variations", guarded([this](const httplib::Request& request, httplib::Response&) {
+    owner_of(request);
+    throw ApiError(400, "invalid_request_error", "image variations need a generative model; none is available in this server", "model", "model_not_available");
+  }));
+  http.Post("/v1/jobs", guarded([this](const httplib::Request& request, httplib::Response& response) { submit_jobs(request, response); }));
+  http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    const auto job = jobs.find(request.matches[1], owner_of(request));
+    if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
+    send_json(response, 200, job->to_json());
+  }));
+  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    const auto job = jobs.cancel(request.matches[1], owner_of(request));
+    if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
+    if (job->state == JobState::succeeded || job->state == JobState::failed) {
+      throw ApiError(409, "invalid_request_error", "job " + job->id + " already " + job_state_name(job->state) + "; it cannot be cancelled", "id", "job_finished");
+    }
+    send_json(response, 200, job->to_json());
+  }));
+  http.Get(R"(/v1/assets/([A-Za-z0-9]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    const auto asset = store.find_asset(request.matches[1], owner_of(request));
+    if (!asset) throw ApiError(404, "invalid_request_error", "no asset '" + std::string(request.matches[1]) + "'", "id", "asset_not_found");
+    const Bytes bytes = store.read_asset(*asset);
+    response.set_header("Cache-Control", "private, max-age=31536000, immutable");  // content-addressed
+    response.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), asset->media_type);
+  }));
+  http.Get("/v1/usage", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    send_json(response, 200, store.usage(owner_of(request)));
+  }));
+  http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
+}
+
+Server::Server(ServeOptions options) {
+  if (options.data_dir.empty()) throw Error(ErrorKind::usage, "serve: --data DIR is required (jobs, assets and usage are stored there)");
+  if (options.api_keys.empty() && !is_loopback_host(options.host) && !options.insecure_no_auth) {
+    throw Error(ErrorKind::usage, "serve: refusing to listen on " + options.host +
+                                      " without API keys; give --api-key KEY (or --insecure-no-auth to allow anyone on the network)");
+  }
+  for (const auto& key : options.api_keys) {
+    if (key.size() < 8) throw Error(ErrorKind::usage, "serve: --api-key values must be at least 8 characters");
+  }
+  if (options.port < 0 || options.port > 65535) throw Error(ErrorKind::usage, "serve: --port must be 0..65535");
+  if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
+  if (options.queue_length == 0) throw Error(ErrorKind::usage, "serve: --queue-length must be at least 1");
+  state_ = std::make_unique<State>(std::move(options));
+  State& state = *state_;
+  const std::size_t http_threads = state.options.workers + state.options.queue_length + 4;
+  state.http.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
+  state.http.set_payload_max_length(state.options.max_body_bytes);
+  state.http.set_read_timeout(30, 0);
+  state.http.set_write_timeout(30, 0);
+  // x-request-id on every response, the CORS headers configured, and authentication, before routing.
+  state.http.set_pre_routing_handler([&state](const httplib::Request& request, httplib::Response& response) {
+    response.set_header("x-request-id", random_id("req_"));
+    const std::string origin = request.get_header_value("Origin");
+    for (const auto& allowed : state.options.cors_origins) {
+      if (allowed == "*" || allowed == origin) {
+        response.set_header("Access-Control-Allow-Origin", allowed == "*" ? "*" : origin);
+        response.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
+        response.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+        response.set_header("Access-Control-Expose-Headers", "x-request-id, retry-after");
+        break;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  state.http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    if (!response.has_header("x-request-id")) response.set_header("x-request-id", random_id("req_"));
+    if (response.body.empty()) response.set_content(error_body_for_status(response.status).dump(), "application/json");
+  });
+  state.install_routes();
+}
+
+Server::~Server() { shutdown(); }
+
+int Server::bind() {
+  State& state = *state_;
+  const int port = state.options.port == 0 ? state.http.bind_to_any_port(state.options.host)
+                                           : (state.http.bind_to_port(state.options.host, state.options.port) ? state.options.port : -1);
+  if (port < 0) throw Error(ErrorKind::usage, "serve: cannot listen on " + state.options.host + ":" + std::to_string(state.options.port) + " (in use, or not an address of this machine)");
+  return port;
+}
+
+void Server::run() {
+  const std::size_t resumed = state_->jobs.resume();
+  if (resumed > 0) std::cerr << "easel serve: resumed " << resumed << " queued job(s)\n";
+  state_->http.listen_after_bind();
+}
+
+void Server::shutdown() {
+  if (!state_) return;
+  State& state = *state_;
+  std::call_once(state.shutdown_once, [&state] {
+    state.closing = true;
+    state.queue.shutdown();  // running work finishes; waiting jobs stay queued in the store
+    state.http.stop();
+  });
+}
+
+}  // namespace easel::serve

@@ -1,0 +1,190 @@
+// `easel generate` and the generative side of `easel edit`, through the real binary: the seed-based
+// goldens reproduced from the seed alone, outputs, metadata, reports and bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "easel/image/codec.hpp"
+#include "golden.hpp"
+#include "model_folders.hpp"
+#include "support/test_support.hpp"
+
+namespace easel::diffusion {
+namespace {
+namespace fs = std::filesystem;
+using easel::test::run_easel;
+using easel::test::temp_dir;
+
+struct PixelAgreement {
+  int worst = 0;
+  double differing_fraction = 0;
+};
+
+PixelAgreement compare_pngs(const fs::path& ours, const fs::path& reference) {
+  const cv::Mat a = cv::imread(ours.string(), cv::IMREAD_COLOR);
+  const cv::Mat b = cv::imread(reference.string(), cv::IMREAD_COLOR);
+  EXPECT_FALSE(a.empty()) << ours;
+  EXPECT_EQ(a.size(), b.size()) << ours;
+  if (a.empty() || a.size() != b.size()) return {255, 1};
+  cv::Mat difference;
+  cv::absdiff(a, b, difference);
+  double worst = 0;
+  cv::minMaxLoc(difference.reshape(1), nullptr, &worst);
+  const double fraction = cv::countNonZero(difference.reshape(1)) / static_cast<double>(difference.total() * 3);
+  std::printf("  agreement %-48s max %d LSB on %.3f %% of values\n", ours.filename().c_str(), static_cast<int>(worst), 100 * fraction);
+  return {static_cast<int>(worst), fraction};
+}
+
+// README: ≤ 1 LSB on ≤ 0.5 % of values.
+void expect_matches_golden(const fs::path& ours, const std::string& golden_name) {
+  const PixelAgreement agreement = compare_pngs(ours, test::goldens() / "seeded" / (golden_name + ".png"));
+  EXPECT_LE(agreement.worst, 1) << ours;
+  EXPECT_LE(agreement.differing_fraction, 0.005) << ours;
+}
+
+class GenerateCli : public ::testing::Test {
+ protected:
+  void SetUp() override { test::use_reference_tokenizer(); }
+};
+
+TEST_F(GenerateCli, SeedAloneReproducesTheSd1Golden) {
+  const fs::path out = temp_dir() / "bicycle.png";
+  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model", (test::models() / "sd1").string(),
+                              "--size", "64x64", "--steps", "8", "--cfg", "7.5", "--sampler", "euler", "--seed", "1234"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("seed 1234"), std::string::npos) << run.out;
+  expect_matches_golden(out, "sd1_t2i_euler_g7.5_s8_seed1234");
+
+  // The output says it is wholly generated and how it was made.
+  const auto metadata = read_output_metadata(read_file_bytes(out));
+  EXPECT_EQ(metadata.source_type, DigitalSourceType::trained_algorithmic_media);
+  const auto settings = nlohmann::json::parse(metadata.plan_json)["generate"];
+  EXPECT_EQ(settings["seed"], 1234);
+  EXPECT_EQ(settings["steps"], 8);
+  EXPECT_EQ(settings["sampler"], "euler");
+  EXPECT_EQ(settings["prompt"], "a red bicycle leaning on a brick wall");
+}
+
+TEST_F(GenerateCli, SeedAloneReproducesTheTurboGolden) {
+  const fs::path out = temp_dir() / "coffee.png";
+  const auto run = run_easel({"generate", "-p", "a cup of coffee on a wooden table", "-o", out.string(), "--model", test::turbo_model_folder().string(),
+                              "--size", "64x64", "--steps", "1", "--cfg", "0", "--seed", "42"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  expect_matches_golden(out, "sd2turbo_t2i_euler_trailing_g0_s1_seed42");
+}
+
+TEST_F(GenerateCli, SeveralImagesAreOneBatchWhoseFirstIsTheSingleImage) {
+  const fs::path folder = temp_dir();
+  const fs::path out = folder / "batch.png";
+  const fs::path report = folder / "batch.json";
+  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model", (test::models() / "sd1").string(),
+                              "--size", "64x64", "--steps", "8", "--seed", "1234", "-n", "2", "--report", report.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(fs::exists(out));
+  // diffusers draws n images as one (n, 4, h, w) tensor, whose first image is the seed's single image.
+  expect_matches_golden(folder / "batch-1.png", "sd1_t2i_euler_g7.5_s8_seed1234");
+  const PixelAgreement second = compare_pngs(folder / "batch-2.png", folder / "batch-1.png");
+  EXPECT_GT(second.worst, 10) << "the second image is a different picture";
+  std::ifstream in(report);
+  const auto json = nlohmann::json::parse(in);
+  EXPECT_EQ(json["outputs"].size(), 2u);
+  EXPECT_EQ(json["generate"]["sampler"], "euler") << "the model's own scheduler (EulerDiscreteScheduler)";
+}
+
+TEST_F(GenerateCli, ImageToImageKeepsTheInitialImageSizeAndFollowsTheSeed) {
+  const fs::path init = test::goldens() / "pipelines" / "input_image.png";
+  const auto generate = [&](const std::string& seed, const fs::path& out) {
+    return run_easel({"generate", "-p", "a photo of a cat", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--init", init.string(),
+                      "--strength", "0.6", "--steps", "5", "--seed", seed});
+  };
+  const fs::path folder = temp_dir();
+  const fs::path first = folder / "i2i-a.png";
+  const fs::path again = folder / "i2i-b.png";
+  const fs::path other = folder / "i2i-c.png";
+  ASSERT_EQ(generate("7", first).exit_code, 0);
+  ASSERT_EQ(generate("7", again).exit_code, 0);
+  ASSERT_EQ(generate("8", other).exit_code, 0);
+  const cv::Mat image = cv::imread(first.string());
+  EXPECT_EQ(image.cols, 80);
+  EXPECT_EQ(image.rows, 48);
+  EXPECT_EQ(compare_pngs(again, first).worst, 0) << "same seed, same image";
+  EXPECT_GT(compare_pngs(other, first).worst, 0) << "another seed, another image";
+}
+
+TEST_F(GenerateCli, BadSettingsFailWithAReasonAndNoOutput) {
+  const fs::path out = temp_dir() / "never.png";
+  const std::string sd1 = (test::models() / "sd1").string();
+  const auto odd_size = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", sd1, "--size", "60x64"});
+  EXPECT_EQ(odd_size.exit_code, 2);
+  EXPECT_NE(odd_size.err.find("multiples of 8"), std::string::npos) << odd_size.err;
+
+  const auto no_model = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", "no-such-model-here"});
+  EXPECT_EQ(no_model.exit_code, 5) << no_model.err;
+  EXPECT_NE(no_model.err.find("no-such-model-here"), std::string::npos) << no_model.err;
+  EXPECT_NE(no_model.err.find("easel models pull"), std::string::npos) << no_model.err;
+
+  const auto strength_alone = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", sd1, "--strength", "0.5"});
+  EXPECT_EQ(strength_alone.exit_code, 2) << strength_alone.err;
+
+  const auto inpaint_unet = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", test::inpaint_model_folder().string(), "--size", "64x64"});
+  EXPECT_EQ(inpaint_unet.exit_code, 2) << inpaint_unet.err;
+  EXPECT_NE(inpaint_unet.err.find("9-channel inpainting UNet"), std::string::npos) << inpaint_unet.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(GenerateCli, AMissingTokenizerNamesTheFilesAndWhereToPutThem) {
+  const fs::path empty = temp_dir() / "no-tokenizer";
+  fs::create_directories(empty);
+  ::setenv("EASEL_TOKENIZER", empty.c_str(), 1);
+  const fs::path out = temp_dir() / "never.png";
+  const auto run = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--size", "64x64"});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+  EXPECT_NE(run.err.find("vocab.json + merges.txt"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("EASEL_TOKENIZER"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// object.replace through `easel edit --model --seed`: the report proves nothing outside the region
+// moved, measures the seam, and the plan records the seed so the edit is reproducible.
+TEST_F(GenerateCli, EditReplacesAnObjectOnlyInsideItsRegion) {
+  const fs::path plan = temp_dir() / "replace.json";
+  std::ofstream(plan) << R"({"steps": [{"op": "object.replace", "target": {"box": [0.3, 0.3, 0.4, 0.35], "feather": 6},
+                                       "params": {"prompt": "a bowl of oranges", "steps": 3, "working_size": 128}}]})";
+  const auto edit = [&](const fs::path& out, const fs::path& report) {
+    return run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--report", report.string(),
+                      "--model", test::inpaint_model_folder().string(), "--seed", "5"});
+  };
+  const fs::path folder = temp_dir();
+  const fs::path out = folder / "replaced.png";
+  const fs::path report_path = folder / "replaced.json";
+  const auto run = edit(out, report_path);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ifstream in(report_path);
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["verification"]["preservation"]["changed_pixels_outside"], 0);
+  const auto& seam = report["verification"]["seam"];
+  ASSERT_TRUE(seam.is_object()) << report.dump(2);
+  EXPECT_GT(seam["boundary_pairs"].get<long long>(), 100);
+  std::printf("  seam of object.replace: result step %.2f, source step %.2f (0..255)\n", seam["result_step"].get<double>(), seam["source_step"].get<double>());
+  EXPECT_EQ(report["plan"]["steps"][0]["params"]["seed"], 5);
+
+  const fs::path again = folder / "replaced-again.png";
+  ASSERT_EQ(edit(again, folder / "again.json").exit_code, 0);
+  EXPECT_EQ(compare_pngs(again, out).worst, 0) << "the same seed repaints the same pixels";
+}
+
+TEST_F(GenerateCli, EditWithoutAModelSaysWhichIsNeeded) {
+  const fs::path plan = temp_dir() / "add.json";
+  std::ofstream(plan) << R"({"steps": [{"op": "object.add", "target": {"region": "top-left"}, "params": {"prompt": "a kite"}}]})";
+  const fs::path out = temp_dir() / "never.png";
+  ::unsetenv("EASEL_MODEL");
+  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string()});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+  EXPECT_NE(run.err.find("--model"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace easel::diffusion

@@ -1,0 +1,49 @@
+#include "model_folders.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "golden.hpp"
+#include "support/test_support.hpp"
+
+namespace easel::diffusion::test {
+namespace fs = std::filesystem;
+namespace {
+
+// `parts` come from `first`, everything else of a model folder from `second`.
+// One folder for the test process's assembled models.
+const fs::path& assembled_models() {
+  static const fs::path folder = easel::test::temp_dir();
+  return folder;
+}
+
+fs::path assemble(const std::string& name, const fs::path& first, const std::vector<std::string>& parts, const fs::path& second) {
+  const fs::path folder = assembled_models() / name;
+  if (fs::exists(folder / "model_index.json")) return folder;
+  fs::create_directories(folder);
+  for (const std::string part : {"model_index.json", "text_encoder", "tokenizer", "unet", "vae", "scheduler"}) {
+    const bool from_first = std::find(parts.begin(), parts.end(), part) != parts.end();
+    fs::create_symlink(fs::absolute((from_first ? first : second) / part), folder / part);
+  }
+  return folder;
+}
+
+}  // namespace
+
+fs::path turbo_model_folder() {
+  const fs::path folder = assembled_models() / "sd-turbo-like";
+  if (fs::exists(folder / "model_index.json")) return folder;
+  const fs::path sd2 = fs::absolute(models() / "sd2");
+  fs::create_directories(folder / "scheduler");
+  for (const std::string part : {"model_index.json", "text_encoder", "tokenizer", "unet", "vae"}) fs::create_symlink(sd2 / part, folder / part);
+  fs::copy_file(sd2 / "scheduler_variants" / "euler_epsilon_trailing_turbo.json", folder / "scheduler" / "scheduler_config.json");
+  return folder;
+}
+
+fs::path inpaint_model_folder() { return assemble("inpainting", models() / "inpaint", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
+
+fs::path instruct_model_folder() { return assemble("instruct-pix2pix", models() / "ip2p", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
+
+void use_reference_tokenizer() { ::setenv("EASEL_TOKENIZER", (sd_reference() / "tokenizer").c_str(), 1); }
+
+}  // namespace easel::diffusion::test

@@ -1,0 +1,377 @@
+// Models on disk: what `easel models list/show/pull` report and do, driven through the real binary
+// against a loopback hub serving the tiny reference models (../shared/reference/sd/models).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "easel/core/error.hpp"
+#include "easel/models/checksum.hpp"
+#include "easel/models/model_family.hpp"
+#include "easel/models/model_store.hpp"
+#include "loopback_hub.hpp"
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace easel::test {
+namespace {
+
+const std::string commit = "0123456789abcdef0123456789abcdef01234567";
+
+fs::path reference_models() {
+  const fs::path dir = reference_dir() / "sd" / "models";
+  EXPECT_TRUE(fs::is_directory(dir)) << "reference models not found in " << dir;
+  return dir;
+}
+
+std::string read_bytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot read " << file;
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The reference SD1 diffusers folder as a hub repository, plus files a pull must leave alone: pickle
+// weights, an fp16 variant, and a component model_index.json does not name.
+std::map<std::string, HubFile> sd1_repository() {
+  std::map<std::string, HubFile> files;
+  const fs::path root = reference_models() / "sd1";
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    if (entry.is_regular_file()) {
+      const std::string path = fs::relative(entry.path(), root).generic_string();
+      files[path] = {read_bytes(entry.path()), entry.path().extension() == ".safetensors"};
+    }
+  files["unet/diffusion_pytorch_model.bin"] = {"pickle bytes that must never be fetched", true};
+  files["unet/diffusion_pytorch_model.fp16.safetensors"] = {"a variant the default pull skips", true};
+  files["safety_checker/model.safetensors"] = {"a component the index does not name", true};
+  files["README.md"] = {"# tiny sd1\n", false};
+  return files;
+}
+
+const std::vector<std::string> sd1_model_files = {
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "text_encoder/config.json",
+    "text_encoder/model.safetensors",
+    "tokenizer/special_tokens_map.json",
+    "tokenizer/tokenizer_config.json",
+    "unet/config.json",
+    "unet/diffusion_pytorch_model.safetensors",
+    "vae/config.json",
+    "vae/diffusion_pytorch_model.safetensors"};
+
+std::vector<std::string> files_under(const fs::path& folder) {
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+    if (entry.is_regular_file() && !entry.path().filename().string().starts_with('.'))
+      files.push_back(fs::relative(entry.path(), folder).generic_string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+class ModelsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    models_ = temp_dir() / "models";
+    hub_cache_ = temp_dir() / "hub-cache";
+    fs::create_directories(hub_cache_);
+    ::setenv("EASEL_MODELS", models_.c_str(), 1);
+    ::setenv("HF_HUB_CACHE", hub_cache_.c_str(), 1);
+    ::setenv("HF_ENDPOINT", (hub_.endpoint() + "/").c_str(), 1);  // a trailing slash is accepted, as by huggingface_hub
+    ::unsetenv("HF_TOKEN");
+    hub_.add_repo("tiny/sd1", commit, sd1_repository());
+  }
+
+  json list() {
+    const CliRun run = run_easel({"models", "list", "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return json::parse(run.out);
+  }
+
+  static const json* find(const json& listing, const std::string& name) {
+    for (const auto& model : listing["models"])
+      if (model["name"] == name) return &model;
+    return nullptr;
+  }
+
+  void expect_identical_to_reference(const fs::path& folder) {
+    for (const auto& path : sd1_model_files)
+      EXPECT_EQ(read_bytes(folder / path), read_bytes(reference_models() / "sd1" / path)) << path;
+  }
+
+  LoopbackHub hub_;
+  fs::path models_;
+  fs::path hub_cache_;
+};
+
+TEST_F(ModelsTest, PullPublishesTheVerifiedPipelineFilesAndNoPickles) {
+  const CliRun run = run_easel({"models", "pull", "tiny/sd1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const fs::path folder = models_ / "tiny" / "sd1";
+  std::vector<std::string> expected = sd1_model_files;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(files_under(folder), expected);  // no .bin, no fp16 variant, no unnamed component, no README
+  expect_identical_to_reference(folder);
+  EXPECT_EQ(json::parse(run.out)["commit"], commit);
+  EXPECT_NE(run.err.find("unet/diffusion_pytorch_model.safetensors"), std::string::npos) << "progress on stderr";
+
+  const json listing = list();
+  const json* model = find(listing, "tiny/sd1");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ((*model)["family"], "SD1");
+  EXPECT_EQ((*model)["layout"], "diffusers");
+  EXPECT_EQ((*model)["variant"], "text-to-image");
+  EXPECT_EQ((*model)["source"], "models-dir");
+  EXPECT_EQ((*model)["path"], folder.string());
+  std::uintmax_t pulled_bytes = 0;
+  for (const auto& path : sd1_model_files) pulled_bytes += fs::file_size(reference_models() / "sd1" / path);
+  EXPECT_EQ((*model)["bytes"].get<std::uintmax_t>(), pulled_bytes);
+  EXPECT_EQ((*model)["enables"][0], "generate.image");
+
+  const CliRun show = run_easel({"models", "show", "tiny/sd1", "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(json::parse(show.out)["path"], folder.string());
+}
+
+TEST_F(ModelsTest, PullResumesWithARangeRequestAfterADroppedConnection) {
+  const std::string weights = "text_encoder/model.safetensors";
+  hub_.drop_once(weights);
+  const CliRun run = run_easel({"models", "pull", "tiny/sd1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::uintmax_t size = fs::file_size(reference_models() / "sd1" / weights);
+  const std::vector<std::string> ranges = hub_.range_headers(weights);
+  ASSERT_EQ(ranges.size(), 1u) << "exactly one resumed transfer";
+  EXPECT_EQ(ranges[0], "bytes=" + std::to_string(size / 2) + "-") << "resumed where the body was cut";
+  EXPECT_EQ(json::parse(run.out)["resumed_transfers"], 1);
+  EXPECT_NE(run.err.find("resuming " + weights), std::string::npos) << run.err;
+  expect_identical_to_reference(models_ / "tiny" / "sd1");
+}
+
+TEST_F(ModelsTest, CorruptedFileIsRefusedAndNothingIsPublished) {
+  hub_.corrupt("vae/diffusion_pytorch_model.safetensors");
+  const CliRun run = run_easel({"models", "pull", "tiny/sd1"});
+  EXPECT_EQ(run.exit_code, static_cast<int>(ErrorKind::input)) << run.err;
+  EXPECT_NE(run.err.find("vae/diffusion_pytorch_model.safetensors"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("corrupt"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(models_ / "tiny")) << "a failed pull publishes nothing";
+  EXPECT_EQ(find(list(), "tiny/sd1"), nullptr);
+
+  hub_.corrupt("");  // the hub serves the right bytes again: the next pull completes
+  const CliRun again = run_easel({"models", "pull", "tiny/sd1"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  expect_identical_to_reference(models_ / "tiny" / "sd1");
+  EXPECT_EQ(hub_.body_requests("unet/diffusion_pytorch_model.safetensors"), 1) << "verified files are not fetched twice";
+}
+
+TEST_F(ModelsTest, AModelBeingDownloadedIsNeverListed) {
+  const std::string weights = "unet/diffusion_pytorch_model.safetensors";
+  hub_.pause(weights);
+  auto pull = std::async(std::launch::async, [] { return run_easel({"models", "pull", "tiny/sd1"}); });
+  ASSERT_TRUE(hub_.wait_until_paused(60)) << "the pull never reached the paused file";
+
+  const json during = list();
+  EXPECT_TRUE(during["models"].empty()) << during.dump(2);
+  bool part_on_disk = false;  // proves the listing ran while bytes were half written
+  for (const auto& entry : fs::recursive_directory_iterator(models_))
+    part_on_disk = part_on_disk || entry.path().extension() == ".part";
+  EXPECT_TRUE(part_on_disk);
+  const CliRun show = run_easel({"models", "show", "tiny/sd1"});
+  EXPECT_EQ(show.exit_code, static_cast<int>(ErrorKind::capability)) << show.out;
+
+  hub_.release();
+  const CliRun finished = pull.get();
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  EXPECT_NE(find(list(), "tiny/sd1"), nullptr);
+  expect_identical_to_reference(models_ / "tiny" / "sd1");
+}
+
+// A repository laid out the way huggingface_hub caches it: content-addressed blobs, a snapshot of
+// relative symlinks per commit, and refs/main naming the commit.
+void write_hub_cache_repo(const fs::path& cache, const std::string& org, const std::string& name, const fs::path& source) {
+  const fs::path repo = cache / ("models--" + org + "--" + name);
+  const fs::path snapshot = repo / "snapshots" / commit;
+  fs::create_directories(repo / "blobs");
+  fs::create_directories(repo / "refs");
+  std::ofstream(repo / "refs" / "main") << commit;
+  for (const auto& entry : fs::recursive_directory_iterator(source)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = read_bytes(entry.path());
+    const std::string blob = entry.path().extension() == ".safetensors" ? sha256_hex(bytes) : git_blob_id(bytes);
+    std::ofstream(repo / "blobs" / blob, std::ios::binary) << bytes;
+    const fs::path link = snapshot / fs::relative(entry.path(), source);
+    fs::create_directories(link.parent_path());
+    fs::create_symlink(fs::relative(repo / "blobs" / blob, link.parent_path()), link);
+  }
+}
+
+TEST_F(ModelsTest, ModelsInTheHuggingFaceCacheAreFoundButNotOnesStillDownloading) {
+  write_hub_cache_repo(hub_cache_, "tiny-org", "sd2", reference_models() / "sd2");
+  write_hub_cache_repo(hub_cache_, "tiny-org", "ip2p", reference_models() / "ip2p");
+  const fs::path downloading = hub_cache_ / "models--tiny-org--ip2p" / "blobs" / "abc.incomplete";
+  std::ofstream(downloading) << "half a file";
+
+  json listing = list();
+  ASSERT_EQ(listing["models"].size(), 1u) << listing.dump(2);
+  const json& model = listing["models"][0];
+  EXPECT_EQ(model["name"], "tiny-org/sd2");
+  EXPECT_EQ(model["source"], "hf-cache");
+  EXPECT_EQ(model["family"], "SD2");
+  EXPECT_EQ(model["prediction"], "v_prediction");
+  const fs::path snapshot = hub_cache_ / "models--tiny-org--sd2" / "snapshots" / commit;
+  EXPECT_EQ(model["path"], snapshot.string());
+  std::uintmax_t reference_bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(reference_models() / "sd2"))
+    if (entry.is_regular_file()) reference_bytes += entry.file_size();
+  EXPECT_EQ(model["bytes"].get<std::uintmax_t>(), reference_bytes) << "sizes follow the snapshot's symlinks into the blobs";
+
+  const CliRun show = run_easel({"models", "show", "tiny-org/sd2", "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(json::parse(show.out)["path"], snapshot.string());
+
+  fs::remove(downloading);  // the hub finished: now it is listed, as InstructPix2Pix
+  listing = list();
+  const json* ip2p = find(listing, "tiny-org/ip2p");
+  ASSERT_NE(ip2p, nullptr);
+  EXPECT_EQ((*ip2p)["variant"], "instruct-pix2pix");
+  EXPECT_EQ((*ip2p)["enables"], json::array({"generate.instruct"}));
+  EXPECT_EQ((*ip2p)["missing"], json::array({"vae", "text_encoder"}));
+}
+
+TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
+  const CliRun run = run_easel({"models", "show", "acme/missing-model"});
+  EXPECT_EQ(run.exit_code, static_cast<int>(ErrorKind::capability));
+  EXPECT_NE(run.err.find("\"acme/missing-model\""), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("`easel models pull acme/missing-model`"), std::string::npos) << run.err;
+
+  try {
+    models::resolve_model("acme/several/sd2-base");
+    FAIL() << "resolved a model that is not installed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::capability);
+    EXPECT_NE(std::string(error.what()).find("easel models pull acme/several --file sd2-base.safetensors"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST_F(ModelsTest, PullFetchesOnlyTheNamedSingleFileAndRefusesPickles) {
+  std::map<std::string, HubFile> files;
+  for (const char* name : {"sd1.safetensors", "sd2.safetensors"})
+    files[name] = {read_bytes(reference_models() / name), true};
+  files["v1-5-pruned.ckpt"] = {"pickle", true};
+  hub_.add_repo("tiny/checkpoints", commit, files);
+
+  const CliRun pickle = run_easel({"models", "pull", "tiny/checkpoints", "--file", "v1-5-pruned.ckpt"});
+  EXPECT_EQ(pickle.exit_code, static_cast<int>(ErrorKind::usage));
+  EXPECT_NE(pickle.err.find("pickle"), std::string::npos) << pickle.err;
+  EXPECT_EQ(hub_.body_requests("v1-5-pruned.ckpt"), 0);
+
+  const CliRun run = run_easel({"models", "pull", "tiny/checkpoints", "--file", "sd2.safetensors"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(files_under(models_ / "tiny" / "checkpoints"), std::vector<std::string>{"sd2.safetensors"});
+  const json single = list();
+  const json* model = find(single, "tiny/checkpoints");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ((*model)["layout"], "single-file");
+  EXPECT_EQ((*model)["family"], "SD2");
+  EXPECT_EQ((*model)["components"], json::array({"unet", "vae", "text_encoder"}));
+
+  // A second pull adds a file beside the first; both are then named by their file.
+  ASSERT_EQ(run_easel({"models", "pull", "tiny/checkpoints", "--file", "sd1.safetensors"}).exit_code, 0);
+  const json listing = list();
+  ASSERT_NE(find(listing, "tiny/checkpoints/sd1"), nullptr) << listing.dump(2);
+  EXPECT_EQ((*find(listing, "tiny/checkpoints/sd1"))["family"], "SD1");
+  EXPECT_EQ((*find(listing, "tiny/checkpoints/sd2"))["family"], "SD2");
+}
+
+TEST_F(ModelsTest, ADamagedFileIsListedAsUnusableWithTheReason) {
+  fs::create_directories(models_);
+  const std::string bytes = read_bytes(reference_models() / "sd1.safetensors");
+  std::ofstream(models_ / "truncated.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  fs::copy_file(reference_models() / "sd1.safetensors", models_ / "whole.safetensors");
+  const json listing = list();
+  ASSERT_EQ(listing["models"].size(), 2u) << listing.dump(2);
+  const json* damaged = find(listing, "truncated");
+  ASSERT_NE(damaged, nullptr);
+  EXPECT_TRUE(damaged->contains("problem")) << damaged->dump(2);
+  EXPECT_TRUE((*damaged)["enables"].empty());
+  EXPECT_EQ((*find(listing, "whole"))["family"], "SD1");
+}
+
+TEST_F(ModelsTest, UnknownRepositoryIsAClearError) {
+  const CliRun run = run_easel({"models", "pull", "nobody/nothing"});
+  EXPECT_EQ(run.exit_code, static_cast<int>(ErrorKind::input));
+  EXPECT_NE(run.err.find("nobody/nothing"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("404"), std::string::npos) << run.err;
+  const CliRun bad = run_easel({"models", "pull", "../escape"});
+  EXPECT_EQ(bad.exit_code, static_cast<int>(ErrorKind::usage)) << bad.err;
+}
+
+TEST(ModelFamily, SingleFilesAreRecognisedFromTheirTensors) {
+  const fs::path dir = reference_models();
+  const auto sd1 = models::inspect_model(dir / "sd1.safetensors", "sd1");
+  EXPECT_EQ(sd1.family, "SD1");
+  EXPECT_EQ(sd1.in_channels, 4);
+  EXPECT_TRUE(sd1.missing.empty());
+  EXPECT_EQ(models::inspect_model(dir / "sd2.safetensors", "sd2").family, "SD2");
+  EXPECT_EQ(models::inspect_model(dir / "sd2.safetensors", "stabilityai/sd-turbo").family, "SD-Turbo");
+  const auto inpaint = models::inspect_model(dir / "inpaint_unet_only.safetensors", "inpaint");
+  EXPECT_EQ(inpaint.in_channels, 9);
+  EXPECT_EQ(inpaint.variant, "inpainting");
+  EXPECT_EQ(inpaint.missing, (std::vector<std::string>{"vae", "text_encoder"}));
+  EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "generate.image"), 0);
+  EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "canvas.expand"), 1);
+  const auto ip2p = models::inspect_model(dir / "ip2p_unet_only.safetensors", "ip2p");
+  EXPECT_EQ(ip2p.in_channels, 8);
+  EXPECT_EQ(ip2p.enables, std::vector<std::string>{"generate.instruct"});
+}
+
+TEST(ModelFamily, DiffusersFoldersAreRecognisedFromTheirConfigs) {
+  const fs::path dir = reference_models();
+  const auto sd2 = models::inspect_model(dir / "sd2", "sd2");
+  EXPECT_EQ(sd2.family, "SD2");
+  EXPECT_EQ(sd2.prediction, "v_prediction");
+  EXPECT_EQ(models::inspect_model(dir / "inpaint", "inpaint").in_channels, 9);
+  EXPECT_EQ(models::inspect_model(dir / "sd1", "sd1").family, "SD1");
+
+  // SD-Turbo is SD2.1 sampled with a trailing timestep schedule.
+  const fs::path turbo = temp_dir() / "turbo";
+  fs::copy(dir / "sd2", turbo, fs::copy_options::recursive);
+  fs::permissions(turbo / "scheduler", fs::perms::owner_all, fs::perm_options::add);
+  fs::remove(turbo / "scheduler" / "scheduler_config.json");
+  fs::copy_file(dir / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json", turbo / "scheduler" / "scheduler_config.json");
+  EXPECT_EQ(models::inspect_model(turbo, "local-model").family, "SD-Turbo");
+}
+
+TEST(ModelStore, PathsPassThroughAndPicklesAreRefused) {
+  const fs::path dir = reference_models();
+  EXPECT_EQ(models::resolve_model((dir / "sd1.safetensors").string()), dir / "sd1.safetensors");
+  EXPECT_EQ(models::resolve_model((dir / "sd1").string()), dir / "sd1");
+  try {
+    models::resolve_model("/models/v1-5-pruned.ckpt");
+    FAIL() << "a pickle checkpoint was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::input);
+    EXPECT_NE(std::string(error.what()).find("pickle"), std::string::npos);
+  }
+  ::setenv("EASEL_MODELS", "/srv/easel-models", 1);
+  EXPECT_EQ(models::models_dir(), fs::path("/srv/easel-models"));
+  ::unsetenv("EASEL_MODELS");
+  ::setenv("XDG_DATA_HOME", "/home/u/.data", 1);
+  EXPECT_EQ(models::models_dir(), fs::path("/home/u/.data/easel/models"));
+  ::unsetenv("XDG_DATA_HOME");
+}
+
+TEST(Checksum, MatchesGitAndSha256KnownAnswers) {
+  const fs::path file = temp_dir() / "hello.txt";
+  std::ofstream(file) << "hello\n";
+  EXPECT_EQ(models::git_blob_id_of_file(file), "ce013625030ba8dba906f756967f9e9ca394464a");  // git hash-object
+  EXPECT_EQ(models::sha256_of_file(file), "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+}
+
+}  // namespace
+}  // namespace easel::test

@@ -1,0 +1,126 @@
+#include "server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include "support/test_support.hpp"
+
+extern char** environ;
+
+namespace easel::test {
+
+ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra) {
+  const auto folder = temp_dir();
+  const auto stdout_file = folder / "stdout.txt";
+  stderr_file_ = folder / "stderr.txt";
+  std::vector<std::string> args = {easel_binary().string(), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot start " << argv[0];
+    return;
+  }
+  const std::string marker = "listening on http://127.0.0.1:";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string out = file_text(stdout_file);
+    if (const auto at = out.find(marker); at != std::string::npos && out.find(' ', at + marker.size()) != std::string::npos) {
+      port_ = std::stoi(out.substr(at + marker.size()));
+      return;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      ADD_FAILURE() << "easel serve exited at startup: " << file_text(stderr_file_);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "easel serve did not report its port within 30 s: " << file_text(stderr_file_);
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+httplib::Client ServerProcess::client(const std::string& api_key) const {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_read_timeout(60, 0);
+  client.set_write_timeout(60, 0);
+  if (!api_key.empty()) client.set_bearer_token_auth(api_key);
+  return client;
+}
+
+int ServerProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ServerProcess::stderr_text() const { return file_text(stderr_file_); }
+
+httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::vector<std::string>& image_files,
+                                          const std::vector<std::pair<std::string, std::string>>& fields) {
+  httplib::MultipartFormDataItems items;
+  if (!prompt.empty()) items.push_back({"prompt", prompt, "", ""});
+  for (const auto& file : image_files) {
+    items.push_back({image_files.size() > 1 ? "image[]" : "image", file_text(file), std::filesystem::path(file).filename().string(), "image/png"});
+  }
+  for (const auto& [name, value] : fields) items.push_back({name, value, "", ""});
+  return items;
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream out;
+  out << file.rdbuf();
+  return out.str();
+}
+
+nlohmann::json json_of(const httplib::Result& result) {
+  if (!result) {
+    ADD_FAILURE() << "no HTTP response: " << httplib::to_string(result.error());
+    return nullptr;
+  }
+  try {
+    return nlohmann::json::parse(result->body);
+  } catch (const nlohmann::json::parse_error&) {
+    ADD_FAILURE() << "status " << result->status << ", body is not JSON: " << result->body.substr(0, 200);
+    return nullptr;
+  }
+}
+
+std::vector<std::uint8_t> decode_base64(const std::string& text) {
+  std::vector<std::uint8_t> out(text.size() / 4 * 3 + 3);
+  const int written = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (written < 0) return {};
+  std::size_t size = static_cast<std::size_t>(written);
+  if (text.ends_with("==")) size -= 2;
+  else if (text.ends_with("=")) size -= 1;
+  out.resize(size);
+  return out;
+}
+
+}  // namespace easel::test

@@ -1,0 +1,47 @@
+#pragma once
+// `easel serve` as a child process on a free loopback port, with its own --data folder, and a small
+// HTTP client for it (cpp-httplib). The tests talk to the real binary over real sockets.
+#include <httplib.h>
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace easel::test {
+
+class ServerProcess {
+ public:
+  // Starts `easel serve --host 127.0.0.1 --port 0 --data DATA EXTRA…` and waits (up to 30 s) until it
+  // prints the port it listens on. Fails the test when it does not.
+  ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra = {});
+  ~ServerProcess();  // SIGKILL if still running
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  httplib::Client client(const std::string& api_key = {}) const;
+  // Sends `signal` and waits for the exit; returns the exit status (or 128 + signal when killed).
+  int stop(int signal);
+  // Everything the server wrote to stderr so far (read after stop()).
+  std::string stderr_text() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::filesystem::path stderr_file_;
+};
+
+// A multipart form field: text when `filename` is empty.
+httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::vector<std::string>& image_files,
+                                          const std::vector<std::pair<std::string, std::string>>& fields = {});
+std::string file_text(const std::filesystem::path& path);
+nlohmann::json json_of(const httplib::Result& result);
+std::vector<std::uint8_t> decode_base64(const std::string& text);
+
+}  // namespace easel::test
