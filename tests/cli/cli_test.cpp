@@ -46,6 +46,27 @@ TEST(Cli, EditsARealPhotoFromAnInstructionAndWritesTheReport) {
   EXPECT_EQ(metadata.source_type, DigitalSourceType::algorithmically_enhanced);
 }
 
+TEST(Cli, AReferenceImageGivenWithRefIsUsedByTheInstruction) {
+  const fs::path dir = test::temp_dir();
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "--ref",
+                                            test::photo("chelsea.png").string(), "-o", (dir / "out.png").string(), "--report",
+                                            (dir / "report.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = read_json(dir / "report.json");
+  ASSERT_EQ(report["plan"]["steps"].size(), 1u) << report["plan"].dump(2);
+  EXPECT_EQ(report["plan"]["steps"][0]["op"], "color.match");
+  EXPECT_EQ(report["plan"]["steps"][0]["params"]["reference"], test::photo("chelsea.png").string());
+  // The cat's colours are not the coffee's: the result moved away from the input.
+  const Image input = test::load_photo("coffee.png");
+  const Image output = read_image_file(dir / "out.png", DecodeLimits{}).image;
+  EXPECT_GT(cv::norm(input.to_rgba8().mat(), output.to_rgba8().mat(), cv::NORM_L1) / static_cast<double>(input.width() * input.height()), 10.0);
+
+  const test::CliRun without = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "-o",
+                                                (dir / "none.png").string()});
+  EXPECT_NE(without.err.find("--ref"), std::string::npos) << without.err;
+  EXPECT_FALSE(fs::exists(dir / "none.png"));
+}
+
 TEST(Cli, RunsAnExplicitPlanFileInEachOutputFormat) {
   const fs::path dir = test::temp_dir();
   const json plan = {{"steps", json::array({{{"op", "color.adjust"}, {"target", {{"region", "bottom"}}}, {"params", {{"saturation", -1}}}},

@@ -67,6 +67,23 @@ TEST_F(GenerateCli, SeedAloneReproducesTheSd1Golden) {
   EXPECT_EQ(settings["prompt"], "a red bicycle leaning on a brick wall");
 }
 
+TEST_F(GenerateCli, AnOptimizedPromptIsShownRecordedAndKeepsQuotedTextExact) {
+  const fs::path out = temp_dir() / "bag.png";
+  const std::string prompt = "a coffee bag with the words \"Morning Blend\"";
+  const auto run = run_easel({"generate", "-p", prompt, "--optimize-prompt", "-o", out.string(), "--model", (test::models() / "sd1").string(),
+                              "--size", "64x64", "--steps", "2", "--seed", "7"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::size_t shown = run.err.find("revised prompt: ");
+  ASSERT_NE(shown, std::string::npos) << run.err;
+  const auto settings = nlohmann::json::parse(read_output_metadata(read_file_bytes(out)).plan_json)["generate"];
+  EXPECT_EQ(settings["prompt"], prompt);
+  const std::string revised = settings["revised_prompt"].get<std::string>();
+  EXPECT_GT(revised.size(), prompt.size());
+  EXPECT_NE(revised.find("\"Morning Blend\""), std::string::npos) << revised;
+  EXPECT_NE(run.err.find(revised), std::string::npos) << run.err;
+  EXPECT_FALSE(settings["negative"].get<std::string>().empty());
+}
+
 TEST_F(GenerateCli, SeedAloneReproducesTheTurboGolden) {
   const fs::path out = temp_dir() / "coffee.png";
   const auto run = run_easel({"generate", "-p", "a cup of coffee on a wooden table", "-o", out.string(), "--model", test::turbo_model_folder().string(),

@@ -85,6 +85,32 @@ TEST(Executor, CachedRenderIsIdenticalAndReportsCacheHits) {
   EXPECT_TRUE(bit_identical(first.state.image, again.state.image));
 }
 
+TEST(Executor, EditingAReferencePhotoInPlaceIsNotServedFromTheCache) {
+  const Image coffee = test::load_photo("coffee.png");
+  const auto reference = test::temp_dir() / "mood.png";
+  write_file_atomically(reference, encode_image(test::load_photo("chelsea.png"), EncodeOptions{}, OutputMetadata{}));
+  const auto steps = plan_of(json::array({{{"op", "color.match"}, {"params", {{"reference", reference.string()}}}}})).steps;
+  ResultCache cache;
+  const auto first = Executor(cache).render(coffee, steps);
+  write_file_atomically(reference, encode_image(test::load_photo("astronaut.png"), EncodeOptions{}, OutputMetadata{}));
+  const auto second = Executor(cache).render(coffee, steps);
+  EXPECT_FALSE(second.steps[0].cached);
+  EXPECT_FALSE(bit_identical(first.state.image, second.state.image));
+}
+
+TEST(Documents, KeepTheirOwnCopyOfEveryPictureAStepReads) {
+  const auto folder = test::temp_dir() / "coffee.easel";
+  const auto reference = test::temp_dir() / "mood.png";
+  write_file_atomically(reference, encode_image(test::load_photo("chelsea.png"), EncodeOptions{}, OutputMetadata{}));
+  Document document = Document::create(folder, test::photo("coffee.png"));
+  document.append(plan_of(json::array({{{"op", "color.match"}, {"params", {{"reference", reference.string()}}}}})));
+  document.save();
+  const RenderState before = render(Document::open(folder));
+  std::filesystem::remove(reference);  // the user deletes or edits the original afterwards
+  const RenderState after = render(Document::open(folder));
+  EXPECT_TRUE(bit_identical(before.image, after.image));
+}
+
 TEST(Executor, VerifierFollowsCropsAndCanvasExpansions) {
   const Image coffee = test::load_photo("coffee.png");
   const auto steps = plan_of(json::array({{{"op", "image.crop"}, {"params", {{"aspect", "1:1"}, {"anchor", "right"}}}},

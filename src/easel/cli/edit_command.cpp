@@ -1,14 +1,14 @@
-// easel edit INPUT (-p INSTRUCTION | --plan-file PLAN.json) -o OUTPUT [--mask MASK] [--save DOC.easel]
+// easel edit INPUT (-p INSTRUCTION | --plan-file PLAN.json) -o OUTPUT [--mask MASK] [--ref REF ...] [--save DOC.easel]
 #include <chrono>
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
 #include "easel/cli/generation_settings.hpp"
-#include "easel/ops/seam.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
 #include "easel/ops/region.hpp"
+#include "easel/ops/seam.hpp"
 #include "easel/plan/plan_explainer.hpp"
 #include "easel/plan/planner.hpp"
 #include "easel/run/document.hpp"
@@ -23,6 +23,7 @@ struct EditOptions {
   std::string instruction;
   fs::path plan_file;
   fs::path mask;
+  std::vector<std::string> references;
   fs::path save;
   bool explain = false;
   GenerationSettings generation;
@@ -34,7 +35,7 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 EditPlan plan_from(const EditOptions& options) {
-  if (options.plan_file.empty()) return plan_instruction(options.instruction, PlanInputs{{}, options.mask.empty() ? "" : options.mask.string()});
+  if (options.plan_file.empty()) return plan_instruction(options.instruction, PlanInputs{options.references, options.mask.empty() ? "" : options.mask.string()});
   const auto bytes = read_file_bytes(options.plan_file);
   EditPlan plan;
   try {
@@ -145,6 +146,8 @@ void add_edit_command(CLI::App& app, Action& action) {
   auto* plan_file = command->add_option("--plan-file", options->plan_file, "Run this EditPlan JSON instead of an instruction");
   prompt->excludes(plan_file);
   command->add_option("--mask", options->mask, "Limit whole-image steps to this mask (white = edit; or alpha 0 = edit)");
+  command->add_option("--ref", options->references, "Reference image(s) the instruction may use (e.g. \"match the colours of the reference\")")
+      ->check(CLI::ExistingFile);
   command->add_flag("--explain", options->explain, "Print the plan in words before running it");
   command->add_option("--save", options->save, "Save the edit as a new document folder (source + rounds) for later rounds and undo");
   options->generation.declare(*command);

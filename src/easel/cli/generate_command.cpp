@@ -13,6 +13,7 @@
 #include "easel/core/error.hpp"
 #include "easel/ops/generation.hpp"
 #include "easel/models/model_store.hpp"
+#include "easel/plan/prompt_optimizer.hpp"
 #ifdef EASEL_WITH_DIFFUSION
 #include "easel/diffusion/diffusion_engine.hpp"
 #endif
@@ -33,6 +34,7 @@ struct GenerateOptions {
   int count = 1;
   std::optional<double> strength;
   fs::path init;
+  bool optimize_prompt = false;
   OutputOptions output;
 };
 
@@ -83,6 +85,12 @@ void run_generate_command(const GenerateOptions& options) {
   request.model = options.model;
   request.prompt = options.prompt;
   request.negative_prompt = options.negative;
+  if (options.optimize_prompt) {
+    const OptimizedPrompt optimized = optimize_prompt(options.prompt);
+    request.prompt = optimized.prompt;
+    if (request.negative_prompt.empty()) request.negative_prompt = optimized.negative;
+    std::cerr << "revised prompt: " << optimized.prompt << "\n";
+  }
   std::tie(request.width, request.height) = parse_size(options.size);
   request.steps = options.steps;
   request.guidance = options.cfg;
@@ -101,7 +109,8 @@ void run_generate_command(const GenerateOptions& options) {
   const GenerationResult result = generation_engine("easel generate").generate(request);
   const double generate_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 
-  const json settings = {{"prompt", request.prompt}, {"negative", request.negative_prompt}, {"model", result.model},
+  const json settings = {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
+                         {"negative", request.negative_prompt}, {"model", result.model},
                          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
                          {"seed", request.seed}, {"count", request.count},
                          {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
@@ -177,6 +186,8 @@ void add_generate_command(CLI::App& app, Action& action) {
                        ->check(CLI::Range(0.0, 1.0));
   auto* init = command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
   strength->needs(init);
+  command->add_flag("--optimize-prompt", options->optimize_prompt,
+                    "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
   options->output.declare(*command, true);
   command->callback([&action, options, init, command] {
     if (init->count() > 0 && command->count("--size") > 0) {

@@ -92,7 +92,7 @@ void register_background_replace(Registry& registry) {
       make_param("to_color", ParamType::color, "The gradient's second colour", "#d0d0d0ff"),
       make_choice("direction", "Gradient direction: top to bottom, left to right, top-left to bottom-right, centre outwards",
                   {"vertical", "horizontal", "diagonal", "radial"}, "vertical"),
-      make_param("image", ParamType::string, "Picture file for fill = image (PNG, JPEG or WebP), scaled to cover the canvas"),
+      make_param("image", ParamType::image_file, "Picture file for fill = image (PNG, JPEG or WebP), scaled to cover the canvas"),
       make_param("strength", ParamType::number, "Blur strength for fill = blur; 1 is a disc 4 % of the longer side", 0.5, 0.05, 1),
   };
   spec.regions = {RegionKind::segmentation, RegionKind::mask};

@@ -64,7 +64,7 @@ void register_color_match(Registry& registry) {
   OperationSpec spec;
   spec.name = "color.match";
   spec.description = "Match the colours of the image or a region to a reference photo (CIELAB mean and spread)";
-  ParamSpec reference = make_param("reference", ParamType::string, "Path of the reference image (PNG, JPEG or WebP)");
+  ParamSpec reference = make_param("reference", ParamType::image_file, "Path of the reference image (PNG, JPEG or WebP)");
   reference.required = true;
   spec.params = {reference, make_param("strength", ParamType::number, "How much of the change to apply", 1.0, 0, 1)};
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,

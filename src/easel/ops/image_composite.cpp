@@ -64,7 +64,7 @@ void register_image_composite(Registry& registry) {
   OperationSpec spec;
   spec.name = "image.composite";
   spec.description = "Paste a picture from a file into the target box (alpha or seamless Poisson blending)";
-  ParamSpec image = make_param("image", ParamType::string, "Path of the picture to paste (PNG, JPEG or WebP; its alpha is kept)");
+  ParamSpec image = make_param("image", ParamType::image_file, "Path of the picture to paste (PNG, JPEG or WebP; its alpha is kept)");
   image.required = true;
   spec.params = {
       image,

@@ -66,8 +66,8 @@ cv::Mat filled_holes(const cv::Mat& component) {
   return component | holes;
 }
 
-// The connected component of `mask` that overlaps `reference` most (GrabCut may leave specks elsewhere).
-cv::Mat largest_overlap(const cv::Mat& mask, const cv::Mat& reference) {
+// The connected component of `mask` with the most pixels inside `reference`; empty when none reaches it.
+cv::Mat component_overlapping_most(const cv::Mat& mask, const cv::Mat& reference) {
   cv::Mat labels;
   const int count = cv::connectedComponents(mask, labels, 8, CV_32S);
   std::vector<int> overlap(static_cast<std::size_t>(count), 0);
@@ -79,7 +79,8 @@ cv::Mat largest_overlap(const cv::Mat& mask, const cv::Mat& reference) {
     }
   }
   const auto best = std::max_element(overlap.begin(), overlap.end());
-  return count <= 1 || *best == 0 ? reference : labels == static_cast<int>(best - overlap.begin());
+  if (count <= 1 || *best == 0) return {};
+  return labels == static_cast<int>(best - overlap.begin());
 }
 
 }  // namespace
@@ -131,23 +132,16 @@ cv::Mat object_region_weight(const json& target, const Image& image, const std::
   const int gap = std::max(3, std::min(image.width(), image.height()) / 100) | 1;
   cv::morphologyEx(candidates, candidates, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(gap, gap)));
   const cv::Mat part = resolve_region({{"region", place}, {"feather", 0}}, image, where_in_plan) > 0.5f;
-  cv::Mat labels;
-  const int count = cv::connectedComponents(candidates, labels, 8, CV_32S);
-  std::vector<int> inside(static_cast<std::size_t>(count), 0);
-  for (int y = 0; y < labels.rows; ++y) {
-    const auto* label = labels.ptr<int>(y);
-    const auto* in_part = part.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x) {
-      if (label[x] > 0 && in_part[x]) ++inside[static_cast<std::size_t>(label[x])];
-    }
-  }
-  const auto best = std::max_element(inside.begin(), inside.end());
-  if (count <= 1 || *best == 0) {
+  cv::Mat component = component_overlapping_most(candidates, part);
+  if (component.empty()) {
     const std::string what = object.contains("color") ? "no " + object["color"].get<std::string>() + " pixels" : "no salient object";
     throw Error(ErrorKind::plan, where_in_plan + ": the object target found " + what + " in the '" + place + "' part of the image");
   }
-  cv::Mat component = labels == static_cast<int>(best - inside.begin());
-  if (!object.contains("color")) component = largest_overlap(snapped_to_edges(image.to_rgba8().mat(), component), component);
+  if (!object.contains("color")) {
+    // GrabCut may leave specks elsewhere: keep the piece that overlaps the candidate.
+    const cv::Mat snapped = component_overlapping_most(snapped_to_edges(image.to_rgba8().mat(), component), component);
+    if (!snapped.empty()) component = snapped;
+  }
   component = filled_holes(component);
   cv::Mat weight;
   const double feather = target.value("feather", 0.0);

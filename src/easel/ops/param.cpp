@@ -56,6 +56,7 @@ const char* param_type_name(ParamType type) {
     case ParamType::aspect: return "aspect";
     case ParamType::box: return "box";
     case ParamType::quad: return "quad";
+    case ParamType::image_file: return "image_file";
   }
   return "unknown";
 }
@@ -122,6 +123,9 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
       return value;
     case ParamType::string:
       if (!value.is_string()) fail(where, spec, "must be a string, got " + value.dump());
+      return value;
+    case ParamType::image_file:
+      if (!value.is_string() || value.get<std::string>().empty()) fail(where, spec, "must be the path of an image file, got " + value.dump());
       return value;
     case ParamType::choice: {
       if (!value.is_string()) fail(where, spec, "must be one of " + join(spec.choices) + ", got " + value.dump());

@@ -21,6 +21,7 @@ enum class ParamType {
   aspect,   // "W:H" (e.g. "16:9") or a positive number (width / height)
   box,      // [x, y, w, h] as fractions of the image's width and height
   quad,     // [x1, y1, x2, y2, x3, y3, x4, y4]: corners (top-left, top-right, bottom-right, bottom-left) as fractions
+  image_file,  // path of an image the op reads (PNG, JPEG or WebP): part of the step's identity, kept by documents
 };
 
 const char* param_type_name(ParamType type);

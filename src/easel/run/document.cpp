@@ -8,6 +8,7 @@
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/run/result_cache.hpp"
+#include "easel/run/step_files.hpp"
 
 namespace easel {
 namespace fs = std::filesystem;
@@ -15,7 +16,7 @@ namespace {
 
 constexpr const char* kFormat = "easel-document";
 constexpr int kVersion = 1;
-constexpr const char* kMaskFolder = "masks";
+constexpr const char* kInputFolder = "inputs";  // earlier documents keep theirs in masks/, found the same way
 
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -71,7 +72,17 @@ Document Document::open(const fs::path& folder) {
     document.source_file_ = data.at("source").get<std::string>();
     for (const auto& round : data.at("rounds")) {
       Round parsed{edit_plan_from_json(round.at("plan")), round.value("created", "")};
-      validate_plan(parsed.plan);
+      EditPlan resolved = parsed.plan;  // the files a step reads are stored relative to the document
+      for (auto& step : resolved.steps) {
+        for (json* path : file_paths_of(step)) {
+          const fs::path stored = path->get<std::string>();
+          if (stored.is_absolute() || stored.lexically_normal().string().starts_with("..")) {
+            throw Error(ErrorKind::input, index.string() + " refers to " + stored.string() + ", outside the document");
+          }
+          *path = (folder / stored).string();
+        }
+      }
+      validate_plan(resolved);
       document.rounds_.push_back(std::move(parsed));
     }
     document.applied_ = data.at("applied").get<std::size_t>();
@@ -88,16 +99,19 @@ Document Document::open(const fs::path& folder) {
 }
 
 void Document::append(EditPlan plan) {
+  // Masks and pictures the steps read are copied in (named by content), so later rounds, undo and
+  // re-renders never depend on files outside the document.
   for (auto& step : plan.steps) {
-    if (!step.target.contains("mask")) continue;
-    const fs::path mask_file = step.target["mask"].get<std::string>();
-    const auto bytes = read_file_bytes(mask_file);
-    const std::string name = std::string(kMaskFolder) + "/" +
-                             hash_bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) +
-                             lowercase_extension(mask_file);
-    fs::create_directories(folder_ / kMaskFolder);
-    write_file_atomically(folder_ / name, bytes);
-    step.target["mask"] = name;
+    for (json* path : file_paths_of(step)) {
+      const fs::path file = path->get<std::string>();
+      const auto bytes = read_file_bytes(file);
+      const std::string name = std::string(kInputFolder) + "/" +
+                               hash_bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) +
+                               lowercase_extension(file);
+      fs::create_directories(folder_ / kInputFolder);
+      write_file_atomically(folder_ / name, bytes);
+      *path = name;
+    }
   }
   rounds_.resize(applied_);
   rounds_.push_back({std::move(plan), utc_now()});
@@ -118,7 +132,7 @@ std::vector<PlanStep> Document::applied_steps() const {
   std::vector<PlanStep> steps;
   for (std::size_t i = 0; i < applied_; ++i) {
     for (PlanStep step : rounds_[i].plan.steps) {
-      if (step.target.contains("mask")) step.target["mask"] = (folder_ / step.target["mask"].get<std::string>()).string();
+      for (json* path : file_paths_of(step)) *path = (folder_ / path->get<std::string>()).string();
       steps.push_back(std::move(step));
     }
   }

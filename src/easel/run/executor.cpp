@@ -8,6 +8,7 @@
 #include "easel/image/codec.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
+#include "easel/run/step_files.hpp"
 #include "easel/vision/segmentation.hpp"
 
 namespace easel {
@@ -15,11 +16,15 @@ namespace {
 
 std::string step_where(std::size_t index, const std::string& op) { return "step " + std::to_string(index + 1) + " (" + op + ")"; }
 
-// Mask files are part of a step's identity: their content goes into the cache key.
-std::string file_inputs_of(const PlanStep& step) {
-  if (!step.target.is_object() || !step.target.contains("mask")) return {};
-  const auto bytes = read_file_bytes(step.target["mask"].get<std::string>());
-  return std::string(bytes.begin(), bytes.end());
+// The files a step reads are part of its identity: their content goes into the cache key.
+std::string file_inputs_of(PlanStep step) {
+  std::string contents;
+  for (const json* path : file_paths_of(step)) {
+    const auto bytes = read_file_bytes(path->get<std::string>());
+    contents.append(bytes.begin(), bytes.end());
+    contents += '\n';
+  }
+  return contents;
 }
 
 // Subject/background targets name the segmenter that resolves them, in the report and in the cache key

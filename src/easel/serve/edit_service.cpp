@@ -247,17 +247,4 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   return result;
 }
 
-json edit_response(const EditRequest& request, const EditResult& result, std::int64_t created) {
-  json data = json::array();
-  for (const auto& image : result.images) data.push_back({{"b64_json", base64_encode(image)}});
-  return {{"created", created},
-          {"data", data},
-          {"background", result.transparent ? "transparent" : "opaque"},
-          {"output_format", format_name(request.output_format)},
-          {"quality", request.quality},
-          {"size", std::to_string(result.width) + "x" + std::to_string(result.height)},
-          {"usage", result.usage.to_json()},
-          {"easel", result.easel}};
-}
-
 }  // namespace easel::serve

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "easel/serve/edit_request.hpp"
+#include "easel/serve/images_response.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/usage.hpp"
 
@@ -38,21 +39,13 @@ struct EditContext {
   std::function<void(const Bytes&, int index)> partial = {};
 };
 
-struct EditResult {
-  std::vector<Bytes> images;  // encoded, `request.n` of them
-  int width = 0;
-  int height = 0;
-  bool transparent = false;   // the output has pixels below full opacity
-  Usage usage;
-  nlohmann::json easel;       // {plan, report, references, mask}
-};
+// `images` has `request.n` entries; `easel` is {plan, report, references, mask}.
+using EditResult = ImagesResult;
 
 // Throws ApiError (400 naming the field) for inputs the engine refuses, EditInterrupted when stopped.
 EditResult run_edit_request(const EditRequest& request, const EditContext& context);
 
 const char* media_type(ImageFormat format);
 
-// The response body of POST /v1/images/edits (OpenAI's shape, plus Easel's plan and report under `easel`).
-nlohmann::json edit_response(const EditRequest& request, const EditResult& result, std::int64_t created);
 
 }  // namespace easel::serve

@@ -141,17 +141,4 @@ GenerateResult run_generate_request(const GenerateRequest& request) {
   }
 }
 
-json generate_response(const GenerateRequest& request, const GenerateResult& result, std::int64_t created) {
-  json data = json::array();
-  for (const auto& image : result.images) data.push_back({{"b64_json", base64_encode(image)}});
-  return {{"created", created},
-          {"data", data},
-          {"background", "opaque"},
-          {"output_format", format_name(request.output_format)},
-          {"quality", request.quality},
-          {"size", std::to_string(result.width) + "x" + std::to_string(result.height)},
-          {"usage", result.usage.to_json()},
-          {"easel", result.easel}};
-}
-
 }  // namespace easel::serve

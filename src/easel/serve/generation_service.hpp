@@ -11,6 +11,7 @@
 #include "easel/image/codec.hpp"
 #include "easel/serve/bytes_codec.hpp"
 #include "easel/serve/edit_request.hpp"
+#include "easel/serve/images_response.hpp"
 #include "easel/serve/usage.hpp"
 
 namespace easel::serve {
@@ -34,17 +35,10 @@ struct GenerateRequest {
 // Throws ApiError naming the field.
 GenerateRequest parse_generate_request(const nlohmann::json& body, const RequestLimits& limits);
 
-struct GenerateResult {
-  std::vector<Bytes> images;
-  int width = 0;
-  int height = 0;
-  Usage usage;
-  nlohmann::json easel;  // {model, sampler, steps, guidance, seed}
-};
+// `easel` is {model, sampler, steps, guidance, seed}; generated images are opaque.
+using GenerateResult = ImagesResult;
 
 // Throws ApiError (400 model_not_available when there is no engine or model).
 GenerateResult run_generate_request(const GenerateRequest& request);
-
-nlohmann::json generate_response(const GenerateRequest& request, const GenerateResult& result, std::int64_t created);
 
 }  // namespace easel::serve

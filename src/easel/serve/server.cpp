@@ -192,7 +192,7 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
       [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits}); },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
-  send_json(response, 200, edit_response(edit, done, unix_now()));
+  send_json(response, 200, images_response(done, edit.output_format, edit.quality, unix_now()));
 }
 
 // stream=true: server-sent events image_edit.partial_image (after each of the first partial_images
@@ -284,7 +284,7 @@ void Server::State::generate_images(const httplib::Request& request, httplib::Re
   }
   const GenerateResult done = run_queued<GenerateResult>([&generate] { return run_generate_request(generate); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
-  send_json(response, 200, generate_response(generate, done, unix_now()));
+  send_json(response, 200, images_response(done, generate.output_format, generate.quality, unix_now()));
 }
 
 void Server::State::list_models(httplib::Response& response) {
