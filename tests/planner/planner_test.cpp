@@ -30,6 +30,17 @@ TEST(Planner, TheReadmeExampleMapsToThreeSteps) {
   EXPECT_TRUE(plan.unsupported.empty());
 }
 
+TEST(Planner, ASecondQuotedTextAfterAndIsASecondTextStepPlacedUnderTheFirst) {
+  const EditPlan plan = plan_instruction("add the title \"Summer Sale\" at the top and the text \"50% off\" below the title");
+  ASSERT_EQ(ops_of(plan), (std::vector<std::string>{"text.add", "text.add"}));
+  EXPECT_EQ(plan.steps[0].params["text"], "Summer Sale");
+  EXPECT_EQ(plan.steps[0].target["region"], "top");
+  EXPECT_EQ(plan.steps[1].params["text"], "50% off");
+  EXPECT_EQ(plan.steps[1].target, (json{{"below", "Summer Sale"}}));
+  EXPECT_EQ(plan.steps[1].clause, "the text \"50% off\" below the title");
+  EXPECT_TRUE(plan.unsupported.empty());
+}
+
 TEST(Planner, IntensityWordsScaleTheAmount) {
   const double normal = plan_instruction("increase the contrast").steps[0].params["contrast"];
   EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast slightly").steps[0].params["contrast"].get<double>(), normal / 2);

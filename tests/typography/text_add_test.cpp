@@ -209,6 +209,33 @@ INSTANTIATE_TEST_SUITE_P(Scripts, NonLatinReadBack,
                                            ScriptSample{"CyrillicPrice", "Цена: 450 руб."}),
                          [](const auto& sample) { return std::string(sample.param.name); });
 
+TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
+  const auto& spec = text_add();
+  const PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"),
+                       validate_params(spec, {{"text", "Summer Sale"}, {"font", "bold serif"}}, "test"), "test"};
+  const PlanStep subtitle{"text.add", validate_target({{"below", "Summer Sale"}}, spec, "test"),
+                          validate_params(spec, {{"text", "50% off"}}, "test"), "test"};
+  ResultCache cache;
+  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"), {title, subtitle}, cache);
+  ASSERT_EQ(outcome.text.size(), 2u);
+  const TextLayer& above = *outcome.text[0].layer;
+  const TextLayer& below = *outcome.text[1].layer;
+  EXPECT_TRUE(outcome.text[1].match.value_or(false)) << outcome.text[1].read.value_or("");
+  EXPECT_GE(below.box.y, above.box.br().y);
+  EXPECT_LT(below.box.y - above.box.br().y, above.box.height);
+  EXPECT_LT(below.size_px, above.size_px);
+  EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
+
+  const PlanStep orphan{"text.add", validate_target({{"below", "Nowhere"}}, spec, "test"), validate_params(spec, {{"text", "x"}}, "test"), "test"};
+  try {
+    run_edit(test::load_photo("coffee.png"), {orphan}, cache);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::plan);
+    EXPECT_NE(std::string(error.what()).find("no earlier step adds the text \"Nowhere\""), std::string::npos) << error.what();
+  }
+}
+
 TEST(TextAdd, ReportListsExpectedReadAndMatch) {
   const EditOutcome outcome = add(test::load_photo("chelsea.png"), {{"text", "Chelsea © 2024"}, {"size", 36}});
   const json report = build_report(EditPlan{}, outcome, json::object());

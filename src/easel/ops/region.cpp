@@ -34,7 +34,7 @@ constexpr std::array<NamedRegion, 16> kNamedRegions{{
     {"all", {0, 0, 1, 1}},
 }};
 
-const char* const kTargetKeys[] = {"region", "box", "mask", "color", "text", "object"};
+const char* const kTargetKeys[] = {"region", "box", "mask", "color", "text", "object", "below"};
 
 // Default inward feather for geometric regions: 2 % of the shorter side, enough to hide the seam.
 double default_feather(const Image& image) { return 0.02 * std::min(image.width(), image.height()); }
@@ -116,6 +116,7 @@ RegionKind region_kind_of(const json& target) {
   if (target.contains("color")) return RegionKind::color;
   if (target.contains("text")) return RegionKind::text;
   if (target.contains("object")) return RegionKind::object;
+  if (target.contains("below")) return RegionKind::below_text;
   const std::string name = target.value("region", "all");
   if (name == "all") return RegionKind::all;
   return is_one_of(name, segmentation_region_names()) ? RegionKind::segmentation : RegionKind::named;
@@ -167,6 +168,9 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
     throw Error(ErrorKind::plan, where + ": 'text' must be the text to find");
   }
   if (resolved.contains("object")) resolved["object"] = validate_object_target(resolved["object"], where);
+  if (resolved.contains("below") && (!resolved["below"].is_string() || resolved["below"].get<std::string>().empty())) {
+    throw Error(ErrorKind::plan, where + ": 'below' must be text an earlier step adds");
+  }
   if (resolved.contains("feather")) {
     const auto& feather = resolved["feather"];
     if (!feather.is_number() || feather.get<double>() < 0 || feather.get<double>() > 1000) {
@@ -220,6 +224,8 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
       if (target.value("feather", 0.0) >= 1) weight = cv::min(weight, feathered(weight >= 0.5, target["feather"].get<double>()));
       return weight;
     }
+    case RegionKind::below_text:
+      throw Error(ErrorKind::plan, where + ": a 'below' target is the band under earlier text; only text ops place into it");
     case RegionKind::text:
       throw Error(ErrorKind::capability,
                   where + ": a text target needs OCR (the typography engine), which this build of Easel does not include yet");

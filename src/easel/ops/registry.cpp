@@ -108,6 +108,7 @@ const char* region_kind_name(RegionKind kind) {
     case RegionKind::segmentation: return "segmentation";
     case RegionKind::text: return "text";
     case RegionKind::object: return "object";
+    case RegionKind::below_text: return "below";
   }
   return "unknown";
 }

@@ -53,7 +53,8 @@ struct OpOutput {
 };
 
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
-enum class RegionKind { all, named, box, mask, color, segmentation, text, object };
+// below_text: {"below": "Summer Sale"}, the band under text an earlier step typeset (text ops only).
+enum class RegionKind { all, named, box, mask, color, segmentation, text, object, below_text };
 
 struct OperationSpec {
   std::string name;

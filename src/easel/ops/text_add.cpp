@@ -211,7 +211,7 @@ void register_text_add(Registry& registry) {
       margin,
       optional_quad(),
   };
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask};
+  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::below_text};
   spec.place = add_text;
   spec.check = check;
   registry.add(std::move(spec));

@@ -220,6 +220,12 @@ std::optional<ClauseOutcome> text_rule(const ClauseView& view) {
     target = json{{"region", "bottom-right"}};
   }
   if (const auto region = region_named_in(text); region && is_spatial(*region)) target = *region;
+  // "… and the text "50% off" below the title": under the text an earlier clause added.
+  if (!view.context.last_text.empty() &&
+      has(text, "\\b(below|under|beneath|underneath) (the|that|this|it|its)\\b( (title|headline|heading|text|tagline|name|line|caption|slogan|words?))?")) {
+    target = json{{"below", view.context.last_text}};
+  }
+  view.context.last_text = quoted;
   outcome.steps.push_back({"text.add", target, params, view.clause.original});
   return outcome;
 }

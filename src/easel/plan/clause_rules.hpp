@@ -2,6 +2,7 @@
 // What one clause of an instruction asks for: an ordered table of rules, each a trigger and a builder
 // that reads the op's parameters from the clause. The first rule that claims the clause decides it.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "easel/plan/edit_plan.hpp"
@@ -17,7 +18,8 @@ struct ClauseOutcome {
 
 // Read across clauses: "increase the contrast; the saturation too" raises both.
 struct ClauseContext {
-  int direction = 0;  // +1 up, -1 down, 0 not said yet
+  int direction = 0;       // +1 up, -1 down, 0 not said yet
+  std::string last_text;   // the text the latest text.add step typesets ("… below the title" goes under it)
 };
 
 ClauseOutcome plan_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context);

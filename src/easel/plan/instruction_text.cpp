@@ -107,6 +107,20 @@ bool describes_the_image(const std::vector<Word>& words, std::size_t clause_begi
   return describes;
 }
 
+bool is_quotation(const Word& word) { return word.lower.find('\x1e') != std::string::npos; }
+
+// "add "SUMMER SALE" at the top and the text "50% off" below it": after a clause with a quoted text, a
+// joint followed within three words by another quotation starts a second text.
+bool adds_another_text(const std::vector<Word>& words, std::size_t clause_begin, std::size_t last, std::size_t next) {
+  bool quoted_before = false;
+  for (std::size_t k = 0; k <= last; ++k) quoted_before = quoted_before || (words[k].begin >= clause_begin && is_quotation(words[k]));
+  if (!quoted_before) return false;
+  for (std::size_t k = next; k < words.size() && k < next + 3; ++k) {
+    if (is_quotation(words[k])) return true;
+  }
+  return false;
+}
+
 void add_clause(std::vector<Clause>& clauses, std::string_view sentence, std::size_t begin, std::size_t end,
                 Section section, const std::vector<Quotation>& quotations) {
   const std::string piece = trim(sentence.substr(begin, end - begin));
@@ -138,7 +152,7 @@ void split_sentence(std::vector<Clause>& clauses, std::string_view sentence, Sec
     }
     const bool has_joint = words[i].comma_after || next > i + 1;
     if (!has_joint || next >= words.size()) continue;
-    bool split = said_then || begins_action(words, next);
+    bool split = said_then || begins_action(words, next) || adds_another_text(words, clause_begin, i, next);
     if (split && !said_then && describes_the_image(words, clause_begin, i)) split = false;
     if (section == Section::preserve) split = true;
     if (!split) continue;

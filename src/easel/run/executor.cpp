@@ -1,5 +1,6 @@
 #include "easel/run/executor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <opencv2/imgproc.hpp>
@@ -54,10 +55,25 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
 }
 
 // The op draws inside the target's bounding box; only the rectangle it reports is copied from its result.
+// Where a placing step puts its text: the bounding box of its region, or for {"below": TEXT} the band
+// under the last layer that typeset TEXT, three quarters of its line tall (a subtitle fitted there comes
+// out smaller than the text above it).
+cv::Rect placement_area(const RenderState& state, const json& target, const std::string& where) {
+  if (region_kind_of(target) != RegionKind::below_text) return cv::boundingRect(resolve_region(target, state.image, where) > 0);
+  const std::string above = target["below"].get<std::string>();
+  const auto layer = std::find_if(state.text_layers.rbegin(), state.text_layers.rend(), [&](const TextLayer& l) { return l.text == above; });
+  if (layer == state.text_layers.rend()) {
+    throw Error(ErrorKind::plan, where + ": no earlier step adds the text \"" + above + "\" to place this under");
+  }
+  const int line_height = std::max(1, layer->box.height / std::max(1, layer->line_count));
+  const int top = layer->box.br().y + line_height / 4;
+  const int height = std::max(line_height * 3 / 4, 8);
+  return cv::Rect(0, top, state.image.width(), height) & cv::Rect(0, 0, state.image.width(), state.image.height());
+}
+
 RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
                                  const std::string& where) {
-  const cv::Mat weight = resolve_region(step.target, before.image, where);
-  const cv::Rect area = cv::boundingRect(weight > 0);
+  const cv::Rect area = placement_area(before, step.target, where);
   if (area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
   OpOutput output = spec.place(before.image, Params(step.params), area);
   RenderState after;
