@@ -72,6 +72,29 @@ INSTANTIATE_TEST_SUITE_P(Photos, ReplaceOnPhoto,
                            return photo.substr(0, photo.find('.'));
                          });
 
+TEST(TextRegion, RemovingTextFoundByOcrLeavesItUnreadableAndTheRestUntouched) {
+  ResultCache cache;
+  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"),
+                                       {step("text.add", {{"text", "DRAFT"}, {"font", "bold sans"}, {"size", 56}, {"color", "#f0f0f0"}},
+                                             {{"region", "bottom"}}),
+                                        step("object.remove", json::object(), {{"text", "DRAFT"}})},
+                                       cache);
+  const TextLayer& drawn = *outcome.text[0].layer;
+  const cv::Rect around(drawn.box.x - 20, drawn.box.y - 16, drawn.box.width + 40, drawn.box.height + 32);
+  const std::string read = read_region(outcome.render.state.image, around);
+  EXPECT_EQ(read.find("DRAFT"), std::string::npos) << read;
+  EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
+  EXPECT_LT(outcome.preservation.edited_fraction, 0.15);  // the word and its margin, not the photo
+
+  try {
+    run_edit(test::load_photo("coffee.png"), {step("object.remove", json::object(), {{"text", "NOWHERE"}})}, cache);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::input);
+    EXPECT_NE(std::string(error.what()).find("did not find the text \"NOWHERE\""), std::string::npos) << error.what();
+  }
+}
+
 TEST(TextReplace, AStringThatIsNotThereIsAnErrorNamingIt) {
   ResultCache cache;
   try {

@@ -11,6 +11,7 @@
 #include "easel/ops/color.hpp"
 #include "easel/ops/color_range.hpp"
 #include "easel/ops/object_region.hpp"
+#include "easel/vision/find_text.hpp"
 #include "easel/vision/segmentation.hpp"
 
 namespace easel {
@@ -226,9 +227,24 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
     }
     case RegionKind::below_text:
       throw Error(ErrorKind::plan, where + ": a 'below' target is the band under earlier text; only text ops place into it");
-    case RegionKind::text:
-      throw Error(ErrorKind::capability,
-                  where + ": a text target needs OCR (the typography engine), which this build of Easel does not include yet");
+    case RegionKind::text: {
+      // The letters where OCR reads the string, grown by a tenth of its height to take their
+      // anti-aliased edges and any outline (as text.replace erases them).
+      const std::string wanted = target["text"].get<std::string>();
+      const cv::Mat rgba = image.to_rgba8().mat();
+      const auto box = find_text(rgba, wanted);
+      if (!box) throw Error(ErrorKind::input, where + ": OCR did not find the text \"" + wanted + "\" in the image");
+      const int grow = std::max(2, box->height / 10);
+      const cv::Rect window = cv::Rect(box->x - 2 * grow, box->y - 2 * grow, box->width + 4 * grow, box->height + 4 * grow) &
+                              cv::Rect(0, 0, image.width(), image.height());
+      cv::Mat rgb;
+      cv::cvtColor(rgba(window), rgb, cv::COLOR_RGBA2RGB);
+      cv::Mat letters = letter_pixels(rgb, *box - window.tl()).mask;
+      cv::dilate(letters, letters, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+      cv::Mat weight(image.height(), image.width(), CV_32F, cv::Scalar(0));
+      letters.convertTo(weight(window), CV_32F, 1.0 / 255);
+      return weight;
+    }
   }
   throw Error(ErrorKind::internal, where + ": unhandled region kind");
 }
