@@ -38,6 +38,12 @@ import json, sys, pathlib
 for i, line in enumerate(sys.stdin):
     pathlib.Path(sys.argv[1], f"{i}.txt").write_text(json.loads(line)["instruction"])' "$work/instructions"
 run_target fuzz_planner "$work/instructions"
+mkdir -p "$work/requests"
+# Seeds: the first byte picks the reading (0 form fields, 1 job item JSON, 2 generations JSON).
+printf '\x00prompt=make it black and white\nmodel=gpt-image-1\nsize=512x512\nn=2\nimage=\x89PNG\n' > "$work/requests/form"
+printf '\x01{"prompt": "increase the contrast", "image": "data:image/png;base64,iVBORw0KGgo=", "output_format": "webp"}' > "$work/requests/job"
+printf '\x02{"prompt": "a red bicycle", "size": "64x64", "seed": 1234, "steps": "2", "guidance_scale": 7.5, "sampler": "euler"}' > "$work/requests/generate"
+run_target fuzz_image_request "$work/requests"
 if [ -x build-fuzz/fuzz/fuzz_safetensors ]; then
   mkdir -p "$work/safetensors"
   reference="${EASEL_REFERENCE_DIR:-../shared/reference}"

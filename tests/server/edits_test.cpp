@@ -143,6 +143,27 @@ TEST_F(ServerEdits, AColourMatchReadsTheReferenceImage) {
       << "the colours moved towards the reference";
 }
 
+TEST_F(ServerEdits, APlanNamesFilesOnlyAsTheRequestsOwnUploads) {
+  const auto plan_with = [](const std::string& reference) {
+    return json{{"steps", json::array({{{"op", "color.match"}, {"params", {{"reference", reference}}}}})}}.dump();
+  };
+  const std::vector<std::string> images{photo("coffee.png").string(), photo("chelsea.png").string()};
+  const auto bound = server_->client().Post("/v1/images/edits", edit_form("", images, {{"plan", plan_with("image[1]")}}));
+  ASSERT_TRUE(bound);
+  ASSERT_EQ(bound->status, 200) << bound->body.substr(0, 400);
+  EXPECT_EQ(json_of(bound)["easel"]["plan"]["steps"][0]["params"]["reference"], "image[1]");
+
+  // A path on the server's disk is refused before anything reads it, whether it exists or not.
+  for (const std::string& path : {photo("astronaut.png").string(), std::string("/etc/hostname"), std::string("image[2]")}) {
+    const auto refused = server_->client().Post("/v1/images/edits", edit_form("", images, {{"plan", plan_with(path)}}));
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << path;
+    const json error = json_of(refused)["error"];
+    EXPECT_EQ(error["param"], "plan") << path;
+    EXPECT_NE(error["message"].get<std::string>().find("can only name this request's uploads"), std::string::npos) << error.dump();
+  }
+}
+
 // The body of a server-sent event stream as (event, data) pairs.
 std::vector<std::pair<std::string, json>> parse_events(const std::string& body) {
   std::vector<std::pair<std::string, json>> events;

@@ -65,13 +65,17 @@ fs::path resolve_model(const std::string& name_or_path) {
     throw Error(ErrorKind::input, name_or_path + " is neither a .safetensors file nor a diffusers folder "
                                                  "(a folder with model_index.json)");
 
-  check_model_name(name_or_path);
-  const std::vector<ModelLocation> found = locate_model(name_or_path);
+  return resolve_model_name(name_or_path);
+}
+
+fs::path resolve_model_name(const std::string& name) {
+  check_model_name(name);
+  const std::vector<ModelLocation> found = locate_model(name);
   if (!found.empty()) return found.front().path;
   throw Error(ErrorKind::capability,
-              "model \"" + name_or_path + "\" is not installed (looked in " + models_dir().string() +
-                  " and the Hugging Face cache " + hf_hub_cache_dir().string() + "); download it with `" +
-                  pull_command(name_or_path) + "`, or pass the path of a .safetensors file or diffusers folder");
+              "model \"" + name + "\" is not installed (looked in " + models_dir().string() + " and the Hugging Face cache " +
+                  hf_hub_cache_dir().string() + "); download it with `" + pull_command(name) +
+                  "`, or pass the path of a .safetensors file or diffusers folder");
 }
 
 }  // namespace easel::models

@@ -17,4 +17,8 @@ std::filesystem::path models_dir();
 // naming the model and the `easel models pull` command that downloads it when nothing is found.
 std::filesystem::path resolve_model(const std::string& name_or_path);
 
+// A model NAME only, never a path (what the HTTP API accepts from clients): models_dir(), then the
+// Hugging Face cache. Throws like resolve_model when it is not installed, Error(input) for a bad name.
+std::filesystem::path resolve_model_name(const std::string& name);
+
 }  // namespace easel::models

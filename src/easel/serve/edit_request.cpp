@@ -150,7 +150,7 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   if (const auto plan = single_text(fields, "plan")) {
     try {
       request.plan = json::parse(*plan);
-    } catch (const json::parse_error& error) {
+    } catch (const json::exception& error) {  // parse_error, and out_of_range for a number like 1E999
       throw invalid_field("plan", std::string("'plan' is not valid JSON: ") + error.what());
     }
   }

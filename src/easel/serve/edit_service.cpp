@@ -5,10 +5,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "easel/models/model_store.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/plan/planner.hpp"
 #include "easel/run/edit_job.hpp"
+#include "easel/run/step_files.hpp"
 #include "easel/serve/api_error.hpp"
 
 namespace easel::serve {
@@ -37,10 +39,37 @@ class ScratchFile {
   fs::path path_;
 };
 
+// A plan sent over HTTP names files only as the request's own uploads ("image[1]", "mask") and models
+// only by name: nothing a client writes becomes a path on the server.
+void bind_client_files(EditPlan& plan, const PlanInputs& inputs) {
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& step = plan.steps[i];
+    const std::string where = "step " + std::to_string(i + 1) + " (" + step.op + ")";
+    for (json* path : file_paths_of(step)) {
+      const std::string field = path->is_string() ? path->get<std::string>() : path->dump();
+      std::string bound;
+      if (field == "mask") bound = inputs.mask;
+      for (std::size_t k = 0; k < inputs.references.size(); ++k) {
+        if (field == "image[" + std::to_string(k + 1) + "]") bound = inputs.references[k];
+      }
+      if (bound.empty()) {
+        throw invalid_field("plan", where + " reads the file \"" + field + "\"; a plan sent to the server can only name this request's uploads (" +
+                                        (inputs.references.empty() ? std::string() : "image[1] to image[" + std::to_string(inputs.references.size()) + "], ") +
+                                        "or mask when one is sent)");
+      }
+      *path = bound;
+    }
+    if (step.params.is_object() && step.params.contains("model") && step.params["model"].is_string()) {
+      step.params["model"] = models::resolve_model_name(step.params["model"].get<std::string>()).string();
+    }
+  }
+}
+
 EditPlan plan_for(const EditRequest& request, const PlanInputs& inputs) {
   if (request.plan) {
     try {
       EditPlan plan = edit_plan_from_json(*request.plan);
+      bind_client_files(plan, inputs);
       validate_plan(plan);
       return plan;
     } catch (const Error& error) {

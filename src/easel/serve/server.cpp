@@ -61,7 +61,7 @@ RequestFields fields_from_multipart(const httplib::Request& request) {
 json parse_json_body(const httplib::Request& request) {
   try {
     return json::parse(request.body);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number like 1E999
     throw invalid_field("", std::string("the body is not valid JSON: ") + error.what(), "invalid_json");
   }
 }

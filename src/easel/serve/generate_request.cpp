@@ -1,0 +1,109 @@
+#include "easel/serve/generate_request.hpp"
+
+#include <algorithm>
+#include <set>
+#include <type_traits>
+
+#include "easel/ops/generation.hpp"
+#include "easel/serve/api_error.hpp"
+
+namespace easel::serve {
+using nlohmann::json;
+
+namespace {
+
+const std::set<std::string>& known_fields() {
+  static const std::set<std::string> fields = {"prompt", "model", "n", "size", "quality", "background", "output_format",
+                                               "output_compression", "response_format", "user", "moderation", "style",
+                                               "stream", "partial_images", "negative_prompt", "seed", "steps",
+                                               "guidance_scale", "sampler"};
+  return fields;
+}
+
+// Reads a JSON value or its string form (as the SDKs may send either).
+template <typename T>
+std::optional<T> number_field(const json& body, const std::string& name, T low, T high) {
+  if (!body.contains(name) || body[name].is_null()) return std::nullopt;
+  const json& value = body[name];
+  double number = 0;
+  if (value.is_number()) {
+    number = value.get<double>();
+  } else if (value.is_string()) {
+    try {
+      std::size_t used = 0;
+      number = std::stod(value.get<std::string>(), &used);
+      if (used != value.get_ref<const std::string&>().size()) throw std::invalid_argument(name);
+    } catch (const std::exception&) {
+      throw invalid_field(name, "'" + name + "' must be a number");
+    }
+  } else {
+    throw invalid_field(name, "'" + name + "' must be a number");
+  }
+  // Written so that NaN (std::stod accepts "nan") fails too.
+  if (!(number >= static_cast<double>(low) && number <= static_cast<double>(high))) {
+    throw invalid_field(name, "'" + name + "' must be between " + json(low).dump() + " and " + json(high).dump());
+  }
+  if constexpr (std::is_integral_v<T>) {
+    if (number != static_cast<double>(static_cast<T>(number))) throw invalid_field(name, "'" + name + "' must be an integer");
+  }
+  return static_cast<T>(number);
+}
+
+std::string string_field(const json& body, const std::string& name, const std::string& fallback, const std::vector<std::string>& allowed = {}) {
+  if (!body.contains(name) || body[name].is_null()) return fallback;
+  if (!body[name].is_string()) throw invalid_field(name, "'" + name + "' must be a string");
+  const std::string value = body[name].get<std::string>();
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+    std::string list;
+    for (const auto& option : allowed) list += (list.empty() ? "" : ", ") + option;
+    throw invalid_field(name, "'" + name + "' must be one of " + list + ", got '" + value + "'");
+  }
+  return value;
+}
+
+// A model is named, never given as a path: nothing from a request becomes a filesystem path.
+bool is_model_name(const std::string& name) {
+  return !name.empty() && name.size() <= 200 && name.front() != '/' && name.front() != '.' && name.front() != '~' &&
+         name.find("..") == std::string::npos && name.find('\\') == std::string::npos &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == std::string::npos;
+}
+
+}  // namespace
+
+GenerateRequest parse_generate_request(const json& body, const RequestLimits& limits) {
+  if (!body.is_object()) throw invalid_field("", "the body must be a JSON object");
+  for (const auto& [name, value] : body.items()) {
+    if (!known_fields().contains(name)) throw invalid_field(name, "Unrecognized request argument supplied: " + name, "unknown_parameter");
+  }
+  GenerateRequest request;
+  request.prompt = string_field(body, "prompt", "");
+  if (request.prompt.empty()) throw invalid_field("prompt", "'prompt' is required", "missing_required_parameter");
+  if (request.prompt.size() > limits.max_prompt_bytes) throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
+  const std::string model = string_field(body, "model", "");
+  if (!model.empty() && !is_edit_model_alias(model) && model != "dall-e-3") {
+    if (!is_model_name(model)) throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
+    request.model = model;
+  }
+  request.n = number_field<int>(body, "n", 1, max_images_per_request).value_or(1);
+  request.size = parse_output_size(string_field(body, "size", "auto"));
+  if (request.size.automatic()) request.size = {512, 512};
+  if (request.size.width > max_generation_side || request.size.height > max_generation_side) {
+    throw invalid_field("size", "'size': the generation engine's largest side is " + std::to_string(max_generation_side));
+  }
+  request.quality = string_field(body, "quality", "auto", {"auto", "low", "medium", "high", "standard", "hd"});
+  if (string_field(body, "background", "auto", {"auto", "transparent", "opaque"}) == "transparent") {
+    throw invalid_field("background", "the diffusion engine makes opaque images; use background auto or opaque");
+  }
+  request.output_format = format_from_name(string_field(body, "output_format", "png", {"png", "jpeg", "webp"}));
+  request.output_compression = number_field<int>(body, "output_compression", 0, 100).value_or(100);
+  string_field(body, "response_format", "b64_json", {"b64_json"});
+  if (body.contains("stream") && body["stream"] == true) throw invalid_field("stream", "streaming is not available in this version; use stream=false", "unsupported_value");
+  request.negative_prompt = string_field(body, "negative_prompt", "");
+  request.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`
+  request.steps = number_field<int>(body, "steps", 1, 150).value_or(0);
+  request.guidance_scale = number_field<double>(body, "guidance_scale", 0.0, 30.0);
+  request.sampler = string_field(body, "sampler", "", {"", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"});
+  return request;
+}
+
+}  // namespace easel::serve
