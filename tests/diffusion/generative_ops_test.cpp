@@ -3,6 +3,8 @@
 // the engine interface's progress and cancel; and the capability error without an engine.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <opencv2/imgproc.hpp>
 
 #include "easel/core/error.hpp"
@@ -78,6 +80,28 @@ TEST_F(GenerativeOps, ObjectAddWithAnOrdinaryModelBlendsLatentsAndStaysInsideIts
   const Image photo = small_photo();
   run_and_check(photo, step("object.add", {{"region", "top-right"}, {"feather", 8}},
                             {{"prompt", "a red kite"}, {"model", (test::models() / "sd1").string()}, {"seed", 4}, {"steps", 3}, {"working_size", 128}}));
+}
+
+TEST_F(GenerativeOps, ObjectRemoveWithAModelInpaintsTheHoleGeneratively) {
+  const Image photo = small_photo();
+  run_and_check(photo, step("object.remove", {{"box", {0.35, 0.3, 0.3, 0.3}}, {"feather", 4}},
+                            {{"method", "generative"}, {"model", test::inpaint_model_folder().string()}, {"seed", 7}, {"steps", 3}, {"working_size", 128}}));
+}
+
+TEST_F(GenerativeOps, ObjectRemoveWithoutAModelIsClassicalOnAutoAndACapabilityErrorWhenGenerativeIsAsked) {
+  ::unsetenv("EASEL_MODEL");
+  const Image photo = small_photo();
+  const json box = {{"box", {0.35, 0.3, 0.3, 0.3}}};
+  ResultCache cache;
+  const EditOutcome classical = run_edit(photo, {step("object.remove", box, json::object())}, cache);
+  EXPECT_EQ(classical.preservation.changed_pixels_outside, 0u);
+  try {
+    run_edit(photo, {step("object.remove", box, {{"method", "generative"}})}, cache);
+    FAIL() << "expected a capability error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::capability);
+    EXPECT_NE(std::string(error.what()).find("--model"), std::string::npos) << error.what();
+  }
 }
 
 TEST_F(GenerativeOps, ImageToImageAndInstructionEditsStayInsideTheirRegion) {

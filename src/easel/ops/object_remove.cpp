@@ -1,11 +1,10 @@
 // object.remove: erase what is inside a region and fill the hole plausibly from its surroundings.
 //
-// `method` picks the filler. Today there is one, "classical": OpenCV contrib's frequency-selective
-// reconstruction (xphoto FSR), which continues textures, for holes up to kFsrMaxHolePixels, and Telea's
-// fast marching (cv::inpaint), which continues colours smoothly, for larger holes, where FSR's cost grows
-// too fast (docs/ops.md has the measurements). A generative filler (diffusion inpainting) joins as another
-// `method` value that "auto" prefers when its model is present; the hole, the crop with context and the
-// paste-back below stay the same for it.
+// `method` picks the filler. "classical": OpenCV contrib's frequency-selective reconstruction (xphoto FSR),
+// which continues textures, for holes up to kFsrMaxHolePixels, and Telea's fast marching (cv::inpaint),
+// which continues colours smoothly, for larger holes, where FSR's cost grows too fast (docs/ops.md has the
+// measurements). "generative": diffusion inpainting of the region with a background prompt
+// (inpaint_within). "auto" is generative when the step names a model, classical otherwise.
 #include <algorithm>
 
 #include <opencv2/imgproc.hpp>
@@ -13,6 +12,7 @@
 #include <opencv2/xphoto.hpp>
 
 #include "easel/core/error.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/ops/operations.hpp"
 #include "easel/ops/registry.hpp"
 
@@ -46,7 +46,17 @@ cv::Mat fill_classical(const cv::Mat& rgb, const cv::Mat& hole, const std::strin
   return filled;
 }
 
+bool uses_generative_filler(const Params& p) {
+  const std::string method = p.text("method");
+  return method == "generative" || (method == "auto" && p.has("model"));
+}
+
 OpOutput remove_object(const Image& input, const Params& p, const cv::Mat& weight) {
+  if (uses_generative_filler(p)) {
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.remove with method generative");
+    request.strength = 1.0;
+    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove"), std::nullopt};
+  }
   const cv::Mat hole_full = weight > 0;
   const cv::Rect hole_box = cv::boundingRect(hole_full);
   if (hole_box.empty()) throw Error(ErrorKind::plan, "object.remove: the target region is empty, so there is nothing to remove");
@@ -83,10 +93,15 @@ void register_object_remove(Registry& registry) {
   spec.name = "object.remove";
   spec.description = "Remove what is inside the region and fill it from its surroundings";
   spec.params = {
-      make_choice("method", "Filler: classical inpainting (auto = the best available)", {"auto", "classical"}, "auto"),
+      make_choice("method", "Filler: classical inpainting, or generative (diffusion inpainting; needs a model); "
+                            "auto = generative when the step names a model, else classical",
+                  {"auto", "classical", "generative"}, "auto"),
       make_choice("algorithm", "Classical filler: fsr-fast/fsr-best continue texture (small holes), telea continues colour "
                                "(large holes); auto picks by hole size", {"auto", "fsr-fast", "fsr-best", "telea"}, "auto"),
+      make_param("prompt", ParamType::string, "Generative filler: what the hole becomes", "background"),
   };
+  spec.params.push_back(working_size_param());
+  for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
                   RegionKind::segmentation, RegionKind::text, RegionKind::object};
   spec.run_in_region = remove_object;
