@@ -56,8 +56,24 @@ std::vector<ParamSpec> generation_params() {
           sampler};
 }
 
+namespace {
+thread_local std::optional<GenerationControl> current_control;
+}  // namespace
+
+ScopedGenerationControl::ScopedGenerationControl(GenerationControl control) : outer_(std::move(current_control)) {
+  current_control = std::move(control);
+}
+
+ScopedGenerationControl::~ScopedGenerationControl() { current_control = std::move(outer_); }
+
 GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what) {
   GenerationRequest request;
+  if (current_control) {
+    request.on_step = current_control->on_step;
+    request.cancelled = current_control->cancelled;
+    request.previews = current_control->previews;
+    request.on_preview = current_control->on_preview;
+  }
   request.mode = mode;
   request.prompt = params.text("prompt");
   request.negative_prompt = params.text("negative");

@@ -52,6 +52,10 @@ struct GenerationRequest {
   std::function<void(int, int)> on_step;
   // Polled before each step; true stops the run with GenerationCancelled.
   std::function<bool()> cancelled;
+  // Partial images: `previews` calls, evenly spaced over the run (never after the last step), each
+  // with the image the current prediction of the final latents decodes to and the steps done so far.
+  int previews = 0;
+  std::function<void(const Image&, int)> on_preview;
 };
 
 struct GenerationResult {
@@ -84,6 +88,27 @@ GenerationEngine& generation_engine(const std::string& what);
 // The model generative ops use when their step names none: the environment variable EASEL_MODEL.
 // Error(capability) naming `what` when that is unset too.
 std::string default_generation_model(const std::string& what);
+
+// Progress, cancellation and previews for the generative steps of a run whose ops build their request
+// from Params (an edit, a server job): while a ScopedGenerationControl is alive on a thread,
+// generation_request() on that thread copies it into every request it makes.
+struct GenerationControl {
+  std::function<void(int, int)> on_step;
+  std::function<bool()> cancelled;
+  int previews = 0;
+  std::function<void(const Image&, int)> on_preview;
+};
+
+class ScopedGenerationControl {
+ public:
+  explicit ScopedGenerationControl(GenerationControl control);
+  ~ScopedGenerationControl();
+  ScopedGenerationControl(const ScopedGenerationControl&) = delete;
+  ScopedGenerationControl& operator=(const ScopedGenerationControl&) = delete;
+
+ private:
+  std::optional<GenerationControl> outer_;
+};
 
 // The parameters every generative op declares after its own: negative, model, seed, steps, cfg, sampler.
 std::vector<ParamSpec> generation_params();
