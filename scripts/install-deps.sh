@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-skimage                   # real photographs (skimage/data) for tests and the demo
   python3-onnx                      # converts the optional segmentation model to fp32 (scripts/fetch-segmentation-model.sh)
+  chromium                          # the headless browser tests/web drive (playwright-core) against the web workspace
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
   libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer

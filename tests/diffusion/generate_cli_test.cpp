@@ -192,6 +192,44 @@ TEST_F(GenerateCli, EditReplacesAnObjectOnlyInsideItsRegion) {
   EXPECT_EQ(compare_pngs(again, out).worst, 0) << "the same seed repaints the same pixels";
 }
 
+// --model reaches every op that declares a model, so object.remove's auto filler turns generative; the
+// report's step names the diffusion model that ran.
+TEST_F(GenerateCli, EditModelReachesObjectRemoveAndTheReportNamesTheModel) {
+  const fs::path plan = temp_dir() / "remove.json";
+  std::ofstream(plan) << R"({"steps": [{"op": "object.remove", "target": {"box": [0.4, 0.4, 0.2, 0.2]}, "params": {"steps": 2, "working_size": 128}}]})";
+  const fs::path out = temp_dir() / "removed.png";
+  const fs::path report_path = temp_dir() / "removed.json";
+  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--report",
+                              report_path.string(), "--model", test::inpaint_model_folder().string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ifstream in(report_path);
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["plan"]["steps"][0]["params"]["model"], test::inpaint_model_folder().string());
+  EXPECT_TRUE(report["plan"]["steps"][0]["params"]["seed"].is_number()) << "a random seed is recorded";
+  EXPECT_EQ(report["steps"][0]["model"], "diffusion: " + test::inpaint_model_folder().string()) << report["steps"].dump();
+  EXPECT_EQ(report["verification"]["preservation"]["changed_pixels_outside"], 0);
+}
+
+// --preset and --aspect pick the size (and steps and sampler, unless given); --size and --aspect exclude each other.
+TEST_F(GenerateCli, PresetAndAspectPickTheSizeAndSampler) {
+  const fs::path out = temp_dir() / "wide.png";
+  const fs::path report_path = temp_dir() / "wide.json";
+  const auto run = run_easel({"generate", "-p", "a lighthouse", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--preset", "low",
+                              "--aspect", "widescreen", "--steps", "1", "--seed", "3", "--report", report_path.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ifstream in(report_path);
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["generate"]["size"], "512x320");  // about 384² pixels at 16:9, sides multiples of 64
+  EXPECT_EQ(report["generate"]["sampler"], "dpmpp_2m");
+  EXPECT_EQ(report["generate"]["steps"], 1);
+  EXPECT_EQ(report["generate"]["preset"], "low");
+  const auto both = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", "m", "--size", "64x64", "--aspect", "1:1"});
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  const auto bad = run_easel({"generate", "-p", "x", "-o", (temp_dir() / "never.png").string(), "--model", "m", "--aspect", "9:1"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("1:4 or 4:1"), std::string::npos) << bad.err;
+}
+
 TEST_F(GenerateCli, EditWithoutAModelSaysWhichIsNeeded) {
   const fs::path plan = temp_dir() / "add.json";
   std::ofstream(plan) << R"({"steps": [{"op": "object.add", "target": {"region": "top-left"}, "params": {"prompt": "a kite"}}]})";

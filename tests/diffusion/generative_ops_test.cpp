@@ -25,7 +25,9 @@ class GenerativeOps : public ::testing::Test {
  protected:
   void SetUp() override {
     test::use_reference_tokenizer();
-    install_generation_engine(make_diffusion_engine({{}, test::sd_reference() / "tokenizer"}));
+    DiffusionEngineOptions options;
+    options.tokenizer_dir = test::sd_reference() / "tokenizer";
+    install_generation_engine(make_diffusion_engine(options));
   }
   void TearDown() override { install_generation_engine(nullptr); }
 
@@ -102,6 +104,142 @@ TEST_F(GenerativeOps, ObjectRemoveWithoutAModelIsClassicalOnAutoAndACapabilityEr
     EXPECT_EQ(error.kind(), ErrorKind::capability);
     EXPECT_NE(std::string(error.what()).find("--model"), std::string::npos) << error.what();
   }
+}
+
+// Multi-band blending inside the same feather: the generated colours fade out band by band, so the
+// step across the region's boundary is lower than with the feathered paste alone.
+TEST_F(GenerativeOps, MultiBandBlendingLowersTheSeamStepAgainstFeathering) {
+  const Image photo = small_photo();
+  json params = {{"prompt", "a bowl of oranges"}, {"model", test::inpaint_model_folder().string()}, {"seed", 3}, {"steps", 3}, {"working_size", 128}};
+  for (const int feather : {0, 6}) {
+    const json target = {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", feather}};
+    params["blend"] = "feather";
+    const SeamMeasure feathered = run_and_check(photo, step("object.replace", target, params));
+    params["blend"] = "multiband";
+    const SeamMeasure multiband = run_and_check(photo, step("object.replace", target, params));
+    std::printf("  feather %d: seam step feathered %.2f, multi-band %.2f (source %.2f)\n", feather, feathered.result_step, multiband.result_step,
+                feathered.source_step);
+    EXPECT_LT(multiband.result_step, feathered.result_step) << "feather " << feather;
+  }
+}
+
+// The step record names the diffusion model that ran (resolved), beside the segmenter when there is one.
+TEST_F(GenerativeOps, TheStepRecordNamesTheDiffusionModelUsed) {
+  const Image photo = small_photo();
+  ResultCache cache;
+  const auto outcome = run_edit(photo, {step("object.add", {{"region", "center"}}, {{"prompt", "a kite"}, {"model", test::inpaint_model_folder().string()},
+                                                                                  {"steps", 2}, {"working_size", 128}})},
+                                cache);
+  EXPECT_EQ(outcome.render.steps.at(0).model, "diffusion: " + test::inpaint_model_folder().string());
+}
+
+// Outpainting: the new margin is generated, every original pixel is the input's, bit for bit, and the
+// step at the old border is measured against the photo's own step one pixel in.
+TEST_F(GenerativeOps, CanvasExpandOutpaintsTheNewAreaAndKeepsEveryOriginalPixel) {
+  const Image photo = small_photo();
+  const cv::Mat original = photo.to_rgba8().mat();
+  ResultCache cache;
+  const json params = {{"left", 48}, {"top", 16}, {"model", test::inpaint_model_folder().string()}, {"seed", 2}, {"steps", 3}, {"working_size", 128}};
+  const auto outcome = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, params)}, cache);
+  const cv::Mat result = outcome.render.state.image.mat();
+  ASSERT_EQ(result.size(), cv::Size(original.cols + 48, original.rows + 16));
+  cv::Mat difference;
+  cv::absdiff(result(cv::Rect(48, 16, original.cols, original.rows)), original, difference);
+  EXPECT_EQ(cv::countNonZero(difference.reshape(1)), 0) << "original pixels changed";
+  EXPECT_EQ(outcome.render.steps.at(0).model, "diffusion: " + test::inpaint_model_folder().string()) << "auto fill with a model is generative";
+  // Not the mirrored fill: the margin is what the model drew.
+  const auto reflect = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, {{"left", 48}, {"top", 16}, {"fill", "reflect"}})}, cache);
+  cv::Mat margin_difference;
+  cv::absdiff(result(cv::Rect(0, 16, 48, original.rows)), reflect.render.state.image.mat()(cv::Rect(0, 16, 48, original.rows)), margin_difference);
+  EXPECT_GT(cv::mean(margin_difference)[0], 2.0);
+  // Seam at the old left border (x = 47 | 48) against the photo's own step between its columns 0 and 1;
+  // multi-band blending of the generated margin into the mirrored one lowers it.
+  const auto step_at_border = [&](const cv::Mat& expanded) {
+    cv::Mat across;
+    cv::absdiff(expanded(cv::Rect(47, 16, 1, original.rows)), expanded(cv::Rect(48, 16, 1, original.rows)), across);
+    return (cv::mean(across)[0] + cv::mean(across)[1] + cv::mean(across)[2]) / 3;
+  };
+  cv::Mat within;
+  cv::absdiff(original.col(0), original.col(1), within);
+  const double own = (cv::mean(within)[0] + cv::mean(within)[1] + cv::mean(within)[2]) / 3;
+  json multiband_params = params;
+  multiband_params["blend"] = "multiband";
+  const auto multiband = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, multiband_params)}, cache);
+  const double seam = step_at_border(result), multiband_seam = step_at_border(multiband.render.state.image.mat());
+  std::printf("  outpainting seam at the old border: step %.2f feathered, %.2f multi-band; the photo's own %.2f (0..255)\n", seam,
+              multiband_seam, own);
+  EXPECT_LT(multiband_seam, seam);
+  cv::Mat multiband_difference;
+  cv::absdiff(multiband.render.state.image.mat()(cv::Rect(48, 16, original.cols, original.rows)), original, multiband_difference);
+  EXPECT_EQ(cv::countNonZero(multiband_difference.reshape(1)), 0) << "original pixels changed (multi-band)";
+}
+
+TEST_F(GenerativeOps, CanvasExpandWithoutAModelKeepsTheMirroredFill) {
+  ::unsetenv("EASEL_MODEL");
+  const Image photo = small_photo();
+  ResultCache cache;
+  const auto outcome = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, {{"right", 30}})}, cache);
+  EXPECT_EQ(outcome.render.state.image.width(), photo.width() + 30);
+  EXPECT_TRUE(outcome.render.steps.at(0).model.empty());
+  try {
+    run_edit(photo, {step("canvas.expand", {{"region", "all"}}, {{"right", 30}, {"fill", "generative"}})}, cache);
+    FAIL() << "expected a capability error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::capability);
+  }
+}
+
+// A scene behind the subject: the background region is inpainted from the prompt, the subject (weight
+// 0) stays bit-identical, and the record names both models.
+TEST_F(GenerativeOps, BackgroundReplaceGeneratesASceneBehindTheSubject) {
+  ::setenv("EASEL_SEGMENTATION", "fallback", 1);
+  const Image photo = small_photo();
+  const PlanStep replace = step("background.replace", {{"region", "background"}},
+                                {{"fill", "generative"}, {"prompt", "a sunny beach"}, {"model", test::inpaint_model_folder().string()},
+                                 {"seed", 8}, {"steps", 3}, {"working_size", 128}});
+  run_and_check(photo, replace);
+  ResultCache cache;
+  const auto outcome = run_edit(photo, {replace}, cache);
+  const std::string& model = outcome.render.steps.at(0).model;
+  EXPECT_NE(model.find("segmentation: "), std::string::npos) << model;
+  EXPECT_NE(model.find("diffusion: " + test::inpaint_model_folder().string()), std::string::npos) << model;
+  ::unsetenv("EASEL_SEGMENTATION");
+}
+
+// Variations: the image's size, different from it, reproducible from the seed, different per seed.
+TEST_F(GenerativeOps, VariationsAreImageToImageOfTheWholePictureSeededPerImage) {
+  const Image photo = small_photo();
+  const auto vary = [&](int seed) {
+    ResultCache cache;
+    return run_edit(photo, {step("generate.variation", {{"region", "all"}}, {{"model", (test::models() / "sd1").string()}, {"seed", seed}, {"steps", 4}})},
+                    cache)
+        .render.state.image.mat();
+  };
+  const cv::Mat first = vary(1), again = vary(1), second = vary(2);
+  ASSERT_EQ(first.size(), photo.to_rgba8().mat().size());
+  EXPECT_EQ(cv::norm(first, again, cv::NORM_INF), 0) << "the same seed gives the same variation";
+  EXPECT_GT(cv::norm(first, second, cv::NORM_L1) / static_cast<double>(first.total()), 1.0) << "another seed, another variation";
+  EXPECT_GT(cv::norm(first, photo.to_rgba8().mat(), cv::NORM_L1) / static_cast<double>(first.total()), 1.0);
+}
+
+// text.replace with fill generative: the old letters' pixels are inpainted by the model (not Telea),
+// the new word is typeset, and nothing outside the letters' window changes.
+TEST_F(GenerativeOps, TextReplaceFillsUnderTheOldLettersGeneratively) {
+  const Image photo = easel::test::load_photo("coffee.png");
+  const json printed = {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 64}, {"box_color", "#ffffffe0"}, {"color", "#202020"}};
+  const json replace = {{"find", "OPEN"}, {"replace", "SHUT"}, {"font", "bold sans"}};
+  json generative = replace;
+  generative["model"] = test::inpaint_model_folder().string();
+  generative["steps"] = 2;
+  generative["working_size"] = 128;
+  ResultCache cache;
+  const auto classical = run_edit(photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, replace)}, cache);
+  const auto generated = run_edit(photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, generative)}, cache);
+  EXPECT_EQ(generated.preservation.changed_pixels_outside, 0u);
+  EXPECT_TRUE(classical.render.steps.at(1).model.empty());
+  EXPECT_EQ(generated.render.steps.at(1).model, "diffusion: " + test::inpaint_model_folder().string());
+  const cv::Mat differs = cv::Mat(classical.render.state.image.mat() != generated.render.state.image.mat()).reshape(1);
+  EXPECT_GT(cv::countNonZero(differs), 100) << "the generative fill is not the classical one";
 }
 
 TEST_F(GenerativeOps, ImageToImageAndInstructionEditsStayInsideTheirRegion) {

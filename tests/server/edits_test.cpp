@@ -79,6 +79,25 @@ TEST_F(ServerEdits, AnInputSeenBeforeCountsAsCachedTokens) {
   EXPECT_EQ(first["usage"]["input_tokens_details"]["cached_tokens"], 0);
   EXPECT_EQ(second["usage"]["input_tokens_details"]["cached_tokens"], second["usage"]["input_tokens_details"]["image_tokens"]);
   EXPECT_EQ(first["data"][0]["b64_json"], second["data"][0]["b64_json"]) << "the edit engine is deterministic";
+  // The second time the source is not decoded again: it comes from the decoded-image cache.
+  EXPECT_EQ(first["easel"]["report"]["input"]["decoded_from_cache"], false);
+  EXPECT_EQ(second["easel"]["report"]["input"]["decoded_from_cache"], true);
+  EXPECT_EQ(second["easel"]["report"]["input"]["width"], 451);
+}
+
+TEST(ServerInputCache, IsPerKeyAndBoundedInBytes) {
+  // Two keys: the same photo from another key is decoded again (nothing is shared between keys).
+  ServerProcess server(temp_dir() / "data", {"--api-key", "sk-cache-one", "--api-key", "sk-cache-two"});
+  const auto form = edit_form("increase the contrast", {photo("chelsea.png").string()});
+  EXPECT_EQ(json_of(server.client("sk-cache-one").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], false);
+  EXPECT_EQ(json_of(server.client("sk-cache-one").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], true);
+  EXPECT_EQ(json_of(server.client("sk-cache-two").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], false);
+  // A bound smaller than the decoded photo (451x300 RGBA = 0.52 MB) keeps nothing; tokens still count as cached.
+  ServerProcess small(temp_dir() / "small-data", {"--decoded-cache-mb", "0.5"});
+  json again;
+  for (int i = 0; i < 2; ++i) again = json_of(small.client().Post("/v1/images/edits", form));
+  EXPECT_EQ(again["easel"]["report"]["input"]["decoded_from_cache"], false);
+  EXPECT_EQ(again["usage"]["input_tokens_details"]["cached_tokens"], again["usage"]["input_tokens_details"]["image_tokens"]);
 }
 
 TEST_F(ServerEdits, MaskAlphaZeroMarksTheEditAreaAndTheRestStaysBitIdentical) {
@@ -164,23 +183,6 @@ TEST_F(ServerEdits, APlanNamesFilesOnlyAsTheRequestsOwnUploads) {
   }
 }
 
-// The body of a server-sent event stream as (event, data) pairs.
-std::vector<std::pair<std::string, json>> parse_events(const std::string& body) {
-  std::vector<std::pair<std::string, json>> events;
-  std::size_t start = 0;
-  while (start < body.size()) {
-    const auto end = body.find("\n\n", start);
-    const std::string block = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const auto data = block.find("\ndata: ");
-    if (block.starts_with("event: ") && data != std::string::npos) {
-      events.emplace_back(block.substr(7, data - 7), json::parse(block.substr(data + 7)));
-    }
-    if (end == std::string::npos) break;
-    start = end + 2;
-  }
-  return events;
-}
-
 TEST_F(ServerEdits, StreamingSendsAPartialImageAfterEachStepThenTheResult) {
   const auto result = server_->client().Post(
       "/v1/images/edits", edit_form("increase the contrast, make it warmer, then make it black and white", {photo("coffee.png").string()},
@@ -237,6 +239,9 @@ TEST_F(ServerEdits, WrongFieldsGetOpenAIErrorsNamingTheField) {
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"size", "1000x1000"}})), 400, "size");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"size", "4000x16"}})), 400, "size");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "two"}})), 400, "n");
+  // A plan without a generative step is deterministic: n copies would be identical.
+  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "2"}})), 400, "n");
+  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "2"}, {"stream", "true"}})), 400, "n");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_format", "gif"}})), 400, "output_format");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_compression", "101"}})), 400, "output_compression");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"colour", "red"}})), 400, "colour");
@@ -297,6 +302,17 @@ TEST_F(ServerEdits, ModelsListTheEditEngineAndItsOperations) {
   EXPECT_EQ(body["data"][0]["id"], "easel-edit");
   const auto& ops = body["data"][0]["easel"]["operations"];
   EXPECT_NE(std::find(ops.begin(), ops.end(), "color.adjust"), ops.end());
+}
+
+TEST_F(ServerEdits, VariationsWithoutAModelSayWhatIsMissing) {
+  // No EASEL_MODEL here (and, in builds without the diffusion engine, no engine either).
+  const auto result = server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"model", "dall-e-2"}}));
+  expect_error(result, 400, "model");
+  EXPECT_EQ(json_of(result)["error"]["code"], "model_not_available");
+  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"n", "11"}})), 400, "n");
+  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"mask", "x"}})), 400, "mask");
+  // Found by fuzz_image_request: a prompt that is not UTF-8 was a 500.
+  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"prompt", "a cat \xff\xfe"}})), 400, "prompt");
 }
 
 TEST_F(ServerEdits, GenerationsWithoutADiffusionEngineSayWhatIsMissing) {

@@ -1,8 +1,14 @@
-// POST /v1/images/generations against the real `easel serve` and the diffusion engine, with a small
-// random-weight reference model (../shared/reference/sd/models/sd1) installed by name in EASEL_MODELS.
+// POST /v1/images/generations, generation jobs, generative edits and variations against the real
+// `easel serve` and the diffusion engine, with a small random-weight reference model
+// (../shared/reference/sd/models/sd1) installed by name in EASEL_MODELS.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "easel/image/codec.hpp"
 #include "server_process.hpp"
@@ -53,6 +59,12 @@ ServerProcess* ServerGenerations::server_ = nullptr;
 const json small_request = {{"model", "sd1"}, {"prompt", "a red bicycle leaning on a brick wall"}, {"size", "64x64"},
                             {"seed", 1234}, {"steps", 2}};
 
+void expect_field_error(const httplib::Result& result, const std::string& param) {
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400) << result->body.substr(0, 400);
+  EXPECT_EQ(json_of(result)["error"]["param"], param) << result->body.substr(0, 400);
+}
+
 TEST_F(ServerGenerations, GeneratesASeededImageOfTheRequestedSizeWithUsage) {
   const json body = generate(small_request);
   ASSERT_EQ(body["data"].size(), 1u) << body.dump().substr(0, 400);
@@ -102,6 +114,181 @@ TEST_F(ServerGenerations, ANumberOutOfRangeIsA400InvalidJson) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400) << result->body;
   EXPECT_EQ(json_of(result)["error"]["code"], "invalid_json") << result->body;
+}
+
+// A generation long enough (many denoising steps at a larger size) to act on while it runs.
+json slow_generation() {
+  return {{"endpoint", "generations"}, {"model", "sd1"}, {"prompt", "a slow lighthouse"}, {"size", "256x256"}, {"seed", 3}, {"steps", 150}};
+}
+
+// Polls a running job until its progress is strictly between 0 and 1: a denoising step has been
+// reported, and the run is not over.
+double wait_for_partial_progress(httplib::Client& client, const std::string& id) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const json job = json_of(client.Get("/v1/jobs/" + id));
+    const double progress = job.value("progress", 0.0);
+    if (progress > 0 && progress < 1) return progress;
+    if (job.value("state", "") != "queued" && job.value("state", "") != "running") {
+      ADD_FAILURE() << "the job finished before any partial progress was seen: " << job.dump().substr(0, 400);
+      return progress;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ADD_FAILURE() << "no partial progress within 60 s";
+  return 0;
+}
+
+std::string small_png(int side) {
+  const auto file = temp_dir() / ("small-" + std::to_string(side) + ".png");
+  cv::Mat resized;
+  cv::resize(load_photo("astronaut.png").mat(), resized, cv::Size(side, side), 0, 0, cv::INTER_AREA);
+  EXPECT_TRUE(cv::imwrite(file.string(), resized));
+  return file.string();
+}
+
+json img2img_plan(int steps, std::optional<int> seed) {
+  json params = {{"prompt", "an oil painting"}, {"model", "sd1"}, {"steps", steps}, {"strength", 1.0}};
+  if (seed) params["seed"] = *seed;
+  return {{"instruction", "redraw it"}, {"steps", {{{"op", "generate.img2img"}, {"params", params}}}}};
+}
+
+TEST_F(ServerGenerations, AGenerationJobMakesTheSameImageAsTheSynchronousRequest) {
+  auto client = server_->client();
+  json item = small_request;
+  item["endpoint"] = "generations";
+  const auto created = post_json(client, "/v1/jobs", item);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body.substr(0, 400);
+  EXPECT_EQ(json_of(created)["endpoint"], "generations");
+  const json done = wait_for_job(client, json_of(created)["id"]);
+  ASSERT_EQ(done["state"], "succeeded") << done.dump().substr(0, 400);
+  EXPECT_EQ(done["progress"], 1.0);
+  EXPECT_EQ(done["result"]["size"], "64x64");
+  EXPECT_EQ(done["result"]["easel"]["seed"], 1234);
+  const auto asset = client.Get("/v1/assets/" + done["result"]["data"][0]["asset_id"].get<std::string>());
+  ASSERT_TRUE(asset);
+  const json synchronous = generate(small_request);
+  const auto expected = decode_base64(synchronous["data"][0]["b64_json"]);
+  EXPECT_EQ(asset->body, std::string(expected.begin(), expected.end())) << "the same seed gives the same bytes in a job";
+}
+
+TEST_F(ServerGenerations, ABadGenerationJobIsRefusedNamingTheField) {
+  auto client = server_->client();
+  json item = small_request;
+  item["endpoint"] = "generations";
+  item["steps"] = 0;
+  expect_field_error(post_json(client, "/v1/jobs", item), "steps");
+  item = small_request;
+  item["endpoint"] = "variations-of-nothing";
+  expect_field_error(post_json(client, "/v1/jobs", item), "endpoint");
+}
+
+TEST_F(ServerGenerations, ARunningGenerationJobReportsEachStepAndStopsOnCancel) {
+  auto client = server_->client();
+  const json created = json_of(post_json(client, "/v1/jobs", slow_generation()));
+  const std::string id = created["id"];
+  const double seen = wait_for_partial_progress(client, id);
+  EXPECT_GT(seen, 0.0);
+  const auto cancelled = client.Delete("/v1/jobs/" + id);
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(cancelled->status, 200) << cancelled->body;
+  const json done = wait_for_job(client, id);
+  EXPECT_EQ(done["state"], "cancelled") << done.dump().substr(0, 400);
+  EXPECT_LT(done["progress"].get<double>(), 1.0) << "stopped before its last denoising step";
+}
+
+TEST_F(ServerGenerations, AGenerationJobPastItsTimeoutStopsBetweenDenoisingSteps) {
+  auto client = server_->client();
+  json item = slow_generation();
+  item["timeout_s"] = 0.5;
+  const json created = json_of(post_json(client, "/v1/jobs", item));
+  const json done = wait_for_job(client, created["id"]);
+  EXPECT_EQ(done["state"], "failed");
+  EXPECT_EQ(done["error"]["code"], "job_timeout") << done.dump().substr(0, 400);
+  EXPECT_LT(done["progress"].get<double>(), 1.0);
+}
+
+// The edit's generative step builds its request from Params; the job's control reaches it through
+// ScopedGenerationControl.
+TEST_F(ServerGenerations, AnEditJobWithAGenerativeStepReportsDenoisingProgressAndStopsOnCancel) {
+  auto client = server_->client();
+  const json item = {{"plan", img2img_plan(150, 11)}, {"image", base64_file(small_png(256))}};
+  const json created = json_of(post_json(client, "/v1/jobs", item));
+  const std::string id = created["id"];
+  wait_for_partial_progress(client, id);
+  const auto cancelled = client.Delete("/v1/jobs/" + id);
+  ASSERT_TRUE(cancelled);
+  const json done = wait_for_job(client, id);
+  EXPECT_EQ(done["state"], "cancelled") << done.dump().substr(0, 400);
+  EXPECT_LT(done["progress"].get<double>(), 1.0);
+}
+
+TEST_F(ServerGenerations, AnEditWithAGenerativeStepGivesNImagesWithConsecutiveSeeds) {
+  auto client = server_->client();
+  const std::string image = small_png(64);
+  const auto both = client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 5).dump()}, {"n", "2"}}));
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->status, 200) << both->body.substr(0, 400);
+  const json body = json_of(both);
+  ASSERT_EQ(body["data"].size(), 2u);
+  EXPECT_EQ(body["easel"]["seeds"], json::array({5, 6}));
+  EXPECT_NE(body["data"][0]["b64_json"], body["data"][1]["b64_json"]);
+  // The second image is exactly what seed 6 alone gives.
+  const json second = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 6).dump()}})));
+  ASSERT_EQ(second["data"].size(), 1u) << second.dump().substr(0, 400);
+  EXPECT_EQ(second["data"][0]["b64_json"], body["data"][1]["b64_json"]);
+  // Without a seed a random one is chosen and reported, so the plan reproduces the images.
+  const json unseeded = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, std::nullopt).dump()}, {"n", "2"}})));
+  ASSERT_EQ(unseeded["easel"]["seeds"].size(), 2u) << unseeded.dump().substr(0, 400);
+  EXPECT_EQ(unseeded["easel"]["seeds"][1].get<std::uint64_t>(), unseeded["easel"]["seeds"][0].get<std::uint64_t>() + 1);
+  EXPECT_EQ(unseeded["easel"]["plan"]["steps"][0]["params"]["seed"], unseeded["easel"]["seeds"][0]);
+}
+
+TEST_F(ServerGenerations, StreamingSendsPartialImagesThenTheCompletedImage) {
+  auto client = server_->client();
+  json request = small_request;
+  request["stream"] = true;
+  request["partial_images"] = 2;
+  request["steps"] = 6;
+  const auto result = client.Post("/v1/images/generations", request.dump(), "application/json");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "text/event-stream");
+  const auto events = parse_events(result->body);
+  ASSERT_EQ(events.size(), 3u) << result->body.substr(0, 400);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(events[static_cast<std::size_t>(i)].first, "image_generation.partial_image");
+    EXPECT_EQ(events[static_cast<std::size_t>(i)].second["partial_image_index"], i);
+    EXPECT_EQ(events[static_cast<std::size_t>(i)].second["size"], "64x64");
+  }
+  const json& completed = events[2].second;
+  EXPECT_EQ(events[2].first, "image_generation.completed");
+  EXPECT_EQ(completed["type"], "image_generation.completed");
+  EXPECT_EQ(completed["usage"]["output_tokens"], 255);
+  EXPECT_EQ(completed["output_format"], "png");
+  EXPECT_EQ(completed["background"], "opaque");
+  EXPECT_NE(events[0].second["b64_json"], completed["b64_json"]) << "a partial image is an earlier state of the run";
+  // The completed image is the one the same request gives without streaming.
+  request.erase("stream");
+  request.erase("partial_images");
+  EXPECT_EQ(completed["b64_json"], generate(request)["data"][0]["b64_json"]);
+}
+
+TEST_F(ServerGenerations, VariationsGiveNImagesOfTheInputWithConsecutiveSeeds) {
+  auto client = server_->client();
+  const std::string image = small_png(64);
+  const auto result = client.Post("/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "21"}, {"steps", "2"}}));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
+  const json body = json_of(result);
+  ASSERT_EQ(body["data"].size(), 2u);
+  EXPECT_EQ(body["size"], "64x64");
+  EXPECT_EQ(body["easel"]["seeds"], json::array({21, 22}));
+  EXPECT_EQ(body["easel"]["plan"]["steps"][0]["op"], "generate.variation");
+  EXPECT_NE(body["data"][0]["b64_json"], body["data"][1]["b64_json"]);
+  expect_field_error(client.Post("/v1/images/variations", edit_form("", {image}, {{"strength", "2"}})), "strength");
+  expect_field_error(client.Post("/v1/images/variations", edit_form("", {}, {{"n", "2"}})), "image");
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // Drives `easel serve`'s POST /v1/images/generations with the official `openai` npm package, unchanged
-// except for baseURL. Usage: node openai_sdk_generate.cjs BASE_URL API_KEY MODEL; exits non-zero on any failure.
+// except for baseURL, and its POST /v1/images/variations (client.images.createVariation).
+// Usage: node openai_sdk_generate.cjs BASE_URL API_KEY MODEL IMAGE; exits non-zero on any failure.
 // The package comes from scripts/install-test-clients.sh (NODE_PATH points at its node_modules).
 'use strict';
 const assert = require('assert');
+const fs = require('fs');
 const OpenAI = require('openai');
+const { toFile } = require('openai');
 
 async function main() {
-  const [baseURL, apiKey, model] = process.argv.slice(2);
+  const [baseURL, apiKey, model, imagePath] = process.argv.slice(2);
   const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 
   // `seed` and `steps` are Easel extensions; the SDK passes unknown body fields through.
@@ -23,6 +26,27 @@ async function main() {
 
   const again = await client.images.generate(request);
   assert.strictEqual(again.data[0].b64_json, generated.data[0].b64_json, 'the same seed gives the same bytes');
+
+  // Streaming: partial images (the engine's previews), then the completed image with usage.
+  const stream = await client.images.generate({ ...request, steps: 6, stream: true, partial_images: 2 });
+  const types = [];
+  let completed = null;
+  for await (const event of stream) {
+    types.push(event.type);
+    if (event.type === 'image_generation.completed') completed = event;
+  }
+  assert.deepStrictEqual(types, ['image_generation.partial_image', 'image_generation.partial_image', 'image_generation.completed']);
+  assert.strictEqual(completed.size, '64x64');
+  assert.ok(completed.usage.total_tokens > 0, 'the completed event carries usage');
+  assert.deepStrictEqual([...Buffer.from(completed.b64_json, 'base64').subarray(1, 4)], [0x50, 0x4e, 0x47]);
+
+  // Variations as dall-e-2 takes them; seed and steps are Easel extensions passed through.
+  const variations = await client.images.createVariation({
+    image: await toFile(fs.readFileSync(imagePath), 'small.png', { type: 'image/png' }), model, n: 2, seed: 4, steps: 2,
+  });
+  assert.strictEqual(variations.data.length, 2);
+  assert.notStrictEqual(variations.data[0].b64_json, variations.data[1].b64_json, 'seeds 4 and 5 give different images');
+  assert.deepStrictEqual(variations.easel.seeds, [4, 5]);
 
   // Typed errors: BadRequestError naming the param.
   await assert.rejects(

@@ -123,4 +123,48 @@ std::vector<std::uint8_t> decode_base64(const std::string& text) {
   return out;
 }
 
+std::string base64_file(const std::filesystem::path& path) {
+  const std::string bytes = file_text(path);
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
+httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key) {
+  httplib::Headers headers;
+  if (!idempotency_key.empty()) headers.emplace("Idempotency-Key", idempotency_key);
+  return client.Post(path, headers, body.dump(), "application/json");
+}
+
+nlohmann::json wait_for_job(httplib::Client& client, const std::string& id, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  nlohmann::json job;
+  while (std::chrono::steady_clock::now() < deadline) {
+    job = json_of(client.Get("/v1/jobs/" + id));
+    const std::string state = job.value("state", "");
+    if (state == "succeeded" || state == "failed" || state == "cancelled") return job;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "job " << id << " did not finish in " << seconds << " s: " << job.dump();
+  return job;
+}
+
+std::vector<std::pair<std::string, nlohmann::json>> parse_events(const std::string& body) {
+  std::vector<std::pair<std::string, nlohmann::json>> events;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    const auto end = body.find("\n\n", start);
+    const std::string block = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const auto data = block.find("\ndata: ");
+    if (block.starts_with("event: ") && data != std::string::npos) {
+      events.emplace_back(block.substr(7, data - 7), nlohmann::json::parse(block.substr(data + 7)));
+    }
+    if (end == std::string::npos) break;
+    start = end + 2;
+  }
+  return events;
+}
+
 }  // namespace easel::test

@@ -43,5 +43,14 @@ httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::
 std::string file_text(const std::filesystem::path& path);
 nlohmann::json json_of(const httplib::Result& result);
 std::vector<std::uint8_t> decode_base64(const std::string& text);
+// The file's bytes as base64 (images in JSON job items).
+std::string base64_file(const std::filesystem::path& path);
+
+// POST a JSON body, with an Idempotency-Key header when one is given.
+httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key = {});
+// Polls GET /v1/jobs/ID until the job is succeeded, failed or cancelled; fails the test after `seconds`.
+nlohmann::json wait_for_job(httplib::Client& client, const std::string& id, double seconds = 60);
+// The body of a server-sent event stream as (event, data) pairs.
+std::vector<std::pair<std::string, nlohmann::json>> parse_events(const std::string& body);
 
 }  // namespace easel::test

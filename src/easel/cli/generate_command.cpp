@@ -1,5 +1,6 @@
-// easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH] [--steps N] [--cfg X]
-//                [--sampler NAME] [--seed N] [-n N] [--strength X --init IMAGE]
+// easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
+//                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
+//                [--strength X --init IMAGE]
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
 #include "easel/ops/generation.hpp"
+#include "easel/ops/generation_presets.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/plan/prompt_optimizer.hpp"
 #ifdef EASEL_WITH_DIFFUSION
@@ -26,7 +28,9 @@ struct GenerateOptions {
   std::string prompt;
   std::string negative;
   std::string model;
-  std::string size = "512x512";
+  std::string size;
+  std::string aspect;
+  std::string preset;
   int steps = 0;
   std::optional<double> cfg;
   std::string sampler;
@@ -91,10 +95,20 @@ void run_generate_command(const GenerateOptions& options) {
     if (request.negative_prompt.empty()) request.negative_prompt = optimized.negative;
     std::cerr << "revised prompt: " << optimized.prompt << "\n";
   }
-  std::tie(request.width, request.height) = parse_size(options.size);
-  request.steps = options.steps;
+  // Explicit --size, --steps and --sampler win over the quality preset; without --preset the engine's
+  // defaults apply (the auto preset's side, and steps and sampler left to the engine, which knows lcm's).
+  const bool preset_asked = !options.preset.empty();
+  const QualityPreset& preset = quality_preset(preset_asked ? options.preset : "auto");
+  if (!options.size.empty()) {
+    std::tie(request.width, request.height) = parse_size(options.size);
+  } else {
+    const cv::Size size = preset_size(options.aspect.empty() ? "square" : options.aspect, preset.side);
+    request.width = size.width;
+    request.height = size.height;
+  }
+  request.steps = options.steps > 0 || !preset_asked ? options.steps : preset.steps;
   request.guidance = options.cfg;
-  request.sampler = options.sampler;
+  request.sampler = options.sampler.empty() && preset_asked ? preset.sampler : options.sampler;
   request.seed = options.seed.value_or(random_seed());
   request.count = options.count;
   if (!options.init.empty()) {
@@ -113,6 +127,8 @@ void run_generate_command(const GenerateOptions& options) {
                          {"negative", request.negative_prompt}, {"model", result.model},
                          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
                          {"seed", request.seed}, {"count", request.count},
+                         {"preset", options.preset.empty() ? json() : json(options.preset)},
+                         {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
                          {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
                          {"init", options.init.empty() ? json() : json(options.init.string())},
                          {"strength", options.init.empty() ? json() : json(request.strength)}};
@@ -162,8 +178,10 @@ void install_generation() {
 #ifdef EASEL_WITH_DIFFUSION
   // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
   const char* tokenizer = std::getenv("EASEL_TOKENIZER");
-  install_generation_engine(diffusion::make_diffusion_engine(
-      {models::resolve_model, tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer"}));
+  diffusion::DiffusionEngineOptions options;
+  options.resolve_model = models::resolve_model;
+  options.tokenizer_dir = tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer";
+  install_generation_engine(diffusion::make_diffusion_engine(options));
 #endif
 }
 
@@ -173,7 +191,17 @@ void add_generate_command(CLI::App& app, Action& action) {
   command->add_option("-p,--prompt", options->prompt, "What to generate")->required();
   command->add_option("--model", options->model, "Model: a name (easel models list), a .safetensors file or a diffusers folder")->required();
   command->add_option("--negative", options->negative, "What to steer away from (with --cfg above 1)");
-  command->add_option("--size", options->size, "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) + " (default 512x512)");
+  auto* size = command->add_option("--size", options->size, "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) +
+                                                                " (default: from --preset and --aspect, 512x512)");
+  std::string aspects;
+  for (const auto& preset : aspect_presets()) aspects += (aspects.empty() ? "" : ", ") + preset.name;
+  command->add_option("--aspect", options->aspect, "Aspect ratio W:H (1:4 to 4:1) or " + aspects + "; the size follows --preset")
+      ->excludes(size);
+  std::string qualities;
+  for (const auto& preset : quality_presets()) qualities += "; " + preset.name + ": " + preset.meaning;
+  // --quality is the output's JPEG/WebP quality (OutputOptions), so the generation preset is --preset.
+  command->add_option("--preset", options->preset, "Quality preset of steps, sampler and size (--steps, --sampler, --size override it)" + qualities)
+      ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
   command->add_option("--steps", options->steps, "Denoising steps (default 20; lcm: 4)")->check(CLI::Range(1, 1000));
   command->add_option("--cfg", options->cfg, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)")->check(CLI::Range(0.0, 50.0));
   command->add_option("--sampler", options->sampler, "Sampler (default: the model's scheduler)")
@@ -190,9 +218,10 @@ void add_generate_command(CLI::App& app, Action& action) {
                     "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
   options->output.declare(*command, true);
   command->callback([&action, options, init, command] {
-    if (init->count() > 0 && command->count("--size") > 0) {
-      throw Error(ErrorKind::usage, "generate: --size does not apply with --init (the output takes the initial image's size)");
+    if (init->count() > 0 && (command->count("--size") > 0 || command->count("--aspect") > 0)) {
+      throw Error(ErrorKind::usage, "generate: --size and --aspect do not apply with --init (the output takes the initial image's size)");
     }
+    if (!options->aspect.empty()) preset_size(options->aspect, quality_preset(options->preset.empty() ? "auto" : options->preset).side);
     if (options->strength && *options->strength <= 0) throw Error(ErrorKind::usage, "generate: --strength must be above 0");
     action = [options] { run_generate_command(*options); };
   });

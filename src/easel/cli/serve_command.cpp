@@ -22,6 +22,7 @@ struct ServeCliOptions {
   serve::ServeOptions server;
   double max_body_mb = 64;
   double max_megapixels = 40;
+  double decoded_cache_mb = 256;
 };
 
 std::filesystem::path default_data_dir() {
@@ -34,6 +35,7 @@ void run_serve(ServeCliOptions options) {
   if (options.server.data_dir.empty()) options.server.data_dir = default_data_dir();
   options.server.max_body_bytes = static_cast<std::size_t>(options.max_body_mb * 1024 * 1024);
   options.server.max_pixels = static_cast<std::uint64_t>(options.max_megapixels * 1'000'000);
+  options.server.decoded_cache_bytes = static_cast<std::size_t>(options.decoded_cache_mb * 1024 * 1024);
   if (const char* keys = std::getenv("EASEL_API_KEYS"); keys && *keys) {
     std::string list = keys;
     for (std::size_t start = 0; start <= list.size();) {
@@ -89,6 +91,8 @@ void add_serve_command(CLI::App& app, Action& action) {
   command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")->capture_default_str()->check(CLI::Range(0.001, 4096.0));
   command->add_option("--max-megapixels", options->max_megapixels, "Largest input image (checked from its header)")->capture_default_str()->check(CLI::Range(0.001, 1000.0));
   command->add_option("--job-timeout", options->server.job_timeout_s, "Default per-job timeout in seconds")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+  command->add_option("--decoded-cache-mb", options->decoded_cache_mb, "Memory for decoded input images kept for inputs sent again (0 = none)")
+      ->capture_default_str()->check(CLI::Range(0.0, 65536.0));
   command->add_option("--cors-origin", options->server.cors_origins, "Allow browser requests from this origin (repeatable; * = any)");
   command->callback([&action, options] { action = [options] { run_serve(*options); }; });
 }

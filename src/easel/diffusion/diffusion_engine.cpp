@@ -11,9 +11,14 @@
 #include "easel/diffusion/noise.hpp"
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
+#include "easel/diffusion/taesd.hpp"
+#include "easel/models/model_store.hpp"
 
 namespace easel::diffusion {
 namespace {
+
+// Each preview costs a decode (a TAESD decode, or a whole VAE decode without it).
+constexpr int max_previews = 1000;
 
 const char* sampler_name(SamplerKind kind) {
   switch (kind) {
@@ -139,6 +144,20 @@ class DiffusionEngine : public GenerationEngine {
     PipelineCallbacks callbacks;
     callbacks.on_step = request.on_step;
     callbacks.cancelled = request.cancelled;
+    if (request.previews < 0 || request.previews > max_previews) {
+      throw Error(ErrorKind::usage, "previews " + std::to_string(request.previews) + " is outside 0.." + std::to_string(max_previews));
+    }
+    if (request.previews > 0 && request.on_preview) {
+      const TinyDecoder* taesd = preview_taesd();
+      callbacks.previews = request.previews;
+      // The first image of the batch, decoded and framed as the final one will be.
+      callbacks.on_preview = [&, taesd](const at::Tensor& latents, int done) {
+        const at::Tensor first = latents.slice(0, 0, 1);
+        const at::Tensor decoded = taesd ? taesd->decode(first) : model.vae.decode(first / model.vae.scaling_factor());
+        const cv::Mat rgba = rgba_image((decoded[0] / 2 + 0.5).clamp(0, 1));
+        request.on_preview(Image(framing ? framing->restore(rgba) : rgba), done);
+      };
+    }
     SeededNoise noise(request.seed);
     PipelineOutput output;
     try {
@@ -168,6 +187,28 @@ class DiffusionEngine : public GenerationEngine {
     }
   }
 
+  // TAESD for previews, loaded once; nullptr: previews decode with the model's VAE.
+  const TinyDecoder* preview_taesd() {
+    using Choice = DiffusionEngineOptions::PreviewDecoder;
+    if (options_.preview_decoder == Choice::vae) return nullptr;
+    if (taesd_) return &*taesd_;
+    std::vector<std::filesystem::path> folders = options_.taesd_folders;
+    if (folders.empty()) {
+      try {
+        folders = {models::models_dir() / "madebyollin" / "taesd", models::models_dir() / "taesd"};
+      } catch (const Error&) {  // no models directory at all (no EASEL_MODELS, no HOME): nothing to find
+      }
+    }
+    for (const auto& folder : folders) {
+      if (const auto file = find_taesd(folder)) return &taesd_.emplace(*file);
+    }
+    if (options_.preview_decoder == Choice::automatic) return nullptr;
+    std::string searched;
+    for (const auto& folder : folders) searched += (searched.empty() ? "" : ", ") + folder.string();
+    throw Error(ErrorKind::capability, std::string("TAESD previews were asked for, but no ") + taesd_decoder_file + " or " + taesd_diffusers_file +
+                                           " is in " + searched + ": download it with `" + taesd_pull_command + "`");
+  }
+
   const StableDiffusionModel& load(const std::string& name) {
     if (name.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
     const std::filesystem::path path = options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
@@ -184,6 +225,7 @@ class DiffusionEngine : public GenerationEngine {
   DiffusionEngineOptions options_;
   std::mutex mutex_;
   std::unique_ptr<StableDiffusionModel> model_;
+  std::optional<TinyDecoder> taesd_;
   std::filesystem::path loaded_path_;
 };
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "easel/ops/generation.hpp"
 
@@ -16,6 +17,15 @@ struct DiffusionEngineOptions {
   std::function<std::filesystem::path(const std::string&)> resolve_model;
   // Where tokenizer files are looked for when the model has none beside it.
   std::filesystem::path tokenizer_dir;
+  // What decodes preview images (GenerationRequest::previews): `automatic` takes TAESD when its weights
+  // are found and the model's own VAE otherwise; `taesd` requires TAESD (a capability error naming the
+  // file and `easel models pull madebyollin/taesd` when absent); `vae` always takes the model's VAE.
+  enum class PreviewDecoder { automatic, taesd, vae };
+  PreviewDecoder preview_decoder = PreviewDecoder::automatic;
+  // The folders searched for TAESD (taesd_decoder.safetensors or diffusion_pytorch_model.safetensors),
+  // in order. Empty: <models dir>/madebyollin/taesd (where `easel models pull` puts it), then
+  // <models dir>/taesd.
+  std::vector<std::filesystem::path> taesd_folders = {};
 };
 
 // Keeps the last model loaded, so several generative steps of one process load it once.

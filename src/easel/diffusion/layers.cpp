@@ -19,19 +19,39 @@ void check_width(const std::string& name, const at::Tensor& weight, std::int64_t
 
 }  // namespace
 
-Linear::Linear(const Weights& weights, const std::string& prefix, bool has_bias) : weight(weights.get(prefix + ".weight")), name(prefix) {
+Linear::Linear(const Weights& weights, const std::string& prefix, bool has_bias, LinearKernel kernel_)
+    : weight(weights.get(prefix + ".weight")), name(prefix), kernel(kernel_) {
   if (weight.dim() == 4) weight = weight.flatten(1);  // 1×1 convolutions stored for a linear layer
   if (has_bias) bias = weights.get(prefix + ".bias", {weight.size(0)});
 }
 
 at::Tensor Linear::operator()(const at::Tensor& x) const {
   check_width(name, weight, weight.size(1), x.size(-1));
-  return at::linear(x, weight, bias);
+  if (kernel == LinearKernel::onednn && x.dim() == 3 && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
+      x.is_contiguous() && at::hasMKLDNN()) {
+    // (B, N, C) rows are an NHWC map of height N and width 1, and a (out, in) weight is a 1×1 kernel
+    // whose NCHW and NHWC layouts coincide: oneDNN convolves them in place.
+    const std::int64_t batch = x.size(0), rows = x.size(1);
+    const at::Tensor map = x.view({batch, rows, 1, x.size(2)}).permute({0, 3, 1, 2});
+    const at::Tensor out = at::conv2d(map, weight.view({weight.size(0), weight.size(1), 1, 1}), bias);
+    return out.permute({0, 2, 3, 1}).reshape({batch, rows, weight.size(0)});
+  }
+  return at::linear(x, weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type()), bias);
 }
 
-Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_, std::int64_t padding_)
+at::Tensor stored_compactly(const at::Tensor& tensor) {
+  if (tensor.scalar_type() != at::kFloat) return tensor;
+  at::Tensor half = tensor.to(at::kHalf);
+  return at::equal(half.to(at::kFloat), tensor) ? half : tensor;
+}
+
+Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_, std::int64_t padding_, bool has_bias, ConvWeights layout)
     : weight(weights.get(prefix + ".weight", {-1, -1, -1, -1})), name(prefix), stride(stride_), padding(padding_ < 0 ? weight.size(2) / 2 : padding_) {
-  bias = weights.get(prefix + ".bias", {weight.size(0)});
+  if (has_bias) bias = weights.get(prefix + ".bias", {weight.size(0)});
+  if (layout == ConvWeights::channels_last) {
+    weight = weight.contiguous(at::MemoryFormat::ChannelsLast);
+    return;
+  }
   // Only float32: prepacked bfloat16 weights sent oneDNN to a much slower kernel than dense ones.
   if (at::hasMKLDNN() && weight.scalar_type() == at::kFloat) {
     weight = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding, padding}, {stride, stride}, {1, 1}, 1);

@@ -8,29 +8,42 @@
 
 namespace easel::diffusion {
 
+// Which library multiplies a Linear's float32 inputs. `blas`: at::linear (OpenBLAS here). `onednn`: the
+// same product as a 1×1 convolution over a channels-last view of the (B, N, C) rows, no copy either
+// way; oneDNN ran the UNet transformer's shapes 1.4–1.7× faster than OpenBLAS in one interleaved
+// measurement (sum over its 8 distinct shapes). Other dtypes and layouts take at::linear.
+enum class LinearKernel { blas, onednn };
+
 // Each layer keeps its weight's name so that an input it cannot take (a checkpoint whose tensors do
 // not fit together) is reported as an input error naming that tensor.
 struct Linear {
-  at::Tensor weight;
+  at::Tensor weight;  // float32 / bfloat16, or float16 storage (stored_compactly) widened to the input's type per call
   at::Tensor bias;  // undefined when the layer has none
   std::string name;
+  LinearKernel kernel = LinearKernel::blas;
   Linear() = default;
-  Linear(const Weights& weights, const std::string& prefix, bool has_bias = true);
+  Linear(const Weights& weights, const std::string& prefix, bool has_bias = true, LinearKernel kernel_ = LinearKernel::blas);
   at::Tensor operator()(const at::Tensor& x) const;
 };
 
+// How a convolution keeps its weights. `prepacked` (float32 where oneDNN is available): in oneDNN's
+// blocked layout once at load; unpacked weights are reordered on every call, which costs more than the
+// convolution itself at the UNet's 8×8 and 16×16 levels with 1280 channels. `channels_last`: dense
+// NHWC weights for NHWC activations, which oneDNN convolves without reordering the activations — at
+// the VAE's 512×512 maps that reorder is a 268 MB copy in and another out per convolution, while the
+// per-call weight reorder is negligible.
+enum class ConvWeights { prepacked, channels_last };
+
 struct Conv2d {
-  // Dense, or (float32 where oneDNN is available) prepacked into oneDNN's layout once at load: unpacked
-  // weights are reordered on every call, which costs more than the convolution itself at SD's 8×8 and
-  // 16×16 levels with 1280 channels.
   at::Tensor weight;
-  at::Tensor bias;
+  at::Tensor bias;  // undefined when the layer has none
   std::string name;
   std::int64_t stride = 1;
   std::int64_t padding = 0;
   Conv2d() = default;
   // padding_ < 0: kernel / 2 ("same" for odd kernels).
-  Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_ = 1, std::int64_t padding_ = -1);
+  Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_ = 1, std::int64_t padding_ = -1, bool has_bias = true,
+         ConvWeights layout = ConvWeights::prepacked);
   at::Tensor operator()(const at::Tensor& x) const;
   std::int64_t out_channels() const { return weight.size(0); }
 };
@@ -55,6 +68,11 @@ struct LayerNorm {
   LayerNorm(const Weights& weights, const std::string& prefix, double eps_);
   at::Tensor operator()(const at::Tensor& x) const;
 };
+
+// `tensor` as float16 when every value survives the round trip exactly (weights published in float16,
+// as most checkpoints are), else unchanged: half the memory for layers that widen it back per use
+// (Linear does), with bit-identical results.
+at::Tensor stored_compactly(const at::Tensor& tensor);
 
 // Multi-head scaled dot-product attention on (B, N, heads·d) projections; `causal` masks the future.
 at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads, bool causal);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/runtime.hpp"
 #include "easel/diffusion/safetensors.hpp"
 
 namespace easel::diffusion {
@@ -52,45 +53,57 @@ StableDiffusionModel load_folder(const std::filesystem::path& folder, const Mode
   const ModelFamily family = pads_with_exclamation(tokenizer_folder) ? ModelFamily::sd2 : ModelFamily::sd1;
   SchedulerConfig scheduler = SchedulerConfig::from_json_file(scheduler_folder / "scheduler_config.json");
   if (options.prediction) scheduler.prediction = *options.prediction;
-  return StableDiffusionModel{
-      family,
-      read_tokenizer({tokenizer_folder, options.tokenizer_dir}),
-      family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
-      TextEncoder(read_component(text_folder / "model.safetensors"), TextEncoderConfig::from_json_file(text_folder / "config.json")),
-      UNet(read_component(unet_folder / "diffusion_pytorch_model.safetensors"), UNetConfig::from_json_file(unet_folder / "config.json")),
-      Vae(read_component(vae_folder / "diffusion_pytorch_model.safetensors"), VaeConfig::from_json_file(vae_folder / "config.json")),
-      scheduler};
+  ClipTokenizer tokenizer = read_tokenizer({tokenizer_folder, options.tokenizer_dir});
+  // One statement per component: the weights read for one (and the copies a network makes of them)
+  // are freed before the next file is read, which keeps the peak of loading near the model's size.
+  TextEncoder text_encoder(read_component(text_folder / "model.safetensors"), TextEncoderConfig::from_json_file(text_folder / "config.json"));
+  UNet unet(read_component(unet_folder / "diffusion_pytorch_model.safetensors"), UNetConfig::from_json_file(unet_folder / "config.json"));
+  Vae vae(read_component(vae_folder / "diffusion_pytorch_model.safetensors"), VaeConfig::from_json_file(vae_folder / "config.json"));
+  return StableDiffusionModel{family,
+                              std::move(tokenizer),
+                              family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
+                              std::move(text_encoder),
+                              std::move(unet),
+                              std::move(vae),
+                              scheduler};
 }
 
 StableDiffusionModel load_single_file(const std::filesystem::path& file, const ModelOptions& options) {
-  Weights text = read_single_file_text_encoder(file);
   const ModelFamily family = SafetensorsFile(file).contains("cond_stage_model.model.ln_final.weight") ? ModelFamily::sd2 : ModelFamily::sd1;
-  const std::int64_t text_width = text.get("text_model.final_layer_norm.weight").size(0);
-  const TextEncoderConfig text_config{options.text_heads.value_or(text_width / real_head_width),
-                                      family == ModelFamily::sd2 ? Activation::gelu : Activation::quick_gelu, 1e-5};
-
-  Weights unet_weights = read_single_file_unet(file);
-  UNetConfig unet_config;
-  unet_config.norm_groups = options.norm_groups.value_or(32);
-  if (options.unet_heads) {
-    unet_config.heads_per_level = *options.unet_heads;
-  } else if (family == ModelFamily::sd1) {
-    unet_config.heads_per_level = {8};
-  } else {
-    unet_config.heads_per_level.clear();
-    for (int level = 0; unet_weights.contains("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight"); ++level) {
-      unet_config.heads_per_level.push_back(unet_weights.get("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight").size(0) /
-                                            real_head_width);
+  // Each component's weights are freed before the next is read (see load_folder).
+  TextEncoder text_encoder = [&] {
+    const Weights text = read_single_file_text_encoder(file);
+    const std::int64_t text_width = text.get("text_model.final_layer_norm.weight").size(0);
+    const TextEncoderConfig text_config{options.text_heads.value_or(text_width / real_head_width),
+                                        family == ModelFamily::sd2 ? Activation::gelu : Activation::quick_gelu, 1e-5};
+    return TextEncoder(text, text_config);
+  }();
+  UNet unet = [&] {
+    const Weights unet_weights = read_single_file_unet(file);
+    UNetConfig unet_config;
+    unet_config.norm_groups = options.norm_groups.value_or(32);
+    if (options.unet_heads) {
+      unet_config.heads_per_level = *options.unet_heads;
+    } else if (family == ModelFamily::sd1) {
+      unet_config.heads_per_level = {8};
+    } else {
+      unet_config.heads_per_level.clear();
+      for (int level = 0; unet_weights.contains("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight"); ++level) {
+        unet_config.heads_per_level.push_back(unet_weights.get("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight").size(0) /
+                                              real_head_width);
+      }
     }
-  }
+    return UNet(unet_weights, unet_config);
+  }();
+  Vae vae(read_single_file_vae(file), VaeConfig{options.norm_groups.value_or(32), 0.18215});
   SchedulerConfig scheduler;
   if (options.prediction) scheduler.prediction = *options.prediction;
   return StableDiffusionModel{family,
                               read_tokenizer({file.parent_path() / "tokenizer", options.tokenizer_dir}),
                               family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
-                              TextEncoder(text, text_config),
-                              UNet(unet_weights, unet_config),
-                              Vae(read_single_file_vae(file), VaeConfig{options.norm_groups.value_or(32), 0.18215}),
+                              std::move(text_encoder),
+                              std::move(unet),
+                              std::move(vae),
                               scheduler};
 }
 
@@ -110,7 +123,9 @@ StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOp
     if (!std::filesystem::exists(path / "model_index.json")) {
       throw Error(ErrorKind::input, path.string() + " is not a diffusers model folder (no model_index.json)");
     }
-    return load_folder(path, options);
+    StableDiffusionModel model = load_folder(path, options);
+    release_freed_memory();  // loading's freed temporaries (each tensor's file copy) stay in glibc's arenas otherwise
+    return model;
   }
   if (!std::filesystem::exists(path)) {
     throw Error(ErrorKind::capability, "model " + path.string() + " not found: place a .safetensors checkpoint or a diffusers folder there");
@@ -118,7 +133,9 @@ StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOp
   if (path.extension() != ".safetensors") {
     throw Error(ErrorKind::input, path.string() + ": only .safetensors weights are loaded (pickled .ckpt files can run code when read)");
   }
-  return load_single_file(path, options);
+  StableDiffusionModel model = load_single_file(path, options);
+  release_freed_memory();
+  return model;
 }
 
 }  // namespace easel::diffusion

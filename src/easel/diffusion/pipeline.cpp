@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/runtime.hpp"
 
 namespace easel::diffusion {
 namespace {
@@ -111,6 +112,17 @@ at::Tensor sample_latents(const StableDiffusionModel& model, const at::Tensor& i
 
 }  // namespace
 
+std::vector<int> preview_steps(int steps, int previews) {
+  std::vector<int> done;
+  if (previews <= 0) return done;
+  // Step s follows a preview boundary k·steps / (previews + 1) when ⌊s·(previews + 1) / steps⌋ grows.
+  const std::int64_t parts = std::int64_t{previews} + 1;
+  for (int step = 1; step < steps; ++step) {
+    if (step * parts / steps > (step - 1) * parts / steps) done.push_back(step);
+  }
+  return done;
+}
+
 PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInput& input, const NoiseSource& noise,
                             const PipelineCallbacks& callbacks) {
   // 1. Check inputs.
@@ -169,6 +181,7 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
 
   // 5. Denoising loop.
   const int run_steps = static_cast<int>(step_count - first_step);
+  const std::vector<int> previews = callbacks.on_preview ? preview_steps(run_steps, callbacks.previews) : std::vector<int>{};
   if (callbacks.on_step) callbacks.on_step(0, run_steps);
   for (std::size_t i = first_step; i < step_count; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
@@ -191,16 +204,23 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
       const auto parts = prediction.chunk(2);
       prediction = parts[0] + input.guidance * (parts[1] - parts[0]);
     }
-    latents = scheduler.step(prediction, i, latents, noise).prev_sample;
+    const Scheduler::StepResult stepped = scheduler.step(prediction, i, latents, noise);
+    latents = stepped.prev_sample;
     if (blend_latents) {
       // Outside the mask the latents follow the input image, noised to the next step's level.
       const at::Tensor known = i + 1 < step_count ? scheduler.add_noise(image_latents, initial_noise, i + 1) : image_latents;
       latents = (1 - latent_mask) * known + latent_mask * latents;
     }
-    if (callbacks.on_step) callbacks.on_step(static_cast<int>(i - first_step + 1), run_steps);
+    const int done = static_cast<int>(i - first_step + 1);
+    if (std::binary_search(previews.begin(), previews.end(), done)) {
+      const at::Tensor& predicted = stepped.pred_original_sample;
+      callbacks.on_preview(blend_latents ? (1 - latent_mask) * image_latents + latent_mask * predicted : predicted, done);
+    }
+    if (callbacks.on_step) callbacks.on_step(done, run_steps);
   }
 
   // 6. Decode, one image at a time (the VAE decoder's activations dominate peak memory).
+  release_freed_memory();
   std::vector<at::Tensor> decoded;
   for (std::int64_t k = 0; k < n; ++k) decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
   return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents, at::cat(decoded)};

@@ -10,6 +10,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "easel/diffusion/model.hpp"
 #include "easel/diffusion/scheduler.hpp"
@@ -40,7 +41,17 @@ struct PipelineCallbacks {
   std::function<void(int, int)> on_step;
   // Asked before each denoising step; true stops the run with PipelineCancelled.
   std::function<bool()> cancelled;
+  // Partial results: min(previews, steps − 1) calls, after steps ⌈k·steps / (previews + 1)⌉ (k = 1, 2, …),
+  // so evenly spaced and never after the last step, each with the scheduler's current estimate of the
+  // final latents (its x0 prediction; inpainting with an ordinary UNet: blended with the image's latents
+  // outside the mask), scaled as the UNet sees them, and the steps done. Nothing else changes: a run
+  // with previews gives the same result as one without.
+  int previews = 0;
+  std::function<void(const at::Tensor& predicted_latents, int steps_done)> on_preview;
 };
+
+// The steps after which a run of `steps` steps with `previews` previews calls on_preview (ascending).
+std::vector<int> preview_steps(int steps, int previews);
 
 class PipelineCancelled : public std::runtime_error {
  public:

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -143,6 +144,17 @@ SafetensorsFile::SafetensorsFile(SafetensorsFile&& other) noexcept
 
 SafetensorsFile::~SafetensorsFile() {
   if (mapping_) ::munmap(mapping_, mapping_size_);
+}
+
+void SafetensorsFile::release(const TensorInfo& tensor) const {
+  if (!mapping_ || tensor.end <= tensor.begin) return;
+  // Whole pages around the range: the mapping is private and never written, so a page that other
+  // tensors share is simply read from the file again when they are.
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const auto base = reinterpret_cast<std::uintptr_t>(mapping_);
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(data_.data() + tensor.begin) / page * page;
+  const std::uintptr_t last = std::min(base + mapping_size_, (reinterpret_cast<std::uintptr_t>(data_.data() + tensor.end) + page - 1) / page * page);
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 void SafetensorsFile::parse() {

@@ -47,6 +47,10 @@ class SafetensorsFile {
   // The tensor converted to float32 (from f32, f16, bf16 or f64); other dtypes are an input error.
   std::vector<float> floats(const std::string& name) const;
   std::vector<std::int64_t> int64s(const std::string& name) const;
+  // Gives the mapped pages of a tensor already copied out back to the kernel, so that reading a
+  // multi-GB file does not hold it all resident on top of the copies (they are read again from the
+  // file if touched later). No effect on an in-memory image.
+  void release(const TensorInfo& tensor) const;
 
  private:
   SafetensorsFile() = default;

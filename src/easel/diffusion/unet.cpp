@@ -44,16 +44,16 @@ struct TransformerBlock {
       : norm1(weights, prefix + ".norm1", 1e-5),
         norm2(weights, prefix + ".norm2", 1e-5),
         norm3(weights, prefix + ".norm3", 1e-5),
-        self_q(weights, prefix + ".attn1.to_q", false),
-        self_k(weights, prefix + ".attn1.to_k", false),
-        self_v(weights, prefix + ".attn1.to_v", false),
-        self_out(weights, prefix + ".attn1.to_out.0"),
-        cross_q(weights, prefix + ".attn2.to_q", false),
-        cross_k(weights, prefix + ".attn2.to_k", false),
-        cross_v(weights, prefix + ".attn2.to_v", false),
-        cross_out(weights, prefix + ".attn2.to_out.0"),
-        geglu(weights, prefix + ".ff.net.0.proj"),
-        feed_out(weights, prefix + ".ff.net.2") {}
+        self_q(weights, prefix + ".attn1.to_q", false, LinearKernel::onednn),
+        self_k(weights, prefix + ".attn1.to_k", false, LinearKernel::onednn),
+        self_v(weights, prefix + ".attn1.to_v", false, LinearKernel::onednn),
+        self_out(weights, prefix + ".attn1.to_out.0", true, LinearKernel::onednn),
+        cross_q(weights, prefix + ".attn2.to_q", false, LinearKernel::onednn),
+        cross_k(weights, prefix + ".attn2.to_k", false, LinearKernel::onednn),
+        cross_v(weights, prefix + ".attn2.to_v", false, LinearKernel::onednn),
+        cross_out(weights, prefix + ".attn2.to_out.0", true, LinearKernel::onednn),
+        geglu(weights, prefix + ".ff.net.0.proj", true, LinearKernel::onednn),
+        feed_out(weights, prefix + ".ff.net.2", true, LinearKernel::onednn) {}
 
   at::Tensor operator()(at::Tensor h, const at::Tensor& context, std::int64_t heads) const {
     at::Tensor normed = norm1(h);
@@ -80,8 +80,8 @@ struct SpatialTransformer {
       conv_in.emplace(weights, prefix + ".proj_in");
       conv_out.emplace(weights, prefix + ".proj_out");
     } else {
-      linear_in = Linear(weights, prefix + ".proj_in");
-      linear_out = Linear(weights, prefix + ".proj_out");
+      linear_in = Linear(weights, prefix + ".proj_in", true, LinearKernel::onednn);
+      linear_out = Linear(weights, prefix + ".proj_out", true, LinearKernel::onednn);
     }
     for (int i = 0; weights.contains(prefix + ".transformer_blocks." + std::to_string(i) + ".norm1.weight"); ++i) {
       blocks.emplace_back(weights, prefix + ".transformer_blocks." + std::to_string(i));

@@ -13,6 +13,14 @@ namespace {
 // The autoencoder's norms all use eps 1e-6.
 constexpr double vae_eps = 1e-6;
 
+// The autoencoder runs on channels-last (NHWC) activations throughout: see ConvWeights.
+Conv2d vae_conv(const Weights& weights, const std::string& prefix, std::int64_t stride = 1, std::int64_t padding = -1) {
+  return Conv2d(weights, prefix, stride, padding, true, ConvWeights::channels_last);
+}
+
+// SiLU over a tensor nothing else holds (a norm's fresh output), without allocating another.
+at::Tensor silu_in_place(at::Tensor x) { return at::silu_(x); }
+
 struct ResnetBlock {
   GroupNorm norm1, norm2;
   Conv2d conv1, conv2;
@@ -21,14 +29,19 @@ struct ResnetBlock {
   ResnetBlock(const Weights& weights, const std::string& prefix, std::int64_t groups)
       : norm1(weights, prefix + ".norm1", groups, vae_eps),
         norm2(weights, prefix + ".norm2", groups, vae_eps),
-        conv1(weights, prefix + ".conv1"),
-        conv2(weights, prefix + ".conv2") {
-    if (weights.contains(prefix + ".conv_shortcut.weight")) shortcut.emplace(weights, prefix + ".conv_shortcut");
+        conv1(vae_conv(weights, prefix + ".conv1")),
+        conv2(vae_conv(weights, prefix + ".conv2")) {
+    if (weights.contains(prefix + ".conv_shortcut.weight")) shortcut = vae_conv(weights, prefix + ".conv_shortcut");
   }
 
+  // At 512×512 each activation is 134–268 MB, and the decoder's activations are what sets the peak
+  // memory of a generation besides the weights: one statement per convolution, so that temporaries
+  // die before the next is made (a single expression keeps them all alive to its end, 1.1 GB), and
+  // in-place activations and sum.
   at::Tensor operator()(const at::Tensor& x) const {
-    const at::Tensor h = conv2(at::silu(norm2(conv1(at::silu(norm1(x))))));
-    return (shortcut ? (*shortcut)(x) : x) + h;
+    at::Tensor h = conv1(silu_in_place(norm1(x)));
+    h = conv2(silu_in_place(norm2(h)));
+    return h.add_(shortcut ? (*shortcut)(x) : x);
   }
 };
 
@@ -46,7 +59,7 @@ struct AttentionBlock {
 
   at::Tensor operator()(const at::Tensor& x) const {
     const std::int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
-    const at::Tensor h = norm(x).view({batch, channels, height * width}).transpose(1, 2);
+    const at::Tensor h = norm(x).reshape({batch, channels, height * width}).transpose(1, 2);
     const at::Tensor attended = out(multi_head_attention(q(h), k(h), v(h), 1, false));
     return attended.transpose(1, 2).reshape({batch, channels, height, width}) + x;
   }
@@ -75,7 +88,7 @@ Level read_level(const Weights& weights, const std::string& prefix, std::int64_t
   const std::string resample = prefix + (down ? ".downsamplers.0.conv" : ".upsamplers.0.conv");
   if (weights.contains(resample + ".weight")) {
     // The downsampler's input is padded asymmetrically (right and bottom) before its unpadded conv.
-    level.resample.emplace(weights, resample, down ? 2 : 1, down ? 0 : -1);
+    level.resample = vae_conv(weights, resample, down ? 2 : 1, down ? 0 : -1);
   }
   return level;
 }
@@ -106,18 +119,18 @@ struct Vae::Network {
 
   Network(const Weights& weights, VaeConfig config_)
       : config(config_),
-        encoder_in(weights, "encoder.conv_in"),
+        encoder_in(vae_conv(weights, "encoder.conv_in")),
         encoder_levels(read_levels(weights, "encoder.down_blocks", config.norm_groups, true)),
         encoder_mid(weights, "encoder.mid_block", config.norm_groups),
         encoder_norm(weights, "encoder.conv_norm_out", config.norm_groups, vae_eps),
-        encoder_out(weights, "encoder.conv_out"),
-        quant(weights, "quant_conv"),
-        post_quant(weights, "post_quant_conv"),
-        decoder_in(weights, "decoder.conv_in"),
+        encoder_out(vae_conv(weights, "encoder.conv_out")),
+        quant(vae_conv(weights, "quant_conv")),
+        post_quant(vae_conv(weights, "post_quant_conv")),
+        decoder_in(vae_conv(weights, "decoder.conv_in")),
         decoder_mid(weights, "decoder.mid_block", config.norm_groups),
         decoder_levels(read_levels(weights, "decoder.up_blocks", config.norm_groups, false)),
         decoder_norm(weights, "decoder.conv_norm_out", config.norm_groups, vae_eps),
-        decoder_out(weights, "decoder.conv_out") {}
+        decoder_out(vae_conv(weights, "decoder.conv_out")) {}
 };
 
 VaeConfig VaeConfig::from_json_file(const std::filesystem::path& path) {
@@ -153,12 +166,12 @@ LatentDistribution Vae::encode(const at::Tensor& image) const {
     throw Error(ErrorKind::input, "VAE encoder expects (B, 3, H, W) images with H and W multiples of " + std::to_string(factor));
   }
   const Network& n = *network_;
-  at::Tensor h = n.encoder_in(image);
+  at::Tensor h = n.encoder_in(image.contiguous(at::MemoryFormat::ChannelsLast));
   for (const Level& level : n.encoder_levels) {
     for (const auto& resnet : level.resnets) h = resnet(h);
     if (level.resample) h = (*level.resample)(at::constant_pad_nd(h, {0, 1, 0, 1}, 0));
   }
-  h = n.quant(n.encoder_out(at::silu(n.encoder_norm(n.encoder_mid(h)))));
+  h = n.quant(n.encoder_out(at::silu(n.encoder_norm(n.encoder_mid(h))))).contiguous();
   const auto parts = h.chunk(2, 1);
   LatentDistribution distribution{parts[0], at::clamp(parts[1], -30.0, 20.0), {}};
   distribution.std = at::exp(0.5 * distribution.logvar);
@@ -167,12 +180,12 @@ LatentDistribution Vae::encode(const at::Tensor& image) const {
 
 at::Tensor Vae::decode(const at::Tensor& latents) const {
   const Network& n = *network_;
-  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents)));
+  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents.contiguous(at::MemoryFormat::ChannelsLast))));
   for (const Level& level : n.decoder_levels) {
     for (const auto& resnet : level.resnets) h = resnet(h);
     if (level.resample) h = (*level.resample)(at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2}));
   }
-  return n.decoder_out(at::silu(n.decoder_norm(h)));
+  return n.decoder_out(silu_in_place(n.decoder_norm(h))).contiguous();
 }
 
 }  // namespace easel::diffusion

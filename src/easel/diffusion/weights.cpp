@@ -49,14 +49,15 @@ const std::vector<RenameRule>& resnet_rules() {
 
 }  // namespace
 
-const at::Tensor& Weights::get(const std::string& name) const {
-  const auto found = tensors_.find(name);
-  if (found == tensors_.end()) throw Error(ErrorKind::input, "tensor '" + name + "' is missing from " + source_);
-  return found->second;
+at::Tensor Weights::get(const std::string& name) const {
+  const auto found = entries_.find(name);
+  if (found == entries_.end()) throw Error(ErrorKind::input, "tensor '" + name + "' is missing from " + source_);
+  const Entry& entry = found->second;
+  return entry.file ? read_tensor(*entry.file, entry.key) : entry.tensor;
 }
 
-const at::Tensor& Weights::get(const std::string& name, std::vector<std::int64_t> shape) const {
-  const at::Tensor& tensor = get(name);
+at::Tensor Weights::get(const std::string& name, std::vector<std::int64_t> shape) const {
+  at::Tensor tensor = get(name);
   bool fits = tensor.dim() == static_cast<std::int64_t>(shape.size());
   for (std::size_t i = 0; fits && i < shape.size(); ++i) fits = shape[i] < 0 || shape[i] == tensor.size(static_cast<std::int64_t>(i));
   if (!fits) {
@@ -66,19 +67,29 @@ const at::Tensor& Weights::get(const std::string& name, std::vector<std::int64_t
   return tensor;
 }
 
+std::vector<std::string> Weights::names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : entries_) names.push_back(name);
+  return names;
+}
+
 void Weights::convert(at::ScalarType dtype) {
-  for (auto& [name, tensor] : tensors_) tensor = tensor.to(dtype);
+  for (auto& [name, entry] : entries_) {
+    entry.tensor = get(name).to(dtype);
+    entry.file.reset();
+  }
 }
 
 Weights read_component(const std::filesystem::path& file) {
-  const SafetensorsFile source = open_model_file(file);
+  const auto source = std::make_shared<const SafetensorsFile>(open_model_file(file));
   Weights weights(file.string());
-  for (const auto& [name, info] : source.tensors()) weights.add(name, read_tensor(source, name));
+  for (const auto& [name, info] : source->tensors()) weights.add_from_file(name, source, name);
   return weights;
 }
 
 Weights read_single_file_unet(const std::filesystem::path& file) {
-  const SafetensorsFile source = open_model_file(file);
+  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
+  const SafetensorsFile& source = *mapped;
   const std::string prefix = "model.diffusion_model.";
   // Block indices of the original layout: input_blocks.0 is conv_in, then per level `per_level`
   // resnet(+attention) blocks followed by one downsampler; output_blocks hold per_level + 1 per level.
@@ -157,13 +168,14 @@ Weights read_single_file_unet(const std::filesystem::path& file) {
     } else {
       throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " does not fit the Stable Diffusion UNet layout");
     }
-    weights.add(renamed, read_tensor(source, name));
+    weights.add_from_file(renamed, mapped, name);
   }
   return weights;
 }
 
 Weights read_single_file_vae(const std::filesystem::path& file) {
-  const SafetensorsFile source = open_model_file(file);
+  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
+  const SafetensorsFile& source = *mapped;
   const std::string prefix = "first_stage_model.";
   int up_levels = 0;
   const std::regex up_level(R"(^decoder\.up\.(\d+)\.)");
@@ -198,20 +210,21 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
     } else {
       renamed = rename(key, rules);
     }
-    weights.add(rename(renamed, resnet_rules()), read_tensor(source, name));
+    weights.add_from_file(rename(renamed, resnet_rules()), mapped, name);
   }
   return weights;
 }
 
 Weights read_single_file_text_encoder(const std::filesystem::path& file) {
-  const SafetensorsFile source = open_model_file(file);
+  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
+  const SafetensorsFile& source = *mapped;
   Weights weights(file.string());
   const std::string clip_prefix = "cond_stage_model.transformer.";
   const std::string openclip_prefix = "cond_stage_model.model.";
   bool found = false;
   for (const auto& [name, info] : source.tensors()) {
     if (name.starts_with(clip_prefix) && !name.ends_with("position_ids")) {
-      weights.add(name.substr(clip_prefix.size()), read_tensor(source, name));
+      weights.add_from_file(name.substr(clip_prefix.size()), mapped, name);
       found = true;
     }
   }
@@ -234,11 +247,11 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
     const std::string key = name.substr(openclip_prefix.size());
     std::smatch match;
     if (key == "token_embedding.weight") {
-      weights.add("text_model.embeddings.token_embedding.weight", read_tensor(source, name));
+      weights.add_from_file("text_model.embeddings.token_embedding.weight", mapped, name);
     } else if (key == "positional_embedding") {
-      weights.add("text_model.embeddings.position_embedding.weight", read_tensor(source, name));
+      weights.add_from_file("text_model.embeddings.position_embedding.weight", mapped, name);
     } else if (key.starts_with("ln_final.")) {
-      weights.add("text_model.final_layer_norm." + key.substr(9), read_tensor(source, name));
+      weights.add_from_file("text_model.final_layer_norm." + key.substr(9), mapped, name);
     } else if (std::regex_match(key, match, resblock)) {
       const int layer = std::stoi(match[1]);
       if (layer == layers - 1) continue;  // SD2 conditions on the penultimate layer
@@ -251,7 +264,7 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
         weights.add(base + "self_attn.k_proj." + kind, parts[1].contiguous());
         weights.add(base + "self_attn.v_proj." + kind, parts[2].contiguous());
       } else {
-        weights.add(base + rename(rest, rules), read_tensor(source, name));
+        weights.add_from_file(base + rename(rest, rules), mapped, name);
       }
     }
   }

@@ -6,8 +6,11 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "easel/diffusion/safetensors.hpp"
 
 namespace easel::diffusion {
 
@@ -15,20 +18,32 @@ class Weights {
  public:
   explicit Weights(std::string source) : source_(std::move(source)) {}
 
-  void add(const std::string& name, at::Tensor tensor) { tensors_[name] = std::move(tensor); }
-  bool contains(const std::string& name) const { return tensors_.contains(name); }
+  void add(const std::string& name, at::Tensor tensor) { entries_[name] = {std::move(tensor), nullptr, {}}; }
+  // A tensor of a mapped file (stored there as `key`), read as float32 each time it is asked for and
+  // not kept: a network built from these holds the only copy of its weights, so loading a multi-GB
+  // model needs about the model's size (plus one tensor), not twice it.
+  void add_from_file(const std::string& name, std::shared_ptr<const SafetensorsFile> file, std::string key) {
+    entries_[name] = {at::Tensor(), std::move(file), std::move(key)};
+  }
+  bool contains(const std::string& name) const { return entries_.contains(name); }
   // Throws easel::Error (input) naming the tensor and the file when it is absent.
-  const at::Tensor& get(const std::string& name) const;
+  at::Tensor get(const std::string& name) const;
   // As get(), and also an input error naming the tensor when its shape is not `shape` (-1: any extent).
-  const at::Tensor& get(const std::string& name, std::vector<std::int64_t> shape) const;
+  at::Tensor get(const std::string& name, std::vector<std::int64_t> shape) const;
   const std::string& source() const { return source_; }
-  const std::map<std::string, at::Tensor>& tensors() const { return tensors_; }
-  // Every weight converted to `dtype` (float32 for reference runs, bfloat16 for the fast path).
+  std::vector<std::string> names() const;
+  // Every weight converted to `dtype` (float32 for reference runs, bfloat16 for the fast path) and held
+  // in memory.
   void convert(at::ScalarType dtype);
 
  private:
+  struct Entry {
+    at::Tensor tensor;                             // in memory, or
+    std::shared_ptr<const SafetensorsFile> file;  // read from here when asked for
+    std::string key;
+  };
   std::string source_;
-  std::map<std::string, at::Tensor> tensors_;
+  std::map<std::string, Entry> entries_;
 };
 
 // A diffusers component file (model.safetensors / diffusion_pytorch_model.safetensors); a missing file

@@ -1,4 +1,5 @@
-// background.replace: put a colour, a gradient, a picture or a blurred copy behind the subject.
+// background.replace: put a colour, a gradient, a picture, a blurred copy or a generated scene (diffusion
+// inpainting of the background from a prompt) behind the subject.
 // The target (by default the "background" region, the complement of the segmented subject) says where
 // the new background goes; the executor blends within it, so the subject's core stays bit-identical.
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/ops/background_lens_blur.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/ops/operations.hpp"
 #include "easel/ops/registry.hpp"
 
@@ -65,6 +67,10 @@ OpOutput replace(const Image& input, const Params& p, const cv::Mat& background)
     result = gradient_fill(image.size(), p.color("color"), p.color("to_color"), p.text("direction"));
   } else if (fill == "image") {
     result = picture_fill(image.size(), p.text("image"));
+  } else if (fill == "generative") {
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "background.replace with fill generative");
+    request.strength = 1.0;
+    return {inpaint_within(input, background, std::move(request), static_cast<int>(p.integer("working_size")), "background.replace", seam_blend_of(p)), std::nullopt};
   } else {
     result = lens_blur(image, background, lens_blur_radius(image.size(), p.number("strength")));
   }
@@ -78,6 +84,12 @@ void check(const Params& p, const std::string& where) {
   if (p.text("fill") != "image" && p.has("image")) {
     throw Error(ErrorKind::plan, where + ": 'image' is only used with fill = image (fill is " + p.text("fill") + ")");
   }
+  if (p.text("fill") == "generative" && p.text("prompt").empty()) {
+    throw Error(ErrorKind::plan, where + ": fill = generative needs 'prompt', what the new background shows (e.g. \"a sunny beach\")");
+  }
+  if (p.text("fill") != "generative" && !p.text("prompt").empty()) {
+    throw Error(ErrorKind::plan, where + ": 'prompt' is only used with fill = generative (fill is " + p.text("fill") + ")");
+  }
 }
 
 }  // namespace
@@ -85,16 +97,21 @@ void check(const Params& p, const std::string& where) {
 void register_background_replace(Registry& registry) {
   OperationSpec spec;
   spec.name = "background.replace";
-  spec.description = "Replace the background behind the subject with a colour, a gradient, a picture or a lens blur";
+  spec.description = "Replace the background behind the subject with a colour, a gradient, a picture, a lens blur or a generated scene";
   spec.params = {
-      make_choice("fill", "What the new background is", {"color", "gradient", "image", "blur"}, "color"),
+      make_choice("fill", "What the new background is (generative: a scene from 'prompt', needs a model)",
+                  {"color", "gradient", "image", "blur", "generative"}, "color"),
       make_param("color", ParamType::color, "Fill colour (fill = color) or the gradient's first colour", "#ffffffff"),
       make_param("to_color", ParamType::color, "The gradient's second colour", "#d0d0d0ff"),
       make_choice("direction", "Gradient direction: top to bottom, left to right, top-left to bottom-right, centre outwards",
                   {"vertical", "horizontal", "diagonal", "radial"}, "vertical"),
       make_param("image", ParamType::image_file, "Picture file for fill = image (PNG, JPEG or WebP), scaled to cover the canvas"),
       make_param("strength", ParamType::number, "Blur strength for fill = blur; 1 is a disc 4 % of the longer side", 0.5, 0.05, 1),
+      make_param("prompt", ParamType::string, "fill = generative: the new background, e.g. \"a sunny beach\"", ""),
+      working_size_param(),
+      seam_blend_param(),
   };
+  for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::segmentation, RegionKind::mask};
   spec.model = "segmentation";
   spec.run_in_region = replace;

@@ -1,6 +1,7 @@
 #include "easel/ops/generation.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include <opencv2/imgproc.hpp>
@@ -8,6 +9,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/registry.hpp"
+#include "easel/ops/seamless_blend.hpp"
 
 namespace easel {
 namespace {
@@ -58,7 +60,18 @@ std::vector<ParamSpec> generation_params() {
 
 namespace {
 thread_local std::optional<GenerationControl> current_control;
+thread_local std::vector<std::string>* current_record = nullptr;
 }  // namespace
+
+ScopedGenerationRecord::ScopedGenerationRecord() : outer_(current_record) { current_record = &models_; }
+
+ScopedGenerationRecord::~ScopedGenerationRecord() { current_record = outer_; }
+
+std::string ScopedGenerationRecord::models_used() const {
+  std::string named;
+  for (const auto& model : models_) named += (named.empty() ? "diffusion: " : ", diffusion: ") + model;
+  return named;
+}
 
 ScopedGenerationControl::ScopedGenerationControl(GenerationControl control) : outer_(std::move(current_control)) {
   current_control = std::move(control);
@@ -93,10 +106,23 @@ ParamSpec working_size_param() {
 
 Image generate_one(const GenerationRequest& request, const std::string& what) {
   GenerationResult result = generation_engine(what).generate(request);
+  if (current_record != nullptr && std::find(current_record->begin(), current_record->end(), result.model) == current_record->end()) {
+    current_record->push_back(result.model);
+  }
   return std::move(result.images.front());
 }
 
-Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what) {
+ParamSpec seam_blend_param() {
+  return make_choice("blend",
+                     "How the generated pixels meet the photo: feather (the target's feathered weight) or multiband (band-by-band "
+                     "blending inside the feather: colour differences fade over a wider band, detail stays sharp)",
+                     {"feather", "multiband"}, "feather");
+}
+
+SeamBlend seam_blend_of(const Params& params) { return params.text("blend") == "multiband" ? SeamBlend::multiband : SeamBlend::feather; }
+
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
+                     SeamBlend blend) {
   const cv::Mat image = input.to_rgba8().mat();
   const cv::Mat region = weight > 0;
   const cv::Rect bounds = cv::boundingRect(region);
@@ -121,6 +147,13 @@ Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationReques
   cv::Mat repainted = generate_one(request, what).to_rgba8().mat();
   if (repainted.size() != context.size()) cv::resize(repainted, repainted, context.size(), 0, 0, cv::INTER_AREA);
   cv::Mat result = image.clone();
+  if (blend == SeamBlend::multiband) {
+    // Bands down to about a quarter of the region's shorter side: coarser ones would carry the
+    // generated colours far outside it.
+    const int shorter = std::max(8, std::min(bounds.width, bounds.height));
+    const int bands = std::max(1, static_cast<int>(std::floor(std::log2(shorter / 4.0))));
+    repainted = multiband_blend(image(context), repainted, weight(context) >= 0.5, bands);
+  }
   repainted.copyTo(result(context));
   return Image(result);
 }

@@ -110,6 +110,22 @@ class ScopedGenerationControl {
   std::optional<GenerationControl> outer_;
 };
 
+// The models the generative calls on this thread used while a ScopedGenerationRecord is alive (the
+// executor names them in each step's record, beside the segmenter).
+class ScopedGenerationRecord {
+ public:
+  ScopedGenerationRecord();
+  ~ScopedGenerationRecord();
+  ScopedGenerationRecord(const ScopedGenerationRecord&) = delete;
+  ScopedGenerationRecord& operator=(const ScopedGenerationRecord&) = delete;
+  // "diffusion: PATH" for each model used, in order, comma-separated; empty when nothing was generated.
+  std::string models_used() const;
+
+ private:
+  std::vector<std::string> models_;
+  std::vector<std::string>* outer_;
+};
+
 // The parameters every generative op declares after its own: negative, model, seed, steps, cfg, sampler.
 std::vector<ParamSpec> generation_params();
 // A request from those parameters (and `prompt`); `what` names the op in errors.
@@ -124,8 +140,16 @@ Image generate_one(const GenerationRequest& request, const std::string& what);
 // back. Pixels outside the context box are the input's; the executor then blends the result within
 // `weight`, so everything outside the region stays bit-identical. Generative removal, background
 // replacement, outpainting and text fill use this too.
-Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what);
+// With SeamBlend::multiband the repainted context is not pasted but blended in band by band
+// (multiband_blend, ops/seamless_blend.hpp) over where `weight` ≥ 0.5, so the colour and brightness
+// differences of the generated pixels fade out over a band that grows with their scale.
+enum class SeamBlend { feather, multiband };
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
+                     SeamBlend blend = SeamBlend::feather);
 // The `working_size` parameter of inpainting ops.
 ParamSpec working_size_param();
+// The `blend` parameter of inpainting ops (feather, multiband) and its value.
+ParamSpec seam_blend_param();
+SeamBlend seam_blend_of(const Params& params);
 
 }  // namespace easel

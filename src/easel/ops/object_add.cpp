@@ -9,7 +9,7 @@ namespace {
 OpOutput add_object(const Image& input, const Params& p, const cv::Mat& weight) {
   GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.add");
   request.strength = p.number("strength");
-  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.add"), std::nullopt};
+  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.add", seam_blend_of(p)), std::nullopt};
 }
 
 }  // namespace
@@ -22,6 +22,7 @@ void register_object_add(Registry& registry) {
                  make_param("strength", ParamType::number, "How much of the region's content is replaced (1 = all)", 1.0, 0.05, 1)};
   spec.params.front().required = true;
   spec.params.push_back(working_size_param());
+  spec.params.push_back(seam_blend_param());
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color, RegionKind::segmentation, RegionKind::object};
   spec.model = "diffusion:inpaint";

@@ -55,7 +55,7 @@ OpOutput remove_object(const Image& input, const Params& p, const cv::Mat& weigh
   if (uses_generative_filler(p)) {
     GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.remove with method generative");
     request.strength = 1.0;
-    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove"), std::nullopt};
+    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove", seam_blend_of(p)), std::nullopt};
   }
   const cv::Mat hole_full = weight > 0;
   const cv::Rect hole_box = cv::boundingRect(hole_full);
@@ -101,6 +101,7 @@ void register_object_remove(Registry& registry) {
       make_param("prompt", ParamType::string, "Generative filler: what the hole becomes", "background"),
   };
   spec.params.push_back(working_size_param());
+  spec.params.push_back(seam_blend_param());
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
                   RegionKind::segmentation, RegionKind::text, RegionKind::object};

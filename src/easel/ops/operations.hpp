@@ -21,6 +21,7 @@ void register_background_remove(Registry& registry);
 void register_background_blur(Registry& registry);
 void register_generate_image(Registry& registry);
 void register_generate_img2img(Registry& registry);
+void register_generate_variation(Registry& registry);
 void register_generate_instruct(Registry& registry);
 void register_object_add(Registry& registry);
 void register_object_replace(Registry& registry);

@@ -59,6 +59,7 @@ const Registry& registry() {
     register_background_blur(all);
     register_generate_image(all);
     register_generate_img2img(all);
+    register_generate_variation(all);
     register_generate_instruct(all);
     register_object_add(all);
     register_object_replace(all);

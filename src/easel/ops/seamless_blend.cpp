@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
+#include <opencv2/stitching/detail/blenders.hpp>
 
 namespace easel {
 
@@ -47,6 +48,33 @@ cv::Mat poisson_paste(const cv::Mat& base, const cv::Mat& patch, cv::Point origi
   cv::insertChannel(alpha, blended_rgba, 3);
   const cv::Rect placed(origin, patch.size());
   blended_rgba(placed).copyTo(result(placed), mask);
+  return result;
+}
+
+cv::Mat multiband_blend(const cv::Mat& base, const cv::Mat& overlay, const cv::Mat& mask, int bands) {
+  cv::detail::MultiBandBlender blender(false, bands);
+  const cv::Rect area(0, 0, base.cols, base.rows);
+  blender.prepare(area);
+  cv::Mat inside = mask != 0;
+  const cv::Mat outside = mask == 0;
+  for (const auto& [image, where] : {std::pair{base, outside}, std::pair{overlay, inside}}) {
+    cv::Mat rgb, rgb16;
+    cv::cvtColor(image, rgb, cv::COLOR_RGBA2RGB);
+    rgb.convertTo(rgb16, CV_16SC3);
+    blender.feed(rgb16, where, cv::Point(0, 0));
+  }
+  cv::Mat blended, blended_mask;
+  blender.blend(blended, blended_mask);
+  cv::Mat rgb;
+  blended.convertTo(rgb, CV_8UC3);
+  cv::Mat result;
+  cv::cvtColor(rgb, result, cv::COLOR_RGB2RGBA);
+  cv::Mat alpha = cv::Mat(base.size(), CV_8U);
+  cv::extractChannel(base, alpha, 3);
+  cv::Mat overlay_alpha;
+  cv::extractChannel(overlay, overlay_alpha, 3);
+  overlay_alpha.copyTo(alpha, inside);
+  cv::insertChannel(alpha, result, 3);
   return result;
 }
 

@@ -13,5 +13,11 @@ cv::Mat alpha_paste(const cv::Mat& base, const cv::Mat& patch, cv::Point origin,
 // OpenCV's cv::seamlessClone (NORMAL_CLONE), made safe at the image border, where OpenCV's solver needs
 // a one-pixel frame of known pixels around the pasted area.
 cv::Mat poisson_paste(const cv::Mat& base, const cv::Mat& patch, cv::Point origin);
+// Burt–Adelson multi-band blending (OpenCV's cv::detail::MultiBandBlender): `overlay` where `mask`
+// (CV_8U) is non-zero, `base` elsewhere, each frequency band mixed over a width that grows with its
+// scale, so a colour or brightness difference fades over a wide band while detail stays sharp.
+// `base`/`overlay` CV_8UC4 of one size; alpha is taken from `overlay` inside the mask, `base` outside.
+// `bands` ≥ 1 (OpenCV caps it at log2 of the larger side).
+cv::Mat multiband_blend(const cv::Mat& base, const cv::Mat& overlay, const cv::Mat& mask, int bands);
 
 }  // namespace easel

@@ -1,9 +1,10 @@
-// text.replace: find a string in the photo with OCR word boxes, erase it (classical inpainting; the
-// generative fill arrives with the diffusion engine through this op), and typeset the replacement at the
-// original's size, colour, slant and baseline.
+// text.replace: find a string in the photo with OCR word boxes, erase it (classical inpainting, or
+// diffusion inpainting of the letters' pixels with fill = generative), and typeset the replacement at
+// the original's size, colour, slant and baseline.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <numbers>
 
 #include <opencv2/imgproc.hpp>
@@ -11,6 +12,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/color.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/ops/operations.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/ops/text_composite.hpp"
@@ -65,9 +67,32 @@ cv::Rect ink_within(const cv::Mat& text_pixels, const cv::Rect& box) {
   return cv::Rect(box.x + columns.x, box.y + top, columns.width, height);
 }
 
+// Fills `hole` (CV_8U, the window's size) of the RGB `window` cut from the image at `where`.
+using HoleFiller = std::function<cv::Mat(const cv::Mat& window, const cv::Mat& hole, const cv::Rect& where)>;
+
+cv::Mat fill_classical(const cv::Mat& window, const cv::Mat& hole, const cv::Rect&) {
+  cv::Mat filled;
+  cv::inpaint(window, hole, filled, 3, cv::INPAINT_TELEA);
+  return filled;
+}
+
+// Diffusion inpainting of the hole with the photo around it as context (inpaint_within cuts and scales it).
+HoleFiller generative_filler(const cv::Mat& image, const Params& p) {
+  return [&image, &p](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
+    cv::Mat weight(image.size(), CV_32F, cv::Scalar(0));
+    weight(where).setTo(1, hole);
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative");
+    request.strength = 1.0;
+    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace");
+    cv::Mat rgb;
+    cv::cvtColor(filled.to_rgba8().mat()(where), rgb, cv::COLOR_RGBA2RGB);
+    return rgb;
+  };
+}
+
 // The text's pixels are those in OCR's word box far (in colour) from the box's background; they are
-// dilated to take their anti-aliased edges and any outline, then filled from the surroundings (Telea).
-Erased erase_text(cv::Mat& image, const cv::Rect& box) {
+// dilated to take their anti-aliased edges and any outline, then filled from the surroundings.
+Erased erase_text(cv::Mat& image, const cv::Rect& box, const HoleFiller& fill_hole) {
   const int pad = std::max(3, static_cast<int>(std::lround(0.3 * box.height)));
   const cv::Rect bounds(0, 0, image.cols, image.rows);
   const cv::Rect window = cv::Rect(box.x - 2 * pad, box.y - 2 * pad, box.width + 4 * pad, box.height + 4 * pad) & bounds;
@@ -89,8 +114,7 @@ Erased erase_text(cv::Mat& image, const cv::Rect& box) {
   const double slant = measure_slant_degrees(text_pixels(ink - window.tl()));
   const int grow = std::max(2, box.height / 10);
   cv::dilate(text_pixels, text_pixels, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
-  cv::Mat filled;
-  cv::inpaint(rgb, text_pixels, filled, 3, cv::INPAINT_TELEA);
+  const cv::Mat filled = fill_hole(rgb, text_pixels, window);
   for (int y = 0; y < filled.rows; ++y) {
     for (int x = 0; x < filled.cols; ++x) {
       if (!text_pixels.at<uchar>(y, x)) continue;
@@ -128,7 +152,10 @@ OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area)
 
   OpOutput output;
   output.image = input.to_rgba8().clone();
-  const Erased erased = erase_text(output.image.mat(), *box);
+  const std::string fill = p.text("fill");
+  const bool generative = fill == "generative" || (fill == "auto" && p.has("model"));
+  const cv::Mat source = input.to_rgba8().mat();
+  const Erased erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p) : HoleFiller(fill_classical));
 
   // Size: the found string's ink height per pixel of font size, in this font, scaled to the box.
   TextStyle style;
@@ -204,7 +231,13 @@ void register_text_replace(Registry& registry) {
                  weight,
                  make_param("italic", ParamType::boolean, "Italic replacement (an upright font is leant like the text found in any case)", false),
                  size,
-                 make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto")};
+                 make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto"),
+                 make_choice("fill", "How the old letters are erased: classical inpainting, or generative (diffusion inpainting; needs a model); "
+                                     "auto = generative when the step names a model, else classical",
+                             {"auto", "classical", "generative"}, "auto"),
+                 make_param("prompt", ParamType::string, "fill = generative: what the area under the old letters shows (empty: its surroundings)", ""),
+                 working_size_param()};
+  for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask};
   spec.model = "ocr";
   spec.place = replace_text;

@@ -367,8 +367,8 @@ std::optional<ClauseOutcome> background_replace_rule(const ClauseView& view) {
       return not_done(view.clause, "say what the new background should be: a colour (\"a white background\"), a gradient "
                                    "(\"a soft blue gradient\") or a scene (\"a sunny beach\")");
     }
-    // A described scene is generated: inpainting of the background region from the description.
-    return one_step("object.replace", json{{"region", "background"}}, json{{"prompt", scene}}, view.clause);
+    // A described scene is generated: the background region inpainted from the description.
+    return one_step("background.replace", json{{"region", "background"}}, json{{"fill", "generative"}, {"prompt", scene}}, view.clause);
   }
   return one_step("background.replace", json{{"region", "background"}}, params, view.clause);
 }
@@ -532,12 +532,49 @@ std::optional<ClauseOutcome> crop_rule(const ClauseView& view) {
   return one_step("image.crop", kWholeImage, json{{"aspect", aspect_value(*aspect)}, {"anchor", anchor_of(text)}}, view.clause);
 }
 
+// Margins named with their side: "to the left by 200 px", "200 pixels on the right", "100px at the top",
+// "50 px on all sides". Empty when the clause names none.
+json margins_named_in(const std::string& text) {
+  json margins = json::object();
+  const auto add = [&](const std::string& side, int pixels) {
+    const std::string name = side == "above" ? "top" : side == "below" ? "bottom" : side;
+    if (name == "all" || name == "each" || name == "every") {
+      for (const char* each : {"left", "right", "top", "bottom"}) margins[each] = pixels;
+    } else if (name == "both") {
+      margins["left"] = margins["right"] = pixels;
+    } else {
+      margins[name] = pixels;
+    }
+  };
+  static const char* kSide = "(left|right|top|bottom|above|below|all|each|every|both)";
+  static const char* kPixels = "(\\d{1,5}) ?(?:px|pixels?)";
+  static const std::string side_then_pixels = std::string("\\b(?:to|on|at|along) (?:the )?") + kSide + "(?: sides?| edges?)? (?:by |with )?" + kPixels;
+  static const std::string pixels_then_side = std::string(kPixels) + " (?:more )?(?:to|on|at|along|of) (?:the )?" + kSide + "\\b";
+  std::smatch match;
+  for (auto it = text.cbegin(); std::regex_search(it, text.cend(), match, pattern(side_then_pixels.c_str())); it = match.suffix().first) {
+    add(match[1].str(), std::stoi(match[2].str()));
+  }
+  for (auto it = text.cbegin(); std::regex_search(it, text.cend(), match, pattern(pixels_then_side.c_str())); it = match.suffix().first) {
+    add(match[2].str(), std::stoi(match[1].str()));
+  }
+  return margins;
+}
+
 std::optional<ClauseOutcome> expand_rule(const ClauseView& view) {
   const std::string& text = view.text();
   if (!has(text, kExtendWords) || has(text, "\\b(background|bg)\\b")) return std::nullopt;
   const auto aspect = aspect_named_in(text);
-  if (!aspect) return not_done(view.clause, "say the aspect ratio to extend the canvas to, for example \"extend the canvas to 16:9\"");
-  json params = {{"aspect", aspect_value(*aspect)}, {"fill", "reflect"}};
+  const json margins = margins_named_in(text);
+  if (!aspect && margins.empty()) {
+    return not_done(view.clause, "say the aspect ratio to extend the canvas to, or the margins to add: for example \"extend the canvas to "
+                                 "16:9\" or \"extend the canvas to the left by 200 px\"");
+  }
+  json params = margins.empty() ? json{{"aspect", aspect_value(*aspect)}} : margins;
+  // Outpainting words ask for a generated extension; "and fill it" for the best fill there is (generated
+  // when a model is given, mirrored otherwise); otherwise the mirrored fill, which needs no model.
+  params["fill"] = has(text, "\\b(outpaint|outpainting|generate|generated|generative|ai|imagine|invent|continue the (scene|image|picture|photo))\\b") ? "generative"
+                   : has(text, "\\bfill(ed)? (it|them|that|the (new|empty|extra) (area|space|part|margins?))\\b")                              ? "auto"
+                                                                                                                                                   : "reflect";
   if (has(text, "\\btransparent\\b")) params["fill"] = "transparent";
   std::smatch match;
   if (std::regex_search(text, match, pattern("\\b(?:with|in|using) (?:an? )?(#[0-9a-f]{3,8}|[a-z]+(?: [a-z]+)?)"))) {

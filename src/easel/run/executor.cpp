@@ -7,6 +7,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/run/step_files.hpp"
@@ -127,10 +128,14 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       record.cached = true;
       result.state = std::move(*cached);
     } else {
+      const ScopedGenerationRecord generation;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step)
                      : spec.place        ? apply_placement_step(result.state, spec, step, where)
                                          : apply_region_step(result.state, spec, step, where);
       cache_.store(key, result.state);
+      if (const std::string generated = generation.models_used(); !generated.empty()) {
+        record.model = record.model.empty() ? generated : record.model + ", " + generated;
+      }
     }
     record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.steps.push_back(std::move(record));

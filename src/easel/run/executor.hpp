@@ -17,7 +17,9 @@ struct StepRecord {
   std::string clause;
   double milliseconds = 0;
   bool cached = false;
-  std::string model = {};  // the model that ran for this step, e.g. "segmentation: isnet-medium"; empty when none
+  // The models that ran for this step, e.g. "segmentation: isnet-medium, diffusion: /models/sd15" (the
+  // resolved diffusion model); empty when none. A step taken from the cache names only its segmenter.
+  std::string model = {};
 };
 
 struct RenderResult {

@@ -187,6 +187,7 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   request.user = single_text(fields, "user").value_or("");
   request.stream = boolean_field(fields, "stream");
   request.partial_images = integer_field(fields, "partial_images", 0, 0, 3);
+  if (request.stream && request.n > 1) throw invalid_field("n", "a streamed edit makes one image; use n=1 with stream=true");
   if (request.background == "transparent" && request.output_format == ImageFormat::jpeg) {
     throw invalid_field("background", "'background' transparent needs output_format png or webp (JPEG has no alpha)");
   }

@@ -1,17 +1,20 @@
 #include "easel/serve/edit_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "easel/models/model_store.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/plan/planner.hpp"
 #include "easel/run/edit_job.hpp"
 #include "easel/run/step_files.hpp"
 #include "easel/serve/api_error.hpp"
+#include "easel/serve/generation_service.hpp"
 
 namespace easel::serve {
 namespace fs = std::filesystem;
@@ -149,6 +152,16 @@ Image flatten_over_white(const Image& image) {
   return Image(merged).to_rgba8();
 }
 
+// Steps whose op takes a seed: the generative ones, whose result the seed decides.
+std::vector<std::size_t> seeded_steps(const EditPlan& plan) {
+  std::vector<std::size_t> indices;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& params = registry().get(plan.steps[i].op).params;
+    if (std::any_of(params.begin(), params.end(), [](const ParamSpec& param) { return param.name == "seed"; })) indices.push_back(i);
+  }
+  return indices;
+}
+
 }  // namespace
 
 const char* media_type(ImageFormat format) {
@@ -161,25 +174,28 @@ const char* media_type(ImageFormat format) {
 }
 
 EditResult run_edit_request(const EditRequest& request, const EditContext& context) {
-  if (request.n != 1) {
-    throw invalid_field("n", "the edit engine is deterministic: n > 1 would return identical images; use n=1");
-  }
   EditResult result;
   auto started = std::chrono::steady_clock::now();
-  DecodedImage source;
+  const Bytes& source_bytes = *request.images.front().bytes;
+  const std::string source_hash = sha256_hex(source_bytes);
+  DecodedImageCache::Lookup source;
   try {
-    source = decode_image(*request.images.front().bytes, context.limits);
+    source = context.decoded.get_or_decode(context.owner + ":" + source_hash, source_bytes, context.limits);
   } catch (const Error& error) {
     throw invalid_field("image", std::string("'image' cannot be decoded: ") + error.what(), "invalid_image");
   }
+  // The cached pixels are shared by every request (and thread) that sends this image: the run gets its
+  // own copy (a memcpy, far cheaper than decoding), so nothing a step does can reach the cache.
+  const Image source_image = source.decoded->image.clone();
   const double decode_ms = milliseconds_since(started);
 
   result.usage.text_tokens = text_tokens(request.prompt);
-  for (const auto& image : request.images) {
-    const ImageInfo info = probe_image(*image.bytes);
+  for (std::size_t i = 0; i < request.images.size(); ++i) {
+    const Bytes& bytes = *request.images[i].bytes;
+    const ImageInfo info = probe_image(bytes);
     const auto tokens = image_tokens(info.width, info.height);
     result.usage.image_tokens += tokens;
-    if (context.store.note_input_seen(sha256_hex(*image.bytes), context.owner)) result.usage.cached_tokens += tokens;
+    if (context.store.note_input_seen(i == 0 ? source_hash : sha256_hex(bytes), context.owner)) result.usage.cached_tokens += tokens;
   }
 
   started = std::chrono::steady_clock::now();
@@ -197,7 +213,7 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   }
   if (request.mask) {
     scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("mask_") + ".png")));
-    write_edit_mask(*request.mask, source.image, scratch.back()->path(), context.limits);
+    write_edit_mask(*request.mask, source_image, scratch.back()->path(), context.limits);
     inputs.mask = scratch.back()->path().string();
     field_names.emplace_back(inputs.mask, "mask");
   }
@@ -213,6 +229,20 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   if (plan.steps.empty()) {
     throw invalid_field(request.plan ? "plan" : "prompt", "nothing in the prompt maps to an edit this server can do: " + unsupported_summary(plan) +
                                                                " (GET /v1/models and `easel ops` list the operations)", "unsupported_instruction");
+  }
+  const std::vector<std::size_t> generative = seeded_steps(plan);
+  if (request.n > 1 && generative.empty()) {
+    throw invalid_field("n", "this edit has no generative step, so it is deterministic: n > 1 would return identical images; use n=1");
+  }
+  // Seeds are fixed before rendering, so the plan in the response (and in each output's metadata)
+  // reproduces each image exactly.
+  for (const std::size_t index : generative) {
+    json& params = plan.steps[index].params;
+    if (params.value("seed", json()).is_null()) params["seed"] = random_seed();
+    constexpr std::uint64_t largest_seed = (std::uint64_t{1} << 53) - 1;
+    if (params["seed"].is_number_unsigned() && params["seed"].get<std::uint64_t>() > largest_seed - static_cast<std::uint64_t>(request.n - 1)) {
+      throw invalid_field("n", "seed + n - 1 would pass the largest seed, 2^53 - 1; give a smaller seed or fewer images");
+    }
   }
   if (!request.size.automatic()) {
     const std::string aspect = std::to_string(request.size.width) + ":" + std::to_string(request.size.height);
@@ -230,49 +260,85 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   EncodeOptions encode;
   encode.format = request.output_format;
   encode.quality = std::max(1, request.output_compression);
-  OutputMetadata metadata;
-  metadata.plan_json = with_field_names(to_json(plan), field_names).dump();
+  const auto finish = [&](Image image) {
+    if (request.background == "opaque" || request.output_format == ImageFormat::jpeg) image = flatten_over_white(image);
+    return image;
+  };
   ResultCache cache{fs::path()};
-  EditOutcome outcome;
+  // Progress over all n renders: plan steps, and the denoising steps inside a generative one.
+  const double renders = static_cast<double>(request.n);
+  std::size_t render_index = 0;
+  std::size_t step_index = 0;
+  std::size_t step_count = plan.steps.size();
+  const auto report_progress = [&](double within_step) {
+    if (!context.progress) return;
+    const double in_render = (static_cast<double>(step_index) + within_step) / static_cast<double>(step_count);
+    context.progress((static_cast<double>(render_index) + in_render) / renders);
+  };
+  GenerationWatch watch(context.check);
+  GenerationControl control;
+  control.cancelled = watch.cancelled();
+  if (context.progress) control.on_step = [&](int done, int total) { report_progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
+  const ScopedGenerationControl generative_steps_report(control);
+
+  json first_report;
+  json seeds = json::array();
+  std::vector<PlanStep> steps = plan.steps;
   try {
-    // Partial images are the renders of the plan's first steps; each shares the cache with the next,
-    // so the final render below recomputes nothing.
-    const std::size_t partials = context.partial ? std::min<std::size_t>(static_cast<std::size_t>(request.partial_images), plan.steps.size() - 1) : 0;
-    for (std::size_t done = 1; done <= partials; ++done) {
+    for (render_index = 0; render_index < static_cast<std::size_t>(request.n); ++render_index) {
+      for (const std::size_t index : generative) {
+        steps[index].params["seed"] = plan.steps[index].params["seed"].get<std::uint64_t>() + render_index;
+      }
+      if (!generative.empty()) seeds.push_back(steps[generative.front()].params["seed"]);
+      OutputMetadata metadata;
+      EditPlan rendered = plan;
+      rendered.steps = steps;
+      metadata.plan_json = with_field_names(to_json(rendered), field_names).dump();
+      // Partial images are the renders of the plan's first steps; each shares the cache with the next,
+      // so the final render recomputes nothing.
+      const std::size_t partials = context.partial ? std::min<std::size_t>(static_cast<std::size_t>(request.partial_images), steps.size() - 1) : 0;
+      for (std::size_t done = 1; done <= partials; ++done) {
+        if (context.check) context.check();
+        const std::vector<PlanStep> prefix(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(done));
+        const RenderResult partial = Executor(cache).render(source_image, prefix);
+        context.partial(encode_image(finish(partial.state.image), encode, metadata), static_cast<int>(done - 1));
+      }
+      const EditOutcome outcome = run_edit(source_image, steps, cache, [&](std::size_t index, std::size_t count, const std::string&) {
+        if (context.check) context.check();
+        step_index = index;
+        step_count = count;
+        report_progress(0.0);
+      });
       if (context.check) context.check();
-      const std::vector<PlanStep> prefix(plan.steps.begin(), plan.steps.begin() + static_cast<std::ptrdiff_t>(done));
-      const RenderResult partial = Executor(cache).render(source.image, prefix);
-      Image image = partial.state.image;
-      if (request.background == "opaque" || request.output_format == ImageFormat::jpeg) image = flatten_over_white(image);
-      context.partial(encode_image(image, encode, metadata), static_cast<int>(done - 1));
+      const Image output = finish(outcome.render.state.image);
+      started = std::chrono::steady_clock::now();
+      result.images.push_back(encode_image(output, encode, metadata));
+      if (render_index == 0) {
+        first_report = build_report(rendered, outcome, {{"plan", plan_ms}, {"decode", decode_ms}});
+        first_report["timings_ms"]["encode"] = milliseconds_since(started);
+        result.width = output.width();
+        result.height = output.height();
+        result.transparent = output.has_transparency();
+      }
     }
-    outcome = run_edit(source.image, plan.steps, cache, [&](std::size_t index, std::size_t count, const std::string&) {
-      if (context.check) context.check();
-      if (context.progress) context.progress(static_cast<double>(index) / static_cast<double>(count));
-    });
+  } catch (const GenerationCancelled&) {
+    watch.rethrow();
   } catch (const Error& error) {
     throw api_error_from(error, request.plan ? "plan" : "prompt");
   }
-  if (context.check) context.check();
 
-  Image output = outcome.render.state.image;
-  if (request.background == "opaque" || request.output_format == ImageFormat::jpeg) output = flatten_over_white(output);
-  json report = build_report(plan, outcome, {{"plan", plan_ms}, {"decode", decode_ms}});
-  started = std::chrono::steady_clock::now();
-  result.images.push_back(encode_image(output, encode, metadata));
-  report["timings_ms"]["encode"] = milliseconds_since(started);
-  result.width = output.width();
-  result.height = output.height();
-  result.transparent = output.has_transparency();
   result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
+  json report = first_report;
   report["usage"]["input_tokens"] = result.usage.input_tokens();
   report["usage"]["output_tokens"] = result.usage.output_tokens;
-  report["input"] = {{"width", source.info.width}, {"height", source.info.height}, {"format", format_name(source.info.format)}};
+  report["input"] = {{"width", source.decoded->info.width}, {"height", source.decoded->info.height},
+                     {"format", format_name(source.decoded->info.format)}, {"decoded_from_cache", source.from_cache}};
   report = with_field_names(report, field_names);
   result.easel = {{"plan", report["plan"]},
                   {"report", report},
                   {"references", {{"count", request.images.size() - 1}, {"used", references_used}}},
-                  {"mask", {{"given", request.mask.has_value()}, {"steps_restricted", masked_steps}}}};
+                  {"mask", {{"given", request.mask.has_value()}, {"steps_restricted", masked_steps}}},
+                  {"seeds", seeds}};
   return result;
 }
 

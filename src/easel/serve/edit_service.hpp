@@ -4,45 +4,42 @@
 // encode, and counts its usage. The same function serves synchronous requests and queued jobs.
 #include <filesystem>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
 #include "easel/serve/images_response.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/usage.hpp"
+#include "easel/serve/work_control.hpp"
 
 namespace easel::serve {
-
-// Thrown by EditControl::check to stop a run between steps (a cancelled job, or one past its timeout).
-class EditInterrupted : public std::runtime_error {
- public:
-  EditInterrupted(bool timed_out, const std::string& message) : std::runtime_error(message), timed_out_(timed_out) {}
-  bool timed_out() const noexcept { return timed_out_; }
-
- private:
-  bool timed_out_;
-};
 
 struct EditContext {
   Store& store;
   std::string owner;                  // whose inputs count as seen before
   std::filesystem::path scratch_dir;  // for the converted mask file, removed after the run
   DecodeLimits limits;
-  std::function<void(double)> progress = {};  // fraction done, before each step
-  std::function<void()> check = {};           // may throw EditInterrupted, called before each step
+  DecodedImageCache& decoded;         // source images decoded recently
+  // Fraction done, before each plan step and after each denoising step of a generative one.
+  std::function<void(double)> progress = {};
+  // May throw WorkInterrupted; called before each plan step and each denoising step.
+  std::function<void()> check = {};
   // Streaming: called with the encoded image after each of the first `request.partial_images` steps
   // that are not the last one (index from 0).
   std::function<void(const Bytes&, int index)> partial = {};
 };
 
-// `images` has `request.n` entries; `easel` is {plan, report, references, mask}.
+// `images` has `request.n` entries; `easel` is {plan, report, references, mask, seeds}: the plan and report
+// of the first image, and for each image the seed its generative steps were offset to.
 using EditResult = ImagesResult;
 
-// Throws ApiError (400 naming the field) for inputs the engine refuses, EditInterrupted when stopped.
+// n > 1 needs a generative step (an op with a `seed` parameter): image i renders the plan with every
+// generative step's seed + i (a step without a seed gets a random one first, recorded in the plan).
+// Throws ApiError (400 naming the field) for inputs the engine refuses, WorkInterrupted when stopped.
 EditResult run_edit_request(const EditRequest& request, const EditContext& context);
 
 const char* media_type(ImageFormat format);

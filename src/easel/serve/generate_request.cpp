@@ -70,6 +70,22 @@ bool is_model_name(const std::string& name) {
 
 }  // namespace
 
+GenerationSettings parse_generation_settings(const json& body) {
+  if (!body.is_object()) throw invalid_field("", "the body must be a JSON object");
+  GenerationSettings settings;
+  const std::string model = string_field(body, "model", "");
+  if (!model.empty() && !is_edit_model_alias(model) && model != "dall-e-3") {
+    if (!is_model_name(model)) throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
+    settings.model = model;
+  }
+  settings.negative_prompt = string_field(body, "negative_prompt", "");
+  settings.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`
+  settings.steps = number_field<int>(body, "steps", 1, 150).value_or(0);
+  settings.guidance_scale = number_field<double>(body, "guidance_scale", 0.0, 30.0);
+  settings.sampler = string_field(body, "sampler", "", {"", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"});
+  return settings;
+}
+
 GenerateRequest parse_generate_request(const json& body, const RequestLimits& limits) {
   if (!body.is_object()) throw invalid_field("", "the body must be a JSON object");
   for (const auto& [name, value] : body.items()) {
@@ -79,11 +95,7 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
   request.prompt = string_field(body, "prompt", "");
   if (request.prompt.empty()) throw invalid_field("prompt", "'prompt' is required", "missing_required_parameter");
   if (request.prompt.size() > limits.max_prompt_bytes) throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
-  const std::string model = string_field(body, "model", "");
-  if (!model.empty() && !is_edit_model_alias(model) && model != "dall-e-3") {
-    if (!is_model_name(model)) throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
-    request.model = model;
-  }
+  request.settings = parse_generation_settings(body);
   request.n = number_field<int>(body, "n", 1, max_images_per_request).value_or(1);
   request.size = parse_output_size(string_field(body, "size", "auto"));
   if (request.size.automatic()) request.size = {512, 512};
@@ -97,12 +109,18 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
   request.output_format = format_from_name(string_field(body, "output_format", "png", {"png", "jpeg", "webp"}));
   request.output_compression = number_field<int>(body, "output_compression", 0, 100).value_or(100);
   string_field(body, "response_format", "b64_json", {"b64_json"});
-  if (body.contains("stream") && body["stream"] == true) throw invalid_field("stream", "streaming is not available in this version; use stream=false", "unsupported_value");
-  request.negative_prompt = string_field(body, "negative_prompt", "");
-  request.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`
-  request.steps = number_field<int>(body, "steps", 1, 150).value_or(0);
-  request.guidance_scale = number_field<double>(body, "guidance_scale", 0.0, 30.0);
-  request.sampler = string_field(body, "sampler", "", {"", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"});
+  if (body.contains("stream") && !body["stream"].is_null()) {
+    const json& stream = body["stream"];
+    if (stream.is_boolean()) {
+      request.stream = stream.get<bool>();
+    } else if (stream == "true" || stream == "false") {
+      request.stream = stream == "true";
+    } else {
+      throw invalid_field("stream", "'stream' must be true or false");
+    }
+  }
+  request.partial_images = number_field<int>(body, "partial_images", 0, 3).value_or(0);
+  if (request.stream && request.n != 1) throw invalid_field("n", "a streamed generation makes one image; use n=1 with stream=true");
   return request;
 }
 

@@ -13,20 +13,31 @@
 
 namespace easel::serve {
 
-struct GenerateRequest {
-  std::string prompt;
+// The diffusion engine's own settings, Easel extensions shared by generations and variations.
+struct GenerationSettings {
   std::string model;  // a model name for the engine; empty: the server's default (EASEL_MODEL)
-  int n = 1;
-  OutputSize size;    // auto: 512x512
-  ImageFormat output_format = ImageFormat::png;
-  int output_compression = 100;
-  std::string quality = "auto";
-  // Easel extensions (the diffusion engine's own settings).
   std::string negative_prompt;
   std::optional<std::uint64_t> seed;
   int steps = 0;
   std::optional<double> guidance_scale;
   std::string sampler;
+};
+
+// Reads model, negative_prompt, seed, steps, guidance_scale and sampler from `body` (numbers as JSON
+// numbers or their string form). OpenAI's model names mean the default model; a model is a name, never
+// a path. Throws ApiError naming the field.
+GenerationSettings parse_generation_settings(const nlohmann::json& body);
+
+struct GenerateRequest {
+  std::string prompt;
+  int n = 1;
+  OutputSize size;    // auto: 512x512
+  ImageFormat output_format = ImageFormat::png;
+  int output_compression = 100;
+  std::string quality = "auto";
+  bool stream = false;     // server-sent events (n must be 1)
+  int partial_images = 0;  // 0..3, with stream
+  GenerationSettings settings;
 };
 
 // Throws ApiError naming the field.

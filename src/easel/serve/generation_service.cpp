@@ -10,40 +10,71 @@
 namespace easel::serve {
 using nlohmann::json;
 
-GenerateResult run_generate_request(const GenerateRequest& request) {
+GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control) {
   const std::string what = "POST /v1/images/generations (text-to-image)";
+  const GenerationSettings& settings = request.settings;
   GenerationRequest generation;
+  EncodeOptions encode;
+  encode.format = request.output_format;
+  encode.quality = std::max(1, request.output_compression);
+  OutputMetadata metadata;
+  metadata.source_type = DigitalSourceType::trained_algorithmic_media;
+  GenerationWatch watch(control.check);
   try {
     GenerationEngine& engine = generation_engine(what);
     // A client's model is a name looked up in the models directory, never a path on this machine.
-    generation.model = request.model.empty() ? default_generation_model(what) : models::resolve_model_name(request.model).string();
+    generation.model = settings.model.empty() ? default_generation_model(what) : models::resolve_model_name(settings.model).string();
     generation.prompt = request.prompt;
-    generation.negative_prompt = request.negative_prompt;
+    generation.negative_prompt = settings.negative_prompt;
     generation.width = request.size.width;
     generation.height = request.size.height;
-    generation.steps = request.steps;
-    generation.guidance = request.guidance_scale;
-    generation.sampler = request.sampler;
-    generation.seed = request.seed.value_or(std::random_device{}());
+    generation.steps = settings.steps;
+    generation.guidance = settings.guidance_scale;
+    generation.sampler = settings.sampler;
+    generation.seed = settings.seed.value_or(random_seed());
     generation.count = request.n;
-    const GenerationResult generated = engine.generate(generation);
+    metadata.plan_json = json{{"op", "generate.image"}, {"prompt", request.prompt}, {"model", generation.model}, {"seed", generation.seed}}.dump();
+    if (control.progress) {
+      generation.on_step = [&control](int done, int total) { control.progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
+    }
+    generation.cancelled = watch.cancelled();
+    if (control.partial && request.partial_images > 0) {
+      generation.previews = request.partial_images;
+      generation.on_preview = [&control, &encode, &metadata, index = 0](const Image& preview, int) mutable {
+        control.partial(encode_image(preview, encode, metadata), index++);
+      };
+    }
+    GenerationResult generated;
+    try {
+      generated = engine.generate(generation);
+    } catch (const GenerationCancelled&) {
+      watch.rethrow();
+    }
     GenerateResult result;
-    EncodeOptions encode;
-    encode.format = request.output_format;
-    encode.quality = std::max(1, request.output_compression);
-    OutputMetadata metadata;
-    metadata.source_type = DigitalSourceType::trained_algorithmic_media;
-    metadata.plan_json = json{{"op", "generate.image"}, {"prompt", request.prompt}, {"model", generated.model}, {"seed", generation.seed}}.dump();
     for (const auto& image : generated.images) result.images.push_back(encode_image(image, encode, metadata));
     result.width = generated.images.empty() ? 0 : generated.images.front().width();
     result.height = generated.images.empty() ? 0 : generated.images.front().height();
-    result.usage.text_tokens = text_tokens(request.prompt + request.negative_prompt);
+    result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
     result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
     result.easel = {{"model", generated.model}, {"sampler", generated.sampler}, {"steps", generated.steps},
                     {"guidance", generated.guidance}, {"seed", generation.seed}};
     return result;
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");
+  }
+}
+
+std::uint64_t random_seed() {
+  std::random_device device;
+  return std::uniform_int_distribution<std::uint64_t>(0, 0xffffffffu)(device);
+}
+
+void require_generation_engine(const std::string& what, const std::string& param) {
+  if (has_generation_engine()) return;
+  try {
+    generation_engine(what);
+  } catch (const Error& error) {
+    throw api_error_from(error, param);
   }
 }
 

@@ -2,6 +2,8 @@
 // POST /v1/images/generations: a JSON text-to-image request, validated here, run by the process's
 // generation engine (ops/generation.hpp; the diffusion library installs it). Builds without the engine,
 // or without a model, answer 400 model_not_available naming what is missing — never a placeholder image.
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,13 +15,29 @@
 #include "easel/serve/generate_request.hpp"
 #include "easel/serve/images_response.hpp"
 #include "easel/serve/usage.hpp"
+#include "easel/serve/work_control.hpp"
 
 namespace easel::serve {
 
 // `easel` is {model, sampler, steps, guidance, seed}; generated images are opaque.
 using GenerateResult = ImagesResult;
 
-// Throws ApiError (400 model_not_available when there is no engine or model).
-GenerateResult run_generate_request(const GenerateRequest& request);
+struct GenerateControl {
+  std::function<void(double)> progress = {};  // fraction of the denoising steps done
+  std::function<void()> check = {};           // may throw WorkInterrupted; polled before each denoising step
+  // Streaming: the encoded partial images (request.partial_images of them, index from 0), as the
+  // engine's previews arrive.
+  std::function<void(const Bytes&, int index)> partial = {};
+};
+
+// Throws ApiError (400 model_not_available when there is no engine or model), WorkInterrupted when stopped.
+GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control = {});
+
+// A seed for a request that gave none (0 … 2^32 − 1, so that seed + i stays a valid seed).
+std::uint64_t random_seed();
+
+// Answers at once, before anything is queued, when this build has no generation engine: ApiError 400
+// model_not_available with `param`, saying how to get one. `what` names the request.
+void require_generation_engine(const std::string& what, const std::string& param);
 
 }  // namespace easel::serve

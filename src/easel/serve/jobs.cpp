@@ -2,6 +2,7 @@
 
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
+#include "easel/serve/generation_service.hpp"
 
 namespace easel::serve {
 using nlohmann::json;
@@ -52,10 +53,66 @@ RequestFields fields_from_stored(const json& stored, Store& store, const std::st
   return fields;
 }
 
+constexpr const char* kEditsEndpoint = "/v1/images/edits";
+constexpr const char* kGenerationsEndpoint = "/v1/images/generations";
+
+// An item's `endpoint`: "edits" (also when absent) or "generations", short or as the path.
+std::string endpoint_of(const json& item) {
+  if (!item.is_object() || !item.contains("endpoint")) return kEditsEndpoint;
+  const json& endpoint = item["endpoint"];
+  if (endpoint == "edits" || endpoint == kEditsEndpoint) return kEditsEndpoint;
+  if (endpoint == "generations" || endpoint == kGenerationsEndpoint) return kGenerationsEndpoint;
+  throw invalid_field("endpoint", "'endpoint' must be \"edits\" (the default) or \"generations\"");
+}
+
+// A job's result: its outputs (stored as assets first) in the Images API's shape.
+json job_output(Store& store, const ImagesResult& result, ImageFormat format, const std::string& owner) {
+  json data = json::array();
+  for (const auto& image : result.images) {
+    const auto asset = store.put_asset(image, media_type(format), owner);
+    data.push_back({{"asset_id", asset.id}, {"media_type", asset.media_type}, {"bytes", asset.size}, {"url", "/v1/assets/" + asset.id}});
+  }
+  return {{"created", static_cast<std::int64_t>(now_seconds())},
+          {"data", data},
+          {"size", std::to_string(result.width) + "x" + std::to_string(result.height)},
+          {"output_format", format_name(format)},
+          {"usage", result.usage.to_json()},
+          {"easel", result.easel}};
+}
+
 }  // namespace
 
-JobService::JobService(Store& store, WorkQueue& queue, JobSettings settings)
-    : store_(store), queue_(queue), settings_(std::move(settings)) {}
+JobService::JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, JobSettings settings)
+    : store_(store), queue_(queue), decoded_(decoded), settings_(std::move(settings)) {}
+
+json JobService::stored_edit(const json& item, const std::string& owner) {
+  const RequestFields fields = fields_from_json(item);
+  if (parse_edit_request(fields, settings_.limits).stream) {
+    throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/edits", "unsupported_value");
+  }
+  json stored = {{"endpoint", kEditsEndpoint}, {"fields", json::object()}, {"images", json::array()}};
+  for (const auto& [name, value] : fields.text) stored["fields"][name] = value;
+  for (const char* name : {"image", "image[]"}) {
+    for (auto [it, end] = fields.files.equal_range(name); it != end; ++it) {
+      stored["images"].push_back(store_.put_asset(*it->second.bytes, media_type(probe_image(*it->second.bytes).format), owner).id);
+    }
+  }
+  if (const auto mask = fields.files.find("mask"); mask != fields.files.end()) {
+    stored["mask"] = store_.put_asset(*mask->second.bytes, "image/png", owner).id;
+  }
+  return stored;
+}
+
+json JobService::stored_generation(json item) {
+  const GenerateRequest request = parse_generate_request(item, settings_.limits);
+  if (request.stream) {
+    throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/generations", "unsupported_value");
+  }
+  require_generation_engine("a generations job", "model");
+  // The seed is fixed now, so a job run again after a crash makes the same images.
+  if (!request.settings.seed) item["seed"] = random_seed();
+  return {{"endpoint", kGenerationsEndpoint}, {"body", item}};
+}
 
 SubmitOutcome JobService::submit(const json& body, const std::string& body_text, const std::string& owner,
                                  const std::string& idempotency_key) {
@@ -93,25 +150,9 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
         job.timeout_s = timeout.get<double>();
         item.erase("timeout_s");
       }
-      if (item.is_object() && item.contains("endpoint")) {
-        if (item["endpoint"] != "/v1/images/edits") throw invalid_field("endpoint", "'endpoint' must be /v1/images/edits (the only job kind in this version)");
-        item.erase("endpoint");
-      }
-      const RequestFields fields = fields_from_json(item);
-      if (parse_edit_request(fields, settings_.limits).stream) {
-        throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/edits", "unsupported_value");
-      }
-      json stored = {{"endpoint", "/v1/images/edits"}, {"fields", json::object()}, {"images", json::array()}};
-      for (const auto& [name, value] : fields.text) stored["fields"][name] = value;
-      for (const char* name : {"image", "image[]"}) {
-        for (auto [it, end] = fields.files.equal_range(name); it != end; ++it) {
-          stored["images"].push_back(store_.put_asset(*it->second.bytes, media_type(probe_image(*it->second.bytes).format), owner).id);
-        }
-      }
-      if (const auto mask = fields.files.find("mask"); mask != fields.files.end()) {
-        stored["mask"] = store_.put_asset(*mask->second.bytes, "image/png", owner).id;
-      }
-      job.request = stored;
+      const std::string endpoint = endpoint_of(item);
+      if (item.is_object()) item.erase("endpoint");
+      job.request = endpoint == kGenerationsEndpoint ? stored_generation(item) : stored_edit(item, owner);
     } catch (const ApiError& error) {
       throw for_item(error, index, items.size());
     }
@@ -155,32 +196,21 @@ void JobService::run(const std::string& id) {
   const auto job = store_.job(id);
   if (!job) return;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(job->timeout_s);
-  try {
-    const EditRequest request = parse_edit_request(fields_from_stored(job->request, store_, job->owner), settings_.limits);
-    EditContext context{store_, job->owner, settings_.scratch_dir, settings_.decode_limits};
-    context.progress = [&](double fraction) { store_.set_progress(id, fraction); };
-    context.check = [&] {
-      const auto now = store_.job(id);
-      if (now && now->cancel_requested) throw EditInterrupted(false, "cancelled by DELETE /v1/jobs/" + id);
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw EditInterrupted(true, "the job ran past its timeout of " + std::to_string(job->timeout_s) + " s");
-      }
-    };
-    const EditResult result = run_edit_request(request, context);
-    json data = json::array();
-    for (const auto& image : result.images) {
-      const auto asset = store_.put_asset(image, media_type(request.output_format), job->owner);
-      data.push_back({{"asset_id", asset.id}, {"media_type", asset.media_type}, {"bytes", asset.size}, {"url", "/v1/assets/" + asset.id}});
+  // Polled before each plan step and each denoising step: one read of the job's row.
+  const auto check = [&] {
+    const auto now = store_.job(id);
+    if (now && now->cancel_requested) throw WorkInterrupted(false, "cancelled by DELETE /v1/jobs/" + id);
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw WorkInterrupted(true, "the job ran past its timeout of " + std::to_string(job->timeout_s) + " s");
     }
-    const json output = {{"created", static_cast<std::int64_t>(now_seconds())},
-                         {"data", data},
-                         {"size", std::to_string(result.width) + "x" + std::to_string(result.height)},
-                         {"output_format", format_name(request.output_format)},
-                         {"usage", result.usage.to_json()},
-                         {"easel", result.easel}};
-    store_.finish_job(id, JobState::succeeded, output, nullptr);
-    store_.add_usage(job->owner, result.usage, static_cast<int>(result.images.size()));
-  } catch (const EditInterrupted& stop) {
+  };
+  const auto progress = [&](double fraction) { store_.set_progress(id, fraction); };
+  try {
+    const bool generation = job->request.value("endpoint", "") == kGenerationsEndpoint;
+    const Output done = generation ? run_generation(*job, progress, check) : run_edit(*job, progress, check);
+    store_.finish_job(id, JobState::succeeded, job_output(store_, done.result, done.format, job->owner), nullptr);
+    store_.add_usage(job->owner, done.result.usage, static_cast<int>(done.result.images.size()));
+  } catch (const WorkInterrupted& stop) {
     if (stop.timed_out()) {
       store_.finish_job(id, JobState::failed, nullptr, ApiError(408, "timeout", stop.what(), "timeout_s", "job_timeout").body());
     } else {
@@ -193,6 +223,23 @@ void JobService::run(const std::string& id) {
   } catch (const std::exception& error) {
     store_.finish_job(id, JobState::failed, nullptr, ApiError(500, "server_error", error.what(), {}, "internal_error").body());
   }
+}
+
+JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+  const EditRequest request = parse_edit_request(fields_from_stored(job.request, store_, job.owner), settings_.limits);
+  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_};
+  context.progress = progress;
+  context.check = check;
+  return {run_edit_request(request, context), request.output_format};
+}
+
+JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+  const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
+  GenerateControl control;
+  control.progress = progress;
+  control.check = check;
+  check();
+  return {run_generate_request(request, control), request.output_format};
 }
 
 }  // namespace easel::serve

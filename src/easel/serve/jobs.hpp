@@ -1,10 +1,12 @@
 #pragma once
 // Asynchronous jobs (POST /v1/jobs): requests validated at submission, their inputs stored as assets,
 // the job rows committed, then queued on the shared WorkQueue. A worker runs a job through the same
-// run_edit_request as a synchronous edit and stores each output as an asset before committing the job's
-// result. Queued jobs survive a restart (they are resumed); jobs a crash left running are re-run.
+// run_edit_request / run_generate_request as a synchronous request and stores each output as an asset
+// before committing the job's result. Queued jobs survive a restart (they are resumed); jobs a crash
+// left running are re-run.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
+#include "easel/serve/images_response.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/work_queue.hpp"
 
@@ -34,9 +38,10 @@ struct SubmitOutcome {
 
 class JobService {
  public:
-  JobService(Store& store, WorkQueue& queue, JobSettings settings);
+  JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, JobSettings settings);
 
-  // `body` is one request object or a list of them (or {"requests": [...]}). Throws ApiError: 400 naming
+  // `body` is one request object or a list of them (or {"requests": [...]}); an item's `endpoint` is
+  // "edits" (the default) or "generations". Throws ApiError: 400 naming
   // the item and field, 409 when `idempotency_key` was used with a different body, 429 when the batch
   // does not fit in the queue.
   SubmitOutcome submit(const nlohmann::json& body, const std::string& body_text, const std::string& owner,
@@ -50,9 +55,18 @@ class JobService {
  private:
   Task task_for(const std::string& id);
   void run(const std::string& id);
+  struct Output {
+    ImagesResult result;
+    ImageFormat format = ImageFormat::png;
+  };
+  Output run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
+  Output run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
+  nlohmann::json stored_edit(const nlohmann::json& item, const std::string& owner);
+  nlohmann::json stored_generation(nlohmann::json item);
 
   Store& store_;
   WorkQueue& queue_;
+  DecodedImageCache& decoded_;
   JobSettings settings_;
   std::mutex submit_mutex_;  // idempotency check and insert are one step
 };

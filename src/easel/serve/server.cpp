@@ -16,11 +16,15 @@
 #include "easel/models/model_catalog.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/serve/api_error.hpp"
+#include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
 #include "easel/serve/jobs.hpp"
+#include "easel/serve/plan_preview.hpp"
 #include "easel/serve/store.hpp"
+#include "easel/serve/variation_request.hpp"
 #include "easel/serve/work_queue.hpp"
+#include "easel/serve/web_assets.hpp"
 
 namespace easel::serve {
 namespace fs = std::filesystem;
@@ -87,6 +91,18 @@ struct EventChannel {
   std::atomic<bool> abandoned{false};
 };
 
+// The fields every image_edit.* / image_generation.* event carries.
+json image_event(const std::string& type, const Bytes& image, std::int64_t created, const std::string& quality, ImageFormat format) {
+  const ImageInfo info = probe_image(image);
+  return json{{"type", type},
+              {"b64_json", base64_encode(image)},
+              {"created_at", created},
+              {"size", std::to_string(info.width) + "x" + std::to_string(info.height)},
+              {"quality", quality},
+              {"background", info.has_alpha ? "transparent" : "opaque"},
+              {"output_format", format_name(format)}};
+}
+
 json model_entry(const std::string& id, const json& details) {
   return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "easel"}, {"easel", details}};
 }
@@ -102,7 +118,8 @@ struct Server::State {
       : options(std::move(given)),
         store(options.data_dir),
         queue(options.workers, options.queue_length),
-        jobs(store, queue, job_settings()) {
+        decoded(options.decoded_cache_bytes),
+        jobs(store, queue, decoded, job_settings()) {
     for (const auto& key : options.api_keys) key_owners.emplace(sha256_hex(key), sha256_hex(key).substr(0, 16));
   }
 
@@ -145,13 +162,17 @@ struct Server::State {
   void install_routes();
   void edit_images(const httplib::Request& request, httplib::Response& response);
   void stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response);
+  void stream_generation(const GenerateRequest& generate, const std::string& owner, httplib::Response& response);
+  void stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response);
   void generate_images(const httplib::Request& request, httplib::Response& response);
+  void vary_images(const httplib::Request& request, httplib::Response& response);
   void list_models(httplib::Response& response);
   void submit_jobs(const httplib::Request& request, httplib::Response& response);
 
   ServeOptions options;
   Store store;
   WorkQueue queue;
+  DecodedImageCache decoded;
   JobService jobs;
   std::map<std::string, std::string> key_owners;  // SHA-256 of a key → its owner id
   httplib::Server http;
@@ -189,7 +210,7 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
     return;
   }
   const EditResult done = run_queued<EditResult>(
-      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits}); },
+      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded}); },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, edit.output_format, edit.quality, unix_now()));
@@ -198,39 +219,64 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
 // stream=true: server-sent events image_edit.partial_image (after each of the first partial_images
 // plan steps) and image_edit.completed (with usage), or one `error` event if the edit fails once started.
 void Server::State::stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response) {
-  if (closing) throw shutting_down();
-  auto channel = std::make_shared<EventChannel>();
   const JobSettings settings = job_settings();
   const std::int64_t created = unix_now();
-  const auto event_fields = [edit, created](const std::string& type, const Bytes& image) {
-    const ImageInfo info = probe_image(image);
-    return json{{"type", type},
-                {"b64_json", base64_encode(image)},
-                {"created_at", created},
-                {"size", std::to_string(info.width) + "x" + std::to_string(info.height)},
-                {"quality", edit.quality},
-                {"background", info.has_alpha ? "transparent" : "opaque"},
-                {"output_format", format_name(edit.output_format)}};
-  };
+  stream_events(
+      [this, edit, owner, settings, created](const std::shared_ptr<EventChannel>& channel) {
+        EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded};
+        context.check = [channel] {
+          if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
+        };
+        context.partial = [channel, &edit, created](const Bytes& image, int index) {
+          json event = image_event("image_edit.partial_image", image, created, edit.quality, edit.output_format);
+          event["partial_image_index"] = index;
+          channel->push(server_sent_event("image_edit.partial_image", event), false);
+        };
+        const EditResult result = run_edit_request(edit, context);
+        store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
+        json event = image_event("image_edit.completed", result.images.front(), created, edit.quality, edit.output_format);
+        event["usage"] = result.usage.to_json();
+        event["easel"] = result.easel;
+        channel->push(server_sent_event("image_edit.completed", event), true);
+      },
+      response);
+}
+
+// stream=true: image_generation.partial_image events (the engine's previews, partial_images of them,
+// evenly spaced over the denoising steps) and image_generation.completed with usage.
+void Server::State::stream_generation(const GenerateRequest& generate, const std::string& owner, httplib::Response& response) {
+  const std::int64_t created = unix_now();
+  stream_events(
+      [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
+        GenerateControl control;
+        control.check = [channel] {
+          if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
+        };
+        control.partial = [channel, &generate, created](const Bytes& image, int index) {
+          json event = image_event("image_generation.partial_image", image, created, generate.quality, generate.output_format);
+          event["partial_image_index"] = index;
+          channel->push(server_sent_event("image_generation.partial_image", event), false);
+        };
+        const GenerateResult result = run_generate_request(generate, control);
+        store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
+        json event = image_event("image_generation.completed", result.images.front(), created, generate.quality, generate.output_format);
+        event["usage"] = result.usage.to_json();
+        event["easel"] = result.easel;
+        channel->push(server_sent_event("image_generation.completed", event), true);
+      },
+      response);
+}
+
+// Runs `produce` on a worker and streams the events it pushes; a failure once started is one `error`
+// event carrying the error object (before that, 429/503 are ordinary answers).
+void Server::State::stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response) {
+  if (closing) throw shutting_down();
+  auto channel = std::make_shared<EventChannel>();
   std::vector<Task> tasks;
-  tasks.push_back(Task{[this, channel, edit, owner, settings, event_fields] {
-                         EditContext context{store, owner, settings.scratch_dir, settings.decode_limits};
-                         context.check = [channel] {
-                           if (channel->abandoned) throw EditInterrupted(false, "the client disconnected");
-                         };
-                         context.partial = [channel, event_fields](const Bytes& image, int index) {
-                           json event = event_fields("image_edit.partial_image", image);
-                           event["partial_image_index"] = index;
-                           channel->push(server_sent_event("image_edit.partial_image", event), false);
-                         };
+  tasks.push_back(Task{[channel, produce = std::move(produce)] {
                          try {
-                           const EditResult result = run_edit_request(edit, context);
-                           store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
-                           json event = event_fields("image_edit.completed", result.images.front());
-                           event["usage"] = result.usage.to_json();
-                           event["easel"] = result.easel;
-                           channel->push(server_sent_event("image_edit.completed", event), true);
-                         } catch (const EditInterrupted&) {
+                           produce(channel);
+                         } catch (const WorkInterrupted&) {
                            channel->push({}, true);
                          } catch (const ApiError& error) {
                            channel->push(server_sent_event("error", error.body()), true);
@@ -275,16 +321,36 @@ void Server::State::generate_images(const httplib::Request& request, httplib::Re
   const std::string owner = owner_of(request);
   const GenerateRequest generate = parse_generate_request(parse_json_body(request), job_settings().limits);
   // Checked before queueing so that a build without the engine answers at once.
-  if (!has_generation_engine()) {
-    try {
-      generation_engine("POST /v1/images/generations (text-to-image)");
-    } catch (const Error& error) {
-      throw api_error_from(error, "model");
-    }
+  require_generation_engine("POST /v1/images/generations (text-to-image)", "model");
+  if (generate.stream) {
+    stream_generation(generate, owner, response);
+    return;
   }
   const GenerateResult done = run_queued<GenerateResult>([&generate] { return run_generate_request(generate); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, generate.output_format, generate.quality, unix_now()));
+}
+
+// POST /v1/images/variations: a one-step plan (generate.variation) run as an edit, n images with seeds
+// seed, seed + 1, …
+void Server::State::vary_images(const httplib::Request& request, httplib::Response& response) {
+  const std::string owner = owner_of(request);
+  const JobSettings settings = job_settings();
+  const EditRequest variation = parse_variation_request(fields_from_multipart(request), settings.limits);
+  require_generation_engine("POST /v1/images/variations", "model");
+  const EditResult done = run_queued<EditResult>(
+      [this, &variation, &owner, &settings] {
+        try {
+          return run_edit_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded});
+        } catch (const ApiError& error) {
+          // The plan is the server's own; what a client can get wrong in it is the model (absent, unknown).
+          if (error.param() == "plan") throw ApiError(error.status(), error.type(), error.what(), "model", error.code());
+          throw;
+        }
+      },
+      response);
+  store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
+  send_json(response, 200, images_response(done, variation.output_format, variation.quality, unix_now()));
 }
 
 void Server::State::list_models(httplib::Response& response) {
@@ -357,10 +423,7 @@ void Server::State::install_routes() {
   }));
   http.Post("/v1/images/edits", guarded([this](const httplib::Request& request, httplib::Response& response) { edit_images(request, response); }));
   http.Post("/v1/images/generations", guarded([this](const httplib::Request& request, httplib::Response& response) { generate_images(request, response); }));
-  http.Post("/v1/images/variations", guarded([this](const httplib::Request& request, httplib::Response&) {
-    owner_of(request);
-    throw ApiError(400, "invalid_request_error", "image variations need a generative model; none is available in this server", "model", "model_not_available");
-  }));
+  http.Post("/v1/images/variations", guarded([this](const httplib::Request& request, httplib::Response& response) { vary_images(request, response); }));
   http.Post("/v1/jobs", guarded([this](const httplib::Request& request, httplib::Response& response) { submit_jobs(request, response); }));
   http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
     const auto job = jobs.find(request.matches[1], owner_of(request));
@@ -385,6 +448,11 @@ void Server::State::install_routes() {
   http.Get("/v1/usage", guarded([this](const httplib::Request& request, httplib::Response& response) {
     send_json(response, 200, store.usage(owner_of(request)));
   }));
+  http.Post("/v1/plans", guarded([this](const httplib::Request& request, httplib::Response& response) {
+    owner_of(request);
+    send_json(response, 200, preview_plan(parse_json_body(request), job_settings().limits, job_settings().scratch_dir));
+  }));
+  install_web_routes(http);  // the web workspace at `/` (no key: the page asks for it)
   http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
 }
 

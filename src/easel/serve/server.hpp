@@ -21,6 +21,7 @@ struct ServeOptions {
   std::size_t workers = 0;                     // 0: the number of cores
   std::size_t queue_length = 32;               // work waiting for a worker, beyond which 429
   double job_timeout_s = 600;                  // default per-job timeout
+  std::size_t decoded_cache_bytes = 256ull << 20;  // decoded input images kept for inputs sent again
   std::vector<std::string> cors_origins;       // Access-Control-Allow-Origin values ("*" allowed)
 };
 

@@ -158,6 +158,7 @@ json JobRecord::to_json() const {
   const auto time_or_null = [](double seconds) { return seconds > 0 ? json(static_cast<std::int64_t>(seconds)) : json(nullptr); };
   json out = {{"id", id},
               {"object", "job"},
+              {"endpoint", request.value("endpoint", "") == "/v1/images/generations" ? "generations" : "edits"},
               {"state", job_state_name(state)},
               {"progress", progress},
               {"created_at", time_or_null(created)},
@@ -315,9 +316,10 @@ void Store::set_progress(const std::string& id, double progress) {
 
 void Store::finish_job(const std::string& id, JobState state, const json& result, const json& error) {
   std::lock_guard lock(mutex_);
-  Statement(db_, "UPDATE jobs SET state = ?, result = ?, error = ?, finished = ?, progress = ? WHERE id = ?")
+  // A job that stopped early keeps the progress it had reached.
+  Statement(db_, "UPDATE jobs SET state = ?, result = ?, error = ?, finished = ?, progress = CASE WHEN ? = 1 THEN 1.0 ELSE progress END WHERE id = ?")
       .bind(1, std::string(job_state_name(state))).bind(2, text_or_empty(result)).bind(3, text_or_empty(error))
-      .bind(4, now_seconds()).bind(5, state == JobState::succeeded ? 1.0 : 0.0).bind(6, id)
+      .bind(4, now_seconds()).bind(5, std::int64_t{state == JobState::succeeded ? 1 : 0}).bind(6, id)
       .step();
 }
 
