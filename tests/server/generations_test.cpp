@@ -84,6 +84,16 @@ TEST_F(ServerGenerations, GeneratesASeededImageOfTheRequestedSizeWithUsage) {
   EXPECT_EQ(usage["total_tokens"], 265);
 }
 
+TEST_F(ServerGenerations, QualityPicksThePresetsStepsAndSamplerUnlessGiven) {
+  const json low = generate({{"model", "sd1"}, {"prompt", "a lighthouse at dusk"}, {"seed", 7}, {"size", "64x64"}, {"quality", "low"}});
+  EXPECT_EQ(low["easel"]["steps"], 10) << low.dump().substr(0, 400);
+  EXPECT_EQ(low["easel"]["sampler"], "dpmpp_2m");
+  const json chosen = generate({{"model", "sd1"}, {"prompt", "a lighthouse at dusk"}, {"seed", 7}, {"size", "64x64"},
+                                {"quality", "low"}, {"steps", 2}, {"sampler", "euler"}});
+  EXPECT_EQ(chosen["easel"]["steps"], 2) << chosen.dump().substr(0, 400);
+  EXPECT_EQ(chosen["easel"]["sampler"], "euler");
+}
+
 TEST_F(ServerGenerations, TheSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {
   const json first = generate(small_request);
   const json second = generate(small_request);
@@ -273,6 +283,39 @@ TEST_F(ServerGenerations, StreamingSendsPartialImagesThenTheCompletedImage) {
   request.erase("stream");
   request.erase("partial_images");
   EXPECT_EQ(completed["b64_json"], generate(request)["data"][0]["b64_json"]);
+}
+
+// A one-step generative edit has no earlier plan step to show: its partial images are the denoising
+// previews, placed into the picture, and the completed image is the unstreamed one.
+TEST_F(ServerGenerations, AStreamedGenerativeEditSendsDenoisingPreviewsPlacedInThePicture) {
+  auto client = server_->client();
+  const std::string image = small_png(128);
+  const json params = {{"method", "generative"}, {"model", "sd1"}, {"steps", 6}, {"seed", 4}, {"working_size", 64}};
+  const json plan = {{"instruction", "remove the patch"},
+                     {"steps", {{{"op", "object.remove"}, {"target", {{"box", {0.4, 0.4, 0.2, 0.2}}}}, {"params", params}}}}};
+  const auto streamed = client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}, {"stream", "true"}, {"partial_images", "2"}}));
+  ASSERT_TRUE(streamed);
+  ASSERT_EQ(streamed->status, 200) << streamed->body.substr(0, 400);
+  const auto events = parse_events(streamed->body);
+  ASSERT_EQ(events.size(), 3u) << streamed->body.substr(0, 400);
+  const cv::Mat source = cv::imread(image, cv::IMREAD_UNCHANGED);
+  for (int i = 0; i < 2; ++i) {
+    const auto& [name, event] = events[static_cast<std::size_t>(i)];
+    EXPECT_EQ(name, "image_edit.partial_image");
+    EXPECT_EQ(event["partial_image_index"], i);
+    const cv::Mat partial = decode_image(decode_base64(event["b64_json"].get<std::string>()), DecodeLimits{}).image.to_rgba8().mat();
+    ASSERT_EQ(partial.size(), source.size()) << "a preview shows the whole picture";
+    cv::Mat source_rgba;
+    cv::cvtColor(source, source_rgba, cv::COLOR_BGR2RGBA);
+    const cv::Rect corner(0, 0, 16, 16);  // far outside the repainted window
+    EXPECT_EQ(cv::norm(partial(corner), source_rgba(corner), cv::NORM_INF), 0.0);
+    const cv::Rect middle(56, 56, 16, 16);
+    EXPECT_GT(cv::norm(partial(middle), source_rgba(middle), cv::NORM_INF), 0.0) << "preview " << i << " shows the repainting";
+  }
+  EXPECT_EQ(events[2].first, "image_edit.completed");
+  const json unstreamed = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}})));
+  ASSERT_EQ(unstreamed["data"].size(), 1u) << unstreamed.dump().substr(0, 400);
+  EXPECT_EQ(events[2].second["b64_json"], unstreamed["data"][0]["b64_json"]);
 }
 
 TEST_F(ServerGenerations, VariationsGiveNImagesOfTheInputWithConsecutiveSeeds) {

@@ -100,6 +100,29 @@ TEST_F(ServerPlanPreview, AMaskBecomesTheTargetAndReferencesAreNamedAsUploads) {
   ASSERT_EQ(without["unsupported"].size(), 1u);
 }
 
+// The edit's size field adds a crop to its aspect and a resize; the preview shows them as the edit runs them.
+TEST_F(ServerPlanPreview, ARequestedSizeShowsItsCropAndResizeSteps) {
+  const std::string prompt = "make it black and white";
+  const json preview = preview_ok({{"prompt", prompt}, {"size", "512x512"}});
+  ASSERT_EQ(preview["steps"].size(), 3u) << preview.dump();
+  EXPECT_EQ(preview["steps"][1]["op"], "image.crop");
+  EXPECT_EQ(preview["steps"][1]["params"]["aspect"], "1:1");
+  EXPECT_EQ(preview["steps"][2]["op"], "image.resize");
+  EXPECT_EQ(preview["steps"][2]["params"]["width"], 512);
+
+  auto client = server_->client(kKey);
+  auto form = edit_form(prompt, {photo("coffee.png").string()});
+  form.push_back({"size", "512x512", "", ""});
+  const auto edited = client.Post("/v1/images/edits", form);
+  ASSERT_TRUE(edited);
+  ASSERT_EQ(edited->status, 200) << edited->body.substr(0, 400);
+  const json ran = json_of(edited)["easel"]["plan"]["steps"];
+  ASSERT_EQ(ran.size(), 3u);
+  for (std::size_t i = 0; i < ran.size(); ++i) EXPECT_EQ(ran[i]["params"], preview["plan"]["steps"][i]["params"]) << i;
+  EXPECT_EQ(preview_ok({{"prompt", prompt}, {"size", "auto"}})["steps"].size(), 1u);
+  EXPECT_TRUE(preview_ok({{"prompt", "summon a dragon"}, {"size", "512x512"}})["steps"].empty()) << "nothing to run: no size steps alone";
+}
+
 TEST_F(ServerPlanPreview, BadRequestsNameTheField) {
   EXPECT_EQ(error_of(json::object())["param"], "prompt");
   EXPECT_EQ(error_of({{"prompt", 5}})["param"], "prompt");
@@ -108,6 +131,8 @@ TEST_F(ServerPlanPreview, BadRequestsNameTheField) {
   EXPECT_EQ(error_of({{"prompt", "crop it square"}, {"references", 16}})["param"], "references");
   EXPECT_EQ(error_of({{"prompt", "crop it square"}, {"references", -1}})["param"], "references");
   EXPECT_EQ(error_of({{"prompt", "crop it square"}, {"mask", "yes"}})["param"], "mask");
+  EXPECT_EQ(error_of({{"prompt", "crop it square"}, {"size", "500x500"}})["param"], "size");
+  EXPECT_EQ(error_of({{"prompt", "crop it square"}, {"size", 512}})["param"], "size");
   const json unknown = error_of({{"prompt", "crop it square"}, {"image", "x"}});
   EXPECT_EQ(unknown["param"], "image");
   EXPECT_EQ(unknown["code"], "unknown_parameter");

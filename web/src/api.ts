@@ -118,8 +118,8 @@ export async function listModels(): Promise<ModelEntry[]> {
   return ((await response.json()) as { data: ModelEntry[] }).data;
 }
 
-export function previewPlan(prompt: string, references: number, mask: boolean, signal?: AbortSignal): Promise<PlanPreview> {
-  return postJson<PlanPreview>('/v1/plans', { prompt, references, mask }, signal);
+export function previewPlan(prompt: string, references: number, mask: boolean, size: string, signal?: AbortSignal): Promise<PlanPreview> {
+  return postJson<PlanPreview>('/v1/plans', { prompt, references, mask, size }, signal);
 }
 
 export function generate(body: Record<string, unknown>, signal?: AbortSignal): Promise<ImagesResponse> {

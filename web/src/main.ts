@@ -319,6 +319,7 @@ function fillPresets(): void {
       ui.width.value = '';
       ui.height.value = '';
       updateSizeHint();
+      schedulePreview();
     });
     buttons.push(original);
   }
@@ -331,6 +332,7 @@ function fillPresets(): void {
       ui.width.value = String(Math.max(16, Math.round((w * scale) / 16) * 16));
       ui.height.value = String(Math.max(16, Math.round((h * scale) / 16) * 16));
       updateSizeHint();
+      schedulePreview();
     });
     buttons.push(button);
   }
@@ -424,12 +426,13 @@ async function previewNow(reportErrors: boolean): Promise<PlanPreview | null> {
     state.preview = null;
     return null;
   }
-  const key = `${text}|${Math.max(0, state.uploads.length - 1)}|${wantsMask()}`;
+  const size = sizeValue();
+  const key = `${text}|${Math.max(0, state.uploads.length - 1)}|${wantsMask()}|${size}`;
   if (state.preview && state.previewFor === key) return state.preview;
   previewAbort?.abort();
   previewAbort = new AbortController();
   try {
-    const preview = await api.previewPlan(text, Math.max(0, state.uploads.length - 1), wantsMask(), previewAbort.signal);
+    const preview = await api.previewPlan(text, Math.max(0, state.uploads.length - 1), wantsMask(), size, previewAbort.signal);
     state.preview = preview;
     state.previewFor = key;
     // The plan as run stays on screen until the instruction changes.
@@ -921,7 +924,10 @@ function wire(): void {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) void run();
   });
   ui.model.addEventListener('change', describeModel);
-  for (const input of [ui.width, ui.height]) input.addEventListener('input', updateSizeHint);
+  for (const input of [ui.width, ui.height]) {
+    input.addEventListener('input', updateSizeHint);
+    input.addEventListener('input', schedulePreview);
+  }
   ui.previewPlan.addEventListener('click', () => {
     clearError();
     state.preview = null;

@@ -144,6 +144,14 @@ Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationReques
   request.mode = GenerationMode::inpaint;
   request.image = Image(crop);
   request.mask = mask;
+  if (request.on_preview) {
+    // A preview of the window alone would not show where it goes: place it into the picture.
+    request.on_preview = [image, context, forward = std::move(request.on_preview)](const Image& preview, int done) {
+      cv::Mat placed = image.clone();
+      cv::resize(preview.to_rgba8().mat(), placed(context), context.size(), 0, 0, cv::INTER_AREA);
+      forward(Image(placed), done);
+    };
+  }
   cv::Mat repainted = generate_one(request, what).to_rgba8().mat();
   if (repainted.size() != context.size()) cv::resize(repainted, repainted, context.size(), 0, 0, cv::INTER_AREA);
   cv::Mat result = image.clone();

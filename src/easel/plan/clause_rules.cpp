@@ -282,11 +282,22 @@ constexpr const char* kSceneChange =
     "sci-fi|apocalyptic|older|younger|old man|old woman|smile|smiling|happy|sad|angry|zombie|robot|marble|gold statue|"
     "bronze|lego|claymation|christmas|halloween|desert|jungle|space)\\b";
 
+// "Variations of this" asks for other takes on the image itself (generate.variation, guided by the image
+// alone unless a description follows); "redraw it as a watercolour" describes the result (img2img).
 std::optional<ClauseOutcome> generate_variation_rule(const ClauseView& view) {
   if (!has(view.text(), "\\b(reimagine|re-imagine|redraw|re-draw|repaint|variations?|reinterpret|rerender|re-render|remix|regenerate)\\b")) {
     return std::nullopt;
   }
-  json params = {{"prompt", strip_trailing_punctuation(view.clause.original)}, {"strength", std::min(0.9, 0.6 * intensity_factor(view.text()))}};
+  const double strength = std::min(0.9, 0.6 * intensity_factor(view.text()));
+  static const std::regex variations(R"(\bvariations?\b(\s+(of|on)\s+(this|it|that|the\s+(image|photo|picture|shot)))?[\s,:-]*((with|in|showing|where|but)\s+)?)",
+                                     std::regex::icase);
+  std::smatch match;
+  if (std::regex_search(view.clause.original, match, variations)) {
+    json params = {{"strength", strength}};
+    if (const std::string described = strip_trailing_punctuation(match.suffix().str()); !described.empty()) params["prompt"] = described;
+    return one_step("generate.variation", kWholeImage, params, view.clause);
+  }
+  json params = {{"prompt", strip_trailing_punctuation(view.clause.original)}, {"strength", strength}};
   return one_step("generate.img2img", kWholeImage, params, view.clause);
 }
 
@@ -733,7 +744,7 @@ const std::vector<Rule>& rules() {
       {"color.match", color_match_rule},
       {"style.apply", style_rule},
       {"background.replace", background_replace_rule},
-      {"generate.img2img", generate_variation_rule},
+      {"generate.img2img / generate.variation", generate_variation_rule},
       {"generate.instruct", generate_instruct_rule},
       {"image.upscale", upscale_rule},
       {"format (image.crop or canvas.expand, then image.resize)", format_rule},

@@ -164,6 +164,13 @@ std::vector<std::size_t> seeded_steps(const EditPlan& plan) {
 
 }  // namespace
 
+void append_size_steps(EditPlan& plan, const OutputSize& size) {
+  if (size.automatic()) return;
+  const std::string aspect = std::to_string(size.width) + ":" + std::to_string(size.height);
+  plan.steps.push_back({"image.crop", {{"region", "all"}}, {{"aspect", aspect}}, "size " + aspect + " (request field)"});
+  plan.steps.push_back({"image.resize", {{"region", "all"}}, {{"width", size.width}, {"height", size.height}}, "size (request field)"});
+}
+
 const char* media_type(ImageFormat format) {
   switch (format) {
     case ImageFormat::png: return "image/png";
@@ -244,12 +251,7 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
       throw invalid_field("n", "seed + n - 1 would pass the largest seed, 2^53 - 1; give a smaller seed or fewer images");
     }
   }
-  if (!request.size.automatic()) {
-    const std::string aspect = std::to_string(request.size.width) + ":" + std::to_string(request.size.height);
-    plan.steps.push_back({"image.crop", {{"region", "all"}}, {{"aspect", aspect}}, "size " + aspect + " (request field)"});
-    plan.steps.push_back({"image.resize", {{"region", "all"}}, {{"width", request.size.width}, {"height", request.size.height}},
-                          "size (request field)"});
-  }
+  append_size_steps(plan, request.size);
   try {
     validate_plan(plan);
   } catch (const Error& error) {
@@ -275,10 +277,22 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
     const double in_render = (static_cast<double>(step_index) + within_step) / static_cast<double>(step_count);
     context.progress((static_cast<double>(render_index) + in_render) / renders);
   };
+  // Partial images, at most partial_images in all: the denoising previews of generative steps (placed
+  // into the picture), and the renders of the plan's first steps.
+  int partials_sent = 0;
+  OutputMetadata partial_metadata;
+  const auto send_partial = [&](const Image& image) {
+    if (!context.partial || partials_sent >= request.partial_images) return;
+    context.partial(encode_image(finish(image), encode, partial_metadata), partials_sent++);
+  };
   GenerationWatch watch(context.check);
   GenerationControl control;
   control.cancelled = watch.cancelled();
   if (context.progress) control.on_step = [&](int done, int total) { report_progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
+  if (context.partial && request.partial_images > 0) {
+    control.previews = request.partial_images;
+    control.on_preview = [&](const Image& preview, int) { send_partial(preview); };
+  }
   const ScopedGenerationControl generative_steps_report(control);
 
   json first_report;
@@ -294,14 +308,13 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
       EditPlan rendered = plan;
       rendered.steps = steps;
       metadata.plan_json = with_field_names(to_json(rendered), field_names).dump();
-      // Partial images are the renders of the plan's first steps; each shares the cache with the next,
-      // so the final render recomputes nothing.
-      const std::size_t partials = context.partial ? std::min<std::size_t>(static_cast<std::size_t>(request.partial_images), steps.size() - 1) : 0;
-      for (std::size_t done = 1; done <= partials; ++done) {
+      partial_metadata = metadata;
+      // Renders of the plan's first steps share the cache with the next, so the final render recomputes nothing.
+      const std::size_t prefixes = context.partial ? std::min<std::size_t>(static_cast<std::size_t>(request.partial_images), steps.size() - 1) : 0;
+      for (std::size_t done = 1; done <= prefixes && partials_sent < request.partial_images; ++done) {
         if (context.check) context.check();
         const std::vector<PlanStep> prefix(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(done));
-        const RenderResult partial = Executor(cache).render(source_image, prefix);
-        context.partial(encode_image(finish(partial.state.image), encode, metadata), static_cast<int>(done - 1));
+        send_partial(Executor(cache).render(source_image, prefix).state.image);
       }
       const EditOutcome outcome = run_edit(source_image, steps, cache, [&](std::size_t index, std::size_t count, const std::string&) {
         if (context.check) context.check();

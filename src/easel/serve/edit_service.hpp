@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/plan/edit_plan.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
 #include "easel/serve/images_response.hpp"
@@ -41,6 +42,10 @@ using EditResult = ImagesResult;
 // generative step's seed + i (a step without a seed gets a random one first, recorded in the plan).
 // Throws ApiError (400 naming the field) for inputs the engine refuses, WorkInterrupted when stopped.
 EditResult run_edit_request(const EditRequest& request, const EditContext& context);
+
+// The request's `size` as plan steps: a centred crop to its aspect ratio, then a resize to it (nothing
+// for size auto). POST /v1/plans shows them as the edit will run them.
+void append_size_steps(EditPlan& plan, const OutputSize& size);
 
 const char* media_type(ImageFormat format);
 

@@ -10,6 +10,7 @@
 #include "easel/plan/planner.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/bytes_codec.hpp"
+#include "easel/serve/edit_service.hpp"
 
 namespace easel::serve {
 namespace fs = std::filesystem;
@@ -97,15 +98,19 @@ bool read_mask(const json& body) {
 }  // namespace
 
 json preview_plan(const json& body, const RequestLimits& limits, const fs::path& scratch_dir) {
-  if (!body.is_object()) throw invalid_field("", "the body must be a JSON object: {\"prompt\": ..., \"references\": N, \"mask\": true|false}", "invalid_json");
+  if (!body.is_object()) {
+    throw invalid_field("", "the body must be a JSON object: {\"prompt\": ..., \"references\": N, \"mask\": true|false, \"size\": \"auto\"|\"WxH\"}", "invalid_json");
+  }
   for (const auto& item : body.items()) {
-    if (item.key() != "prompt" && item.key() != "references" && item.key() != "mask") {
-      throw invalid_field(item.key(), "Unrecognized request argument supplied: " + item.key() + " (POST /v1/plans takes prompt, references and mask)", "unknown_parameter");
+    if (item.key() != "prompt" && item.key() != "references" && item.key() != "mask" && item.key() != "size") {
+      throw invalid_field(item.key(), "Unrecognized request argument supplied: " + item.key() + " (POST /v1/plans takes prompt, references, mask and size)", "unknown_parameter");
     }
   }
   const std::string prompt = read_prompt(body, limits);
   const std::size_t references = read_references(body, limits);
   const bool masked = read_mask(body);
+  if (body.contains("size") && !body["size"].is_string()) throw invalid_field("size", "'size' must be a string: 'auto' or WIDTHxHEIGHT");
+  const OutputSize size = parse_output_size(body.value("size", "auto"));
 
   StandInFiles uploads(scratch_dir);
   PlanInputs inputs;
@@ -114,6 +119,10 @@ json preview_plan(const json& body, const RequestLimits& limits, const fs::path&
   EditPlan plan;
   try {
     plan = plan_instruction(prompt, inputs);
+    if (!plan.steps.empty()) {
+      append_size_steps(plan, size);
+      validate_plan(plan);  // fills the size steps' defaults as the edit endpoint does
+    }
   } catch (const Error& error) {
     throw api_error_from(error, "prompt");
   }

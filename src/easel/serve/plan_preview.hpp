@@ -10,7 +10,8 @@
 
 namespace easel::serve {
 
-// `body` is {"prompt": text, "references": 0..15 (images after the source, default 0), "mask": bool}.
+// `body` is {"prompt": text, "references": 0..15 (images after the source, default 0), "mask": bool,
+// "size": "auto" or WxH (the edit's size field: its crop and resize steps are shown too)}.
 // Returns {"object": "plan", "plan": EditPlan JSON, "steps": [{op, description, touches, target, params,
 // clause}], "preserve": [{touches, clause}], "unsupported": [{clause, reason}], "explanation": text,
 // "runnable": bool}. Files in the plan are named as the edit endpoint names them: "image[1]"…, "mask".

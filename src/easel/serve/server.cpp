@@ -216,8 +216,8 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
   send_json(response, 200, images_response(done, edit.output_format, edit.quality, unix_now()));
 }
 
-// stream=true: server-sent events image_edit.partial_image (after each of the first partial_images
-// plan steps) and image_edit.completed (with usage), or one `error` event if the edit fails once started.
+// stream=true: server-sent events image_edit.partial_image (up to partial_images: the denoising
+// previews of generative steps, then the renders after each of the plan's first steps) and image_edit.completed (with usage), or one `error` event if the edit fails once started.
 void Server::State::stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response) {
   const JobSettings settings = job_settings();
   const std::int64_t created = unix_now();
