@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include <opencv2/imgproc.hpp>
 
@@ -38,6 +39,15 @@ std::string segmenter_of(const PlanStep& step, const std::string& where) {
   } catch (const Error& error) {
     throw Error(error.kind(), where + ": " + error.what());
   }
+}
+
+// A generative step without a model of its own runs EASEL_MODEL's (ops/generation.hpp), so that model
+// is part of its identity: changing EASEL_MODEL must not reuse another model's result.
+std::string default_model_of(const OperationSpec& spec, const PlanStep& step) {
+  const bool takes_model = std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& param) { return param.name == "model"; });
+  if (!takes_model || !step.params.value("model", nlohmann::json()).is_null()) return {};
+  const char* model = std::getenv("EASEL_MODEL");
+  return model != nullptr ? std::string("\ndefault model: ") + model : std::string();
 }
 
 RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
@@ -123,7 +133,7 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}};
     StepRecord record{step.op, step.clause, 0, false};
     record.model = segmenter_of(step, where);
-    key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model);
+    key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model + default_model_of(spec, step));
     if (auto cached = cache_.find(key)) {
       record.cached = true;
       result.state = std::move(*cached);
@@ -132,10 +142,11 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step)
                      : spec.place        ? apply_placement_step(result.state, spec, step, where)
                                          : apply_region_step(result.state, spec, step, where);
+      result.state.latest_step_models = generation.models_used();
       cache_.store(key, result.state);
-      if (const std::string generated = generation.models_used(); !generated.empty()) {
-        record.model = record.model.empty() ? generated : record.model + ", " + generated;
-      }
+    }
+    if (const std::string& generated = result.state.latest_step_models; !generated.empty()) {
+      record.model = record.model.empty() ? generated : record.model + ", " + generated;
     }
     record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.steps.push_back(std::move(record));

@@ -19,6 +19,9 @@ struct RenderState {
   std::optional<cv::Point> source_offset = cv::Point(0, 0);
   // Every string typeset so far, for OCR verification (kept in the document's disk cache too).
   std::vector<TextLayer> text_layers = {};
+  // The generative models that made the latest step's pixels (e.g. "diffusion: /models/sd15"), kept
+  // with the state so that a step taken from the cache still names them in its record.
+  std::string latest_step_models = {};
 };
 
 // The state of an unedited source.

@@ -96,8 +96,9 @@ void write_state(const fs::path& path, const RenderState& state) {
     out.write(reinterpret_cast<const char*>(&header), sizeof header);
     out.write(reinterpret_cast<const char*>(image.data), static_cast<std::streamsize>(image.total() * image.elemSize()));
     out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
-    nlohmann::json facts = nlohmann::json::array();
-    for (const auto& layer : state.text_layers) facts.push_back(layer_facts(layer));
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& layer : state.text_layers) layers.push_back(layer_facts(layer));
+    const nlohmann::json facts = {{"layers", layers}, {"latest_step_models", state.latest_step_models}};
     const std::string facts_text = facts.dump();
     const std::uint64_t facts_length = facts_text.size();
     out.write(reinterpret_cast<const char*>(&facts_length), sizeof facts_length);
@@ -139,7 +140,9 @@ std::optional<RenderState> read_state(const fs::path& path) {
   in.read(facts_text.data(), static_cast<std::streamsize>(facts_length));
   std::uint64_t remaining = file_size - pixels_end - sizeof facts_length - facts_length;
   try {
-    for (const auto& facts : nlohmann::json::parse(facts_text)) {
+    const nlohmann::json facts_json = nlohmann::json::parse(facts_text);
+    state.latest_step_models = facts_json.at("latest_step_models").get<std::string>();
+    for (const auto& facts : facts_json.at("layers")) {
       TextLayer layer = layer_from_facts(facts);
       if (layer.coverage.total() > remaining) return std::nullopt;
       in.read(reinterpret_cast<char*>(layer.coverage.data), static_cast<std::streamsize>(layer.coverage.total()));
