@@ -242,6 +242,19 @@ TEST_F(ModelsTest, ModelsInTheHuggingFaceCacheAreFoundButNotOnesStillDownloading
   EXPECT_EQ((*ip2p)["missing"], json::array({"vae", "text_encoder"}));
 }
 
+// What the HTTP API tells clients instead of a path on the server.
+TEST_F(ModelsTest, AResolvedModelIsNamedWithoutTheServersPaths) {
+  write_hub_cache_repo(hub_cache_, "tiny-org", "sd2", reference_models() / "sd2");
+  fs::create_directories(models_ / "sd15-inpainting");
+  EXPECT_EQ(models::model_display_name(models_ / "sd15-inpainting"), "sd15-inpainting");
+  EXPECT_EQ(models::model_display_name(models_ / "acme" / "sdxl" / "model.safetensors"), "acme/sdxl/model.safetensors");
+  const fs::path snapshot = hub_cache_ / "models--tiny-org--sd2" / "snapshots" / commit;
+  EXPECT_EQ(models::model_display_name(snapshot), "tiny-org/sd2");
+  EXPECT_EQ(models::model_display_name(snapshot / "v1-5-pruned.safetensors"), "tiny-org/sd2/v1-5-pruned");
+  EXPECT_EQ(models::model_display_name("/srv/weights/custom-sd15/"), "custom-sd15");
+  EXPECT_EQ(models::model_display_name(models::resolve_model_name("tiny-org/sd2")), "tiny-org/sd2") << "the name resolves back";
+}
+
 TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
   const CliRun run = run_easel({"models", "show", "acme/missing-model"});
   EXPECT_EQ(run.exit_code, static_cast<int>(ErrorKind::capability));

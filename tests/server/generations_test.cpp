@@ -76,6 +76,7 @@ TEST_F(ServerGenerations, GeneratesASeededImageOfTheRequestedSizeWithUsage) {
   EXPECT_EQ(body["output_format"], "png");
   EXPECT_EQ(body["easel"]["seed"], 1234);
   EXPECT_EQ(body["easel"]["steps"], 2);
+  EXPECT_EQ(body["easel"]["model"], "sd1") << "named as the client names it, not by its path on the server";
   // usage: ceil(37 bytes / 4) = 10 text tokens; 64x64 is one 512 tile → 85 + 170 = 255 output tokens.
   const json usage = body["usage"];
   EXPECT_EQ(usage["input_tokens_details"]["text_tokens"], 10);
@@ -253,6 +254,21 @@ TEST_F(ServerGenerations, AnEditWithAGenerativeStepGivesNImagesWithConsecutiveSe
   ASSERT_EQ(unseeded["easel"]["seeds"].size(), 2u) << unseeded.dump().substr(0, 400);
   EXPECT_EQ(unseeded["easel"]["seeds"][1].get<std::uint64_t>(), unseeded["easel"]["seeds"][0].get<std::uint64_t>() + 1);
   EXPECT_EQ(unseeded["easel"]["plan"]["steps"][0]["params"]["seed"], unseeded["easel"]["seeds"][0]);
+}
+
+// The plan and report name the model as the client did, so the returned plan can be sent again.
+TEST_F(ServerGenerations, AGenerativeEditNamesItsModelAndItsPlanReproducesTheImage) {
+  auto client = server_->client();
+  const std::string image = small_png(64);
+  const json first = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 8).dump()}})));
+  ASSERT_EQ(first["data"].size(), 1u) << first.dump().substr(0, 400);
+  const json plan = first["easel"]["plan"];
+  EXPECT_EQ(plan["steps"][0]["params"]["model"], "sd1");
+  EXPECT_EQ(first["easel"]["report"]["steps"][0]["model"], "diffusion: sd1") << first["easel"]["report"].dump().substr(0, 400);
+  EXPECT_EQ(first.dump().find(reference_dir().string()), std::string::npos) << "a server path leaked into the response";
+  const json again = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}})));
+  ASSERT_EQ(again["data"].size(), 1u) << again.dump().substr(0, 400);
+  EXPECT_EQ(again["data"][0]["b64_json"], first["data"][0]["b64_json"]);
 }
 
 TEST_F(ServerGenerations, StreamingSendsPartialImagesThenTheCompletedImage) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <iterator>
+#include <optional>
 
 #include "easel/core/error.hpp"
 #include "easel/models/model_catalog.hpp"
@@ -76,6 +78,37 @@ fs::path resolve_model_name(const std::string& name) {
               "model \"" + name + "\" is not installed (looked in " + models_dir().string() + " and the Hugging Face cache " +
                   hf_hub_cache_dir().string() + "); download it with `" + pull_command(name) +
                   "`, or pass the path of a .safetensors file or diffusers folder");
+}
+
+// Hugging Face's cache keeps ORG/NAME as models--ORG--NAME/snapshots/REVISION/… .
+std::string model_display_name(const fs::path& resolved) {
+  const auto below = [&](const fs::path& root) -> std::optional<fs::path> {
+    if (root.empty()) return std::nullopt;
+    const fs::path relative = resolved.lexically_normal().lexically_relative(root.lexically_normal());
+    if (relative.empty() || relative.native().starts_with("..")) return std::nullopt;
+    return relative;
+  };
+  std::optional<fs::path> local;
+  try {
+    local = below(models_dir());
+  } catch (const Error&) {
+    local.reset();
+  }
+  if (local) return local->generic_string();
+  if (const auto cached = below(hf_hub_cache_dir())) {
+    auto part = cached->begin();
+    const std::string repository = part->string();
+    if (repository.starts_with("models--")) {
+      std::string name = repository.substr(8);
+      if (const auto split = name.find("--"); split != std::string::npos) name.replace(split, 2, "/");
+      fs::path inside;
+      for (std::advance(part, std::min<std::ptrdiff_t>(3, std::distance(part, cached->end()))); part != cached->end(); ++part) inside /= *part;
+      if (inside.extension() == ".safetensors") inside.replace_extension();
+      return inside.empty() ? name : name + "/" + inside.generic_string();
+    }
+  }
+  const fs::path normal = resolved.lexically_normal();
+  return (normal.has_filename() ? normal : normal.parent_path()).filename().string();
 }
 
 }  // namespace easel::models

@@ -21,4 +21,9 @@ std::filesystem::path resolve_model(const std::string& name_or_path);
 // Hugging Face cache. Throws like resolve_model when it is not installed, Error(input) for a bad name.
 std::filesystem::path resolve_model_name(const std::string& name);
 
+// How a resolved model is named to someone who cannot see this machine's files (HTTP clients): its
+// path below models_dir(), "org/repo" (plus the file's path) inside the Hugging Face cache, else the
+// last component of the path. The name resolve_model_name takes back, where one exists.
+std::string model_display_name(const std::filesystem::path& resolved);
+
 }  // namespace easel::models

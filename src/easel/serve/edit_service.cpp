@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 
 #include <opencv2/imgcodecs.hpp>
@@ -226,6 +227,20 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   }
   EditPlan plan = plan_for(request, inputs);
   if (request.plan && request.mask) restrict_to_mask(plan, inputs.mask);
+  // Models are named to the client as it names them, never by their path on this machine.
+  for (const auto& step : plan.steps) {
+    if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string()) {
+      field_names.emplace_back(model->get<std::string>(), models::model_display_name(model->get<std::string>()));
+    }
+  }
+  if (const char* fallback = std::getenv("EASEL_MODEL"); fallback != nullptr && *fallback != '\0') {
+    try {
+      const std::string path = models::resolve_model(fallback).string();
+      field_names.emplace_back(path, models::model_display_name(path));
+    } catch (const Error&) {
+      // Not installed: a step that needs it fails naming EASEL_MODEL, and there is no path to hide.
+    }
+  }
   int masked_steps = 0;
   bool references_used = false;
   for (const auto& step : plan.steps) {

@@ -33,7 +33,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     generation.sampler = settings.sampler;
     generation.seed = settings.seed.value_or(random_seed());
     generation.count = request.n;
-    metadata.plan_json = json{{"op", "generate.image"}, {"prompt", request.prompt}, {"model", generation.model}, {"seed", generation.seed}}.dump();
+    metadata.plan_json = json{{"op", "generate.image"}, {"prompt", request.prompt}, {"model", models::model_display_name(generation.model)}, {"seed", generation.seed}}.dump();
     if (control.progress) {
       generation.on_step = [&control](int done, int total) { control.progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
     }
@@ -56,7 +56,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.height = generated.images.empty() ? 0 : generated.images.front().height();
     result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
     result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
-    result.easel = {{"model", generated.model}, {"sampler", generated.sampler}, {"steps", generated.steps},
+    result.easel = {{"model", models::model_display_name(generated.model)}, {"sampler", generated.sampler}, {"steps", generated.steps},
                     {"guidance", generated.guidance}, {"seed", generation.seed}};
     return result;
   } catch (const Error& error) {
