@@ -233,6 +233,28 @@ test('edit a real photo: plan, result, OCR report, compare, undo and branch, dow
     await download.saveAs(file);
     assert.deepEqual(await decodedSize(page, file), { width: 600, height: 400 }, `${format} download`);
   }
+
+  // A reload keeps the rounds, their branches, the selected round and its result; Start over empties it.
+  await page.waitForTimeout(500); // the session is written 300 ms after the last change
+  await page.reload();
+  await page.locator('#history-tree .round', { hasText: 'Round 3' }).waitFor({ timeout: 10_000 });
+  assert.match(await page.locator('#history-tree .round', { hasText: 'Round 2' }).innerText(), /branch 1/);
+  assert.match(await page.locator('#history-tree .round[aria-current="true"]').innerText(), /Round 3/);
+  assert.match(await page.locator('#input-list').innerText(), /Source coffee\.png · 600×400/);
+  await page.getByRole('tab', { name: 'Results' }).click();
+  assert.deepEqual(await page.locator('#gallery img').first().evaluate((image) => ({ width: image.naturalWidth, height: image.naturalHeight })), {
+    width: 600,
+    height: 400,
+  });
+  await page.getByRole('button', { name: 'Undo' }).click();
+  assert.match(await page.locator('#history-tree .round[aria-current="true"]').innerText(), /Round 1/, 'undo works on a restored tree');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Start over' }).click();
+  assert.equal(await page.locator('#history-tree .round', { hasText: 'Round 1' }).count(), 0);
+  await page.waitForTimeout(500);
+  await page.reload();
+  await page.locator('#progress-text').waitFor();
+  assert.equal(await page.locator('#history-tree .round', { hasText: 'Round 1' }).count(), 0, 'started over stays started over');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -240,7 +262,8 @@ test('edit a real photo: plan, result, OCR report, compare, undo and branch, dow
 test('the mask brush restricts the plan to the painted area and the edit to it', async () => {
   const { page, context, problems } = await openWorkspace();
   await page.locator('#file-input').setInputFiles(path.join(photosDir, 'coffee.png'));
-  await page.locator('#canvas-wrap').waitFor();
+  // The mask is reset to the image's size once the photo has decoded: paint after that.
+  await page.waitForFunction(() => document.querySelector('#source-canvas').width === 600);
   await page.evaluate(() => {
     window.easelMask.brushSize = 60;
     window.easelMask.strokeFractions([0.1, 0.8], [0.9, 0.8]);

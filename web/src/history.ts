@@ -63,6 +63,18 @@ export class History {
   clear(): void {
     this.rounds.clear();
     this.current = null;
+    this.nextId = 1;
+  }
+
+  // For keeping the tree across reloads (persist.ts).
+  snapshot(): { rounds: Round[]; current: number | null; nextId: number } {
+    return { rounds: [...this.rounds.values()], current: this.current, nextId: this.nextId };
+  }
+
+  restore(snapshot: { rounds: Round[]; current: number | null; nextId: number }): void {
+    this.rounds = new Map(snapshot.rounds.map((round) => [round.id, round]));
+    this.current = snapshot.current !== null && this.rounds.has(snapshot.current) ? snapshot.current : null;
+    this.nextId = Math.max(snapshot.nextId, ...snapshot.rounds.map((round) => round.id + 1), 1);
   }
 
   // Depth-first, children in creation order: for drawing the tree.

@@ -7,6 +7,7 @@ import { ApiError, type ModelEntry, type PlanPreview } from './api';
 import { drawDifference } from './compare';
 import { byId, el } from './dom';
 import { History } from './history';
+import { loadSession, saveSession } from './persist';
 import { blobFromBase64, encodePicture, extensionOf, pictureFrom, type Picture } from './images';
 import { MaskPainter } from './mask';
 import { renderPlanPreview, renderReport, renderRunPlan } from './views';
@@ -87,6 +88,8 @@ const ui = {
   modelGrid: byId('model-grid'),
   undo: byId<HTMLButtonElement>('undo'),
   redo: byId<HTMLButtonElement>('redo'),
+  startOver: byId<HTMLButtonElement>('start-over'),
+  historyStorage: byId('history-storage'),
   historyTree: byId('history-tree'),
 };
 
@@ -734,6 +737,58 @@ function renderHistory(): void {
   ui.historyTree.replaceChildren(...items);
   ui.undo.disabled = !state.history.canUndo();
   ui.redo.disabled = !state.history.canRedo();
+  keepSessionSoon();
+}
+
+// ---- keeping the session across reloads (persist.ts) -----------------------------------------------
+
+let sessionRestored = false; // nothing is written before the saved session has been read back
+let keepTimer = 0;
+
+function keepSessionSoon(): void {
+  if (!sessionRestored) return;
+  window.clearTimeout(keepTimer);
+  keepTimer = window.setTimeout(() => {
+    saveSession({ uploads: state.uploads, ...state.history.snapshot() })
+      .then(() => (ui.historyStorage.hidden = true))
+      .catch((error: Error) => showStorageProblem(error));
+  }, 300);
+}
+
+function showStorageProblem(error: Error): void {
+  ui.historyStorage.hidden = false;
+  ui.historyStorage.textContent = `History is not kept in this browser after a reload: ${error.message}`;
+}
+
+async function restoreSession(): Promise<void> {
+  try {
+    const session = await loadSession();
+    if (session && (session.uploads.length > 0 || session.rounds.length > 0)) {
+      state.uploads = session.uploads;
+      state.history.restore(session);
+      const round = state.history.currentRound();
+      if (round && round.mode !== state.mode) setModeRadio(round.mode);
+      renderInputs();
+      renderAll();
+      setProgress(0, `Restored ${session.rounds.length} ${session.rounds.length === 1 ? 'round' : 'rounds'} kept in this browser.`);
+    }
+  } catch (error) {
+    showStorageProblem(error as Error);
+  } finally {
+    sessionRestored = true;
+  }
+}
+
+function startOver(): void {
+  if (!window.confirm('Start over? Every round and upload of this workspace is deleted from this browser.')) return;
+  state.uploads = [];
+  state.history.clear();
+  roundPreviews.clear();
+  drawnBase = null;
+  renderInputs();
+  renderAll();
+  schedulePreview();
+  setProgress(0, 'Started over.');
 }
 
 function goTo(id: number | null): void {
@@ -934,6 +989,7 @@ function wire(): void {
     void previewNow(true);
   });
   ui.run.addEventListener('click', () => void run());
+  ui.startOver.addEventListener('click', startOver);
   ui.cancel.addEventListener('click', () => void cancel());
 
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="mask-tool"]')) {
@@ -986,3 +1042,4 @@ wire();
 setMode('edit');
 renderHistory();
 void refreshModels();
+void restoreSession();
