@@ -350,5 +350,37 @@ TEST_F(ServerGenerations, VariationsGiveNImagesOfTheInputWithConsecutiveSeeds) {
   expect_field_error(client.Post("/v1/images/variations", edit_form("", {}, {{"n", "2"}})), "image");
 }
 
+// A variations job: validated when submitted, its seed fixed then, and the same images as the
+// synchronous endpoint gives for that seed.
+TEST_F(ServerGenerations, AVariationsJobMakesTheSameImagesAsTheSynchronousRequest) {
+  auto client = server_->client();
+  const std::string image = small_png(64);
+  const json item = {{"endpoint", "variations"}, {"image", base64_file(image)}, {"model", "sd1"}, {"n", 2}, {"seed", 31}, {"steps", 2}};
+  const json created = json_of(post_json(client, "/v1/jobs", item));
+  ASSERT_TRUE(created.contains("id")) << created.dump().substr(0, 400);
+  const json done = wait_for_job(client, created["id"]);
+  ASSERT_EQ(done["state"], "succeeded") << done.dump().substr(0, 400);
+  ASSERT_EQ(done["result"]["data"].size(), 2u);
+  EXPECT_EQ(done["result"]["easel"]["seeds"], json::array({31, 32}));
+  const json direct = json_of(client.Post("/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "31"}, {"steps", "2"}})));
+  ASSERT_EQ(direct["data"].size(), 2u) << direct.dump().substr(0, 400);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto asset = client.Get(done["result"]["data"][i]["url"].get<std::string>());
+    ASSERT_TRUE(asset);
+    const auto expected = decode_base64(direct["data"][i]["b64_json"].get<std::string>());
+    EXPECT_EQ(asset->body, std::string(expected.begin(), expected.end())) << "image " << i;
+  }
+
+  json unseeded = item;
+  unseeded.erase("seed");
+  const json fixed = wait_for_job(client, json_of(post_json(client, "/v1/jobs", unseeded))["id"]);
+  ASSERT_EQ(fixed["state"], "succeeded") << fixed.dump().substr(0, 400);
+  EXPECT_TRUE(fixed["result"]["easel"]["seeds"][0].is_number_unsigned()) << "a seed was chosen at submission and reported";
+
+  json bad = item;
+  bad["strength"] = 3;
+  expect_field_error(post_json(client, "/v1/jobs", bad), "strength");
+}
+
 }  // namespace
 }  // namespace easel::test

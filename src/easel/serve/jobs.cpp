@@ -3,6 +3,7 @@
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
+#include "easel/serve/variation_request.hpp"
 
 namespace easel::serve {
 using nlohmann::json;
@@ -55,14 +56,16 @@ RequestFields fields_from_stored(const json& stored, Store& store, const std::st
 
 constexpr const char* kEditsEndpoint = "/v1/images/edits";
 constexpr const char* kGenerationsEndpoint = "/v1/images/generations";
+constexpr const char* kVariationsEndpoint = "/v1/images/variations";
 
-// An item's `endpoint`: "edits" (also when absent) or "generations", short or as the path.
+// An item's `endpoint`: "edits" (also when absent), "generations" or "variations", short or as the path.
 std::string endpoint_of(const json& item) {
   if (!item.is_object() || !item.contains("endpoint")) return kEditsEndpoint;
   const json& endpoint = item["endpoint"];
   if (endpoint == "edits" || endpoint == kEditsEndpoint) return kEditsEndpoint;
   if (endpoint == "generations" || endpoint == kGenerationsEndpoint) return kGenerationsEndpoint;
-  throw invalid_field("endpoint", "'endpoint' must be \"edits\" (the default) or \"generations\"");
+  if (endpoint == "variations" || endpoint == kVariationsEndpoint) return kVariationsEndpoint;
+  throw invalid_field("endpoint", "'endpoint' must be \"edits\" (the default), \"generations\" or \"variations\"");
 }
 
 // A job's result: its outputs (stored as assets first) in the Images API's shape.
@@ -90,7 +93,21 @@ json JobService::stored_edit(const json& item, const std::string& owner) {
   if (parse_edit_request(fields, settings_.limits).stream) {
     throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/edits", "unsupported_value");
   }
-  json stored = {{"endpoint", kEditsEndpoint}, {"fields", json::object()}, {"images", json::array()}};
+  return stored_fields(fields, kEditsEndpoint, owner);
+}
+
+json JobService::stored_variation(json item, const std::string& owner) {
+  // The seed is fixed now, so a job run again after a crash makes the same images.
+  if (!item.contains("seed")) item["seed"] = random_seed();
+  const RequestFields fields = fields_from_json(item);
+  parse_variation_request(fields, settings_.limits);
+  require_generation_engine("a variations job", "model");
+  return stored_fields(fields, kVariationsEndpoint, owner);
+}
+
+// Text fields as they are, images and the mask as assets (so a restart still has them).
+json JobService::stored_fields(const RequestFields& fields, const std::string& endpoint, const std::string& owner) {
+  json stored = {{"endpoint", endpoint}, {"fields", json::object()}, {"images", json::array()}};
   for (const auto& [name, value] : fields.text) stored["fields"][name] = value;
   for (const char* name : {"image", "image[]"}) {
     for (auto [it, end] = fields.files.equal_range(name); it != end; ++it) {
@@ -152,7 +169,9 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
       }
       const std::string endpoint = endpoint_of(item);
       if (item.is_object()) item.erase("endpoint");
-      job.request = endpoint == kGenerationsEndpoint ? stored_generation(item) : stored_edit(item, owner);
+      job.request = endpoint == kGenerationsEndpoint ? stored_generation(item)
+                    : endpoint == kVariationsEndpoint ? stored_variation(item, owner)
+                                                      : stored_edit(item, owner);
     } catch (const ApiError& error) {
       throw for_item(error, index, items.size());
     }
@@ -206,8 +225,10 @@ void JobService::run(const std::string& id) {
   };
   const auto progress = [&](double fraction) { store_.set_progress(id, fraction); };
   try {
-    const bool generation = job->request.value("endpoint", "") == kGenerationsEndpoint;
-    const Output done = generation ? run_generation(*job, progress, check) : run_edit(*job, progress, check);
+    const std::string endpoint = job->request.value("endpoint", "");
+    const Output done = endpoint == kGenerationsEndpoint  ? run_generation(*job, progress, check)
+                        : endpoint == kVariationsEndpoint ? run_variation(*job, progress, check)
+                                                          : run_edit(*job, progress, check);
     store_.finish_job(id, JobState::succeeded, job_output(store_, done.result, done.format, job->owner), nullptr);
     store_.add_usage(job->owner, done.result.usage, static_cast<int>(done.result.images.size()));
   } catch (const WorkInterrupted& stop) {
@@ -231,6 +252,19 @@ JobService::Output JobService::run_edit(const JobRecord& job, const std::functio
   context.progress = progress;
   context.check = check;
   return {run_edit_request(request, context), request.output_format};
+}
+
+JobService::Output JobService::run_variation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+  RequestFields fields = fields_from_stored(job.request, store_, job.owner);
+  // Stored images come back as image[]; a variation reads its one image as `image`.
+  auto images = std::move(fields.files);
+  fields.files.clear();
+  for (auto& [name, upload] : images) fields.files.emplace("image", std::move(upload));
+  const EditRequest request = parse_variation_request(fields, settings_.limits);
+  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_};
+  context.progress = progress;
+  context.check = check;
+  return {run_variation_request(request, context), request.output_format};
 }
 
 JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {

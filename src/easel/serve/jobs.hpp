@@ -61,8 +61,11 @@ class JobService {
   };
   Output run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
   Output run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
+  Output run_variation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
   nlohmann::json stored_edit(const nlohmann::json& item, const std::string& owner);
   nlohmann::json stored_generation(nlohmann::json item);
+  nlohmann::json stored_variation(nlohmann::json item, const std::string& owner);
+  nlohmann::json stored_fields(const RequestFields& fields, const std::string& endpoint, const std::string& owner);
 
   Store& store_;
   WorkQueue& queue_;

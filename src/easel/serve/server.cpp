@@ -340,13 +340,7 @@ void Server::State::vary_images(const httplib::Request& request, httplib::Respon
   require_generation_engine("POST /v1/images/variations", "model");
   const EditResult done = run_queued<EditResult>(
       [this, &variation, &owner, &settings] {
-        try {
-          return run_edit_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded});
-        } catch (const ApiError& error) {
-          // The plan is the server's own; what a client can get wrong in it is the model (absent, unknown).
-          if (error.param() == "plan") throw ApiError(error.status(), error.type(), error.what(), "model", error.code());
-          throw;
-        }
+        return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
