@@ -103,6 +103,35 @@ json image_event(const std::string& type, const Bytes& image, std::int64_t creat
               {"output_format", format_name(format)}};
 }
 
+// One streamed request's events: `kind` is "image_edit" or "image_generation".
+struct ImageEventStream {
+  std::shared_ptr<EventChannel> channel;
+  std::string kind;
+  std::int64_t created;
+  std::string quality;
+  ImageFormat format;
+
+  // For the work's check: once the client has gone, it stops before its next step.
+  std::function<void()> stop_if_abandoned() const {
+    return [channel = channel] {
+      if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
+    };
+  }
+  std::function<void(const Bytes&, int)> partial_sender() const {
+    return [stream = *this](const Bytes& image, int index) {
+      json event = image_event(stream.kind + ".partial_image", image, stream.created, stream.quality, stream.format);
+      event["partial_image_index"] = index;
+      stream.channel->push(server_sent_event(stream.kind + ".partial_image", event), false);
+    };
+  }
+  void complete(const ImagesResult& result) const {
+    json event = image_event(kind + ".completed", result.images.front(), created, quality, format);
+    event["usage"] = result.usage.to_json();
+    event["easel"] = result.easel;
+    channel->push(server_sent_event(kind + ".completed", event), true);
+  }
+};
+
 json model_entry(const std::string& id, const json& details) {
   return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "easel"}, {"easel", details}};
 }
@@ -217,27 +246,20 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
 }
 
 // stream=true: server-sent events image_edit.partial_image (up to partial_images: the denoising
-// previews of generative steps, then the renders after each of the plan's first steps) and image_edit.completed (with usage), or one `error` event if the edit fails once started.
+// previews of generative steps, then the renders after each of the plan's first steps) and
+// image_edit.completed (with usage), or one `error` event if the edit fails once started.
 void Server::State::stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response) {
   const JobSettings settings = job_settings();
   const std::int64_t created = unix_now();
   stream_events(
       [this, edit, owner, settings, created](const std::shared_ptr<EventChannel>& channel) {
+        const ImageEventStream events{channel, "image_edit", created, edit.quality, edit.output_format};
         EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded};
-        context.check = [channel] {
-          if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
-        };
-        context.partial = [channel, &edit, created](const Bytes& image, int index) {
-          json event = image_event("image_edit.partial_image", image, created, edit.quality, edit.output_format);
-          event["partial_image_index"] = index;
-          channel->push(server_sent_event("image_edit.partial_image", event), false);
-        };
+        context.check = events.stop_if_abandoned();
+        context.partial = events.partial_sender();
         const EditResult result = run_edit_request(edit, context);
         store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
-        json event = image_event("image_edit.completed", result.images.front(), created, edit.quality, edit.output_format);
-        event["usage"] = result.usage.to_json();
-        event["easel"] = result.easel;
-        channel->push(server_sent_event("image_edit.completed", event), true);
+        events.complete(result);
       },
       response);
 }
@@ -248,21 +270,13 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
   const std::int64_t created = unix_now();
   stream_events(
       [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
+        const ImageEventStream events{channel, "image_generation", created, generate.quality, generate.output_format};
         GenerateControl control;
-        control.check = [channel] {
-          if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
-        };
-        control.partial = [channel, &generate, created](const Bytes& image, int index) {
-          json event = image_event("image_generation.partial_image", image, created, generate.quality, generate.output_format);
-          event["partial_image_index"] = index;
-          channel->push(server_sent_event("image_generation.partial_image", event), false);
-        };
+        control.check = events.stop_if_abandoned();
+        control.partial = events.partial_sender();
         const GenerateResult result = run_generate_request(generate, control);
         store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
-        json event = image_event("image_generation.completed", result.images.front(), created, generate.quality, generate.output_format);
-        event["usage"] = result.usage.to_json();
-        event["easel"] = result.easel;
-        channel->push(server_sent_event("image_generation.completed", event), true);
+        events.complete(result);
       },
       response);
 }
