@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -93,6 +94,34 @@ TEST_F(ServerGenerations, QualityPicksThePresetsStepsAndSamplerUnlessGiven) {
                                 {"quality", "low"}, {"steps", 2}, {"sampler", "euler"}});
   EXPECT_EQ(chosen["easel"]["steps"], 2) << chosen.dump().substr(0, 400);
   EXPECT_EQ(chosen["easel"]["sampler"], "euler");
+}
+
+// What the web workspace's model picker shows: what each model enables and lacks, which installed
+// model runs each generative operation, and why a broken model cannot be used.
+TEST_F(ServerGenerations, ModelsSayWhatTheyEnableLackAndWhyOneCannotBeUsed) {
+  const std::filesystem::path broken = std::filesystem::path(std::getenv("EASEL_MODELS")) / "broken";
+  std::filesystem::create_directories(broken);
+  { std::ofstream(broken / "model_index.json") << "{ not json"; }
+  const json listing = json_of(server_->client().Get("/v1/models"));
+  std::filesystem::remove_all(broken);
+  const json* edit = nullptr;
+  const json* sd1 = nullptr;
+  const json* unusable = nullptr;
+  for (const auto& model : listing["data"]) {
+    if (model["id"] == "easel-edit") edit = &model;
+    if (model["id"] == "sd1") sd1 = &model;
+    if (model["id"] == "broken") unusable = &model;
+  }
+  ASSERT_TRUE(edit && sd1 && unusable) << listing.dump().substr(0, 600);
+  const json& generative = (*edit)["easel"]["generative_operations"];
+  EXPECT_NE(std::find(generative.begin(), generative.end(), "generate.instruct"), generative.end()) << generative;
+  EXPECT_EQ(std::find(generative.begin(), generative.end(), "color.adjust"), generative.end()) << generative;
+  const json& enables = (*sd1)["easel"]["enables"];
+  EXPECT_NE(std::find(enables.begin(), enables.end(), "generate.image"), enables.end()) << enables;
+  EXPECT_EQ(std::find(enables.begin(), enables.end(), "generate.instruct"), enables.end()) << "sd1 is not an InstructPix2Pix model";
+  EXPECT_TRUE((*sd1)["easel"]["missing"].is_array());
+  EXPECT_FALSE((*unusable)["easel"].value("problem", "").empty()) << unusable->dump();
+  EXPECT_TRUE((*unusable)["easel"]["enables"].empty());
 }
 
 TEST_F(ServerGenerations, TheSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {

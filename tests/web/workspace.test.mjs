@@ -322,7 +322,14 @@ test('text to image with a reference model, models side by side, and a bad size 
   page.on('request', (request) => calls.push(`${request.method()} ${new URL(request.url()).pathname}`));
   await page.locator('#model option[value="sd1"]').waitFor({ state: 'attached' });
   await page.getByLabel('Model', { exact: true }).selectOption('sd1');
-  assert.match(await page.locator('#model-info').innerText(), /enables/);
+  assert.match(await page.locator('#model-info').innerText(), /enables generate\.image/);
+  // In Image to Image the picker says which installed model runs each generative operation, and which none does.
+  await page.getByLabel('Image to Image').check();
+  const coverage = await page.locator('#model-info').innerText();
+  assert.match(coverage, /generate\.image: sd1, sd2/, coverage);
+  assert.match(coverage, /generate\.instruct: no installed model runs it/, coverage);
+  await page.getByLabel('Text to Image').check();
+  await page.getByLabel('Model', { exact: true }).selectOption('sd1');
   // Without partial previews: a generation job (progress per step), or the plain endpoint.
   await page.getByLabel('Partial previews').fill('0');
   await page.getByRole('button', { name: 'Run', exact: true }).click();

@@ -21,6 +21,9 @@ export interface ModelEntry {
     family?: string;
     variant?: string;
     enables?: string[];
+    missing?: string[];
+    problem?: string;
+    generative_operations?: string[];
     engine_available?: boolean;
   };
 }

@@ -200,8 +200,18 @@ function modelsForMode(): ModelEntry[] {
 function fillModelPicker(): void {
   const previous = ui.model.value;
   const models = modelsForMode();
-  ui.model.replaceChildren(...models.map((model) => el('option', { value: model.id, text: model.easel.kind === 'diffusion' ? `${model.id} (${model.easel.family ?? 'diffusion'})` : model.id })));
-  if (models.some((model) => model.id === previous)) ui.model.value = previous;
+  ui.model.replaceChildren(
+    ...models.map((model) => {
+      const option = el('option', {
+        value: model.id,
+        text: model.easel.kind !== 'diffusion' ? model.id : `${model.id} (${model.easel.problem ? 'cannot be used' : (model.easel.family ?? 'diffusion')})`,
+      }) as HTMLOptionElement;
+      option.disabled = Boolean(model.easel.problem);
+      return option;
+    }),
+  );
+  if (models.some((model) => model.id === previous && !model.easel.problem)) ui.model.value = previous;
+  else ui.model.value = models.find((model) => !model.easel.problem)?.id ?? '';
   if (models.length === 0) ui.model.append(el('option', { value: '', text: state.mode === 'edit' ? 'easel-edit' : 'no generation model installed' }));
   describeModel();
 }
@@ -215,12 +225,27 @@ function describeModel(): void {
   }
   if (model.easel.kind === 'edit') {
     const operations = model.easel.operations ?? [];
-    ui.modelInfo.textContent = `The edit engine: ${operations.length} operations without a model (${operations.slice(0, 8).join(', ')}${operations.length > 8 ? ', …' : ''}). Generative steps use an installed diffusion model.`;
+    ui.modelInfo.textContent = `The edit engine: ${operations.length} operations without a model (${operations.slice(0, 8).join(', ')}${operations.length > 8 ? ', …' : ''}). ${generativeCoverage(model.easel.generative_operations ?? [])}`;
     return;
   }
   const enables = model.easel.enables ?? [];
-  const missing = model.easel.engine_available === false ? ' This server was built without the diffusion engine, so it cannot run it.' : '';
-  ui.modelInfo.textContent = `${model.easel.family ?? ''} ${model.easel.variant ?? ''} — enables ${enables.length ? enables.join(', ') : 'text-to-image'}.${missing}`;
+  const parts = [`${model.easel.family ?? ''} ${model.easel.variant ?? ''}`.trim()];
+  if (model.easel.problem) parts.push(`cannot be used: ${model.easel.problem}`);
+  else parts.push(enables.length ? `enables ${enables.join(', ')}` : 'enables nothing Easel runs');
+  if ((model.easel.missing ?? []).length > 0) parts.push(`lacks ${model.easel.missing!.join(', ')} (taken from a base model of the same family when one is installed; docs/models.md)`);
+  if (model.easel.engine_available === false) parts.push('this server was built without the diffusion engine, so it cannot run it');
+  ui.modelInfo.textContent = `${parts.join(' — ')}.`;
+}
+
+// For each generative operation, the installed models that run it, or that none does.
+function generativeCoverage(operations: string[]): string {
+  if (operations.length === 0) return '';
+  const runnable = state.models.filter((model) => model.easel.kind === 'diffusion' && !model.easel.problem && model.easel.engine_available !== false);
+  const lines = operations.map((operation) => {
+    const by = runnable.filter((model) => (model.easel.enables ?? []).includes(operation)).map((model) => model.id);
+    return `${operation}: ${by.length ? by.join(', ') : 'no installed model runs it (easel models pull one that does)'}`;
+  });
+  return `Generative operations and the models that run them — ${lines.join('; ')}.`;
 }
 
 // ---- mode, inputs and settings --------------------------------------------------------------------

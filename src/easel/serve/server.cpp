@@ -363,22 +363,27 @@ void Server::State::vary_images(const httplib::Request& request, httplib::Respon
 
 void Server::State::list_models(httplib::Response& response) {
   json operations = json::array();
+  json generative = json::array();
   for (const auto& [name, spec] : registry().all()) {
     if (spec.model == "none") operations.push_back(name);
+    if (spec.model.starts_with("diffusion")) generative.push_back(name);
   }
   json data = json::array({model_entry(kEditModel, {{"kind", "edit"},
                                                     {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
                                                     {"operations", operations},
+                                                    {"generative_operations", generative},
                                                     {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
   // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
-  // build has the generation engine.
+  // build has the generation engine: what each enables, what it lacks, or why it cannot be used.
   for (const auto& model : models::list_models()) {
-    if (!model.problem.empty()) continue;
-    data.push_back(model_entry(model.location.name, {{"kind", "diffusion"},
-                                                     {"family", model.traits.family},
-                                                     {"variant", model.traits.variant},
-                                                     {"enables", model.traits.enables},
-                                                     {"engine_available", has_generation_engine()}}));
+    json details = {{"kind", "diffusion"},
+                    {"family", model.traits.family},
+                    {"variant", model.traits.variant},
+                    {"enables", model.problem.empty() ? json(model.traits.enables) : json::array()},
+                    {"missing", model.traits.missing},
+                    {"engine_available", has_generation_engine()}};
+    if (!model.problem.empty()) details["problem"] = model.problem;
+    data.push_back(model_entry(model.location.name, details));
   }
   send_json(response, 200, {{"object", "list"}, {"data", data}});
 }
