@@ -2,12 +2,12 @@
 // the way a user's model is (a diffusers folder through load_model), as the peak resident set size
 // (VmHWM) of the process. Goal: under 6 GB.
 //
-//   bench_diffusion_memory [FOLDER] [STEPS] [CFG]
+//   bench_diffusion_memory [FOLDER] [STEPS] [CFG] [PRECISION]
 //
 // FOLDER (default: a folder under $TMPDIR, removed afterwards) receives random full-size SD2.1 weights
 // in float16 (2.6 GB, never committed) when it holds no model yet; a child process writes them, so
 // that the random fp32 networks it builds do not count towards the measured peak. STEPS (default 2)
-// and CFG (default 7.5: a UNet batch of 2) set the run.
+// and CFG (default 7.5: a UNet batch of 2) set the run; PRECISION is fp32 (default) or bf16.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,15 +17,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "easel/diffusion/model.hpp"
 #include "easel/diffusion/noise.hpp"
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
-#include "easel/diffusion/tensor_file.hpp"
 #include "random_models.hpp"
 
 namespace easel::diffusion::bench {
@@ -44,40 +41,13 @@ double status_bytes(const std::string& field) {
   return 0;
 }
 
-void write_json(const fs::path& file, const nlohmann::json& json) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << json.dump(2);
-}
-
-void write_weights(const fs::path& file, const RandomModel& model) {
-  fs::create_directories(file.parent_path());
-  std::map<std::string, at::Tensor> tensors;
-  for (const std::string& name : model.weights.names()) tensors[name] = model.weights.get(name);
-  write_safetensors(file, tensors, at::kHalf);
-}
-
-// A diffusers folder shaped like stabilityai/stable-diffusion-2-1-base (SD-Turbo has the same networks).
-void write_sd21_folder(const fs::path& folder, const fs::path& tokenizer) {
-  write_json(folder / "model_index.json", {{"_class_name", "StableDiffusionPipeline"}});
-  write_json(folder / "scheduler" / "scheduler_config.json",
-             {{"_class_name", "EulerDiscreteScheduler"}, {"beta_schedule", "scaled_linear"}, {"beta_start", 0.00085}, {"beta_end", 0.012},
-              {"num_train_timesteps", 1000}, {"prediction_type", "epsilon"}, {"timestep_spacing", "trailing"}, {"steps_offset", 1}});
-  fs::create_directories(folder / "tokenizer");
-  for (const char* name : {"vocab.json", "merges.txt"}) fs::copy_file(tokenizer / name, folder / "tokenizer" / name, fs::copy_options::overwrite_existing);
-  write_json(folder / "tokenizer" / "special_tokens_map.json", {{"pad_token", "!"}});
-  write_json(folder / "text_encoder" / "config.json", {{"num_attention_heads", 16}, {"hidden_act", "gelu"}, {"layer_norm_eps", 1e-5}});
-  write_weights(folder / "text_encoder" / "model.safetensors", random_text_encoder(Family::sd21));
-  write_json(folder / "unet" / "config.json", {{"norm_num_groups", 32}, {"attention_head_dim", {5, 10, 20, 20}}});
-  write_weights(folder / "unet" / "diffusion_pytorch_model.safetensors", random_unet(Family::sd21));
-  write_json(folder / "vae" / "config.json", {{"norm_num_groups", 32}, {"scaling_factor", 0.18215}});
-  write_weights(folder / "vae" / "diffusion_pytorch_model.safetensors", random_vae_decoder());
-}
-
 int run(int argc, char** argv) {
   const bool own_folder = argc < 2;
   const fs::path folder = own_folder ? fs::temp_directory_path() / ("easel-sd21-fp16-" + std::to_string(::getpid())) : fs::path(argv[1]);
   const int steps = argc > 2 ? std::atoi(argv[2]) : 2;
   const double guidance = argc > 3 ? std::atof(argv[3]) : 7.5;
+  ModelOptions options;
+  options.precision = argc > 4 ? parse_precision(argv[4], "PRECISION") : Precision::fp32;
   const char* reference = std::getenv("EASEL_REFERENCE_DIR");
   const fs::path tokenizer = fs::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
 
@@ -85,7 +55,7 @@ int run(int argc, char** argv) {
     std::printf("writing SD2.1-size float16 weights to %s\n", folder.c_str());
     const pid_t child = ::fork();
     if (child == 0) {
-      write_sd21_folder(folder, tokenizer);
+      write_random_model_folder(folder, Family::sd21, tokenizer);
       std::_Exit(0);
     }
     int status = 0;
@@ -98,7 +68,7 @@ int run(int argc, char** argv) {
 
   initialize_runtime();
   const auto start = Clock::now();
-  const StableDiffusionModel model = load_model(folder);
+  const StableDiffusionModel model = load_model(folder, options);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double after_load_peak = status_bytes("VmHWM"), after_load = status_bytes("VmRSS");
   // Resets VmHWM (Linux ≥ 4.0), so that the generation's own peak is seen as well as the overall one.
@@ -115,6 +85,7 @@ int run(int argc, char** argv) {
   const double peak = std::max(after_load_peak, generation_peak);
 
   constexpr double gb = 1e9;
+  std::printf("precision %s\n", precision_name(options.precision));
   std::printf("load: %.1f s, resident %.2f GB (peak while loading %.2f GB)\n", load_seconds, after_load / gb, after_load_peak / gb);
   std::printf("512x512, %d steps, CFG %.1f: %.1f s, output %s, peak while generating %.2f GB\n", steps, guidance, generation_seconds,
               at::isfinite(output.decoded).all().item<bool>() ? "finite" : "NOT FINITE", generation_peak / gb);

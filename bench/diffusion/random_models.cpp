@@ -1,7 +1,12 @@
 #include "random_models.hpp"
 
 #include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "easel/diffusion/tensor_file.hpp"
 
 namespace easel::diffusion::bench {
 namespace {
@@ -80,6 +85,20 @@ void vae_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t 
   b.norm(p + ".norm2", out);
   b.conv(p + ".conv2", out, out, 3, pixels);
   if (in != out) b.conv(p + ".conv_shortcut", in, out, 1, pixels);
+}
+
+void write_json(const std::filesystem::path& file, const nlohmann::json& json) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << json.dump(2);
+}
+
+// Writes the weights and returns their FLOPs.
+double write_weights(const std::filesystem::path& file, const RandomModel& model) {
+  std::filesystem::create_directories(file.parent_path());
+  std::map<std::string, at::Tensor> tensors;
+  for (const std::string& name : model.weights.names()) tensors[name] = model.weights.get(name);
+  write_safetensors(file, tensors, at::kHalf);
+  return model.flops;
 }
 
 void vae_mid(Builder& b, const std::string& p, std::int64_t channels, std::int64_t pixels) {
@@ -220,6 +239,27 @@ RandomModel random_text_encoder(Family family) {
 
 TextEncoderConfig text_encoder_config(Family family) {
   return family == Family::sd15 ? TextEncoderConfig{12, Activation::quick_gelu, 1e-5} : TextEncoderConfig{16, Activation::gelu, 1e-5};
+}
+
+ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family, const std::filesystem::path& tokenizer) {
+  namespace fs = std::filesystem;
+  const bool sd21 = family == Family::sd21;
+  write_json(folder / "model_index.json", {{"_class_name", "StableDiffusionPipeline"}});
+  write_json(folder / "scheduler" / "scheduler_config.json",
+             {{"_class_name", "EulerDiscreteScheduler"}, {"beta_schedule", "scaled_linear"}, {"beta_start", 0.00085}, {"beta_end", 0.012},
+              {"num_train_timesteps", 1000}, {"prediction_type", "epsilon"}, {"timestep_spacing", sd21 ? "trailing" : "leading"}, {"steps_offset", 1}});
+  fs::create_directories(folder / "tokenizer");
+  for (const char* name : {"vocab.json", "merges.txt"}) fs::copy_file(tokenizer / name, folder / "tokenizer" / name, fs::copy_options::overwrite_existing);
+  write_json(folder / "tokenizer" / "special_tokens_map.json", {{"pad_token", sd21 ? "!" : "<|endoftext|>"}});
+  write_json(folder / "text_encoder" / "config.json",
+             {{"num_attention_heads", sd21 ? 16 : 12}, {"hidden_act", sd21 ? "gelu" : "quick_gelu"}, {"layer_norm_eps", 1e-5}});
+  write_json(folder / "unet" / "config.json", {{"norm_num_groups", 32}, {"attention_head_dim", unet_config(family).heads_per_level}});
+  write_json(folder / "vae" / "config.json", {{"norm_num_groups", 32}, {"scaling_factor", 0.18215}});
+  ModelFlops flops;
+  flops.text_encoder = write_weights(folder / "text_encoder" / "model.safetensors", random_text_encoder(family));
+  flops.unet = write_weights(folder / "unet" / "diffusion_pytorch_model.safetensors", random_unet(family));
+  flops.vae_decode = write_weights(folder / "vae" / "diffusion_pytorch_model.safetensors", random_vae_decoder());
+  return flops;
 }
 
 }  // namespace easel::diffusion::bench

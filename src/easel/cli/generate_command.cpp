@@ -1,6 +1,6 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
-//                [--strength X --init IMAGE]
+//                [--strength X --init IMAGE] [--precision fp32|bf16]
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
+#include "easel/diffusion/precision.hpp"
 #include "easel/ops/generation.hpp"
 #include "easel/ops/generation_presets.hpp"
 #include "easel/models/model_store.hpp"
@@ -39,8 +40,41 @@ struct GenerateOptions {
   std::optional<double> strength;
   fs::path init;
   bool optimize_prompt = false;
+  std::string precision;  // empty: EASEL_PRECISION, else fp32
   OutputOptions output;
 };
+
+// EASEL_PRECISION (unset or empty: fp32); a bad value is an Error(usage) naming the variable.
+diffusion::Precision precision_from_environment() {
+  const char* text = std::getenv("EASEL_PRECISION");
+  return text != nullptr && *text != '\0' ? diffusion::parse_precision(text, "EASEL_PRECISION") : diffusion::Precision::fp32;
+}
+
+// Installs the LibTorch engine computing in `precision` (builds without it have no engine to install).
+void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision) {
+#ifdef EASEL_WITH_DIFFUSION
+  // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
+  const char* tokenizer = std::getenv("EASEL_TOKENIZER");
+  diffusion::DiffusionEngineOptions options;
+  options.resolve_model = models::resolve_model;
+  options.tokenizer_dir = tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer";
+  options.precision = precision;
+  install_generation_engine(diffusion::make_diffusion_engine(options));
+#endif
+}
+
+#ifdef EASEL_WITH_DIFFUSION
+// Stands in for the engine when its configuration is wrong (a bad EASEL_PRECISION): each generation
+// fails with that error, while commands that generate nothing run as usual.
+class MisconfiguredEngine : public GenerationEngine {
+ public:
+  explicit MisconfiguredEngine(Error error) : error_(std::move(error)) {}
+  GenerationResult generate(const GenerationRequest&) override { throw error_; }
+
+ private:
+  Error error_;
+};
+#endif
 
 std::pair<int, int> parse_size(const std::string& text) {
   static const std::regex pattern(R"((\d{1,5})[xX](\d{1,5}))");
@@ -85,6 +119,10 @@ class DenoisingProgress {
 
 void run_generate_command(const GenerateOptions& options) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
+  // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
+  const diffusion::Precision precision =
+      options.precision.empty() ? precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
+  install_diffusion_engine(precision);
   GenerationRequest request;
   request.model = options.model;
   request.prompt = options.prompt;
@@ -126,7 +164,7 @@ void run_generate_command(const GenerateOptions& options) {
   const json settings = {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
                          {"negative", request.negative_prompt}, {"model", result.model},
                          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
-                         {"seed", request.seed}, {"count", request.count},
+                         {"seed", request.seed}, {"count", request.count}, {"precision", diffusion::precision_name(precision)},
                          {"preset", options.preset.empty() ? json() : json(options.preset)},
                          {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
                          {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
@@ -161,14 +199,14 @@ void run_generate_command(const GenerateOptions& options) {
     throw;
   }
   if (options.output.json) {
-    std::cout << json{{"outputs", report["outputs"]}, {"seed", request.seed}, {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}.dump(2) << "\n";
+    std::cout << json{{"outputs", report["outputs"]}, {"seed", request.seed}, {"precision", diffusion::precision_name(precision)}, {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}.dump(2) << "\n";
     return;
   }
   for (std::size_t i = 0; i < written.size(); ++i) {
     std::cout << "wrote " << written[i].string() << " (" << result.images[i].width() << "x" << result.images[i].height() << ", "
               << format_name(encoding.format) << ", " << encoded[i].size() << " bytes)\n";
   }
-  std::cout << "seed " << request.seed << "\n";
+  std::cout << "seed " << request.seed << ", precision " << diffusion::precision_name(precision) << "\n";
   if (!options.output.report.empty()) std::cout << "report " << options.output.report.string() << "\n";
 }
 
@@ -176,12 +214,11 @@ void run_generate_command(const GenerateOptions& options) {
 
 void install_generation() {
 #ifdef EASEL_WITH_DIFFUSION
-  // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
-  const char* tokenizer = std::getenv("EASEL_TOKENIZER");
-  diffusion::DiffusionEngineOptions options;
-  options.resolve_model = models::resolve_model;
-  options.tokenizer_dir = tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer";
-  install_generation_engine(diffusion::make_diffusion_engine(options));
+  try {
+    install_diffusion_engine(precision_from_environment());
+  } catch (const Error& error) {
+    install_generation_engine(std::make_shared<MisconfiguredEngine>(error));
+  }
 #endif
 }
 
@@ -214,6 +251,9 @@ void add_generate_command(CLI::App& app, Action& action) {
                        ->check(CLI::Range(0.0, 1.0));
   auto* init = command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
   strength->needs(init);
+  command->add_option("--precision", options->precision,
+                      "Compute precision: fp32 (exact: a seed reproduces the reference image) or bf16 (faster on CPUs with avx512_bf16 or "
+                      "amx_bf16, slightly different images); default: EASEL_PRECISION, else fp32");
   command->add_flag("--optimize-prompt", options->optimize_prompt,
                     "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
   options->output.declare(*command, true);
@@ -223,6 +263,7 @@ void add_generate_command(CLI::App& app, Action& action) {
     }
     if (!options->aspect.empty()) preset_size(options->aspect, quality_preset(options->preset.empty() ? "auto" : options->preset).side);
     if (options->strength && *options->strength <= 0) throw Error(ErrorKind::usage, "generate: --strength must be above 0");
+    if (!options->precision.empty()) (void)diffusion::parse_precision(options->precision, "--precision");
     action = [options] { run_generate_command(*options); };
   });
 }

@@ -212,10 +212,12 @@ class DiffusionEngine : public GenerationEngine {
   const StableDiffusionModel& load(const std::string& name) {
     if (name.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
     const std::filesystem::path path = options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
+    // The cache is keyed by path alone: an engine computes in one precision (options_.precision).
     if (!model_ || path != loaded_path_) {
       model_.reset();
       ModelOptions model_options;
       model_options.tokenizer_dir = options_.tokenizer_dir;
+      model_options.precision = options_.precision;
       model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
       loaded_path_ = path;
     }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "easel/diffusion/precision.hpp"
 #include "easel/ops/generation.hpp"
 
 namespace easel::diffusion {
@@ -26,9 +27,13 @@ struct DiffusionEngineOptions {
   // in order. Empty: <models dir>/madebyollin/taesd (where `easel models pull` puts it), then
   // <models dir>/taesd.
   std::vector<std::filesystem::path> taesd_folders = {};
+  // What the networks compute in (precision.hpp). bf16 on a CPU without bfloat16 instructions fails
+  // each generation with Error(capability) saying so.
+  Precision precision = Precision::fp32;
 };
 
-// Keeps the last model loaded, so several generative steps of one process load it once.
+// Keeps the last model loaded (at the engine's precision), so several generative steps of one process
+// load it once.
 std::shared_ptr<GenerationEngine> make_diffusion_engine(DiffusionEngineOptions options = {});
 
 }  // namespace easel::diffusion

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "easel/diffusion/precision.hpp"
 #include "easel/diffusion/scheduler.hpp"
 #include "easel/diffusion/text_encoder.hpp"
 #include "easel/diffusion/tokenizer.hpp"
@@ -29,6 +30,9 @@ struct ModelOptions {
   std::optional<std::vector<std::int64_t>> unet_heads;
   std::optional<std::int64_t> text_heads;
   std::optional<PredictionType> prediction;
+  // What the networks compute in (precision.hpp); bf16 on a CPU without bfloat16 instructions is a
+  // capability error.
+  Precision precision = Precision::fp32;
 };
 
 struct StableDiffusionModel {

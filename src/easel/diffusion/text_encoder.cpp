@@ -87,7 +87,7 @@ at::Tensor TextEncoder::encode(const at::Tensor& ids, int clip_skip) const {
   }
   at::Tensor hidden = embed(ids);
   for (std::size_t i = 0; i + static_cast<std::size_t>(clip_skip) < layers_.size(); ++i) hidden = run_layer(layers_[i], hidden);
-  return final_norm_(hidden);
+  return final_norm_(hidden).to(at::kFloat);
 }
 
 }  // namespace easel::diffusion

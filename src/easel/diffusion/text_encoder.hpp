@@ -27,7 +27,8 @@ class TextEncoder {
   TextEncoder(const Weights& weights, TextEncoderConfig config);
 
   // (B, 77) int64 ids → (B, 77, hidden): the final LayerNorm applied to the output of the last layer,
-  // or, with clip_skip = n, to the output n layers before it ("CLIP skip").
+  // or, with clip_skip = n, to the output n layers before it ("CLIP skip"); float32 whatever the
+  // weights' type (bfloat16 with Precision::bf16).
   at::Tensor encode(const at::Tensor& ids, int clip_skip = 0) const;
   // Embeddings then the output of every layer, before the final LayerNorm (for inspection and tests).
   std::vector<at::Tensor> hidden_states(const at::Tensor& ids) const;

@@ -263,7 +263,9 @@ at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps, 
   if (context.dim() != 3 || context.size(0) != sample.size(0) || context.size(2) != context_dim()) {
     throw Error(ErrorKind::input, "UNet expects (B, tokens, " + std::to_string(context_dim()) + ") text states");
   }
-  return network_->forward(sample, timesteps, context);
+  // The network computes in its weights' type (bfloat16 with Precision::bf16); callers keep theirs.
+  const at::ScalarType type = network_->conv_in.weight.scalar_type();
+  return network_->forward(sample.to(type), timesteps, context.to(type)).to(sample.scalar_type());
 }
 
 std::int64_t UNet::in_channels() const { return network_->conv_in.weight.size(1); }

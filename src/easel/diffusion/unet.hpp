@@ -35,7 +35,8 @@ class UNet {
   UNet& operator=(UNet&&) noexcept;
 
   // sample (B, Cin, h, w); timesteps: a 0-dim or (B,) tensor (fractional values allowed);
-  // context (B, 77·k, ctx) → predicted noise or velocity (B, Cout, h, w).
+  // context (B, 77·k, ctx) → predicted noise or velocity (B, Cout, h, w), in the sample's type
+  // (the network computes in its weights' type: float32, or bfloat16 with Precision::bf16).
   at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const;
   std::int64_t in_channels() const;
   std::int64_t context_dim() const;

@@ -166,12 +166,13 @@ LatentDistribution Vae::encode(const at::Tensor& image) const {
     throw Error(ErrorKind::input, "VAE encoder expects (B, 3, H, W) images with H and W multiples of " + std::to_string(factor));
   }
   const Network& n = *network_;
-  at::Tensor h = n.encoder_in(image.contiguous(at::MemoryFormat::ChannelsLast));
+  // The network computes in its weights' type; callers get theirs back.
+  at::Tensor h = n.encoder_in(image.to(n.encoder_in.weight.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast));
   for (const Level& level : n.encoder_levels) {
     for (const auto& resnet : level.resnets) h = resnet(h);
     if (level.resample) h = (*level.resample)(at::constant_pad_nd(h, {0, 1, 0, 1}, 0));
   }
-  h = n.quant(n.encoder_out(at::silu(n.encoder_norm(n.encoder_mid(h))))).contiguous();
+  h = n.quant(n.encoder_out(at::silu(n.encoder_norm(n.encoder_mid(h))))).contiguous().to(image.scalar_type());
   const auto parts = h.chunk(2, 1);
   LatentDistribution distribution{parts[0], at::clamp(parts[1], -30.0, 20.0), {}};
   distribution.std = at::exp(0.5 * distribution.logvar);
@@ -180,12 +181,12 @@ LatentDistribution Vae::encode(const at::Tensor& image) const {
 
 at::Tensor Vae::decode(const at::Tensor& latents) const {
   const Network& n = *network_;
-  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents.contiguous(at::MemoryFormat::ChannelsLast))));
+  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents.to(n.post_quant.weight.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast))));
   for (const Level& level : n.decoder_levels) {
     for (const auto& resnet : level.resnets) h = resnet(h);
     if (level.resample) h = (*level.resample)(at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2}));
   }
-  return n.decoder_out(silu_in_place(n.decoder_norm(h))).contiguous();
+  return n.decoder_out(silu_in_place(n.decoder_norm(h))).contiguous().to(latents.scalar_type());
 }
 
 }  // namespace easel::diffusion

@@ -33,6 +33,7 @@ class Vae {
   Vae(Vae&&) noexcept;
   Vae& operator=(Vae&&) noexcept;
 
+  // Both compute in the weights' type and return the input's.
   // image (B, 3, H, W) in [-1, 1], H and W multiples of 8 (for the 4-level SD autoencoder).
   LatentDistribution encode(const at::Tensor& image) const;
   // Unscaled latents → image (B, 3, 8h, 8w), not clamped.

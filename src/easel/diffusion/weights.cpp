@@ -53,7 +53,8 @@ at::Tensor Weights::get(const std::string& name) const {
   const auto found = entries_.find(name);
   if (found == entries_.end()) throw Error(ErrorKind::input, "tensor '" + name + "' is missing from " + source_);
   const Entry& entry = found->second;
-  return entry.file ? read_tensor(*entry.file, entry.key) : entry.tensor;
+  const at::Tensor tensor = entry.file ? read_tensor(*entry.file, entry.key) : entry.tensor;
+  return dtype_ && tensor.is_floating_point() ? tensor.to(*dtype_) : tensor;
 }
 
 at::Tensor Weights::get(const std::string& name, std::vector<std::int64_t> shape) const {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class Weights {
   // Every weight converted to `dtype` (float32 for reference runs, bfloat16 for the fast path) and held
   // in memory.
   void convert(at::ScalarType dtype);
+  // Floating-point weights handed out as `dtype` from now on, each converted when asked for (a weight
+  // still in the file is read and converted one at a time, so nothing else is held meanwhile).
+  void hand_out_as(at::ScalarType dtype) { dtype_ = dtype; }
 
  private:
   struct Entry {
@@ -44,6 +48,7 @@ class Weights {
   };
   std::string source_;
   std::map<std::string, Entry> entries_;
+  std::optional<at::ScalarType> dtype_;  // unset: as read (float32 from files) or as added
 };
 
 // A diffusers component file (model.safetensors / diffusion_pytorch_model.safetensors); a missing file
