@@ -133,7 +133,10 @@ class PrecisionCli : public ::testing::Test {
     test::use_reference_tokenizer();
     ::unsetenv("EASEL_PRECISION");
   }
-  void TearDown() override { ::unsetenv("EASEL_PRECISION"); }
+  void TearDown() override {
+    ::unsetenv("EASEL_PRECISION");
+    ::unsetenv("EASEL_THREADS");
+  }
 
   static easel::test::CliRun generate_sd1(const fs::path& out, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"generate", "-p", sd1_prompt, "-o", out.string(), "--model", (test::models() / "sd1").string(),
@@ -177,6 +180,17 @@ TEST_F(PrecisionCli, TheFlagAndTheVariableChooseThePrecisionAndTheOutputNamesIt)
   EXPECT_LE(worst_difference(pixels(exact), pixels(golden_png)), 1) << "--precision fp32 wins over EASEL_PRECISION and is exact";
 }
 
+// EASEL_THREADS shares the machine with other work; the image does not depend on it.
+TEST_F(PrecisionCli, AChosenThreadCountGivesTheSameImage) {
+  ::setenv("EASEL_THREADS", "1", 1);
+  const fs::path one = temp_dir() / "one-thread.png";
+  const auto run = generate_sd1(one);
+  ::unsetenv("EASEL_THREADS");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const fs::path golden_png = test::goldens() / "seeded" / (std::string(sd1_golden) + ".png");
+  EXPECT_LE(worst_difference(pixels(one), pixels(golden_png)), 1);
+}
+
 TEST_F(PrecisionCli, BadPrecisionsFailWithTheirNameAndNoOutput) {
   const fs::path out = temp_dir() / "never.png";
   const auto flag = generate_sd1(out, {"--precision", "half"});
@@ -187,6 +201,16 @@ TEST_F(PrecisionCli, BadPrecisionsFailWithTheirNameAndNoOutput) {
   const auto variable = generate_sd1(out);
   EXPECT_EQ(variable.exit_code, 2) << variable.err;
   EXPECT_NE(variable.err.find("EASEL_PRECISION 'fp16' is not a compute precision"), std::string::npos) << variable.err;
+
+  ::unsetenv("EASEL_PRECISION");
+  for (const char* threads : {"0", "two", "2x", "100000"}) {
+    ::setenv("EASEL_THREADS", threads, 1);
+    const auto bad_threads = generate_sd1(out);
+    EXPECT_EQ(bad_threads.exit_code, 2) << threads << ": " << bad_threads.err;
+    EXPECT_NE(bad_threads.err.find(std::string("EASEL_THREADS '") + threads + "' is not a thread count"), std::string::npos) << bad_threads.err;
+  }
+  ::unsetenv("EASEL_THREADS");
+  ::setenv("EASEL_PRECISION", "fp16", 1);
 
   // `easel edit` installs the same engine: its generative step fails the same way.
   const fs::path plan = temp_dir() / "remove.json";

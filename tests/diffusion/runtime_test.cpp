@@ -16,5 +16,14 @@ TEST(Runtime, UsesEveryHardwareThread) {
   at::set_num_threads(before);
 }
 
+TEST(Runtime, TakesAChosenThreadCount) {
+  const int before = at::get_num_threads();
+  initialize_runtime(1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  initialize_runtime(3);
+  EXPECT_EQ(at::get_num_threads(), 3);
+  at::set_num_threads(before);
+}
+
 }  // namespace
 }  // namespace easel::diffusion

@@ -1,11 +1,13 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
 //                [--strength X --init IMAGE] [--precision fp32|bf16]
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <regex>
+#include <string_view>
 
 #include "easel/cli/commands.hpp"
 #include "easel/cli/generation_settings.hpp"
@@ -50,8 +52,23 @@ diffusion::Precision precision_from_environment() {
   return text != nullptr && *text != '\0' ? diffusion::parse_precision(text, "EASEL_PRECISION") : diffusion::Precision::fp32;
 }
 
-// Installs the LibTorch engine computing in `precision` (builds without it have no engine to install).
-void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision) {
+// EASEL_THREADS (unset or empty: 0, every hardware thread): LibTorch's threads while generating, for
+// sharing the machine with other work. A bad value is an Error(usage) naming the variable.
+int threads_from_environment() {
+  const char* text = std::getenv("EASEL_THREADS");
+  if (text == nullptr || *text == '\0') return 0;
+  int threads = 0;
+  const std::string_view value(text);
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
+  if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 1024) {
+    throw Error(ErrorKind::usage, "EASEL_THREADS '" + std::string(value) + "' is not a thread count: use a whole number from 1 to 1024 (unset: every hardware thread)");
+  }
+  return threads;
+}
+
+// Installs the LibTorch engine computing in `precision` with `threads` (builds without it have no
+// engine to install).
+void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision, [[maybe_unused]] int threads) {
 #ifdef EASEL_WITH_DIFFUSION
   // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
   const char* tokenizer = std::getenv("EASEL_TOKENIZER");
@@ -59,6 +76,7 @@ void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision) {
   options.resolve_model = models::resolve_model;
   options.tokenizer_dir = tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer";
   options.precision = precision;
+  options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));
 #endif
 }
@@ -122,7 +140,7 @@ void run_generate_command(const GenerateOptions& options) {
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision =
       options.precision.empty() ? precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
-  install_diffusion_engine(precision);
+  install_diffusion_engine(precision, threads_from_environment());
   GenerationRequest request;
   request.model = options.model;
   request.prompt = options.prompt;
@@ -215,7 +233,7 @@ void run_generate_command(const GenerateOptions& options) {
 void install_generation() {
 #ifdef EASEL_WITH_DIFFUSION
   try {
-    install_diffusion_engine(precision_from_environment());
+    install_diffusion_engine(precision_from_environment(), threads_from_environment());
   } catch (const Error& error) {
     install_generation_engine(std::make_shared<MisconfiguredEngine>(error));
   }

@@ -106,7 +106,7 @@ class DiffusionEngine : public GenerationEngine {
 
   GenerationResult generate(const GenerationRequest& request) override {
     const std::lock_guard lock(mutex_);
-    initialize_runtime();
+    initialize_runtime(options_.threads);
     const StableDiffusionModel& model = load(request.model);
     PipelineInput input;
     input.mode = pipeline_mode(request.mode);

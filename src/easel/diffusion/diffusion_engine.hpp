@@ -30,6 +30,8 @@ struct DiffusionEngineOptions {
   // What the networks compute in (precision.hpp). bf16 on a CPU without bfloat16 instructions fails
   // each generation with Error(capability) saying so.
   Precision precision = Precision::fp32;
+  // LibTorch's intra-op threads while generating; 0: every hardware thread.
+  int threads = 0;
 };
 
 // Keeps the last model loaded (at the engine's precision), so several generative steps of one process

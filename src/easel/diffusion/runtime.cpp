@@ -8,9 +8,9 @@
 
 namespace easel::diffusion {
 
-void initialize_runtime() {
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  if (at::get_num_threads() != static_cast<int>(threads)) at::set_num_threads(static_cast<int>(threads));
+void initialize_runtime(int threads) {
+  const int wanted = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
 }
 
 void release_freed_memory() { ::malloc_trim(0); }

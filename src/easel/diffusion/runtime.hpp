@@ -3,9 +3,9 @@
 
 namespace easel::diffusion {
 
-// Sets LibTorch's intra-op thread count to the machine's hardware threads (it would otherwise use
-// one here). Idempotent; call before the first model runs.
-void initialize_runtime();
+// Sets LibTorch's intra-op thread count to `threads`, or with 0 to the machine's hardware threads (it
+// would otherwise use one here). Idempotent; call before the first model runs.
+void initialize_runtime(int threads = 0);
 
 // Hands memory that tensors freed back to the system. glibc keeps freed blocks in its per-thread
 // arenas (LibTorch's worker threads each have one), which held 0.3–0.6 GB after loading an SD2.1
