@@ -4,6 +4,7 @@
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
 #include "easel/serve/variation_request.hpp"
+#include "easel/serve/variation_service.hpp"
 
 namespace easel::serve {
 using nlohmann::json;

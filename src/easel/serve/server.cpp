@@ -23,6 +23,7 @@
 #include "easel/serve/plan_preview.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/variation_request.hpp"
+#include "easel/serve/variation_service.hpp"
 #include "easel/serve/work_queue.hpp"
 #include "easel/serve/web_assets.hpp"
 

@@ -78,13 +78,4 @@ EditRequest parse_variation_request(const RequestFields& fields, const RequestLi
   return parse_edit_request(edit, limits);
 }
 
-EditResult run_variation_request(const EditRequest& variation, const EditContext& context) {
-  try {
-    return run_edit_request(variation, context);
-  } catch (const ApiError& error) {
-    if (error.param() == "plan") throw ApiError(error.status(), error.type(), error.what(), "model", error.code());
-    throw;
-  }
-}
-
 }  // namespace easel::serve

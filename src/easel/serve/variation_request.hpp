@@ -4,7 +4,6 @@
 // so it runs through the registry and the executor like every edit. n images use seeds seed, seed + 1, …
 // Easel extensions: prompt, strength, seed, steps, guidance_scale, sampler, negative_prompt, output_format.
 #include "easel/serve/edit_request.hpp"
-#include "easel/serve/edit_service.hpp"
 
 namespace easel::serve {
 
@@ -13,9 +12,5 @@ inline constexpr const char* kVariationOp = "generate.variation";
 // Throws ApiError naming the field. (Whether a model and the engine exist is known only when it runs:
 // the server answers 400 model_not_available, param model, then.)
 EditRequest parse_variation_request(const RequestFields& fields, const RequestLimits& limits);
-
-// Runs it as the edit it is; what a client can get wrong in the server's own plan is the model, so
-// errors about the plan name the `model` field.
-EditResult run_variation_request(const EditRequest& variation, const EditContext& context);
 
 }  // namespace easel::serve
