@@ -78,6 +78,7 @@ TEST_F(ServerGenerations, GeneratesASeededImageOfTheRequestedSizeWithUsage) {
   EXPECT_EQ(body["easel"]["seed"], 1234);
   EXPECT_EQ(body["easel"]["steps"], 2);
   EXPECT_EQ(body["easel"]["model"], "sd1") << "named as the client names it, not by its path on the server";
+  EXPECT_EQ(body["easel"]["precision"], "fp32") << "the default precision, which reproduces diffusers' seeds";
   // usage: ceil(37 bytes / 4) = 10 text tokens; 64x64 is one 512 tile → 85 + 170 = 255 output tokens.
   const json usage = body["usage"];
   EXPECT_EQ(usage["input_tokens_details"]["text_tokens"], 10);

@@ -174,6 +174,7 @@ class DiffusionEngine : public GenerationEngine {
     }
     result.model = loaded_path_.string();
     result.sampler = sampler_name(input.sampler);
+    result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
     result.guidance = input.guidance;
     return result;

@@ -64,6 +64,7 @@ struct GenerationResult {
   std::string sampler;
   int steps = 0;               // denoising steps actually run
   double guidance = 0;
+  std::string precision;       // what the networks computed in: "fp32" or "bf16"
 };
 
 class GenerationCancelled : public std::runtime_error {

@@ -57,7 +57,8 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
     result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
     result.easel = {{"model", models::model_display_name(generated.model)}, {"sampler", generated.sampler}, {"steps", generated.steps},
-                    {"guidance", generated.guidance}, {"seed", generation.seed}};
+                    {"guidance", generated.guidance}, {"seed", generation.seed},
+                    {"precision", generated.precision}};
     return result;
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");
