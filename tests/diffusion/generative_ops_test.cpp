@@ -29,13 +29,21 @@ class GenerativeOps : public ::testing::Test {
     options.tokenizer_dir = test::sd_reference() / "tokenizer";
     install_generation_engine(make_diffusion_engine(options));
   }
-  void TearDown() override { install_generation_engine(nullptr); }
+  void TearDown() override {
+    install_generation_engine(nullptr);
+    ::unsetenv("EASEL_MODEL");
+  }
 
   // coffee.png at a quarter of its size: a real photograph small enough for a quick suite.
   static Image small_photo() {
     cv::Mat small;
     cv::resize(easel::test::load_photo("coffee.png").to_rgba8().mat(), small, cv::Size(150, 100), 0, 0, cv::INTER_AREA);
     return Image(small);
+  }
+
+  // An img2img step with no model of its own: EASEL_MODEL decides which model runs it.
+  static std::vector<PlanStep> img2img_without_a_model() {
+    return {step("generate.img2img", {{"region", "all"}}, {{"prompt", "an oil painting"}, {"seed", 5}, {"steps", 2}, {"strength", 1.0}})};
   }
 
   static PlanStep step(const std::string& op, json target, json params) {
@@ -292,6 +300,46 @@ TEST_F(GenerativeOps, WithoutAnEngineGenerativeOpsAreACapabilityError) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
     EXPECT_NE(std::string(error.what()).find("diffusion engine"), std::string::npos) << error.what();
   }
+}
+
+// The executor's result cache around generative steps: a step that runs EASEL_MODEL's model is
+// recomputed when EASEL_MODEL names another model, and a step served from the cache still names the
+// model that made it — in memory and from a document's disk cache.
+TEST_F(GenerativeOps, ChangingEaselModelRecomputesAStepWithoutAModelOfItsOwn) {
+  const Image photo = small_photo();
+  ResultCache cache;
+  ::setenv("EASEL_MODEL", test::turbo_model_folder().c_str(), 1);
+  const EditOutcome first = run_edit(photo, img2img_without_a_model(), cache);
+  ASSERT_EQ(first.render.steps.size(), 1u);
+  EXPECT_FALSE(first.render.steps[0].cached);
+  EXPECT_NE(first.render.steps[0].model.find(test::turbo_model_folder().filename().string()), std::string::npos) << first.render.steps[0].model;
+
+  const auto sd1 = test::sd_reference() / "models" / "sd1";
+  ::setenv("EASEL_MODEL", sd1.c_str(), 1);
+  const EditOutcome other = run_edit(photo, img2img_without_a_model(), cache);
+  EXPECT_FALSE(other.render.steps[0].cached) << "another model's result was reused";
+  EXPECT_NE(other.render.steps[0].model.find(sd1.string()), std::string::npos) << other.render.steps[0].model;
+  EXPECT_GT(cv::norm(first.render.state.image.mat(), other.render.state.image.mat(), cv::NORM_INF), 0.0);
+}
+
+TEST_F(GenerativeOps, AStepFromTheCacheNamesItsModelInMemoryAndOnDisk) {
+  const Image photo = small_photo();
+  ::setenv("EASEL_MODEL", test::turbo_model_folder().c_str(), 1);
+  const auto folder = easel::test::temp_dir() / "document-cache";
+  std::string made_by;
+  {
+    ResultCache cache(folder);
+    const EditOutcome made = run_edit(photo, img2img_without_a_model(), cache);
+    made_by = made.render.steps[0].model;
+    ASSERT_FALSE(made_by.empty());
+    const EditOutcome again = run_edit(photo, img2img_without_a_model(), cache);
+    EXPECT_TRUE(again.render.steps[0].cached);
+    EXPECT_EQ(again.render.steps[0].model, made_by);
+  }
+  ResultCache reopened(folder);
+  const EditOutcome from_disk = run_edit(photo, img2img_without_a_model(), reopened);
+  EXPECT_TRUE(from_disk.render.steps[0].cached);
+  EXPECT_EQ(from_disk.render.steps[0].model, made_by);
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #pragma once
-// Shared helpers of the golden tests: reference paths, golden tensors, and agreement measures.
+// Shared helpers of the diffusion tests: reference paths, golden tensors, agreement measures, and
+// expected errors.
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
 
+#include "easel/core/error.hpp"
 #include "easel/diffusion/safetensors.hpp"
 
 namespace easel::diffusion::test {
@@ -24,5 +27,17 @@ Agreement agreement(const at::Tensor& actual, const at::Tensor& expected);
 void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rel_l2, double max_abs, const std::string& what);
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name);
+
+// Runs `body` and expects an easel::Error of `kind` whose message contains `fragment`.
+template <typename Body>
+void expect_error(Body&& body, ErrorKind kind, const std::string& fragment) {
+  try {
+    body();
+    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), kind) << error.what();
+    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+  }
+}
 
 }  // namespace easel::diffusion::test

@@ -11,16 +11,7 @@
 namespace easel::diffusion {
 namespace {
 
-template <typename Body>
-void expect_error(Body&& body, ErrorKind kind, const std::string& fragment) {
-  try {
-    body();
-    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), kind) << error.what();
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
-}
+using test::expect_error;
 
 // Same inputs through both layouts of a model: every component gives identical outputs.
 void expect_identical(const StableDiffusionModel& a, const StableDiffusionModel& b) {

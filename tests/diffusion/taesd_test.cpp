@@ -24,6 +24,8 @@
 namespace easel::diffusion {
 namespace {
 
+using test::expect_error;
+
 constexpr std::int64_t width = 64;  // the real decoder's width
 
 enum class Layout { original, diffusers };
@@ -96,17 +98,6 @@ at::Tensor pointwise_tensor(Layout layout, const std::string& name, std::vector<
   }
   if (name.find(".conv.") != std::string::npos) return at::zeros(shape);
   return weight ? centre_kernel(shape[0], shape[1], 1.0) : at::zeros(shape);
-}
-
-template <typename Body>
-void expect_error(Body&& body, ErrorKind kind, const std::string& fragment) {
-  try {
-    body();
-    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), kind) << error.what();
-    EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
-  }
 }
 
 TEST(Taesd, BothLayoutsDecodeRandomWeightsIdenticallyAtEightTimesTheLatentSize) {
