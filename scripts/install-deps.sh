@@ -23,6 +23,7 @@ packages=(
   chromium                          # the headless browser tests/web drive (playwright-core) against the web workspace
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
+  libdnnl-dev                       # oneDNN's headers: the library LibTorch uses, called directly for float32 attention
   libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer
   # typography
   libharfbuzz-dev                   # text shaping (kerning, ligatures, Arabic/Hebrew/CJK, RTL)

@@ -16,6 +16,7 @@
 #include <memory>
 #include <utility>
 
+#include "easel/diffusion/layers.hpp"
 #include "easel/diffusion/model.hpp"
 #include "easel/diffusion/noise.hpp"
 #include "easel/diffusion/pipeline.hpp"
@@ -150,6 +151,16 @@ void BM_TextEncode(benchmark::State& state, Family family, bool bf16) {
   at::Tensor output;
   measure(state, model.flops, [&] { output = encoder.encode(ids); });
   state.counters["drift_rel_l2"] = relative_l2(output, fp32.encode(ids));
+}
+
+// One self-attention over SD's 64×64 latent (4096 positions, width 320): the UNet's costliest
+// attention, 5 of them per SD1.5 step. FLOPs: the two products, 2 × 2 × positions² × width.
+void BM_SelfAttention4096(benchmark::State& state, std::int64_t heads) {
+  initialize_runtime();
+  const std::int64_t batch = state.range(0), positions = 4096, width = 320;
+  const at::Tensor q = at::randn({batch, positions, width}), k = at::randn({batch, positions, width}), v = at::randn({batch, positions, width});
+  measure(state, 4.0 * static_cast<double>(batch * positions * positions * width),
+          [&] { benchmark::DoNotOptimize(multi_head_attention(q, k, v, heads, false)); });
 }
 
 void BM_ConvThroughput(benchmark::State& state) {
@@ -298,13 +309,15 @@ constexpr TextToImageRun sd_turbo_1step{Family::sd21, 1, 0.0};
 constexpr TextToImageRun sd15_4steps_cfg{Family::sd15, 4, 7.5};
 
 BENCHMARK(BM_ConvThroughput)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SelfAttention4096, sd15_8_heads, 8)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SelfAttention4096, sd21_5_heads, 5)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd15_fp32, Family::sd15, false)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd15_bf16, Family::sd15, true)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd21_fp32, Family::sd21, false)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd21_bf16, Family::sd21, true)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd15_fp32, Family::sd15, false)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd15_fp32, Family::sd15, false)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_UNetStep, sd15_bf16, Family::sd15, true)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd21_fp32, Family::sd21, false)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd21_fp32, Family::sd21, false)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_UNetStep, sd21_bf16, Family::sd21, true)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, fp32, false)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, bf16, true)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();

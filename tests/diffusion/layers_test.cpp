@@ -35,5 +35,34 @@ TEST(Layers, BlockwiseAttentionEqualsPlainAttention) {
                      "cross attention");
 }
 
+// The oneDNN kernel's transposed weight and accumulation onto the bias give at::linear's result, for a
+// 1×1 convolution's 4-D weight and float16 storage too, with and without bias, on 2-D and 3-D inputs
+// and on a single row (the UNet's 1×1 middle level), every time it is called.
+TEST(Layers, OnednnLinearEqualsAtLinear) {
+  at::manual_seed(5);
+  Weights weights("test");
+  weights.add("proj.weight", at::randn({48, 40}));
+  weights.add("proj.bias", at::randn({48}));
+  weights.add("conv.weight", at::randn({24, 40, 1, 1}));
+  const at::Tensor rows = at::randn({2, 77, 40});
+  for (bool has_bias : {true, false}) {
+    const Linear linear(weights, "proj", has_bias, LinearKernel::onednn);
+    const at::Tensor expected = at::linear(rows, weights.get("proj.weight"), has_bias ? weights.get("proj.bias") : at::Tensor());
+    test::expect_close(linear(rows), expected, 1e-6, 1e-5, has_bias ? "onednn linear with bias" : "onednn linear without bias");
+    test::expect_close(linear(rows[0]), expected[0], 1e-6, 1e-5, "onednn linear on 2-D rows");
+    const at::Tensor one_row = rows.slice(0, 0, 1).slice(1, 0, 1);
+    for (int call = 0; call < 2; ++call) {
+      test::expect_close(linear(one_row), expected.slice(0, 0, 1).slice(1, 0, 1), 1e-6, 1e-5, "onednn linear on one row");
+    }
+  }
+  Linear widened(weights, "proj", true, LinearKernel::onednn);
+  widened.weight = stored_compactly(widened.weight.to(at::kHalf).to(at::kFloat));
+  ASSERT_EQ(widened.weight.scalar_type(), at::kHalf);
+  test::expect_close(widened(rows), at::linear(rows, widened.weight.to(at::kFloat), weights.get("proj.bias")), 1e-6, 1e-5,
+                     "onednn linear widening float16 storage");
+  const Linear conv(weights, "conv", false, LinearKernel::onednn);
+  test::expect_close(conv(rows), at::linear(rows, weights.get("conv.weight").flatten(1)), 1e-6, 1e-5, "onednn linear from a 1×1 convolution");
+}
+
 }  // namespace
 }  // namespace easel::diffusion

@@ -223,6 +223,7 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
   release_freed_memory();
   std::vector<at::Tensor> decoded;
   for (std::int64_t k = 0; k < n; ++k) decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
+  release_freed_memory();  // the decoder's activations, kept by glibc otherwise (initialize_runtime)
   return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents, at::cat(decoded)};
 }
 

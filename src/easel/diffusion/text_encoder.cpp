@@ -39,9 +39,12 @@ TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : con
   for (std::size_t i = 0; weights.contains(root + "encoder.layers." + std::to_string(i) + ".layer_norm1.weight"); ++i) {
     const std::string base = root + "encoder.layers." + std::to_string(i) + ".";
     Layer layer{LayerNorm(weights, base + "layer_norm1", config_.layer_norm_eps), LayerNorm(weights, base + "layer_norm2", config_.layer_norm_eps),
-                Linear(weights, base + "self_attn.q_proj"),  Linear(weights, base + "self_attn.k_proj"),
-                Linear(weights, base + "self_attn.v_proj"),  Linear(weights, base + "self_attn.out_proj"),
-                Linear(weights, base + "mlp.fc1"),           Linear(weights, base + "mlp.fc2")};
+                Linear(weights, base + "self_attn.q_proj", true, LinearKernel::onednn),
+                Linear(weights, base + "self_attn.k_proj", true, LinearKernel::onednn),
+                Linear(weights, base + "self_attn.v_proj", true, LinearKernel::onednn),
+                Linear(weights, base + "self_attn.out_proj", true, LinearKernel::onednn),
+                Linear(weights, base + "mlp.fc1", true, LinearKernel::onednn),
+                Linear(weights, base + "mlp.fc2", true, LinearKernel::onednn)};
     for (const Linear* projection : {&layer.q, &layer.k, &layer.v, &layer.out}) {
       if (projection->weight.sizes() != at::IntArrayRef{hidden, hidden}) {
         throw Error(ErrorKind::input, "tensor '" + base + "self_attn.*' in " + weights.source() + " does not fit width " + std::to_string(hidden));
