@@ -1,7 +1,8 @@
 #include "easel/diffusion/weights.hpp"
 
+#include <algorithm>
 #include <regex>
-#include <set>
+#include <tuple>
 
 #include "easel/core/error.hpp"
 #include "easel/diffusion/safetensors.hpp"
@@ -88,88 +89,218 @@ Weights read_component(const std::filesystem::path& file) {
   return weights;
 }
 
+namespace {
+
+// One tensor of the original layout's numbered UNet blocks: `input_blocks.4.1.norm.weight` is block 4,
+// part 1, rest `norm.weight`. A block is a sequence: ResNet (.0), attention (.1), resampler last.
+struct BlockTensor {
+  int block = 0;
+  int part = 0;
+  std::string rest;
+  std::string name;  // the key in the file
+
+  bool operator<(const BlockTensor& other) const { return std::tie(block, part, rest) < std::tie(other.block, other.part, other.rest); }
+};
+
+bool is_downsampler(const BlockTensor& tensor) { return tensor.part == 0 && tensor.rest.starts_with("op."); }
+bool is_upsampler(const BlockTensor& tensor) { return tensor.part >= 1 && tensor.rest.starts_with("conv."); }
+
+// Where the blocks of one side (input or output) sit. Level ℓ holds the block numbers
+// first + ℓ·stride … first + ℓ·stride + stride − 1, its resampler in the last of them. SD's own files
+// fill every number (stride 3: two ResNet(+attention) blocks, then the resampler's). Distilled UNets
+// have fewer blocks: diffusers' converter keeps SD's numbering for them, which leaves gaps (and an
+// output block holding only the upsampler), while other tools number them contiguously with a smaller
+// stride. So the stride is read from where the resamplers sit, and the blocks present in a level are
+// renumbered 0, 1, … in order, as diffusers numbers them.
+struct BlockLayout {
+  int stride = 0;
+  int levels = 0;
+  std::map<int, std::pair<int, int>> resnets;  // block number → level, index within the level
+  std::vector<std::string> resampler_tensors;  // the first tensor of each level's resampler
+};
+
+[[noreturn]] void layout_error(const std::string& tensor, const std::filesystem::path& file, const std::string& why) {
+  throw Error(ErrorKind::input, "tensor '" + tensor + "' in " + file.string() + " does not fit the UNet block layout: " + why);
+}
+
+// The first tensor of every resampler block, in block order (`tensors` is sorted).
+std::vector<const BlockTensor*> resamplers(const std::vector<BlockTensor>& tensors, bool (*is_resampler)(const BlockTensor&)) {
+  std::vector<const BlockTensor*> found;
+  for (const auto& tensor : tensors) {
+    if (is_resampler(tensor) && (found.empty() || found.back()->block != tensor.block)) found.push_back(&tensor);
+  }
+  return found;
+}
+
+// The stride the first resampler gives (level 0 starts at block `first`); every other resampler must
+// sit where that stride puts its level's.
+int stride_of(const std::vector<const BlockTensor*>& resampler_blocks, int first, const std::string& side, const std::filesystem::path& file) {
+  const int stride = resampler_blocks.front()->block - first + 1;
+  for (std::size_t level = 1; level < resampler_blocks.size(); ++level) {
+    const int expected = first + static_cast<int>(level + 1) * stride - 1;
+    if (resampler_blocks[level]->block != expected) {
+      layout_error(resampler_blocks[level]->name, file,
+                   "level " + std::to_string(level) + "'s resampler belongs in " + side + "." + std::to_string(expected) + " (levels of " +
+                       std::to_string(stride) + " blocks, as the first resampler in " + side + "." +
+                       std::to_string(resampler_blocks.front()->block) + " gives)");
+    }
+  }
+  return stride;
+}
+
+// Numbers each level's ResNet blocks in block order; a level needs at least one.
+void number_resnets(BlockLayout& layout, const std::vector<const BlockTensor*>& resampler_blocks, const std::filesystem::path& file) {
+  for (const BlockTensor* resampler : resampler_blocks) layout.resampler_tensors.push_back(resampler->name);
+  std::vector<int> counts(static_cast<std::size_t>(layout.levels), 0);
+  for (auto& [block, place] : layout.resnets) place.second = counts[static_cast<std::size_t>(place.first)]++;
+  for (std::size_t level = 0; level < counts.size(); ++level) {
+    if (counts[level] > 0) continue;
+    if (level < resampler_blocks.size()) {
+      layout_error(resampler_blocks[level]->name, file, "level " + std::to_string(level) + " has no ResNet block before its resampler");
+    }
+    layout_error(resampler_blocks.back()->name, file, "the last level has no ResNet block after this resampler");
+  }
+}
+
+// input_blocks: 0 is conv_in (not in `tensors`); each level's ResNet(+attention) blocks, then a block
+// holding only its downsampler (`op`), except in the last level.
+BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::filesystem::path& file) {
+  const auto downsamplers = resamplers(tensors, is_downsampler);
+  if (downsamplers.empty()) throw Error(ErrorKind::input, file.string() + " holds no UNet (no model.diffusion_model.input_blocks.*.0.op)");
+  BlockLayout layout;
+  layout.stride = stride_of(downsamplers, 1, "input_blocks", file);
+  layout.levels = static_cast<int>(downsamplers.size()) + 1;
+  for (const auto& tensor : tensors) {
+    const int level = (tensor.block - 1) / layout.stride;
+    const bool last_in_level = (tensor.block - 1) % layout.stride == layout.stride - 1;
+    if (level >= layout.levels || (level == layout.levels - 1 && last_in_level)) {
+      layout_error(tensor.name, file, "it lies past the last of " + std::to_string(layout.levels) + " levels of " + std::to_string(layout.stride) + " blocks");
+    }
+    if (last_in_level) {
+      if (!is_downsampler(tensor)) {
+        layout_error(tensor.name, file, "input_blocks." + std::to_string(tensor.block) + " holds level " + std::to_string(level) + "'s downsampler only");
+      }
+    } else if (tensor.part == 0) {
+      layout.resnets[tensor.block] = {level, 0};
+    } else if (tensor.part != 1) {
+      layout_error(tensor.name, file, "an input block holds a ResNet (.0) and an attention (.1) only");
+    } else if (!layout.resnets.contains(tensor.block)) {
+      layout_error(tensor.name, file, "an attention follows a ResNet block, and input_blocks." + std::to_string(tensor.block) + ".0 is missing");
+    }
+  }
+  number_resnets(layout, downsamplers, file);
+  return layout;
+}
+
+// output_blocks: per level, ResNet(+attention) blocks, the last of them ending with the upsampler
+// (`conv`, part .1 or .2) except in the last level; that block may hold the upsampler alone.
+BlockLayout output_layout(const std::vector<BlockTensor>& tensors, const BlockLayout& down, const std::filesystem::path& file) {
+  const auto upsamplers = resamplers(tensors, is_upsampler);
+  const std::string counts = " (upsamplers in output_blocks: " + std::to_string(upsamplers.size()) +
+                             ", downsamplers in input_blocks: " + std::to_string(down.resampler_tensors.size()) + ")";
+  if (upsamplers.size() > down.resampler_tensors.size()) {
+    layout_error(upsamplers[down.resampler_tensors.size()]->name, file, "no downsampler matches this upsampler" + counts);
+  }
+  if (upsamplers.size() < down.resampler_tensors.size()) {
+    layout_error(down.resampler_tensors[upsamplers.size()], file, "no upsampler matches this downsampler" + counts);
+  }
+  const int levels = down.levels;
+  BlockLayout layout;
+  layout.stride = stride_of(upsamplers, 0, "output_blocks", file);
+  layout.levels = levels;
+  std::map<int, int> upsampler_parts;  // block → its upsampler's part
+  for (const auto& tensor : tensors) {
+    if (!is_upsampler(tensor)) continue;
+    const auto [existing, inserted] = upsampler_parts.emplace(tensor.block, tensor.part);
+    if (!inserted && existing->second != tensor.part) {
+      layout_error(tensor.name, file, "output_blocks." + std::to_string(tensor.block) + "'s upsampler is part ." + std::to_string(existing->second));
+    }
+    if (tensor.part > 2) layout_error(tensor.name, file, "an upsampler is part .1 or .2 of its block");
+  }
+  for (const auto& tensor : tensors) {
+    const int level = tensor.block / layout.stride;
+    if (level >= levels) {
+      layout_error(tensor.name, file, "it lies past the last of " + std::to_string(levels) + " levels of " + std::to_string(layout.stride) + " blocks");
+    }
+    if (is_upsampler(tensor)) continue;
+    const auto upsampler = upsampler_parts.find(tensor.block);
+    if (upsampler != upsampler_parts.end() && tensor.part >= upsampler->second) {
+      layout_error(tensor.name, file, "the upsampler, part ." + std::to_string(upsampler->second) + ", ends output_blocks." + std::to_string(tensor.block));
+    }
+    if (tensor.part == 0) {
+      layout.resnets[tensor.block] = {level, 0};
+    } else if (tensor.part != 1) {
+      layout_error(tensor.name, file, "an output block holds a ResNet (.0), an attention (.1) and an upsampler only");
+    } else if (!layout.resnets.contains(tensor.block)) {
+      layout_error(tensor.name, file, "an attention follows a ResNet block, and output_blocks." + std::to_string(tensor.block) + ".0 is missing");
+    }
+  }
+  number_resnets(layout, upsamplers, file);
+  return layout;
+}
+
+}  // namespace
+
 Weights read_single_file_unet(const std::filesystem::path& file) {
   const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
-  const SafetensorsFile& source = *mapped;
   const std::string prefix = "model.diffusion_model.";
-  // Block indices of the original layout: input_blocks.0 is conv_in, then per level `per_level`
-  // resnet(+attention) blocks followed by one downsampler; output_blocks hold per_level + 1 per level.
-  int levels = 0;
-  int per_level = 0;
-  int output_blocks = 0;
-  std::set<int> down_indices;
-  const std::regex input_block(R"(^input_blocks\.(\d+)\.0\.op\.weight$)");
-  const std::regex output_block(R"(^output_blocks\.(\d+)\.)");
-  for (const auto& [name, info] : source.tensors()) {
+  const std::regex input_key(R"(^input_blocks\.(\d{1,4})\.(\d{1,4})\.(.+)$)");
+  const std::regex middle_key(R"(^middle_block\.(\d{1,4})\.(.+)$)");
+  const std::regex output_key(R"(^output_blocks\.(\d{1,4})\.(\d{1,4})\.(.+)$)");
+  Weights weights(file.string());
+  std::vector<BlockTensor> inputs, outputs;
+  for (const auto& [name, info] : mapped->tensors()) {
     if (!name.starts_with(prefix)) continue;
     const std::string key = name.substr(prefix.size());
     std::smatch match;
-    if (std::regex_search(key, match, input_block)) down_indices.insert(std::stoi(match[1]));
-    if (std::regex_search(key, match, output_block)) output_blocks = std::max(output_blocks, std::stoi(match[1]) + 1);
-  }
-  if (down_indices.empty()) throw Error(ErrorKind::input, file.string() + " holds no UNet (no model.diffusion_model.input_blocks.*.0.op)");
-  per_level = *down_indices.begin() - 1;
-  levels = static_cast<int>(down_indices.size()) + 1;
-  if (per_level < 1 || output_blocks != levels * (per_level + 1)) {
-    throw Error(ErrorKind::input, file.string() + ": UNet block layout not recognised (tensor model.diffusion_model.output_blocks." +
-                                      std::to_string(output_blocks - 1) + ")");
-  }
-
-  Weights weights(file.string());
-  const std::regex input_sub(R"(^input_blocks\.(\d+)\.(\d+)\.(.*)$)");
-  const std::regex middle_sub(R"(^middle_block\.(\d+)\.(.*)$)");
-  const std::regex output_sub(R"(^output_blocks\.(\d+)\.(\d+)\.(.*)$)");
-  for (const auto& [name, info] : source.tensors()) {
-    if (!name.starts_with(prefix)) continue;
-    std::string key = name.substr(prefix.size());
-    std::smatch match;
-    std::string renamed;
     if (key.starts_with("time_embed.0.")) {
-      renamed = "time_embedding.linear_1." + key.substr(13);
+      weights.add_from_file("time_embedding.linear_1." + key.substr(13), mapped, name);
     } else if (key.starts_with("time_embed.2.")) {
-      renamed = "time_embedding.linear_2." + key.substr(13);
+      weights.add_from_file("time_embedding.linear_2." + key.substr(13), mapped, name);
     } else if (key.starts_with("input_blocks.0.0.")) {
-      renamed = "conv_in." + key.substr(17);
+      weights.add_from_file("conv_in." + key.substr(17), mapped, name);
     } else if (key.starts_with("out.0.")) {
-      renamed = "conv_norm_out." + key.substr(6);
+      weights.add_from_file("conv_norm_out." + key.substr(6), mapped, name);
     } else if (key.starts_with("out.2.")) {
-      renamed = "conv_out." + key.substr(6);
-    } else if (std::regex_match(key, match, input_sub)) {
-      const int block = std::stoi(match[1]) - 1;
-      const int level = block / (per_level + 1);
-      const int index = block % (per_level + 1);
-      const std::string rest = match[3];
-      const std::string base = "down_blocks." + std::to_string(level) + ".";
-      if (index == per_level) {
-        renamed = base + "downsamplers.0.conv." + rest.substr(rest.find('.') + 1);  // op.weight → conv.weight
-      } else if (match[2] == "0") {
-        renamed = rename(base + "resnets." + std::to_string(index) + "." + rest, resnet_rules());
-      } else {
-        renamed = base + "attentions." + std::to_string(index) + "." + rest;
-      }
-    } else if (std::regex_match(key, match, middle_sub)) {
+      weights.add_from_file("conv_out." + key.substr(6), mapped, name);
+    } else if (std::regex_match(key, match, input_key) && std::stoi(match[1]) > 0) {
+      inputs.push_back({std::stoi(match[1]), std::stoi(match[2]), match[3], name});
+    } else if (std::regex_match(key, match, output_key)) {
+      outputs.push_back({std::stoi(match[1]), std::stoi(match[2]), match[3], name});
+    } else if (std::regex_match(key, match, middle_key) && std::stoi(match[1]) <= 2) {
+      // ResNet, attention, ResNet; distilled UNets (BK-SDM small and tiny) have no middle block at all.
       const int part = std::stoi(match[1]);
       const std::string rest = match[2];
-      renamed = part == 1 ? "mid_block.attentions.0." + rest
-                          : rename("mid_block.resnets." + std::to_string(part / 2) + "." + rest, resnet_rules());
-    } else if (std::regex_match(key, match, output_sub)) {
-      const int block = std::stoi(match[1]);
-      const int level = block / (per_level + 1);
-      const int index = block % (per_level + 1);
-      const std::string part = match[2];
-      const std::string rest = match[3];
-      const std::string base = "up_blocks." + std::to_string(level) + ".";
-      if (part == "0") {
-        renamed = rename(base + "resnets." + std::to_string(index) + "." + rest, resnet_rules());
-      } else if (rest.starts_with("conv.")) {
-        renamed = base + "upsamplers.0." + rest;
-      } else {
-        renamed = base + "attentions." + std::to_string(index) + "." + rest;
-      }
+      weights.add_from_file(
+          part == 1 ? "mid_block.attentions.0." + rest : rename("mid_block.resnets." + std::to_string(part / 2) + "." + rest, resnet_rules()), mapped,
+          name);
     } else {
       throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " does not fit the Stable Diffusion UNet layout");
     }
-    weights.add_from_file(renamed, mapped, name);
+  }
+  std::sort(inputs.begin(), inputs.end());
+  std::sort(outputs.begin(), outputs.end());
+  const BlockLayout down = input_layout(inputs, file);
+  if (outputs.empty()) throw Error(ErrorKind::input, file.string() + " holds no UNet output blocks (no model.diffusion_model.output_blocks.*)");
+  const BlockLayout up = output_layout(outputs, down, file);
+
+  for (const auto& tensor : inputs) {
+    const std::string level = std::to_string((tensor.block - 1) / down.stride);
+    if (is_downsampler(tensor)) {
+      weights.add_from_file("down_blocks." + level + ".downsamplers.0.conv." + tensor.rest.substr(3), mapped, tensor.name);  // op.weight → conv.weight
+      continue;
+    }
+    const std::string base = "down_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") + std::to_string(down.resnets.at(tensor.block).second) + ".";
+    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped, tensor.name);
+  }
+  for (const auto& tensor : outputs) {
+    const std::string level = std::to_string(tensor.block / up.stride);
+    if (is_upsampler(tensor)) {
+      weights.add_from_file("up_blocks." + level + ".upsamplers.0." + tensor.rest, mapped, tensor.name);
+      continue;
+    }
+    const std::string base = "up_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") + std::to_string(up.resnets.at(tensor.block).second) + ".";
+    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped, tensor.name);
   }
   return weights;
 }

@@ -55,7 +55,10 @@ class Weights {
 // is a capability error naming it.
 Weights read_component(const std::filesystem::path& file);
 
-// The three components of an original single-file checkpoint, renamed to the diffusers naming.
+// The three components of an original single-file checkpoint, renamed to the diffusers naming. The
+// UNet's levels are found from where its downsamplers and upsamplers sit, so distilled UNets with fewer
+// blocks (and no middle block) load whether their blocks keep SD's numbering, with gaps, or are
+// numbered contiguously; a tensor that fits no level is an input error naming it.
 Weights read_single_file_unet(const std::filesystem::path& file);
 Weights read_single_file_vae(const std::filesystem::path& file);
 // SD1 (`cond_stage_model.transformer.*`, every layer) or SD2 OpenCLIP (`cond_stage_model.model.*`,
