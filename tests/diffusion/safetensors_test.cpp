@@ -7,6 +7,7 @@
 #include <string>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/tensor_file.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -54,6 +55,13 @@ TEST(Safetensors, ConvertsFloat32HalfAndBfloat16) {
   EXPECT_EQ(file.floats("h"), (std::vector<float>{1.5f, -2.0f, 65504.0f, 5.9604645e-8f}));
   EXPECT_EQ(file.floats("b"), (std::vector<float>{1.5f, -2.0f}));
   EXPECT_EQ(file.floats("f"), (std::vector<float>{0.25f, -3.0f}));
+  // Loading a model widens through ATen instead: the same values, shape kept.
+  for (const char* name : {"h", "b", "f"}) {
+    const at::Tensor tensor = read_tensor(file, name);
+    EXPECT_EQ(tensor.scalar_type(), at::kFloat) << name;
+    EXPECT_EQ(tensor.sizes().vec(), file.info(name).shape) << name;
+    EXPECT_EQ(std::vector<float>(tensor.data_ptr<float>(), tensor.data_ptr<float>() + tensor.numel()), file.floats(name)) << name;
+  }
 }
 
 TEST(Safetensors, ReadsReferenceCheckpoint) {
