@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "easel/core/error.hpp"
 #include "golden.hpp"
 
 namespace easel::diffusion {
@@ -60,6 +61,17 @@ TEST(Layers, OnednnLinearEqualsAtLinear) {
   ASSERT_EQ(widened.weight.scalar_type(), at::kHalf);
   test::expect_close(widened(rows), at::linear(rows, widened.weight.to(at::kFloat), weights.get("proj.bias")), 1e-6, 1e-5,
                      "onednn linear widening float16 storage");
+  // A residual accumulated onto, and rows read in place from half of a wider projection (GEGLU's).
+  const Linear with_bias(weights, "proj", true, LinearKernel::onednn);
+  const at::Tensor residual = at::randn({2, 77, 48});
+  test::expect_close(with_bias(rows, residual), at::linear(rows, weights.get("proj.weight"), weights.get("proj.bias")) + residual, 1e-6, 1e-5,
+                     "onednn linear onto a residual");
+  const at::Tensor wide = at::randn({2, 77, 80});
+  const at::Tensor half = wide.narrow(-1, 40, 40);
+  ASSERT_FALSE(half.is_contiguous());
+  test::expect_close(with_bias(half), at::linear(half.contiguous(), weights.get("proj.weight"), weights.get("proj.bias")), 1e-6, 1e-5,
+                     "onednn linear on strided rows");
+  EXPECT_THROW(with_bias(rows, residual.slice(1, 0, 10)), Error);
   const Linear conv(weights, "conv", false, LinearKernel::onednn);
   test::expect_close(conv(rows), at::linear(rows, weights.get("conv.weight").flatten(1)), 1e-6, 1e-5, "onednn linear from a 1×1 convolution");
 }

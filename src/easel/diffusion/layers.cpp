@@ -37,12 +37,15 @@ Linear::Linear(const Weights& weights, const std::string& prefix, bool has_bias,
   if (kernel == LinearKernel::onednn && weight.scalar_type() == at::kFloat) weight = weight.t().contiguous().t();
 }
 
-at::Tensor Linear::operator()(const at::Tensor& x) const {
+at::Tensor Linear::operator()(const at::Tensor& x, const at::Tensor& residual) const {
   check_width(name, weight, weight.size(1), x.size(-1));
   const bool widened_storage = weight.scalar_type() == at::kHalf;  // stored_compactly: widened per call
   if (kernel == LinearKernel::onednn && x.scalar_type() == at::kFloat && (weight.scalar_type() == at::kFloat || widened_storage) &&
       x.device().is_cpu()) {
-    const at::Tensor input = x.contiguous();
+    // Evenly spaced rows are read where they lie (GEGLU's half of its projection); others are copied.
+    const bool strided_rows = !x.is_contiguous() && x.dim() == 3 && x.stride(2) == 1 && x.stride(1) >= x.size(2) &&
+                              x.stride(0) == x.stride(1) * x.size(1);
+    const at::Tensor input = strided_rows ? x : x.contiguous();
     at::Tensor matrix = widened_storage ? weight.to(at::kFloat) : weight;
     // The constructor stores float32 weights as (in, out) row-major; others are (out, in) row-major.
     const bool in_by_out = matrix.stride(0) == 1 && matrix.size(1) > 1;
@@ -50,15 +53,25 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
     const std::int64_t rows = input.numel() / input.size(-1), in = matrix.size(1), out_width = matrix.size(0);
     std::vector<std::int64_t> shape = input.sizes().vec();
     shape.back() = out_width;
+    if (residual.defined() && residual.sizes() != at::IntArrayRef(shape)) {
+      throw Error(ErrorKind::internal, "residual of shape " + c10::str(residual.sizes()) + " added to '" + name + "' of output shape " +
+                                           c10::str(at::IntArrayRef(shape)));
+    }
+    // The product accumulates (beta 1) onto a fresh tensor holding the bias and the residual: never
+    // onto either itself (for a single row bias.expand(shape).contiguous() would be the bias).
     at::Tensor out = at::empty(shape, input.options());
-    // The product accumulates onto the bias (beta 1). A fresh tensor, since for a single row
-    // bias.expand(shape).contiguous() would be the bias itself.
-    if (bias.defined()) out.copy_(bias);
-    check_onednn(dnnl_sgemm('N', in_by_out ? 'N' : 'T', rows, out_width, in, 1.0f, input.data_ptr<float>(), in, matrix.data_ptr<float>(),
-                            in_by_out ? out_width : in, bias.defined() ? 1.0f : 0.0f, out.data_ptr<float>(), out_width));
+    if (residual.defined() && bias.defined()) {
+      at::add_out(out, residual, bias);
+    } else if (residual.defined() || bias.defined()) {
+      out.copy_(residual.defined() ? residual : bias);
+    }
+    const bool accumulate = residual.defined() || bias.defined();
+    check_onednn(dnnl_sgemm('N', in_by_out ? 'N' : 'T', rows, out_width, in, 1.0f, input.data_ptr<float>(), strided_rows ? input.stride(1) : in,
+                            matrix.data_ptr<float>(), in_by_out ? out_width : in, accumulate ? 1.0f : 0.0f, out.data_ptr<float>(), out_width));
     return out;
   }
-  return at::linear(x, weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type()), bias);
+  const at::Tensor out = at::linear(x, weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type()), bias);
+  return residual.defined() ? out + residual : out;
 }
 
 at::Tensor stored_compactly(const at::Tensor& tensor) {

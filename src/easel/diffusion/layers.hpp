@@ -25,7 +25,9 @@ struct Linear {
   LinearKernel kernel = LinearKernel::blas;
   Linear() = default;
   Linear(const Weights& weights, const std::string& prefix, bool has_bias = true, LinearKernel kernel_ = LinearKernel::blas);
-  at::Tensor operator()(const at::Tensor& x) const;
+  // x·Wᵀ + bias, plus `residual` when given (of the output's shape), which the oneDNN kernel adds by
+  // accumulating the product onto it instead of in a separate pass.
+  at::Tensor operator()(const at::Tensor& x, const at::Tensor& residual = {}) const;
 };
 
 // How a convolution keeps its weights. `prepacked` (float32 where oneDNN is available): in oneDNN's

@@ -57,11 +57,15 @@ struct TransformerBlock {
 
   at::Tensor operator()(at::Tensor h, const at::Tensor& context, std::int64_t heads) const {
     at::Tensor normed = norm1(h);
-    h = self_out(multi_head_attention(self_q(normed), self_k(normed), self_v(normed), heads, false)) + h;
+    h = self_out(multi_head_attention(self_q(normed), self_k(normed), self_v(normed), heads, false), h);
     normed = norm2(h);
-    h = cross_out(multi_head_attention(cross_q(normed), cross_k(context), cross_v(context), heads, false)) + h;
-    const auto parts = geglu(norm3(h)).chunk(2, -1);
-    return feed_out(parts[0] * at::gelu(parts[1])) + h;
+    h = cross_out(multi_head_attention(cross_q(normed), cross_k(context), cross_v(context), heads, false), h);
+    // GEGLU in place over its projection: value · gelu(gate), which feed_out reads as strided rows.
+    const at::Tensor projected = geglu(norm3(h));
+    at::Tensor value = projected.narrow(-1, 0, projected.size(-1) / 2);
+    at::Tensor gate = projected.narrow(-1, projected.size(-1) / 2, projected.size(-1) / 2);
+    value.mul_(at::gelu_(gate));
+    return feed_out(value, h);
   }
 };
 
