@@ -162,6 +162,19 @@ void number_resnets(BlockLayout& layout, const std::vector<const BlockTensor*>& 
   }
 }
 
+// Records a block's ResNet (part .0) in its level; an attention (.1) must follow its block's ResNet,
+// and other parts are what `parts_allowed` says a block may not hold.
+void place_resnet_or_attention(BlockLayout& layout, const BlockTensor& tensor, int level, const std::string& side, const std::string& parts_allowed,
+                               const std::filesystem::path& file) {
+  if (tensor.part == 0) {
+    layout.resnets[tensor.block] = {level, 0};
+  } else if (tensor.part != 1) {
+    layout_error(tensor.name, file, parts_allowed);
+  } else if (!layout.resnets.contains(tensor.block)) {
+    layout_error(tensor.name, file, "an attention follows a ResNet block, and " + side + "." + std::to_string(tensor.block) + ".0 is missing");
+  }
+}
+
 // input_blocks: 0 is conv_in (not in `tensors`); each level's ResNet(+attention) blocks, then a block
 // holding only its downsampler (`op`), except in the last level.
 BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::filesystem::path& file) {
@@ -180,12 +193,8 @@ BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::fil
       if (!is_downsampler(tensor)) {
         layout_error(tensor.name, file, "input_blocks." + std::to_string(tensor.block) + " holds level " + std::to_string(level) + "'s downsampler only");
       }
-    } else if (tensor.part == 0) {
-      layout.resnets[tensor.block] = {level, 0};
-    } else if (tensor.part != 1) {
-      layout_error(tensor.name, file, "an input block holds a ResNet (.0) and an attention (.1) only");
-    } else if (!layout.resnets.contains(tensor.block)) {
-      layout_error(tensor.name, file, "an attention follows a ResNet block, and input_blocks." + std::to_string(tensor.block) + ".0 is missing");
+    } else {
+      place_resnet_or_attention(layout, tensor, level, "input_blocks", "an input block holds a ResNet (.0) and an attention (.1) only", file);
     }
   }
   number_resnets(layout, downsamplers, file);
@@ -227,13 +236,8 @@ BlockLayout output_layout(const std::vector<BlockTensor>& tensors, const BlockLa
     if (upsampler != upsampler_parts.end() && tensor.part >= upsampler->second) {
       layout_error(tensor.name, file, "the upsampler, part ." + std::to_string(upsampler->second) + ", ends output_blocks." + std::to_string(tensor.block));
     }
-    if (tensor.part == 0) {
-      layout.resnets[tensor.block] = {level, 0};
-    } else if (tensor.part != 1) {
-      layout_error(tensor.name, file, "an output block holds a ResNet (.0), an attention (.1) and an upsampler only");
-    } else if (!layout.resnets.contains(tensor.block)) {
-      layout_error(tensor.name, file, "an attention follows a ResNet block, and output_blocks." + std::to_string(tensor.block) + ".0 is missing");
-    }
+    place_resnet_or_attention(layout, tensor, level, "output_blocks", "an output block holds a ResNet (.0), an attention (.1) and an upsampler only",
+                              file);
   }
   number_resnets(layout, upsamplers, file);
   return layout;
