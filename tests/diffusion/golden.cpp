@@ -31,4 +31,10 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name) { return read_tensor(file, name); }
 
+std::vector<SeededRun> seeded_runs() {
+  return {{"sd1_t2i_euler_g7.5_s8_seed1234", "sd1", "scheduler/scheduler_config.json", "a red bicycle leaning on a brick wall", 8, 7.5, 1234},
+          {"sd2turbo_t2i_euler_trailing_g0_s1_seed42", "sd2", "scheduler_variants/euler_epsilon_trailing_turbo.json",
+           "a cup of coffee on a wooden table", 1, 0.0, 42}};
+}
+
 }  // namespace easel::diffusion::test

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "easel/core/error.hpp"
 #include "easel/diffusion/safetensors.hpp"
@@ -27,6 +29,19 @@ Agreement agreement(const at::Tensor& actual, const at::Tensor& expected);
 void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rel_l2, double max_abs, const std::string& what);
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name);
+
+// One of the reference's seeded text-to-image goldens (goldens/seeded/<name>) and how it was made.
+struct SeededRun {
+  std::string name;
+  std::string model;
+  std::string scheduler_config;  // relative to models/<model>/
+  std::string prompt;
+  int steps;
+  double guidance;
+  std::uint64_t seed;
+};
+// Both of them: SD1 with 8 guided Euler steps, SD2 with SD-Turbo's single trailing step.
+std::vector<SeededRun> seeded_runs();
 
 // Runs `body` and expects an easel::Error of `kind` whose message contains `fragment`.
 template <typename Body>

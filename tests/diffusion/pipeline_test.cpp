@@ -151,20 +151,10 @@ INSTANTIATE_TEST_SUITE_P(
                       PipelineRun{"ip2p_euler_g7.5_ig1.5_s20", PipelineMode::instruct, "ip2p", "Add the text \"Morning Blend\"", 20, 7.5, 1.0, 1.5}),
     [](const auto& test_case) { return test_name(test_case.param.name); });
 
-struct SeededRun {
-  std::string name;
-  std::string model;
-  std::string scheduler_config;  // relative to models/<model>/
-  std::string prompt;
-  int steps;
-  double guidance;
-  std::uint64_t seed;
-};
-
-class SeededGolden : public ::testing::TestWithParam<SeededRun> {};
+class SeededGolden : public ::testing::TestWithParam<test::SeededRun> {};
 
 TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
-  const SeededRun& seeded = GetParam();
+  const test::SeededRun& seeded = GetParam();
   const SafetensorsFile golden(test::goldens() / "seeded" / (seeded.name + ".safetensors"));
   StableDiffusionModel model = load_reference_model(seeded.model);
   model.scheduler = SchedulerConfig::from_json_file(test::models() / seeded.model / seeded.scheduler_config);
@@ -185,12 +175,7 @@ TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
   expect_png_matches(outcome.decoded, test::goldens() / "seeded" / (seeded.name + ".png"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden,
-                         ::testing::Values(SeededRun{"sd1_t2i_euler_g7.5_s8_seed1234", "sd1", "scheduler/scheduler_config.json",
-                                                     "a red bicycle leaning on a brick wall", 8, 7.5, 1234},
-                                           SeededRun{"sd2turbo_t2i_euler_trailing_g0_s1_seed42", "sd2",
-                                                     "scheduler_variants/euler_epsilon_trailing_turbo.json",
-                                                     "a cup of coffee on a wooden table", 1, 0.0, 42}),
+INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden, ::testing::ValuesIn(test::seeded_runs()),
                          [](const auto& test_case) { return test_name(test_case.param.name); });
 
 }  // namespace

@@ -34,20 +34,10 @@ constexpr double bf16_image_max_abs = 0.1;
 // Below this the bf16 image would be fp32's: bfloat16 keeps 8 significant bits, so it cannot be.
 constexpr double bf16_least_rel_l2 = 1e-4;
 
-const char* const sd1_golden = "sd1_t2i_euler_g7.5_s8_seed1234";
-const char* const sd1_prompt = "a red bicycle leaning on a brick wall";
+// The SD1 seeded golden, which the CLI tests below reproduce through `easel generate`.
+test::SeededRun sd1_run() { return test::seeded_runs().front(); }
 
-struct SeededCase {
-  std::string golden;
-  std::string model;
-  std::string scheduler_config;  // relative to models/<model>/
-  std::string prompt;
-  int steps;
-  double guidance;
-  std::uint64_t seed;
-};
-
-StableDiffusionModel load_case_model(const SeededCase& run, Precision precision) {
+StableDiffusionModel load_case_model(const test::SeededRun& run, Precision precision) {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
   options.precision = precision;
@@ -56,7 +46,7 @@ StableDiffusionModel load_case_model(const SeededCase& run, Precision precision)
   return model;
 }
 
-PipelineOutput generate(const StableDiffusionModel& model, const SeededCase& run) {
+PipelineOutput generate(const StableDiffusionModel& model, const test::SeededRun& run) {
   PipelineInput input;
   input.prompt = run.prompt;
   input.steps = run.steps;
@@ -67,14 +57,14 @@ PipelineOutput generate(const StableDiffusionModel& model, const SeededCase& run
   return run_pipeline(model, input, SeededNoise(run.seed).source());
 }
 
-class PrecisionGolden : public ::testing::TestWithParam<SeededCase> {};
+class PrecisionGolden : public ::testing::TestWithParam<test::SeededRun> {};
 
 TEST_P(PrecisionGolden, Bf16IsCloseToFp32ButNotFp32AndFp32StaysTheDefault) {
-  const SeededCase& run = GetParam();
-  const SafetensorsFile golden(test::goldens() / "seeded" / (run.golden + ".safetensors"));
+  const test::SeededRun& run = GetParam();
+  const SafetensorsFile golden(test::goldens() / "seeded" / (run.name + ".safetensors"));
   EXPECT_EQ(ModelOptions{}.precision, Precision::fp32);
   const PipelineOutput fp32 = generate(load_case_model(run, ModelOptions{}.precision), run);
-  test::expect_close(fp32.images(), test::golden(golden, "image_float"), 1e-4, 1e-3, run.golden + " fp32 image_float");
+  test::expect_close(fp32.images(), test::golden(golden, "image_float"), 1e-4, 1e-3, run.name + " fp32 image_float");
 
   if (!bf16_supported()) {
     try {
@@ -89,17 +79,13 @@ TEST_P(PrecisionGolden, Bf16IsCloseToFp32ButNotFp32AndFp32StaysTheDefault) {
   const PipelineOutput bf16 = generate(load_case_model(run, Precision::bf16), run);
   EXPECT_EQ(bf16.images().scalar_type(), at::kFloat) << "the pipeline hands out float32 whatever the networks compute in";
   const test::Agreement drift = test::agreement(bf16.images(), fp32.images());
-  std::printf("  %s: bf16 image vs fp32 rel-L2 %.2e, max-abs %.2e\n", run.golden.c_str(), drift.rel_l2, drift.max_abs);
+  std::printf("  %s: bf16 image vs fp32 rel-L2 %.2e, max-abs %.2e\n", run.name.c_str(), drift.rel_l2, drift.max_abs);
   EXPECT_LT(drift.rel_l2, bf16_image_rel_l2);
   EXPECT_LT(drift.max_abs, bf16_image_max_abs);
   EXPECT_GT(drift.rel_l2, bf16_least_rel_l2) << "bf16 gave fp32's image: the bfloat16 networks did not run";
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, PrecisionGolden,
-                         ::testing::Values(SeededCase{sd1_golden, "sd1", "scheduler/scheduler_config.json", sd1_prompt, 8, 7.5, 1234},
-                                           SeededCase{"sd2turbo_t2i_euler_trailing_g0_s1_seed42", "sd2",
-                                                      "scheduler_variants/euler_epsilon_trailing_turbo.json",
-                                                      "a cup of coffee on a wooden table", 1, 0.0, 42}),
+INSTANTIATE_TEST_SUITE_P(Runs, PrecisionGolden, ::testing::ValuesIn(test::seeded_runs()),
                          [](const auto& test_case) { return test_case.param.model; });
 
 TEST(Precision, NamesParseAndOthersAreRefusedByName) {
@@ -139,7 +125,7 @@ class PrecisionCli : public ::testing::Test {
   }
 
   static easel::test::CliRun generate_sd1(const fs::path& out, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"generate", "-p", sd1_prompt, "-o", out.string(), "--model", (test::models() / "sd1").string(),
+    std::vector<std::string> args = {"generate", "-p", sd1_run().prompt, "-o", out.string(), "--model", (test::models() / "sd1").string(),
                                      "--size", "64x64", "--steps", "8", "--cfg", "7.5", "--sampler", "euler", "--seed", "1234", "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_easel(args);
@@ -149,7 +135,7 @@ class PrecisionCli : public ::testing::Test {
 // --precision and EASEL_PRECISION reach the engine, the flag winning; the output's record and the
 // JSON name the precision; fp32 (the default, or asked for over EASEL_PRECISION=bf16) is the golden.
 TEST_F(PrecisionCli, TheFlagAndTheVariableChooseThePrecisionAndTheOutputNamesIt) {
-  const fs::path golden_png = test::goldens() / "seeded" / (std::string(sd1_golden) + ".png");
+  const fs::path golden_png = test::goldens() / "seeded" / (sd1_run().name + ".png");
   const fs::path flag = temp_dir() / "flag.png";
   const auto by_flag = generate_sd1(flag, {"--precision", "bf16"});
   if (!bf16_supported()) {
@@ -187,7 +173,7 @@ TEST_F(PrecisionCli, AChosenThreadCountGivesTheSameImage) {
   const auto run = generate_sd1(one);
   ::unsetenv("EASEL_THREADS");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const fs::path golden_png = test::goldens() / "seeded" / (std::string(sd1_golden) + ".png");
+  const fs::path golden_png = test::goldens() / "seeded" / (sd1_run().name + ".png");
   EXPECT_LE(worst_difference(pixels(one), pixels(golden_png)), 1);
 }
 
