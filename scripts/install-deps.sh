@@ -24,6 +24,7 @@ packages=(
   # diffusion engine
   libtorch-dev libopenblas0-pthread # LibTorch 1.13; OpenBLAS pthread variant (the reference BLAS is ~25x slower)
   libdnnl-dev                       # oneDNN's headers: the library LibTorch uses, called directly for float32 attention
+  ocl-icd-opencl-dev                # OpenCL headers: oneDNN's CMake package requires them (only a Recommends of libdnnl-dev)
   libicu-dev                        # Unicode categories, NFC/NFKC and lower-casing for the CLIP tokenizer
   # typography
   libharfbuzz-dev                   # text shaping (kerning, ligatures, Arabic/Hebrew/CJK, RTL)
@@ -36,6 +37,7 @@ packages=(
   tesseract-ocr-script-hans tesseract-ocr-script-jpan tesseract-ocr-script-hang   # read back non-Latin text
   libtesseract-dev libleptonica-dev # Tesseract's C++ API
   fonts-dejavu-core                 # sans, serif, monospace with wide Latin/Greek/Cyrillic coverage
+  fonts-dejavu-extra                # DejaVu's oblique, condensed and light faces (italic text is a real italic)
   fonts-liberation2                 # metric-compatible Arial/Times/Courier replacements
   fonts-urw-base35                  # PostScript 35: Nimbus, C059, P052, URW Bookman, Z003 (script)
   fonts-noto-core                   # Noto for Arabic, Hebrew and other scripts
