@@ -68,15 +68,22 @@ std::string missing_capability(const PlanStep& step) {
   return {};
 }
 
-EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inputs) {
-  EditPlan plan = draft_plan(instruction, inputs);
-  std::vector<PlanStep> runnable;
+void bind_mask(EditPlan& plan, const std::string& mask) {
+  if (mask.empty()) return;
   for (auto& step : plan.steps) {
     const OperationSpec* spec = registry().find(step.op);
-    if (!inputs.mask.empty() && spec != nullptr && targets_whole_image(step.target) &&
+    if (spec != nullptr && targets_whole_image(step.target) &&
         std::find(spec->regions.begin(), spec->regions.end(), RegionKind::mask) != spec->regions.end()) {
-      step.target = json{{"mask", inputs.mask}};
+      step.target = json{{"mask", mask}};
     }
+  }
+}
+
+EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inputs) {
+  EditPlan plan = draft_plan(instruction, inputs);
+  bind_mask(plan, inputs.mask);
+  std::vector<PlanStep> runnable;
+  for (auto& step : plan.steps) {
     if (const std::string reason = missing_capability(step); reason.empty()) {
       runnable.push_back(std::move(step));
     } else {

@@ -22,6 +22,11 @@ struct RenderState {
   // The generative models that made the latest step's pixels (e.g. "diffusion: /models/sd15"), kept
   // with the state so that a step taken from the cache still names them in its record.
   std::string latest_step_models = {};
+  // How the latest step honoured the pixels its plan preserves, kept for the same reason: "" when it
+  // preserves nothing or did not touch them, else "shrunk", "moved", "refused" or "resampled", with a
+  // note saying what happened.
+  std::string latest_step_keep = {};
+  std::string latest_step_keep_note = {};
 };
 
 // The state of an unedited source.

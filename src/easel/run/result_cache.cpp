@@ -98,7 +98,9 @@ void write_state(const fs::path& path, const RenderState& state) {
     out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : state.text_layers) layers.push_back(layer_facts(layer));
-    const nlohmann::json facts = {{"layers", layers}, {"latest_step_models", state.latest_step_models}};
+    const nlohmann::json facts = {{"layers", layers},
+                                  {"latest_step_models", state.latest_step_models},
+                                  {"latest_step_keep", {state.latest_step_keep, state.latest_step_keep_note}}};
     const std::string facts_text = facts.dump();
     const std::uint64_t facts_length = facts_text.size();
     out.write(reinterpret_cast<const char*>(&facts_length), sizeof facts_length);
@@ -142,6 +144,9 @@ std::optional<RenderState> read_state(const fs::path& path) {
   try {
     const nlohmann::json facts_json = nlohmann::json::parse(facts_text);
     state.latest_step_models = facts_json.at("latest_step_models").get<std::string>();
+    const nlohmann::json keep = facts_json.value("latest_step_keep", nlohmann::json::array({"", ""}));
+    state.latest_step_keep = keep.at(0).get<std::string>();
+    state.latest_step_keep_note = keep.at(1).get<std::string>();
     for (const auto& facts : facts_json.at("layers")) {
       TextLayer layer = layer_from_facts(facts);
       if (layer.coverage.total() > remaining) return std::nullopt;

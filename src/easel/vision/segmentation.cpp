@@ -175,12 +175,11 @@ cv::Mat main_components(const cv::Mat& foreground) {
 
 }  // namespace
 
-SegmenterPolicy segmenter_policy_from_environment() {
-  const std::string value = environment("EASEL_SEGMENTATION");
+SegmenterPolicy parse_segmenter_policy(const std::string& value, const std::string& setting) {
   if (value.empty() || value == "auto") return SegmenterPolicy::automatic;
   if (value == "model") return SegmenterPolicy::model;
   if (value == "fallback") return SegmenterPolicy::fallback;
-  throw Error(ErrorKind::usage, "EASEL_SEGMENTATION is '" + value + "'; allowed: auto, model, fallback");
+  throw Error(ErrorKind::usage, setting + " is '" + value + "'; allowed: auto, model, fallback");
 }
 
 std::filesystem::path segmentation_model_path() {

@@ -15,11 +15,12 @@
 
 namespace easel {
 
-// Which segmenter runs, from EASEL_SEGMENTATION: "auto" (default; the model when it is installed, else
-// the fallback), "model" (the model, or Error(capability) naming the file and how to get it),
-// "fallback" (always the classical segmenter). Anything else is Error(usage).
+// Which segmenter runs: "auto" (default; the model when it is installed, else the fallback), "model"
+// (the model, or Error(capability) naming the file and how to get it), "fallback" (always the classical
+// segmenter). Anything else is Error(usage) naming `setting` (where the value came from, e.g.
+// EASEL_SEGMENTATION).
 enum class SegmenterPolicy { automatic, model, fallback };
-SegmenterPolicy segmenter_policy_from_environment();
+SegmenterPolicy parse_segmenter_policy(const std::string& value, const std::string& setting);
 
 // The converted model file: EASEL_SEGMENTATION_MODEL, else $EASEL_MODELS/segmentation/isnet-medium-fp32.onnx,
 // else ${XDG_DATA_HOME:-~/.local/share}/easel/models/segmentation/isnet-medium-fp32.onnx.
