@@ -139,15 +139,18 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       result.state = std::move(*cached);
     } else {
       const ScopedGenerationRecord generation;
+      const ScopedSegmentationRecord segmentation;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step)
                      : spec.place        ? apply_placement_step(result.state, spec, step, where)
                                          : apply_region_step(result.state, spec, step, where);
       result.state.latest_step_models = generation.models_used();
+      result.state.latest_step_segmentation = segmentation.least_trusted();
       cache_.store(key, result.state);
     }
     if (const std::string& generated = result.state.latest_step_models; !generated.empty()) {
       record.model = record.model.empty() ? generated : record.model + ", " + generated;
     }
+    record.segmentation = result.state.latest_step_segmentation;
     record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.steps.push_back(std::move(record));
   }

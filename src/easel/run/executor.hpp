@@ -9,6 +9,7 @@
 #include "easel/plan/edit_plan.hpp"
 #include "easel/run/render_state.hpp"
 #include "easel/run/result_cache.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 
@@ -20,6 +21,9 @@ struct StepRecord {
   // The models that ran for this step, e.g. "segmentation: isnet-medium, diffusion: /models/sd15" (the
   // resolved diffusion model); empty when none. A step taken from the cache names only its segmenter.
   std::string model = {};
+  // What decided the subject/background this step edited and how sure it was (the fallback's
+  // confidence); absent when the step used no segmentation. Kept with cached results too.
+  std::optional<SegmentationNote> segmentation = {};
 };
 
 struct RenderResult {
