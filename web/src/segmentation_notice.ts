@@ -26,7 +26,7 @@ export function renderSegmentationNotice(target: HTMLElement, easel: Record<stri
   target.classList.toggle('low', low);
   target.replaceChildren(
     el('strong', { text: low ? 'Subject guessed with low confidence.' : 'Subject guessed without a segmentation model.' }),
-    ` No segmentation model is installed on the server, so a classical fallback decided what is subject and what is background (confidence ${confidence}${low ? `, below ${segmentation.minimum_confidence ?? 0.5}` : ''}: ${segmentation.concern ?? ''}). `,
+    ` No segmentation network ran on the server: a classical fallback decided what is subject and what is background (confidence ${confidence}${low ? `, below ${segmentation.minimum_confidence ?? 0.5}` : ''}: ${segmentation.concern ?? ''}). `,
     low ? 'Parts of the subject were probably edited as background, or the reverse. ' : '',
     `To fix it, ${segmentation.advice ?? 'install a segmentation model'}.`,
   );
