@@ -11,6 +11,7 @@ import { loadSession, saveSession } from './persist';
 import { blobFromBase64, encodePicture, extensionOf, pictureFrom, type Picture } from './images';
 import { MaskPainter } from './mask';
 import { renderPlanPreview, renderReport, renderRunPlan } from './views';
+import { renderSegmentationNotice } from './segmentation_notice';
 
 type Mode = 'edit' | 'generate';
 
@@ -724,6 +725,7 @@ function renderAll(): void {
 
 function renderResults(): void {
   const round = state.history.currentRound();
+  renderSegmentationNotice(byId('segmentation-notice'), round?.easel ?? null);
   ui.resultsEmpty.hidden = round !== null;
   ui.resultActions.hidden = round === null;
   ui.report.hidden = round === null;

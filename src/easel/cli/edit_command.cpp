@@ -12,6 +12,7 @@
 #include "easel/plan/plan_explainer.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/edit_flow.hpp"
+#include "easel/run/segmentation_report.hpp"
 
 namespace easel::cli {
 namespace fs = std::filesystem;
@@ -88,6 +89,7 @@ void report_checks(const EditRender& render) {
   for (const auto& step : render.outcome.render.steps) {
     if (!step.keep.empty()) std::cerr << "easel: " << step.op << " (\"" << step.clause << "\"): " << step.keep_note << "\n";
   }
+  if (const auto warning = segmentation_warning(render.outcome.render.steps)) std::cerr << "easel: " << *warning << "\n";
 }
 
 void check_save_target(const EditOptions& options, bool editing_document) {

@@ -82,8 +82,10 @@ ParamSpec working_size_param() {
 Image generate_one(const GenerationRequest& request, const std::string& what, const RunContext& context) {
   GenerationResult result = generation_engine(what).generate(request);
   // Named as the step (or the run's default) named it, so every door reports the same name.
-  std::vector<std::string>* used = context.models_used;
-  if (used != nullptr && std::find(used->begin(), used->end(), request.model) == used->end()) used->push_back(request.model);
+  if (context.used != nullptr) {
+    std::vector<std::string>& models = context.used->models;
+    if (std::find(models.begin(), models.end(), request.model) == models.end()) models.push_back(request.model);
+  }
   return std::move(result.images.front());
 }
 

@@ -30,9 +30,13 @@ struct RunContext {
   std::string model_advice = "name a model for the step";
   SegmenterPolicy segmenter = SegmenterPolicy::automatic;
   GenerationControl generation;
-  // The executor points this at the record of the step it runs: each generative call adds the model it
-  // used. Null outside the executor.
-  std::vector<std::string>* models_used = nullptr;
+  // What the step being run used, for its record: the executor points `used` at it. Null outside the
+  // executor.
+  struct StepUse {
+    std::vector<std::string> models;              // diffusion models, as the step or the run named them
+    std::vector<SegmentationNote> segmentations;  // what decided each subject/background mask
+  };
+  StepUse* used = nullptr;
 };
 
 }  // namespace easel

@@ -4,6 +4,7 @@
 
 #include "easel/ops/seam.hpp"
 #include "easel/run/kept_verifier.hpp"
+#include "easel/run/segmentation_report.hpp"
 
 namespace easel {
 namespace {
@@ -54,13 +55,16 @@ nlohmann::json build_report(const Image& source, const EditPlan& plan, const Edi
   bool preserve_ok = true;
   for (const auto& item : preserve) preserve_ok = preserve_ok && item["ok"].get<bool>();
   const bool ok = text_ok && preserve_ok && outcome.preservation.changed_pixels_outside == 0;
+  nlohmann::json verification = {{"ok", ok},
+                                 {"text", text},
+                                 {"preservation", to_json(outcome.preservation)},
+                                 {"preserve", preserve},
+                                 {"seam", seam_to_json(measure_seam(source, result.image, result.edited))}};
+  if (nlohmann::json segmentation = segmentation_verification(outcome.render.steps); !segmentation.is_null()) {
+    verification["segmentation"] = std::move(segmentation);
+  }
   return {{"plan", to_json(plan)},
-          {"verification",
-           {{"ok", ok},
-            {"text", text},
-            {"preservation", to_json(outcome.preservation)},
-            {"preserve", preserve},
-            {"seam", seam_to_json(measure_seam(source, result.image, result.edited))}}},
+          {"verification", verification},
           {"steps", step_records_to_json(outcome.render.steps)},
           {"timings_ms", timings_ms},
           {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", compute_ms}}}};

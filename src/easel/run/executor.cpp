@@ -265,15 +265,16 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       record.cached = true;
       result.state = std::move(*cached);
     } else {
-      std::vector<std::string> models_used;
+      RunContext::StepUse used;
       RunContext step_context = context_;
-      step_context.models_used = &models_used;
+      step_context.used = &used;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, keep, where, step_context)
                      : spec.place        ? apply_placement_step(result.state, spec, step, keep, where, step_context)
                                          : apply_region_step(result.state, spec, step, keep, where, step_context);
-      for (const auto& model : models_used) {
+      for (const auto& model : used.models) {
         result.state.latest_step_models += (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;
       }
+      result.state.latest_step_segmentation = least_trusted(used.segmentations);
       cache_.store(key, result.state);
     }
     if (const std::string& generated = result.state.latest_step_models; !generated.empty()) {
@@ -281,6 +282,7 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     }
     record.keep = result.state.latest_step_keep;
     record.keep_note = result.state.latest_step_keep_note;
+    record.segmentation = result.state.latest_step_segmentation;
     record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.steps.push_back(std::move(record));
   }

@@ -10,6 +10,7 @@
 #include "easel/plan/edit_plan.hpp"
 #include "easel/run/render_state.hpp"
 #include "easel/run/result_cache.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 
@@ -25,6 +26,9 @@ struct StepRecord {
   // "shrunk", "moved", "refused" (not applied at all) or "resampled"; `keep_note` says what happened.
   std::string keep = {};
   std::string keep_note = {};
+  // What decided the subject/background this step edited and how sure it was (the fallback's
+  // confidence); absent when the step used no segmentation. Kept with cached results too.
+  std::optional<SegmentationNote> segmentation = {};
 };
 
 // A preserved target resolved on the source: the pixels (CV_8U, 255 = keep, the source's size) that

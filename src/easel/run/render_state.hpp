@@ -8,6 +8,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/text_layer.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 
@@ -27,6 +28,8 @@ struct RenderState {
   // note saying what happened.
   std::string latest_step_keep = {};
   std::string latest_step_keep_note = {};
+  // What decided the subject/background of the latest step, and how sure it was; kept for the same reason.
+  std::optional<SegmentationNote> latest_step_segmentation = {};
 };
 
 // The state of an unedited source.
