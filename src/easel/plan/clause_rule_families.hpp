@@ -6,6 +6,7 @@
 #include <string>
 
 #include "easel/plan/clause_view.hpp"
+#include "easel/plan/named_things.hpp"
 #include "easel/plan/vocabulary.hpp"
 
 namespace easel::rules {
@@ -39,7 +40,14 @@ RuleResult style_rule(const ClauseView& view);
 RuleResult colour_comparative_rule(const ClauseView& view);
 RuleResult tone_rule(const ClauseView& view);
 
-// Objects (clause_rules_objects.cpp).
+// Objects (clause_rules_objects.cpp), and any rule that acts on a thing the clause names.
+// Where `thing` is when Easel can find it (named_things.hpp): the subject, a place, a colour area, the
+// whole image, or {"object": …} for "the object" or a subject word with a place ("the person on the
+// left"); nullopt for a thing by name or a property.
+std::optional<json> target_of(const NamedThing& thing, const std::string& clause_text);
+// `op` on the thing: on its target when Easel can find it and `op` takes that kind of target; else on
+// the user's mask when one was given; else listed as unsupported, saying why — never on something else.
+ClauseOutcome step_on_thing(const ClauseView& view, const std::string& op, json params, const NamedThing& thing);
 RuleResult object_remove_rule(const ClauseView& view);
 RuleResult recolor_rule(const ClauseView& view);
 RuleResult object_replace_rule(const ClauseView& view);
@@ -47,7 +55,13 @@ RuleResult object_add_rule(const ClauseView& view);
 
 // Geometry (clause_rules_geometry.cpp). Formats also come with text ("a 4:5 version with the text …").
 inline constexpr const char* kExtendWords =
-    "\\b(expand|extend|outpaint|widen|pad|letterbox|pillarbox|uncrop|zoom out|more (space|room)|add (space|room)|fit)\\b";
+    "\\b(expand|extend|outpaint|widen|pad|letterbox|pillarbox|uncrop|zoom out|more (space|room)|add (space|room)|fit|bars)\\b";
+// Asking for the aspect change without losing anything: "make it square without cropping".
+inline constexpr const char* kNoCropping =
+    "\\b(without cropping|no cropping|instead of cropping|(don't|dont|do not) crop|not cropped|uncropped)\\b";
+// Whether an aspect change in this clause extends the canvas rather than cropping: extend words, "without
+// cropping", or an earlier "don't crop".
+bool extends_canvas(const ClauseView& view, const std::string& text);
 // Where a crop keeps the image: a named corner or side, else "center".
 std::string anchor_of(const std::string& text);
 // "16:9" stays a ratio; "2.39:1" becomes the number 2.39 (the aspect type takes W:H in whole numbers).

@@ -1,5 +1,7 @@
 #include "easel/plan/clause_rules.hpp"
 
+#include <algorithm>
+
 #include "easel/plan/clause_rule_families.hpp"
 #include "easel/plan/planner.hpp"
 
@@ -61,16 +63,29 @@ const std::vector<Rule>& rule_table() {
   return table;
 }
 
+// "don't crop", "no cropping": a constraint on the aspect changes around it, not something to preserve.
+bool forbids_cropping(const std::string& text) {
+  return has(text, "^(but |and |please |just |also )?((don't|dont|do not|never|not|no) crop(ping)?|without cropping)"
+                   "( it| this| the (image|photo|picture))?( please)?[.!]?$");
+}
+
 bool opens_an_edit(const std::string& text) {
   return has(text, "^(make|add|remove|replace|increase|decrease|crop|resize|change|turn|brighten|darken|blur|put|apply|generate|extend|"
                    "expand|upscale|boost|reduce|swap|erase|delete|set|give|convert|recolou?r)\\b");
 }
 
-}  // namespace
-
-ClauseOutcome plan_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context) {
+ClauseOutcome decide_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context) {
   if (clause.original.size() > kMaxClauseBytes) {
     return not_done(clause, "this clause is too long to read (over 600 bytes); split the instruction into shorter sentences");
+  }
+  if (forbids_cropping(clause.text)) {
+    context.cropping_forbidden = true;
+    const auto& ops = context.planned_ops;
+    if (std::find(ops.begin(), ops.end(), "image.crop") != ops.end()) {
+      ClauseOutcome outcome;
+      outcome.crops_become_extensions = json{{"fill", "reflect"}};
+      return outcome;
+    }
   }
   const bool in_preserve_section = clause.section == Section::preserve && !opens_an_edit(clause.text);
   if (in_preserve_section || (quotation_index(clause.text) == std::string::npos && asks_to_preserve(clause.text))) return preserve(clause);
@@ -81,6 +96,15 @@ ClauseOutcome plan_clause(const Clause& clause, const std::vector<Quotation>& qu
   return not_done(clause, "Easel found no edit it knows in this; it can change tone and colour, crop, resize, upscale, extend the canvas, "
                           "add or replace text, replace, remove or blur the background, recolour, remove, add or replace objects, "
                           "apply a style and generate images (see `easel ops` and docs/instructions.md)");
+}
+
+}  // namespace
+
+ClauseOutcome plan_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context) {
+  ClauseOutcome outcome = decide_clause(clause, quotations, context);
+  if (outcome.crops_become_extensions) std::replace(context.planned_ops.begin(), context.planned_ops.end(), std::string("image.crop"), std::string("canvas.expand"));
+  for (const auto& step : outcome.steps) context.planned_ops.push_back(step.op);
+  return outcome;
 }
 
 std::vector<const char*> clause_rule_names() {

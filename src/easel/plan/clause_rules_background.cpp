@@ -5,6 +5,31 @@
 #include <vector>
 
 namespace easel::rules {
+namespace {
+
+// "a soft blue gradient", "from navy to white", "a radial gradient": colours in the order written, and the
+// direction when one is named.
+json gradient_params(const std::string& text) {
+  json params = {{"fill", "gradient"}};
+  std::vector<std::string> colors;
+  for (std::size_t from = 0; colors.size() < 2;) {
+    const auto color = first_color_in(text, from, &from);
+    if (!color) break;
+    colors.push_back(*color);
+  }
+  // One colour: from it to white (a "soft" gradient); none: a pale blue one (DESIGN §4's example).
+  if (colors.empty()) colors = {"#9ec5ff", "#eaf2ff"};
+  if (colors.size() == 1) colors.push_back(has(text, "\\b(dark|deep)\\b") ? "black" : "white");
+  params["color"] = colors[0];
+  params["to_color"] = colors[1];
+  if (has(text, "\\b(horizontal|horizontally|left to right|right to left|side to side)\\b")) params["direction"] = "horizontal";
+  else if (has(text, "\\b(diagonal|diagonally|corner to corner)\\b")) params["direction"] = "diagonal";
+  else if (has(text, "\\b(radial|circular|from the (centre|center)|centre outwards|center outwards)\\b")) params["direction"] = "radial";
+  else if (has(text, "\\b(vertical|vertically|top to bottom|bottom to top)\\b")) params["direction"] = "vertical";
+  return params;
+}
+
+}  // namespace
 
 std::optional<ClauseOutcome> background_remove_rule(const ClauseView& view) {
   const std::string& text = view.text();
@@ -14,7 +39,16 @@ std::optional<ClauseOutcome> background_remove_rule(const ClauseView& view) {
                       has(text, "\\btransparent (background|backdrop|bg|png)\\b") ||
                       has(text, "\\b(background|backdrop|bg)\\b.*\\btransparent\\b") ||
                       has(text, "^(please )?(cut out|isolate|extract|mask out) (the |this )?(subject|product|person|object|item|it|him|her|them|model|bottle|shoe|car)\\b");
-  if (!remove) return std::nullopt;
+  // "make it transparent": what background.remove gives.
+  const bool transparent = has(text, "^(please )?((make|turn|set|leave|render|keep) )?(it |this |the (image|photo|picture|product|subject|result) )?"
+                                     "((should )?be )?(fully |completely |totally )?(transparent|see-through)( please)?[.!]?$");
+  if (!remove && !transparent) return std::nullopt;
+  const auto& ops = view.context.planned_ops;
+  if (std::find(ops.begin(), ops.end(), "background.remove") != ops.end()) {
+    ClauseOutcome outcome;  // "remove the background, make it transparent": the earlier step already does it
+    outcome.carried_by_op = "background.remove";
+    return outcome;
+  }
   return one_step("background.remove", json{{"region", "background"}}, json::object(), view.clause);
 }
 
@@ -45,18 +79,7 @@ std::optional<ClauseOutcome> background_replace_rule(const ClauseView& view) {
   if (tone_params(text, ignored) && !has(text, "\\b(replace|swap|new|with|put|place|on a|against)\\b")) return std::nullopt;
   json params = json::object();
   if (has(text, "\\bgradient\\b")) {
-    params["fill"] = "gradient";
-    std::vector<std::string> colors;
-    for (std::size_t from = 0; colors.size() < 2;) {
-      const auto color = first_color_in(text, from, &from);
-      if (!color) break;
-      colors.push_back(*color);
-    }
-    // One colour: from it to white (a "soft" gradient); none: a pale blue one (DESIGN §4's example).
-    if (colors.empty()) colors = {"#9ec5ff", "#eaf2ff"};
-    if (colors.size() == 1) colors.push_back(has(text, "\\b(dark|deep)\\b") ? "black" : "white");
-    params["color"] = colors[0];
-    params["to_color"] = colors[1];
+    params = gradient_params(text);
   } else if (const auto color = first_color_in(text);
              color && (!has(text, "\\b(scene|beach|studio|office|city|forest|street|room|kitchen|garden|park|sky|mountains?|sunset|field|wood)\\b") ||
                        text.size() == text.rfind(*color) + color->size())) {

@@ -25,9 +25,14 @@ std::optional<ClauseOutcome> color_match_rule(const ClauseView& view) {
                      has(text, "\\b(same|similar) (colou?rs?|colou?r grade|look|tones?|grade|palette|mood) as\\b") ||
                      (has(text, "\\b(colou?r grade|grade)\\b") && has(text, "\\b(reference|ref|other (image|photo)|second (image|photo))\\b"));
   if (!match) return std::nullopt;
+  json params = json::object();
+  if (const double factor = intensity_factor(text); factor < 1) params["strength"] = factor;
+  if (const auto thing = first_thing_named_in(text); thing && thing->kind != ThingKind::colour_area) {
+    return step_on_thing(view, "color.match", params, *thing);
+  }
   json target = region_named_in(text).value_or(kWholeImage);
   if (target.contains("color")) target = kWholeImage;
-  return one_step("color.match", target, json::object(), view.clause);
+  return one_step("color.match", target, params, view.clause);
 }
 
 std::optional<ClauseOutcome> style_rule(const ClauseView& view) {
@@ -48,6 +53,15 @@ std::optional<ClauseOutcome> style_rule(const ClauseView& view) {
   json params = {{"style", *style}};
   const double factor = intensity_factor(text);
   if (factor != 1.0) params["strength"] = std::clamp(0.5 * factor, 0.1, 1.0);
+  if (*style == "duotone") {
+    // "a navy and gold duotone": the shadows' colour, then the highlights'.
+    std::size_t at = 0;
+    if (const auto dark = first_color_in(text, 0, &at)) params["dark"] = *dark;
+    if (const auto light = first_color_in(text, at)) params["light"] = *light;
+  }
+  if (const auto thing = first_thing_named_in(text); thing && thing->kind != ThingKind::colour_area && *style != "vignette") {
+    return step_on_thing(view, "style.apply", params, *thing);
+  }
   json target = region_named_in(text).value_or(kWholeImage);
   if (target.contains("color") || *style == "vignette") target = kWholeImage;
   return one_step("style.apply", target, params, view.clause);
@@ -131,6 +145,7 @@ std::optional<ClauseOutcome> colour_comparative_rule(const ClauseView& view) {
 std::optional<ClauseOutcome> tone_rule(const ClauseView& view) {
   auto params = tone_params(view.text(), view.context.direction);
   if (!params) return std::nullopt;
+  if (const auto thing = first_thing_named_in(view.text())) return step_on_thing(view, "color.adjust", *params, *thing);
   return one_step("color.adjust", region_named_in(view.text()).value_or(kWholeImage), *params, view.clause);
 }
 

@@ -8,7 +8,8 @@ namespace easel::rules {
 namespace {
 
 constexpr const char* kGenerateLead =
-    "(generate|create|make|draw|render|imagine|produce|design|paint|illustrate)(?: me| us)?(?: (?:an?|some|the|one|two|three|four))?(?: new)?"
+    "(generate|create|make|draw|render|imagine|produce|design|paint|illustrate)(?: me| us)?"
+    "(?: (?:an?|some|the|one|two|three|four|five|six|seven|eight|a few|several|\\d+))?(?: new)?(?: \\d{1,5} ?(?:x|×|by) ?\\d{1,5}(?: ?px| pixels)?)?"
     "(?: (?:image|picture|photo|photograph|illustration|drawing|painting|render|poster|icon|artwork|scene|portrait|shot|graphic|pic|visual)s?)?"
     "(?: (?:of|showing|with|that shows|depicting))?";
 
@@ -28,7 +29,20 @@ std::optional<ClauseOutcome> generate_image_rule(const ClauseView& view) {
   }
   const std::string prompt = strip_trailing_punctuation(words_after(view.clause.original, kGenerateLead));
   if (prompt.empty()) return not_done(view.clause, "say what to generate, for example \"generate a photo of a red bicycle against a brick wall\"");
-  return one_step("generate.image", kWholeImage, json{{"prompt", prompt}}, view.clause);
+  json params = {{"prompt", prompt}};
+  std::smatch match;
+  if (std::regex_search(view.text(), match, pattern("\\b(\\d{1,5}) ?(?:x|×|by) ?(\\d{1,5})\\b"))) {
+    params["width"] = std::stoi(match[1]);
+    params["height"] = std::stoi(match[2]);
+  }
+  ClauseOutcome outcome = one_step("generate.image", kWholeImage, params, view.clause);
+  // One step makes one image; several are asked of the doors that take a count.
+  if (has(view.text(), "\\b(two|three|four|five|six|seven|eight|a few|several|[2-9]|\\d{2,}) (new )?(images|pictures|photos|photographs|illustrations|"
+                       "drawings|paintings|renders|posters|icons|artworks|scenes|shots|graphics|pics|visuals|versions|options)\\b")) {
+    outcome.unsupported.push_back({view.clause.original, "an edit makes one image; for several, run `easel generate -p \"…\" -n 4` "
+                                                         "(or send n to /v1/images/generations)"});
+  }
+  return outcome;
 }
 
 // "Variations of this" asks for other takes on the image itself (generate.variation, guided by the image

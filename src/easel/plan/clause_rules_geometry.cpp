@@ -1,7 +1,9 @@
 // Geometry clauses: formats, crops, canvas extension, resizing and upscaling.
 #include "easel/plan/clause_rule_families.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <regex>
 
 namespace easel::rules {
@@ -35,7 +37,54 @@ json margins_named_in(const std::string& text) {
   return margins;
 }
 
+// How the new area of an extended canvas is filled: outpainting words ask for a generated extension;
+// "and fill it" for the best fill there is (generated when a model is given, mirrored otherwise); a
+// colour ("with white") or "transparent" for that; otherwise the mirrored fill, which needs no model.
+json extension_fill(const std::string& text) {
+  json params = json::object();
+  params["fill"] = has(text, "\\b(outpaint|outpainting|generate|generated|generative|ai|imagine|invent|continue the (scene|image|picture|photo))\\b") ? "generative"
+                   : has(text, "\\bfill(ed)? (it|them|that|the (new|empty|extra) (area|space|part|margins?))\\b")                              ? "auto"
+                                                                                                                                                   : "reflect";
+  if (has(text, "\\btransparent\\b")) params["fill"] = "transparent";
+  std::smatch match;
+  if (std::regex_search(text, match, pattern("\\b(?:with|in|using) (?:an? )?(#[0-9a-f]{3,8}|[a-z]+(?: [a-z]+)?)"))) {
+    if (const auto color = first_color_in(match[1].str())) {
+      params["fill"] = "color";
+      params["color"] = *color;
+    }
+  }
+  return params;
+}
+
+bool has_crop_before(const ClauseView& view) {
+  const auto& ops = view.context.planned_ops;
+  return std::find(ops.begin(), ops.end(), "image.crop") != ops.end();
+}
+
+// "800x600 without stretching": to that aspect first (cropping, or extending with extend words), then the
+// size, so nothing is distorted.
+ClauseOutcome resize_keeping_proportions(const ClauseView& view, const json& size) {
+  const int width = size["width"];
+  const int height = size["height"];
+  const int divisor = std::gcd(width, height);
+  const std::string aspect = std::to_string(width / divisor) + ":" + std::to_string(height / divisor);
+  ClauseOutcome outcome;
+  if (extends_canvas(view, view.text())) {
+    json fill = extension_fill(view.text());
+    fill["aspect"] = aspect;
+    outcome.steps.push_back({"canvas.expand", kWholeImage, fill, view.clause.original});
+  } else {
+    outcome.steps.push_back({"image.crop", kWholeImage, json{{"aspect", aspect}, {"anchor", anchor_of(view.text())}}, view.clause.original});
+  }
+  outcome.steps.push_back({"image.resize", kWholeImage, size, view.clause.original});
+  return outcome;
+}
+
 }  // namespace
+
+bool extends_canvas(const ClauseView& view, const std::string& text) {
+  return has(text, kExtendWords) || has(text, kNoCropping) || view.context.cropping_forbidden;
+}
 
 std::string anchor_of(const std::string& text) {
   if (const auto region = region_named_in(text); region && is_spatial(*region)) {
@@ -64,7 +113,9 @@ ClauseOutcome fit_to_format(const ClauseView& view, OutputFormat format, bool ex
     format.height = 0;
   }
   if (extend) {
-    outcome.steps.push_back({"canvas.expand", kWholeImage, json{{"aspect", aspect_value(format.aspect)}, {"fill", "reflect"}}, view.clause.original});
+    json params = extension_fill(view.text());
+    params["aspect"] = aspect_value(format.aspect);
+    outcome.steps.push_back({"canvas.expand", kWholeImage, params, view.clause.original});
   } else {
     outcome.steps.push_back({"image.crop", kWholeImage, json{{"aspect", aspect_value(format.aspect)}, {"anchor", anchor_of(view.text())}}, view.clause.original});
   }
@@ -99,7 +150,7 @@ std::optional<ClauseOutcome> upscale_rule(const ClauseView& view) {
 std::optional<ClauseOutcome> format_rule(const ClauseView& view) {
   const auto format = format_named_in(view.text());
   if (!format) return std::nullopt;
-  return fit_to_format(view, *format, has(view.text(), kExtendWords));
+  return fit_to_format(view, *format, extends_canvas(view, view.text()));
 }
 
 std::optional<ClauseOutcome> crop_rule(const ClauseView& view) {
@@ -109,31 +160,39 @@ std::optional<ClauseOutcome> crop_rule(const ClauseView& view) {
   const bool ratio_only = aspect && !has(text, kExtendWords) && !has(text, "\\b(resize|scale|pixels|px)\\b");
   if (!crop_words && !ratio_only) return std::nullopt;
   if (!aspect) return not_done(view.clause, "say which aspect ratio to crop to, for example \"crop to 16:9\" or \"crop square\"");
-  return one_step("image.crop", kWholeImage, json{{"aspect", aspect_value(*aspect)}, {"anchor", anchor_of(text)}}, view.clause);
+  if (view.context.cropping_forbidden) {
+    json params = extension_fill(text);
+    params["aspect"] = aspect_value(*aspect);
+    return one_step("canvas.expand", kWholeImage, params, view.clause);
+  }
+  ClauseOutcome outcome = one_step("image.crop", kWholeImage, json{{"aspect", aspect_value(*aspect)}, {"anchor", anchor_of(text)}}, view.clause);
+  if (has(text, "\\b(on|around|to|at) (the )?(subject|product|person|face|object|main subject)\\b|\\b(keep|keeping) (the )?(subject|product|person) (in|centred|centered)\\b")) {
+    outcome.unsupported.push_back({view.clause.original, "image.crop keeps a side, a corner or the centre of the frame; it cannot follow the "
+                                                         "subject yet (say \"crop to 16:9 keeping the left\")"});
+  }
+  return outcome;
 }
 
 std::optional<ClauseOutcome> expand_rule(const ClauseView& view) {
   const std::string& text = view.text();
-  if (!has(text, kExtendWords) || has(text, "\\b(background|bg)\\b")) return std::nullopt;
+  if (!(has(text, kExtendWords) || has(text, kNoCropping)) || has(text, "\\b(background|bg)\\b")) return std::nullopt;
   const auto aspect = aspect_named_in(text);
   const json margins = margins_named_in(text);
+  if (!aspect && margins.empty() && has_crop_before(view)) {
+    // "make it square and extend the canvas with white": the earlier aspect change extends instead.
+    ClauseOutcome outcome;
+    outcome.crops_become_extensions = extension_fill(text);
+    return outcome;
+  }
   if (!aspect && margins.empty()) {
     return not_done(view.clause, "say the aspect ratio to extend the canvas to, or the margins to add: for example \"extend the canvas to "
                                  "16:9\" or \"extend the canvas to the left by 200 px\"");
   }
-  json params = margins.empty() ? json{{"aspect", aspect_value(*aspect)}} : margins;
-  // Outpainting words ask for a generated extension; "and fill it" for the best fill there is (generated
-  // when a model is given, mirrored otherwise); otherwise the mirrored fill, which needs no model.
-  params["fill"] = has(text, "\\b(outpaint|outpainting|generate|generated|generative|ai|imagine|invent|continue the (scene|image|picture|photo))\\b") ? "generative"
-                   : has(text, "\\bfill(ed)? (it|them|that|the (new|empty|extra) (area|space|part|margins?))\\b")                              ? "auto"
-                                                                                                                                                   : "reflect";
-  if (has(text, "\\btransparent\\b")) params["fill"] = "transparent";
-  std::smatch match;
-  if (std::regex_search(text, match, pattern("\\b(?:with|in|using) (?:an? )?(#[0-9a-f]{3,8}|[a-z]+(?: [a-z]+)?)"))) {
-    if (const auto color = first_color_in(match[1].str())) {
-      params["fill"] = "color";
-      params["color"] = *color;
-    }
+  json params = extension_fill(text);
+  if (margins.empty()) {
+    params["aspect"] = aspect_value(*aspect);
+  } else {
+    params.update(margins);
   }
   return one_step("canvas.expand", kWholeImage, params, view.clause);
 }
@@ -169,6 +228,11 @@ std::optional<ClauseOutcome> resize_rule(const ClauseView& view) {
     params["width"] = std::stoi(match[1]);
   } else {
     return not_done(view.clause, "say the new size, for example \"resize to 1080 pixels wide\", \"scale by 50%\" or \"double the size\"");
+  }
+  if (params.contains("width") && params.contains("height") &&
+      has(text, "\\b(without|no|not|don't|dont|never) (stretch|stretching|stretched|distort|distorting|distortion|squash|squashing|squish)|"
+                "\\bkeep(ing)? (the )?(aspect|aspect ratio|proportions)\\b")) {
+    return resize_keeping_proportions(view, params);
   }
   return one_step("image.resize", kWholeImage, params, view.clause);
 }

@@ -1,26 +1,31 @@
 // Object clauses: remove, recolour, replace or add a thing in the image.
 #include "easel/plan/clause_rule_families.hpp"
 
+#include <algorithm>
 #include <regex>
 
-#include "easel/ops/color.hpp"
+#include "easel/ops/region.hpp"
+#include "easel/ops/registry.hpp"
 #include "easel/plan/instruction_text.hpp"
 
 namespace easel::rules {
 namespace {
 
-// What an object word points at: the subject (segmentation) for "the product"/"the person", a colour
-// range for "the red areas", otherwise the largest salient object — in the part of the frame named
-// ("the car on the left" → {"object": "left"}), optionally of a colour ("the red car").
-json object_target(const std::string& text) {
-  const auto region = region_named_in(text);
-  if (region && (region->contains("color") || (*region)["region"] == "subject")) return *region;
-  std::string where = region && is_spatial(*region) ? (*region)["region"].get<std::string>() : "all";
-  std::smatch match;
-  if (std::regex_search(text, match, pattern("\\bthe ([a-z]+) [a-z]+"))) {
-    if (parse_color(match[1].str())) return json{{"object", {{"where", where}, {"color", match[1].str()}}}};
+const char* const kMaskAdvice = "give a mask (--mask / the mask brush)";
+
+bool accepts(const std::string& op, const json& target) {
+  const OperationSpec* spec = registry().find(op);
+  if (spec == nullptr) return true;  // the planner reports a missing op by itself
+  return std::find(spec->regions.begin(), spec->regions.end(), region_kind_of(target)) != spec->regions.end();
+}
+
+std::string cannot_find(const std::string& op, const NamedThing& thing) {
+  if (thing.kind == ThingKind::subject || thing.kind == ThingKind::object) {
+    return op + " cannot act on one object picked by place or colour yet: " + kMaskAdvice + " of \"" + thing.words + "\"";
   }
-  return json{{"object", where}};
+  std::string reason = "Easel cannot find \"" + thing.words + "\" in the image by name yet: " + kMaskAdvice;
+  if (accepts(op, json{{"object", "all"}})) reason += ", or point at it by place or colour (\"the object on the left\", \"the red object\")";
+  return reason;
 }
 
 constexpr const char* kRemoveVerbs =
@@ -28,14 +33,50 @@ constexpr const char* kRemoveVerbs =
 
 }  // namespace
 
+std::optional<json> target_of(const NamedThing& thing, const std::string& clause_text) {
+  const auto place = region_named_in(clause_text);
+  const std::string where = place && is_spatial(*place) ? (*place)["region"].get<std::string>() : "all";
+  switch (thing.kind) {
+    case ThingKind::image:
+      return kWholeImage;
+    case ThingKind::place:
+      return region_named_in(thing.words).value_or(place.value_or(kWholeImage));
+    case ThingKind::colour_area:
+      return json{{"color", thing.colour}, {"tolerance", 25}};
+    case ThingKind::subject:
+      return where == "all" ? json{{"region", "subject"}} : json{{"object", where}};
+    case ThingKind::object:
+      if (thing.colour.empty()) return json{{"object", where}};
+      return json{{"object", {{"where", where}, {"color", thing.colour}}}};
+    case ThingKind::property:
+    case ThingKind::unknown:
+      break;
+  }
+  return std::nullopt;
+}
+
+ClauseOutcome step_on_thing(const ClauseView& view, const std::string& op, json params, const NamedThing& thing) {
+  if (const auto target = target_of(thing, view.text()); target && accepts(op, *target)) {
+    return one_step(op, *target, std::move(params), view.clause);
+  }
+  // The user's mask says where: plan_instruction makes it the target of every whole-image step.
+  if (view.context.mask_given) return one_step(op, kWholeImage, std::move(params), view.clause);
+  return not_done(view.clause, cannot_find(op, thing));
+}
+
 std::optional<ClauseOutcome> object_remove_rule(const ClauseView& view) {
   if (!has(view.text(), "^(please |can you |could you |also |now |and )?(remove|delete|erase|get rid of|take out|take away|eliminate|clean up|clear away|"
                         "hide|lose|ditch|edit out|photoshop out|wipe out)\\b")) {
     return std::nullopt;
   }
   const std::string object = strip_trailing_punctuation(words_after(view.clause.original, kRemoveVerbs));
-  if (object.empty()) return not_done(view.clause, "say what to remove, for example \"remove the trash can on the left\"");
-  return one_step("object.remove", object_target(view.text()), json::object(), view.clause);
+  const NamedThing thing = thing_named_by(normalise_clause(object));
+  if (object.empty() || (thing.kind == ThingKind::image && !view.context.mask_given)) {
+    return not_done(view.clause, std::string("say what to remove, for example \"remove the object on the left\", or ") + kMaskAdvice);
+  }
+  json params = json::object();
+  if (has(view.text(), "\\b(with ai|using ai|generative|generatively|generated|inpaint with a model)\\b")) params["method"] = "generative";
+  return step_on_thing(view, "object.remove", params, thing);
 }
 
 std::optional<ClauseOutcome> recolor_rule(const ClauseView& view) {
@@ -47,25 +88,28 @@ std::optional<ClauseOutcome> recolor_rule(const ClauseView& view) {
       !has(text, "\\b(recolou?r|dye|paint)\\b")) {
     return std::nullopt;  // "make it warmer" is a tone change
   }
-  json target = object_target(text);
-  std::size_t from = 0;
-  if (target.contains("color")) {
-    const std::string area = target["color"];
-    const std::size_t at = text.find(area);
-    from = at == std::string::npos ? 0 : at + area.size();
-  } else {
-    const std::size_t joint = text.find_first_of(" ", text.find_first_of(" ") + 1);
-    from = joint == std::string::npos ? text.size() : joint;
+  const auto thing = first_thing_named_in(text);
+  // The new colour is the last one written after the thing ("make the red areas blue" → blue).
+  std::size_t from = text.find_first_of(' ', text.find_first_of(' ') + 1);
+  if (thing && !thing->colour.empty()) {
+    const std::size_t at = text.find(thing->colour, std::min(text.find(thing->words), text.size()));
+    if (at != std::string::npos) from = at + thing->colour.size();
   }
   std::optional<std::string> color;
-  for (std::size_t at = from;;) {
+  for (std::size_t at = std::min(from, text.size());;) {
     const auto next = first_color_in(text, at, &at);
     if (!next) break;
     color = next;
   }
   if (!color || has(text, "\\b(warmer|cooler|brighter|darker|lighter|saturated|contrast)\\b")) return std::nullopt;
   if (has(text, "^(make|turn) ") && has(text, kBackground)) return std::nullopt;
-  return one_step("region.recolor", target, json{{"color", *color}}, view.clause);
+  json params = {{"color", *color}};
+  if (const double factor = intensity_factor(text); factor < 1) params["strength"] = factor;  // "a hint of blue"
+  if (thing) return step_on_thing(view, "region.recolor", params, *thing);
+  if (const auto place = region_named_in(text)) return one_step("region.recolor", *place, params, view.clause);
+  if (view.context.mask_given) return one_step("region.recolor", kWholeImage, params, view.clause);
+  return not_done(view.clause, std::string("say what to recolour, for example \"make the red areas blue\" or \"make the object on the left blue\", or ") +
+                                   kMaskAdvice);
 }
 
 std::optional<ClauseOutcome> object_replace_rule(const ClauseView& view) {
@@ -77,7 +121,7 @@ std::optional<ClauseOutcome> object_replace_rule(const ClauseView& view) {
   if (!std::regex_search(original, match, replace)) return std::nullopt;
   const std::string replacement = strip_trailing_punctuation(match[2]);
   if (replacement.empty()) return std::nullopt;
-  return one_step("object.replace", object_target(normalise_clause(match[1].str())), json{{"prompt", replacement}}, view.clause);
+  return step_on_thing(view, "object.replace", json{{"prompt", replacement}}, thing_named_by(normalise_clause(match[1].str())));
 }
 
 std::optional<ClauseOutcome> object_add_rule(const ClauseView& view) {

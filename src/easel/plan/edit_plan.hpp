@@ -16,6 +16,9 @@ struct PlanStep {
   json target;   // see ops/region.hpp; {"region": "all"} when absent
   json params;   // after validation: every declared parameter, defaults filled in
   std::string clause;  // the words of the instruction this step came from
+  // Later clauses this step already carries out, adding no step of their own ("make it transparent"
+  // after "remove the background"; "don't crop" for a crop turned into a canvas extension).
+  std::vector<std::string> also_clauses{};
 };
 
 struct PreserveItem {
