@@ -278,7 +278,7 @@ TEST_F(ServerEdits, APromptWithNothingUnderstoodIsRefusedNamingTheClauses) {
 }
 
 TEST_F(ServerEdits, AnEditNeedingAnAbsentModelIsA400NamingIt) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("turn the cup into a spaceship", {photo("coffee.png").string()}));
+  const auto result = server_->client().Post("/v1/images/edits", edit_form("turn the object in the middle into a spaceship", {photo("coffee.png").string()}));
   expect_error(result, 400, "model");
   const json body = json_of(result);
   EXPECT_EQ(body["error"]["code"], "model_not_available");

@@ -15,6 +15,17 @@ std::string optional_string(const json& object, const char* key, const std::stri
   return object.at(key).get<std::string>();
 }
 
+std::vector<std::string> optional_strings(const json& object, const char* key, const std::string& where) {
+  std::vector<std::string> strings;
+  if (!object.contains(key) || object.at(key).is_null()) return strings;
+  const json& value = object.at(key);
+  if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& item) { return item.is_string(); })) {
+    throw Error(ErrorKind::plan, where + ": '" + key + "' must be an array of strings");
+  }
+  for (const auto& item : value) strings.push_back(item.get<std::string>());
+  return strings;
+}
+
 const json& array_field(const json& document, const char* key) {
   static const json empty = json::array();
   if (!document.contains(key)) return empty;
@@ -77,6 +88,7 @@ EditPlan edit_plan_from_json(const json& document) {
     parsed.target = step.value("target", json());
     parsed.params = step.value("params", json::object());
     parsed.clause = optional_string(step, "clause", step_where(i, parsed.op));
+    parsed.also_clauses = optional_strings(step, "also_clauses", step_where(i, parsed.op));
     if (step.contains("keep")) {
       if (!step.at("keep").is_array()) throw Error(ErrorKind::plan, step_where(i, parsed.op) + ": 'keep' must be an array of targets");
       parsed.keep = step.at("keep");
@@ -100,6 +112,7 @@ json to_json(const EditPlan& plan) {
     json item = {{"op", step.op}, {"target", step.target.is_null() ? json{{"region", "all"}} : step.target},
                  {"params", step.params}};
     if (!step.clause.empty()) item["clause"] = step.clause;
+    if (!step.also_clauses.empty()) item["also_clauses"] = step.also_clauses;
     if (!step.keep.empty()) item["keep"] = step.keep;
     steps.push_back(std::move(item));
   }

@@ -20,6 +20,9 @@ struct PlanStep {
   // the round that declared them (so a document's later rounds are not bound by them). Resolved on the
   // render's source; the executor shrinks, moves or refuses the step to honour them.
   json keep = json::array();
+  // Later clauses this step already carries out, adding no step of their own ("make it transparent"
+  // after "remove the background"; "don't crop" for a crop turned into a canvas extension).
+  std::vector<std::string> also_clauses{};
 };
 
 struct PreserveItem {

@@ -26,6 +26,25 @@ void check_instruction(const std::string& instruction) {
   }
 }
 
+// The latest step with `op` also carries out `clause` ("make it transparent" after "remove the background").
+void carry_clause(std::vector<PlanStep>& steps, const std::string& op, const std::string& clause) {
+  const auto step = std::find_if(steps.rbegin(), steps.rend(), [&](const PlanStep& each) { return each.op == op; });
+  if (step == steps.rend()) throw Error(ErrorKind::internal, "planner: no earlier " + op + " step carries out \"" + clause + "\"");
+  step->also_clauses.push_back(clause);
+}
+
+// Each image.crop becomes canvas.expand to the same aspect, filled as `fill` says, and carries `clause`.
+void extend_instead_of_cropping(std::vector<PlanStep>& steps, const json& fill, const std::string& clause) {
+  for (auto& step : steps) {
+    if (step.op != "image.crop") continue;
+    json params = fill;
+    params["aspect"] = step.params.at("aspect");
+    step.op = "canvas.expand";
+    step.params = std::move(params);
+    step.also_clauses.push_back(clause);
+  }
+}
+
 }  // namespace
 
 EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
@@ -39,8 +58,11 @@ EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
   EditPlan plan;
   plan.instruction = instruction;
   ClauseContext context;
+  context.mask_given = !inputs.mask.empty();
   for (const Clause& clause : clauses) {
     ClauseOutcome outcome = plan_clause(clause, words.quotations, context);
+    if (!outcome.carried_by_op.empty()) carry_clause(plan.steps, outcome.carried_by_op, clause.original);
+    if (outcome.crops_become_extensions) extend_instead_of_cropping(plan.steps, *outcome.crops_become_extensions, clause.original);
     for (auto& step : outcome.steps) {
       if (step.op == "color.match" && !inputs.references.empty()) step.params["reference"] = inputs.references.front();
       plan.steps.push_back(std::move(step));
@@ -88,6 +110,7 @@ EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inpu
       runnable.push_back(std::move(step));
     } else {
       plan.unsupported.push_back({step.clause, reason});
+      for (const auto& also : step.also_clauses) plan.unsupported.push_back({also, reason});
     }
   }
   plan.steps = std::move(runnable);
