@@ -1,6 +1,7 @@
 #include "easel/plan/edit_plan.hpp"
 
 #include "easel/core/error.hpp"
+#include "easel/core/json_input.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
 
@@ -33,9 +34,11 @@ EditPlan parse_edit_plan(std::string_view text) {
   }
   json document;
   try {
-    document = json::parse(text);
+    document = parse_json_input(text, kDefaultMaxJsonDepth);
   } catch (const json::exception& error) {  // parse errors, and numbers too large for a double
     throw Error(ErrorKind::plan, std::string("plan: not valid JSON (") + error.what() + ")");
+  } catch (const JsonTooDeep& error) {
+    throw Error(ErrorKind::plan, std::string("plan: ") + error.what());
   }
   return edit_plan_from_json(document);
 }
