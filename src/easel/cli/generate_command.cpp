@@ -7,7 +7,6 @@
 #include <regex>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
@@ -16,6 +15,7 @@
 #include "easel/ops/generation_presets.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/plan/prompt_optimizer.hpp"
+#include "easel/settings/environment.hpp"
 #ifdef EASEL_WITH_DIFFUSION
 #include "easel/diffusion/diffusion_engine.hpp"
 #endif
@@ -49,7 +49,7 @@ void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision, [
 #ifdef EASEL_WITH_DIFFUSION
   diffusion::DiffusionEngineOptions options;
   options.resolve_model = models::resolve_model;
-  options.tokenizer_dir = tokenizer_dir_from_environment();
+  options.tokenizer_dir = settings::tokenizer_dir_from_environment();
   options.precision = precision;
   options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));
@@ -114,8 +114,8 @@ void run_generate_command(const GenerateOptions& options) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision =
-      options.precision.empty() ? precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
-  install_diffusion_engine(precision, threads_from_environment());
+      options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
+  install_diffusion_engine(precision, settings::threads_from_environment());
   GenerationRequest request;
   request.model = options.model;
   request.prompt = options.prompt;
@@ -208,7 +208,7 @@ void run_generate_command(const GenerateOptions& options) {
 void install_generation() {
 #ifdef EASEL_WITH_DIFFUSION
   try {
-    install_diffusion_engine(precision_from_environment(), threads_from_environment());
+    install_diffusion_engine(settings::precision_from_environment(), settings::threads_from_environment());
   } catch (const Error& error) {
     install_generation_engine(std::make_shared<MisconfiguredEngine>(error));
   }

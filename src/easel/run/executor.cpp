@@ -32,12 +32,12 @@ std::string file_inputs_of(PlanStep step) {
 
 // Subject/background targets (the step's, or one it keeps) name the segmenter that resolves them, in the
 // report and in the cache key (masks the fallback made must not be reused once the model is installed).
-std::string segmenter_of(const PlanStep& step, SegmenterPolicy policy, const std::string& where) {
+std::string segmenter_of(const PlanStep& step, const SegmenterSettings& segmenter, const std::string& where) {
   const bool segments = region_kind_of(step.target) == RegionKind::segmentation ||
                         std::any_of(step.keep.begin(), step.keep.end(), [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
   if (!segments) return {};
   try {
-    return std::string("segmentation: ") + segmentation_engine(policy);
+    return std::string("segmentation: ") + segmentation_engine(segmenter);
   } catch (const Error& error) {
     throw Error(error.kind(), where + ": " + error.what());
   }
