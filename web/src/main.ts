@@ -232,7 +232,7 @@ function describeModel(): void {
   const parts = [`${model.easel.family ?? ''} ${model.easel.variant ?? ''}`.trim()];
   if (model.easel.problem) parts.push(`cannot be used: ${model.easel.problem}`);
   else parts.push(enables.length ? `enables ${enables.join(', ')}` : 'enables nothing Easel runs');
-  if ((model.easel.missing ?? []).length > 0) parts.push(`lacks ${model.easel.missing!.join(', ')} (taken from a base model of the same family when one is installed; docs/models.md)`);
+  if ((model.easel.missing ?? []).length > 0 && model.easel.base) parts.push(`takes ${model.easel.missing!.join(', ')} from its base ${model.easel.base}`);
   if (model.easel.engine_available === false) parts.push('this server was built without the diffusion engine, so it cannot run it');
   ui.modelInfo.textContent = `${parts.join(' — ')}.`;
 }
@@ -910,7 +910,17 @@ function fillModelChoices(): void {
   const legend = ui.modelChoices.querySelector('legend')!;
   ui.modelChoices.replaceChildren(
     legend,
-    ...diffusion.map((model) => el('label', { class: 'toggle' }, el('input', { type: 'checkbox', name: 'compare-model', value: model.id, checked: true }), ` ${model.id}`)),
+    // A model that cannot be used (no sidecar, no base, a broken file) is shown with the reason, and not run.
+    ...diffusion.map((model) => {
+      const usable = !model.easel.problem;
+      return el(
+        'label',
+        { class: 'toggle' },
+        el('input', { type: 'checkbox', name: 'compare-model', value: model.id, checked: usable, disabled: !usable }),
+        ` ${model.id}`,
+        usable ? null : el('span', { class: 'hint', text: ` — cannot be used: ${model.easel.problem}` }),
+      );
+    }),
   );
   if (diffusion.length === 0) ui.modelChoices.append(el('p', { class: 'hint', text: 'No generation models installed.' }));
 }

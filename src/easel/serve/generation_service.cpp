@@ -24,6 +24,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     GenerationEngine& engine = generation_engine(what);
     // A client's model is a name looked up in the models directory, never a path on this machine.
     generation.model = settings.model.empty() ? default_generation_model(what) : models::resolve_model_name(settings.model).string();
+    if (!settings.base.empty()) generation.base = models::resolve_model_name(settings.base).string();
     generation.prompt = request.prompt;
     generation.negative_prompt = settings.negative_prompt;
     generation.width = request.size.width;
@@ -59,6 +60,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.easel = {{"model", models::model_display_name(generated.model)}, {"sampler", generated.sampler}, {"steps", generated.steps},
                     {"guidance", generated.guidance}, {"seed", generation.seed},
                     {"precision", generated.precision}};
+    if (!generated.base.empty()) result.easel["base"] = models::model_display_name(generated.base);
     return result;
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");
