@@ -22,15 +22,10 @@ namespace {
 
 using nlohmann::json;
 
-// A models folder holding `sd1` (a link to the reference model); the server only accepts names. Beside
-// it the reference's single file as a user installs it: `tiny-sd1` with its sidecar, `bare-sd1`
-// without one, and `sd1-unet`, its UNet alone.
-std::filesystem::path models_with_reference_sd1() {
-  const auto reference = reference_dir() / "sd" / "models" / "sd1";
-  EXPECT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json")) << "missing reference model " << reference;
-  const auto models = temp_dir() / "models";
-  std::filesystem::create_directories(models);
-  std::filesystem::create_symlink(std::filesystem::absolute(reference), models / "sd1");
+// models_with_reference_sd1() and beside `sd1` the reference's single file as a user installs it:
+// `tiny-sd1` with its sidecar, `bare-sd1` without one, and `sd1-unet`, its UNet alone.
+std::filesystem::path models_with_reference_single_files() {
+  const auto models = models_with_reference_sd1();
   install_single_file(models, "sd1", "tiny-sd1");
   std::filesystem::copy_file(reference_dir() / "sd" / "models" / "sd1.safetensors", models / "bare-sd1.safetensors");
   install_unet_only(models, "sd1", "sd1-unet");
@@ -40,7 +35,7 @@ std::filesystem::path models_with_reference_sd1() {
 class ServerGenerations : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ::setenv("EASEL_MODELS", models_with_reference_sd1().c_str(), 1);
+    ::setenv("EASEL_MODELS", models_with_reference_single_files().c_str(), 1);
     ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
     ::unsetenv("EASEL_MODEL");
     server_ = new ServerProcess(temp_dir() / "data");

@@ -96,7 +96,7 @@ WarpedText warp_onto(const TypesetText& flat, cv::Point flat_area_origin, const 
   return warped;
 }
 
-OpOutput add_text(const Image& input, const Params& p, const cv::Rect& target_area) {
+OpOutput add_text(const Image& input, const Params& p, const cv::Rect& target_area, const RunContext&) {
   const bool tilted = p.has("quad");
   const std::array<cv::Point2f, 4> quad = tilted ? quad_corners(p.values().at("quad"), input) : std::array<cv::Point2f, 4>{};
   const cv::Rect area = tilted ? cv::Rect(0, 0, static_cast<int>(std::lround(0.5 * (cv::norm(quad[1] - quad[0]) + cv::norm(quad[2] - quad[3])))),

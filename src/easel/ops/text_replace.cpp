@@ -77,13 +77,13 @@ cv::Mat fill_classical(const cv::Mat& window, const cv::Mat& hole, const cv::Rec
 }
 
 // Diffusion inpainting of the hole with the photo around it as context (inpaint_within cuts and scales it).
-HoleFiller generative_filler(const cv::Mat& image, const Params& p) {
-  return [&image, &p](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
+HoleFiller generative_filler(const cv::Mat& image, const Params& p, const RunContext& context) {
+  return [&image, &p, &context](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
     cv::Mat weight(image.size(), CV_32F, cv::Scalar(0));
     weight(where).setTo(1, hole);
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative");
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative", context);
     request.strength = 1.0;
-    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace");
+    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace", context);
     cv::Mat rgb;
     cv::cvtColor(filled.to_rgba8().mat()(where), rgb, cv::COLOR_RGBA2RGB);
     return rgb;
@@ -144,7 +144,7 @@ void lean(TypesetText& text, double degrees) {
   text.ink = ink;
 }
 
-OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area) {
+OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area, const RunContext& context) {
   const std::string wanted = p.text("find"), replacement = p.text("replace");
   std::optional<cv::Rect> box = find_text(input.to_rgba8().mat()(area), wanted);
   if (box) *box += area.tl();
@@ -155,7 +155,7 @@ OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area)
   const std::string fill = p.text("fill");
   const bool generative = fill == "generative" || (fill == "auto" && p.has("model"));
   const cv::Mat source = input.to_rgba8().mat();
-  const Erased erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p) : HoleFiller(fill_classical));
+  const Erased erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p, context) : HoleFiller(fill_classical));
 
   // Size: the found string's ink height per pixel of font size, in this font, scaled to the box.
   TextStyle style;
