@@ -9,7 +9,7 @@ TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : con
   token_embedding_ = stored_compactly(weights.get(root + "embeddings.token_embedding.weight", {-1, -1}));
   const std::int64_t hidden = token_embedding_.size(1);
   position_embedding_ = weights.get(root + "embeddings.position_embedding.weight", {-1, hidden});
-  if (hidden % config_.heads != 0) {
+  if (config_.heads < 1 || hidden % config_.heads != 0) {
     throw Error(ErrorKind::input, "text encoder width " + std::to_string(hidden) + " is not divisible by " +
                                       std::to_string(config_.heads) + " heads (" + weights.source() + ")");
   }
