@@ -169,6 +169,16 @@ TEST_F(ServerGenerations, SingleFilesRunWithTheirSidecarAndAreListedUnusableWith
   EXPECT_EQ(json_of(refused)["error"]["param"], "model") << refused->body;
   EXPECT_EQ(json_of(refused)["error"]["code"], "model_not_available") << refused->body;
   EXPECT_NE(json_of(refused)["error"]["message"].get<std::string>().find("bare-sd1.easel.json"), std::string::npos) << refused->body;
+  // As a job (which used to kill the server on every restart), it fails with the same reason.
+  auto client = server_->client();
+  json item = request;
+  item["endpoint"] = "generations";
+  const auto created = post_json(client, "/v1/jobs", item);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body.substr(0, 400);
+  const json failed = wait_for_job(client, json_of(created)["id"]);
+  EXPECT_EQ(failed["state"], "failed") << failed.dump().substr(0, 400);
+  EXPECT_NE(failed.dump().find("bare-sd1.easel.json"), std::string::npos) << failed.dump().substr(0, 600);
   const auto health = server_->client().Get("/health");
   ASSERT_TRUE(health) << "the server is still up";
   EXPECT_EQ(health->status, 200);

@@ -373,6 +373,7 @@ test('text to image with a reference model, models side by side, and a bad size 
   assert.match(await page.locator('#model-info').innerText(), /SD1 text-to-image — enables generate\.image/);
   // In Image to Image the picker says which installed model runs each generative operation, and which none does.
   await page.getByLabel('Image to Image').check();
+  await page.getByLabel('Model', { exact: true }).selectOption('easel-edit');
   const coverage = await page.locator('#model-info').innerText();
   assert.match(coverage, /generate\.image: sd1, sd2, tiny-sd1;/, coverage);
   assert.match(coverage, /generate\.instruct: no installed model runs it/, coverage);
