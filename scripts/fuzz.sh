@@ -70,10 +70,42 @@ printf '\x03{"prompt": "a red bicycle", "size": "64x64", "seed": 1234, "steps": 
 printf '\x04{"model": "sd-turbo", "seed": "7", "sampler": "lcm", "negative_prompt": "blur"}' > "$work/requests/settings"
 printf '\x05prompt=a cat\nstrength=0.4\nseed=\xc3\x28\nimage=\x89PNG\n' > "$work/requests/variation"
 run_target fuzz_image_request "$work/requests"
-if [ -x build-fuzz/fuzz/fuzz_safetensors ]; then
-  mkdir -p "$work/safetensors"
-  reference="${EASEL_REFERENCE_DIR:-../shared/reference}"
-  cp "$reference/sd/goldens/unet_sd1.safetensors" "$work/safetensors/" 2>/dev/null || true
-  run_target fuzz_safetensors "$work/safetensors"
-fi
+# Seeds for the model-file readers, made from ../shared/reference at run time (never committed): a small
+# file, the same with overlapping and aliased tensor ranges, and a golden; every config the loaders read
+# (its reader's byte first, as fuzz/fuzz_model_config.cpp takes them), sidecars, and the single files'
+# headers alone and after a sidecar.
+mkdir -p "$work/safetensors" "$work/configs"
+reference="${EASEL_REFERENCE_DIR:-../shared/reference}"
+cp "$reference/sd/goldens/unet_sd1.safetensors" "$work/safetensors/" 2>/dev/null || true
+python3 - "$reference/sd" "$work/safetensors" "$work/configs" <<'PYTHON'
+import json, pathlib, struct, sys
+sd, tensors, configs = map(pathlib.Path, sys.argv[1:])
+def safetensors(offsets):
+    header = {name: {"dtype": "F32", "shape": [(end - begin) // 4], "data_offsets": [begin, end]} for name, (begin, end) in offsets.items()}
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + struct.pack("<4f", 1, 2, 3, 4)
+(tensors / "valid").write_bytes(safetensors({"a": (0, 8), "b": (8, 16)}))
+(tensors / "overlapping").write_bytes(safetensors({"a": (0, 8), "b": (4, 12)}))
+(tensors / "aliased").write_bytes(safetensors({"a": (0, 8), "b": (0, 8)}))
+sidecar = {"text_encoder": {"num_attention_heads": 4}, "unet": {"norm_num_groups": 8, "attention_head_dim": [4, 4]},
+           "vae": {"norm_num_groups": 8, "scaling_factor": 0.18215}, "scheduler": {"_class_name": "EulerDiscreteScheduler"},
+           "tokenizer": "../tokenizer", "base": "sd1", "_comment": "fuzz seed"}
+(configs / "sidecar").write_bytes(bytes([5]) + json.dumps(sidecar).encode())
+(configs / "folder-sidecar").write_bytes(bytes([6]) + b'{"base": "../sd1"}')
+readers = {0: "*/text_encoder/config.json", 1: "*/unet/config.json", 2: "*/vae/config.json", 3: "*/scheduler/scheduler_config.json",
+           4: "*/model_index.json", 7: "*/tokenizer/special_tokens_map.json"}
+models = sd / "models"
+for reader, pattern in readers.items():
+    for file in sorted(models.glob(pattern)):
+        (configs / (f"{reader}-" + "-".join(file.relative_to(models).parts))).write_bytes(bytes([reader]) + file.read_bytes())
+for file in sorted(models.glob("sd2/scheduler_variants/*.json")):
+    (configs / f"3-{file.stem}").write_bytes(bytes([3]) + file.read_bytes())
+for file in sorted(models.glob("*.safetensors")):
+    raw = file.read_bytes()
+    header = raw[8:8 + struct.unpack("<Q", raw[:8])[0]]
+    (configs / f"8-{file.stem}").write_bytes(bytes([8]) + header)
+    (configs / f"9-{file.stem}").write_bytes(bytes([9]) + json.dumps(sidecar).encode() + b"\0" + header)
+PYTHON
+run_target fuzz_safetensors "$work/safetensors"
+run_target fuzz_model_config "$work/configs"
 echo "fuzz: no crashes"

@@ -10,7 +10,17 @@ export function fillModelChoices(): void {
   const legend = ui.modelChoices.querySelector('legend')!;
   ui.modelChoices.replaceChildren(
     legend,
-    ...diffusion.map((model) => el('label', { class: 'toggle' }, el('input', { type: 'checkbox', name: 'compare-model', value: model.id, checked: true }), ` ${model.id}`)),
+    // A model that cannot be used (no sidecar, no base, a broken file) is shown with the reason, and not run.
+    ...diffusion.map((model) => {
+      const usable = !model.easel.problem;
+      return el(
+        'label',
+        { class: 'toggle' },
+        el('input', { type: 'checkbox', name: 'compare-model', value: model.id, checked: usable, disabled: !usable }),
+        ` ${model.id}`,
+        usable ? null : el('span', { class: 'hint', text: ` — cannot be used: ${model.easel.problem}` }),
+      );
+    }),
   );
   if (diffusion.length === 0) ui.modelChoices.append(el('p', { class: 'hint', text: 'No generation models installed.' }));
 }

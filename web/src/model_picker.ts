@@ -66,7 +66,7 @@ export function describeModel(): void {
   const parts = [`${model.easel.family ?? ''} ${model.easel.variant ?? ''}`.trim()];
   if (model.easel.problem) parts.push(`cannot be used: ${model.easel.problem}`);
   else parts.push(enables.length ? `enables ${enables.join(', ')}` : 'enables nothing Easel runs');
-  if ((model.easel.missing ?? []).length > 0) parts.push(`lacks ${model.easel.missing!.join(', ')} (taken from a base model of the same family when one is installed; docs/models.md)`);
+  if ((model.easel.missing ?? []).length > 0 && model.easel.base) parts.push(`takes ${model.easel.missing!.join(', ')} from its base ${model.easel.base}`);
   if (model.easel.engine_available === false) parts.push('this server was built without the diffusion engine, so it cannot run it');
   ui.modelInfo.textContent = `${parts.join(' — ')}.`;
 }

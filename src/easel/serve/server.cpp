@@ -333,14 +333,17 @@ void Server::State::list_models(httplib::Response& response) {
                                                     {"generative_operations", generative},
                                                     {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
   // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
-  // build has the generation engine: what each enables, what it lacks, or why it cannot be used.
+  // build has the generation engine: what each enables, what it lacks and the base that supplies it,
+  // or why it cannot be used.
   for (const auto& model : models::list_models()) {
     json details = {{"kind", "diffusion"},
                     {"family", model.traits.family},
                     {"variant", model.traits.variant},
+                    {"usable", model.problem.empty()},
                     {"enables", model.problem.empty() ? json(model.traits.enables) : json::array()},
                     {"missing", model.traits.missing},
                     {"engine_available", has_generation_engine()}};
+    if (!model.traits.base.empty()) details["base"] = model.traits.base;
     if (!model.problem.empty()) details["problem"] = model.problem;
     data.push_back(model_entry(model.location.name, details));
   }
