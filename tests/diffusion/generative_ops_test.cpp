@@ -34,7 +34,7 @@ class GenerativeOps : public ::testing::Test {
 
   // A run whose generative steps without a model of their own run `model`.
   static RunContext with_default_model(const std::filesystem::path& model) {
-    RunContext context = test::run_context();
+    RunContext context = easel::test::run_context();
     context.default_model = model.string();
     context.model_advice = "give --model NAME|PATH";
     return context;
@@ -60,7 +60,7 @@ class GenerativeOps : public ::testing::Test {
   }
 
   // Runs one step on the photo and checks what every generative edit promises.
-  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = test::run_context()) {
+  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = easel::test::run_context()) {
     ResultCache cache;
     EditOutcome outcome = run_edit(photo, {step}, cache, context);
     const cv::Mat weight = resolve_region(step.target, photo, "test", context);

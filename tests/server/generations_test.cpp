@@ -119,8 +119,11 @@ TEST_F(ServerGenerations, ModelsSayWhatTheyEnableLackAndWhyOneCannotBeUsed) {
   const json& generative = (*edit)["easel"]["generative_operations"];
   EXPECT_NE(std::find(generative.begin(), generative.end(), "generate.instruct"), generative.end()) << generative;
   EXPECT_EQ(std::find(generative.begin(), generative.end(), "color.adjust"), generative.end()) << generative;
+  // Operations whose generative fill is optional are generative operations too (the registry says so).
+  EXPECT_NE(std::find(generative.begin(), generative.end(), "object.remove"), generative.end()) << generative;
   const json& enables = (*sd1)["easel"]["enables"];
   EXPECT_NE(std::find(enables.begin(), enables.end(), "generate.image"), enables.end()) << enables;
+  EXPECT_NE(std::find(enables.begin(), enables.end(), "generate.variation"), enables.end()) << enables;
   EXPECT_EQ(std::find(enables.begin(), enables.end(), "generate.instruct"), enables.end()) << "sd1 is not an InstructPix2Pix model";
   EXPECT_TRUE((*sd1)["easel"]["missing"].is_array());
   EXPECT_FALSE((*unusable)["easel"].value("problem", "").empty()) << unusable->dump();

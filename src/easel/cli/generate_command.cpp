@@ -2,6 +2,7 @@
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
 //                [--strength X --init IMAGE] [--precision fp32|bf16] [--base NAME|PATH]
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <regex>
@@ -13,6 +14,7 @@
 #include "easel/diffusion/precision.hpp"
 #include "easel/ops/generation.hpp"
 #include "easel/ops/generation_presets.hpp"
+#include "easel/ops/text_to_image.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/plan/prompt_optimizer.hpp"
 #include "easel/settings/environment.hpp"
@@ -32,7 +34,7 @@ struct GenerateOptions {
   std::string size;
   std::string aspect;
   std::string preset;
-  int steps = 0;
+  std::optional<int> steps;
   std::optional<double> cfg;
   std::string sampler;
   std::optional<std::uint64_t> seed;
@@ -111,8 +113,28 @@ class DenoisingProgress {
   std::chrono::steady_clock::time_point started_;  // denoising began
 };
 
+// The registry's description of a generate.image parameter, with its range or choices.
+std::string setting_help(const std::string& name) {
+  const ParamSpec& spec = text_to_image_setting(name);
+  std::string allowed;
+  if (!spec.choices.empty()) {
+    for (const auto& choice : spec.choices) allowed += (allowed.empty() ? "" : ", ") + choice;
+  } else if (spec.min && spec.max) {
+    const auto number = [](double value) { return value == std::floor(value) ? std::to_string(static_cast<long long>(value)) : json(value).dump(); };
+    allowed = number(*spec.min) + " to " + number(*spec.max);
+  }
+  return spec.description + (allowed.empty() ? "" : " (" + allowed + ")");
+}
+
+void check_settings(const GenerateOptions& options) {
+  if (options.steps) checked_text_to_image_setting("steps", *options.steps);
+  if (options.cfg) checked_text_to_image_setting("cfg", *options.cfg);
+  if (!options.sampler.empty()) checked_text_to_image_setting("sampler", options.sampler);
+}
+
 void run_generate_command(const GenerateOptions& options) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
+  check_settings(options);
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision =
       options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
@@ -139,7 +161,7 @@ void run_generate_command(const GenerateOptions& options) {
     request.width = size.width;
     request.height = size.height;
   }
-  request.steps = options.steps > 0 || !preset_asked ? options.steps : preset.steps;
+  request.steps = options.steps ? *options.steps : preset_asked ? preset.steps : 0;
   request.guidance = options.cfg;
   request.sampler = options.sampler.empty() && preset_asked ? preset.sampler : options.sampler;
   request.seed = options.seed.value_or(random_seed());
@@ -237,10 +259,11 @@ void add_generate_command(CLI::App& app, Action& action) {
   // --quality is the output's JPEG/WebP quality (OutputOptions), so the generation preset is --preset.
   command->add_option("--preset", options->preset, "Quality preset of steps, sampler and size (--steps, --sampler, --size override it)" + qualities)
       ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
-  command->add_option("--steps", options->steps, "Denoising steps (default 20; lcm: 4)")->check(CLI::Range(1, 1000));
-  command->add_option("--cfg", options->cfg, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)")->check(CLI::Range(0.0, 50.0));
-  command->add_option("--sampler", options->sampler, "Sampler (default: the model's scheduler)")
-      ->check(CLI::IsMember({"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"}));
+  // Steps, guidance and sampler are generate.image's parameters: their limits and choices come from the
+  // registry and are checked there (run_generate_command), with the words the API and plans use.
+  command->add_option("--steps", options->steps, setting_help("steps"));
+  command->add_option("--cfg", options->cfg, setting_help("cfg"));
+  command->add_option("--sampler", options->sampler, setting_help("sampler"));
   command->add_option("--seed", options->seed, "Seed (0 to 2^53-1; default random, printed): the same seed gives the same image")
       ->check(CLI::Range(std::uint64_t{0}, (std::uint64_t{1} << 53) - 1));
   command->add_option("-n", options->count, "Number of images (1-" + std::to_string(max_images_per_request) + "); OUTPUT gets -1, -2, … before its extension")

@@ -20,18 +20,6 @@ namespace {
 // Each preview costs a decode (a TAESD decode, or a whole VAE decode without it).
 constexpr int max_previews = 1000;
 
-const char* sampler_name(SamplerKind kind) {
-  switch (kind) {
-    case SamplerKind::euler: return "euler";
-    case SamplerKind::euler_ancestral: return "euler_a";
-    case SamplerKind::dpmpp_2m: return "dpmpp_2m";
-    case SamplerKind::dpmpp_2m_karras: return "dpmpp_2m_karras";
-    case SamplerKind::ddim: return "ddim";
-    case SamplerKind::lcm: return "lcm";
-  }
-  return "euler";
-}
-
 PipelineMode pipeline_mode(GenerationMode mode) {
   switch (mode) {
     case GenerationMode::text_to_image: return PipelineMode::text_to_image;
@@ -174,7 +162,7 @@ class DiffusionEngine : public GenerationEngine {
     }
     result.model = loaded_path_.string();
     result.base = model.base.string();
-    result.sampler = sampler_name(input.sampler);
+    result.sampler = std::string(sampler_name(input.sampler));
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
     result.guidance = input.guidance;

@@ -12,11 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/ops/samplers.hpp"
+
 namespace easel::diffusion {
 
 enum class ModelFamily { sd1, sd2 };
 enum class Activation { quick_gelu, gelu };
-enum class SamplerKind { euler, euler_ancestral, dpmpp_2m, dpmpp_2m_karras, ddim, lcm };
+using SamplerKind = easel::SamplerKind;  // ops/samplers.hpp: the one list of samplers
 enum class PredictionType { epsilon, v_prediction };
 enum class TimestepSpacing { leading, trailing, linspace };
 

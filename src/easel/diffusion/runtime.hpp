@@ -5,7 +5,8 @@ namespace easel::diffusion {
 
 // Sets LibTorch's intra-op thread count to `threads`, or with 0 to the machine's hardware threads (it
 // would otherwise use one here), and has glibc keep freed tensor memory for reuse instead of unmapping
-// it (process-wide). Idempotent; call before the first model runs.
+// it (process-wide). Never more threads than the OpenMP runtime allows (OMP_THREAD_LIMIT). Idempotent;
+// call before the first model runs.
 void initialize_runtime(int threads = 0);
 
 // Hands memory that tensors freed back to the system. glibc keeps freed blocks in its per-thread

@@ -96,13 +96,12 @@ std::pair<at::Tensor, at::Tensor> alpha_sigma_from_sigma(const at::Tensor& sigma
 }  // namespace
 
 SamplerKind sampler_kind_from_name(const std::string& name) {
-  if (name == "euler") return SamplerKind::euler;
-  if (name == "euler_a" || name == "euler_ancestral") return SamplerKind::euler_ancestral;
-  if (name == "dpmpp_2m") return SamplerKind::dpmpp_2m;
-  if (name == "dpmpp_2m_karras") return SamplerKind::dpmpp_2m_karras;
-  if (name == "ddim") return SamplerKind::ddim;
-  if (name == "lcm") return SamplerKind::lcm;
-  throw Error(ErrorKind::usage, "unknown sampler '" + name + "' (euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, lcm)");
+  for (const auto& sampler : kSamplers)
+    if (sampler.name == name) return sampler.kind;
+  if (name == "euler_ancestral") return SamplerKind::euler_ancestral;  // diffusers' own name
+  std::string names;
+  for (const auto& sampler : kSamplers) names += (names.empty() ? "" : ", ") + std::string(sampler.name);
+  throw Error(ErrorKind::usage, "unknown sampler '" + name + "' (" + names + ")");
 }
 
 TimestepSpacing default_spacing(SamplerKind kind) {

@@ -10,6 +10,7 @@
 #include "easel/diffusion/safetensors.hpp"
 #include "easel/diffusion/single_file_settings.hpp"
 #include "easel/models/model_catalog.hpp"
+#include "easel/ops/generative_operations.hpp"
 
 namespace easel::models {
 namespace fs = std::filesystem;
@@ -28,22 +29,6 @@ bool has_safetensors(const fs::path& folder) {
   return false;
 }
 
-// Ops a UNet with this many input channels serves. An ordinary 4-channel model inpaints by blending
-// its latents inside the mask; a 9-channel model conditions on the mask and masked image itself.
-std::vector<std::string> ops_for(int in_channels) {
-  switch (in_channels) {
-    case 4:
-      return {"generate.image", "generate.img2img", "object.add",  "object.replace",
-              "object.remove",  "background.replace", "canvas.expand", "text.replace"};
-    case 9:
-      return {"object.add", "object.replace", "object.remove", "background.replace", "canvas.expand", "text.replace"};
-    case 8:
-      return {"generate.instruct"};
-    default:
-      return {};
-  }
-}
-
 const char* variant_for(int in_channels) {
   switch (in_channels) {
     case 4: return "text-to-image";
@@ -58,7 +43,7 @@ void finish(ModelTraits& traits) {
   for (const char* needed : {"unet", "vae", "text_encoder"})
     if (std::find(traits.components.begin(), traits.components.end(), needed) == traits.components.end())
       traits.missing.emplace_back(needed);
-  if (traits.family != "unsupported") traits.enables = ops_for(traits.in_channels);
+  if (traits.family != "unsupported") traits.enables = operations_for_unet(traits.in_channels);
 }
 
 const char* prediction_name(diffusion::PredictionType prediction) {

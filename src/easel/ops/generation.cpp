@@ -9,6 +9,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/registry.hpp"
+#include "easel/ops/samplers.hpp"
 #include "easel/ops/seamless_blend.hpp"
 
 namespace easel {
@@ -43,15 +44,20 @@ std::uint64_t random_seed() {
   return std::uniform_int_distribution<std::uint64_t>(0, 0xffffffffu)(device);
 }
 
+// Beyond 150 steps no sampler here changes the image visibly, and each step holds a worker for seconds;
+// guidance above 30 only burns the image out. The one set of limits for every door (docs/ops.md).
+constexpr int kMostSteps = 150;
+constexpr int kHighestGuidance = 30;
+
 std::vector<ParamSpec> generation_params() {
   ParamSpec sampler = make_param("sampler", ParamType::choice, "Sampler (default: the model's own scheduler)");
-  sampler.choices = {"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"};
+  sampler.choices = sampler_names();
   return {make_param("negative", ParamType::string, "What to steer away from (with cfg above 1)", ""),
           make_param("model", ParamType::string, "Stable Diffusion model: a name, a .safetensors file or a diffusers folder (default: EASEL_MODEL)"),
           make_param("seed", ParamType::integer, "Seed: the same seed gives the same result (default 0; `easel edit` records a random one)",
                      nullptr, 0, static_cast<double>(kLargestSeed)),
-          make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, 1000),
-          make_param("cfg", ParamType::number, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0, 50),
+          make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, kMostSteps),
+          make_param("cfg", ParamType::number, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0, kHighestGuidance),
           sampler};
 }
 

@@ -50,7 +50,7 @@ struct GenerationRequest {
   int height = 512;
   int steps = 0;                // 0: 20 (4 with the lcm sampler)
   std::optional<double> guidance;  // CFG scale; unset: 7.5 (1, i.e. none, with the lcm sampler)
-  std::string sampler;          // euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, lcm; empty: the model's own
+  std::string sampler;          // a name from ops/samplers.hpp; empty: the model's own
   std::uint64_t seed = 0;
   int count = 1;                // images, one batch drawn from `seed` (as diffusers' num_images_per_prompt)
   double strength = 0.75;       // image-to-image and inpainting

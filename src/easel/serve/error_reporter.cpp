@@ -23,6 +23,17 @@ std::size_t token_end(const std::string& text, std::size_t from) {
   return end;
 }
 
+// What replaces the path text[at, end): the redaction, then the path's file name when it has one (a
+// name with an extension, as in "write bare-sd1.easel.json"), which tells the client what to do without
+// showing where the server keeps it.
+std::string replacement(const std::string& text, std::size_t at, std::size_t end) {
+  const std::string_view path(text.data() + at, end - at);
+  const auto slash = path.find_last_of('/');
+  const std::string_view name = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+  const bool file_name = name.find('.') != std::string_view::npos && name.find('.') > 0;
+  return std::string(kRedacted) + (file_name ? "/" + std::string(name) : "");
+}
+
 }  // namespace
 
 ErrorReporter::ErrorReporter(std::vector<std::string> server_paths) {
@@ -38,7 +49,8 @@ std::string ErrorReporter::redacted(const std::string& text) const {
   std::string out = text;
   for (const auto& root : roots_) {
     for (auto at = out.find(root); at != std::string::npos; at = out.find(root, at + kRedacted.size())) {
-      out.replace(at, token_end(out, at) - at, kRedacted);
+      const std::size_t end = token_end(out, at);
+      out.replace(at, end - at, replacement(out, at, end));
     }
   }
   // Any other absolute path: a token of two or more segments from '/', except the API's own endpoints.
@@ -47,7 +59,7 @@ std::string ErrorReporter::redacted(const std::string& text) const {
     const std::size_t end = token_end(out, at);
     const std::string_view token(out.data() + at, end - at);
     if (std::count(token.begin(), token.end(), '/') >= 2 && !token.starts_with("/v1/") && !token.starts_with(kRedacted)) {
-      out.replace(at, end - at, kRedacted);
+      out.replace(at, end - at, replacement(out, at, end));
     }
   }
   return out;

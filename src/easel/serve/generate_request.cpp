@@ -6,6 +6,7 @@
 
 #include "easel/ops/generation.hpp"
 #include "easel/ops/generation_presets.hpp"
+#include "easel/ops/text_to_image.hpp"
 #include "easel/serve/api_error.hpp"
 
 namespace easel::serve {
@@ -21,33 +22,34 @@ const std::set<std::string>& known_fields() {
   return fields;
 }
 
-// Reads a JSON value or its string form (as the SDKs may send either).
-template <typename T>
-std::optional<T> number_field(const json& body, const std::string& name, T low, T high) {
+// Reads a JSON number or its string form (as the SDKs may send either); range checks are the caller's.
+std::optional<double> any_number_field(const json& body, const std::string& name) {
   if (!body.contains(name) || body[name].is_null()) return std::nullopt;
   const json& value = body[name];
-  double number = 0;
-  if (value.is_number()) {
-    number = value.get<double>();
-  } else if (value.is_string()) {
-    try {
-      std::size_t used = 0;
-      number = std::stod(value.get<std::string>(), &used);
-      if (used != value.get_ref<const std::string&>().size()) throw std::invalid_argument(name);
-    } catch (const std::exception&) {
-      throw invalid_field(name, "'" + name + "' must be a number");
-    }
-  } else {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_string()) throw invalid_field(name, "'" + name + "' must be a number");
+  try {
+    std::size_t used = 0;
+    const double number = std::stod(value.get<std::string>(), &used);
+    if (used != value.get_ref<const std::string&>().size()) throw std::invalid_argument(name);
+    return number;
+  } catch (const std::exception&) {
     throw invalid_field(name, "'" + name + "' must be a number");
   }
+}
+
+template <typename T>
+std::optional<T> number_field(const json& body, const std::string& name, T low, T high) {
+  const auto number = any_number_field(body, name);
+  if (!number) return std::nullopt;
   // Written so that NaN (std::stod accepts "nan") fails too.
-  if (!(number >= static_cast<double>(low) && number <= static_cast<double>(high))) {
+  if (!(*number >= static_cast<double>(low) && *number <= static_cast<double>(high))) {
     throw invalid_field(name, "'" + name + "' must be between " + json(low).dump() + " and " + json(high).dump());
   }
   if constexpr (std::is_integral_v<T>) {
-    if (number != static_cast<double>(static_cast<T>(number))) throw invalid_field(name, "'" + name + "' must be an integer");
+    if (*number != static_cast<double>(static_cast<T>(*number))) throw invalid_field(name, "'" + name + "' must be an integer");
   }
-  return static_cast<T>(number);
+  return static_cast<T>(*number);
 }
 
 std::string string_field(const json& body, const std::string& name, const std::string& fallback, const std::vector<std::string>& allowed = {}) {
@@ -60,6 +62,15 @@ std::string string_field(const json& body, const std::string& name, const std::s
     throw invalid_field(name, "'" + name + "' must be one of " + list + ", got '" + value + "'");
   }
   return value;
+}
+
+// A setting checked against generate.image's declaration; its errors name the API's field.
+json checked_setting(const std::string& field, const std::string& setting, const json& value) {
+  try {
+    return checked_text_to_image_setting(setting, value);
+  } catch (const Error& error) {
+    throw invalid_field(field, error.what());
+  }
 }
 
 }  // namespace
@@ -78,9 +89,13 @@ GenerationSettings parse_generation_settings(const json& body) {
   }
   settings.negative_prompt = string_field(body, "negative_prompt", "");
   settings.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`
-  settings.steps = number_field<int>(body, "steps", 1, 150).value_or(0);
-  settings.guidance_scale = number_field<double>(body, "guidance_scale", 0.0, 30.0);
-  settings.sampler = string_field(body, "sampler", "", {"", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm"});
+  // Steps, guidance and sampler are checked as generate.image checks them (ops/text_to_image.hpp): the
+  // same limits and words as `easel generate` and EditPlan steps.
+  if (const auto steps = any_number_field(body, "steps")) settings.steps = checked_setting("steps", "steps", *steps).get<int>();
+  settings.guidance_scale = any_number_field(body, "guidance_scale");
+  if (settings.guidance_scale) checked_setting("guidance_scale", "cfg", *settings.guidance_scale);
+  settings.sampler = string_field(body, "sampler", "");
+  if (!settings.sampler.empty()) checked_setting("sampler", "sampler", settings.sampler);
   return settings;
 }
 

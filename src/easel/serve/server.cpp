@@ -11,6 +11,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/generation.hpp"
+#include "easel/ops/generative_operations.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/ops/registry.hpp"
@@ -322,11 +323,9 @@ void Server::State::vary_images(const httplib::Request& request, ReceivedBody bo
 
 void Server::State::list_models(httplib::Response& response) {
   json operations = json::array();
-  json generative = json::array();
-  for (const auto& [name, spec] : registry().all()) {
+  for (const auto& [name, spec] : registry().all())
     if (spec.model == "none") operations.push_back(name);
-    if (spec.model.starts_with("diffusion")) generative.push_back(name);
-  }
+  const json generative = generative_operations();
   json data = json::array({model_entry(kEditModel, {{"kind", "edit"},
                                                     {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
                                                     {"operations", operations},
