@@ -52,6 +52,17 @@ struct OpOutput {
   std::vector<TextLayer> text_layers = {};
 };
 
+// Where a placing op may put what it places (text, a pasted picture).
+struct Placement {
+  cv::Rect area;  // the bounding box of the step's target, in pixels
+  // CV_8U masks of the input's size, 255 = keep clear, or empty. `avoid`: what an op that lays its
+  // content out (text in a named area) places around when there is room: the subject and the plan's
+  // preserved regions. `keep_out`: the preserved regions alone, where nothing may be drawn.
+  cv::Mat avoid;
+  cv::Mat keep_out;
+  std::string avoided;  // what `avoid` holds, in words for the report ("the subject (isnet-medium)")
+};
+
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
 // below_text: {"below": "Summer Sale"}, the band under text an earlier step typeset (text ops only).
 enum class RegionKind { all, named, box, mask, color, segmentation, text, object, below_text };
@@ -71,7 +82,10 @@ struct OperationSpec {
   // Ops that place something inside their target (text) instead of editing all of it have `place`
   // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
   // executor copies only that rectangle (no feathering: text must not fade at the region's edge).
-  std::function<OpOutput(const Image& input, const Params& params, const cv::Rect& area)> place;
+  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement)> place;
+  // A placing op that lays its content out around the subject when its target names an area (`all`, a
+  // named region): the executor segments the input and fills Placement::avoid for it.
+  bool lays_out_around_subject = false;
   // Checks that span parameters (e.g. "exactly one of aspect or box"); throws Error(plan) naming `where`.
   std::function<void(const Params& params, const std::string& where)> check;
 };

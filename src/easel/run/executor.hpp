@@ -35,8 +35,10 @@ class Executor {
   explicit Executor(ResultCache& cache) : cache_(cache) {}
 
   // `steps` must be validated (validate_plan). Throws Error(plan) for region problems found only now
-  // (a mask of the wrong size) and Error(capability) for a missing engine, naming the step.
-  RenderResult render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress = {}) const;
+  // (a mask of the wrong size) and Error(capability) for a missing engine, naming the step. Placing steps
+  // (text) keep clear of the `preserve` regions (EditPlan::preserve).
+  RenderResult render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress = {},
+                      const std::vector<PreserveItem>& preserve = {}) const;
 
  private:
   ResultCache& cache_;
