@@ -67,7 +67,7 @@ void run_region_op(benchmark::State& state, const char* op, const easel::json& g
   const auto& spec = easel::registry().get(op);
   const easel::Params params(easel::validate_params(spec, given, "bench"));
   for (auto _ : state) {
-    auto output = spec.run_in_region ? spec.run_in_region(image, params, weight) : spec.run(image, params);
+    auto output = spec.run_in_region ? spec.run_in_region(image, params, weight, RunContext{}) : spec.run(image, params, RunContext{});
     benchmark::DoNotOptimize(output.image.mat().data);
   }
 }

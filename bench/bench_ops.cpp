@@ -25,7 +25,7 @@ void run_op(benchmark::State& state, const char* op, const easel::json& given) {
   const easel::Params params(easel::validate_params(spec, given, "bench"));
   const easel::Image& image = photo_24mp();
   for (auto _ : state) {
-    auto output = spec.run(image, params);
+    auto output = spec.run(image, params, easel::RunContext{});
     benchmark::DoNotOptimize(output.image.mat().data);
   }
   const double megapixels = image.width() * static_cast<double>(image.height()) / 1e6;
@@ -62,7 +62,7 @@ void BM_text_add_line_12mp(benchmark::State& state) {
   const easel::Params params(easel::validate_params(spec, {{"text", "Morning Blend — $4.99"}, {"font", "bold serif"}, {"size", 160}}, "bench"));
   const cv::Rect top(0, 0, photo_12mp.width(), photo_12mp.height() / 2);
   for (auto _ : state) {
-    auto output = spec.place(photo_12mp, params, easel::Placement{top, {}, {}, {}});
+    auto output = spec.place(photo_12mp, params, easel::Placement{top, {}, {}, {}}, easel::RunContext{});
     benchmark::DoNotOptimize(output.image.mat().data);
   }
 }

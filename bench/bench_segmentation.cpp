@@ -16,6 +16,8 @@
 
 #include "easel/image/codec.hpp"
 #include "easel/vision/segmentation.hpp"
+#include "easel/vision/subject_fallback.hpp"
+#include "easel/vision/subject_networks.hpp"
 
 namespace {
 
@@ -106,7 +108,7 @@ void BM_SegmentSubject1024(benchmark::State& state) {
   const Image image = photo_1024();
   const auto model = easel::segmentation_model_path();
   for (auto _ : state) {
-    const cv::Mat probability = easel::model_subject_probability(image, model);
+    const cv::Mat probability = easel::isnet_subject_probability(image, model);
     benchmark::DoNotOptimize(easel::refine_subject_alpha(probability, image));
   }
 }
@@ -125,7 +127,7 @@ BENCHMARK(BM_Refinement1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_Fallback1024(benchmark::State& state) {
   cv::setNumThreads(2);
   const Image image = photo_1024();
-  for (auto _ : state) benchmark::DoNotOptimize(easel::fallback_subject_probability(image));
+  for (auto _ : state) benchmark::DoNotOptimize(easel::fallback_segmentation(image));
 }
 BENCHMARK(BM_Fallback1024)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 

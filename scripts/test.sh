@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/fetch-segmentation-model.sh   # the optional AGPL-3.0 segmentation model; its tests need it
+bash scripts/fetch-segmentation-model.sh all   # U²-Net-p (the default) and the optional AGPL-3.0 ISNet; their tests need both
 bash scripts/install-test-clients.sh   # the official openai npm client for tests/server
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure --timeout 900 -j2

@@ -20,7 +20,7 @@ struct Recolored {
 
 Recolored recolor(const Image& photo, const json& target, const json& params) {
   const json valid = validate_target(target, registry().get("region.recolor"), "test");
-  return {test::render_one(photo, "region.recolor", target, params), resolve_region(valid, photo, "test")};
+  return {test::render_one(photo, "region.recolor", target, params), resolve_region(valid, photo, "test", RunContext{})};
 }
 
 double lightness_ssim_inside(const Image& before, const Image& after, const cv::Mat& weight) {

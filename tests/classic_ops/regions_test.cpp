@@ -14,7 +14,7 @@ namespace {
 
 cv::Mat resolve(const json& target, const Image& image) {
   const json valid = validate_target(target, registry().get("region.recolor"), "test");
-  return resolve_region(valid, image, "test");
+  return resolve_region(valid, image, "test", RunContext{});
 }
 
 // Pixels within CIE76 ΔE `tolerance` of pure red: what the colour target selected before it went by hue.

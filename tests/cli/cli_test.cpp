@@ -165,7 +165,7 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
       {"mask of the wrong size", {coffee, "-p", "increase contrast", "--mask", (dir / "small-mask.png").string()}, 4, "is 20x20 but the image it applies to is 600x400"},
       {"unknown output format", {coffee, "-p", "increase contrast", "-o", (dir / "out.gif").string()}, 2, ".gif"},
       {"nothing supported", {coffee, "-p", "make it sound like jazz"}, 4, "not done: \"make it sound like jazz\""},
-      {"generative edit without a model", {coffee, "-p", "add a hat to the cat"}, 5, "object.add needs a Stable Diffusion model"},
+      {"generative edit without a model", {coffee, "-p", "add a hat on the left"}, 5, "object.add needs a Stable Diffusion model"},
   };
   for (const auto& bad : cases) {
     SCOPED_TRACE(bad.name);

@@ -29,9 +29,14 @@ class GenerativeOps : public ::testing::Test {
     options.tokenizer_dir = test::sd_reference() / "tokenizer";
     install_generation_engine(make_diffusion_engine(options));
   }
-  void TearDown() override {
-    install_generation_engine(nullptr);
-    ::unsetenv("EASEL_MODEL");
+  void TearDown() override { install_generation_engine(nullptr); }
+
+  // A run whose generative steps without a model of their own run `model`.
+  static RunContext with_default_model(const std::filesystem::path& model) {
+    RunContext context;
+    context.default_model = model.string();
+    context.model_advice = "give --model NAME|PATH";
+    return context;
   }
 
   // coffee.png at a quarter of its size: a real photograph small enough for a quick suite.
@@ -41,7 +46,7 @@ class GenerativeOps : public ::testing::Test {
     return Image(small);
   }
 
-  // An img2img step with no model of its own: EASEL_MODEL decides which model runs it.
+  // An img2img step with no model of its own: the run's default model decides which model runs it.
   static std::vector<PlanStep> img2img_without_a_model() {
     return {step("generate.img2img", {{"region", "all"}}, {{"prompt", "an oil painting"}, {"seed", 5}, {"steps", 2}, {"strength", 1.0}})};
   }
@@ -54,10 +59,10 @@ class GenerativeOps : public ::testing::Test {
   }
 
   // Runs one step on the photo and checks what every generative edit promises.
-  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step) {
+  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = {}) {
     ResultCache cache;
-    EditOutcome outcome = run_edit(photo, {step}, cache);
-    const cv::Mat weight = resolve_region(step.target, photo, "test");
+    EditOutcome outcome = run_edit(photo, {step}, cache, context);
+    const cv::Mat weight = resolve_region(step.target, photo, "test", context);
     cv::Mat outside = weight == 0;
     cv::Mat difference;
     cv::absdiff(outcome.render.state.image.mat(), photo.to_rgba8().mat(), difference);
@@ -99,18 +104,19 @@ TEST_F(GenerativeOps, ObjectRemoveWithAModelInpaintsTheHoleGeneratively) {
 }
 
 TEST_F(GenerativeOps, ObjectRemoveWithoutAModelIsClassicalOnAutoAndACapabilityErrorWhenGenerativeIsAsked) {
-  ::unsetenv("EASEL_MODEL");
   const Image photo = small_photo();
   const json box = {{"box", {0.35, 0.3, 0.3, 0.3}}};
   ResultCache cache;
   const EditOutcome classical = run_edit(photo, {step("object.remove", box, json::object())}, cache);
   EXPECT_EQ(classical.preservation.changed_pixels_outside, 0u);
   try {
-    run_edit(photo, {step("object.remove", box, {{"method", "generative"}})}, cache);
+    RunContext context;
+    context.model_advice = "the caller's own advice";
+    run_edit(photo, {step("object.remove", box, {{"method", "generative"}})}, cache, context);
     FAIL() << "expected a capability error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
-    EXPECT_NE(std::string(error.what()).find("--model"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("the caller's own advice"), std::string::npos) << error.what();
   }
 }
 
@@ -183,7 +189,6 @@ TEST_F(GenerativeOps, CanvasExpandOutpaintsTheNewAreaAndKeepsEveryOriginalPixel)
 }
 
 TEST_F(GenerativeOps, CanvasExpandWithoutAModelKeepsTheMirroredFill) {
-  ::unsetenv("EASEL_MODEL");
   const Image photo = small_photo();
   ResultCache cache;
   const auto outcome = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, {{"right", 30}})}, cache);
@@ -200,18 +205,18 @@ TEST_F(GenerativeOps, CanvasExpandWithoutAModelKeepsTheMirroredFill) {
 // A scene behind the subject: the background region is inpainted from the prompt, the subject (weight
 // 0) stays bit-identical, and the record names both models.
 TEST_F(GenerativeOps, BackgroundReplaceGeneratesASceneBehindTheSubject) {
-  ::setenv("EASEL_SEGMENTATION", "fallback", 1);
+  RunContext fallback;
+  fallback.segmenter = SegmenterPolicy::fallback;
   const Image photo = small_photo();
   const PlanStep replace = step("background.replace", {{"region", "background"}},
                                 {{"fill", "generative"}, {"prompt", "a sunny beach"}, {"model", test::inpaint_model_folder().string()},
                                  {"seed", 8}, {"steps", 3}, {"working_size", 128}});
-  run_and_check(photo, replace);
+  run_and_check(photo, replace, fallback);
   ResultCache cache;
-  const auto outcome = run_edit(photo, {replace}, cache);
+  const auto outcome = run_edit(photo, {replace}, cache, fallback);
   const std::string& model = outcome.render.steps.at(0).model;
   EXPECT_NE(model.find("segmentation: "), std::string::npos) << model;
   EXPECT_NE(model.find("diffusion: " + test::inpaint_model_folder().string()), std::string::npos) << model;
-  ::unsetenv("EASEL_SEGMENTATION");
 }
 
 // Variations: the image's size, different from it, reproducible from the seed, different per seed.
@@ -302,21 +307,19 @@ TEST_F(GenerativeOps, WithoutAnEngineGenerativeOpsAreACapabilityError) {
   }
 }
 
-// The executor's result cache around generative steps: a step that runs EASEL_MODEL's model is
-// recomputed when EASEL_MODEL names another model, and a step served from the cache still names the
+// The executor's result cache around generative steps: a step that runs the default model is
+// recomputed when the default names another model, and a step served from the cache still names the
 // model that made it — in memory and from a document's disk cache.
-TEST_F(GenerativeOps, ChangingEaselModelRecomputesAStepWithoutAModelOfItsOwn) {
+TEST_F(GenerativeOps, ChangingTheDefaultModelRecomputesAStepWithoutAModelOfItsOwn) {
   const Image photo = small_photo();
   ResultCache cache;
-  ::setenv("EASEL_MODEL", test::turbo_model_folder().c_str(), 1);
-  const EditOutcome first = run_edit(photo, img2img_without_a_model(), cache);
+  const EditOutcome first = run_edit(photo, img2img_without_a_model(), cache, with_default_model(test::turbo_model_folder()));
   ASSERT_EQ(first.render.steps.size(), 1u);
   EXPECT_FALSE(first.render.steps[0].cached);
   EXPECT_NE(first.render.steps[0].model.find(test::turbo_model_folder().filename().string()), std::string::npos) << first.render.steps[0].model;
 
   const auto sd1 = test::sd_reference() / "models" / "sd1";
-  ::setenv("EASEL_MODEL", sd1.c_str(), 1);
-  const EditOutcome other = run_edit(photo, img2img_without_a_model(), cache);
+  const EditOutcome other = run_edit(photo, img2img_without_a_model(), cache, with_default_model(sd1));
   EXPECT_FALSE(other.render.steps[0].cached) << "another model's result was reused";
   EXPECT_NE(other.render.steps[0].model.find(sd1.string()), std::string::npos) << other.render.steps[0].model;
   EXPECT_GT(cv::norm(first.render.state.image.mat(), other.render.state.image.mat(), cv::NORM_INF), 0.0);
@@ -324,20 +327,20 @@ TEST_F(GenerativeOps, ChangingEaselModelRecomputesAStepWithoutAModelOfItsOwn) {
 
 TEST_F(GenerativeOps, AStepFromTheCacheNamesItsModelInMemoryAndOnDisk) {
   const Image photo = small_photo();
-  ::setenv("EASEL_MODEL", test::turbo_model_folder().c_str(), 1);
+  const RunContext turbo = with_default_model(test::turbo_model_folder());
   const auto folder = easel::test::temp_dir() / "document-cache";
   std::string made_by;
   {
     ResultCache cache(folder);
-    const EditOutcome made = run_edit(photo, img2img_without_a_model(), cache);
+    const EditOutcome made = run_edit(photo, img2img_without_a_model(), cache, turbo);
     made_by = made.render.steps[0].model;
     ASSERT_FALSE(made_by.empty());
-    const EditOutcome again = run_edit(photo, img2img_without_a_model(), cache);
+    const EditOutcome again = run_edit(photo, img2img_without_a_model(), cache, turbo);
     EXPECT_TRUE(again.render.steps[0].cached);
     EXPECT_EQ(again.render.steps[0].model, made_by);
   }
   ResultCache reopened(folder);
-  const EditOutcome from_disk = run_edit(photo, img2img_without_a_model(), reopened);
+  const EditOutcome from_disk = run_edit(photo, img2img_without_a_model(), reopened, turbo);
   EXPECT_TRUE(from_disk.render.steps[0].cached);
   EXPECT_EQ(from_disk.render.steps[0].model, made_by);
 }

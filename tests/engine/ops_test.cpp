@@ -12,7 +12,7 @@ namespace {
 
 Image run(const std::string& op, const json& params, const Image& input) {
   const auto& spec = registry().get(op);
-  return spec.run(input, Params(validate_params(spec, params, "test"))).image;
+  return spec.run(input, Params(validate_params(spec, params, "test")), RunContext{}).image;
 }
 
 cv::Scalar mean_rgb(const Image& image) { return cv::mean(image.mat()); }
@@ -129,7 +129,7 @@ TEST(ImageResize, OneSideKeepsTheAspectRatio) {
 TEST(CanvasExpand, ReachesTheExactAspectAndKeepsEveryOriginalPixel) {
   const Image coffee = test::load_photo("coffee.png");  // 600×400 = 3:2
   const auto& spec = registry().get("canvas.expand");
-  const OpOutput output = spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")));
+  const OpOutput output = spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")), RunContext{});
   EXPECT_EQ(output.image.width() * 9, output.image.height() * 16);
   ASSERT_TRUE(output.mapping.has_value());
   EXPECT_TRUE(bit_identical(Image(output.image.mat()(output.mapping->copied).clone()), coffee));

@@ -14,11 +14,11 @@
 namespace easel {
 namespace {
 
-EditOutcome render(const Image& source, const json& steps) {
+EditOutcome render(const Image& source, const json& steps, const RunContext& context = {}) {
   EditPlan plan = edit_plan_from_json(json{{"steps", steps}});
   validate_plan(plan);
   ResultCache cache;
-  return run_edit(source, plan.steps, cache);
+  return run_edit(source, plan.steps, cache, context);
 }
 
 // Pixels whose weight is zero must be exactly the source's; the step must change something inside.
@@ -102,16 +102,16 @@ TEST(Regions, MaskOfTheWrongSizeIsAPlanError) {
 
 TEST(Regions, SegmentationRegionsNameTheMissingEngine) {
   const Image chelsea = test::load_photo("chelsea.png");
-  ::setenv("EASEL_SEGMENTATION", "model", 1);  // the model is required and is not where it is looked for
+  RunContext model_required;  // the model is required and is not where it is looked for
+  model_required.segmenter = SegmenterPolicy::model;
   ::setenv("EASEL_SEGMENTATION_MODEL", "/nonexistent/isnet-medium-fp32.onnx", 1);
   try {
-    render(chelsea, json::array({{{"op", "color.adjust"}, {"target", {{"region", "background"}}}, {"params", {{"exposure", 1}}}}}));
+    render(chelsea, json::array({{{"op", "color.adjust"}, {"target", {{"region", "background"}}}, {"params", {{"exposure", 1}}}}}), model_required);
     ADD_FAILURE() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
     EXPECT_NE(std::string(error.what()).find("segmentation"), std::string::npos);
   }
-  ::unsetenv("EASEL_SEGMENTATION");
   ::unsetenv("EASEL_SEGMENTATION_MODEL");
 }
 

@@ -81,6 +81,7 @@ std::vector<std::string> uncovered_words(const EditPlan& plan) {
   for (const auto& step : plan.steps) {
     if (step.clause != previous) take(step.clause);  // several steps may come from one clause
     previous = step.clause;
+    for (const auto& also : step.also_clauses) take(also);  // later clauses the step carries out too
   }
   for (const auto& item : plan.preserve) take(item.clause);
   for (const auto& item : plan.unsupported) take(item.clause);

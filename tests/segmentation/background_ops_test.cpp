@@ -18,11 +18,11 @@
 namespace easel {
 namespace {
 
-EditOutcome render(const Image& source, const json& step) {
+EditOutcome render(const Image& source, const json& step, const RunContext& context = {}) {
   EditPlan plan = edit_plan_from_json(json{{"steps", json::array({step})}});
   validate_plan(plan);
   ResultCache cache;
-  return run_edit(source, plan.steps, cache);
+  return run_edit(source, plan.steps, cache, context);
 }
 
 // The subject's core: where the mask is exactly 1, shrunk by 2 px.
@@ -139,7 +139,8 @@ TEST(BackgroundOps, ParametersAreChecked) {
 
 TEST(BackgroundOps, MaskTargetNeedsNoSegmentation) {
   // With a user's mask as the background, no segmenter runs, even when the model is required and absent.
-  const test::ScopedEnvironment policy("EASEL_SEGMENTATION", "model");
+  RunContext model_required;
+  model_required.segmenter = SegmenterPolicy::model;
   const test::ScopedEnvironment model("EASEL_SEGMENTATION_MODEL", "/nonexistent/isnet.onnx");
   const Image source = test::load_photo("coffee.png").to_rgba8();
   cv::Mat mask(source.height(), source.width(), CV_8UC4, cv::Scalar(0, 0, 0, 255));
@@ -147,7 +148,7 @@ TEST(BackgroundOps, MaskTargetNeedsNoSegmentation) {
   const auto file = test::temp_dir() / "top-half.png";
   const auto bytes = encode_image(Image(mask), EncodeOptions{}, OutputMetadata{});
   write_file_atomically(file, bytes);
-  const auto outcome = render(source, {{"op", "background.replace"}, {"target", {{"mask", file.string()}}}, {"params", {{"color", "#000000"}}}});
+  const auto outcome = render(source, {{"op", "background.replace"}, {"target", {{"mask", file.string()}}}, {"params", {{"color", "#000000"}}}}, model_required);
   const cv::Mat changed = changed_pixels(source, outcome.render.state.image);
   EXPECT_EQ(cv::countNonZero(changed.rowRange(source.height() / 2, source.height())), 0);
   EXPECT_TRUE(outcome.render.steps[0].model.empty());

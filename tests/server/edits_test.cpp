@@ -278,11 +278,14 @@ TEST_F(ServerEdits, APromptWithNothingUnderstoodIsRefusedNamingTheClauses) {
 }
 
 TEST_F(ServerEdits, AnEditNeedingAnAbsentModelIsA400NamingIt) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("turn the cup into a spaceship", {photo("coffee.png").string()}));
-  expect_error(result, 400, "prompt");
+  const auto result = server_->client().Post("/v1/images/edits", edit_form("turn the object in the middle into a spaceship", {photo("coffee.png").string()}));
+  expect_error(result, 400, "model");
   const json body = json_of(result);
   EXPECT_EQ(body["error"]["code"], "model_not_available");
-  EXPECT_NE(body["error"]["message"].get<std::string>().find("object.replace"), std::string::npos) << body.dump();
+  const std::string message = body["error"]["message"];
+  EXPECT_NE(message.find("object.replace"), std::string::npos) << message;
+  EXPECT_NE(message.find("'model' field"), std::string::npos) << "tells an HTTP client how to name a model: " << message;
+  EXPECT_EQ(message.find("--model"), std::string::npos) << message;
 }
 
 TEST_F(ServerEdits, UnknownPathsAndMethodsAnswerInTheSameShape) {

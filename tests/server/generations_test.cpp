@@ -20,16 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-// A models folder holding `sd1` (a link to the reference model); the server only accepts names.
-std::filesystem::path models_with_reference_sd1() {
-  const auto reference = reference_dir() / "sd" / "models" / "sd1";
-  EXPECT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json")) << "missing reference model " << reference;
-  const auto models = temp_dir() / "models";
-  std::filesystem::create_directories(models);
-  std::filesystem::create_symlink(std::filesystem::absolute(reference), models / "sd1");
-  return models;
-}
-
 class ServerGenerations : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

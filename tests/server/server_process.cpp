@@ -167,4 +167,13 @@ std::vector<std::pair<std::string, nlohmann::json>> parse_events(const std::stri
   return events;
 }
 
+std::filesystem::path models_with_reference_sd1() {
+  const auto reference = reference_dir() / "sd" / "models" / "sd1";
+  EXPECT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json")) << "missing reference model " << reference;
+  const auto models = temp_dir() / "models";
+  std::filesystem::create_directories(models);
+  std::filesystem::create_symlink(std::filesystem::absolute(reference), models / "sd1");
+  return models;
+}
+
 }  // namespace easel::test

@@ -46,6 +46,10 @@ std::vector<std::uint8_t> decode_base64(const std::string& text);
 // The file's bytes as base64 (images in JSON job items).
 std::string base64_file(const std::filesystem::path& path);
 
+// A fresh models folder holding `sd1`, a link to the reference model (../shared/reference/sd/models/sd1):
+// the server only accepts model names.
+std::filesystem::path models_with_reference_sd1();
+
 // POST a JSON body, with an Idempotency-Key header when one is given.
 httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key = {});
 // Polls GET /v1/jobs/ID until the job is succeeded, failed or cancelled; fails the test after `seconds`.

@@ -8,6 +8,7 @@
 #include "easel/image/codec.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/plan/planner.hpp"
+#include "easel/run/edit_flow.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/executor.hpp"
 #include "easel/run/text_verifier.hpp"
@@ -26,9 +27,9 @@ struct Verified {
   TextVerification text;
 };
 
-Verified render_and_verify(const Image& source, const std::vector<PlanStep>& steps, const std::vector<PreserveItem>& preserve = {}) {
+Verified render_and_verify(const Image& source, const std::vector<PlanStep>& steps) {
   ResultCache cache;
-  Verified verified{Executor(cache).render(source, steps, {}, preserve), {}};
+  Verified verified{Executor(cache, RunContext{}).render(source, steps), {}};
   verified.text = verify_output_text(verified.render.state.image, verified.render.state.text_layers);
   return verified;
 }
@@ -139,9 +140,10 @@ TEST(OutputVerification, AWordALaterRoundReplacedIsSupersededNotPassed) {
 // The docs' own example: whatever the layout does with the later 4:5 crop, the report must say what the
 // output shows — a pass only when the whole text is inside the crop and reads back there.
 TEST(OutputVerification, TheDocsMorningBlendExampleIsReportedTruthfully) {
-  const EditPlan plan = plan_instruction(
-      "replace the background with a soft blue gradient, keep the cup, add 'Morning Blend' at the top, crop to 4:5", PlanInputs{});
-  const Verified result = render_and_verify(test::load_photo("coffee.png"), plan.steps, plan.preserve);
+  EditOrder order;
+  order.instruction = "replace the background with a soft blue gradient, keep the cup, add 'Morning Blend' at the top, crop to 4:5";
+  const EditPlan plan = plan_edit(order);
+  const Verified result = render_and_verify(test::load_photo("coffee.png"), plan.steps);
   ASSERT_EQ(result.text.checks.size(), 1u);
   const TextCheck& check = result.text.checks[0];
   const cv::Rect output(0, 0, result.render.state.image.width(), result.render.state.image.height());

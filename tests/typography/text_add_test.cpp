@@ -176,7 +176,7 @@ TEST(TextAdd, MissingGlyphsAndUnreadableScriptsAreReportedNotHidden) {
   const Image black = flat({0, 0, 0, 255});
   const EditOutcome missing = add(black, {{"text", "ok \U0010FFFD"}, {"size", 40}});
   EXPECT_EQ(missing.text.front().layer->missing, "\U0010FFFD");
-  const json report = build_report(EditPlan{}, missing, json::object());
+  const json report = build_report(black, EditPlan{}, missing, json::object());
   EXPECT_EQ(report["verification"]["text"][0]["missing_glyphs"], "\U0010FFFD");
   EXPECT_NE(report["verification"]["text"][0]["note"].get<std::string>().find("no installed font"), std::string::npos);
 
@@ -240,8 +240,9 @@ TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
 }
 
 TEST(TextAdd, ReportListsExpectedReadAndMatch) {
-  const EditOutcome outcome = add(test::load_photo("chelsea.png"), {{"text", "Chelsea © 2024"}, {"size", 36}});
-  const json report = build_report(EditPlan{}, outcome, json::object());
+  const Image chelsea = test::load_photo("chelsea.png");
+  const EditOutcome outcome = add(chelsea, {{"text", "Chelsea © 2024"}, {"size", 36}});
+  const json report = build_report(chelsea, EditPlan{}, outcome, json::object());
   const json& entry = report["verification"]["text"][0];
   EXPECT_EQ(entry["expected"], "Chelsea © 2024");
   EXPECT_EQ(entry["read"], "Chelsea © 2024");

@@ -20,7 +20,7 @@ namespace {
 const OperationSpec& text_add() { return registry().get("text.add"); }
 
 OpOutput place(const Image& image, const json& params, const Placement& placement) {
-  return text_add().place(image, Params(validate_params(text_add(), params, "test")), placement);
+  return text_add().place(image, Params(validate_params(text_add(), params, "test")), placement, RunContext{});
 }
 
 bool contains(const json& text, const std::string& part) { return text.is_string() && text.get<std::string>().find(part) != std::string::npos; }
@@ -58,7 +58,7 @@ TEST(TextLayout, WithNoClearSpaceTheTextOverlapsAndSaysSo) {
   EXPECT_TRUE(contains(output.text_layers.at(0).layout["placement"], "so it overlaps it")) << output.text_layers[0].layout.dump();
   // Preserved pixels are never drawn over: with no room outside them the step is refused.
   try {
-    place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, everything, "1 preserved region"});
+    place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, everything, "what the plan preserves"});
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::plan);
@@ -83,7 +83,7 @@ TEST(TextLayout, AtTheTopOfCoffeeTheTextKeepsClearOfTheCupAndIsLegible) {
   std::ifstream in(dir / "report.json");
   const json entry = json::parse(in)["verification"]["text"].at(0);
   const cv::Rect box(entry["box"][0].get<int>(), entry["box"][1].get<int>(), entry["box"][2].get<int>(), entry["box"][3].get<int>());
-  const SubjectMask cup = segment_subject(test::load_photo("coffee.png"), segmenter_policy_from_environment());
+  const SubjectMask cup = segment_subject(test::load_photo("coffee.png"), SegmenterPolicy::automatic);
   EXPECT_EQ(cv::countNonZero(cup.alpha(box & cv::Rect(0, 0, 600, 400)) >= 0.5), 0) << entry.dump(2);
   EXPECT_LT(box.br().y, 200);  // still at the top
   EXPECT_GE(entry["legibility"]["contrast_ratio_p5"].get<double>(), kMinContrastRatio) << entry.dump(2);
@@ -96,15 +96,15 @@ TEST(TextLayout, AtTheTopOfCoffeeTheTextKeepsClearOfTheCupAndIsLegible) {
 TEST(TextLayout, PreservedRegionsStayUntouched) {
   const Image coffee = test::load_photo("coffee.png");
   const auto& spec = text_add();
-  const PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"), validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
-  const PreserveItem corner{{{"region", "top-right"}}, "keep the top right corner"};
+  PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"), validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
+  title.keep = json::array({{{"region", "top-right"}}});
   ResultCache cache;
-  const RenderResult result = Executor(cache).render(coffee, {title}, {}, {corner});
+  const RenderResult result = Executor(cache, RunContext{}).render(coffee, {title});
   cv::Mat kept(400, 600, CV_8U, cv::Scalar(0));
   kept(cv::Rect(300, 0, 300, 200)).setTo(255);
   EXPECT_EQ(changed_pixels_in(coffee, result.state.image, kept), 0);
   const TextLayer& layer = result.state.text_layers.at(0);
-  EXPECT_TRUE(contains(layer.layout["avoided"], "1 preserved region")) << layer.layout.dump();
+  EXPECT_TRUE(contains(layer.layout["avoided"], "what the plan preserves")) << layer.layout.dump();
   EXPECT_EQ(verify_output_text(result.state.image, result.state.text_layers).checks.at(0).status, TextStatus::passed);
 }
 

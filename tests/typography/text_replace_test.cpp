@@ -1,8 +1,6 @@
 // text.replace on photographs with printed words (typeset onto real photos first): afterwards the old
 // word no longer reads back and the new one does, at the old one's place and size.
 #include <gtest/gtest.h>
-#include <iostream>
-#include "easel/image/codec.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -65,7 +63,6 @@ TEST_P(ReplaceOnPhoto, TheOldWordIsGoneAndTheNewOneReadsBack) {
   // In the photo itself: around the old word, OCR reads the new one and not the old.
   const cv::Rect around(after.box.x - 20, after.box.y - 16, after.box.width + 40, after.box.height + 32);
   const std::string read = read_region(outcome.render.state.image, around | before.box);
-  { const auto bytes = encode_image(outcome.render.state.image, EncodeOptions{}, OutputMetadata{}); write_file_atomically(std::string("/tmp/text_rep_") + sign.photo + ".png", bytes); std::cout << before.box << after.box << after.layout.dump() << "\n"; }
   EXPECT_EQ(read.find("OPEN"), std::string::npos) << read;
   EXPECT_NE(read.find("CLOSED"), std::string::npos) << read;
   EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
@@ -94,7 +91,7 @@ PlanStep sign(const std::string& word) {
 // the canvas — and in the regular weight of the default font, though "OPEN" was bold.
 TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
   ResultCache cache;
-  const RenderResult result = Executor(cache).render(
+  const RenderResult result = Executor(cache, RunContext{}).render(
       test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED FOR THE HOLIDAYS"}})});
   const TextVerification verification = verify_output_text(result.state.image, result.state.text_layers);
   ASSERT_EQ(verification.checks.size(), 2u);
@@ -117,7 +114,7 @@ TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
 TEST(TextReplace, AReplacementThatFitsKeepsTheSizeAndTheWeight) {
   ResultCache cache;
   const RenderResult result =
-      Executor(cache).render(test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+      Executor(cache, RunContext{}).render(test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
   const TextLayer& shut = result.state.text_layers.at(1);
   EXPECT_NEAR(shut.size_px, 64, 2);
   EXPECT_NE(shut.fonts.at(0).find("Bold"), std::string::npos) << shut.fonts.at(0);
@@ -126,7 +123,7 @@ TEST(TextReplace, AReplacementThatFitsKeepsTheSizeAndTheWeight) {
   const PlanStep regular = step("text.add", {{"text", "OPEN"}, {"font", "sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
                                 {{"box", {0.25, 0.02, 0.5, 0.3}}});
   const RenderResult plain =
-      Executor(cache).render(test::load_photo("coffee.png"), {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+      Executor(cache, RunContext{}).render(test::load_photo("coffee.png"), {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
   EXPECT_EQ(plain.state.text_layers.at(1).fonts.at(0).find("Bold"), std::string::npos) << plain.state.text_layers[1].fonts.at(0);
 }
 
@@ -137,7 +134,7 @@ TEST(TextReplace, ErasingFromAPlainSignLeavesNoSmudge) {
   for (int y = 0; y < gradient.rows; ++y) gradient.row(y).setTo(cv::Scalar(216 - y / 6, 228 - y / 8, 240 - y / 10, 255));
   const Image canvas(gradient);
   ResultCache cache;
-  const RenderResult result = Executor(cache).render(
+  const RenderResult result = Executor(cache, RunContext{}).render(
       canvas, {step("text.add", {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 96}, {"color", "#202020"}}, {{"box", {0.1, 0.1, 0.8, 0.8}}}),
                step("text.replace", {{"find", "OPEN"}, {"replace", "HI"}})});
   const TextLayer& old_word = result.state.text_layers.at(0);

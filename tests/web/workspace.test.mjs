@@ -51,8 +51,11 @@ fs.mkdirSync(models);
 for (const model of ['sd1', 'sd2']) fs.symlinkSync(path.join(referenceDir, 'sd', 'models', model), path.join(models, model));
 
 function startServer() {
-  const env = { ...process.env, EASEL_MODELS: models, EASEL_TOKENIZER: path.join(referenceDir, 'sd', 'tokenizer') };
+  // The models folder holds no segmentation network, and the fallback is accepted (EASEL_SEGMENTATION=
+  // fallback) so that a subject/background edit runs and the workspace must warn about it.
+  const env = { ...process.env, EASEL_MODELS: models, EASEL_TOKENIZER: path.join(referenceDir, 'sd', 'tokenizer'), EASEL_SEGMENTATION: 'fallback' };
   delete env.EASEL_MODEL;
+  delete env.EASEL_SEGMENTATION_MODEL;
   const child = spawn(easelBinary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data', path.join(work, 'data'), '--api-key', apiKey], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -255,6 +258,31 @@ test('edit a real photo: plan, result, OCR report, compare, undo and branch, dow
   await page.reload();
   await page.locator('#progress-text').waitFor();
   assert.equal(await page.locator('#history-tree .round', { hasText: 'Round 1' }).count(), 0, 'started over stays started over');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a subject guessed by the fallback segmenter is flagged next to the result, with the fix', async () => {
+  const { page, context, problems } = await openWorkspace();
+  await page.locator('#file-input').setInputFiles(path.join(photosDir, 'chelsea.png'));
+  await page.locator('#input-list li', { hasText: 'Source' }).waitFor();
+  await page.getByLabel('Instruction').fill('blur the background');
+  await page.locator('#plan-view .op', { hasText: 'background.blur' }).waitFor();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#gallery img').first().waitFor({ timeout: 60_000 });
+  const notice = page.locator('#segmentation-notice');
+  await notice.waitFor();
+  const text = await notice.innerText();
+  assert.match(text, /low confidence/i);
+  assert.match(text, /confidence 0\.\d\d, below 0\.5/);
+  assert.match(text, /bash scripts\/fetch-segmentation-model\.sh/);
+  assert.equal(await notice.getAttribute('role'), 'alert');
+  await page.screenshot({ path: path.join(screenshotDir, 'segmentation-fallback-notice.png'), fullPage: true });
+  // A round without a subject/background step carries no notice.
+  await page.getByLabel('Instruction').fill('increase the contrast');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#history-tree .round', { hasText: 'Round 2' }).waitFor({ timeout: 60_000 });
+  await notice.waitFor({ state: 'hidden' });
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -11,6 +11,7 @@ import { loadSession, saveSession } from './persist';
 import { blobFromBase64, encodePicture, extensionOf, pictureFrom, type Picture } from './images';
 import { MaskPainter } from './mask';
 import { renderPlanPreview, renderReport, renderRunPlan } from './views';
+import { renderSegmentationNotice } from './segmentation_notice';
 
 type Mode = 'edit' | 'generate';
 
@@ -193,8 +194,16 @@ async function refreshModels(): Promise<void> {
   fillModelChoices();
 }
 
+// Generations pick a diffusion model; edits pick the edit engine alone (its generative steps run the
+// server's default model) or the edit engine with an installed diffusion model for its generative steps.
 function modelsForMode(): ModelEntry[] {
-  return state.models.filter((model) => (state.mode === 'edit' ? model.easel.kind === 'edit' : model.easel.kind === 'diffusion'));
+  return state.models.filter((model) => model.easel.kind === 'diffusion' || (state.mode === 'edit' && model.easel.kind === 'edit'));
+}
+
+function modelLabel(model: ModelEntry): string {
+  if (model.easel.kind !== 'diffusion') return model.id;
+  const what = model.easel.problem ? 'cannot be used' : (model.easel.family ?? 'diffusion');
+  return state.mode === 'edit' ? `easel-edit, generative steps with ${model.id} (${what})` : `${model.id} (${what})`;
 }
 
 function fillModelPicker(): void {
@@ -202,10 +211,7 @@ function fillModelPicker(): void {
   const models = modelsForMode();
   ui.model.replaceChildren(
     ...models.map((model) => {
-      const option = el('option', {
-        value: model.id,
-        text: model.easel.kind !== 'diffusion' ? model.id : `${model.id} (${model.easel.problem ? 'cannot be used' : (model.easel.family ?? 'diffusion')})`,
-      }) as HTMLOptionElement;
+      const option = el('option', { value: model.id, text: modelLabel(model) }) as HTMLOptionElement;
       option.disabled = Boolean(model.easel.problem);
       return option;
     }),
@@ -537,6 +543,9 @@ async function runEdit(): Promise<void> {
   const masked = wantsMask();
   if (masked) form.append('mask', await mask.toPng(), 'mask.png');
   form.append('prompt', text);
+  // A diffusion model picked for an edit runs its generative steps; the edit engine alone leaves them to
+  // the server's default model.
+  if (state.models.find((model) => model.id === ui.model.value)?.easel.kind === 'diffusion') form.append('model', ui.model.value);
   form.append('size', sizeValue());
   form.append('quality', ui.quality.value);
   form.append('n', ui.n.value || '1');
@@ -716,6 +725,7 @@ function renderAll(): void {
 
 function renderResults(): void {
   const round = state.history.currentRound();
+  renderSegmentationNotice(byId('segmentation-notice'), round?.easel ?? null);
   ui.resultsEmpty.hidden = round !== null;
   ui.resultActions.hidden = round === null;
   ui.report.hidden = round === null;

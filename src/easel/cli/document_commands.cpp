@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
@@ -24,11 +25,11 @@ void render_document(const Document& document, const OutputOptions& output) {
   const DecodedImage source = read_image_file(document.source_path(), output.limits());
   ResultCache cache(document.cache_folder());
   ProgressLine progress;
-  const EditOutcome outcome = run_edit(source.image, document.applied_steps(), cache,
+  const EditOutcome outcome = run_edit(source.image, document.applied_steps(), cache, cli_run_context(""),
                                        [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
   EditPlan applied;
   applied.steps = document.applied_steps();
-  json report = build_report(applied, outcome, json::object());
+  json report = build_report(source.image, applied, outcome, json::object());
   report["document"] = {{"path", document.folder().string()}, {"rounds", document.applied()}};
   OutputMetadata metadata;
   metadata.plan_json = report["plan"].dump();

@@ -1,18 +1,18 @@
 // easel edit INPUT (-p INSTRUCTION | --plan-file PLAN.json) -o OUTPUT [--mask MASK] [--ref REF ...] [--save DOC.easel]
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/generation_settings.hpp"
+#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
-#include "easel/ops/region.hpp"
-#include "easel/ops/seam.hpp"
+#include "easel/ops/generation.hpp"
 #include "easel/plan/plan_explainer.hpp"
-#include "easel/plan/planner.hpp"
 #include "easel/run/document.hpp"
-#include "easel/run/edit_job.hpp"
+#include "easel/run/edit_flow.hpp"
+#include "easel/run/segmentation_report.hpp"
 
 namespace easel::cli {
 namespace fs = std::filesystem;
@@ -26,7 +26,8 @@ struct EditOptions {
   std::vector<std::string> references;
   fs::path save;
   bool explain = false;
-  GenerationSettings generation;
+  std::string model;
+  std::optional<std::uint64_t> seed;
   OutputOptions output;
 };
 
@@ -34,29 +35,36 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-EditPlan plan_from(const EditOptions& options) {
-  if (options.plan_file.empty()) return plan_instruction(options.instruction, PlanInputs{options.references, options.mask.empty() ? "" : options.mask.string()});
-  const auto bytes = read_file_bytes(options.plan_file);
-  EditPlan plan;
+EditPlan read_plan_file(const fs::path& file) {
+  const auto bytes = read_file_bytes(file);
   try {
-    plan = parse_edit_plan(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    validate_plan(plan);
+    return parse_edit_plan(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   } catch (const Error& error) {
-    throw Error(error.kind(), options.plan_file.string() + ": " + error.what());
+    throw Error(error.kind(), file.string() + ": " + error.what());
   }
-  return plan;
 }
 
-// A --mask applies to every step that would otherwise touch the whole image and can take a mask.
-void apply_mask(EditPlan& plan, const fs::path& mask) {
-  if (!fs::is_regular_file(mask)) throw Error(ErrorKind::input, "mask file " + mask.string() + " does not exist");
-  for (auto& step : plan.steps) {
-    const auto& regions = registry().get(step.op).regions;
-    if (targets_whole_image(step.target) && std::find(regions.begin(), regions.end(), RegionKind::mask) != regions.end()) {
-      step.target = json{{"mask", mask.string()}};
-    }
+EditOrder order_from(const EditOptions& options) {
+  EditOrder order;
+  order.instruction = options.instruction;
+  if (!options.plan_file.empty()) order.plan = read_plan_file(options.plan_file);
+  order.inputs.references = options.references;
+  if (!options.mask.empty()) {
+    if (!fs::is_regular_file(options.mask)) throw Error(ErrorKind::input, "mask file " + options.mask.string() + " does not exist");
+    order.inputs.mask = options.mask.string();
   }
-  validate_plan(plan);
+  order.model = options.model.empty() ? default_model_from_environment() : options.model;
+  order.seed = options.seed;
+  return order;
+}
+
+// The flow names the order's fields; the command line says them as its options.
+Error in_command_line_words(const Error& error, const EditOptions& options) {
+  const std::map<std::string, std::string> options_by_field = {
+      {"plan", options.plan_file.string()}, {"model", "--model"}, {"seed", "--seed"}};
+  const auto option = options_by_field.find(error.field());
+  if (option == options_by_field.end()) return error;
+  return Error(error.kind(), option->second + ": " + error.what(), error.field());
 }
 
 void report_unsupported(const EditPlan& plan) {
@@ -65,38 +73,60 @@ void report_unsupported(const EditPlan& plan) {
   }
 }
 
-// A typeset string that OCR did not read back, or could not check, is never passed over in silence.
-void report_text_checks(const std::vector<TextCheck>& checks) {
-  for (const auto& check : checks) {
-    if (check.match == false) {
-      std::cerr << "easel: text check failed: expected \"" << check.expected << "\", OCR read \"" << check.read.value_or("") << "\"\n";
-    } else if (!check.match) {
-      std::cerr << "easel: text not verified: \"" << check.expected << "\": " << check.note << "\n";
+// A typeset string that OCR did not read back, or could not check, is never passed over in silence;
+// nor is a step that had to give way to what the plan preserves.
+void report_checks(const EditRender& render) {
+  for (const std::string& problem : text_problems(TextVerification{render.outcome.text, render.verified})) std::cerr << "easel: " << problem << "\n";
+  for (const auto& check : render.outcome.text) {
+    if (check.status == TextStatus::accepted || check.status == TextStatus::superseded) {
+      std::cerr << "easel: text \"" << check.expected << "\" " << status_name(check.status) << ": " << check.note << "\n";
     }
     if (check.layer && !check.layer->missing.empty()) {
       std::cerr << "easel: missing glyphs in \"" << check.expected << "\": no installed font has " << check.layer->missing << "\n";
     }
   }
+  for (const auto& step : render.outcome.render.steps) {
+    if (!step.keep.empty()) std::cerr << "easel: " << step.op << " (\"" << step.clause << "\"): " << step.keep_note << "\n";
+  }
+  if (const auto warning = segmentation_warning(render.outcome.render.steps)) std::cerr << "easel: " << *warning << "\n";
 }
 
-void run_edit_command(const EditOptions& options) {
-  options.output.encode_options();  // refuses a bad output name or format before any work
-  const bool editing_document = Document::is_document(options.input);
+// What failed, in a few words: the strings that do not read back, preserved areas that changed.
+std::string verification_failure(const json& verification) {
+  std::string what;
+  const auto add = [&](const std::string& part) { what += (what.empty() ? "" : ", ") + part; };
+  for (const auto& text : verification["text"]) {
+    if (text.value("status", "") == "failed") add("\"" + text["expected"].get<std::string>() + "\" does not read back in the output");
+  }
+  for (const auto& item : verification["preserve"]) {
+    if (!item.value("ok", true)) add("a preserved area changed");
+  }
+  if (verification["preservation"].value("changed_pixels_outside", 0) != 0) add("pixels outside the edited regions changed");
+  return what.empty() ? "the report's verification is not ok" : what;
+}
+
+void check_save_target(const EditOptions& options, bool editing_document) {
   if (editing_document && !options.save.empty()) {
     throw Error(ErrorKind::usage, "--save creates a new document; " + options.input.string() + " already is one (its new round is saved in it)");
   }
   if (!options.save.empty() && fs::exists(options.save) && !(fs::is_directory(options.save) && fs::is_empty(options.save))) {
     throw Error(ErrorKind::usage, "--save " + options.save.string() + " already exists (edit it directly to add a round, or choose another name)");
   }
+}
+
+void run_edit_command(const EditOptions& options) {
+  options.output.encode_options();  // refuses a bad output name or format before any work
+  const bool editing_document = Document::is_document(options.input);
+  check_save_target(options, editing_document);
+  const RunContext context = cli_run_context(options.model);
   auto started = std::chrono::steady_clock::now();
-  EditPlan plan = plan_from(options);
-  if (!options.mask.empty()) apply_mask(plan, options.mask);
-  apply_generation_settings(plan, options.generation);
-  if (options.explain) (options.output.json ? std::cerr : std::cout) << explain_plan(plan) << std::flush;
-  if (plan.steps.empty()) {
-    report_unsupported(plan);
-    throw Error(ErrorKind::plan, "nothing in the instruction maps to an operation this version of Easel has (see `easel ops`)");
+  EditPlan plan;
+  try {
+    plan = plan_edit(order_from(options));
+  } catch (const Error& error) {
+    throw in_command_line_words(error, options);
   }
+  if (options.explain) (options.output.json ? std::cerr : std::cout) << explain_plan(plan) << std::flush;
   const double plan_ms = milliseconds_since(started);
 
   std::optional<Document> document;
@@ -108,22 +138,42 @@ void run_edit_command(const EditOptions& options) {
   started = std::chrono::steady_clock::now();
   const DecodedImage source = read_image_file(source_path, options.output.limits());
   const double decode_ms = milliseconds_since(started);
-  if (document) document->append(plan);
-  const std::vector<PlanStep> steps = document ? document->applied_steps() : plan.steps;
+  std::vector<PlanStep> earlier;
+  EditPlan round = plan;
+  if (document) {
+    // The document holds copies of the files the round reads: render from those.
+    document->append(plan);
+    std::vector<PlanStep> applied = document->applied_steps();
+    earlier.assign(applied.begin(), applied.end() - static_cast<std::ptrdiff_t>(plan.steps.size()));
+    round.steps.assign(applied.end() - static_cast<std::ptrdiff_t>(plan.steps.size()), applied.end());
+  }
 
   ResultCache cache(document ? document->cache_folder() : fs::path());
   ProgressLine progress;
-  const EditOutcome outcome = run_edit(source.image, steps, cache, [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
-  json report = build_report(plan, outcome, {{"plan", plan_ms}, {"decode", decode_ms}});
-  report["verification"]["seam"] = seam_to_json(measure_seam(source.image, outcome.render.state.image, outcome.render.state.edited));
+  EditControl control;
+  control.on_progress = [&](const EditProgress& at) {
+    const std::string denoising = at.denoise_total > 0 ? ", denoising " + std::to_string(at.denoised) + "/" + std::to_string(at.denoise_total) : "";
+    progress.step(at.step, at.steps, at.op + denoising);
+  };
+  const EditRender render = render_edit(source.image, earlier, round, 1, cache, context, control, {{"plan", plan_ms}, {"decode", decode_ms}});
+  json report = render.report;
+  report["plan"] = to_json(plan);
   report["input"] = {{"path", options.input.string()}, {"width", source.info.width}, {"height", source.info.height},
                      {"format", format_name(source.info.format)}};
   if (document || !options.save.empty()) report["document"] = {{"path", document ? document->folder().string() : options.save.string()},
                                                                 {"rounds", document ? document->applied() : 1}};
 
+  if (!render.verified) {
+    write_failed_report(options.output, report);
+    report_unsupported(plan);
+    report_checks(render);
+    throw VerificationFailed("verification failed: " + verification_failure(report["verification"]) + "; " +
+                                             options.output.output.string() + " was not written" +
+                                             (options.output.report.empty() ? " (--report FILE writes the report)" : ", the report says why"));
+  }
   OutputMetadata metadata;
   metadata.plan_json = report["plan"].dump();
-  write_result(options.output, outcome.render.state.image, metadata, report);
+  write_result(options.output, render.images.front(), metadata, report);
   if (!document && !options.save.empty()) {
     document = Document::create(options.save, options.input);
     document->append(plan);
@@ -133,7 +183,7 @@ void run_edit_command(const EditOptions& options) {
     if (!options.output.json) std::cout << "document " << document->folder().string() << " (round " << document->applied() << ")\n";
   }
   report_unsupported(plan);
-  report_text_checks(outcome.text);
+  report_checks(render);
 }
 
 }  // namespace
@@ -150,7 +200,10 @@ void add_edit_command(CLI::App& app, Action& action) {
       ->check(CLI::ExistingFile);
   command->add_flag("--explain", options->explain, "Print the plan in words before running it");
   command->add_option("--save", options->save, "Save the edit as a new document folder (source + rounds) for later rounds and undo");
-  options->generation.declare(*command);
+  command->add_option("--model", options->model, "Diffusion model for generative steps: a name, a .safetensors file or a diffusers folder "
+                                                 "(default: EASEL_MODEL)");
+  command->add_option("--seed", options->seed, "Seed of generative steps (0 to 2^53-1; default: random, recorded in the plan)")
+      ->check(CLI::Range(std::uint64_t{0}, kLargestSeed));
   options->output.declare(*command, true);
   command->callback([&action, options, prompt, plan_file] {
     if (prompt->count() == 0 && plan_file->count() == 0) {

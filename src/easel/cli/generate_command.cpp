@@ -1,16 +1,13 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
 //                [--strength X --init IMAGE] [--precision fp32|bf16]
-#include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <regex>
-#include <string_view>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/generation_settings.hpp"
+#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
@@ -46,35 +43,13 @@ struct GenerateOptions {
   OutputOptions output;
 };
 
-// EASEL_PRECISION (unset or empty: fp32); a bad value is an Error(usage) naming the variable.
-diffusion::Precision precision_from_environment() {
-  const char* text = std::getenv("EASEL_PRECISION");
-  return text != nullptr && *text != '\0' ? diffusion::parse_precision(text, "EASEL_PRECISION") : diffusion::Precision::fp32;
-}
-
-// EASEL_THREADS (unset or empty: 0, every hardware thread): LibTorch's threads while generating, for
-// sharing the machine with other work. A bad value is an Error(usage) naming the variable.
-int threads_from_environment() {
-  const char* text = std::getenv("EASEL_THREADS");
-  if (text == nullptr || *text == '\0') return 0;
-  int threads = 0;
-  const std::string_view value(text);
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
-  if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 1024) {
-    throw Error(ErrorKind::usage, "EASEL_THREADS '" + std::string(value) + "' is not a thread count: use a whole number from 1 to 1024 (unset: every hardware thread)");
-  }
-  return threads;
-}
-
 // Installs the LibTorch engine computing in `precision` with `threads` (builds without it have no
 // engine to install).
 void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision, [[maybe_unused]] int threads) {
 #ifdef EASEL_WITH_DIFFUSION
-  // Tokenizer files for models without their own: EASEL_TOKENIZER, else tokenizer/ in the models directory.
-  const char* tokenizer = std::getenv("EASEL_TOKENIZER");
   diffusion::DiffusionEngineOptions options;
   options.resolve_model = models::resolve_model;
-  options.tokenizer_dir = tokenizer != nullptr && *tokenizer != '\0' ? fs::path(tokenizer) : models::models_dir() / "tokenizer";
+  options.tokenizer_dir = tokenizer_dir_from_environment();
   options.precision = precision;
   options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::cerr << "easel: " << error.what() << " (see easel --help)\n";
     return static_cast<int>(easel::ErrorKind::usage);
+  } catch (const easel::cli::VerificationFailed& failure) {
+    std::cerr << "easel: " << failure.what() << "\n";
+    return easel::cli::kVerificationFailedStatus;
   } catch (const easel::Error& error) {
     std::cerr << "easel: " << error.what() << "\n";
     return error.exit_code();

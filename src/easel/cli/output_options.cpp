@@ -40,6 +40,19 @@ EncodeOptions OutputOptions::encode_options() const {
   return options;
 }
 
+void write_failed_report(const OutputOptions& options, const nlohmann::json& report) {
+  if (!options.report.empty()) {
+    const std::string text = report.dump(2) + "\n";
+    write_file_atomically(options.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  }
+  if (options.json) {
+    std::cout << nlohmann::json{{"output", nullptr}, {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
+                                {"verification", report["verification"]}, {"unsupported", report["plan"]["unsupported"]}}
+                     .dump(2)
+              << "\n";
+  }
+}
+
 void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report) {
   const auto started = std::chrono::steady_clock::now();
   const auto encoded = encode_image(image, options.encode_options(), metadata);

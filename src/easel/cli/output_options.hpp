@@ -33,4 +33,8 @@ struct OutputOptions {
 // Writes the report (when asked) and the image; prints where they are (or a JSON summary).
 void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report);
 
+// A result that failed verification: only the report is written (when asked, or on stdout with --json),
+// so the failure can be read; no image (DESIGN: an output file exists only if the command succeeded).
+void write_failed_report(const OutputOptions& options, const nlohmann::json& report);
+
 }  // namespace easel::cli

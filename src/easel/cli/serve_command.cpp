@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/environment.hpp"
 #include "easel/core/error.hpp"
 #include "easel/serve/server.hpp"
 
@@ -36,6 +37,9 @@ void run_serve(ServeCliOptions options) {
   options.server.max_body_bytes = static_cast<std::size_t>(options.max_body_mb * 1024 * 1024);
   options.server.max_pixels = static_cast<std::uint64_t>(options.max_megapixels * 1'000'000);
   options.server.decoded_cache_bytes = static_cast<std::size_t>(options.decoded_cache_mb * 1024 * 1024);
+  options.server.run.default_model = default_model_from_environment();
+  options.server.run.model_advice = "name an installed diffusion model in the request's 'model' field (GET /v1/models lists them)";
+  options.server.run.segmenter = segmenter_from_environment();
   if (const char* keys = std::getenv("EASEL_API_KEYS"); keys && *keys) {
     std::string list = keys;
     for (std::size_t start = 0; start <= list.size();) {

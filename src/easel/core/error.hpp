@@ -3,6 +3,7 @@
 // the CLI (and later the HTTP status), so callers never parse messages to classify an error.
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace easel {
 
@@ -17,12 +18,17 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  // `field` names the part of a request the error is about as the shared middle names it (e.g. "seed",
+  // "variants"), so each door can say it in its own words (`--seed`, `n`); empty when none.
+  Error(ErrorKind kind, const std::string& message, std::string field = {})
+      : std::runtime_error(message), kind_(kind), field_(std::move(field)) {}
   ErrorKind kind() const noexcept { return kind_; }
   int exit_code() const noexcept { return static_cast<int>(kind_); }
+  const std::string& field() const noexcept { return field_; }
 
  private:
   ErrorKind kind_;
+  std::string field_;
 };
 
 inline const char* error_kind_name(ErrorKind kind) {

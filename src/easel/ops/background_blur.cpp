@@ -7,7 +7,7 @@
 namespace easel {
 namespace {
 
-OpOutput blur(const Image& input, const Params& p, const cv::Mat& background) {
+OpOutput blur(const Image& input, const Params& p, const cv::Mat& background, const RunContext&) {
   const cv::Mat image = input.to_rgba8().mat();
   return {Image(lens_blur(image, background, lens_blur_radius(image.size(), p.number("strength")))), std::nullopt};
 }

@@ -7,7 +7,7 @@
 namespace easel {
 namespace {
 
-OpOutput remove(const Image& input, const Params&) {
+OpOutput remove(const Image& input, const Params&, const RunContext&) {
   cv::Mat result = input.to_rgba8().mat().clone();
   result.forEach<cv::Vec4b>([](cv::Vec4b& pixel, const int*) { pixel[3] = 0; });
   return {Image(result), std::nullopt};

@@ -57,7 +57,7 @@ cv::Mat picture_fill(cv::Size size, const std::string& path) {
   return result;
 }
 
-OpOutput replace(const Image& input, const Params& p, const cv::Mat& background) {
+OpOutput replace(const Image& input, const Params& p, const cv::Mat& background, const RunContext& context) {
   const cv::Mat image = input.to_rgba8().mat();
   const std::string fill = p.text("fill");
   cv::Mat result;
@@ -68,9 +68,9 @@ OpOutput replace(const Image& input, const Params& p, const cv::Mat& background)
   } else if (fill == "image") {
     result = picture_fill(image.size(), p.text("image"));
   } else if (fill == "generative") {
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "background.replace with fill generative");
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "background.replace with fill generative", context);
     request.strength = 1.0;
-    return {inpaint_within(input, background, std::move(request), static_cast<int>(p.integer("working_size")), "background.replace", seam_blend_of(p)), std::nullopt};
+    return {inpaint_within(input, background, std::move(request), static_cast<int>(p.integer("working_size")), "background.replace", context, seam_blend_of(p)), std::nullopt};
   } else {
     result = lens_blur(image, background, lens_blur_radius(image.size(), p.number("strength")));
   }

@@ -77,15 +77,15 @@ std::string chosen_fill(const Params& p) {
 // Outpainting: the new area is inpainted with the original around it as context. The mirrored fill is
 // the starting picture (models without an inpainting UNet start from it); the original is copied back
 // afterwards, so its pixels stay bit-identical whatever the model's autoencoder did to them.
-cv::Mat generative_fill(const cv::Mat& image, const cv::Rect& placed, cv::Size canvas, const Params& p) {
+cv::Mat generative_fill(const cv::Mat& image, const cv::Rect& placed, cv::Size canvas, const Params& p, const RunContext& context) {
   if (placed.size() == canvas) return image.clone();  // already of the asked aspect: nothing to generate
   cv::Mat start = reflect_fill(image, placed, canvas);
   image.copyTo(start(placed));
   cv::Mat new_area(canvas, CV_32F, cv::Scalar(1));
   new_area(placed).setTo(0);
-  GenerationRequest request = generation_request(p, GenerationMode::inpaint, "canvas.expand with fill generative");
+  GenerationRequest request = generation_request(p, GenerationMode::inpaint, "canvas.expand with fill generative", context);
   request.strength = 1.0;
-  cv::Mat result = inpaint_within(Image(start), new_area, std::move(request), static_cast<int>(p.integer("working_size")), "canvas.expand", seam_blend_of(p))
+  cv::Mat result = inpaint_within(Image(start), new_area, std::move(request), static_cast<int>(p.integer("working_size")), "canvas.expand", context, seam_blend_of(p))
                        .to_rgba8()
                        .mat()
                        .clone();
@@ -93,7 +93,7 @@ cv::Mat generative_fill(const cv::Mat& image, const cv::Rect& placed, cv::Size c
   return result;
 }
 
-OpOutput expand(const Image& input, const Params& p) {
+OpOutput expand(const Image& input, const Params& p, const RunContext& context) {
   const cv::Mat image = input.to_rgba8().mat();
   const cv::Size canvas = expanded_size(image.size(), p);
   if (canvas.width < image.cols || canvas.height < image.rows) {
@@ -109,7 +109,7 @@ OpOutput expand(const Image& input, const Params& p) {
   cv::Mat result;
   const std::string fill = chosen_fill(p);
   if (fill == "generative") {
-    result = generative_fill(image, placed, canvas, p);
+    result = generative_fill(image, placed, canvas, p, context);
   } else if (fill == "reflect") {
     result = reflect_fill(image, placed, canvas);
   } else {

@@ -57,7 +57,7 @@ cv::Matx44f color_matrix(const Params& p) {
   return cv::Matx44f(m(0, 0), m(0, 1), m(0, 2), 0, m(1, 0), m(1, 1), m(1, 2), 0, m(2, 0), m(2, 1), m(2, 2), 0, 0, 0, 0, 1);
 }
 
-OpOutput adjust(const Image& input, const Params& p) {
+OpOutput adjust(const Image& input, const Params& p, const RunContext&) {
   const cv::Mat source = input.to_rgba8().mat();
   const bool tone = p.number("exposure") != 0 || p.number("warmth") != 0 || p.number("contrast") != 0 ||
                     p.number("gamma") != 1 || p.number("brightness") != 0;

@@ -27,7 +27,7 @@ WeightedStats opaque_stats(const Image& image) {
   return weighted_stats(to_lab(image), weight);
 }
 
-OpOutput match_colors(const Image& input, const Params& p, const cv::Mat& weight) {
+OpOutput match_colors(const Image& input, const Params& p, const cv::Mat& weight, const RunContext&) {
   const Image reference = read_image_file(p.text("reference"), DecodeLimits{}).image;
   const WeightedStats wanted = opaque_stats(reference);
   if (wanted.total_weight < 1) {

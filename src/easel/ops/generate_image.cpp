@@ -8,8 +8,8 @@
 namespace easel {
 namespace {
 
-OpOutput generate_image(const Image& input, const Params& p) {
-  GenerationRequest request = generation_request(p, GenerationMode::text_to_image, "generate.image");
+OpOutput generate_image(const Image& input, const Params& p, const RunContext& context) {
+  GenerationRequest request = generation_request(p, GenerationMode::text_to_image, "generate.image", context);
   const int width = p.has("width") ? static_cast<int>(p.integer("width")) : input.width();
   const int height = p.has("height") ? static_cast<int>(p.integer("height")) : input.height();
   // The model works in multiples of 8 up to max_generation_side: generate at the nearest such size with
@@ -17,7 +17,7 @@ OpOutput generate_image(const Image& input, const Params& p) {
   const double shrink = std::min(1.0, static_cast<double>(max_generation_side) / std::max(width, height));
   request.width = std::max(8, static_cast<int>(std::lround(width * shrink / 8)) * 8);
   request.height = std::max(8, static_cast<int>(std::lround(height * shrink / 8)) * 8);
-  Image generated = generate_one(request, "generate.image");
+  Image generated = generate_one(request, "generate.image", context);
   if (generated.width() == width && generated.height() == height) return {std::move(generated), std::nullopt};
   cv::Mat resized;
   cv::resize(generated.mat(), resized, cv::Size(width, height), 0, 0, width < generated.width() ? cv::INTER_AREA : cv::INTER_CUBIC);

@@ -6,11 +6,11 @@
 namespace easel {
 namespace {
 
-OpOutput redraw(const Image& input, const Params& p) {
-  GenerationRequest request = generation_request(p, GenerationMode::image_to_image, "generate.img2img");
+OpOutput redraw(const Image& input, const Params& p, const RunContext& context) {
+  GenerationRequest request = generation_request(p, GenerationMode::image_to_image, "generate.img2img", context);
   request.image = input;
   request.strength = p.number("strength");
-  return {generate_one(request, "generate.img2img"), std::nullopt};
+  return {generate_one(request, "generate.img2img", context), std::nullopt};
 }
 
 }  // namespace

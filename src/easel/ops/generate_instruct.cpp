@@ -6,11 +6,11 @@
 namespace easel {
 namespace {
 
-OpOutput instruct(const Image& input, const Params& p) {
-  GenerationRequest request = generation_request(p, GenerationMode::instruct, "generate.instruct");
+OpOutput instruct(const Image& input, const Params& p, const RunContext& context) {
+  GenerationRequest request = generation_request(p, GenerationMode::instruct, "generate.instruct", context);
   request.image = input;
   request.image_guidance = p.number("image_guidance");
-  return {generate_one(request, "generate.instruct"), std::nullopt};
+  return {generate_one(request, "generate.instruct", context), std::nullopt};
 }
 
 }  // namespace

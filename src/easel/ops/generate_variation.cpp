@@ -8,11 +8,11 @@
 namespace easel {
 namespace {
 
-OpOutput vary(const Image& input, const Params& p) {
-  GenerationRequest request = generation_request(p, GenerationMode::image_to_image, "generate.variation");
+OpOutput vary(const Image& input, const Params& p, const RunContext& context) {
+  GenerationRequest request = generation_request(p, GenerationMode::image_to_image, "generate.variation", context);
   request.image = input;
   request.strength = p.number("strength");
-  return {generate_one(request, "generate.variation"), std::nullopt};
+  return {generate_one(request, "generate.variation", context), std::nullopt};
 }
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include <opencv2/imgproc.hpp>
 #include <mutex>
+#include <random>
 
 #include "easel/core/error.hpp"
 #include "easel/ops/registry.hpp"
@@ -38,12 +38,9 @@ GenerationEngine& generation_engine(const std::string& what) {
   return *installed_engine;
 }
 
-std::string default_generation_model(const std::string& what) {
-  const char* model = std::getenv("EASEL_MODEL");
-  if (model == nullptr || *model == '\0') {
-    throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: give --model NAME|PATH (or set EASEL_MODEL)");
-  }
-  return model;
+std::uint64_t random_seed() {
+  std::random_device device;
+  return std::uniform_int_distribution<std::uint64_t>(0, 0xffffffffu)(device);
 }
 
 std::vector<ParamSpec> generation_params() {
@@ -52,45 +49,23 @@ std::vector<ParamSpec> generation_params() {
   return {make_param("negative", ParamType::string, "What to steer away from (with cfg above 1)", ""),
           make_param("model", ParamType::string, "Stable Diffusion model: a name, a .safetensors file or a diffusers folder (default: EASEL_MODEL)"),
           make_param("seed", ParamType::integer, "Seed: the same seed gives the same result (default 0; `easel edit` records a random one)",
-                     nullptr, 0, 9007199254740991.0),
+                     nullptr, 0, static_cast<double>(kLargestSeed)),
           make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, 1000),
           make_param("cfg", ParamType::number, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0, 50),
           sampler};
 }
 
-namespace {
-thread_local std::optional<GenerationControl> current_control;
-thread_local std::vector<std::string>* current_record = nullptr;
-}  // namespace
-
-ScopedGenerationRecord::ScopedGenerationRecord() : outer_(current_record) { current_record = &models_; }
-
-ScopedGenerationRecord::~ScopedGenerationRecord() { current_record = outer_; }
-
-std::string ScopedGenerationRecord::models_used() const {
-  std::string named;
-  for (const auto& model : models_) named += (named.empty() ? "diffusion: " : ", diffusion: ") + model;
-  return named;
-}
-
-ScopedGenerationControl::ScopedGenerationControl(GenerationControl control) : outer_(std::move(current_control)) {
-  current_control = std::move(control);
-}
-
-ScopedGenerationControl::~ScopedGenerationControl() { current_control = std::move(outer_); }
-
-GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what) {
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what, const RunContext& context) {
   GenerationRequest request;
-  if (current_control) {
-    request.on_step = current_control->on_step;
-    request.cancelled = current_control->cancelled;
-    request.previews = current_control->previews;
-    request.on_preview = current_control->on_preview;
-  }
+  request.on_step = context.generation.on_step;
+  request.cancelled = context.generation.cancelled;
+  request.previews = context.generation.previews;
+  request.on_preview = context.generation.on_preview;
   request.mode = mode;
   request.prompt = params.text("prompt");
   request.negative_prompt = params.text("negative");
-  request.model = params.has("model") ? params.text("model") : default_generation_model(what);
+  request.model = params.has("model") ? params.text("model") : context.default_model;
+  if (request.model.empty()) throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: " + context.model_advice);
   request.seed = params.has("seed") ? static_cast<std::uint64_t>(params.integer("seed")) : 0;
   request.steps = params.has("steps") ? static_cast<int>(params.integer("steps")) : 0;
   if (params.has("cfg")) request.guidance = params.number("cfg");
@@ -104,10 +79,12 @@ ParamSpec working_size_param() {
                     max_generation_side, "px");
 }
 
-Image generate_one(const GenerationRequest& request, const std::string& what) {
+Image generate_one(const GenerationRequest& request, const std::string& what, const RunContext& context) {
   GenerationResult result = generation_engine(what).generate(request);
-  if (current_record != nullptr && std::find(current_record->begin(), current_record->end(), result.model) == current_record->end()) {
-    current_record->push_back(result.model);
+  // Named as the step (or the run's default) named it, so every door reports the same name.
+  if (context.used != nullptr) {
+    std::vector<std::string>& models = context.used->models;
+    if (std::find(models.begin(), models.end(), request.model) == models.end()) models.push_back(request.model);
   }
   return std::move(result.images.front());
 }
@@ -122,7 +99,7 @@ ParamSpec seam_blend_param() {
 SeamBlend seam_blend_of(const Params& params) { return params.text("blend") == "multiband" ? SeamBlend::multiband : SeamBlend::feather; }
 
 Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
-                     SeamBlend blend) {
+                     const RunContext& run, SeamBlend blend) {
   const cv::Mat image = input.to_rgba8().mat();
   const cv::Mat region = weight > 0;
   const cv::Rect bounds = cv::boundingRect(region);
@@ -152,7 +129,7 @@ Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationReques
       forward(Image(placed), done);
     };
   }
-  cv::Mat repainted = generate_one(request, what).to_rgba8().mat();
+  cv::Mat repainted = generate_one(request, what, run).to_rgba8().mat();
   if (repainted.size() != context.size()) cv::resize(repainted, repainted, context.size(), 0, 0, cv::INTER_AREA);
   cv::Mat result = image.clone();
   if (blend == SeamBlend::multiband) {

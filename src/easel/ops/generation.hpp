@@ -14,6 +14,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/param.hpp"
+#include "easel/ops/run_context.hpp"
 
 namespace easel {
 
@@ -30,6 +31,12 @@ enum class GenerationMode {
 // the result scaled back. Sizes are multiples of 8 (the autoencoder's factor); other sizes are padded.
 constexpr int max_generation_side = 2048;
 constexpr int max_images_per_request = 8;
+
+// The largest seed (2^53 - 1: every JSON reader keeps it exact).
+inline constexpr std::uint64_t kLargestSeed = (std::uint64_t{1} << 53) - 1;
+
+// A fresh random seed, for runs that were given none.
+std::uint64_t random_seed();
 
 struct GenerationRequest {
   GenerationMode mode = GenerationMode::text_to_image;
@@ -86,54 +93,15 @@ bool has_generation_engine();
 // The installed engine; Error(capability) naming `what` when this build has none.
 GenerationEngine& generation_engine(const std::string& what);
 
-// The model generative ops use when their step names none: the environment variable EASEL_MODEL.
-// Error(capability) naming `what` when that is unset too.
-std::string default_generation_model(const std::string& what);
-
-// Progress, cancellation and previews for the generative steps of a run whose ops build their request
-// from Params (an edit, a server job): while a ScopedGenerationControl is alive on a thread,
-// generation_request() on that thread copies it into every request it makes.
-struct GenerationControl {
-  std::function<void(int, int)> on_step;
-  std::function<bool()> cancelled;
-  int previews = 0;
-  std::function<void(const Image&, int)> on_preview;
-};
-
-class ScopedGenerationControl {
- public:
-  explicit ScopedGenerationControl(GenerationControl control);
-  ~ScopedGenerationControl();
-  ScopedGenerationControl(const ScopedGenerationControl&) = delete;
-  ScopedGenerationControl& operator=(const ScopedGenerationControl&) = delete;
-
- private:
-  std::optional<GenerationControl> outer_;
-};
-
-// The models the generative calls on this thread used while a ScopedGenerationRecord is alive (the
-// executor names them in each step's record, beside the segmenter).
-class ScopedGenerationRecord {
- public:
-  ScopedGenerationRecord();
-  ~ScopedGenerationRecord();
-  ScopedGenerationRecord(const ScopedGenerationRecord&) = delete;
-  ScopedGenerationRecord& operator=(const ScopedGenerationRecord&) = delete;
-  // "diffusion: PATH" for each model used, in order, comma-separated; empty when nothing was generated.
-  std::string models_used() const;
-
- private:
-  std::vector<std::string> models_;
-  std::vector<std::string>* outer_;
-};
-
 // The parameters every generative op declares after its own: negative, model, seed, steps, cfg, sampler.
 std::vector<ParamSpec> generation_params();
-// A request from those parameters (and `prompt`); `what` names the op in errors.
-GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what);
+// A request from those parameters (and `prompt`) with the run's progress, cancel and previews; a step
+// naming no model runs the context's default one. `what` names the op in errors.
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what, const RunContext& context);
 
-// The image a generative op returns from the engine's first result.
-Image generate_one(const GenerationRequest& request, const std::string& what);
+// The image a generative op returns from the engine's first result; the model, as the request names it,
+// is added to the context's record.
+Image generate_one(const GenerationRequest& request, const std::string& what, const RunContext& context);
 
 // Inpaints where `weight` > 0 (CV_32F, the image's size): the region's bounding box plus a margin of
 // context is cut out, brought to the model's working size (a smaller context is scaled up so that its
@@ -146,7 +114,7 @@ Image generate_one(const GenerationRequest& request, const std::string& what);
 // differences of the generated pixels fade out over a band that grows with their scale.
 enum class SeamBlend { feather, multiband };
 Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
-                     SeamBlend blend = SeamBlend::feather);
+                     const RunContext& run, SeamBlend blend = SeamBlend::feather);
 // The `working_size` parameter of inpainting ops.
 ParamSpec working_size_param();
 // The `blend` parameter of inpainting ops (feather, multiband) and its value.

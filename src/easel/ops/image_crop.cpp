@@ -1,4 +1,6 @@
 // image.crop: cut to a box or to an exact aspect ratio.
+#include <algorithm>
+
 #include "easel/core/error.hpp"
 #include "easel/ops/geometry.hpp"
 #include "easel/ops/operations.hpp"
@@ -16,7 +18,7 @@ cv::Rect crop_rect(cv::Size image, const Params& p) {
   return cv::Rect(anchored_origin(image, size, p.text("anchor")), size);
 }
 
-OpOutput crop(const Image& input, const Params& p) {
+OpOutput crop(const Image& input, const Params& p, const RunContext&) {
   const cv::Rect rect = crop_rect(input.mat().size(), p);
   if (rect.width < 1 || rect.height < 1) {
     const AspectRatio ratio = p.aspect("aspect");
@@ -25,6 +27,20 @@ OpOutput crop(const Image& input, const Params& p) {
                                      std::to_string(ratio.height) + " crop");
   }
   return {Image(input.mat()(rect).clone()), CanvasMapping{-rect.tl(), cv::Rect(cv::Point(0, 0), rect.size())}};
+}
+
+// The same size of window, moved as little as possible from where the parameters put it, so that it
+// holds `keep`; none when `keep` is larger than the window.
+std::optional<json> crop_around(const Image& input, const Params& p, const cv::Rect& keep) {
+  const cv::Rect planned = crop_rect(input.mat().size(), p);
+  if (keep.width > planned.width || keep.height > planned.height) return std::nullopt;
+  const int x = std::clamp(planned.x, keep.br().x - planned.width, keep.x);
+  const int y = std::clamp(planned.y, keep.br().y - planned.height, keep.y);
+  json params = p.values();
+  params.erase("aspect");
+  const double width = input.width(), height = input.height();
+  params["box"] = {x / width, y / height, planned.width / width, planned.height / height};
+  return params;
 }
 
 void check(const Params& p, const std::string& where) {
@@ -45,6 +61,7 @@ void register_image_crop(Registry& registry) {
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;
   spec.run = crop;
+  spec.fit_around = crop_around;
   spec.check = check;
   registry.add(std::move(spec));
 }

@@ -36,7 +36,7 @@ int interpolation(const std::string& method, bool shrinking) {
   return shrinking ? cv::INTER_AREA : cv::INTER_LANCZOS4;
 }
 
-OpOutput resize(const Image& input, const Params& p) {
+OpOutput resize(const Image& input, const Params& p, const RunContext&) {
   const cv::Size size = target_size(input.mat().size(), p);
   check_output_size(size, "image.resize");
   const bool shrinking = size.area() < input.mat().size().area();

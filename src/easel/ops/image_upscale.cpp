@@ -88,7 +88,7 @@ std::string chosen_method(const Params& p) {
   return method == "auto" ? "backprojection" : method;
 }
 
-OpOutput upscale(const Image& input, const Params& p) {
+OpOutput upscale(const Image& input, const Params& p, const RunContext&) {
   const cv::Mat source = input.to_rgba8().mat();
   const cv::Size size = requested_size(source.size(), p);
   check_output_size(size, "image.upscale");

@@ -119,7 +119,7 @@ json validate_object_target(const json& value, const std::string& where_in_plan)
   return object;
 }
 
-cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan) {
+cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan, const RunContext& context) {
   const json object = validate_object_target(target.at("object"), where_in_plan);
   const std::string place = object["where"].get<std::string>();
   cv::Mat candidates;
@@ -131,7 +131,7 @@ cv::Mat object_region_weight(const json& target, const Image& image, const std::
   // Close gaps of about 1 % of the image (specular highlights, thin shadows) so an object is one piece.
   const int gap = std::max(3, std::min(image.width(), image.height()) / 100) | 1;
   cv::morphologyEx(candidates, candidates, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(gap, gap)));
-  const cv::Mat part = resolve_region({{"region", place}, {"feather", 0}}, image, where_in_plan) > 0.5f;
+  const cv::Mat part = resolve_region({{"region", place}, {"feather", 0}}, image, where_in_plan, context) > 0.5f;
   cv::Mat component = component_overlapping_most(candidates, part);
   if (component.empty()) {
     const std::string what = object.contains("color") ? "no " + object["color"].get<std::string>() + " pixels" : "no salient object";

@@ -17,6 +17,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/param.hpp"
+#include "easel/ops/run_context.hpp"
 
 namespace easel {
 
@@ -26,6 +27,6 @@ json validate_object_target(const json& value, const std::string& where_in_plan)
 
 // The chosen component as a weight mask (CV_32F, 0 or 1, inward-feathered if asked). Throws Error(plan)
 // when no candidate pixel lies in `where`.
-cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan);
+cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan, const RunContext& context);
 
 }  // namespace easel

@@ -51,11 +51,11 @@ bool uses_generative_filler(const Params& p) {
   return method == "generative" || (method == "auto" && p.has("model"));
 }
 
-OpOutput remove_object(const Image& input, const Params& p, const cv::Mat& weight) {
+OpOutput remove_object(const Image& input, const Params& p, const cv::Mat& weight, const RunContext& run) {
   if (uses_generative_filler(p)) {
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.remove with method generative");
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.remove with method generative", run);
     request.strength = 1.0;
-    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove", seam_blend_of(p)), std::nullopt};
+    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove", run, seam_blend_of(p)), std::nullopt};
   }
   const cv::Mat hole_full = weight > 0;
   const cv::Rect hole_box = cv::boundingRect(hole_full);

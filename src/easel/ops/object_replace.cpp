@@ -6,10 +6,10 @@
 namespace easel {
 namespace {
 
-OpOutput replace_object(const Image& input, const Params& p, const cv::Mat& weight) {
-  GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.replace");
+OpOutput replace_object(const Image& input, const Params& p, const cv::Mat& weight, const RunContext& context) {
+  GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.replace", context);
   request.strength = p.number("strength");
-  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.replace", seam_blend_of(p)), std::nullopt};
+  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.replace", context, seam_blend_of(p)), std::nullopt};
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   return resolved;
 }
 
-cv::Mat resolve_region(const json& target, const Image& image, const std::string& where) {
+cv::Mat resolve_region(const json& target, const Image& image, const std::string& where, const RunContext& context) {
   const cv::Size size(image.width(), image.height());
   switch (region_kind_of(target)) {
     case RegionKind::all:
@@ -217,10 +217,18 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
     case RegionKind::color:
       return color_range_weight(image, target["color"].get<std::string>(), target.value("tolerance", 20.0));
     case RegionKind::object:
-      return object_region_weight(target, image, where);
+      return object_region_weight(target, image, where, context);
     case RegionKind::segmentation: {
       // The subject's refined alpha (vision/segmentation.hpp) weighs subject regions; its complement the background.
-      const SubjectMask subject = segment_subject(image, segmenter_policy_from_environment());
+      const SubjectMask subject = [&] {
+        try {
+          SubjectMask mask = segment_subject_for_edit(image, context.segmenter);
+          if (context.used != nullptr) context.used->segmentations.push_back(mask.note);
+          return mask;
+        } catch (const Error& error) {
+          throw Error(error.kind(), where + ": " + error.what());
+        }
+      }();
       cv::Mat weight = target["region"] == "background" ? cv::Mat(1.0 - subject.alpha) : subject.alpha;
       if (target.value("feather", 0.0) >= 1) weight = cv::min(weight, feathered(weight >= 0.5, target["feather"].get<double>()));
       return weight;

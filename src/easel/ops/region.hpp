@@ -31,9 +31,10 @@ bool targets_whole_image(const json& target);
 const std::vector<std::string>& spatial_region_names();
 const std::vector<std::string>& segmentation_region_names();
 
-// The weight of each pixel, CV_32F in [0, 1], the image's size. Throws Error(plan) for a mask of the
-// wrong size and Error(capability) for kinds whose engine this build lacks.
-cv::Mat resolve_region(const json& target, const Image& image, const std::string& where);
+// The weight of each pixel, CV_32F in [0, 1], the image's size; subject/background targets use the
+// context's segmenter. Throws Error(plan) for a mask of the wrong size and Error(capability) for kinds
+// whose engine this build lacks.
+cv::Mat resolve_region(const json& target, const Image& image, const std::string& where, const RunContext& context);
 
 // input where weight is 0 (copied bit for bit), the edit where it is 1, blended in between.
 Image blend_within(const Image& input, const Image& edited, const cv::Mat& weight);

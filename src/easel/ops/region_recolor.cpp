@@ -28,7 +28,7 @@ cv::Vec3f lab_of(const cv::Scalar& rgba) {
   return pixel.at<cv::Vec3f>(0, 0);
 }
 
-OpOutput recolor(const Image& input, const Params& p, const cv::Mat& weight) {
+OpOutput recolor(const Image& input, const Params& p, const cv::Mat& weight, const RunContext&) {
   cv::Mat lab = to_lab(input);
   std::vector<cv::Mat> planes;
   cv::split(lab, planes);

@@ -12,6 +12,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/param.hpp"
+#include "easel/ops/run_context.hpp"
 #include "easel/ops/text_layer.hpp"
 
 namespace easel {
@@ -74,18 +75,23 @@ struct OperationSpec {
   std::vector<RegionKind> regions;  // accepted target kinds; {all} for whole-image-only ops
   std::string model = "none";       // what the op needs to run: none, segmentation, diffusion:inpaint, …
   bool changes_canvas = false;      // crop/resize/expand: the result has a different size
-  std::function<OpOutput(const Image& input, const Params& params)> run;
+  // Every form gets the run's context (default model, segmenter, progress and cancel of generative work).
+  std::function<OpOutput(const Image& input, const Params& params, const RunContext& context)> run;
   // Ops whose result depends on the region's shape (recolour matches the region's colours, removal fills
   // exactly the region) have `run_in_region` instead of `run`: it also gets the target's weight mask
   // (CV_32F, 0..1); the executor still blends the result within that mask.
-  std::function<OpOutput(const Image& input, const Params& params, const cv::Mat& weight)> run_in_region;
+  std::function<OpOutput(const Image& input, const Params& params, const cv::Mat& weight, const RunContext& context)> run_in_region;
   // Ops that place something inside their target (text) instead of editing all of it have `place`
   // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
   // executor copies only that rectangle (no feathering: text must not fade at the region's edge).
-  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement)> place;
+  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement, const RunContext& context)> place;
   // A placing op that lays its content out around the subject when its target names an area (`all`, a
   // named region): the executor segments the input and fills Placement::avoid for it.
   bool lays_out_around_subject = false;
+  // Canvas ops that can place their window elsewhere (a crop) have `fit_around`: parameters under which
+  // the result still holds all of `keep` (a rectangle of the input), or nullopt when none do. The
+  // executor asks for them when the step would cut off pixels the plan preserves.
+  std::function<std::optional<json>(const Image& input, const Params& params, const cv::Rect& keep)> fit_around;
   // Checks that span parameters (e.g. "exactly one of aspect or box"); throws Error(plan) naming `where`.
   std::function<void(const Params& params, const std::string& where)> check;
 };

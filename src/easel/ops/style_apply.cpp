@@ -156,7 +156,7 @@ cv::Mat stylize(const cv::Mat& bgr, const Params& p) {
   return result;
 }
 
-OpOutput apply_style(const Image& input, const Params& p) {
+OpOutput apply_style(const Image& input, const Params& p, const RunContext&) {
   const cv::Mat source = input.to_rgba8().mat();
   cv::Mat bgr;
   cv::cvtColor(source, bgr, cv::COLOR_RGBA2BGR);

@@ -116,6 +116,12 @@ LegibilityRules legibility_rules(const Params& p, bool backing_possible) {
   rules.op = "text.add";
   rules.backing_allowed = backing_possible && p.text("backing") == "auto";
   rules.allow_low_contrast = p.boolean("allow_low_contrast");
+  // Translucent text (a watermark) is faint on purpose: no backing, and its contrast is reported, not enforced.
+  if (p.number("opacity") < 1 && !rules.allow_low_contrast) {
+    rules.backing_allowed = false;
+    rules.allow_low_contrast = true;
+    rules.low_contrast_reason = "the step asks for translucent text (opacity below 1)";
+  }
   if (p.text("color") != "auto") rules.color_origin = "as asked";
   return rules;
 }
@@ -215,7 +221,7 @@ std::string size_note(const Params& p, const TypesetText& typeset_text, double m
   return note;
 }
 
-OpOutput add_text(const Image& input, const Params& p, const Placement& placement) {
+OpOutput add_text(const Image& input, const Params& p, const Placement& placement, const RunContext&) {
   if (p.has("quad")) return add_text_on_quad(input, p);
   const cv::Rect& area = placement.area;
   const int margin = p.has("margin") ? static_cast<int>(std::lround(p.number("margin")))

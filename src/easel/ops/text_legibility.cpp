@@ -92,7 +92,7 @@ LegiblePaint paint_legibly(cv::Mat& image, const GlyphsToPaint& glyphs, TextPain
                                        ", or set allow_low_contrast to place it anyway");
     }
     result.low_contrast_allowed = true;
-    result.color_note = fill + ": " + contrast_text(measured) + ", below the minimum " + ratio_text(kMinContrastRatio) + "; placed because allow_low_contrast is set";
+    result.color_note = fill + ": " + contrast_text(measured) + ", below the minimum " + ratio_text(kMinContrastRatio) + "; placed because " + rules.low_contrast_reason;
   }
   result.painted = paint_text(image, glyphs.coverage, glyphs.color_glyphs, glyphs.offset, glyphs.ink, paint);
   result.paint = paint;

@@ -25,6 +25,7 @@ struct LegibilityRules {
   std::string op;                   // names the op in errors ("text.add")
   bool backing_allowed = false;     // the step leaves the badge to Easel (text.add with backing "auto")
   bool allow_low_contrast = false;  // the step accepts text below the minimum
+  std::string low_contrast_reason = "allow_low_contrast is set";  // why, for the report
   // Where the fill comes from, for the report: "as asked", "the colour of the text found"; empty: the
   // automatic black or white.
   std::string color_origin;

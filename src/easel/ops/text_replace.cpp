@@ -33,13 +33,13 @@ constexpr double kReferenceSizePx = 100;
 constexpr double kMinSlantDegrees = 3;
 
 // Diffusion inpainting of the hole with the photo around it as context (inpaint_within cuts and scales it).
-HoleFiller generative_filler(const cv::Mat& image, const Params& p) {
-  return [&image, &p](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
+HoleFiller generative_filler(const cv::Mat& image, const Params& p, const RunContext& context) {
+  return [&image, &p, &context](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
     cv::Mat weight(image.size(), CV_32F, cv::Scalar(0));
     weight(where).setTo(1, hole);
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative");
+    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative", context);
     request.strength = 1.0;
-    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace");
+    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace", context);
     cv::Mat rgb;
     cv::cvtColor(filled.to_rgba8().mat()(where), rgb, cv::COLOR_RGBA2RGB);
     return rgb;
@@ -137,7 +137,7 @@ Fitted fit_replacement(const std::string& replacement, TextStyle style, const Ty
   return fitted;
 }
 
-OpOutput replace_text(const Image& input, const Params& p, const Placement& placement) {
+OpOutput replace_text(const Image& input, const Params& p, const Placement& placement, const RunContext& context) {
   const cv::Rect& area = placement.area;
   const std::string wanted = p.text("find"), replacement = p.text("replace");
   std::optional<cv::Rect> box = find_text(input.to_rgba8().mat()(area), wanted);
@@ -149,7 +149,7 @@ OpOutput replace_text(const Image& input, const Params& p, const Placement& plac
   const std::string fill = p.text("fill");
   const bool generative = fill == "generative" || (fill == "auto" && p.has("model"));
   const cv::Mat source = input.to_rgba8().mat();
-  const ErasedText erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p) : HoleFiller(inpaint_hole));
+  const ErasedText erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p, context) : HoleFiller(inpaint_hole));
   json layout = {{"erase", generative ? "generative fill" : erased.fill}};
 
   TextStyle style;

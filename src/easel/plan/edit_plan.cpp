@@ -1,5 +1,7 @@
 #include "easel/plan/edit_plan.hpp"
 
+#include <algorithm>
+
 #include "easel/core/error.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
@@ -13,6 +15,17 @@ std::string optional_string(const json& object, const char* key, const std::stri
   return object.at(key).get<std::string>();
 }
 
+std::vector<std::string> optional_strings(const json& object, const char* key, const std::string& where) {
+  std::vector<std::string> strings;
+  if (!object.contains(key) || object.at(key).is_null()) return strings;
+  const json& value = object.at(key);
+  if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& item) { return item.is_string(); })) {
+    throw Error(ErrorKind::plan, where + ": '" + key + "' must be an array of strings");
+  }
+  for (const auto& item : value) strings.push_back(item.get<std::string>());
+  return strings;
+}
+
 const json& array_field(const json& document, const char* key) {
   static const json empty = json::array();
   if (!document.contains(key)) return empty;
@@ -22,6 +35,23 @@ const json& array_field(const json& document, const char* key) {
 
 std::string step_where(size_t index, const std::string& op) {
   return "step " + std::to_string(index + 1) + (op.empty() ? "" : " (" + op + ")");
+}
+
+// The target kinds a preserve entry may name: every kind that resolves to pixels of the source.
+const OperationSpec& preserve_spec() {
+  static const OperationSpec spec = [] {
+    OperationSpec preserve;
+    preserve.name = "preserve";
+    preserve.regions = {RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
+                        RegionKind::segmentation, RegionKind::object, RegionKind::text};
+    return preserve;
+  }();
+  return spec;
+}
+
+json validate_keep_target(const json& target, const std::string& where) {
+  if (target.is_null()) throw Error(ErrorKind::plan, where + ": a preserve entry needs a 'target' (what to keep)");
+  return validate_target(target, preserve_spec(), where);
 }
 
 }  // namespace
@@ -58,6 +88,11 @@ EditPlan edit_plan_from_json(const json& document) {
     parsed.target = step.value("target", json());
     parsed.params = step.value("params", json::object());
     parsed.clause = optional_string(step, "clause", step_where(i, parsed.op));
+    parsed.also_clauses = optional_strings(step, "also_clauses", step_where(i, parsed.op));
+    if (step.contains("keep")) {
+      if (!step.at("keep").is_array()) throw Error(ErrorKind::plan, step_where(i, parsed.op) + ": 'keep' must be an array of targets");
+      parsed.keep = step.at("keep");
+    }
     plan.steps.push_back(std::move(parsed));
   }
   for (const json& item : array_field(document, "preserve")) {
@@ -77,6 +112,8 @@ json to_json(const EditPlan& plan) {
     json item = {{"op", step.op}, {"target", step.target.is_null() ? json{{"region", "all"}} : step.target},
                  {"params", step.params}};
     if (!step.clause.empty()) item["clause"] = step.clause;
+    if (!step.also_clauses.empty()) item["also_clauses"] = step.also_clauses;
+    if (!step.keep.empty()) item["keep"] = step.keep;
     steps.push_back(std::move(item));
   }
   json preserve = json::array();
@@ -100,6 +137,20 @@ void validate_plan(EditPlan& plan) {
     }
     step.params = validate_params(*spec, step.params, where);
     step.target = validate_target(step.target, *spec, where);
+    for (json& target : step.keep) target = validate_keep_target(target, where + ", keep");
+  }
+  for (size_t i = 0; i < plan.preserve.size(); ++i) {
+    plan.preserve[i].target = validate_keep_target(plan.preserve[i].target, "preserve " + std::to_string(i + 1));
+  }
+}
+
+void bind_preserve_to_steps(EditPlan& plan) {
+  json targets = json::array();
+  for (const auto& item : plan.preserve) targets.push_back(item.target);
+  for (auto& step : plan.steps) {
+    for (const json& target : targets) {
+      if (std::find(step.keep.begin(), step.keep.end(), target) == step.keep.end()) step.keep.push_back(target);
+    }
   }
 }
 

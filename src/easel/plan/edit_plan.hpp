@@ -16,6 +16,13 @@ struct PlanStep {
   json target;   // see ops/region.hpp; {"region": "all"} when absent
   json params;   // after validation: every declared parameter, defaults filled in
   std::string clause;  // the words of the instruction this step came from
+  // Targets this step must leave bit-identical: the plan's `preserve` targets, copied onto each step of
+  // the round that declared them (so a document's later rounds are not bound by them). Resolved on the
+  // render's source; the executor shrinks, moves or refuses the step to honour them.
+  json keep = json::array();
+  // Later clauses this step already carries out, adding no step of their own ("make it transparent"
+  // after "remove the background"; "don't crop" for a crop turned into a canvas extension).
+  std::vector<std::string> also_clauses{};
 };
 
 struct PreserveItem {
@@ -45,7 +52,11 @@ EditPlan edit_plan_from_json(const json& document);
 json to_json(const EditPlan& plan);
 
 // Checks every step against the registry: the op exists, parameters are typed and in range (defaults
-// filled in), the target is one the op accepts. Throws Error(plan) naming the step.
+// filled in), the target is one the op accepts; and every preserve and keep target is one that can be
+// protected. Throws Error(plan) naming the step or preserve entry.
 void validate_plan(EditPlan& plan);
+
+// Copies the plan's preserve targets onto each of its steps (PlanStep::keep).
+void bind_preserve_to_steps(EditPlan& plan);
 
 }  // namespace easel

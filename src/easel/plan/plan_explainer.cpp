@@ -82,7 +82,11 @@ std::string explain_plan(const EditPlan& plan) {
          << "   on " << describe_target(step.target);
     if (const std::string params = changed_params(step); !params.empty()) text << "; " << params;
     text << "\n";
-    if (!step.clause.empty()) text << "   from \"" << step.clause << "\"\n";
+    if (!step.clause.empty()) {
+      text << "   from \"" << step.clause << "\"";
+      for (const auto& also : step.also_clauses) text << " and \"" << also << "\"";
+      text << "\n";
+    }
   }
   if (plan.steps.empty()) text << "No steps.\n";
   for (const auto& item : plan.preserve) text << "keep " << describe_target(item.target) << " as it is, from \"" << item.clause << "\"\n";

@@ -26,6 +26,25 @@ void check_instruction(const std::string& instruction) {
   }
 }
 
+// The latest step with `op` also carries out `clause` ("make it transparent" after "remove the background").
+void carry_clause(std::vector<PlanStep>& steps, const std::string& op, const std::string& clause) {
+  const auto step = std::find_if(steps.rbegin(), steps.rend(), [&](const PlanStep& each) { return each.op == op; });
+  if (step == steps.rend()) throw Error(ErrorKind::internal, "planner: no earlier " + op + " step carries out \"" + clause + "\"");
+  step->also_clauses.push_back(clause);
+}
+
+// Each image.crop becomes canvas.expand to the same aspect, filled as `fill` says, and carries `clause`.
+void extend_instead_of_cropping(std::vector<PlanStep>& steps, const json& fill, const std::string& clause) {
+  for (auto& step : steps) {
+    if (step.op != "image.crop") continue;
+    json params = fill;
+    params["aspect"] = step.params.at("aspect");
+    step.op = "canvas.expand";
+    step.params = std::move(params);
+    step.also_clauses.push_back(clause);
+  }
+}
+
 }  // namespace
 
 EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
@@ -39,8 +58,11 @@ EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
   EditPlan plan;
   plan.instruction = instruction;
   ClauseContext context;
+  context.mask_given = !inputs.mask.empty();
   for (const Clause& clause : clauses) {
     ClauseOutcome outcome = plan_clause(clause, words.quotations, context);
+    if (!outcome.carried_by_op.empty()) carry_clause(plan.steps, outcome.carried_by_op, clause.original);
+    if (outcome.crops_become_extensions) extend_instead_of_cropping(plan.steps, *outcome.crops_become_extensions, clause.original);
     for (auto& step : outcome.steps) {
       if (step.op == "color.match" && !inputs.references.empty()) step.params["reference"] = inputs.references.front();
       plan.steps.push_back(std::move(step));
@@ -68,19 +90,27 @@ std::string missing_capability(const PlanStep& step) {
   return {};
 }
 
-EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inputs) {
-  EditPlan plan = draft_plan(instruction, inputs);
-  std::vector<PlanStep> runnable;
+void bind_mask(EditPlan& plan, const std::string& mask) {
+  if (mask.empty()) return;
   for (auto& step : plan.steps) {
     const OperationSpec* spec = registry().find(step.op);
-    if (!inputs.mask.empty() && spec != nullptr && targets_whole_image(step.target) &&
+    if (spec != nullptr && targets_whole_image(step.target) &&
         std::find(spec->regions.begin(), spec->regions.end(), RegionKind::mask) != spec->regions.end()) {
-      step.target = json{{"mask", inputs.mask}};
+      step.target = json{{"mask", mask}};
     }
+  }
+}
+
+EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inputs) {
+  EditPlan plan = draft_plan(instruction, inputs);
+  bind_mask(plan, inputs.mask);
+  std::vector<PlanStep> runnable;
+  for (auto& step : plan.steps) {
     if (const std::string reason = missing_capability(step); reason.empty()) {
       runnable.push_back(std::move(step));
     } else {
       plan.unsupported.push_back({step.clause, reason});
+      for (const auto& also : step.also_clauses) plan.unsupported.push_back({also, reason});
     }
   }
   plan.steps = std::move(runnable);

@@ -28,6 +28,11 @@ struct PlanInputs {
 // Throws Error(usage) for an empty, over-long or non-UTF-8 instruction.
 EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs = {});
 
+// Makes `mask` (a file; nothing when empty) the target of every step that would otherwise cover the
+// whole image and accepts a mask. The one place a user's mask restricts steps, for planned and explicit
+// plans alike.
+void bind_mask(EditPlan& plan, const std::string& mask);
+
 // draft_plan, then validate_plan. A step this build cannot run as planned — its op is missing, or a
 // required parameter (a reference image) was not given — moves to `unsupported`, saying which.
 EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inputs = {});

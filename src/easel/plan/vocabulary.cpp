@@ -220,7 +220,8 @@ std::optional<json> region_named_in(const std::string& text) {
       {std::regex("\\b(top half|upper half|top part|at the top|the top|top edge|upper part|on top|sky)\\b"), "top"},
       {std::regex("\\b(bottom half|lower half|bottom part|at the bottom|the bottom|bottom edge|lower part)\\b"), "bottom"},
       {std::regex("\\b(center|centre|middle|centered|centred)\\b"), "center"},
-      {std::regex("\\b(subject|product|foreground|person|people|model|main object|the (man|woman|girl|boy|dog|cat|bottle|car|shoe|shoes|bag|item|object))\\b"), "subject"},
+      // Words for the main subject itself; a kind of thing ("the dog", "the cup") is not assumed to be it.
+      {std::regex("\\b(subject|product|foreground|person|people|model|main object|the (man|woman|girl|boy|item|object))\\b"), "subject"},
   };
   for (const auto& [pattern, name] : regions) {
     if (std::regex_search(text, pattern)) return json{{"region", name}};

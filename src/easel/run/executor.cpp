@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
+#include <map>
 
 #include <opencv2/imgproc.hpp>
 
@@ -31,35 +31,53 @@ std::string file_inputs_of(PlanStep step) {
   return contents;
 }
 
-// Text put in a named area is laid out around the subject (and what the plan preserves); a box, a
-// mask or a quad says exactly where it goes.
+// Text put in a named area is laid out around the subject (and what the step keeps); a box, a mask or a
+// quad says exactly where it goes.
 bool lays_out(const OperationSpec& spec, const PlanStep& step) {
   const RegionKind kind = region_kind_of(step.target);
   return spec.lays_out_around_subject && (kind == RegionKind::all || kind == RegionKind::named) && step.params.value("quad", json()).is_null();
 }
 
-// Subject/background targets name the segmenter that resolves them, in the report and in the cache key
-// (masks the fallback made must not be reused once the model is installed).
-std::string segmenter_of(const PlanStep& step, bool segments, const std::string& where) {
-  if (region_kind_of(step.target) != RegionKind::segmentation && !segments) return {};
+// Subject/background targets (the step's, or one it keeps) and text laid out around the subject name the
+// segmenter that resolves them, in the report and in the cache key (masks the fallback made must not be
+// reused once the model is installed).
+std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, SegmenterPolicy policy, const std::string& where) {
+  const bool segments = lays_out(spec, step) || region_kind_of(step.target) == RegionKind::segmentation ||
+                        std::any_of(step.keep.begin(), step.keep.end(), [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
+  if (!segments) return {};
   try {
-    return std::string("segmentation: ") + segmentation_engine(segmenter_policy_from_environment());
+    return std::string("segmentation: ") + segmentation_engine(policy);
   } catch (const Error& error) {
     throw Error(error.kind(), where + ": " + error.what());
   }
 }
 
-// A generative step without a model of its own runs EASEL_MODEL's (ops/generation.hpp), so that model
-// is part of its identity: changing EASEL_MODEL must not reuse another model's result.
-std::string default_model_of(const OperationSpec& spec, const PlanStep& step) {
+// A generative step without a model of its own runs the context's default model, so that model is part
+// of its identity: another default must not reuse this model's result.
+std::string default_model_of(const OperationSpec& spec, const PlanStep& step, const RunContext& context) {
   const bool takes_model = std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& param) { return param.name == "model"; });
   if (!takes_model || !step.params.value("model", nlohmann::json()).is_null()) return {};
-  const char* model = std::getenv("EASEL_MODEL");
-  return model != nullptr ? std::string("\ndefault model: ") + model : std::string();
+  return "\ndefault model: " + context.default_model;
+}
+
+// What a step did to the pixels it must keep.
+struct KeepOutcome {
+  std::string action;
+  std::string note;
+};
+
+RenderState unchanged(const RenderState& before, KeepOutcome outcome) {
+  RenderState after = before;
+  after.image = before.image.clone();
+  after.edited = before.edited.clone();
+  after.latest_step_models.clear();
+  after.latest_step_keep = std::move(outcome.action);
+  after.latest_step_keep_note = std::move(outcome.note);
+  return after;
 }
 
 // Text typeset by earlier steps learns which later steps changed its pixels (verification explains a
-// failed read-back with them). `changed` is CV_8U over the state's image, or a rectangle of it.
+// failed read-back with them). `changed` is CV_8U over the state's image.
 void note_changes_over_text(std::vector<TextLayer>& layers, const cv::Mat& changed, const std::string& where) {
   for (TextLayer& layer : layers) {
     const cv::Rect inside = layer.box & cv::Rect(0, 0, changed.cols, changed.rows);
@@ -81,22 +99,30 @@ void mark_superseded(std::vector<TextLayer>& layers, const std::string& text, co
   }
 }
 
-RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
-                              const std::string& where) {
-  const cv::Mat weight = resolve_region(step.target, before.image, where);
-  const OpOutput output = spec.run_in_region ? spec.run_in_region(before.image, Params(step.params), weight)
-                                             : spec.run(before.image, Params(step.params));
+RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
+                              const std::string& where, const RunContext& context) {
+  cv::Mat weight = resolve_region(step.target, before.image, where, context);
+  KeepOutcome kept;
+  if (!keep.empty() && cv::countNonZero((weight > 0) & keep) > 0) {
+    weight.setTo(0, keep);
+    if (cv::countNonZero(weight > 0) == 0) return unchanged(before, {"refused", "its whole region lies in what the plan preserves, so it was not applied"});
+    kept = {"shrunk", "its region was shrunk to leave what the plan preserves untouched"};
+  }
+  const OpOutput output = spec.run_in_region ? spec.run_in_region(before.image, Params(step.params), weight, context)
+                                             : spec.run(before.image, Params(step.params), context);
   RenderState after;
   after.source_offset = before.source_offset;
   after.text_layers = before.text_layers;
   const cv::Mat touched = weight > 0;
-  after.image = targets_whole_image(step.target) ? output.image.to_rgba8()
-                                                 : blend_within(before.image, output.image.to_rgba8(), weight);
+  after.image = targets_whole_image(step.target) && kept.action.empty() ? output.image.to_rgba8()
+                                                                        : blend_within(before.image, output.image.to_rgba8(), weight);
   after.edited = cv::max(before.edited, touched);
   note_changes_over_text(after.text_layers, touched, where);
   if (region_kind_of(step.target) == RegionKind::text) {
     mark_superseded(after.text_layers, step.target["text"].get<std::string>(), cv::boundingRect(touched), where + " worked on this text");
   }
+  after.latest_step_keep = kept.action;
+  after.latest_step_keep_note = kept.note;
   return after;
 }
 
@@ -104,8 +130,8 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
 // Where a placing step puts its text: the bounding box of its region, or for {"below": TEXT} the band
 // under the last layer that typeset TEXT, three quarters of its line tall (a subtitle fitted there comes
 // out smaller than the text above it).
-cv::Rect placement_area(const RenderState& state, const json& target, const std::string& where) {
-  if (region_kind_of(target) != RegionKind::below_text) return cv::boundingRect(resolve_region(target, state.image, where) > 0);
+cv::Rect placement_area(const RenderState& state, const json& target, const std::string& where, const RunContext& context) {
+  if (region_kind_of(target) != RegionKind::below_text) return cv::boundingRect(resolve_region(target, state.image, where, context) > 0);
   const std::string above = target["below"].get<std::string>();
   const auto layer = std::find_if(state.text_layers.rbegin(), state.text_layers.rend(), [&](const TextLayer& l) { return l.text == above; });
   if (layer == state.text_layers.rend()) {
@@ -117,58 +143,72 @@ cv::Rect placement_area(const RenderState& state, const json& target, const std:
   return cv::Rect(0, top, state.image.width(), height) & cv::Rect(0, 0, state.image.width(), state.image.height());
 }
 
-// The union of the plan's preserved regions over `image` (CV_8U, 255 = preserved), or empty when none.
-cv::Mat preserved_mask(const std::vector<PreserveItem>& preserve, const Image& image, const std::string& where) {
-  cv::Mat keep;
-  for (const PreserveItem& item : preserve) {
-    const cv::Mat region = resolve_region(item.target, image, where + ", preserving \"" + item.clause + "\"") > 0;
-    keep = keep.empty() ? region : (keep | region);
-  }
-  return keep;
+// Pixels of `changed` where `after` differs from `before`.
+cv::Mat differing_pixels(const cv::Mat& before, const cv::Mat& after, const cv::Rect& changed) {
+  cv::Mat difference;
+  cv::absdiff(before(changed), after(changed), difference);
+  std::vector<cv::Mat> channels;
+  cv::split(difference, channels);
+  cv::Mat differs(before.size(), CV_8U, cv::Scalar(0));
+  differs(changed).setTo(255, (channels[0] | channels[1] | channels[2] | channels[3]) > 0);
+  return differs;
 }
 
-Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const std::vector<PreserveItem>& preserve,
-                       const std::string& where) {
+// Where a placing step may draw: its area, what the step keeps (nothing may be drawn there) and, for text
+// laid out in a named area, the subject too (kept clear of where there is room).
+Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep, const std::string& where,
+                       const RunContext& context) {
   Placement placement;
-  placement.area = placement_area(before, step.target, where);
+  placement.area = placement_area(before, step.target, where, context);
   if (placement.area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
-  placement.keep_out = preserved_mask(preserve, before.image, where);
-  if (!placement.keep_out.empty()) placement.avoided = std::to_string(preserve.size()) + (preserve.size() == 1 ? " preserved region" : " preserved regions");
+  if (!keep.empty() && cv::countNonZero(keep) > 0) {
+    placement.keep_out = keep;
+    placement.avoided = "what the plan preserves";
+  }
+  placement.avoid = placement.keep_out;
   if (lays_out(spec, step)) {
-    const SubjectMask subject = segment_subject(before.image, segmenter_policy_from_environment());
+    const SubjectMask subject = segment_subject(before.image, context.segmenter);
+    if (context.used != nullptr) context.used->segmentations.push_back(subject.note);
     placement.avoid = subject.alpha >= 0.5;
     if (!placement.keep_out.empty()) placement.avoid |= placement.keep_out;
-    placement.avoided = "the subject (segmentation: " + subject.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
-  } else {
-    placement.avoid = placement.keep_out;
+    placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
   }
   return placement;
 }
 
-RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
-                                 const std::vector<PreserveItem>& preserve, const std::string& where) {
-  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, preserve, where));
+RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
+                                 const std::string& where, const RunContext& context) {
+  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, keep, where, context), context);
+  const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, before.image.width(), before.image.height());
+  const cv::Mat result = output.image.to_rgba8().mat();
+  // What a placing op drew is all or nothing: letters clipped at a preserved edge would misspell it.
+  if (!keep.empty() && !changed.empty() && cv::countNonZero(differing_pixels(before.image.mat(), result, changed) & keep) > 0) {
+    return unchanged(before, {"refused", "it would draw over what the plan preserves, so it was not applied"});
+  }
   RenderState after;
   after.source_offset = before.source_offset;
   after.image = before.image.clone();
   after.edited = before.edited.clone();
   after.text_layers = before.text_layers;
-  const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, after.image.width(), after.image.height());
   if (!changed.empty()) {
-    output.image.to_rgba8().mat()(changed).copyTo(after.image.mat()(changed));
+    note_changes_over_text(after.text_layers, differing_pixels(before.image.mat(), result, changed), where);
+    result(changed).copyTo(after.image.mat()(changed));
     after.edited(changed).setTo(255);
-    cv::Mat difference, any_channel;
-    cv::absdiff(before.image.mat()(changed), after.image.mat()(changed), difference);
-    cv::transform(difference, any_channel, cv::Matx14f(1, 1, 1, 1));
-    cv::Mat touched(after.edited.size(), CV_8U, cv::Scalar(0));
-    touched(changed).setTo(255, any_channel > 0);
-    note_changes_over_text(after.text_layers, touched, where);
   }
-  for (auto& layer : output.text_layers) {
+  for (const auto& layer : output.text_layers) {
     if (!layer.replaces.empty()) mark_superseded(after.text_layers, layer.replaces, changed, "replaced by \"" + layer.text + "\" in " + where);
   }
   for (auto& layer : output.text_layers) after.text_layers.push_back(std::move(layer));
   return after;
+}
+
+// True when every pixel of `keep` lies in the part of the input a canvas step copies unchanged.
+bool canvas_holds(const cv::Mat& keep, const std::optional<CanvasMapping>& mapping) {
+  if (!mapping) return false;
+  const cv::Rect copied_from = mapping->copied - mapping->offset;
+  cv::Mat outside = keep.clone();
+  outside(copied_from & cv::Rect(0, 0, keep.cols, keep.rows)).setTo(0);
+  return cv::countNonZero(outside) == 0;
 }
 
 // Earlier text follows a canvas step: shifted by a crop or expansion, scaled by a resize (which
@@ -194,8 +234,7 @@ void move_text_with_canvas(std::vector<TextLayer>& layers, const OpOutput& outpu
   }
 }
 
-RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const std::string& where) {
-  const OpOutput output = spec.run(before.image, Params(step.params));
+RenderState canvas_state(const RenderState& before, const OpOutput& output, const std::string& where) {
   RenderState after;
   after.image = output.image.to_rgba8();
   after.text_layers = before.text_layers;
@@ -212,51 +251,126 @@ RenderState apply_canvas_step(const RenderState& before, const OperationSpec& sp
   return after;
 }
 
+RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
+                              const std::string& where, const RunContext& context) {
+  OpOutput output = spec.run(before.image, Params(step.params), context);
+  if (keep.empty() || cv::countNonZero(keep) == 0 || canvas_holds(keep, output.mapping)) return canvas_state(before, output, where);
+  if (!output.mapping && spec.model.rfind("diffusion", 0) == 0) {
+    return unchanged(before, {"refused", "it replaces every pixel, including what the plan preserves, so it was not applied"});
+  }
+  if (!output.mapping) {
+    RenderState after = canvas_state(before, output, where);
+    after.latest_step_keep = "resampled";
+    after.latest_step_keep_note = "it resamples every pixel, so what the plan preserves is no longer bit-identical (no other step changed it)";
+    return after;
+  }
+  const cv::Rect keep_box = cv::boundingRect(keep);
+  if (spec.fit_around) {
+    if (const std::optional<json> moved = spec.fit_around(before.image, Params(step.params), keep_box)) {
+      const json params = validate_params(spec, *moved, where);
+      output = spec.run(before.image, Params(params), context);
+      if (canvas_holds(keep, output.mapping)) {
+        const cv::Rect window = output.mapping->copied - output.mapping->offset;
+        RenderState after = canvas_state(before, output, where);
+        after.latest_step_keep = "moved";
+        after.latest_step_keep_note = "its window was moved to " + std::to_string(window.width) + "x" + std::to_string(window.height) + " at (" +
+                                      std::to_string(window.x) + ", " + std::to_string(window.y) + ") to hold what the plan preserves";
+        return after;
+      }
+    }
+  }
+  return unchanged(before, {"refused", "it would cut off what the plan preserves, and no window of its size holds it, so it was not applied"});
+}
+
+// Keep targets resolved on the source, once per render.
+class KeptAreas {
+ public:
+  // `source` is shared, not copied: the executor replaces states, it never writes into their pixels.
+  KeptAreas(Image source, const RunContext& context) : source_(std::move(source)), context_(context) {}
+
+  // The union of the step's keep targets in `state`'s coordinates; empty when it keeps nothing.
+  cv::Mat for_step(const PlanStep& step, const RenderState& state, const std::string& where) {
+    if (step.keep.empty()) return {};
+    cv::Mat keep(source_.height(), source_.width(), CV_8U, cv::Scalar(0));
+    for (const json& target : step.keep) keep |= resolved(target, where);
+    return Executor::in_state_coordinates(keep, state);
+  }
+
+  std::vector<KeptArea> areas() const { return areas_; }
+
+ private:
+  const cv::Mat& resolved(const json& target, const std::string& where) {
+    for (const KeptArea& area : areas_) {
+      if (area.target == target) return area.source_pixels;
+    }
+    const cv::Mat pixels = resolve_region(target, source_, where + ", keep " + target.dump(), context_) > 0;
+    areas_.push_back({target, pixels});
+    return areas_.back().source_pixels;
+  }
+
+  Image source_;
+  const RunContext& context_;
+  std::vector<KeptArea> areas_;
+};
+
 }  // namespace
 
-RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress,
-                              const std::vector<PreserveItem>& preserve) const {
+cv::Mat Executor::in_state_coordinates(const cv::Mat& keep, const RenderState& state) {
+  const cv::Size size(state.image.width(), state.image.height());
+  if (!state.source_offset) {
+    cv::Mat resized;
+    cv::resize(keep, resized, size, 0, 0, cv::INTER_NEAREST);
+    return resized;
+  }
+  cv::Mat placed(size, CV_8U, cv::Scalar(0));
+  const cv::Point offset = *state.source_offset;
+  const cv::Rect overlap = cv::Rect(cv::Point(0, 0), size) & (cv::Rect(0, 0, keep.cols, keep.rows) + offset);
+  if (!overlap.empty()) keep(overlap - offset).copyTo(placed(overlap));
+  return placed;
+}
+
+RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress) const {
   RenderResult result;
   result.state = initial_state(source);
+  KeptAreas kept(result.state.image, context_);
   CacheKey key = hash_image(result.state.image);
-  json preserved_targets = json::array();
-  bool preserve_segments = false;
-  for (const PreserveItem& item : preserve) {
-    preserved_targets.push_back(item.target);
-    preserve_segments = preserve_segments || region_kind_of(item.target) == RegionKind::segmentation;
-  }
-  const std::string preserve_identity = preserve.empty() ? std::string() : "\npreserve: " + preserved_targets.dump();
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const PlanStep& step = steps[i];
     const std::string where = step_where(i, step.op);
     const OperationSpec& spec = registry().get(step.op);
     if (progress) progress(i, steps.size(), step.op);
     const auto started = std::chrono::steady_clock::now();
-    const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}};
+    const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
     StepRecord record{step.op, step.clause, 0, false};
-    // A placing step keeps clear of the preserved regions (and, laying text out, of the subject): both
-    // are part of its identity.
-    const bool placing = static_cast<bool>(spec.place);
-    record.model = segmenter_of(step, placing && (lays_out(spec, step) || preserve_segments), where);
-    key = chain_key(key, identity.dump() + (placing ? preserve_identity : std::string()),
-                    file_inputs_of(step) + record.model + default_model_of(spec, step));
+    record.model = segmenter_of(spec, step, context_.segmenter, where);
+    key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model + default_model_of(spec, step, context_));
+    const cv::Mat keep = kept.for_step(step, result.state, where);
     if (auto cached = cache_.find(key)) {
       record.cached = true;
       result.state = std::move(*cached);
     } else {
-      const ScopedGenerationRecord generation;
-      result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, where)
-                     : spec.place        ? apply_placement_step(result.state, spec, step, preserve, where)
-                                         : apply_region_step(result.state, spec, step, where);
-      result.state.latest_step_models = generation.models_used();
+      RunContext::StepUse used;
+      RunContext step_context = context_;
+      step_context.used = &used;
+      result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, keep, where, step_context)
+                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, where, step_context)
+                                         : apply_region_step(result.state, spec, step, keep, where, step_context);
+      for (const auto& model : used.models) {
+        result.state.latest_step_models += (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;
+      }
+      result.state.latest_step_segmentation = least_trusted(used.segmentations);
       cache_.store(key, result.state);
     }
     if (const std::string& generated = result.state.latest_step_models; !generated.empty()) {
       record.model = record.model.empty() ? generated : record.model + ", " + generated;
     }
+    record.keep = result.state.latest_step_keep;
+    record.keep_note = result.state.latest_step_keep_note;
+    record.segmentation = result.state.latest_step_segmentation;
     record.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     result.steps.push_back(std::move(record));
   }
+  result.kept = kept.areas();
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include "easel/image/image.hpp"
 #include "easel/ops/text_layer.hpp"
+#include "easel/vision/segmentation.hpp"
 
 namespace easel {
 
@@ -22,6 +23,13 @@ struct RenderState {
   // The generative models that made the latest step's pixels (e.g. "diffusion: /models/sd15"), kept
   // with the state so that a step taken from the cache still names them in its record.
   std::string latest_step_models = {};
+  // How the latest step honoured the pixels its plan preserves, kept for the same reason: "" when it
+  // preserves nothing or did not touch them, else "shrunk", "moved", "refused" or "resampled", with a
+  // note saying what happened.
+  std::string latest_step_keep = {};
+  std::string latest_step_keep_note = {};
+  // What decided the subject/background of the latest step, and how sure it was; kept for the same reason.
+  std::optional<SegmentationNote> latest_step_segmentation = {};
 };
 
 // The state of an unedited source.

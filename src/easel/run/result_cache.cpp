@@ -94,6 +94,19 @@ struct FileHeader {
   std::int32_t width, height, image_type, has_offset, offset_x, offset_y;
 };
 
+nlohmann::json segmentation_facts(const std::optional<SegmentationNote>& note) {
+  if (!note) return nullptr;
+  return {{"engine", note->engine}, {"confidence", note->confidence ? nlohmann::json(*note->confidence) : nlohmann::json()}, {"concern", note->concern}};
+}
+
+SegmentationNote segmentation_from_facts(const nlohmann::json& facts) {
+  SegmentationNote note;
+  note.engine = facts.at("engine").get<std::string>();
+  if (!facts.at("confidence").is_null()) note.confidence = facts.at("confidence").get<double>();
+  note.concern = facts.at("concern").get<std::string>();
+  return note;
+}
+
 void write_state(const fs::path& path, const RenderState& state) {
   const cv::Mat image = state.image.mat().isContinuous() ? state.image.mat() : state.image.mat().clone();
   const cv::Mat edited = state.edited.isContinuous() ? state.edited : state.edited.clone();
@@ -112,7 +125,10 @@ void write_state(const fs::path& path, const RenderState& state) {
     out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : state.text_layers) layers.push_back(layer_facts(layer));
-    const nlohmann::json facts = {{"layers", layers}, {"latest_step_models", state.latest_step_models}};
+    const nlohmann::json facts = {{"layers", layers},
+                                  {"latest_step_models", state.latest_step_models},
+                                  {"latest_step_keep", {state.latest_step_keep, state.latest_step_keep_note}},
+                                  {"latest_step_segmentation", segmentation_facts(state.latest_step_segmentation)}};
     const std::string facts_text = facts.dump();
     const std::uint64_t facts_length = facts_text.size();
     out.write(reinterpret_cast<const char*>(&facts_length), sizeof facts_length);
@@ -156,6 +172,12 @@ std::optional<RenderState> read_state(const fs::path& path) {
   try {
     const nlohmann::json facts_json = nlohmann::json::parse(facts_text);
     state.latest_step_models = facts_json.at("latest_step_models").get<std::string>();
+    const nlohmann::json keep = facts_json.value("latest_step_keep", nlohmann::json::array({"", ""}));
+    state.latest_step_keep = keep.at(0).get<std::string>();
+    state.latest_step_keep_note = keep.at(1).get<std::string>();
+    if (const auto segmentation = facts_json.value("latest_step_segmentation", nlohmann::json()); !segmentation.is_null()) {
+      state.latest_step_segmentation = segmentation_from_facts(segmentation);
+    }
     for (const auto& facts : facts_json.at("layers")) {
       TextLayer layer = layer_from_facts(facts);
       if (layer.coverage.total() > remaining) return std::nullopt;

@@ -173,7 +173,7 @@ TextCheck verify_in_output(const Image& output, const TextLayer& layer) {
       } else if (layer.low_contrast_allowed && !legible && found.visible_share >= kWhollyVisible) {
         check.status = TextStatus::accepted;
         add_note(check, "its contrast in the output is " + ratio(found.contrast_ratio) + ", below the minimum " + ratio(kMinContrastRatio) +
-                            ": placed so because allow_low_contrast is set");
+                            ": placed so on purpose (layout.color says why)");
       } else {
         check.status = TextStatus::failed;
         if (found.visible_share <= 0) add_note(check, "none of it is in the output");

@@ -15,7 +15,7 @@ using nlohmann::json;
 const std::set<std::string>& known_text_fields() {
   static const std::set<std::string> fields = {"model", "prompt", "plan", "n", "size", "quality", "background",
                                                "output_format", "output_compression", "input_fidelity", "user",
-                                               "response_format", "stream", "partial_images", "moderation"};
+                                               "response_format", "stream", "partial_images", "moderation", "seed"};
   return fields;
 }
 
@@ -35,6 +35,19 @@ int integer_field(const RequestFields& fields, const std::string& name, int fall
   if (error != std::errc() || stop != end) throw invalid_field(name, "'" + name + "' must be an integer, got '" + *text + "'");
   if (value < low || value > high) {
     throw invalid_field(name, "'" + name + "' must be between " + std::to_string(low) + " and " + std::to_string(high) + ", got " + *text);
+  }
+  return value;
+}
+
+// Easel's extension: the seed of the edit's generative steps, as `easel edit --seed`.
+std::optional<std::uint64_t> seed_field(const RequestFields& fields) {
+  const auto text = single_text(fields, "seed");
+  if (!text) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto* end = text->data() + text->size();
+  const auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc() || stop != end || value > (std::uint64_t{1} << 53) - 1) {
+    throw invalid_field("seed", "'seed' must be an integer from 0 to 2^53 - 1 (9007199254740991), got '" + *text + "'");
   }
   return value;
 }
@@ -114,6 +127,12 @@ RequestFields fields_from_json(const json& item) {
   return fields;
 }
 
+bool is_model_name(const std::string& name) {
+  return !name.empty() && name.size() <= 200 && name.front() != '/' && name.front() != '.' && name.front() != '~' &&
+         name.find("..") == std::string::npos && name.find('\\') == std::string::npos &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == std::string::npos;
+}
+
 bool is_edit_model_alias(const std::string& name) {
   static const std::array<const char*, 6> names = {kEditModel, "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"};
   return std::any_of(names.begin(), names.end(), [&](const char* known) { return name == known; });
@@ -144,7 +163,10 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   }
   EditRequest request;
   if (const auto model = single_text(fields, "model")) {
-    if (!is_edit_model_alias(*model)) throw invalid_field("model", "model '" + *model + "' is not available here; GET /v1/models lists the models this server has", "model_not_found");
+    if (!is_edit_model_alias(*model) && !is_model_name(*model)) {
+      throw invalid_field("model", "'model' must be easel-edit (or an OpenAI image model name) or the name of an installed diffusion model "
+                                   "(GET /v1/models lists them), not a path", "model_not_found");
+    }
     request.model = *model;
   }
   if (const auto plan = single_text(fields, "plan")) {
@@ -176,6 +198,7 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   }
 
   request.n = integer_field(fields, "n", 1, 1, 10);
+  request.seed = seed_field(fields);
   request.size = parse_output_size(single_text(fields, "size").value_or("auto"));
   request.quality = choice_field(fields, "quality", "auto", {"auto", "low", "medium", "high", "standard"});
   request.background = choice_field(fields, "background", "auto", {"auto", "transparent", "opaque"});

@@ -44,6 +44,8 @@ struct RequestLimits {
 // written against OpenAI runs with only its base URL changed.
 inline constexpr const char* kEditModel = "easel-edit";
 bool is_edit_model_alias(const std::string& name);
+// A model is named, never given as a path: nothing from a request becomes a filesystem path.
+bool is_model_name(const std::string& name);
 
 struct OutputSize {
   int width = 0;  // 0: "auto", the edit's own size
@@ -55,12 +57,15 @@ struct OutputSize {
 OutputSize parse_output_size(const std::string& text);
 
 struct EditRequest {
+  // kEditModel or an alias of it: the edit engine with the server's default diffusion model for its
+  // generative steps; otherwise the name of the diffusion model those steps run.
   std::string model = kEditModel;
   std::string prompt;
   std::optional<nlohmann::json> plan;  // an explicit EditPlan (Easel extension), instead of the prompt
   std::vector<Upload> images;          // [0] is the source, the rest are references
   std::optional<Upload> mask;          // PNG with alpha; alpha 0 marks the area to edit
   int n = 1;
+  std::optional<std::uint64_t> seed;   // Easel extension: the seed of generative steps (image i: seed + i)
   OutputSize size;
   std::string quality = "auto";        // auto, low, medium, high (accepted; the edit engine is exact at every quality)
   std::string background = "auto";     // auto, transparent, opaque

@@ -2,20 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
+#include <map>
 #include <memory>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "easel/models/model_store.hpp"
-#include "easel/ops/generation.hpp"
-#include "easel/ops/region.hpp"
-#include "easel/ops/registry.hpp"
-#include "easel/plan/planner.hpp"
-#include "easel/run/edit_job.hpp"
+#include "easel/run/edit_flow.hpp"
 #include "easel/run/step_files.hpp"
 #include "easel/serve/api_error.hpp"
-#include "easel/serve/generation_service.hpp"
 
 namespace easel::serve {
 namespace fs = std::filesystem;
@@ -46,44 +41,33 @@ class ScratchFile {
 // A plan sent over HTTP names files only as the request's own uploads ("image[1]", "mask") and models
 // only by name: nothing a client writes becomes a path on the server.
 void bind_client_files(EditPlan& plan, const PlanInputs& inputs) {
+  const auto bind = [&](json& path, const std::string& where) {
+    const std::string field = path.is_string() ? path.get<std::string>() : path.dump();
+    std::string bound;
+    if (field == "mask") bound = inputs.mask;
+    for (std::size_t k = 0; k < inputs.references.size(); ++k) {
+      if (field == "image[" + std::to_string(k + 1) + "]") bound = inputs.references[k];
+    }
+    if (bound.empty()) {
+      throw invalid_field("plan", where + " reads the file \"" + field + "\"; a plan sent to the server can only name this request's uploads (" +
+                                      (inputs.references.empty() ? std::string() : "image[1] to image[" + std::to_string(inputs.references.size()) + "], ") +
+                                      "or mask when one is sent)");
+    }
+    path = bound;
+  };
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     PlanStep& step = plan.steps[i];
     const std::string where = "step " + std::to_string(i + 1) + " (" + step.op + ")";
-    for (json* path : file_paths_of(step)) {
-      const std::string field = path->is_string() ? path->get<std::string>() : path->dump();
-      std::string bound;
-      if (field == "mask") bound = inputs.mask;
-      for (std::size_t k = 0; k < inputs.references.size(); ++k) {
-        if (field == "image[" + std::to_string(k + 1) + "]") bound = inputs.references[k];
-      }
-      if (bound.empty()) {
-        throw invalid_field("plan", where + " reads the file \"" + field + "\"; a plan sent to the server can only name this request's uploads (" +
-                                        (inputs.references.empty() ? std::string() : "image[1] to image[" + std::to_string(inputs.references.size()) + "], ") +
-                                        "or mask when one is sent)");
-      }
-      *path = bound;
-    }
-    if (step.params.is_object() && step.params.contains("model") && step.params["model"].is_string()) {
-      step.params["model"] = models::resolve_model_name(step.params["model"].get<std::string>()).string();
+    for (json* path : file_paths_of(step)) bind(*path, where);
+    if (step.params.is_object() && step.params.contains("model") && step.params["model"].is_string() &&
+        !is_model_name(step.params["model"].get<std::string>())) {
+      throw invalid_field("plan", where + " names the model \"" + step.params["model"].get<std::string>() +
+                                      "\"; a plan sent to the server names models by name (GET /v1/models lists them), never by path");
     }
   }
-}
-
-EditPlan plan_for(const EditRequest& request, const PlanInputs& inputs) {
-  if (request.plan) {
-    try {
-      EditPlan plan = edit_plan_from_json(*request.plan);
-      bind_client_files(plan, inputs);
-      validate_plan(plan);
-      return plan;
-    } catch (const Error& error) {
-      throw api_error_from(error, "plan");
-    }
-  }
-  try {
-    return plan_instruction(request.prompt, inputs);
-  } catch (const Error& error) {
-    throw api_error_from(error, "prompt");
+  for (std::size_t i = 0; i < plan.preserve.size(); ++i) {
+    json& target = plan.preserve[i].target;
+    if (target.is_object() && target.contains("mask")) bind(target["mask"], "preserve " + std::to_string(i + 1));
   }
 }
 
@@ -107,17 +91,6 @@ void write_edit_mask(const Upload& mask, const Image& source, const fs::path& fi
   if (!cv::imwrite(file.string(), edit_area)) throw ApiError(500, "server_error", "cannot write the converted mask", {}, "internal_error");
 }
 
-// For an explicit plan, as the planner does for a prompt: the mask becomes the target of every step
-// that would touch the whole image and accepts a mask.
-void restrict_to_mask(EditPlan& plan, const fs::path& file) {
-  for (auto& step : plan.steps) {
-    const auto& regions = registry().get(step.op).regions;
-    if (targets_whole_image(step.target) && std::find(regions.begin(), regions.end(), RegionKind::mask) != regions.end()) {
-      step.target = json{{"mask", file.string()}};
-    }
-  }
-}
-
 const char* file_extension(ImageFormat format) {
   switch (format) {
     case ImageFormat::png: return ".png";
@@ -127,20 +100,38 @@ const char* file_extension(ImageFormat format) {
   return ".png";
 }
 
-// Scratch paths are the server's business: responses and output metadata name the request's fields.
-json with_field_names(const json& value, const std::vector<std::pair<std::string, std::string>>& names) {
-  std::string text = value.dump();
-  for (const auto& [path, name] : names) {
-    for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + name.size())) text.replace(at, path.size(), name);
+// Scratch paths and model paths are the server's business: responses and output metadata name the
+// request's fields and the models' names.
+class FieldNames {
+ public:
+  void add(std::string path, std::string name) { names_.emplace_back(std::move(path), std::move(name)); }
+  // Every model a plan's steps name (and the default), as the client names it.
+  void add_models(const EditPlan& plan, const std::string& default_model) {
+    std::vector<std::string> models;
+    for (const auto& step : plan.steps) {
+      if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string()) models.push_back(model->get<std::string>());
+    }
+    if (!default_model.empty()) models.push_back(default_model);
+    for (const auto& model : models) {
+      try {
+        const std::string path = models::resolve_model(model).string();
+        add(path, models::model_display_name(path));
+      } catch (const Error&) {
+        // Not installed: a step that needs it fails naming it, and there is no path to hide.
+      }
+    }
   }
-  return json::parse(text);
-}
+  json applied_to(const json& value) const {
+    std::string text = value.dump();
+    for (const auto& [path, name] : names_) {
+      for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + name.size())) text.replace(at, path.size(), name);
+    }
+    return json::parse(text);
+  }
 
-std::string unsupported_summary(const EditPlan& plan) {
-  std::string text;
-  for (const auto& item : plan.unsupported) text += (text.empty() ? "" : "; ") + ("\"" + item.clause + "\": " + item.reason);
-  return text.empty() ? "the prompt names no edit" : text;
-}
+ private:
+  std::vector<std::pair<std::string, std::string>> names_;
+};
 
 Image flatten_over_white(const Image& image) {
   cv::Mat rgba = image.to_float().mat();
@@ -153,24 +144,69 @@ Image flatten_over_white(const Image& image) {
   return Image(merged).to_rgba8();
 }
 
-// Steps whose op takes a seed: the generative ones, whose result the seed decides.
-std::vector<std::size_t> seeded_steps(const EditPlan& plan) {
-  std::vector<std::size_t> indices;
-  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const auto& params = registry().get(plan.steps[i].op).params;
-    if (std::any_of(params.begin(), params.end(), [](const ParamSpec& param) { return param.name == "seed"; })) indices.push_back(i);
+// The request's uploads as files the plan can read, under names the server chooses.
+struct UploadedFiles {
+  std::vector<std::unique_ptr<ScratchFile>> scratch;
+  PlanInputs inputs;
+  FieldNames names;
+};
+
+void write_uploads(const EditRequest& request, const Image& source, const EditContext& context, UploadedFiles& files) {
+  if (request.images.size() > 1 || request.mask) fs::create_directories(context.scratch_dir);
+  for (std::size_t i = 1; i < request.images.size(); ++i) {
+    const auto& bytes = *request.images[i].bytes;
+    files.scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("ref_") + file_extension(probe_image(bytes).format))));
+    write_file_atomically(files.scratch.back()->path(), bytes);
+    files.inputs.references.push_back(files.scratch.back()->path().string());
+    files.names.add(files.scratch.back()->path().string(), "image[" + std::to_string(i) + "]");
   }
-  return indices;
+  if (request.mask) {
+    files.scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("mask_") + ".png")));
+    write_edit_mask(*request.mask, source, files.scratch.back()->path(), context.limits);
+    files.inputs.mask = files.scratch.back()->path().string();
+    files.names.add(files.inputs.mask, "mask");
+  }
+}
+
+// The flow names the order's fields; the HTTP API says them as the request's.
+ApiError in_request_words(const Error& error, const EditRequest& request) {
+  const std::map<std::string, std::string> fields = {
+      {"instruction", "prompt"}, {"plan", "plan"}, {"variants", "n"}, {"seed", request.seed ? "seed" : "n"}, {"model", "model"}};
+  const auto field = fields.find(error.field());
+  std::string param = field != fields.end() ? field->second : std::string(request.plan ? "plan" : "prompt");
+  if (error.kind() == ErrorKind::capability) param = "model";
+  if (dynamic_cast<const NothingToDo*>(&error) != nullptr) return invalid_field(param, error.what(), "unsupported_instruction");
+  return api_error_from(error, param);
+}
+
+EditOrder order_from(const EditRequest& request, const UploadedFiles& files, const EditContext& context) {
+  EditOrder order;
+  order.instruction = request.prompt;
+  if (request.plan) {
+    try {
+      order.plan = edit_plan_from_json(*request.plan);
+    } catch (const Error& error) {
+      throw api_error_from(error, "plan");
+    }
+    bind_client_files(*order.plan, files.inputs);
+  }
+  order.inputs = files.inputs;
+  order.model = is_edit_model_alias(request.model) ? context.run.default_model : request.model;
+  if (!is_edit_model_alias(request.model)) {
+    try {
+      models::resolve_model_name(request.model);
+    } catch (const Error& error) {
+      throw invalid_field("model", "'model' " + request.model + " is not an installed diffusion model (GET /v1/models lists them): " + error.what(),
+                          "model_not_found");
+    }
+  }
+  order.seed = request.seed;
+  order.variants = request.n;
+  if (!request.size.automatic()) order.size = cv::Size(request.size.width, request.size.height);
+  return order;
 }
 
 }  // namespace
-
-void append_size_steps(EditPlan& plan, const OutputSize& size) {
-  if (size.automatic()) return;
-  const std::string aspect = std::to_string(size.width) + ":" + std::to_string(size.height);
-  plan.steps.push_back({"image.crop", {{"region", "all"}}, {{"aspect", aspect}}, "size " + aspect + " (request field)"});
-  plan.steps.push_back({"image.resize", {{"region", "all"}}, {{"width", size.width}, {"height", size.height}}, "size (request field)"});
-}
 
 const char* media_type(ImageFormat format) {
   switch (format) {
@@ -207,73 +243,23 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   }
 
   started = std::chrono::steady_clock::now();
-  // References and the mask reach the planner and the ops as files under names the server chooses.
-  std::vector<std::unique_ptr<ScratchFile>> scratch;
-  std::vector<std::pair<std::string, std::string>> field_names;
-  PlanInputs inputs;
-  if (request.images.size() > 1 || request.mask) fs::create_directories(context.scratch_dir);
-  for (std::size_t i = 1; i < request.images.size(); ++i) {
-    const auto& bytes = *request.images[i].bytes;
-    scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("ref_") + file_extension(probe_image(bytes).format))));
-    write_file_atomically(scratch.back()->path(), bytes);
-    inputs.references.push_back(scratch.back()->path().string());
-    field_names.emplace_back(scratch.back()->path().string(), "image[" + std::to_string(i) + "]");
-  }
-  if (request.mask) {
-    scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("mask_") + ".png")));
-    write_edit_mask(*request.mask, source_image, scratch.back()->path(), context.limits);
-    inputs.mask = scratch.back()->path().string();
-    field_names.emplace_back(inputs.mask, "mask");
-  }
-  EditPlan plan = plan_for(request, inputs);
-  if (request.plan && request.mask) restrict_to_mask(plan, inputs.mask);
-  // Models are named to the client as it names them, never by their path on this machine.
-  for (const auto& step : plan.steps) {
-    if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string()) {
-      field_names.emplace_back(model->get<std::string>(), models::model_display_name(model->get<std::string>()));
-    }
-  }
-  if (const char* fallback = std::getenv("EASEL_MODEL"); fallback != nullptr && *fallback != '\0') {
-    try {
-      const std::string path = models::resolve_model(fallback).string();
-      field_names.emplace_back(path, models::model_display_name(path));
-    } catch (const Error&) {
-      // Not installed: a step that needs it fails naming EASEL_MODEL, and there is no path to hide.
-    }
-  }
-  int masked_steps = 0;
-  bool references_used = false;
-  for (const auto& step : plan.steps) {
-    if (request.mask && step.target == json{{"mask", inputs.mask}}) ++masked_steps;
-    const std::string params = step.params.dump();
-    for (const auto& reference : inputs.references) references_used = references_used || params.find(reference) != std::string::npos;
-  }
-  if (plan.steps.empty()) {
-    throw invalid_field(request.plan ? "plan" : "prompt", "nothing in the prompt maps to an edit this server can do: " + unsupported_summary(plan) +
-                                                               " (GET /v1/models and `easel ops` list the operations)", "unsupported_instruction");
-  }
-  const std::vector<std::size_t> generative = seeded_steps(plan);
-  if (request.n > 1 && generative.empty()) {
-    throw invalid_field("n", "this edit has no generative step, so it is deterministic: n > 1 would return identical images; use n=1");
-  }
-  // Seeds are fixed before rendering, so the plan in the response (and in each output's metadata)
-  // reproduces each image exactly.
-  for (const std::size_t index : generative) {
-    json& params = plan.steps[index].params;
-    if (params.value("seed", json()).is_null()) params["seed"] = random_seed();
-    constexpr std::uint64_t largest_seed = (std::uint64_t{1} << 53) - 1;
-    if (params["seed"].is_number_unsigned() && params["seed"].get<std::uint64_t>() > largest_seed - static_cast<std::uint64_t>(request.n - 1)) {
-      throw invalid_field("n", "seed + n - 1 would pass the largest seed, 2^53 - 1; give a smaller seed or fewer images");
-    }
-  }
-  append_size_steps(plan, request.size);
+  UploadedFiles files;
+  write_uploads(request, source_image, context, files);
+  const EditOrder order = order_from(request, files, context);
+  EditPlan plan;
   try {
-    validate_plan(plan);
+    plan = plan_edit(order);
   } catch (const Error& error) {
-    throw api_error_from(error, request.plan ? "plan" : "prompt");
+    throw in_request_words(error, request);
   }
+  files.names.add_models(plan, context.run.default_model);
   const double plan_ms = milliseconds_since(started);
 
+  EditControl control;
+  if (context.progress) control.on_progress = [&](const EditProgress& at) { context.progress(at.fraction()); };
+  control.check = context.check;
+  OutputMetadata partial_metadata;
+  partial_metadata.plan_json = files.names.applied_to(to_json(plan)).dump();
   EncodeOptions encode;
   encode.format = request.output_format;
   encode.quality = std::max(1, request.output_compression);
@@ -281,92 +267,51 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
     if (request.background == "opaque" || request.output_format == ImageFormat::jpeg) image = flatten_over_white(image);
     return image;
   };
-  ResultCache cache{fs::path()};
-  // Progress over all n renders: plan steps, and the denoising steps inside a generative one.
-  const double renders = static_cast<double>(request.n);
-  std::size_t render_index = 0;
-  std::size_t step_index = 0;
-  std::size_t step_count = plan.steps.size();
-  const auto report_progress = [&](double within_step) {
-    if (!context.progress) return;
-    const double in_render = (static_cast<double>(step_index) + within_step) / static_cast<double>(step_count);
-    context.progress((static_cast<double>(render_index) + in_render) / renders);
-  };
-  // Partial images, at most partial_images in all: the denoising previews of generative steps (placed
-  // into the picture), and the renders of the plan's first steps.
-  int partials_sent = 0;
-  OutputMetadata partial_metadata;
-  const auto send_partial = [&](const Image& image) {
-    if (!context.partial || partials_sent >= request.partial_images) return;
-    context.partial(encode_image(finish(image), encode, partial_metadata), partials_sent++);
-  };
-  GenerationWatch watch(context.check);
-  GenerationControl control;
-  control.cancelled = watch.cancelled();
-  if (context.progress) control.on_step = [&](int done, int total) { report_progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
+  int partial_index = 0;
   if (context.partial && request.partial_images > 0) {
-    control.previews = request.partial_images;
-    control.on_preview = [&](const Image& preview, int) { send_partial(preview); };
+    control.partial_images = request.partial_images;
+    control.on_partial = [&](const Image& image) { context.partial(encode_image(finish(image), encode, partial_metadata), partial_index++); };
   }
-  const ScopedGenerationControl generative_steps_report(control);
-
-  json first_report;
-  json seeds = json::array();
-  std::vector<PlanStep> steps = plan.steps;
+  ResultCache cache{fs::path()};
+  EditRender render;
   try {
-    for (render_index = 0; render_index < static_cast<std::size_t>(request.n); ++render_index) {
-      for (const std::size_t index : generative) {
-        steps[index].params["seed"] = plan.steps[index].params["seed"].get<std::uint64_t>() + render_index;
-      }
-      if (!generative.empty()) seeds.push_back(steps[generative.front()].params["seed"]);
-      OutputMetadata metadata;
-      EditPlan rendered = plan;
-      rendered.steps = steps;
-      metadata.plan_json = with_field_names(to_json(rendered), field_names).dump();
-      partial_metadata = metadata;
-      // Renders of the plan's first steps share the cache with the next, so the final render recomputes nothing.
-      const std::size_t prefixes = context.partial ? std::min<std::size_t>(static_cast<std::size_t>(request.partial_images), steps.size() - 1) : 0;
-      for (std::size_t done = 1; done <= prefixes && partials_sent < request.partial_images; ++done) {
-        if (context.check) context.check();
-        const std::vector<PlanStep> prefix(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(done));
-        send_partial(Executor(cache).render(source_image, prefix).state.image);
-      }
-      const EditOutcome outcome = run_edit(source_image, steps, cache, [&](std::size_t index, std::size_t count, const std::string&) {
-        if (context.check) context.check();
-        step_index = index;
-        step_count = count;
-        report_progress(0.0);
-      });
-      if (context.check) context.check();
-      const Image output = finish(outcome.render.state.image);
-      started = std::chrono::steady_clock::now();
-      result.images.push_back(encode_image(output, encode, metadata));
-      if (render_index == 0) {
-        first_report = build_report(rendered, outcome, {{"plan", plan_ms}, {"decode", decode_ms}});
-        first_report["timings_ms"]["encode"] = milliseconds_since(started);
-        result.width = output.width();
-        result.height = output.height();
-        result.transparent = output.has_transparency();
-      }
-    }
-  } catch (const GenerationCancelled&) {
-    watch.rethrow();
+    render = render_edit(source_image, {}, plan, request.n, cache, context.run, control, {{"plan", plan_ms}, {"decode", decode_ms}});
   } catch (const Error& error) {
-    throw api_error_from(error, request.plan ? "plan" : "prompt");
+    throw in_request_words(error, request);
   }
 
+  for (std::size_t i = 0; i < render.images.size(); ++i) {
+    const Image output = finish(render.images[i]);
+    started = std::chrono::steady_clock::now();
+    OutputMetadata metadata;
+    metadata.plan_json = files.names.applied_to(to_json(render.plans[i])).dump();
+    result.images.push_back(encode_image(output, encode, metadata));
+    if (i == 0) {
+      render.report["timings_ms"]["encode"] = milliseconds_since(started);
+      result.width = output.width();
+      result.height = output.height();
+      result.transparent = output.has_transparency();
+    }
+  }
   result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
-  json report = first_report;
+  json report = render.report;
   report["usage"]["input_tokens"] = result.usage.input_tokens();
   report["usage"]["output_tokens"] = result.usage.output_tokens;
   report["input"] = {{"width", source.decoded->info.width}, {"height", source.decoded->info.height},
                      {"format", format_name(source.decoded->info.format)}, {"decoded_from_cache", source.from_cache}};
-  report = with_field_names(report, field_names);
+  report = files.names.applied_to(report);
+  int masked_steps = 0;
+  bool references_used = false;
+  for (const auto& step : plan.steps) {
+    if (request.mask && step.target == json{{"mask", files.inputs.mask}}) ++masked_steps;
+    const std::string params = step.params.dump();
+    for (const auto& reference : files.inputs.references) references_used = references_used || params.find(reference) != std::string::npos;
+  }
   result.easel = {{"plan", report["plan"]},
                   {"report", report},
                   {"references", {{"count", request.images.size() - 1}, {"used", references_used}}},
                   {"mask", {{"given", request.mask.has_value()}, {"steps_restricted", masked_steps}}},
-                  {"seeds", seeds}};
+                  {"seeds", render.seeds}};
   return result;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// Runs one validated edit request through the shared data flow (DESIGN §1): decode → plan (the
-// instruction planner, or an explicit EditPlan) → the caller's mask → run_edit (executor + verifier) →
-// encode, and counts its usage. The same function serves synchronous requests and queued jobs.
+// The HTTP door of the edit flow (run/edit_flow.hpp): decodes the upload, writes the references and the
+// mask where the plan can read them, hands the edit flow an EditOrder, then encodes the images, names
+// the request's fields and models in place of server paths, and counts usage. The same function serves
+// synchronous requests and queued jobs.
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/ops/run_context.hpp"
 #include "easel/plan/edit_plan.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
@@ -25,6 +27,7 @@ struct EditContext {
   std::filesystem::path scratch_dir;  // for the converted mask file, removed after the run
   DecodeLimits limits;
   DecodedImageCache& decoded;         // source images decoded recently
+  RunContext run = {};                // the server's default model and segmenter, in the API's words
   // Fraction done, before each plan step and after each denoising step of a generative one.
   std::function<void(double)> progress = {};
   // May throw WorkInterrupted; called before each plan step and each denoising step.
@@ -42,10 +45,6 @@ using EditResult = ImagesResult;
 // generative step's seed + i (a step without a seed gets a random one first, recorded in the plan).
 // Throws ApiError (400 naming the field) for inputs the engine refuses, WorkInterrupted when stopped.
 EditResult run_edit_request(const EditRequest& request, const EditContext& context);
-
-// The request's `size` as plan steps: a centred crop to its aspect ratio, then a resize to it (nothing
-// for size auto). POST /v1/plans shows them as the edit will run them.
-void append_size_steps(EditPlan& plan, const OutputSize& size);
 
 const char* media_type(ImageFormat format);
 

@@ -62,13 +62,6 @@ std::string string_field(const json& body, const std::string& name, const std::s
   return value;
 }
 
-// A model is named, never given as a path: nothing from a request becomes a filesystem path.
-bool is_model_name(const std::string& name) {
-  return !name.empty() && name.size() <= 200 && name.front() != '/' && name.front() != '.' && name.front() != '~' &&
-         name.find("..") == std::string::npos && name.find('\\') == std::string::npos &&
-         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == std::string::npos;
-}
-
 }  // namespace
 
 GenerationSettings parse_generation_settings(const json& body) {

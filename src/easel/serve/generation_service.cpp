@@ -1,7 +1,6 @@
 #include "easel/serve/generation_service.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include "easel/models/model_store.hpp"
 #include "easel/ops/generation.hpp"
@@ -23,7 +22,11 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
   try {
     GenerationEngine& engine = generation_engine(what);
     // A client's model is a name looked up in the models directory, never a path on this machine.
-    generation.model = settings.model.empty() ? default_generation_model(what) : models::resolve_model_name(settings.model).string();
+    if (settings.model.empty() && control.default_model.empty()) {
+      throw invalid_field("model", "name a diffusion model in 'model' (GET /v1/models lists the installed ones); this server has no default model "
+                                   "(start it with EASEL_MODEL=NAME to set one)", "model_not_available");
+    }
+    generation.model = settings.model.empty() ? control.default_model : models::resolve_model_name(settings.model).string();
     generation.prompt = request.prompt;
     generation.negative_prompt = settings.negative_prompt;
     generation.width = request.size.width;
@@ -63,11 +66,6 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");
   }
-}
-
-std::uint64_t random_seed() {
-  std::random_device device;
-  return std::uniform_int_distribution<std::uint64_t>(0, 0xffffffffu)(device);
 }
 
 void require_generation_engine(const std::string& what, const std::string& param) {

@@ -23,6 +23,7 @@ namespace easel::serve {
 using GenerateResult = ImagesResult;
 
 struct GenerateControl {
+  std::string default_model = {};             // the model of a request that names none (EASEL_MODEL)
   std::function<void(double)> progress = {};  // fraction of the denoising steps done
   std::function<void()> check = {};           // may throw WorkInterrupted; polled before each denoising step
   // Streaming: the encoded partial images (request.partial_images of them, index from 0), as the
@@ -31,10 +32,7 @@ struct GenerateControl {
 };
 
 // Throws ApiError (400 model_not_available when there is no engine or model), WorkInterrupted when stopped.
-GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control = {});
-
-// A seed for a request that gave none (0 … 2^32 − 1, so that seed + i stays a valid seed).
-std::uint64_t random_seed();
+GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control);
 
 // Answers at once, before anything is queued, when this build has no generation engine: ApiError 400
 // model_not_available with `param`, saying how to get one. `what` names the request.

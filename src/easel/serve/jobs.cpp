@@ -1,5 +1,6 @@
 #include "easel/serve/jobs.hpp"
 
+#include "easel/ops/generation.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
@@ -249,7 +250,7 @@ void JobService::run(const std::string& id) {
 
 JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
   const EditRequest request = parse_edit_request(fields_from_stored(job.request, store_, job.owner), settings_.limits);
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_};
+  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
   context.check = check;
   return {run_edit_request(request, context), request.output_format};
@@ -262,7 +263,7 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
   fields.files.clear();
   for (auto& [name, upload] : images) fields.files.emplace("image", std::move(upload));
   const EditRequest request = parse_variation_request(fields, settings_.limits);
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_};
+  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
   context.check = check;
   return {run_variation_request(request, context), request.output_format};
@@ -271,6 +272,7 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
 JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
   GenerateControl control;
+  control.default_model = settings_.run.default_model;
   control.progress = progress;
   control.check = check;
   check();

@@ -17,6 +17,7 @@
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
 #include "easel/serve/images_response.hpp"
+#include "easel/ops/run_context.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/work_queue.hpp"
 
@@ -29,6 +30,7 @@ struct JobSettings {
   double max_timeout_s = 3600;
   std::size_t max_batch = 64;
   std::filesystem::path scratch_dir;
+  RunContext run;  // the default diffusion model and the segmenter of edits and generations
 };
 
 struct SubmitOutcome {

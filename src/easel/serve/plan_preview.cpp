@@ -7,10 +7,10 @@
 
 #include "easel/ops/registry.hpp"
 #include "easel/plan/plan_explainer.hpp"
-#include "easel/plan/planner.hpp"
+#include "easel/run/edit_flow.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/bytes_codec.hpp"
-#include "easel/serve/edit_service.hpp"
+#include "easel/serve/edit_request.hpp"
 
 namespace easel::serve {
 namespace fs = std::filesystem;
@@ -116,13 +116,13 @@ json preview_plan(const json& body, const RequestLimits& limits, const fs::path&
   PlanInputs inputs;
   for (std::size_t k = 1; k <= references; ++k) inputs.references.push_back(uploads.add("image[" + std::to_string(k) + "]"));
   if (masked) inputs.mask = uploads.add(kMaskField);
+  EditOrder order;
+  order.instruction = prompt;
+  order.inputs = inputs;
+  if (!size.automatic()) order.size = cv::Size(size.width, size.height);
   EditPlan plan;
   try {
-    plan = plan_instruction(prompt, inputs);
-    if (!plan.steps.empty()) {
-      append_size_steps(plan, size);
-      validate_plan(plan);  // fills the size steps' defaults as the edit endpoint does
-    }
+    plan = draft_edit(order);  // as the edit endpoint plans it, before seeds are drawn
   } catch (const Error& error) {
     throw api_error_from(error, "prompt");
   }

@@ -161,6 +161,7 @@ struct Server::State {
     settings.decode_limits.max_bytes = options.max_body_bytes;
     settings.default_timeout_s = options.job_timeout_s;
     settings.scratch_dir = options.data_dir / "scratch";
+    settings.run = options.run;
     return settings;
   }
 
@@ -240,7 +241,7 @@ void Server::State::edit_images(const httplib::Request& request, httplib::Respon
     return;
   }
   const EditResult done = run_queued<EditResult>(
-      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded}); },
+      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run}); },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, edit.output_format, edit.quality, unix_now()));
@@ -273,6 +274,7 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
       [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
         const ImageEventStream events{channel, "image_generation", created, generate.quality, generate.output_format};
         GenerateControl control;
+        control.default_model = options.run.default_model;
         control.check = events.stop_if_abandoned();
         control.partial = events.partial_sender();
         const GenerateResult result = run_generate_request(generate, control);
@@ -341,7 +343,9 @@ void Server::State::generate_images(const httplib::Request& request, httplib::Re
     stream_generation(generate, owner, response);
     return;
   }
-  const GenerateResult done = run_queued<GenerateResult>([&generate] { return run_generate_request(generate); }, response);
+  GenerateControl control;
+  control.default_model = options.run.default_model;
+  const GenerateResult done = run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, generate.output_format, generate.quality, unix_now()));
 }
@@ -355,7 +359,7 @@ void Server::State::vary_images(const httplib::Request& request, httplib::Respon
   require_generation_engine("POST /v1/images/variations", "model");
   const EditResult done = run_queued<EditResult>(
       [this, &variation, &owner, &settings] {
-        return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded});
+        return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "easel/ops/run_context.hpp"
+
 namespace easel::serve {
 
 struct ServeOptions {
@@ -23,6 +25,7 @@ struct ServeOptions {
   double job_timeout_s = 600;                  // default per-job timeout
   std::size_t decoded_cache_bytes = 256ull << 20;  // decoded input images kept for inputs sent again
   std::vector<std::string> cors_origins;       // Access-Control-Allow-Origin values ("*" allowed)
+  RunContext run;                              // default diffusion model (EASEL_MODEL) and segmenter of edits and generations
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

