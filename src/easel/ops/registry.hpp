@@ -62,6 +62,9 @@ struct Placement {
   cv::Mat avoid;
   cv::Mat keep_out;
   std::string avoided;  // what `avoid` holds, in words for the report ("the subject (isnet-medium)")
+  // Set when `area` was cut to what later steps keep of the image ("the part of the image step 4
+  // (image.crop) keeps"), for the report.
+  std::string within;
 };
 
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.

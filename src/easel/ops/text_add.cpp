@@ -233,6 +233,7 @@ OpOutput add_text(const Image& input, const Params& p, const Placement& placemen
   const cv::Rect spot = lay_out(p.text("text"), style, inner, placement, input, layout);
   layout["area"] = rect_json(spot);
   if (!placement.avoided.empty()) layout["avoided"] = placement.avoided;
+  if (!placement.within.empty()) layout["within"] = placement.within;
   const TypesetText typeset_text = typeset(p.text("text"), style, spot.size());
   layout["size"] = size_note(p, typeset_text, style.max_size_px);
 

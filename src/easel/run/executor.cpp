@@ -156,11 +156,24 @@ cv::Mat differing_pixels(const cv::Mat& before, const cv::Mat& after, const cv::
 
 // Where a placing step may draw: its area, what the step keeps (nothing may be drawn there) and, for text
 // laid out in a named area, the subject too (kept clear of where there is room).
-Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep, const std::string& where,
-                       const RunContext& context) {
+// What later steps leave of the canvas: the rectangle of the current state's pixels that their crops keep.
+struct LaterWindow {
+  cv::Rect rect;       // empty: not looked at (the whole canvas)
+  std::string note;    // "what step 4 (image.crop) keeps", empty when the whole canvas survives
+  json steps = json::array();  // the later canvas steps the window depends on (part of the cache key)
+};
+
+// Text laid out in a named area goes where later crops keep it: "at the top, crop to 4:5" means the top
+// of the cropped picture.
+Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep, const LaterWindow& later,
+                       const std::string& where, const RunContext& context) {
   Placement placement;
   placement.area = placement_area(before, step.target, where, context);
   if (placement.area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
+  if (const cv::Rect kept_later = placement.area & later.rect; !later.note.empty() && !kept_later.empty() && kept_later != placement.area) {
+    placement.area = kept_later;
+    placement.within = later.note;
+  }
   if (!keep.empty() && cv::countNonZero(keep) > 0) {
     placement.keep_out = keep;
     placement.avoided = "what the plan preserves";
@@ -177,8 +190,8 @@ Placement placement_of(const RenderState& before, const OperationSpec& spec, con
 }
 
 RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
-                                 const std::string& where, const RunContext& context) {
-  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, keep, where, context), context);
+                                 const LaterWindow& later, const std::string& where, const RunContext& context) {
+  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, keep, later, where, context), context);
   const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, before.image.width(), before.image.height());
   const cv::Mat result = output.image.to_rgba8().mat();
   // What a placing op drew is all or nothing: letters clipped at a preserved edge would misspell it.
@@ -313,9 +326,49 @@ class KeptAreas {
   std::vector<KeptArea> areas_;
 };
 
-}  // namespace
+cv::Matx33d translation(cv::Point by) { return {1, 0, static_cast<double>(by.x), 0, 1, static_cast<double>(by.y), 0, 0, 1}; }
 
-cv::Mat Executor::in_state_coordinates(const cv::Mat& keep, const RenderState& state) {
+// Runs the canvas steps after `from` (crops, expansions, resizes; not generative ones, whose canvas cannot
+// be foreseen) on the current image, as they will run, keep targets included, to find the part of it
+// they keep. Only geometry matters, and no step between changes it.
+LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& steps, std::size_t from, KeptAreas& kept, const RunContext& context) {
+  const cv::Rect canvas(0, 0, state.image.width(), state.image.height());
+  LaterWindow window{canvas, {}, json::array()};
+  RenderState probe = state;
+  cv::Matx33d probe_to_state = cv::Matx33d::eye();
+  std::string cropped_by;
+  for (std::size_t j = from + 1; j < steps.size(); ++j) {
+    const PlanStep& step = steps[j];
+    const OperationSpec& spec = registry().get(step.op);
+    if (!spec.changes_canvas) continue;
+    if (!spec.model.empty()) break;
+    const std::string where = step_where(j, step.op);
+    const RenderState after = apply_canvas_step(probe, spec, step, kept.for_step(step, probe, where), where, context);
+    window.steps.push_back({{"op", step.op}, {"params", step.params}, {"keep", step.keep}});
+    if (after.source_offset && probe.source_offset) {
+      probe_to_state = probe_to_state * translation(*probe.source_offset - *after.source_offset);
+    } else if (!after.source_offset && probe.source_offset) {
+      probe_to_state = probe_to_state * cv::Matx33d(static_cast<double>(probe.image.width()) / after.image.width(), 0, 0, 0,
+                                                    static_cast<double>(probe.image.height()) / after.image.height(), 0, 0, 0, 1);
+    } else {
+      break;  // a crop of a resampled canvas: its pixels no longer map back
+    }
+    const cv::Vec3d top_left = probe_to_state * cv::Vec3d(0, 0, 1), bottom_right = probe_to_state * cv::Vec3d(after.image.width(), after.image.height(), 1);
+    const cv::Rect visible = cv::Rect(cv::Point(static_cast<int>(std::ceil(top_left[0])), static_cast<int>(std::ceil(top_left[1]))),
+                                      cv::Point(static_cast<int>(std::floor(bottom_right[0])), static_cast<int>(std::floor(bottom_right[1])))) &
+                             canvas;
+    if (visible != window.rect && !visible.empty()) {
+      window.rect = visible;
+      cropped_by += (cropped_by.empty() ? "" : " and ") + where;
+    }
+    probe = after;
+  }
+  if (!cropped_by.empty()) window.note = "the part of the image " + cropped_by + " keeps";
+  return window;
+}
+
+}  // namespace
+const cv::Mat& keep, const RenderState& state) {
   const cv::Size size(state.image.width(), state.image.height());
   if (!state.source_offset) {
     cv::Mat resized;
@@ -340,7 +393,9 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     const OperationSpec& spec = registry().get(step.op);
     if (progress) progress(i, steps.size(), step.op);
     const auto started = std::chrono::steady_clock::now();
-    const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
+    json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
+    const LaterWindow later = spec.place && lays_out(spec, step) ? later_window(result.state, steps, i, kept, context_) : LaterWindow{};
+    if (!later.steps.empty()) identity["later_canvas"] = later.steps;
     StepRecord record{step.op, step.clause, 0, false};
     record.model = segmenter_of(spec, step, context_.segmenter, where);
     key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model + default_model_of(spec, step, context_));
@@ -353,7 +408,7 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       RunContext step_context = context_;
       step_context.used = &used;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, keep, where, step_context)
-                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, where, step_context)
+                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, later, where, step_context)
                                          : apply_region_step(result.state, spec, step, keep, where, step_context);
       for (const auto& model : used.models) {
         result.state.latest_step_models += (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;
