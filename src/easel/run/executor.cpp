@@ -368,7 +368,8 @@ LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& 
 }
 
 }  // namespace
-const cv::Mat& keep, const RenderState& state) {
+
+cv::Mat Executor::in_state_coordinates(const cv::Mat& keep, const RenderState& state) {
   const cv::Size size(state.image.width(), state.image.height());
   if (!state.source_offset) {
     cv::Mat resized;
