@@ -41,7 +41,7 @@ struct Scene {
 
 TEST(TextLayout, TextInANamedAreaKeepsClearOfTheSubject) {
   const Scene scene;
-  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), scene.subject, {}, "the subject (test)"});
+  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), scene.subject, {}, "the subject (test)", ""});
   const TextLayer& layer = output.text_layers.at(0);
   EXPECT_EQ(changed_pixels_in(scene.image, output.image, scene.subject), 0);
   EXPECT_EQ(cv::countNonZero(scene.subject(layer.box & cv::Rect(0, 0, 600, 400))), 0);
@@ -54,11 +54,14 @@ TEST(TextLayout, TextInANamedAreaKeepsClearOfTheSubject) {
 TEST(TextLayout, WithNoClearSpaceTheTextOverlapsAndSaysSo) {
   const Scene scene;
   const cv::Mat everything(400, 600, CV_8U, cv::Scalar(255));
-  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, {}, "the subject (test)"});
+  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, {}, "the subject (test)", ""});
   EXPECT_TRUE(contains(output.text_layers.at(0).layout["placement"], "so it overlaps it")) << output.text_layers[0].layout.dump();
+  // Over the subject it is a caption against the area's top edge, not letters as large as the area allows.
+  EXPECT_LE(output.text_layers[0].size_px, 40);
+  EXPECT_LT(output.text_layers[0].box.y, 40);
   // Preserved pixels are never drawn over: with no room outside them the step is refused.
   try {
-    place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, everything, "what the plan preserves"});
+    place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, everything, "what the plan preserves", ""});
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::plan);
@@ -69,7 +72,7 @@ TEST(TextLayout, WithNoClearSpaceTheTextOverlapsAndSaysSo) {
 TEST(TextLayout, AGivenBoxIsNotMoved) {
   const Scene scene;
   // The executor passes no subject for a box: the text goes exactly there, over the subject.
-  const OpOutput output = place(scene.image, {{"text", "HERE"}, {"size", 40}}, Placement{cv::Rect(200, 150, 200, 100), {}, {}, ""});
+  const OpOutput output = place(scene.image, {{"text", "HERE"}, {"size", 40}}, Placement{cv::Rect(200, 150, 200, 100), {}, {}, "", ""});
   const cv::Rect box = output.text_layers.at(0).box;
   EXPECT_EQ(box & cv::Rect(200, 150, 200, 100), box);
 }
@@ -111,7 +114,7 @@ TEST(TextLayout, PreservedRegionsStayUntouched) {
 TEST(TextLegibility, TextTheSameColourAsWhatLiesUnderItIsRefusedFlaggedOrBacked) {
   const Image grey(cv::Mat(200, 500, CV_8UC4, cv::Scalar(128, 128, 128, 255)));
   const json same = {{"text", "INVISIBLE"}, {"size", 48}, {"color", "#818181"}};
-  const Placement all{cv::Rect(0, 0, 500, 200), {}, {}, ""};
+  const Placement all{cv::Rect(0, 0, 500, 200), {}, {}, "", ""};
   json refused = same;
   refused["backing"] = "none";
   try {

@@ -31,6 +31,9 @@ constexpr double kClearGapShare = 0.025;
 // Clear space is used only when it holds text at least this large (a share of the shorter side, and px).
 constexpr double kMinLaidOutShare = 0.05;
 constexpr double kMinLaidOutPx = 12;
+// Text that has to overlap the subject grows at most to this share of the shorter side (unless its size
+// or max_size is given), against the edge the area names: a caption over it, not a poster across it.
+constexpr double kOverlapMaxSizeShare = 0.1;
 
 std::optional<cv::Scalar> color_or_auto(const Params& p, const std::string& name) {
   const std::string value = p.text(name);
@@ -176,10 +179,21 @@ OpOutput add_text_on_quad(const Image& input, const Params& p) {
 // The smallest text worth laying out in clear space: below it the text overlaps what it would avoid.
 double smallest_laid_out_size(const Image& image) { return std::max(kMinLaidOutPx, kMinLaidOutShare * std::min(image.width(), image.height())); }
 
+// Text over the subject: smaller (unless the step gave its size or max_size) and against the edge the
+// area touches.
+void as_caption(TextStyle& style, bool max_size_given, const cv::Rect& area, const Image& input) {
+  if (!max_size_given) {
+    style.max_size_px = std::min(style.max_size_px, std::max(smallest_laid_out_size(input), kOverlapMaxSizeShare * std::min(input.width(), input.height())));
+  }
+  const bool top = area.y == 0, bottom = area.br().y == input.height();
+  if (top != bottom) style.valign = top ? "top" : "bottom";
+}
+
 // Where in `inner` the text goes: the clear space around `placement.avoid` (the subject, preserved
 // regions) where it is largest; failing that, clear of the preserved regions alone; failing that (no
 // preserved region in the way), all of `inner`. Says which in `layout`.
-cv::Rect lay_out(const std::string& text, TextStyle& style, const cv::Rect& inner, const Placement& placement, const Image& input, json& layout) {
+cv::Rect lay_out(const std::string& text, TextStyle& style, bool max_size_given, const cv::Rect& inner, const Placement& placement, const Image& input,
+                 json& layout) {
   const bool anything_to_avoid = !placement.avoid.empty() && cv::countNonZero(placement.avoid(inner)) > 0;
   if (!anything_to_avoid) {
     layout["placement"] = placement.avoided.empty() ? "the whole target" : "the whole target: " + placement.avoided + " does not reach into it";
@@ -198,7 +212,8 @@ cv::Rect lay_out(const std::string& text, TextStyle& style, const cv::Rect& inne
   const std::string no_room = std::string("no clear space around ") + placement.avoided + " holds the text at " + size;
   const bool preserved_inside = !placement.keep_out.empty() && cv::countNonZero(placement.keep_out(inner)) > 0;
   if (!preserved_inside) {
-    layout["placement"] = no_room + ", so it overlaps it";
+    as_caption(style, max_size_given, placement.area, input);
+    layout["placement"] = no_room + ", so it overlaps it as a caption against the area's edge";
     return inner;
   }
   if (const auto spot = clear_text_spot(inner, input.mat().size(), placement.keep_out, gap, fitter, style.size_px, smallest)) {
@@ -230,7 +245,7 @@ OpOutput add_text(const Image& input, const Params& p, const Placement& placemen
   if (inner.width < 1 || inner.height < 1) inner = area;
   TextStyle style = style_of(p, input);
   json layout = json::object();
-  const cv::Rect spot = lay_out(p.text("text"), style, inner, placement, input, layout);
+  const cv::Rect spot = lay_out(p.text("text"), style, p.has("max_size"), inner, placement, input, layout);
   layout["area"] = rect_json(spot);
   if (!placement.avoided.empty()) layout["avoided"] = placement.avoided;
   if (!placement.within.empty()) layout["within"] = placement.within;

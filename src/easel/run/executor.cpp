@@ -341,7 +341,7 @@ LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& 
     const PlanStep& step = steps[j];
     const OperationSpec& spec = registry().get(step.op);
     if (!spec.changes_canvas) continue;
-    if (!spec.model.empty()) break;
+    if (spec.model.rfind("diffusion", 0) == 0) break;
     const std::string where = step_where(j, step.op);
     const RenderState after = apply_canvas_step(probe, spec, step, kept.for_step(step, probe, where), where, context);
     window.steps.push_back({{"op", step.op}, {"params", step.params}, {"keep", step.keep}});
