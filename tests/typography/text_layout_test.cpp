@@ -103,9 +103,9 @@ TEST(TextLayout, PreservedRegionsStayUntouched) {
   title.keep = json::array({{{"region", "top-right"}}});
   ResultCache cache;
   const RenderResult result = Executor(cache, RunContext{}).render(coffee, {title});
-  cv::Mat kept(400, 600, CV_8U, cv::Scalar(0));
-  kept(cv::Rect(300, 0, 300, 200)).setTo(255);
+  const cv::Mat kept = resolve_region({{"region", "top-right"}}, coffee, "test", RunContext{}) > 0;
   EXPECT_EQ(changed_pixels_in(coffee, result.state.image, kept), 0);
+  EXPECT_TRUE(result.steps.at(0).keep.empty()) << result.steps[0].keep_note;  // laid out around it, not refused
   const TextLayer& layer = result.state.text_layers.at(0);
   EXPECT_TRUE(contains(layer.layout["avoided"], "what the plan preserves")) << layer.layout.dump();
   EXPECT_EQ(verify_output_text(result.state.image, result.state.text_layers).checks.at(0).status, TextStatus::passed);
