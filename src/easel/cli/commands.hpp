@@ -2,21 +2,12 @@
 // The `easel` subcommands (DESIGN §8). Each `add_*` declares its options on the app and returns the
 // action to run when that subcommand was chosen.
 #include <functional>
-#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
 namespace easel::cli {
 
 using Action = std::function<void()>;
-
-// An edit that ran but failed verification (a typeset string does not read back in the output, a
-// preserved pixel changed): exit status 7, after the report was written and no image (docs/cli.md).
-class VerificationFailed : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-inline constexpr int kVerificationFailedStatus = 7;
 
 void add_edit_command(CLI::App& app, Action& action);
 void add_document_commands(CLI::App& app, Action& action);  // render, undo, redo, history

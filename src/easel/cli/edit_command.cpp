@@ -91,20 +91,6 @@ void report_checks(const EditRender& render) {
   if (const auto warning = segmentation_warning(render.outcome.render.steps)) std::cerr << "easel: " << *warning << "\n";
 }
 
-// What failed, in a few words: the strings that do not read back, preserved areas that changed.
-std::string verification_failure(const json& verification) {
-  std::string what;
-  const auto add = [&](const std::string& part) { what += (what.empty() ? "" : ", ") + part; };
-  for (const auto& text : verification["text"]) {
-    if (text.value("status", "") == "failed") add("\"" + text["expected"].get<std::string>() + "\" does not read back in the output");
-  }
-  for (const auto& item : verification["preserve"]) {
-    if (!item.value("ok", true)) add("a preserved area changed");
-  }
-  if (verification["preservation"].value("changed_pixels_outside", 0) != 0) add("pixels outside the edited regions changed");
-  return what.empty() ? "the report's verification is not ok" : what;
-}
-
 void check_save_target(const EditOptions& options, bool editing_document) {
   if (editing_document && !options.save.empty()) {
     throw Error(ErrorKind::usage, "--save creates a new document; " + options.input.string() + " already is one (its new round is saved in it)");
@@ -164,12 +150,9 @@ void run_edit_command(const EditOptions& options) {
                                                                 {"rounds", document ? document->applied() : 1}};
 
   if (!render.verified) {
-    write_failed_report(options.output, report);
     report_unsupported(plan);
     report_checks(render);
-    throw VerificationFailed("verification failed: " + verification_failure(report["verification"]) + "; " +
-                                             options.output.output.string() + " was not written" +
-                                             (options.output.report.empty() ? " (--report FILE writes the report)" : ", the report says why"));
+    refuse_unverified(options.output, report);
   }
   OutputMetadata metadata;
   metadata.plan_json = report["plan"].dump();

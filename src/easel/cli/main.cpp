@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/output_options.hpp"
 #include "easel/core/error.hpp"
 
 int main(int argc, char** argv) {

@@ -34,6 +34,7 @@ constexpr double kMinLaidOutPx = 12;
 // Text that has to overlap the subject grows at most to this share of the shorter side (unless its size
 // or max_size is given), against the edge the area names: a caption over it, not a poster across it.
 constexpr double kOverlapMaxSizeShare = 0.1;
+constexpr double kWatermarkOpacity = 0.5;
 
 std::optional<cv::Scalar> color_or_auto(const Params& p, const std::string& name) {
   const std::string value = p.text(name);
@@ -119,11 +120,12 @@ LegibilityRules legibility_rules(const Params& p, bool backing_possible) {
   rules.op = "text.add";
   rules.backing_allowed = backing_possible && p.text("backing") == "auto";
   rules.allow_low_contrast = p.boolean("allow_low_contrast");
-  // Translucent text (a watermark) is faint on purpose: no backing, and its contrast is reported, not enforced.
-  if (p.number("opacity") < 1 && !rules.allow_low_contrast) {
+  // Text at half opacity or less (a watermark) is faint on purpose: no backing, and its contrast is
+  // reported, not enforced. Slightly translucent text is held to the minimum like opaque text.
+  if (p.number("opacity") <= kWatermarkOpacity && !rules.allow_low_contrast) {
     rules.backing_allowed = false;
     rules.allow_low_contrast = true;
-    rules.low_contrast_reason = "the step asks for translucent text (opacity below 1)";
+    rules.low_contrast_reason = "the step asks for translucent text (opacity 0.5 or less, a watermark)";
   }
   if (p.text("color") != "auto") rules.color_origin = "as asked";
   return rules;
