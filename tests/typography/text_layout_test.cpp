@@ -100,7 +100,7 @@ TEST(TextLayout, PreservedRegionsStayUntouched) {
   const Image coffee = test::load_photo("coffee.png");
   const auto& spec = text_add();
   PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"), validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
-  title.keep = json::array({{{"region", "top-right"}}});
+  title.keep.push_back(json{{"region", "top-right"}});
   ResultCache cache;
   const RenderResult result = Executor(cache, RunContext{}).render(coffee, {title});
   const cv::Mat kept = resolve_region({{"region", "top-right"}}, coffee, "test", RunContext{}) > 0;

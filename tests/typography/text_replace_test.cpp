@@ -40,7 +40,9 @@ TEST_P(ReplaceOnPhoto, TheOldWordIsGoneAndTheNewOneReadsBack) {
   printed["font"] = "bold sans";
   printed["size"] = 64;
   ResultCache cache;
-  const EditOutcome outcome = run_edit(photo, {step("text.add", printed, {{"region", "top"}}),
+  // A box (the "top" region's) sets the sign at the top middle, where the photo under it was chosen,
+  // rather than laid out around the subject.
+  const EditOutcome outcome = run_edit(photo, {step("text.add", printed, {{"box", {0.0, 0.0, 1.0, 0.5}}}),
                                                step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED"}, {"font", "bold sans"}})},
                                        cache);
   ASSERT_EQ(outcome.text.size(), 2u);

@@ -178,14 +178,18 @@ Placement placement_of(const RenderState& before, const OperationSpec& spec, con
     placement.keep_out = keep;
     placement.avoided = "what the plan preserves";
   }
-  placement.avoid = placement.keep_out;
-  if (lays_out(spec, step)) {
-    const SubjectMask subject = segment_subject(before.image, context.segmenter);
-    if (context.used != nullptr) context.used->segmentations.push_back(subject.note);
-    placement.avoid = subject.alpha >= 0.5;
-    if (!placement.keep_out.empty()) placement.avoid |= placement.keep_out;
-    placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
+  if (!lays_out(spec, step)) {
+    placement.avoid = placement.keep_out;
+    return placement;
   }
+  const SubjectMask subject = segment_subject(before.image, context.segmenter);
+  if (context.used != nullptr) context.used->segmentations.push_back(subject.note);
+  // A new matrix: assigning the comparison to `avoid` while it shared keep_out's pixels would write the
+  // subject into the step's keep mask.
+  cv::Mat avoid = subject.alpha >= 0.5;
+  if (!placement.keep_out.empty()) avoid |= placement.keep_out;
+  placement.avoid = avoid;
+  placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
   return placement;
 }
 
