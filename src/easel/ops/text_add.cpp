@@ -192,8 +192,8 @@ void as_caption(TextStyle& style, bool max_size_given, const cv::Rect& area, con
 }
 
 // Where in `inner` the text goes: the clear space around `placement.avoid` (the subject, preserved
-// regions) where it is largest; failing that, clear of the preserved regions alone; failing that (no
-// preserved region in the way), all of `inner`. Says which in `layout`.
+// regions) where it is largest; failing that, clear of the preserved regions alone; failing that, all of
+// `inner` (a caption when only the subject is in the way). Says which in `layout`.
 cv::Rect lay_out(const std::string& text, TextStyle& style, bool max_size_given, const cv::Rect& inner, const Placement& placement, const Image& input,
                  json& layout) {
   const bool anything_to_avoid = !placement.avoid.empty() && cv::countNonZero(placement.avoid(inner)) > 0;
@@ -223,8 +223,10 @@ cv::Rect lay_out(const std::string& text, TextStyle& style, bool max_size_given,
     layout["placement"] = no_room + "; placed in " + part_of_area(spot->rect, inner) + " over the subject, clear of the preserved regions";
     return spot->rect;
   }
-  throw Error(ErrorKind::plan, "text.add: " + no_room + ", and the preserved regions leave no room for it either; "
-                               "give a box or a smaller size, or preserve less");
+  // Drawn where the step asked; the executor refuses a step that would draw over preserved pixels, and
+  // its record says so.
+  layout["placement"] = no_room + ", and the preserved regions leave no room for it either";
+  return inner;
 }
 
 std::string size_note(const Params& p, const TypesetText& typeset_text, double max_size) {
