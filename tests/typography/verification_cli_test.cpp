@@ -65,6 +65,22 @@ TEST(VerificationCli, AWordALaterRoundReplacedIsSuperseded) {
   EXPECT_EQ(report["verification"]["ok"], true);
 }
 
+// Issue 16: "add 'Morning Blend' at the top, crop to 4:5" ended as "rning Ble" with match: true. The text
+// is now laid out in what the crop keeps, and the report reads it in the cropped output.
+TEST(VerificationCli, TextAtTheTopOfALaterCropIsSetInsideIt) {
+  const fs::path dir = test::temp_dir();
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add 'Morning Blend' at the top, crop to 4:5", "-o",
+                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json report = read_json(dir / "report.json");
+  const auto& check = report["verification"]["text"].at(0);
+  EXPECT_EQ(check["status"], "passed") << check.dump(2);
+  EXPECT_EQ(check["visible"], 1.0) << check.dump(2);
+  EXPECT_EQ(check["layout"]["within"], "the part of the image step 2 (image.crop) keeps") << check.dump(2);
+  EXPECT_LT(check["box"][1].get<int>(), 100) << check.dump(2);  // still at the top
+  EXPECT_EQ(report["verification"]["ok"], true);
+}
+
 // Issue 16: text set in the colour of what lies under it (contrast 1.007) was reported as matching.
 TEST(VerificationCli, TextBelowTheMinimumContrastIsRefusedUnlessAllowed) {
   const fs::path dir = test::temp_dir();
