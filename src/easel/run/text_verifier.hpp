@@ -33,7 +33,10 @@ struct TextCheck {
   std::optional<std::string> spelling_read;
   std::optional<bool> spelling_match;
   double visible_share = 0;                   // share of the glyphs' ink that lies inside the output
-  std::optional<double> output_contrast;      // WCAG ratio of the letters against a ring around them, in the output
+  // The WCAG ratio legibility is judged by: the placement's (5th percentile of the glyph pixels against
+  // what lay under them) while no later step changed pixels in the text's box, else the output's
+  // letters against a ring of pixels around them.
+  std::optional<double> output_contrast;
   std::optional<TextLayer> layer;             // what was typeset
 };
 
