@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "easel/image/codec.hpp"
+#include "easel/settings/environment.hpp"
 #include "easel/vision/segmentation.hpp"
 #include "easel/vision/subject_fallback.hpp"
 #include "easel/vision/subject_networks.hpp"
@@ -35,7 +36,7 @@ Image photo_1024() {
 
 cv::dnn::Net& network() {
   static cv::dnn::Net net = [] {
-    const auto model = easel::segmentation_model_path();
+    const auto model = easel::settings::segmenter_from_environment().isnet_file();
     if (!std::filesystem::is_regular_file(model)) {
       std::fprintf(stderr, "segmentation model %s missing: run scripts/fetch-segmentation-model.sh\n", model.c_str());
       std::exit(1);
@@ -106,7 +107,7 @@ BENCHMARK(BM_ModelForward)->Args({1024, 2})->Args({1024, 1})
 void BM_SegmentSubject1024(benchmark::State& state) {
   cv::setNumThreads(2);
   const Image image = photo_1024();
-  const auto model = easel::segmentation_model_path();
+  const auto model = easel::settings::segmenter_from_environment().isnet_file();
   for (auto _ : state) {
     const cv::Mat probability = easel::isnet_subject_probability(image, model);
     benchmark::DoNotOptimize(easel::refine_subject_alpha(probability, image));

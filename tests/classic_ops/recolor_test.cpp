@@ -8,6 +8,7 @@
 #include "easel/ops/color.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -20,7 +21,7 @@ struct Recolored {
 
 Recolored recolor(const Image& photo, const json& target, const json& params) {
   const json valid = validate_target(target, registry().get("region.recolor"), "test");
-  return {test::render_one(photo, "region.recolor", target, params), resolve_region(valid, photo, "test", RunContext{})};
+  return {test::render_one(photo, "region.recolor", target, params), resolve_region(valid, photo, "test", test::run_context())};
 }
 
 double lightness_ssim_inside(const Image& before, const Image& after, const cv::Mat& weight) {

@@ -7,6 +7,7 @@
 #include "easel/core/error.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -14,7 +15,7 @@ namespace {
 
 cv::Mat resolve(const json& target, const Image& image) {
   const json valid = validate_target(target, registry().get("region.recolor"), "test");
-  return resolve_region(valid, image, "test", RunContext{});
+  return resolve_region(valid, image, "test", test::run_context());
 }
 
 // Pixels within CIE76 ΔE `tolerance` of pure red: what the colour target selected before it went by hue.

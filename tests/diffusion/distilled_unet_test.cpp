@@ -18,6 +18,7 @@
 #include "easel/diffusion/unet.hpp"
 #include "easel/diffusion/weights.hpp"
 #include "golden.hpp"
+#include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -307,13 +308,11 @@ TEST(DistilledModel, SingleFileCheckpointLoadsAsItsFolder) {
     if (!name.starts_with(unet_prefix)) checkpoint[name] = read_tensor(sd1, name);
   }
   const fs::path file = write(root / "bk-sdm-like.safetensors", checkpoint);
+  std::ofstream(root / "bk-sdm-like.easel.json") << easel::test::reference_sidecar("sd1").dump();
 
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
   const StableDiffusionModel from_folder = load_model(folder, options);
-  options.norm_groups = 8;
-  options.unet_heads = std::vector<std::int64_t>{4};
-  options.text_heads = 4;
   const StableDiffusionModel from_file = load_model(file, options);
   const at::Tensor context = encode_prompt(from_folder, "a photo of a cat");
   EXPECT_TRUE(at::equal(encode_prompt(from_file, "a photo of a cat"), context));

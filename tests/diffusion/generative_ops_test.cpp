@@ -16,6 +16,7 @@
 #include "easel/run/edit_job.hpp"
 #include "golden.hpp"
 #include "model_folders.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -33,7 +34,7 @@ class GenerativeOps : public ::testing::Test {
 
   // A run whose generative steps without a model of their own run `model`.
   static RunContext with_default_model(const std::filesystem::path& model) {
-    RunContext context;
+    RunContext context = test::run_context();
     context.default_model = model.string();
     context.model_advice = "give --model NAME|PATH";
     return context;
@@ -59,7 +60,7 @@ class GenerativeOps : public ::testing::Test {
   }
 
   // Runs one step on the photo and checks what every generative edit promises.
-  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = {}) {
+  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = test::run_context()) {
     ResultCache cache;
     EditOutcome outcome = run_edit(photo, {step}, cache, context);
     const cv::Mat weight = resolve_region(step.target, photo, "test", context);
@@ -206,7 +207,7 @@ TEST_F(GenerativeOps, CanvasExpandWithoutAModelKeepsTheMirroredFill) {
 // 0) stays bit-identical, and the record names both models.
 TEST_F(GenerativeOps, BackgroundReplaceGeneratesASceneBehindTheSubject) {
   RunContext fallback;
-  fallback.segmenter = SegmenterPolicy::fallback;
+  fallback.segmenter.policy = SegmenterPolicy::fallback;
   const Image photo = small_photo();
   const PlanStep replace = step("background.replace", {{"region", "background"}},
                                 {{"fill", "generative"}, {"prompt", "a sunny beach"}, {"model", test::inpaint_model_folder().string()},

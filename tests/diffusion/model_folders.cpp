@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "golden.hpp"
+#include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion::test {
@@ -43,6 +44,17 @@ fs::path turbo_model_folder() {
 fs::path inpaint_model_folder() { return assemble("inpainting", models() / "inpaint", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
 
 fs::path instruct_model_folder() { return assemble("instruct-pix2pix", models() / "ip2p", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
+
+fs::path single_file_model(const std::string& reference) {
+  const fs::path folder = assembled_models() / "single-files";
+  const fs::path file = folder / (reference + ".safetensors");
+  if (fs::exists(file)) return file;
+  if (reference.ends_with("_unet_only")) {
+    single_file_model("sd1");
+    return easel::test::install_single_file(folder, reference, reference, {{"base", "./sd1.safetensors"}});
+  }
+  return easel::test::install_single_file(folder, reference, reference);
+}
 
 void use_reference_tokenizer() { ::setenv("EASEL_TOKENIZER", (sd_reference() / "tokenizer").c_str(), 1); }
 

@@ -3,14 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
 #include "golden.hpp"
+#include "model_folders.hpp"
+#include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
 namespace {
 
+namespace fs = std::filesystem;
 using test::expect_error;
 
 // Same inputs through both layouts of a model: every component gives identical outputs.
@@ -28,29 +32,90 @@ void expect_identical(const StableDiffusionModel& a, const StableDiffusionModel&
   EXPECT_TRUE(at::equal(a.vae.decode(latents), b.vae.decode(latents)));
 }
 
-TEST(Model, BothLayoutsOfSd1LoadIdentically) {
+ModelOptions reference_options() {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
-  const StableDiffusionModel folder = load_model(test::models() / "sd1", options);
-  options.norm_groups = 8;
-  options.unet_heads = std::vector<std::int64_t>{4};
-  options.text_heads = 4;
-  const StableDiffusionModel single = load_model(test::models() / "sd1.safetensors", options);
+  return options;
+}
+
+// A link to a reference single file in a fresh folder, with `sidecar` beside it (none when null).
+fs::path single_file_with(const std::string& reference, const nlohmann::json& sidecar) {
+  const fs::path folder = easel::test::temp_dir();
+  fs::create_symlink(fs::absolute(test::models() / (reference + ".safetensors")), folder / (reference + ".safetensors"));
+  if (!sidecar.is_null()) std::ofstream(folder / (reference + ".easel.json")) << sidecar.dump();
+  return folder / (reference + ".safetensors");
+}
+
+TEST(Model, BothLayoutsOfSd1LoadIdentically) {
+  const StableDiffusionModel folder = load_model(test::models() / "sd1", reference_options());
+  const StableDiffusionModel single = load_model(test::single_file_model("sd1"), reference_options());
   EXPECT_EQ(folder.family, ModelFamily::sd1);
   expect_identical(folder, single);
+  EXPECT_EQ(single.scheduler.sampler, SamplerKind::euler);
+  EXPECT_EQ(single.scheduler.spacing, folder.scheduler.spacing);
 }
 
 TEST(Model, BothLayoutsOfSd2LoadIdentically) {
-  ModelOptions options;
-  options.tokenizer_dir = test::sd_reference() / "tokenizer";
-  const StableDiffusionModel folder = load_model(test::models() / "sd2", options);
+  const StableDiffusionModel folder = load_model(test::models() / "sd2", reference_options());
   EXPECT_EQ(folder.family, ModelFamily::sd2);
   EXPECT_EQ(folder.scheduler.prediction, PredictionType::v_prediction);
-  options.norm_groups = 8;
-  options.unet_heads = std::vector<std::int64_t>{2, 4};
-  options.text_heads = 2;
-  options.prediction = PredictionType::v_prediction;
-  expect_identical(folder, load_model(test::models() / "sd2.safetensors", options));
+  const StableDiffusionModel single = load_model(test::single_file_model("sd2"), reference_options());
+  expect_identical(folder, single);
+  EXPECT_EQ(single.scheduler.prediction, PredictionType::v_prediction) << "from the sidecar's scheduler section";
+  EXPECT_EQ(single.scheduler.sampler, SamplerKind::ddim);
+}
+
+// diffusers' from_single_file(config=…): a sidecar may take every section from a diffusers folder.
+TEST(Model, ASidecarTakesTheSectionsItLeavesOutFromItsConfigFolder) {
+  const fs::path file = single_file_with("sd2", {{"config", fs::absolute(test::models() / "sd2").string()}, {"_comment", "the sd2 folder's configs"}});
+  expect_identical(load_model(test::models() / "sd2", reference_options()), load_model(file, reference_options()));
+  // A section it gives wins over the folder's.
+  const fs::path overridden = single_file_with("sd2", {{"config", fs::absolute(test::models() / "sd2").string()},
+                                                      {"scheduler", {{"_class_name", "EulerDiscreteScheduler"}, {"prediction_type", "epsilon"}}}});
+  EXPECT_EQ(load_model(overridden, reference_options()).scheduler.prediction, PredictionType::epsilon);
+}
+
+// Issue 16: the tiny single files crashed the process with SIGFPE — a text encoder narrower than 64
+// got 0 heads of the real networks' 64-wide ones. Without a sidecar, what they need is named instead.
+TEST(Model, ASingleFileWhoseTensorsNeedASidecarSaysWhatToWrite) {
+  for (const std::string reference : {"sd1", "sd2"}) {
+    const fs::path file = single_file_with(reference, nullptr);
+    for (const std::string& field : std::vector<std::string>{reference + ".easel.json", "text_encoder.num_attention_heads (the text encoder is",
+                                                            "unet.norm_num_groups (", "vae.norm_num_groups (", "\"attention_head_dim\": …",
+                                                            "\"hidden_act\": …", "docs/models.md"}) {
+      expect_error([&] { load_model(file, reference_options()); }, ErrorKind::capability, field);
+    }
+  }
+  // A sidecar that gives only some of them: the rest are asked for.
+  const fs::path partial = single_file_with("sd1", {{"text_encoder", {{"num_attention_heads", 4}}}});
+  expect_error([&] { load_model(partial, reference_options()); }, ErrorKind::capability, "Add them to");
+  try {
+    load_model(partial, reference_options());
+  } catch (const Error& error) {
+    EXPECT_EQ(std::string(error.what()).find("num_attention_heads"), std::string::npos) << "given already: " << error.what();
+  }
+}
+
+TEST(Model, ASidecarValueThatDoesNotFitNamesTheFieldAndTheTensor) {
+  nlohmann::json sidecar = easel::test::reference_sidecar("sd1");
+  sidecar["text_encoder"]["num_attention_heads"] = 3;
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
+               "text_encoder.num_attention_heads 3 does not divide the text encoder's width 32");
+  sidecar = easel::test::reference_sidecar("sd1");
+  sidecar["unet"]["norm_num_groups"] = 3;
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
+               "unet.norm_num_groups 3 does not divide the 16 channels of 'model.diffusion_model.");
+  sidecar = easel::test::reference_sidecar("sd1");
+  sidecar["unet"]["attention_head_dim"] = 0;
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
+               "field 'attention_head_dim' is 0; allowed: a whole number from 1 to 1024");
+  sidecar = easel::test::reference_sidecar("sd1");
+  sidecar["unet"]["norm_num_groups"] = 2.5;
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input, "field 'norm_num_groups' is 2.5");
+  sidecar = easel::test::reference_sidecar("sd1");
+  sidecar["text_encodr"] = nlohmann::json::object();
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
+               "field 'text_encodr' is not a sidecar key; allowed: text_encoder, unet, vae, scheduler, config, tokenizer, base");
 }
 
 TEST(Model, LongPromptsAreEncodedInWindowsOf75Tokens) {
@@ -69,13 +134,33 @@ TEST(Model, LongPromptsAreEncodedInWindowsOf75Tokens) {
   EXPECT_EQ(model.unet.forward(at::zeros({1, 4, 6, 10}), at::zeros({}), states).sizes(), (at::IntArrayRef{1, 4, 6, 10}));
 }
 
-TEST(Model, UnetOnlyFolderTakesTheRestFromItsBase) {
-  ModelOptions options;
-  options.tokenizer_dir = test::sd_reference() / "tokenizer";
-  options.base_folder = test::models() / "sd1";
+TEST(Model, UnetOnlyModelsTakeTheRestFromTheirBase) {
+  ModelOptions options = reference_options();
+  options.base = test::models() / "sd1";
   const StableDiffusionModel inpaint = load_model(test::models() / "inpaint", options);
   EXPECT_EQ(inpaint.unet.in_channels(), 9);
-  expect_error([&] { load_model(test::models() / "inpaint", ModelOptions{}); }, ErrorKind::capability, "text_encoder");
+  expect_error([&] { load_model(test::models() / "inpaint", reference_options()); }, ErrorKind::capability, "text_encoder/");
+  expect_error([&] { load_model(test::models() / "inpaint", reference_options()); }, ErrorKind::capability, "\"base\"");
+  // A single file's sidecar names its base (here the sd1 single file beside it): the same model.
+  const StableDiffusionModel single = load_model(test::single_file_model("inpaint_unet_only"), reference_options());
+  EXPECT_EQ(single.scheduler.sampler, inpaint.scheduler.sampler);
+  at::manual_seed(5);
+  const at::Tensor latents = at::randn({1, 9, 6, 10});
+  const at::Tensor context = encode_prompt(inpaint, "a photo of a cat");
+  EXPECT_TRUE(at::equal(encode_prompt(single, "a photo of a cat"), context));
+  EXPECT_TRUE(at::equal(single.unet.forward(latents, at::full({}, 500.0f), context), inpaint.unet.forward(latents, at::full({}, 500.0f), context)));
+  // Without it, the error names the sidecar to write.
+  nlohmann::json sidecar = easel::test::reference_sidecar("inpaint_unet_only");
+  expect_error([&] { load_model(single_file_with("inpaint_unet_only", sidecar), reference_options()); }, ErrorKind::capability,
+               "inpaint_unet_only.easel.json");
+}
+
+TEST(Model, ABaseOfAnotherFamilyIsRefused) {
+  ModelOptions options = reference_options();
+  options.base = test::models() / "sd2";
+  expect_error([&] { load_model(test::models() / "inpaint", options); }, ErrorKind::input, "takes 32-wide text, but the text encoder of");
+  options.base = test::models() / "inpaint";
+  expect_error([&] { load_model(test::models() / "ip2p", options); }, ErrorKind::capability, "has none either");
 }
 
 TEST(Model, MissingAndUnsafeFilesAreSpecificErrors) {
@@ -84,7 +169,7 @@ TEST(Model, MissingAndUnsafeFilesAreSpecificErrors) {
   std::ofstream(pickle) << "not loaded";
   expect_error([&] { load_model(pickle); }, ErrorKind::input, ".safetensors");
   // A file of goldens is a valid safetensors file but no model: the error names what is missing.
-  expect_error([] { load_model(test::goldens() / "unet_sd1.safetensors"); }, ErrorKind::input, "holds no text encoder");
+  expect_error([] { load_model(test::goldens() / "unet_sd1.safetensors"); }, ErrorKind::input, "holds no Stable Diffusion tensors");
 }
 
 TEST(Model, WeightsThatDoNotFitNameTheFirstTensor) {

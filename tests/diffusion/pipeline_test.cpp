@@ -8,10 +8,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <tuple>
+#include <vector>
 
 #include "easel/diffusion/noise.hpp"
 #include "easel/diffusion/pipeline.hpp"
 #include "golden.hpp"
+#include "model_folders.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -30,12 +33,16 @@ struct PipelineRun {
   double guidance;
   double strength = 1.0;
   double image_guidance = 1.0;
+  bool single_file = false;  // the model's single file with its sidecar instead of its diffusers folder
 };
 
-StableDiffusionModel load_reference_model(const std::string& name) {
+// The reference's folders and single files hold the same weights (README: converted back bit-exactly),
+// so both give the same goldens.
+StableDiffusionModel load_reference_model(const std::string& name, bool single_file) {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
-  options.base_folder = test::models() / "sd1";
+  if (single_file) return load_model(test::single_file_model(name == "inpaint" || name == "ip2p" ? name + "_unet_only" : name), options);
+  options.base = test::models() / "sd1";
   return load_model(test::models() / name, options);
 }
 
@@ -105,7 +112,7 @@ TEST_P(PipelineGolden, MatchesTheReference) {
   const std::string file = "pipelines/" + run.name + ".safetensors";
   const SafetensorsFile golden(test::goldens() / file);
   const SafetensorsFile inputs(test::goldens() / "pipelines" / "inputs.safetensors");
-  StableDiffusionModel model = load_reference_model(run.model);
+  StableDiffusionModel model = load_reference_model(run.model, run.single_file);
   model.scheduler = scheduler_config(manifest()["files"][file]["scheduler"]);
   PipelineInput input = pipeline_input(run, model.scheduler);
   const at::Tensor final_expected = test::golden(golden, "final_latents");
@@ -133,30 +140,36 @@ TEST_P(PipelineGolden, MatchesTheReference) {
   expect_png_matches(outcome.decoded, test::goldens() / "pipelines" / (run.name + ".png"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Runs, PipelineGolden,
-    ::testing::Values(PipelineRun{"sd1_t2i_euler_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd1_t2i_ddim_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd1_t2i_dpmpp2m_karras_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd1_t2i_dpmpp2m_g7.5_s8", PipelineMode::text_to_image, "sd1", "a photo of a cat", 8, 7.5},
-                      PipelineRun{"sd1_t2i_eulera_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd1_t2i_lcm_g1.0_s4", PipelineMode::text_to_image, "sd1", "a photo of a cat", 4, 1.0},
-                      PipelineRun{"sd1_t2i_euler_g1.0_s4", PipelineMode::text_to_image, "sd1", "a photo of a cat", 4, 1.0},
-                      PipelineRun{"sd2v_t2i_ddim_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd2v_t2i_euler_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"sd2turbo_t2i_euler_trailing_g0_s1", PipelineMode::text_to_image, "sd2", "a photo of a cat", 1, 0.0},
-                      PipelineRun{"sd2turbo_i2i_euler_trailing_g0_s2_str0.5", PipelineMode::image_to_image, "sd2", "a photo of a cat", 2, 0.0, 0.5},
-                      PipelineRun{"sd1_i2i_euler_g7.5_s20_str0.6", PipelineMode::image_to_image, "sd1", "a photo of a cat", 20, 7.5, 0.6},
-                      PipelineRun{"inpaint_euler_g7.5_s20", PipelineMode::inpaint, "inpaint", "a photo of a cat", 20, 7.5},
-                      PipelineRun{"ip2p_euler_g7.5_ig1.5_s20", PipelineMode::instruct, "ip2p", "Add the text \"Morning Blend\"", 20, 7.5, 1.0, 1.5}),
-    [](const auto& test_case) { return test_name(test_case.param.name); });
+std::vector<PipelineRun> pipeline_runs(bool single_file) {
+  std::vector<PipelineRun> runs = {
+      PipelineRun{"sd1_t2i_euler_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd1_t2i_ddim_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd1_t2i_dpmpp2m_karras_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd1_t2i_dpmpp2m_g7.5_s8", PipelineMode::text_to_image, "sd1", "a photo of a cat", 8, 7.5},
+      PipelineRun{"sd1_t2i_eulera_g7.5_s20", PipelineMode::text_to_image, "sd1", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd1_t2i_lcm_g1.0_s4", PipelineMode::text_to_image, "sd1", "a photo of a cat", 4, 1.0},
+      PipelineRun{"sd1_t2i_euler_g1.0_s4", PipelineMode::text_to_image, "sd1", "a photo of a cat", 4, 1.0},
+      PipelineRun{"sd2v_t2i_ddim_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd2v_t2i_euler_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
+      PipelineRun{"sd2turbo_t2i_euler_trailing_g0_s1", PipelineMode::text_to_image, "sd2", "a photo of a cat", 1, 0.0},
+      PipelineRun{"sd2turbo_i2i_euler_trailing_g0_s2_str0.5", PipelineMode::image_to_image, "sd2", "a photo of a cat", 2, 0.0, 0.5},
+      PipelineRun{"sd1_i2i_euler_g7.5_s20_str0.6", PipelineMode::image_to_image, "sd1", "a photo of a cat", 20, 7.5, 0.6},
+      PipelineRun{"inpaint_euler_g7.5_s20", PipelineMode::inpaint, "inpaint", "a photo of a cat", 20, 7.5},
+      PipelineRun{"ip2p_euler_g7.5_ig1.5_s20", PipelineMode::instruct, "ip2p", "Add the text \"Morning Blend\"", 20, 7.5, 1.0, 1.5}};
+  for (auto& run : runs) run.single_file = single_file;
+  return runs;
+}
 
-class SeededGolden : public ::testing::TestWithParam<test::SeededRun> {};
+INSTANTIATE_TEST_SUITE_P(Runs, PipelineGolden, ::testing::ValuesIn(pipeline_runs(false)), [](const auto& test_case) { return test_name(test_case.param.name); });
+INSTANTIATE_TEST_SUITE_P(SingleFiles, PipelineGolden, ::testing::ValuesIn(pipeline_runs(true)),
+                         [](const auto& test_case) { return test_name(test_case.param.name); });
+
+class SeededGolden : public ::testing::TestWithParam<std::tuple<test::SeededRun, bool>> {};
 
 TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
-  const test::SeededRun& seeded = GetParam();
+  const test::SeededRun& seeded = std::get<0>(GetParam());
   const SafetensorsFile golden(test::goldens() / "seeded" / (seeded.name + ".safetensors"));
-  StableDiffusionModel model = load_reference_model(seeded.model);
+  StableDiffusionModel model = load_reference_model(seeded.model, std::get<1>(GetParam()));
   model.scheduler = SchedulerConfig::from_json_file(test::models() / seeded.model / seeded.scheduler_config);
 
   // The first draw is the initial noise, bit for bit.
@@ -175,8 +188,10 @@ TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
   expect_png_matches(outcome.decoded, test::goldens() / "seeded" / (seeded.name + ".png"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden, ::testing::ValuesIn(test::seeded_runs()),
-                         [](const auto& test_case) { return test_name(test_case.param.name); });
+INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden, ::testing::Combine(::testing::ValuesIn(test::seeded_runs()), ::testing::Bool()),
+                         [](const auto& test_case) {
+                           return test_name(std::get<0>(test_case.param).name) + (std::get<1>(test_case.param) ? "_single_file" : "");
+                         });
 
 }  // namespace
 }  // namespace easel::diffusion

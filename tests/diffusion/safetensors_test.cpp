@@ -121,5 +121,30 @@ TEST(Safetensors, MalformedHeadersAreRejected) {
                      "points past the end");
 }
 
+// Issue 17 item 8: two entries sharing bytes were accepted, so one tensor's data could be read as
+// another's. Each tensor must own its range; empty tensors own none.
+TEST(Safetensors, OverlappingAliasedOrRepeatedTensorsAreRejected) {
+  const std::string data = raw<float>({1, 2, 3, 4});
+  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", data)}; },
+                     "tensors 'a' [0, 8) and 'b' [4, 12) share bytes");
+  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+                                                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", data)}; },
+                     "share bytes");
+  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                                                       R"("b":{"dtype":"F16","shape":[2],"data_offsets":[6,10]}})", data)}; },
+                     "tensors 'a' [0, 16) and 'b' [6, 10) share bytes");
+  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                                       R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", data)}; },
+                     "repeats the key \"a\"");
+  // Adjacent ranges, an empty tensor anywhere, and unused bytes between ranges are fine.
+  const SafetensorsFile file(write_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+                                        R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"c":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})", data));
+  EXPECT_EQ(file.floats("c"), (std::vector<float>{4}));
+  // The header alone (what the model-config fuzz target reads) is checked the same way.
+  expect_input_error([] { parse_safetensors_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 16, "h"); },
+                     "share bytes");
+}
+
 }  // namespace
 }  // namespace easel::diffusion

@@ -5,6 +5,7 @@
 #include "easel/image/codec.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/edit_job.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -19,7 +20,7 @@ EditPlan plan_of(const json& steps) {
 RenderState render(const Document& document) {
   const Image source = read_image_file(document.source_path(), DecodeLimits{}).image;
   ResultCache cache(document.cache_folder());
-  return Executor(cache, RunContext{}).render(source, document.applied_steps()).state;
+  return Executor(cache, test::run_context()).render(source, document.applied_steps()).state;
 }
 
 TEST(Documents, TenRoundsOfRegionalEditsLeaveEverythingElseBitIdentical) {
@@ -77,8 +78,8 @@ TEST(Executor, CachedRenderIsIdenticalAndReportsCacheHits) {
   const auto steps = plan_of(json::array({{{"op", "color.adjust"}, {"params", {{"contrast", 0.3}}}},
                                           {{"op", "color.adjust"}, {"target", {{"region", "right"}}}, {"params", {{"warmth", -0.4}}}}})).steps;
   ResultCache cache;
-  const auto first = Executor(cache, RunContext{}).render(coffee, steps);
-  const auto again = Executor(cache, RunContext{}).render(coffee, steps);
+  const auto first = Executor(cache, test::run_context()).render(coffee, steps);
+  const auto again = Executor(cache, test::run_context()).render(coffee, steps);
   EXPECT_FALSE(first.steps[0].cached);
   EXPECT_TRUE(again.steps[0].cached);
   EXPECT_TRUE(again.steps[1].cached);
@@ -91,9 +92,9 @@ TEST(Executor, EditingAReferencePhotoInPlaceIsNotServedFromTheCache) {
   write_file_atomically(reference, encode_image(test::load_photo("chelsea.png"), EncodeOptions{}, OutputMetadata{}));
   const auto steps = plan_of(json::array({{{"op", "color.match"}, {"params", {{"reference", reference.string()}}}}})).steps;
   ResultCache cache;
-  const auto first = Executor(cache, RunContext{}).render(coffee, steps);
+  const auto first = Executor(cache, test::run_context()).render(coffee, steps);
   write_file_atomically(reference, encode_image(test::load_photo("astronaut.png"), EncodeOptions{}, OutputMetadata{}));
-  const auto second = Executor(cache, RunContext{}).render(coffee, steps);
+  const auto second = Executor(cache, test::run_context()).render(coffee, steps);
   EXPECT_FALSE(second.steps[0].cached);
   EXPECT_FALSE(bit_identical(first.state.image, second.state.image));
 }
@@ -117,7 +118,7 @@ TEST(Executor, VerifierFollowsCropsAndCanvasExpansions) {
                                           {{"op", "color.adjust"}, {"target", {{"region", "top"}}}, {"params", {{"brightness", 0.3}}}},
                                           {{"op", "canvas.expand"}, {"params", {{"aspect", "2:1"}}}}})).steps;
   ResultCache cache;
-  const auto result = Executor(cache, RunContext{}).render(coffee, steps);
+  const auto result = Executor(cache, test::run_context()).render(coffee, steps);
   const auto report = verify_preservation(coffee, result.state);
   EXPECT_TRUE(report.comparable);
   EXPECT_EQ(report.changed_pixels_outside, 0u);
@@ -125,7 +126,7 @@ TEST(Executor, VerifierFollowsCropsAndCanvasExpansions) {
   // Half of the square was brightened; the expansion doubled the width: 1/2 + 1/2 × 1/2 edited.
   EXPECT_NEAR(report.edited_fraction, 0.75, 0.02);
   // Resampling leaves nothing comparable, and says so.
-  const auto resized = Executor(cache, RunContext{}).render(coffee, plan_of(json::array({{{"op", "image.resize"}, {"params", {{"scale", 0.5}}}}})).steps);
+  const auto resized = Executor(cache, test::run_context()).render(coffee, plan_of(json::array({{{"op", "image.resize"}, {"params", {{"scale", 0.5}}}}})).steps);
   EXPECT_FALSE(verify_preservation(coffee, resized.state).comparable);
 }
 

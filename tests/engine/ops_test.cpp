@@ -5,6 +5,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/registry.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -12,7 +13,7 @@ namespace {
 
 Image run(const std::string& op, const json& params, const Image& input) {
   const auto& spec = registry().get(op);
-  return spec.run(input, Params(validate_params(spec, params, "test")), RunContext{}).image;
+  return spec.run(input, Params(validate_params(spec, params, "test")), test::run_context()).image;
 }
 
 cv::Scalar mean_rgb(const Image& image) { return cv::mean(image.mat()); }
@@ -129,7 +130,7 @@ TEST(ImageResize, OneSideKeepsTheAspectRatio) {
 TEST(CanvasExpand, ReachesTheExactAspectAndKeepsEveryOriginalPixel) {
   const Image coffee = test::load_photo("coffee.png");  // 600×400 = 3:2
   const auto& spec = registry().get("canvas.expand");
-  const OpOutput output = spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")), RunContext{});
+  const OpOutput output = spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")), test::run_context());
   EXPECT_EQ(output.image.width() * 9, output.image.height() * 16);
   ASSERT_TRUE(output.mapping.has_value());
   EXPECT_TRUE(bit_identical(Image(output.image.mat()(output.mapping->copied).clone()), coffee));

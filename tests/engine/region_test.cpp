@@ -9,12 +9,13 @@
 #include "easel/image/codec.hpp"
 #include "easel/plan/edit_plan.hpp"
 #include "easel/run/edit_job.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
 namespace {
 
-EditOutcome render(const Image& source, const json& steps, const RunContext& context = {}) {
+EditOutcome render(const Image& source, const json& steps, const RunContext& context = test::run_context()) {
   EditPlan plan = edit_plan_from_json(json{{"steps", steps}});
   validate_plan(plan);
   ResultCache cache;
@@ -103,8 +104,7 @@ TEST(Regions, MaskOfTheWrongSizeIsAPlanError) {
 TEST(Regions, SegmentationRegionsNameTheMissingEngine) {
   const Image chelsea = test::load_photo("chelsea.png");
   RunContext model_required;  // the model is required and is not where it is looked for
-  model_required.segmenter = SegmenterPolicy::model;
-  ::setenv("EASEL_SEGMENTATION_MODEL", "/nonexistent/isnet-medium-fp32.onnx", 1);
+  model_required.segmenter = {SegmenterPolicy::model, test::installed_segmenter().folder, "/nonexistent/isnet-medium-fp32.onnx"};
   try {
     render(chelsea, json::array({{{"op", "color.adjust"}, {"target", {{"region", "background"}}}, {"params", {{"exposure", 1}}}}}), model_required);
     ADD_FAILURE() << "expected an error";
@@ -112,7 +112,6 @@ TEST(Regions, SegmentationRegionsNameTheMissingEngine) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
     EXPECT_NE(std::string(error.what()).find("segmentation"), std::string::npos);
   }
-  ::unsetenv("EASEL_SEGMENTATION_MODEL");
 }
 
 TEST(Regions, GeometryOpsRefuseRegionalTargets) {

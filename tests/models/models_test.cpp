@@ -14,6 +14,7 @@
 #include "easel/models/model_family.hpp"
 #include "easel/models/model_store.hpp"
 #include "loopback_hub.hpp"
+#include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -238,8 +239,11 @@ TEST_F(ModelsTest, ModelsInTheHuggingFaceCacheAreFoundButNotOnesStillDownloading
   const json* ip2p = find(listing, "tiny-org/ip2p");
   ASSERT_NE(ip2p, nullptr);
   EXPECT_EQ((*ip2p)["variant"], "instruct-pix2pix");
-  EXPECT_EQ((*ip2p)["enables"], json::array({"generate.instruct"}));
   EXPECT_EQ((*ip2p)["missing"], json::array({"vae", "text_encoder"}));
+  // A UNet-only model without a base cannot run: it enables nothing until one is named.
+  EXPECT_EQ((*ip2p)["usable"], false);
+  EXPECT_TRUE((*ip2p)["enables"].empty());
+  EXPECT_NE(ip2p->value("problem", "").find("\"base\""), std::string::npos) << ip2p->dump(2);
 }
 
 // What the HTTP API tells clients instead of a path on the server.
@@ -313,6 +317,56 @@ TEST_F(ModelsTest, ADamagedFileIsListedAsUnusableWithTheReason) {
   EXPECT_TRUE(damaged->contains("problem")) << damaged->dump(2);
   EXPECT_TRUE((*damaged)["enables"].empty());
   EXPECT_EQ((*find(listing, "whole"))["family"], "SD1");
+}
+
+// `easel models list` agrees with what runs (issue 16): a single file is usable with the sidecar its
+// tensors need and not without (the listing names the file to write); a UNet-only model is usable
+// with an installed base that supplies what it lacks, and not otherwise.
+TEST_F(ModelsTest, SingleFilesAndUnetOnlyModelsAreUsableOnlyWhenTheyCanRun) {
+  install_single_file(models_, "sd1", "tiny-sd1");
+  fs::copy_file(reference_models() / "sd1.safetensors", models_ / "bare-sd1.safetensors");
+  install_single_file(models_, "inpaint_unet_only", "lonely-inpaint");
+  install_single_file(models_, "inpaint_unet_only", "tiny-inpaint", {{"base", "tiny-sd1"}});
+  install_single_file(models_, "ip2p_unet_only", "lost-ip2p", {{"base", "not-installed"}});
+  install_single_file(models_, "ip2p_unet_only", "sd2-based-ip2p", {{"base", "./tiny-sd2.safetensors"}});
+  install_single_file(models_, "sd2", "tiny-sd2");
+  // A diffusers folder names its base in its easel.json.
+  const fs::path folder = models_ / "inpaint-folder";
+  fs::create_directories(folder);
+  for (const std::string part : {"model_index.json", "unet", "scheduler"}) fs::create_symlink(fs::absolute(reference_models() / "inpaint" / part), folder / part);
+  std::ofstream(folder / "easel.json") << R"({"base": "tiny-sd1"})";
+
+  const json listing = list();
+  const auto model = [&](const std::string& name) {
+    const json* found = find(listing, name);
+    EXPECT_NE(found, nullptr) << name << " in " << listing.dump(2);
+    return found ? *found : json::object();
+  };
+  EXPECT_EQ(model("tiny-sd1")["usable"], true) << model("tiny-sd1").dump(2);
+  EXPECT_FALSE(model("tiny-sd1").contains("problem"));
+  const json bare = model("bare-sd1");
+  EXPECT_EQ(bare["usable"], false);
+  EXPECT_EQ(bare["family"], "SD1");
+  EXPECT_TRUE(bare["enables"].empty());
+  EXPECT_NE(bare.value("problem", "").find("bare-sd1.easel.json"), std::string::npos) << bare.dump(2);
+  EXPECT_NE(bare.value("problem", "").find("text_encoder.num_attention_heads"), std::string::npos) << bare.dump(2);
+  EXPECT_EQ(model("lonely-inpaint")["usable"], false);
+  EXPECT_NE(model("lonely-inpaint").value("problem", "").find("{\"base\": \"NAME\"} in"), std::string::npos) << model("lonely-inpaint").dump(2);
+  for (const std::string name : {"tiny-inpaint", "inpaint-folder"}) {
+    const json based = model(name);
+    EXPECT_EQ(based["usable"], true) << based.dump(2);
+    EXPECT_EQ(based["base"], "tiny-sd1");
+    EXPECT_EQ(based["missing"], json::array({"vae", "text_encoder"}));
+    EXPECT_NE(std::find(based["enables"].begin(), based["enables"].end(), "object.replace"), based["enables"].end()) << based.dump(2);
+  }
+  EXPECT_NE(model("lost-ip2p").value("problem", "").find("its base \"not-installed\""), std::string::npos) << model("lost-ip2p").dump(2);
+  EXPECT_NE(model("sd2-based-ip2p").value("problem", "").find("takes 32-wide text, but its base"), std::string::npos) << model("sd2-based-ip2p").dump(2);
+
+  const CliRun text = run_easel({"models", "list"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("bare-sd1  SD1 text-to-image (4-channel UNet), single-file"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  unusable: single-file model"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  takes vae, text_encoder from its base tiny-sd1"), std::string::npos) << text.out;
 }
 
 TEST_F(ModelsTest, UnknownRepositoryIsAClearError) {

@@ -13,12 +13,13 @@
 #include "easel/run/edit_job.hpp"
 #include "easel/vision/segmentation.hpp"
 #include "segmentation/segmentation_support.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
 namespace {
 
-EditOutcome render(const Image& source, const json& step, const RunContext& context = {}) {
+EditOutcome render(const Image& source, const json& step, const RunContext& context = test::run_context()) {
   EditPlan plan = edit_plan_from_json(json{{"steps", json::array({step})}});
   validate_plan(plan);
   ResultCache cache;
@@ -42,7 +43,7 @@ cv::Mat changed_pixels(const Image& a, const Image& b) {
 void check_background_ops(const std::string& photo) {
   SCOPED_TRACE(photo);
   const Image source = test::load_photo(photo).to_rgba8();
-  const SubjectMask mask = segment_subject(source, SegmenterPolicy::model);
+  const SubjectMask mask = segment_subject(source, test::installed_segmenter(SegmenterPolicy::model));
   const cv::Mat core = subject_core(mask.alpha);
   const cv::Mat background = mask.alpha == 0.0f;
   const double pixels = static_cast<double>(source.width()) * source.height();
@@ -140,8 +141,7 @@ TEST(BackgroundOps, ParametersAreChecked) {
 TEST(BackgroundOps, MaskTargetNeedsNoSegmentation) {
   // With a user's mask as the background, no segmenter runs, even when the model is required and absent.
   RunContext model_required;
-  model_required.segmenter = SegmenterPolicy::model;
-  const test::ScopedEnvironment model("EASEL_SEGMENTATION_MODEL", "/nonexistent/isnet.onnx");
+  model_required.segmenter = {SegmenterPolicy::model, test::installed_segmenter().folder, "/nonexistent/isnet.onnx"};
   const Image source = test::load_photo("coffee.png").to_rgba8();
   cv::Mat mask(source.height(), source.width(), CV_8UC4, cv::Scalar(0, 0, 0, 255));
   mask.rowRange(0, source.height() / 2).setTo(cv::Scalar(255, 255, 255, 255));

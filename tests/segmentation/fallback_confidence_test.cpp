@@ -8,6 +8,7 @@
 #include "easel/vision/segmentation.hpp"
 #include "easel/vision/subject_fallback.hpp"
 #include "segmentation/segmentation_support.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -20,8 +21,8 @@ TEST(FallbackConfidence, LowWhereTheFallbackFails) {
   for (const char* photo : {"rocket.jpg", "coffee.png", "chelsea.png"}) {
     SCOPED_TRACE(photo);
     const Image image = test::load_photo(photo).to_rgba8();
-    const SubjectMask fallback = segment_subject(image, SegmenterPolicy::fallback);
-    const SubjectMask network = segment_subject(image, SegmenterPolicy::model);
+    const SubjectMask fallback = segment_subject(image, test::installed_segmenter(SegmenterPolicy::fallback));
+    const SubjectMask network = segment_subject(image, test::installed_segmenter(SegmenterPolicy::model));
     const double iou = test::intersection_over_union(fallback.alpha, network.alpha >= 0.5f);
     ASSERT_TRUE(fallback.note.confidence.has_value());
     std::printf("[ fallback ] IoU with %s %.3f, confidence %.3f (%s)  %s\n", network.note.engine.c_str(), iou,
@@ -43,7 +44,7 @@ TEST(FallbackConfidence, FollowsTheMaskQualityOnTheComposites) {
   const bool found[] = {false, true, true};  // horse of cat fur on grass, logo disc on brick, horse of coffee on gravel
   for (std::size_t i = 0; i < composites.size(); ++i) {
     SCOPED_TRACE(composites[i].name);
-    const SubjectMask mask = segment_subject(composites[i].image, SegmenterPolicy::fallback);
+    const SubjectMask mask = segment_subject(composites[i].image, test::installed_segmenter(SegmenterPolicy::fallback));
     const double iou = test::intersection_over_union(mask.alpha, composites[i].truth);
     ASSERT_TRUE(mask.note.confidence.has_value());
     std::printf("[ fallback ] IoU %.3f, confidence %.3f (%s)  %s\n", iou, *mask.note.confidence, mask.note.concern.c_str(),

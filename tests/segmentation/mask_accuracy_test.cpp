@@ -10,6 +10,7 @@
 #include "easel/vision/segmentation.hpp"
 #include "easel/vision/subject_networks.hpp"
 #include "segmentation/segmentation_support.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -25,10 +26,10 @@ void expect_mask_core(const cv::Mat& refined) {
 // Also checks that the full-resolution refinement costs no accuracy.
 TEST(MaskAccuracy, IsnetReachesIoU95OnEveryComposite) {
   test::require_segmentation_model();
-  EXPECT_EQ(segmentation_engine(SegmenterPolicy::model), kIsnetModelName);
+  EXPECT_EQ(segmentation_engine(test::installed_segmenter(SegmenterPolicy::model)), kIsnetModelName);
   for (const auto& composite : test::composites()) {
     SCOPED_TRACE(composite.name);
-    const cv::Mat raw = isnet_subject_probability(composite.image, segmentation_model_path());
+    const cv::Mat raw = isnet_subject_probability(composite.image, test::installed_segmenter().isnet_file());
     const cv::Mat refined = refine_subject_alpha(raw, composite.image);
     const double iou = test::intersection_over_union(refined, composite.truth);
     const double raw_iou = test::intersection_over_union(raw, composite.truth);
@@ -42,7 +43,7 @@ TEST(MaskAccuracy, IsnetReachesIoU95OnEveryComposite) {
 
 // The default network is small (320² input) and coarser; the refinement brings its edge onto the photo's.
 TEST(MaskAccuracy, U2netpReachesIoU90OnEveryComposite) {
-  const auto model = u2netp_model_path();
+  const auto model = test::installed_segmenter().u2netp_file();
   ASSERT_TRUE(std::filesystem::is_regular_file(model)) << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
   for (const auto& composite : test::composites()) {
     SCOPED_TRACE(composite.name);
@@ -66,7 +67,7 @@ TEST(MaskAccuracy, U2netpReachesIoU90OnEveryComposite) {
 // about half of ISNet's mask there (0.54), all of the rocket itself.
 TEST(MaskAccuracy, U2netpFindsTheSubjectsTheFallbackMisses) {
   test::require_segmentation_model();
-  const auto model = u2netp_model_path();
+  const auto model = test::installed_segmenter().u2netp_file();
   ASSERT_TRUE(std::filesystem::is_regular_file(model)) << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
   struct Case {
     const char* photo;
@@ -76,7 +77,7 @@ TEST(MaskAccuracy, U2netpFindsTheSubjectsTheFallbackMisses) {
   for (const auto& [photo, margin, least_recall] : {Case{"rocket.jpg", 0.4, 0.5}, Case{"coffee.png", 0.0, 0.8}, Case{"chelsea.png", 0.0, 0.8}}) {
     SCOPED_TRACE(photo);
     const Image image = test::load_photo(photo).to_rgba8();
-    const cv::Mat isnet = refine_subject_alpha(isnet_subject_probability(image, segmentation_model_path()), image) >= 0.5f;
+    const cv::Mat isnet = refine_subject_alpha(isnet_subject_probability(image, test::installed_segmenter().isnet_file()), image) >= 0.5f;
     const cv::Mat u2netp = refine_subject_alpha(u2netp_subject_probability(image, model), image) >= 0.5f;
     const cv::Range band(static_cast<int>(margin * image.width()), static_cast<int>((1 - margin) * image.width()));
     const double precision = cv::countNonZero(u2netp & isnet) / std::max(1.0, static_cast<double>(cv::countNonZero(u2netp)));

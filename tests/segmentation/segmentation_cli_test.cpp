@@ -9,6 +9,7 @@
 
 #include "easel/vision/segmentation.hpp"
 #include "segmentation/segmentation_support.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -57,7 +58,7 @@ TEST(SegmentationCli, ReportNamesTheModel) {
 
 // U²-Net-p is what the fetch script installs by default; alone in the folder, it runs.
 TEST(SegmentationCli, TheDefaultNetworkRunsWhenItIsTheOneInstalled) {
-  const fs::path u2netp = u2netp_model_path();
+  const fs::path u2netp = test::installed_segmenter().u2netp_file();
   ASSERT_TRUE(fs::is_regular_file(u2netp)) << u2netp << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
   const fs::path models = test::temp_dir() / "u2netp-only";
   fs::create_directories(models / "segmentation");

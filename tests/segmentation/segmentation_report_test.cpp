@@ -64,7 +64,7 @@ TEST(SegmentationReport, AConfidentFallbackIsStillWarnedAbout) {
 // low confidence, and so does the same step taken from a document's disk cache by a later run.
 TEST(SegmentationReport, TheExecutorRecordsTheFallbackAndTheCacheKeepsIt) {
   RunContext fallback_accepted;
-  fallback_accepted.segmenter = SegmenterPolicy::fallback;
+  fallback_accepted.segmenter.policy = SegmenterPolicy::fallback;
   const Image rocket = test::load_photo("rocket.jpg").to_rgba8();
   EditPlan plan = edit_plan_from_json(nlohmann::json{{"steps", {{{"op", "background.blur"}, {"target", {{"region", "background"}}}}}}});
   validate_plan(plan);

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "easel/vision/segmentation.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::test {
@@ -58,7 +59,7 @@ Composite paste(const std::string& name, const cv::Mat& background, const cv::Ma
 }  // namespace
 
 void require_segmentation_model() {
-  const std::filesystem::path model = segmentation_model_path();
+  const std::filesystem::path model = test::installed_segmenter().isnet_file();
   ASSERT_TRUE(std::filesystem::is_regular_file(model))
       << "the segmentation model " << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
 }

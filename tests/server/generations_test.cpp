@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -13,6 +14,7 @@
 
 #include "easel/image/codec.hpp"
 #include "server_process.hpp"
+#include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::test {
@@ -20,10 +22,20 @@ namespace {
 
 using nlohmann::json;
 
+// models_with_reference_sd1() and beside `sd1` the reference's single file as a user installs it:
+// `tiny-sd1` with its sidecar, `bare-sd1` without one, and `sd1-unet`, its UNet alone.
+std::filesystem::path models_with_reference_single_files() {
+  const auto models = models_with_reference_sd1();
+  install_single_file(models, "sd1", "tiny-sd1");
+  std::filesystem::copy_file(reference_dir() / "sd" / "models" / "sd1.safetensors", models / "bare-sd1.safetensors");
+  install_unet_only(models, "sd1", "sd1-unet");
+  return models;
+}
+
 class ServerGenerations : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ::setenv("EASEL_MODELS", models_with_reference_sd1().c_str(), 1);
+    ::setenv("EASEL_MODELS", models_with_reference_single_files().c_str(), 1);
     ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
     ::unsetenv("EASEL_MODEL");
     server_ = new ServerProcess(temp_dir() / "data");
@@ -113,6 +125,80 @@ TEST_F(ServerGenerations, ModelsSayWhatTheyEnableLackAndWhyOneCannotBeUsed) {
   EXPECT_TRUE((*sd1)["easel"]["missing"].is_array());
   EXPECT_FALSE((*unusable)["easel"].value("problem", "").empty()) << unusable->dump();
   EXPECT_TRUE((*unusable)["easel"]["enables"].empty());
+}
+
+// The seeded golden's pixels: ≤ 1 LSB on ≤ 0.5 % of values (reference README).
+void expect_sd1_seeded_golden(const json& body) {
+  ASSERT_EQ(body["data"].size(), 1u) << body.dump().substr(0, 400);
+  const cv::Mat ours = decode_image(decode_base64(body["data"][0]["b64_json"].get<std::string>()), DecodeLimits{}).image.to_rgba8().mat();
+  cv::Mat golden = cv::imread((reference_dir() / "sd" / "goldens" / "seeded" / "sd1_t2i_euler_g7.5_s8_seed1234.png").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(golden.empty());
+  cv::cvtColor(golden, golden, cv::COLOR_BGR2RGBA);
+  cv::Mat difference;
+  cv::absdiff(ours, golden, difference);
+  double worst = 0;
+  cv::minMaxLoc(difference.reshape(1), nullptr, &worst);
+  EXPECT_LE(worst, 1);
+  EXPECT_LE(cv::countNonZero(difference.reshape(1)), static_cast<int>(0.005 * 64 * 64 * 3));
+}
+
+const json golden_request = {{"prompt", "a red bicycle leaning on a brick wall"}, {"size", "64x64"}, {"seed", 1234}, {"steps", 8},
+                             {"guidance_scale", 7.5}, {"sampler", "euler"}};
+
+// Issue 16: a request naming the reference single file killed the server (SIGFPE). With its sidecar it
+// runs like any model and gives the seeded golden; without, /v1/models lists it as unusable with the
+// reason, a request for it is a 400 naming the sidecar, and the server goes on serving.
+TEST_F(ServerGenerations, SingleFilesRunWithTheirSidecarAndAreListedUnusableWithoutOne) {
+  const json listing = json_of(server_->client().Get("/v1/models"));
+  std::map<std::string, json> details;
+  for (const auto& model : listing["data"]) details[model["id"]] = model["easel"];
+  EXPECT_EQ(details["tiny-sd1"]["usable"], true) << details["tiny-sd1"].dump();
+  EXPECT_EQ(details["bare-sd1"]["usable"], false) << details["bare-sd1"].dump();
+  EXPECT_NE(details["bare-sd1"].value("problem", "").find("bare-sd1.easel.json"), std::string::npos) << details["bare-sd1"].dump();
+  EXPECT_TRUE(details["bare-sd1"]["enables"].empty());
+  EXPECT_EQ(details["sd1-unet"]["usable"], false) << "no base named: " << details["sd1-unet"].dump();
+
+  json request = golden_request;
+  request["model"] = "tiny-sd1";
+  expect_sd1_seeded_golden(generate(request));
+
+  request["model"] = "bare-sd1";
+  const auto refused = server_->client().Post("/v1/images/generations", request.dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_EQ(json_of(refused)["error"]["param"], "model") << refused->body;
+  EXPECT_EQ(json_of(refused)["error"]["code"], "model_not_available") << refused->body;
+  EXPECT_NE(json_of(refused)["error"]["message"].get<std::string>().find("bare-sd1.easel.json"), std::string::npos) << refused->body;
+  // As a job (which used to kill the server on every restart), it fails with the same reason.
+  auto client = server_->client();
+  json item = request;
+  item["endpoint"] = "generations";
+  const auto created = post_json(client, "/v1/jobs", item);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body.substr(0, 400);
+  const json failed = wait_for_job(client, json_of(created)["id"]);
+  EXPECT_EQ(failed["state"], "failed") << failed.dump().substr(0, 400);
+  EXPECT_NE(failed.dump().find("bare-sd1.easel.json"), std::string::npos) << failed.dump().substr(0, 600);
+  const auto health = server_->client().Get("/health");
+  ASSERT_TRUE(health) << "the server is still up";
+  EXPECT_EQ(health->status, 200);
+}
+
+// A UNet-only model runs with the base a request names (`base`, a model name like `model`).
+TEST_F(ServerGenerations, AUnetOnlyModelRunsWithTheBaseTheRequestNames) {
+  json request = golden_request;
+  request["model"] = "sd1-unet";
+  request["base"] = "tiny-sd1";
+  const json body = generate(request);
+  expect_sd1_seeded_golden(body);
+  EXPECT_EQ(body["easel"]["base"], "tiny-sd1.safetensors");
+  request.erase("base");
+  const auto alone = server_->client().Post("/v1/images/generations", request.dump(), "application/json");
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->status, 400) << alone->body;
+  EXPECT_NE(json_of(alone)["error"]["message"].get<std::string>().find("holds no text encoder"), std::string::npos) << alone->body;
+  request["base"] = "../tiny-sd1";
+  expect_field_error(server_->client().Post("/v1/images/generations", request.dump(), "application/json"), "base");
 }
 
 TEST_F(ServerGenerations, TheSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {

@@ -1,8 +1,12 @@
 #include "server_process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,20 +24,32 @@ extern char** environ;
 
 namespace easel::test {
 
-ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra) {
+ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra, const SpawnOptions& spawn) {
+  // A server may close a connection the test is still writing to (a refused upload): that is an error
+  // on the write, as for any client, not a signal that ends the test program.
+  ::signal(SIGPIPE, SIG_IGN);
   const auto folder = temp_dir();
   const auto stdout_file = folder / "stdout.txt";
   stderr_file_ = folder / "stderr.txt";
   std::vector<std::string> args = {easel_binary().string(), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data.string()};
   args.insert(args.end(), extra.begin(), extra.end());
+  if (spawn.file_size_limit_kib > 0) {
+    // The shell sets the limit and replaces itself with the server (the same process id).
+    args.insert(args.begin(), {"/bin/sh", "-c", "ulimit -f " + std::to_string(spawn.file_size_limit_kib) + " && exec \"$0\" \"$@\""});
+  }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> environment(spawn.environment);
+  for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     ADD_FAILURE() << "cannot start " << argv[0];
@@ -80,6 +96,83 @@ int ServerProcess::stop(int signal) {
 }
 
 std::string ServerProcess::stderr_text() const { return file_text(stderr_file_); }
+
+int ServerProcess::wait_for_exit(double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+long ServerProcess::memory_kib(const std::string& field) const {
+  std::istringstream status(file_text("/proc/" + std::to_string(pid_) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  }
+  ADD_FAILURE() << "no " << field << " in /proc/" << pid_ << "/status";
+  return 0;
+}
+
+RawConnection::RawConnection(int port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd_ < 0 || ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    ADD_FAILURE() << "cannot connect to 127.0.0.1:" << port;
+  }
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawConnection::send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const auto sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
+
+std::string RawConnection::read_until_closed(double seconds) {
+  std::string received;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd entry{fd_, POLLIN, 0};
+    if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) break;
+    const auto count = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (count <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(count));
+  }
+  return received;
+}
+
+bool RawConnection::closed_within(double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd entry{fd_, POLLIN, 0};
+    if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) return false;
+    if (::recv(fd_, buffer, sizeof(buffer), 0) <= 0) return true;
+  }
+}
+
+int status_of(const std::string& raw_response) {
+  if (!raw_response.starts_with("HTTP/1.1 ") || raw_response.size() < 12) return 0;
+  return std::atoi(raw_response.substr(9, 3).c_str());
+}
 
 httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::vector<std::string>& image_files,
                                           const std::vector<std::pair<std::string, std::string>>& fields) {

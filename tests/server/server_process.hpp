@@ -8,17 +8,24 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace easel::test {
 
+// How the server process is started beyond its arguments.
+struct SpawnOptions {
+  std::vector<std::string> environment;  // NAME=VALUE added to this process's environment
+  long file_size_limit_kib = 0;          // RLIMIT_FSIZE (ulimit -f) when > 0: writes past it fail like a full disk
+};
+
 class ServerProcess {
  public:
   // Starts `easel serve --host 127.0.0.1 --port 0 --data DATA EXTRA…` and waits (up to 30 s) until it
   // prints the port it listens on. Fails the test when it does not.
-  ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra = {});
+  ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra = {}, const SpawnOptions& spawn = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -30,12 +37,41 @@ class ServerProcess {
   int stop(int signal);
   // Everything the server wrote to stderr so far (read after stop()).
   std::string stderr_text() const;
+  // Waits up to `seconds` for the process to exit by itself; its status as stop() gives it, or -1 when
+  // it is still running.
+  int wait_for_exit(double seconds);
+  // A field of /proc/PID/status in KiB: "VmRSS" (resident now) or "VmHWM" (peak resident).
+  long memory_kib(const std::string& field) const;
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
   std::filesystem::path stderr_file_;
 };
+
+// A raw TCP connection to the server, for what an HTTP client library will not send: bytes trickled one
+// at a time, bodies without an end, malformed framing.
+class RawConnection {
+ public:
+  explicit RawConnection(int port);  // fails the test when it cannot connect
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  // False once the server has closed or reset the connection.
+  bool send(std::string_view bytes);
+  // What arrives until the server closes the connection or `seconds` pass.
+  std::string read_until_closed(double seconds);
+  // Whether the server closed (or reset) the connection within `seconds`; data it sent is discarded.
+  bool closed_within(double seconds);
+
+ private:
+  int fd_ = -1;
+};
+
+// The status code of a raw HTTP response ("HTTP/1.1 401 ..." → 401), 0 when there is none.
+int status_of(const std::string& raw_response);
 
 // A multipart form field: text when `filename` is empty.
 httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::vector<std::string>& image_files,

@@ -14,6 +14,7 @@
 #include "easel/ops/region.hpp"
 #include "easel/run/edit_job.hpp"
 #include "easel/run/text_verifier.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 #include "typography/text_corpus.hpp"
 
@@ -74,7 +75,7 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
     const PlanStep step{"text.add", validate_target({{"region", "all"}}, spec, "test"), validate_params(spec, params, "test"), "test"};
     ResultCache cache;
     const Image& source = photos[photo];
-    const EditOutcome outcome = run_edit(source, {step}, cache);
+    const EditOutcome outcome = run_edit(source, {step}, cache, test::run_context());
     ASSERT_EQ(outcome.text.size(), 1u);
     const TextCheck& check = outcome.text.front();
     ASSERT_TRUE(check.layer.has_value());

@@ -12,6 +12,7 @@
 #include "easel/run/document.hpp"
 #include "easel/run/executor.hpp"
 #include "easel/run/text_verifier.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -29,7 +30,7 @@ struct Verified {
 
 Verified render_and_verify(const Image& source, const std::vector<PlanStep>& steps) {
   ResultCache cache;
-  Verified verified{Executor(cache, RunContext{}).render(source, steps), {}};
+  Verified verified{Executor(cache, test::run_context()).render(source, steps), {}};
   verified.text = verify_output_text(verified.render.state.image, verified.render.state.text_layers);
   return verified;
 }

@@ -7,6 +7,7 @@
 #include "easel/ops/font_match.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/run/edit_job.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -17,7 +18,7 @@ const OperationSpec& text_add() { return registry().get("text.add"); }
 EditOutcome add(const Image& image, const json& params, const json& target = {{"region", "all"}}) {
   const PlanStep step{"text.add", validate_target(target, text_add(), "test"), validate_params(text_add(), params, "test"), "test"};
   ResultCache cache;
-  return run_edit(image, {step}, cache);
+  return run_edit(image, {step}, cache, test::run_context());
 }
 
 Image flat(cv::Scalar rgba, cv::Size size = {400, 200}) { return Image(cv::Mat(size, CV_8UC4, rgba)); }
@@ -221,7 +222,7 @@ TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
   const PlanStep subtitle{"text.add", validate_target({{"below", "Summer Sale"}}, spec, "test"),
                           validate_params(spec, {{"text", "50% off"}}, "test"), "test"};
   ResultCache cache;
-  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"), {title, subtitle}, cache);
+  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"), {title, subtitle}, cache, test::run_context());
   ASSERT_EQ(outcome.text.size(), 2u);
   const TextLayer& above = *outcome.text[0].layer;
   const TextLayer& below = *outcome.text[1].layer;

@@ -12,6 +12,7 @@
 #include "easel/run/executor.hpp"
 #include "easel/run/text_verifier.hpp"
 #include "easel/vision/segmentation.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -20,7 +21,7 @@ namespace {
 const OperationSpec& text_add() { return registry().get("text.add"); }
 
 OpOutput place(const Image& image, const json& params, const Placement& placement) {
-  return text_add().place(image, Params(validate_params(text_add(), params, "test")), placement, RunContext{});
+  return text_add().place(image, Params(validate_params(text_add(), params, "test")), placement, test::run_context());
 }
 
 bool contains(const json& text, const std::string& part) { return text.is_string() && text.get<std::string>().find(part) != std::string::npos; }
@@ -83,7 +84,7 @@ TEST(TextLayout, AtTheTopOfCoffeeTheTextKeepsClearOfTheCupAndIsLegible) {
   std::ifstream in(dir / "report.json");
   const json entry = json::parse(in)["verification"]["text"].at(0);
   const cv::Rect box(entry["box"][0].get<int>(), entry["box"][1].get<int>(), entry["box"][2].get<int>(), entry["box"][3].get<int>());
-  const SubjectMask cup = segment_subject(test::load_photo("coffee.png"), SegmenterPolicy::automatic);
+  const SubjectMask cup = segment_subject(test::load_photo("coffee.png"), test::installed_segmenter());
   EXPECT_EQ(cv::countNonZero(cup.alpha(box & cv::Rect(0, 0, 600, 400)) >= 0.5), 0) << entry.dump(2);
   EXPECT_LT(box.br().y, 200);  // still at the top
   EXPECT_GE(entry["legibility"]["contrast_ratio_p5"].get<double>(), kMinContrastRatio) << entry.dump(2);
@@ -99,8 +100,8 @@ TEST(TextLayout, PreservedRegionsStayUntouched) {
   PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"), validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
   title.keep.push_back(json{{"region", "top-right"}});
   ResultCache cache;
-  const RenderResult result = Executor(cache, RunContext{}).render(coffee, {title});
-  const cv::Mat kept = resolve_region({{"region", "top-right"}}, coffee, "test", RunContext{}) > 0;
+  const RenderResult result = Executor(cache, test::run_context()).render(coffee, {title});
+  const cv::Mat kept = resolve_region({{"region", "top-right"}}, coffee, "test", test::run_context()) > 0;
   EXPECT_EQ(changed_pixels_in(coffee, result.state.image, kept), 0);
   EXPECT_TRUE(result.steps.at(0).keep.empty()) << result.steps[0].keep_note;  // laid out around it, not refused
   const TextLayer& layer = result.state.text_layers.at(0);

@@ -9,6 +9,7 @@
 #include "easel/run/edit_job.hpp"
 #include "easel/run/text_verifier.hpp"
 #include "easel/vision/ocr.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -93,7 +94,7 @@ PlanStep sign(const std::string& word) {
 // the canvas — and in the regular weight of the default font, though "OPEN" was bold.
 TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
   ResultCache cache;
-  const RenderResult result = Executor(cache, RunContext{}).render(
+  const RenderResult result = Executor(cache, test::run_context()).render(
       test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED FOR THE HOLIDAYS"}})});
   const TextVerification verification = verify_output_text(result.state.image, result.state.text_layers);
   ASSERT_EQ(verification.checks.size(), 2u);
@@ -116,7 +117,7 @@ TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
 TEST(TextReplace, AReplacementThatFitsKeepsTheSizeAndTheWeight) {
   ResultCache cache;
   const RenderResult result =
-      Executor(cache, RunContext{}).render(test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+      Executor(cache, test::run_context()).render(test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
   const TextLayer& shut = result.state.text_layers.at(1);
   EXPECT_NEAR(shut.size_px, 64, 2);
   EXPECT_NE(shut.fonts.at(0).find("Bold"), std::string::npos) << shut.fonts.at(0);
@@ -125,7 +126,7 @@ TEST(TextReplace, AReplacementThatFitsKeepsTheSizeAndTheWeight) {
   const PlanStep regular = step("text.add", {{"text", "OPEN"}, {"font", "sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
                                 {{"box", {0.25, 0.02, 0.5, 0.3}}});
   const RenderResult plain =
-      Executor(cache, RunContext{}).render(test::load_photo("coffee.png"), {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+      Executor(cache, test::run_context()).render(test::load_photo("coffee.png"), {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
   EXPECT_EQ(plain.state.text_layers.at(1).fonts.at(0).find("Bold"), std::string::npos) << plain.state.text_layers[1].fonts.at(0);
 }
 
@@ -136,7 +137,7 @@ TEST(TextReplace, ErasingFromAPlainSignLeavesNoSmudge) {
   for (int y = 0; y < gradient.rows; ++y) gradient.row(y).setTo(cv::Scalar(216 - y / 6, 228 - y / 8, 240 - y / 10, 255));
   const Image canvas(gradient);
   ResultCache cache;
-  const RenderResult result = Executor(cache, RunContext{}).render(
+  const RenderResult result = Executor(cache, test::run_context()).render(
       canvas, {step("text.add", {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 96}, {"color", "#202020"}}, {{"box", {0.1, 0.1, 0.8, 0.8}}}),
                step("text.replace", {{"find", "OPEN"}, {"replace", "HI"}})});
   const TextLayer& old_word = result.state.text_layers.at(0);

@@ -49,6 +49,20 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'easel-web-'));
 const models = path.join(work, 'models');
 fs.mkdirSync(models);
 for (const model of ['sd1', 'sd2']) fs.symlinkSync(path.join(referenceDir, 'sd', 'models', model), path.join(models, model));
+// The reference's single file as a user installs it: with the sidecar its tiny networks need (README:
+// GroupNorm 8 groups, 4 heads; docs/models.md), and a bare copy without one, which cannot be used.
+const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+fs.copyFileSync(path.join(referenceDir, 'sd', 'models', 'sd1.safetensors'), path.join(models, 'tiny-sd1.safetensors'));
+fs.writeFileSync(
+  path.join(models, 'tiny-sd1.easel.json'),
+  JSON.stringify({
+    text_encoder: { num_attention_heads: 4, hidden_act: 'quick_gelu' },
+    unet: { norm_num_groups: 8, attention_head_dim: 4 },
+    vae: { norm_num_groups: 8, scaling_factor: 0.18215 },
+    scheduler: readJson(path.join(referenceDir, 'sd', 'models', 'sd1', 'scheduler', 'scheduler_config.json')),
+  }),
+);
+fs.copyFileSync(path.join(referenceDir, 'sd', 'models', 'sd1.safetensors'), path.join(models, 'bare-sd1.safetensors'));
 
 function startServer() {
   // The models folder holds no segmentation network, and the fallback is accepted (EASEL_SEGMENTATION=
@@ -351,10 +365,17 @@ test('text to image with a reference model, models side by side, and a bad size 
   await page.locator('#model option[value="sd1"]').waitFor({ state: 'attached' });
   await page.getByLabel('Model', { exact: true }).selectOption('sd1');
   assert.match(await page.locator('#model-info').innerText(), /enables generate\.image/);
+  // A single file without the sidecar it needs is listed, disabled, as unusable; with one it is usable.
+  const bare = page.locator('#model option[value="bare-sd1"]');
+  assert.equal(await bare.getAttribute('disabled'), '');
+  assert.match(await bare.innerText(), /cannot be used/);
+  await page.getByLabel('Model', { exact: true }).selectOption('tiny-sd1');
+  assert.match(await page.locator('#model-info').innerText(), /SD1 text-to-image — enables generate\.image/);
   // In Image to Image the picker says which installed model runs each generative operation, and which none does.
   await page.getByLabel('Image to Image').check();
+  await page.getByLabel('Model', { exact: true }).selectOption('easel-edit');
   const coverage = await page.locator('#model-info').innerText();
-  assert.match(coverage, /generate\.image: sd1, sd2/, coverage);
+  assert.match(coverage, /generate\.image: sd1, sd2, tiny-sd1;/, coverage);
   assert.match(coverage, /generate\.instruct: no installed model runs it/, coverage);
   await page.getByLabel('Text to Image').check();
   await page.getByLabel('Model', { exact: true }).selectOption('sd1');
@@ -366,22 +387,45 @@ test('text to image with a reference model, models side by side, and a bad size 
   assert.match(await page.locator('#report-view').innerText(), /seed\s+1234/);
   assert.ok(calls.includes('POST /v1/jobs') && calls.some((call) => call.startsWith('GET /v1/jobs/job_')), `ran as a generation job: ${calls}`);
   assert.ok(!calls.includes('POST /v1/images/generations'), `no fallback to the plain request: ${calls}`);
+  // The single file with its sidecar generates like the folder it was converted from: the same pixels.
+  const galleryPixels = () =>
+    page.locator('#gallery img').first().evaluate((image) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
+    });
+  const folderPixels = await galleryPixels();
+  await page.getByLabel('Model', { exact: true }).selectOption('tiny-sd1');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#history-tree .round', { hasText: 'Round 2' }).waitFor({ timeout: 90_000 });
+  await page.locator('#gallery img').first().waitFor({ timeout: 90_000 });
+  const singlePixels = await galleryPixels();
+  assert.equal(singlePixels.length, 64 * 64 * 4);
+  assert.ok(folderPixels.every((value, index) => Math.abs(value - singlePixels[index]) <= 1), "the single file gives the folder's image");
+  await page.getByLabel('Model', { exact: true }).selectOption('sd1');
   // With a partial preview: streamed.
   await page.getByLabel('Partial previews').fill('1');
   const streamed = page.waitForResponse((response) => response.url().endsWith('/v1/images/generations'));
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   assert.equal((await streamed).headers()['content-type'], 'text/event-stream');
   await page.locator('#live-preview[alt="Partial preview 1"]').waitFor({ state: 'attached' });
-  await page.locator('#history-tree .round', { hasText: 'Round 2' }).waitFor({ timeout: 90_000 });
+  await page.locator('#history-tree .round', { hasText: 'Round 3' }).waitFor({ timeout: 90_000 });
   assert.equal(await page.locator('#gallery img').first().evaluate((image) => image.naturalWidth), 64);
 
   await page.getByRole('tab', { name: 'Models side by side' }).click();
   await page.getByRole('button', { name: 'Run on chosen models' }).click();
-  await page.locator('#model-grid figure').nth(1).waitFor({ timeout: 90_000 });
+  await page.locator('#model-grid figure').nth(2).waitFor({ timeout: 90_000 });
   const captions = await page.locator('#model-grid figcaption').allInnerTexts();
-  assert.equal(captions.length, 2);
+  assert.equal(captions.length, 3, 'the unusable bare-sd1 is not run');
   assert.match(captions[0], /^sd1 · seed 1234/);
   assert.match(captions[1], /^sd2 · seed 1234/);
+  assert.match(captions[2], /^tiny-sd1 · seed 1234/);
+  const bareChoice = page.locator('#model-choices label', { hasText: 'bare-sd1' });
+  assert.equal(await bareChoice.locator('input').isDisabled(), true);
+  assert.match(await bareChoice.innerText(), /cannot be used: .*bare-sd1\.easel\.json/);
   await page.screenshot({ path: path.join(screenshotDir, 'desktop-models.png') });
   assert.deepEqual(problems, []);
   await context.close();

@@ -22,6 +22,8 @@ export interface ModelEntry {
     variant?: string;
     enables?: string[];
     missing?: string[];
+    base?: string;
+    usable?: boolean;
     problem?: string;
     generative_operations?: string[];
     engine_available?: boolean;

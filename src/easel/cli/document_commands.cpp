@@ -2,12 +2,12 @@
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/edit_job.hpp"
+#include "easel/settings/environment.hpp"
 
 namespace easel::cli {
 namespace fs = std::filesystem;
@@ -25,7 +25,7 @@ void render_document(const Document& document, const OutputOptions& output) {
   const DecodedImage source = read_image_file(document.source_path(), output.limits());
   ResultCache cache(document.cache_folder());
   ProgressLine progress;
-  const EditOutcome outcome = run_edit(source.image, document.applied_steps(), cache, cli_run_context(""),
+  const EditOutcome outcome = run_edit(source.image, document.applied_steps(), cache, settings::cli_run_context(""),
                                        [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
   EditPlan applied;
   applied.steps = document.applied_steps();

@@ -4,7 +4,6 @@
 #include <map>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
@@ -13,6 +12,7 @@
 #include "easel/run/document.hpp"
 #include "easel/run/edit_flow.hpp"
 #include "easel/run/segmentation_report.hpp"
+#include "easel/settings/environment.hpp"
 
 namespace easel::cli {
 namespace fs = std::filesystem;
@@ -53,7 +53,7 @@ EditOrder order_from(const EditOptions& options) {
     if (!fs::is_regular_file(options.mask)) throw Error(ErrorKind::input, "mask file " + options.mask.string() + " does not exist");
     order.inputs.mask = options.mask.string();
   }
-  order.model = options.model.empty() ? default_model_from_environment() : options.model;
+  order.model = options.model.empty() ? settings::default_model_from_environment() : options.model;
   order.seed = options.seed;
   return order;
 }
@@ -104,7 +104,7 @@ void run_edit_command(const EditOptions& options) {
   options.output.encode_options();  // refuses a bad output name or format before any work
   const bool editing_document = Document::is_document(options.input);
   check_save_target(options, editing_document);
-  const RunContext context = cli_run_context(options.model);
+  const RunContext context = settings::cli_run_context(options.model);
   auto started = std::chrono::steady_clock::now();
   EditPlan plan;
   try {

@@ -1,13 +1,12 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
-//                [--strength X --init IMAGE] [--precision fp32|bf16]
+//                [--strength X --init IMAGE] [--precision fp32|bf16] [--base NAME|PATH]
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <regex>
 
 #include "easel/cli/commands.hpp"
-#include "easel/cli/environment.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
@@ -16,6 +15,7 @@
 #include "easel/ops/generation_presets.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/plan/prompt_optimizer.hpp"
+#include "easel/settings/environment.hpp"
 #ifdef EASEL_WITH_DIFFUSION
 #include "easel/diffusion/diffusion_engine.hpp"
 #endif
@@ -28,6 +28,7 @@ struct GenerateOptions {
   std::string prompt;
   std::string negative;
   std::string model;
+  std::string base;
   std::string size;
   std::string aspect;
   std::string preset;
@@ -49,7 +50,7 @@ void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision, [
 #ifdef EASEL_WITH_DIFFUSION
   diffusion::DiffusionEngineOptions options;
   options.resolve_model = models::resolve_model;
-  options.tokenizer_dir = tokenizer_dir_from_environment();
+  options.tokenizer_dir = settings::tokenizer_dir_from_environment();
   options.precision = precision;
   options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));
@@ -114,10 +115,11 @@ void run_generate_command(const GenerateOptions& options) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision =
-      options.precision.empty() ? precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
-  install_diffusion_engine(precision, threads_from_environment());
+      options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
+  install_diffusion_engine(precision, settings::threads_from_environment());
   GenerationRequest request;
   request.model = options.model;
+  request.base = options.base;
   request.prompt = options.prompt;
   request.negative_prompt = options.negative;
   if (options.optimize_prompt) {
@@ -156,6 +158,7 @@ void run_generate_command(const GenerateOptions& options) {
 
   const json settings = {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
                          {"negative", request.negative_prompt}, {"model", result.model},
+                         {"base", result.base.empty() ? json() : json(result.base)},
                          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
                          {"seed", request.seed}, {"count", request.count}, {"precision", diffusion::precision_name(precision)},
                          {"preset", options.preset.empty() ? json() : json(options.preset)},
@@ -208,7 +211,7 @@ void run_generate_command(const GenerateOptions& options) {
 void install_generation() {
 #ifdef EASEL_WITH_DIFFUSION
   try {
-    install_diffusion_engine(precision_from_environment(), threads_from_environment());
+    install_diffusion_engine(settings::precision_from_environment(), settings::threads_from_environment());
   } catch (const Error& error) {
     install_generation_engine(std::make_shared<MisconfiguredEngine>(error));
   }
@@ -220,6 +223,8 @@ void add_generate_command(CLI::App& app, Action& action) {
   auto* command = app.add_subcommand("generate", "Generate images from a prompt with a Stable Diffusion model (or from an image: --init)");
   command->add_option("-p,--prompt", options->prompt, "What to generate")->required();
   command->add_option("--model", options->model, "Model: a name (easel models list), a .safetensors file or a diffusers folder")->required();
+  command->add_option("--base", options->base,
+                      "Base model whose text encoder, tokenizer and VAE complete a UNet-only --model (default: the base its sidecar names)");
   command->add_option("--negative", options->negative, "What to steer away from (with --cfg above 1)");
   auto* size = command->add_option("--size", options->size, "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) +
                                                                 " (default: from --preset and --aspect, 512x512)");

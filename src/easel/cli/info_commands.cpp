@@ -1,7 +1,8 @@
-// easel ops [--json], easel plan "INSTRUCTION" [--json]: what the engine can do and what it would do.
+// easel ops [--json|--markdown], easel plan "INSTRUCTION" [--json]: what the engine can do and what it would do.
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/ops_reference.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/plan/plan_explainer.hpp"
 #include "easel/plan/planner.hpp"
@@ -9,7 +10,11 @@
 namespace easel::cli {
 namespace {
 
-void print_ops(bool as_json) {
+void print_ops(bool as_json, bool as_markdown) {
+  if (as_markdown) {
+    std::cout << ops_reference_markdown();
+    return;
+  }
   if (as_json) {
     json ops = json::array();
     for (const auto& [name, spec] : registry().all()) ops.push_back(operation_to_json(spec));
@@ -46,9 +51,11 @@ void print_plan(const std::string& instruction, bool as_json) {
 
 void add_info_commands(CLI::App& app, Action& action) {
   auto ops_json = std::make_shared<bool>(false);
+  auto ops_markdown = std::make_shared<bool>(false);
   auto* ops = app.add_subcommand("ops", "List the operations with every parameter, type, default and range");
-  ops->add_flag("--json", *ops_json, "Print JSON");
-  ops->callback([&action, ops_json] { action = [ops_json] { print_ops(*ops_json); }; });
+  auto* json_flag = ops->add_flag("--json", *ops_json, "Print JSON");
+  ops->add_flag("--markdown", *ops_markdown, "Print the Markdown reference (docs/ops.md)")->excludes(json_flag);
+  ops->callback([&action, ops_json, ops_markdown] { action = [ops_json, ops_markdown] { print_ops(*ops_json, *ops_markdown); }; });
 
   auto instruction = std::make_shared<std::string>();
   auto plan_json = std::make_shared<bool>(false);

@@ -42,8 +42,10 @@ json entry_to_json(const models::ModelEntry& entry) {
                 {"prediction", entry.traits.prediction},
                 {"components", entry.traits.components},
                 {"missing", entry.traits.missing},
-                {"enables", entry.traits.enables},
+                {"usable", entry.problem.empty()},
+                {"enables", entry.problem.empty() ? json(entry.traits.enables) : json::array()},
                 {"bytes", entry.bytes}};
+  if (!entry.traits.base.empty()) value["base"] = entry.traits.base;
   if (!entry.problem.empty()) value["problem"] = entry.problem;
   return value;
 }
@@ -61,7 +63,7 @@ void print_entry(const models::ModelEntry& entry) {
   }
   std::cout << "  enables: " << (traits.enables.empty() ? "nothing Easel runs" : joined(traits.enables)) << "\n";
   if (!traits.missing.empty() && !traits.enables.empty())
-    std::cout << "  needs, from a base model of the same family: " << joined(traits.missing) << "\n";
+    std::cout << "  takes " << joined(traits.missing) << " from its base " << traits.base << "\n";
 }
 
 void list_models(bool as_json) {

@@ -107,7 +107,7 @@ class DiffusionEngine : public GenerationEngine {
   GenerationResult generate(const GenerationRequest& request) override {
     const std::lock_guard lock(mutex_);
     initialize_runtime(options_.threads);
-    const StableDiffusionModel& model = load(request.model);
+    const StableDiffusionModel& model = load(request.model, request.base);
     PipelineInput input;
     input.mode = pipeline_mode(request.mode);
     input.prompt = request.prompt;
@@ -173,6 +173,7 @@ class DiffusionEngine : public GenerationEngine {
       result.images.emplace_back(framing ? framing->restore(rgba) : rgba);
     }
     result.model = loaded_path_.string();
+    result.base = model.base.string();
     result.sampler = sampler_name(input.sampler);
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
@@ -210,17 +211,26 @@ class DiffusionEngine : public GenerationEngine {
                                            " is in " + searched + ": download it with `" + taesd_pull_command + "`");
   }
 
-  const StableDiffusionModel& load(const std::string& name) {
+  std::filesystem::path resolve(const std::string& name) const {
+    return options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
+  }
+
+  const StableDiffusionModel& load(const std::string& name, const std::string& base_name) {
     if (name.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
-    const std::filesystem::path path = options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
-    // The cache is keyed by path alone: an engine computes in one precision (options_.precision).
-    if (!model_ || path != loaded_path_) {
+    const std::filesystem::path path = resolve(name);
+    // A request's base wins over the one the model's sidecar names (load_model reads that).
+    const std::filesystem::path base = base_name.empty() ? std::filesystem::path() : resolve(base_name);
+    // The cache is keyed by paths alone: an engine computes in one precision (options_.precision).
+    if (!model_ || path != loaded_path_ || base != loaded_base_) {
       model_.reset();
       ModelOptions model_options;
       model_options.tokenizer_dir = options_.tokenizer_dir;
+      model_options.base = base;
+      model_options.resolve_base_name = [this](const std::string& base_model) { return resolve(base_model); };
       model_options.precision = options_.precision;
       model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
       loaded_path_ = path;
+      loaded_base_ = base;
     }
     return *model_;
   }
@@ -230,6 +240,7 @@ class DiffusionEngine : public GenerationEngine {
   std::unique_ptr<StableDiffusionModel> model_;
   std::optional<TinyDecoder> taesd_;
   std::filesystem::path loaded_path_;
+  std::filesystem::path loaded_base_;  // the base the request named; empty: the sidecar's, if any
 };
 
 }  // namespace

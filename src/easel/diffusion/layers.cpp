@@ -101,7 +101,7 @@ at::Tensor Conv2d::operator()(const at::Tensor& x) const {
 
 GroupNorm::GroupNorm(const Weights& weights, const std::string& prefix, std::int64_t groups_, double eps_)
     : weight(weights.get(prefix + ".weight", {-1})), name(prefix), groups(groups_), eps(eps_) {
-  if (weight.size(0) % groups != 0) {
+  if (groups < 1 || weight.size(0) % groups != 0) {
     throw Error(ErrorKind::input, "tensor '" + prefix + ".weight' has " + std::to_string(weight.size(0)) + " channels, not divisible into " +
                                       std::to_string(groups) + " groups");
   }
@@ -190,6 +190,9 @@ at::Tensor float_attention(const at::Tensor& q_in, const at::Tensor& k_in, const
 }  // namespace
 
 at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads, bool causal) {
+  if (heads < 1 || q.size(-1) % heads != 0) {
+    throw Error(ErrorKind::input, "attention of width " + std::to_string(q.size(-1)) + " cannot be split into " + std::to_string(heads) + " heads");
+  }
   if (q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && q.device().is_cpu()) {
     return float_attention(q, k, v, heads, causal);
   }

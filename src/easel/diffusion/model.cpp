@@ -1,24 +1,29 @@
 #include "easel/diffusion/model.hpp"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
+#include <c10/util/Exception.h>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/model_sidecar.hpp"
 #include "easel/diffusion/runtime.hpp"
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/diffusion/single_file_settings.hpp"
 
 namespace easel::diffusion {
 namespace {
+namespace fs = std::filesystem;
 
-constexpr std::int64_t real_head_width = 64;
+// What SD's pipelines take: an 8× autoencoder with 4 latent channels, CLIP's 49408 token ids in 77
+// positions.
+constexpr std::int64_t pipeline_scale_factor = 8;
+constexpr std::int64_t pipeline_latent_channels = 4;
+constexpr std::int64_t clip_vocabulary = 49408;
 
-ClipTokenizer read_tokenizer(const std::vector<std::filesystem::path>& folders) {
+ClipTokenizer read_tokenizer(const std::vector<fs::path>& folders) {
   for (const auto& folder : folders) {
     if (folder.empty()) continue;
-    if (std::filesystem::exists(folder / "vocab.json") && std::filesystem::exists(folder / "merges.txt")) {
+    if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt")) {
       return ClipTokenizer::from_vocab_and_merges(folder / "vocab.json", folder / "merges.txt");
     }
-    if (std::filesystem::exists(folder / "bpe_simple_vocab_16e6.txt.gz")) return ClipTokenizer::from_gzipped_bpe(folder / "bpe_simple_vocab_16e6.txt.gz");
+    if (fs::exists(folder / "bpe_simple_vocab_16e6.txt.gz")) return ClipTokenizer::from_gzipped_bpe(folder / "bpe_simple_vocab_16e6.txt.gz");
   }
   std::string searched;
   for (const auto& folder : folders) {
@@ -26,15 +31,8 @@ ClipTokenizer read_tokenizer(const std::vector<std::filesystem::path>& folders) 
   }
   throw Error(ErrorKind::capability, "no CLIP tokenizer files (vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz) in " +
                                          (searched.empty() ? std::string("any folder") : searched) +
-                                         ": put them in the model's tokenizer/ folder (for a single file: a tokenizer/ folder beside it), "
-                                         "or point EASEL_TOKENIZER at a folder that holds them");
-}
-
-// The component folder, from the model or else from the base folder.
-std::filesystem::path component(const std::filesystem::path& folder, const ModelOptions& options, const std::string& name) {
-  if (std::filesystem::is_directory(folder / name)) return folder / name;
-  if (!options.base_folder.empty() && std::filesystem::is_directory(options.base_folder / name)) return options.base_folder / name;
-  throw Error(ErrorKind::capability, "model folder " + folder.string() + " has no " + name + "/ (download the full diffusers folder, or name a base model)");
+                                         ": put them in the model's tokenizer/ folder (for a single file: a tokenizer/ folder beside it, or "
+                                         "\"tokenizer\" in its sidecar), or point EASEL_TOKENIZER at a folder that holds them");
 }
 
 // The type each network holds its weights and computes in: with bf16 all three, each measured faster in
@@ -56,79 +54,186 @@ Weights weights_as(Weights weights, at::ScalarType type) {
   return weights;
 }
 
-bool pads_with_exclamation(const std::filesystem::path& tokenizer_folder) {
-  std::ifstream in(tokenizer_folder / "special_tokens_map.json");
-  if (!in) return false;
-  const auto json = nlohmann::json::parse(in, nullptr, false);
-  return !json.is_discarded() && json.contains("pad_token") && json["pad_token"] == "!";
+enum class Part { text_encoder, unet, vae, scheduler };
+
+const char* folder_of(Part part) {
+  switch (part) {
+    case Part::text_encoder: return "text_encoder";
+    case Part::unet: return "unet";
+    case Part::vae: return "vae";
+    case Part::scheduler: return "scheduler";
+  }
+  return "";
 }
 
-StableDiffusionModel load_folder(const std::filesystem::path& folder, const ModelOptions& options) {
-  const auto text_folder = component(folder, options, "text_encoder");
-  const auto tokenizer_folder = component(folder, options, "tokenizer");
-  const auto unet_folder = component(folder, options, "unet");
-  const auto vae_folder = component(folder, options, "vae");
-  const auto scheduler_folder = component(folder, options, "scheduler");
-  const ModelFamily family = pads_with_exclamation(tokenizer_folder) ? ModelFamily::sd2 : ModelFamily::sd1;
-  SchedulerConfig scheduler = SchedulerConfig::from_json_file(scheduler_folder / "scheduler_config.json");
-  if (options.prediction) scheduler.prediction = *options.prediction;
-  ClipTokenizer tokenizer = read_tokenizer({tokenizer_folder, options.tokenizer_dir});
+// A .safetensors file or a diffusers folder, or an input error saying what it is not.
+void check_model_path(const fs::path& path, const std::string& role) {
+  if (fs::is_directory(path)) {
+    if (!fs::exists(path / "model_index.json")) throw Error(ErrorKind::input, path.string() + " is not a diffusers model folder (no model_index.json)");
+    return;
+  }
+  if (!fs::exists(path)) {
+    throw Error(ErrorKind::capability, role + " " + path.string() + " not found: place a .safetensors checkpoint or a diffusers folder there");
+  }
+  if (path.extension() != ".safetensors") {
+    throw Error(ErrorKind::input, path.string() + ": only .safetensors weights are loaded (pickled .ckpt files can run code when read)");
+  }
+}
+
+// One model on disk as the parts it holds: a diffusers folder's component folders, or a single file's
+// tensors with the settings its sidecar gives or its shapes imply. Opening one reads only configs and
+// headers; each network is built when asked for.
+class ModelFiles {
+ public:
+  explicit ModelFiles(fs::path path) : path_(std::move(path)), folder_(fs::is_directory(path_)) {
+    if (folder_) {
+      read_model_index(path_ / "model_index.json");
+      return;
+    }
+    const SafetensorsFile header(path_);
+    single_ = resolve_single_file_settings(header.tensors(), read_sidecar(path_), path_);
+    if (!single_->has_unet && !single_->has_vae && !single_->has_text_encoder) {
+      throw Error(ErrorKind::input, path_.string() + " holds no Stable Diffusion tensors (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)");
+    }
+  }
+
+  const fs::path& path() const { return path_; }
+
+  bool has(Part part) const {
+    if (folder_) return fs::is_directory(path_ / folder_of(part));
+    switch (part) {
+      case Part::text_encoder: return single_->has_text_encoder;
+      case Part::unet: return single_->has_unet;
+      case Part::vae: return single_->has_vae;
+      // A complete file runs with the sidecar's scheduler or the default one; a UNet-only file without
+      // a scheduler section takes its base's.
+      case Part::scheduler: return single_->has_text_encoder || single_->scheduler_given;
+    }
+    return false;
+  }
+
+  // What has no such part: "model folder X has no text_encoder/" or "model X holds no text encoder".
+  std::string lacking(Part part) const {
+    if (folder_) return "model folder " + path_.string() + " has no " + folder_of(part) + "/";
+    const std::string what = part == Part::text_encoder ? "text encoder (cond_stage_model.*)" : part == Part::vae ? "VAE (first_stage_model.*)" : folder_of(part);
+    return "model " + path_.string() + " holds no " + what;
+  }
+
+  TextEncoder text_encoder(at::ScalarType type) const {
+    if (!folder_) return TextEncoder(weights_as(read_single_file_text_encoder(path_), type), single_->text_encoder);
+    const fs::path folder = path_ / "text_encoder";
+    return TextEncoder(weights_as(read_component(folder / "model.safetensors"), type), TextEncoderConfig::from_json_file(folder / "config.json"));
+  }
+  // The family of the text encoder and tokenizer, which decides the pad token.
+  ModelFamily text_family() const {
+    if (!folder_) return single_->family;
+    return TokenizerConfig::from_folder(path_ / "tokenizer").pads_with_exclamation() ? ModelFamily::sd2 : ModelFamily::sd1;
+  }
+  ClipTokenizer tokenizer(const fs::path& fallback) const {
+    if (folder_) return read_tokenizer({path_ / "tokenizer", fallback});
+    return read_tokenizer({single_->tokenizer, path_.parent_path() / "tokenizer", fallback});
+  }
+  UNet unet(at::ScalarType type) const {
+    if (!folder_) return UNet(weights_as(read_single_file_unet(path_), type), single_->unet);
+    const fs::path folder = path_ / "unet";
+    return UNet(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type), UNetConfig::from_json_file(folder / "config.json"));
+  }
+  Vae vae(at::ScalarType type) const {
+    if (!folder_) return Vae(weights_as(read_single_file_vae(path_), type), single_->vae);
+    const fs::path folder = path_ / "vae";
+    return Vae(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type), VaeConfig::from_json_file(folder / "config.json"));
+  }
+  SchedulerConfig scheduler() const {
+    return folder_ ? SchedulerConfig::from_json_file(path_ / "scheduler" / "scheduler_config.json") : single_->scheduler;
+  }
+
+ private:
+  fs::path path_;
+  bool folder_;
+  std::optional<SingleFileSettings> single_;
+};
+
+// The model's own part, else its base's; a capability error saying how to name a base otherwise.
+const ModelFiles& source_of(Part part, const ModelFiles& model, const std::optional<ModelFiles>& base) {
+  if (model.has(part)) return model;
+  if (part == Part::unet) throw Error(ErrorKind::input, model.lacking(part) + ": a model needs its own UNet");
+  if (!base) {
+    throw Error(ErrorKind::capability, model.lacking(part) + " (a UNet-only model): name the model whose text encoder, tokenizer and VAE complete it as its base — " +
+                                           "{\"base\": \"NAME\"} in " + sidecar_path(model.path()).string() +
+                                           ", or the request's base (easel generate --base NAME) (docs/models.md, \"Base models\")");
+  }
+  if (!base->has(part)) throw Error(ErrorKind::capability, model.lacking(part) + ", and its base " + base->path().string() + " has none either");
+  return *base;
+}
+
+// Components from different files must fit each other and the pipelines.
+void check_fits_together(const StableDiffusionModel& model, const ModelFiles& unet, const ModelFiles& text, const ModelFiles& vae) {
+  if (model.unet.context_dim() != 0 && model.unet.context_dim() != model.text_encoder.width()) {
+    throw Error(ErrorKind::input, "the UNet of " + unet.path().string() + " takes " + std::to_string(model.unet.context_dim()) + "-wide text, but the text encoder of " +
+                                      text.path().string() + " gives " + std::to_string(model.text_encoder.width()) +
+                                      ": a base must be of the model's family (SD1 text is 768 wide, SD2's 1024)");
+  }
+  if (model.text_encoder.vocabulary_size() < clip_vocabulary || model.text_encoder.positions() < static_cast<std::int64_t>(ClipTokenizer::window_size)) {
+    throw Error(ErrorKind::input, "the text encoder of " + text.path().string() + " has " + std::to_string(model.text_encoder.vocabulary_size()) + " tokens and " +
+                                      std::to_string(model.text_encoder.positions()) + " positions; CLIP's tokenizer needs " + std::to_string(clip_vocabulary) +
+                                      " and " + std::to_string(ClipTokenizer::window_size));
+  }
+  if (model.vae.scale_factor() != pipeline_scale_factor || model.vae.latent_channels() != pipeline_latent_channels ||
+      model.unet.out_channels() != pipeline_latent_channels) {
+    throw Error(ErrorKind::input, "the autoencoder of " + vae.path().string() + " scales by " + std::to_string(model.vae.scale_factor()) + " with " +
+                                      std::to_string(model.vae.latent_channels()) + " latent channels, and the UNet of " + unet.path().string() + " predicts " +
+                                      std::to_string(model.unet.out_channels()) + ": SD pipelines need 8 and 4");
+  }
+}
+
+// The base the options name, else the one the model's sidecar names; empty: none.
+fs::path base_of(const fs::path& model, const ModelOptions& options) {
+  if (!options.base.empty()) return options.base;
+  const auto sidecar = read_sidecar(model);
+  if (!sidecar || !sidecar->names_base()) return {};
+  if (!sidecar->base_path.empty()) return sidecar->base_path;
+  if (!options.resolve_base_name) return sidecar->base_name;
+  try {
+    return options.resolve_base_name(sidecar->base_name);
+  } catch (const Error& error) {
+    throw Error(error.kind(), "the base \"" + sidecar->base_name + "\" that " + sidecar->file.string() + " names: " + error.what());
+  }
+}
+
+StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options) {
+  const ModelFiles model(path);
+  const fs::path base_path = base_of(path, options);
+  std::optional<ModelFiles> base;
+  if (!base_path.empty()) {
+    check_model_path(base_path, "base model");
+    base.emplace(base_path);
+  }
+  const ModelFiles& text = source_of(Part::text_encoder, model, base);
+  const ModelFiles& vae = source_of(Part::vae, model, base);
+  const ModelFiles& unet = source_of(Part::unet, model, base);
+  const ModelFamily family = text.text_family();
+  ClipTokenizer tokenizer = text.tokenizer(options.tokenizer_dir);
+  SchedulerConfig scheduler = source_of(Part::scheduler, model, base).scheduler();
   // One statement per component: the weights read for one (and the copies a network makes of them)
   // are freed before the next file is read, which keeps the peak of loading near the model's size.
   const ComponentTypes types = component_types(options.precision);
-  TextEncoder text_encoder(weights_as(read_component(text_folder / "model.safetensors"), types.text_encoder),
-                           TextEncoderConfig::from_json_file(text_folder / "config.json"));
-  UNet unet(weights_as(read_component(unet_folder / "diffusion_pytorch_model.safetensors"), types.unet),
-            UNetConfig::from_json_file(unet_folder / "config.json"));
-  Vae vae(weights_as(read_component(vae_folder / "diffusion_pytorch_model.safetensors"), types.vae), VaeConfig::from_json_file(vae_folder / "config.json"));
-  return StableDiffusionModel{family,
-                              std::move(tokenizer),
-                              family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
-                              std::move(text_encoder),
-                              std::move(unet),
-                              std::move(vae),
-                              scheduler};
+  TextEncoder text_encoder = text.text_encoder(types.text_encoder);
+  UNet unet_network = unet.unet(types.unet);
+  Vae vae_network = vae.vae(types.vae);
+  StableDiffusionModel assembled{family,
+                                 std::move(tokenizer),
+                                 family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
+                                 std::move(text_encoder),
+                                 std::move(unet_network),
+                                 std::move(vae_network),
+                                 scheduler,
+                                 base_path};
+  check_fits_together(assembled, unet, text, vae);
+  return assembled;
 }
 
-StableDiffusionModel load_single_file(const std::filesystem::path& file, const ModelOptions& options) {
-  const ModelFamily family = SafetensorsFile(file).contains("cond_stage_model.model.ln_final.weight") ? ModelFamily::sd2 : ModelFamily::sd1;
-  const ComponentTypes types = component_types(options.precision);
-  // Each component's weights are freed before the next is read (see load_folder).
-  TextEncoder text_encoder = [&] {
-    const Weights text = weights_as(read_single_file_text_encoder(file), types.text_encoder);
-    const std::int64_t text_width = text.get("text_model.final_layer_norm.weight").size(0);
-    const TextEncoderConfig text_config{options.text_heads.value_or(text_width / real_head_width),
-                                        family == ModelFamily::sd2 ? Activation::gelu : Activation::quick_gelu, 1e-5};
-    return TextEncoder(text, text_config);
-  }();
-  UNet unet = [&] {
-    const Weights unet_weights = weights_as(read_single_file_unet(file), types.unet);
-    UNetConfig unet_config;
-    unet_config.norm_groups = options.norm_groups.value_or(32);
-    if (options.unet_heads) {
-      unet_config.heads_per_level = *options.unet_heads;
-    } else if (family == ModelFamily::sd1) {
-      unet_config.heads_per_level = {8};
-    } else {
-      unet_config.heads_per_level.clear();
-      for (int level = 0; unet_weights.contains("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight"); ++level) {
-        unet_config.heads_per_level.push_back(unet_weights.get("down_blocks." + std::to_string(level) + ".resnets.0.conv1.weight").size(0) /
-                                              real_head_width);
-      }
-    }
-    return UNet(unet_weights, unet_config);
-  }();
-  Vae vae(weights_as(read_single_file_vae(file), types.vae), VaeConfig{options.norm_groups.value_or(32), 0.18215});
-  SchedulerConfig scheduler;
-  if (options.prediction) scheduler.prediction = *options.prediction;
-  return StableDiffusionModel{family,
-                              read_tokenizer({file.parent_path() / "tokenizer", options.tokenizer_dir}),
-                              family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
-                              std::move(text_encoder),
-                              std::move(unet),
-                              std::move(vae),
-                              scheduler};
-}
+// ATen's own message, without the C++ backtrace it may append.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 
@@ -143,23 +248,16 @@ at::Tensor encode_prompt(const StableDiffusionModel& model, std::string_view pro
 
 StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOptions& options) {
   check_precision_supported(options.precision);
-  if (std::filesystem::is_directory(path)) {
-    if (!std::filesystem::exists(path / "model_index.json")) {
-      throw Error(ErrorKind::input, path.string() + " is not a diffusers model folder (no model_index.json)");
-    }
-    StableDiffusionModel model = load_folder(path, options);
+  check_model_path(path, "model");
+  try {
+    StableDiffusionModel model = assemble(path, options);
     release_freed_memory();  // loading's freed temporaries (each tensor's file copy) stay in glibc's arenas otherwise
     return model;
+  } catch (const c10::Error& error) {
+    // The probe passes at load run every layer once: tensors that do not fit together fail there.
+    throw Error(ErrorKind::input, "model " + path.string() + (options.base.empty() ? "" : " (base " + options.base.string() + ")") +
+                                      " cannot be used: its tensors do not fit together (" + first_line(error.what_without_backtrace()) + ")");
   }
-  if (!std::filesystem::exists(path)) {
-    throw Error(ErrorKind::capability, "model " + path.string() + " not found: place a .safetensors checkpoint or a diffusers folder there");
-  }
-  if (path.extension() != ".safetensors") {
-    throw Error(ErrorKind::input, path.string() + ": only .safetensors weights are loaded (pickled .ckpt files can run code when read)");
-  }
-  StableDiffusionModel model = load_single_file(path, options);
-  release_freed_memory();
-  return model;
 }
 
 }  // namespace easel::diffusion

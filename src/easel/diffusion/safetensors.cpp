@@ -10,9 +10,11 @@
 #include <cstring>
 #include <limits>
 #include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/config_json.hpp"
 
 namespace easel::diffusion {
 namespace {
@@ -157,6 +159,89 @@ void SafetensorsFile::release(const TensorInfo& tensor) const {
   ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
+namespace {
+
+// One tensor's entry of the header: dtype, shape and byte range, checked against the data section.
+TensorInfo parse_tensor(const nlohmann::json& value, const std::string& key, std::size_t data_size, const std::string& name) {
+  if (!value.is_object()) fail(name, "entry '" + key + "' is not an object");
+  const auto dtype = value.find("dtype");
+  const auto shape = value.find("shape");
+  const auto offsets = value.find("data_offsets");
+  if (dtype == value.end() || !dtype->is_string()) fail(name, "tensor '" + key + "' has no dtype");
+  if (shape == value.end() || !shape->is_array()) fail(name, "tensor '" + key + "' has no shape");
+  if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2) {
+    fail(name, "tensor '" + key + "' has no [begin, end] data_offsets");
+  }
+  TensorInfo tensor{parse_dtype(dtype->get<std::string>(), name, key), {}, 0, 0};
+  // The element count never passes the data section's size, so no product of extents can overflow.
+  std::uint64_t elements = 1;
+  for (const auto& extent : *shape) {
+    if (!extent.is_number_unsigned()) fail(name, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
+    const std::uint64_t size = extent.get<std::uint64_t>();
+    if (size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || (size != 0 && elements > data_size / size)) {
+      fail(name, "tensor '" + key + "' has a shape larger than the file");
+    }
+    elements *= size;
+    tensor.shape.push_back(static_cast<std::int64_t>(size));
+  }
+  for (const auto& offset : *offsets) {
+    if (!offset.is_number_unsigned()) fail(name, "tensor '" + key + "' has a data offset that is not a non-negative integer");
+  }
+  const auto begin = (*offsets)[0].get<std::uint64_t>();
+  const auto end = (*offsets)[1].get<std::uint64_t>();
+  if (begin > end || end > data_size) {
+    fail(name, "tensor '" + key + "' data [" + std::to_string(begin) + ", " + std::to_string(end) + ") points past the end of the " +
+                   std::to_string(data_size) + "-byte data section");
+  }
+  if (elements > data_size || end - begin != elements * dtype_size(tensor.dtype)) {
+    fail(name, "tensor '" + key + "' occupies " + std::to_string(end - begin) + " bytes but its shape and dtype need " +
+                   std::to_string(elements * dtype_size(tensor.dtype)));
+  }
+  tensor.begin = static_cast<std::size_t>(begin);
+  tensor.end = static_cast<std::size_t>(end);
+  return tensor;
+}
+
+// Every tensor owns its bytes: two entries sharing bytes (overlapping or aliased ranges) would let
+// one tensor's data be read as another's, which the format does not allow (the reference reader
+// requires the ranges to follow each other).
+void check_disjoint(const std::map<std::string, TensorInfo>& tensors, const std::string& name) {
+  std::vector<std::pair<const std::string*, const TensorInfo*>> ranges;
+  for (const auto& [key, tensor] : tensors) {
+    if (tensor.end > tensor.begin) ranges.emplace_back(&key, &tensor);
+  }
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+  for (std::size_t i = 1; i < ranges.size(); ++i) {
+    const auto& [previous_key, previous] = ranges[i - 1];
+    const auto& [key, tensor] = ranges[i];
+    if (tensor->begin < previous->end) {
+      fail(name, "tensors '" + *previous_key + "' [" + std::to_string(previous->begin) + ", " + std::to_string(previous->end) + ") and '" + *key + "' [" +
+                     std::to_string(tensor->begin) + ", " + std::to_string(tensor->end) + ") share bytes: each tensor's data_offsets must be its own");
+    }
+  }
+}
+
+}  // namespace
+
+SafetensorsHeader parse_safetensors_header(std::string_view text, std::size_t data_size, const std::string& name) {
+  const nlohmann::json header = parse_config_json(text, "invalid safetensors file " + name + ": header");
+  if (!header.is_object()) fail(name, "header is not a JSON object");
+  SafetensorsHeader parsed;
+  for (const auto& [key, value] : header.items()) {
+    if (key == "__metadata__") {
+      if (!value.is_object()) fail(name, "__metadata__ is not an object");
+      for (const auto& [meta_key, meta_value] : value.items()) {
+        if (!meta_value.is_string()) fail(name, "metadata value '" + meta_key + "' is not a string");
+        parsed.metadata[meta_key] = meta_value.get<std::string>();
+      }
+      continue;
+    }
+    parsed.tensors.emplace(key, parse_tensor(value, key, data_size, name));
+  }
+  check_disjoint(parsed.tensors, name);
+  return parsed;
+}
+
 void SafetensorsFile::parse() {
   const std::string name = path_.string();
   if (file_.size() < 8) fail(name, "truncated: " + std::to_string(file_.size()) + " bytes, shorter than the 8-byte header length");
@@ -168,63 +253,9 @@ void SafetensorsFile::parse() {
   }
   const auto header_bytes = file_.subspan(8, header_size);
   data_ = file_.subspan(8 + header_size);
-
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(header_bytes.data()),
-                                   reinterpret_cast<const char*>(header_bytes.data() + header_bytes.size()));
-  } catch (const nlohmann::json::exception& error) {
-    fail(name, std::string("header is not valid JSON: ") + error.what());
-  }
-  if (!header.is_object()) fail(name, "header is not a JSON object");
-
-  for (const auto& [key, value] : header.items()) {
-    if (key == "__metadata__") {
-      if (!value.is_object()) fail(name, "__metadata__ is not an object");
-      for (const auto& [meta_key, meta_value] : value.items()) {
-        if (!meta_value.is_string()) fail(name, "metadata value '" + meta_key + "' is not a string");
-        metadata_[meta_key] = meta_value.get<std::string>();
-      }
-      continue;
-    }
-    if (!value.is_object()) fail(name, "entry '" + key + "' is not an object");
-    const auto dtype = value.find("dtype");
-    const auto shape = value.find("shape");
-    const auto offsets = value.find("data_offsets");
-    if (dtype == value.end() || !dtype->is_string()) fail(name, "tensor '" + key + "' has no dtype");
-    if (shape == value.end() || !shape->is_array()) fail(name, "tensor '" + key + "' has no shape");
-    if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2) {
-      fail(name, "tensor '" + key + "' has no [begin, end] data_offsets");
-    }
-    TensorInfo tensor{parse_dtype(dtype->get<std::string>(), name, key), {}, 0, 0};
-    std::uint64_t elements = 1;
-    for (const auto& extent : *shape) {
-      if (!extent.is_number_unsigned()) fail(name, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
-      const std::uint64_t size = extent.get<std::uint64_t>();
-      if (size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
-          (size != 0 && elements > data_.size() / size)) {
-        fail(name, "tensor '" + key + "' has a shape larger than the file");
-      }
-      elements *= size;
-      tensor.shape.push_back(static_cast<std::int64_t>(size));
-    }
-    for (const auto& offset : *offsets) {
-      if (!offset.is_number_unsigned()) fail(name, "tensor '" + key + "' has a data offset that is not a non-negative integer");
-    }
-    const auto begin = (*offsets)[0].get<std::uint64_t>();
-    const auto end = (*offsets)[1].get<std::uint64_t>();
-    if (begin > end || end > data_.size()) {
-      fail(name, "tensor '" + key + "' data [" + std::to_string(begin) + ", " + std::to_string(end) +
-                     ") points past the end of the " + std::to_string(data_.size()) + "-byte data section");
-    }
-    if (elements > data_.size() || end - begin != elements * dtype_size(tensor.dtype)) {
-      fail(name, "tensor '" + key + "' occupies " + std::to_string(end - begin) + " bytes but its shape and dtype need " +
-                     std::to_string(elements * dtype_size(tensor.dtype)));
-    }
-    tensor.begin = static_cast<std::size_t>(begin);
-    tensor.end = static_cast<std::size_t>(end);
-    tensors_.emplace(key, std::move(tensor));
-  }
+  SafetensorsHeader header = parse_safetensors_header({reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()}, data_.size(), name);
+  tensors_ = std::move(header.tensors);
+  metadata_ = std::move(header.metadata);
 }
 
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {

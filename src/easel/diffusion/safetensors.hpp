@@ -8,6 +8,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace easel::diffusion {
@@ -24,6 +25,19 @@ struct TensorInfo {
   std::size_t end = 0;
   std::int64_t numel() const;
 };
+
+// What a header says: every tensor's dtype, shape and byte range (checked to lie inside a data section
+// of the given size, to match its shape and dtype, and to share no byte with another tensor's range),
+// and the string metadata.
+struct SafetensorsHeader {
+  std::map<std::string, TensorInfo> tensors;
+  std::map<std::string, std::string> metadata;
+};
+
+// Parses the JSON header of a file whose data section holds `data_size` bytes; throws easel::Error
+// (input) naming `name` on any inconsistency. SafetensorsFile uses it; so does the model-config fuzz
+// target, which has headers without their data.
+SafetensorsHeader parse_safetensors_header(std::string_view json, std::size_t data_size, const std::string& name);
 
 class SafetensorsFile {
  public:

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
 
@@ -112,51 +109,6 @@ TimestepSpacing default_spacing(SamplerKind kind) {
   return kind == SamplerKind::ddim || kind == SamplerKind::lcm ? TimestepSpacing::leading : TimestepSpacing::linspace;
 }
 
-SchedulerConfig SchedulerConfig::from_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::capability, "scheduler config " + path.string() + " not found (part of the model's diffusers folder)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorKind::input, "invalid scheduler config " + path.string() + ": " + error.what());
-  }
-  SchedulerConfig config;
-  config.train_timesteps = json.value("num_train_timesteps", config.train_timesteps);
-  config.beta_start = json.value("beta_start", config.beta_start);
-  config.beta_end = json.value("beta_end", config.beta_end);
-  if (json.value("beta_schedule", std::string("scaled_linear")) != "scaled_linear") {
-    throw Error(ErrorKind::input, path.string() + ": only the scaled_linear beta schedule is supported");
-  }
-  const std::string prediction = json.value("prediction_type", std::string("epsilon"));
-  if (prediction == "v_prediction") {
-    config.prediction = PredictionType::v_prediction;
-  } else if (prediction != "epsilon") {
-    throw Error(ErrorKind::input, path.string() + ": unsupported prediction_type '" + prediction + "'");
-  }
-  const std::string spacing = json.value("timestep_spacing", std::string("leading"));
-  if (spacing == "linspace") {
-    config.spacing = TimestepSpacing::linspace;
-  } else if (spacing == "trailing") {
-    config.spacing = TimestepSpacing::trailing;
-  } else if (spacing == "leading") {
-    config.spacing = TimestepSpacing::leading;
-  } else {
-    throw Error(ErrorKind::input, path.string() + ": unsupported timestep_spacing '" + spacing + "'");
-  }
-  config.steps_offset = json.value("steps_offset", config.steps_offset);
-  config.set_alpha_to_one = json.value("set_alpha_to_one", config.set_alpha_to_one);
-  static const std::map<std::string, SamplerKind> classes = {{"EulerDiscreteScheduler", SamplerKind::euler},
-                                                             {"EulerAncestralDiscreteScheduler", SamplerKind::euler_ancestral},
-                                                             {"DPMSolverMultistepScheduler", SamplerKind::dpmpp_2m},
-                                                             {"DDIMScheduler", SamplerKind::ddim},
-                                                             {"LCMScheduler", SamplerKind::lcm}};
-  const auto named = classes.find(json.value("_class_name", std::string()));
-  if (named != classes.end()) config.sampler = named->second;
-  if (config.sampler == SamplerKind::dpmpp_2m && json.value("use_karras_sigmas", false)) config.sampler = SamplerKind::dpmpp_2m_karras;
-  return config;
-}
-
 Scheduler::Scheduler(SamplerKind kind, SchedulerConfig config) : kind_(kind), config_(config) {
   const at::Tensor betas =
       at::pow(at::linspace(std::sqrt(config_.beta_start), std::sqrt(config_.beta_end), config_.train_timesteps, at::kFloat), 2);
@@ -228,6 +180,13 @@ void Scheduler::set_timesteps(int steps) {
       timesteps_ = int_tensor(timesteps);
       break;
     }
+  }
+  // steps_offset shifts leading timesteps up: with many steps the last can pass the training range.
+  const double last = timesteps_.max().item<double>();
+  if (last > config_.train_timesteps - 1) {
+    throw Error(ErrorKind::usage, std::to_string(steps) + " steps reach timestep " + std::to_string(static_cast<std::int64_t>(last)) +
+                                      " with this model's scheduler (steps_offset " + std::to_string(config_.steps_offset) + "), past its " +
+                                      std::to_string(config_.train_timesteps) + " training timesteps: use fewer steps");
   }
 }
 

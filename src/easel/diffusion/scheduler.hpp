@@ -11,33 +11,13 @@
 #include <string>
 #include <vector>
 
-namespace easel::diffusion {
+#include "easel/diffusion/model_config.hpp"
 
-enum class SamplerKind { euler, euler_ancestral, dpmpp_2m, dpmpp_2m_karras, ddim, lcm };
-enum class PredictionType { epsilon, v_prediction };
-enum class TimestepSpacing { leading, trailing, linspace };
+namespace easel::diffusion {
 
 SamplerKind sampler_kind_from_name(const std::string& name);  // "euler", "euler_a", "dpmpp_2m", …
 // Each scheduler's default spacing in diffusers (Euler, Euler a, DPM++: linspace; DDIM, LCM: leading).
 TimestepSpacing default_spacing(SamplerKind kind);
-
-struct SchedulerConfig {
-  int train_timesteps = 1000;
-  double beta_start = 0.00085;
-  double beta_end = 0.012;
-  PredictionType prediction = PredictionType::epsilon;
-  TimestepSpacing spacing = TimestepSpacing::linspace;
-  int steps_offset = 1;
-  bool set_alpha_to_one = false;
-  int lcm_original_steps = 50;
-  double lcm_timestep_scaling = 10.0;
-  // The sampler the model was published with (the config's `_class_name`, Karras sigmas included);
-  // pipelines use it unless the user picks another.
-  SamplerKind sampler = SamplerKind::euler;
-
-  // Reads a diffusers scheduler_config.json (beta schedule "scaled_linear" only).
-  static SchedulerConfig from_json_file(const std::filesystem::path& path);
-};
 
 // Supplies random tensors when a scheduler step draws them. `used` is false for draws the reference
 // makes and discards (Euler's unused churn noise), which a seeded generator must still consume.

@@ -1,38 +1,15 @@
 #include "easel/diffusion/text_encoder.hpp"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-
 #include "easel/core/error.hpp"
 
 namespace easel::diffusion {
-
-TextEncoderConfig TextEncoderConfig::from_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::capability, "text encoder config " + path.string() + " not found (part of the model's diffusers folder)");
-  TextEncoderConfig config;
-  try {
-    const auto json = nlohmann::json::parse(in);
-    config.heads = json.at("num_attention_heads").get<std::int64_t>();
-    const std::string activation = json.value("hidden_act", std::string("quick_gelu"));
-    if (activation == "gelu") {
-      config.activation = Activation::gelu;
-    } else if (activation != "quick_gelu") {
-      throw Error(ErrorKind::input, path.string() + ": unsupported hidden_act '" + activation + "'");
-    }
-    config.layer_norm_eps = json.value("layer_norm_eps", config.layer_norm_eps);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorKind::input, "invalid text encoder config " + path.string() + ": " + error.what());
-  }
-  return config;
-}
 
 TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : config_(config) {
   const std::string root = "text_model.";
   token_embedding_ = stored_compactly(weights.get(root + "embeddings.token_embedding.weight", {-1, -1}));
   const std::int64_t hidden = token_embedding_.size(1);
   position_embedding_ = weights.get(root + "embeddings.position_embedding.weight", {-1, hidden});
-  if (hidden % config_.heads != 0) {
+  if (config_.heads < 1 || hidden % config_.heads != 0) {
     throw Error(ErrorKind::input, "text encoder width " + std::to_string(hidden) + " is not divisible by " +
                                       std::to_string(config_.heads) + " heads (" + weights.source() + ")");
   }
@@ -72,6 +49,10 @@ at::Tensor TextEncoder::run_layer(const Layer& layer, const at::Tensor& hidden) 
 at::Tensor TextEncoder::embed(const at::Tensor& ids) const {
   if (ids.dim() != 2 || ids.size(1) > position_embedding_.size(0)) {
     throw Error(ErrorKind::input, "text encoder input must be (batch, ≤ " + std::to_string(position_embedding_.size(0)) + ") token ids");
+  }
+  if (ids.numel() > 0 && (ids.min().item<std::int64_t>() < 0 || ids.max().item<std::int64_t>() >= token_embedding_.size(0))) {
+    throw Error(ErrorKind::input, "token id " + std::to_string(ids.max().item<std::int64_t>()) + " is outside the text encoder's vocabulary of " +
+                                      std::to_string(token_embedding_.size(0)) + " tokens (the tokenizer and the text encoder do not belong together)");
   }
   const at::Tensor positions = at::arange(ids.size(1), ids.options().dtype(at::kLong));
   const at::Tensor tokens = token_embedding_.index_select(0, ids.flatten()).to(position_embedding_.scalar_type());

@@ -7,19 +7,10 @@
 #include <vector>
 
 #include "easel/diffusion/layers.hpp"
+#include "easel/diffusion/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {
-
-enum class Activation { quick_gelu, gelu };
-
-struct TextEncoderConfig {
-  std::int64_t heads = 12;
-  Activation activation = Activation::quick_gelu;
-  double layer_norm_eps = 1e-5;
-  // Reads a transformers config.json (num_attention_heads, hidden_act, layer_norm_eps).
-  static TextEncoderConfig from_json_file(const std::filesystem::path& path);
-};
 
 class TextEncoder {
  public:
@@ -34,6 +25,9 @@ class TextEncoder {
   std::vector<at::Tensor> hidden_states(const at::Tensor& ids) const;
   at::Tensor final_layer_norm(const at::Tensor& hidden) const { return final_norm_(hidden); }
   std::size_t layer_count() const { return layers_.size(); }
+  std::int64_t width() const { return token_embedding_.size(1); }
+  std::int64_t vocabulary_size() const { return token_embedding_.size(0); }
+  std::int64_t positions() const { return position_embedding_.size(0); }
 
  private:
   struct Layer {

@@ -14,9 +14,13 @@
 #include <sstream>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/config_json.hpp"
 
 namespace easel::diffusion {
 namespace {
+
+// Far above CLIP's 49408 tokens.
+constexpr std::uint64_t max_token_id = 1u << 24;
 
 // Windows-1252's characters for bytes 0x80–0x9F (0 where the code page leaves the byte undefined);
 // mojibake is UTF-8 that was decoded with this code page.
@@ -293,11 +297,15 @@ ClipTokenizer::ClipTokenizer(std::unordered_map<std::string, std::int64_t> vocab
 
 ClipTokenizer ClipTokenizer::from_vocab_and_merges(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt) {
   std::unordered_map<std::string, std::int64_t> vocabulary;
-  try {
-    const auto tokens = nlohmann::json::parse(read_file(vocab_json));
-    for (const auto& [token, id] : tokens.items()) vocabulary[token] = id.get<std::int64_t>();
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorKind::input, "invalid tokenizer vocabulary " + vocab_json.string() + ": " + error.what());
+  const std::string source = "tokenizer vocabulary " + vocab_json.string();
+  const auto tokens = parse_config_json(read_file(vocab_json), source);
+  if (!tokens.is_object()) throw Error(ErrorKind::input, source + " is not a JSON object of token → id");
+  for (const auto& [token, id] : tokens.items()) {
+    // Ids index the text encoder's embedding; TextEncoder checks them against its size.
+    if (!id.is_number_unsigned() || id.get<std::uint64_t>() > max_token_id) {
+      throw Error(ErrorKind::input, source + ": token '" + token + "' has id " + id.dump() + "; allowed: a whole number from 0 to " + std::to_string(max_token_id));
+    }
+    vocabulary[token] = id.get<std::int64_t>();
   }
   std::unordered_map<std::string, int> ranks;
   const auto lines = read_lines(read_file(merges_txt));

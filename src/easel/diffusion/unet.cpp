@@ -1,8 +1,6 @@
 #include "easel/diffusion/unet.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "easel/core/error.hpp"
@@ -76,10 +74,11 @@ struct SpatialTransformer {
   Linear linear_in, linear_out;
   std::optional<Conv2d> conv_in, conv_out;
   std::vector<TransformerBlock> blocks;
-  std::int64_t heads;
+  std::int64_t heads = 1;
 
-  SpatialTransformer(const Weights& weights, const std::string& prefix, std::int64_t groups, std::int64_t heads_)
-      : norm(weights, prefix + ".norm", groups, 1e-6), heads(heads_) {
+  // `level`'s heads (UNetConfig::heads_at), or as many heads of config.head_width as the width holds.
+  SpatialTransformer(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::size_t level)
+      : norm(weights, prefix + ".norm", config.norm_groups, 1e-6) {
     if (weights.get(prefix + ".proj_in.weight").dim() == 4) {
       conv_in.emplace(weights, prefix + ".proj_in");
       conv_out.emplace(weights, prefix + ".proj_out");
@@ -91,9 +90,14 @@ struct SpatialTransformer {
       blocks.emplace_back(weights, prefix + ".transformer_blocks." + std::to_string(i));
     }
     const std::int64_t width = norm.weight.size(0);
-    if (width % heads != 0) {
+    if (config.head_width > 0 && width % config.head_width != 0) {
       throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " + std::to_string(width) +
-                                        " is not divisible by " + std::to_string(heads) + " heads");
+                                        " does not hold whole heads of width " + std::to_string(config.head_width));
+    }
+    heads = config.head_width > 0 ? width / config.head_width : config.heads_at(level);
+    if (heads < 1 || width % heads != 0) {
+      throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " + std::to_string(width) +
+                                        " is not divisible by " + std::to_string(heads) + " heads (the config's attention_head_dim)");
     }
   }
 
@@ -118,12 +122,12 @@ struct Level {
   std::optional<Conv2d> resample;              // stride-2 downsampler or post-upsampling conv
 };
 
-Level read_level(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::int64_t heads, bool down) {
+Level read_level(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::size_t heads_level, bool down) {
   Level level;
   for (int j = 0; weights.contains(prefix + ".resnets." + std::to_string(j) + ".conv1.weight"); ++j) {
     level.resnets.emplace_back(weights, prefix + ".resnets." + std::to_string(j), config.norm_groups, config.norm_eps);
     if (weights.contains(prefix + ".attentions." + std::to_string(j) + ".norm.weight")) {
-      level.attentions.emplace_back(weights, prefix + ".attentions." + std::to_string(j), config.norm_groups, heads);
+      level.attentions.emplace_back(weights, prefix + ".attentions." + std::to_string(j), config, heads_level);
     }
   }
   if (level.resnets.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
@@ -159,19 +163,28 @@ struct UNet::Network {
         conv_in(weights, "conv_in"),
         norm_out(weights, "conv_norm_out", config.norm_groups, config.norm_eps),
         conv_out(weights, "conv_out") {
+    if (time_channels % 2 != 0 || static_cast<double>(time_channels / 2) <= config.freq_shift) {
+      throw Error(ErrorKind::input, "tensor 'time_embedding.linear_1.weight' in " + weights.source() + " takes " + std::to_string(time_channels) +
+                                        " inputs: the sinusoidal timestep embedding needs an even width above 2 × freq_shift");
+    }
     std::size_t levels = 0;
     while (weights.contains("down_blocks." + std::to_string(levels) + ".resnets.0.conv1.weight")) ++levels;
     if (levels == 0) throw Error(ErrorKind::input, "tensor 'down_blocks.0.resnets.0.conv1.weight' is missing from " + weights.source());
+    // Each level halves the latents; more than SD's 4 would not fit any image Easel generates.
+    if (levels > max_unet_levels) {
+      throw Error(ErrorKind::input, weights.source() + " has a UNet of " + std::to_string(levels) + " levels (tensor 'down_blocks." + std::to_string(levels - 1) +
+                                        ".resnets.0.conv1.weight'); at most " + std::to_string(max_unet_levels) + " are supported");
+    }
     for (std::size_t i = 0; i < levels; ++i) {
-      down.push_back(read_level(weights, "down_blocks." + std::to_string(i), config, config.heads_at(i), true));
-      up.push_back(read_level(weights, "up_blocks." + std::to_string(i), config, config.heads_at(levels - 1 - i), false));
+      down.push_back(read_level(weights, "down_blocks." + std::to_string(i), config, i, true));
+      up.push_back(read_level(weights, "up_blocks." + std::to_string(i), config, levels - 1 - i, false));
     }
     if (weights.contains("mid_block.resnets.0.conv1.weight")) {
       mid_resnet_1.emplace(weights, "mid_block.resnets.0", config.norm_groups, config.norm_eps);
       mid_resnet_2.emplace(weights, "mid_block.resnets.1", config.norm_groups, config.norm_eps);
     }
     if (weights.contains("mid_block.attentions.0.norm.weight")) {
-      mid_attention.emplace(weights, "mid_block.attentions.0", config.norm_groups, config.heads_at(levels - 1));
+      mid_attention.emplace(weights, "mid_block.attentions.0", config, levels - 1);
     }
     context_dim = 0;
     for (const auto& level : down) {
@@ -224,31 +237,6 @@ struct UNet::Network {
   }
 };
 
-UNetConfig UNetConfig::from_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::capability, "UNet config " + path.string() + " not found (part of the model's diffusers folder)");
-  UNetConfig config;
-  try {
-    const auto json = nlohmann::json::parse(in);
-    config.norm_groups = json.value("norm_num_groups", config.norm_groups);
-    config.norm_eps = json.value("norm_eps", config.norm_eps);
-    config.flip_sin_to_cos = json.value("flip_sin_to_cos", config.flip_sin_to_cos);
-    config.freq_shift = json.value("freq_shift", config.freq_shift);
-    // diffusers' num_attention_heads, when given, wins over attention_head_dim (which means heads).
-    const auto& heads = json.contains("num_attention_heads") && !json["num_attention_heads"].is_null() ? json["num_attention_heads"]
-                                                                                                     : json.at("attention_head_dim");
-    config.heads_per_level = heads.is_array() ? heads.get<std::vector<std::int64_t>>() : std::vector<std::int64_t>{heads.get<std::int64_t>()};
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorKind::input, "invalid UNet config " + path.string() + ": " + error.what());
-  }
-  return config;
-}
-
-std::int64_t UNetConfig::heads_at(std::size_t level) const {
-  if (heads_per_level.empty()) throw Error(ErrorKind::input, "UNet config has no attention head counts");
-  return heads_per_level.size() == 1 ? heads_per_level[0] : heads_per_level.at(std::min(level, heads_per_level.size() - 1));
-}
-
 UNet::UNet(const Weights& weights, UNetConfig config) : network_(std::make_unique<Network>(weights, std::move(config))) {
   // A forward pass at the smallest size the levels allow finds tensors that do not fit together now,
   // at load, with the first such tensor named, rather than in the middle of a generation.
@@ -274,5 +262,6 @@ at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps, 
 
 std::int64_t UNet::in_channels() const { return network_->conv_in.weight.size(1); }
 std::int64_t UNet::context_dim() const { return network_->context_dim; }
+std::int64_t UNet::out_channels() const { return network_->conv_out.weight.size(0); }
 
 }  // namespace easel::diffusion

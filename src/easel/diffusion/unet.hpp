@@ -9,23 +9,10 @@
 #include <memory>
 #include <vector>
 
+#include "easel/diffusion/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {
-
-struct UNetConfig {
-  std::int64_t norm_groups = 32;
-  double norm_eps = 1e-5;
-  // Attention heads per level of the down path (the up path uses them reversed, the middle block the
-  // last). diffusers calls this `attention_head_dim`; one value applies to every level.
-  std::vector<std::int64_t> heads_per_level = {8};
-  bool flip_sin_to_cos = true;
-  double freq_shift = 0;
-
-  // Reads a diffusers unet/config.json.
-  static UNetConfig from_json_file(const std::filesystem::path& path);
-  std::int64_t heads_at(std::size_t level) const;
-};
 
 class UNet {
  public:
@@ -40,6 +27,7 @@ class UNet {
   at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const;
   std::int64_t in_channels() const;
   std::int64_t context_dim() const;
+  std::int64_t out_channels() const;
 
  private:
   struct Network;

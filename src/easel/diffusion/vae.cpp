@@ -1,7 +1,6 @@
 #include "easel/diffusion/vae.hpp"
 
-#include <fstream>
-#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <optional>
 
 #include "easel/core/error.hpp"
@@ -133,21 +132,21 @@ struct Vae::Network {
         decoder_out(vae_conv(weights, "decoder.conv_out")) {}
 };
 
-VaeConfig VaeConfig::from_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::capability, "VAE config " + path.string() + " not found (part of the model's diffusers folder)");
-  VaeConfig config;
-  try {
-    const auto json = nlohmann::json::parse(in);
-    config.norm_groups = json.value("norm_num_groups", config.norm_groups);
-    config.scaling_factor = json.value("scaling_factor", config.scaling_factor);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorKind::input, "invalid VAE config " + path.string() + ": " + error.what());
-  }
-  return config;
+namespace {
+
+std::size_t resamplers(const std::vector<Level>& levels) {
+  return static_cast<std::size_t>(std::count_if(levels.begin(), levels.end(), [](const Level& level) { return level.resample.has_value(); }));
 }
 
+}  // namespace
+
 Vae::Vae(const Weights& weights, VaeConfig config) : network_(std::make_unique<Network>(weights, config)) {
+  const std::size_t down = resamplers(network_->encoder_levels), up = resamplers(network_->decoder_levels);
+  if (network_->encoder_levels.size() > max_vae_levels || down != up || down + 1 != network_->encoder_levels.size()) {
+    throw Error(ErrorKind::input, "the autoencoder in " + weights.source() + " has " + std::to_string(network_->encoder_levels.size()) + " encoder levels with " +
+                                      std::to_string(down) + " downsamplers and " + std::to_string(up) + " decoder upsamplers: it needs one downsampler " +
+                                      "per level but the last, as many upsamplers, and at most " + std::to_string(max_vae_levels) + " levels");
+  }
   // Tiny passes through both halves find tensors that do not fit together at load, naming the first.
   const auto options = at::TensorOptions().dtype(network_->encoder_in.weight.scalar_type());
   const std::int64_t size = std::int64_t{1} << network_->encoder_levels.size();
@@ -159,6 +158,8 @@ Vae::Vae(Vae&&) noexcept = default;
 Vae& Vae::operator=(Vae&&) noexcept = default;
 
 double Vae::scaling_factor() const { return network_->config.scaling_factor; }
+std::int64_t Vae::scale_factor() const { return std::int64_t{1} << (network_->encoder_levels.size() - 1); }
+std::int64_t Vae::latent_channels() const { return network_->post_quant.weight.size(1); }
 
 LatentDistribution Vae::encode(const at::Tensor& image) const {
   const std::int64_t factor = std::int64_t{1} << (network_->encoder_levels.size() - 1);

@@ -6,16 +6,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "easel/diffusion/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {
 
-struct VaeConfig {
-  std::int64_t norm_groups = 32;
-  double scaling_factor = 0.18215;
-  // Reads a diffusers vae/config.json.
-  static VaeConfig from_json_file(const std::filesystem::path& path);
-};
+// More levels than any real autoencoder's 4; each halves the image.
+constexpr std::size_t max_vae_levels = 8;
 
 struct LatentDistribution {
   at::Tensor mean;
@@ -39,6 +36,9 @@ class Vae {
   // Unscaled latents → image (B, 3, 8h, 8w), not clamped.
   at::Tensor decode(const at::Tensor& latents) const;
   double scaling_factor() const;
+  // Image pixels per latent along each side (8 for SD's autoencoder) and the latents' channels (4).
+  std::int64_t scale_factor() const;
+  std::int64_t latent_channels() const;
 
  private:
   struct Network;

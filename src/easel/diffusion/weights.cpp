@@ -55,6 +55,8 @@ at::Tensor Weights::get(const std::string& name) const {
   if (found == entries_.end()) throw Error(ErrorKind::input, "tensor '" + name + "' is missing from " + source_);
   const Entry& entry = found->second;
   const at::Tensor tensor = entry.file ? read_tensor(*entry.file, entry.key) : entry.tensor;
+  // No layer has an empty weight, and an empty extent would reach the layers' divisions by widths.
+  if (tensor.numel() == 0) throw Error(ErrorKind::input, "tensor '" + name + "' in " + source_ + " is empty (shape " + shape_text(tensor.sizes()) + ")");
   return dtype_ && tensor.is_floating_point() ? tensor.to(*dtype_) : tensor;
 }
 
@@ -314,7 +316,7 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
   const SafetensorsFile& source = *mapped;
   const std::string prefix = "first_stage_model.";
   int up_levels = 0;
-  const std::regex up_level(R"(^decoder\.up\.(\d+)\.)");
+  const std::regex up_level(R"(^decoder\.up\.(\d{1,4})\.)");
   for (const auto& [name, info] : source.tensors()) {
     std::smatch match;
     const std::string key = name.substr(std::min(name.size(), prefix.size()));
@@ -331,7 +333,7 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
       {std::regex(R"(^(encoder|decoder)\.mid\.attn_1\.v\.)"), "$1.mid_block.attentions.0.to_v."},
       {std::regex(R"(^(encoder|decoder)\.mid\.attn_1\.proj_out\.)"), "$1.mid_block.attentions.0.to_out.0."},
       {std::regex(R"(^(encoder|decoder)\.norm_out\.)"), "$1.conv_norm_out."}};
-  const std::regex decoder_up(R"(^decoder\.up\.(\d+)\.(block\.(\d+)|upsample)\.(.*)$)");
+  const std::regex decoder_up(R"(^decoder\.up\.(\d{1,4})\.(block\.(\d+)|upsample)\.(.*)$)");
   Weights weights(file.string());
   for (const auto& [name, info] : source.tensors()) {
     if (!name.starts_with(prefix)) continue;
@@ -367,7 +369,7 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
   if (found) return weights;
 
   int layers = 0;
-  const std::regex resblock(R"(^transformer\.resblocks\.(\d+)\.(.*)$)");
+  const std::regex resblock(R"(^transformer\.resblocks\.(\d{1,4})\.(.*)$)");
   for (const auto& [name, info] : source.tensors()) {
     std::smatch match;
     const std::string key = name.substr(std::min(name.size(), openclip_prefix.size()));
@@ -395,7 +397,11 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
       const std::string rest = match[2];
       if (rest.starts_with("attn.in_proj_")) {
         const std::string kind = rest.substr(13);  // "weight" or "bias"
-        const auto parts = read_tensor(source, name).chunk(3, 0);
+        const at::Tensor fused = read_tensor(source, name);
+        if (fused.dim() < 1 || fused.numel() == 0 || fused.size(0) % 3 != 0) {
+          throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " is not a fused q/k/v projection: its first extent is not a multiple of 3");
+        }
+        const auto parts = fused.chunk(3, 0);
         weights.add(base + "self_attn.q_proj." + kind, parts[0].contiguous());
         weights.add(base + "self_attn.k_proj." + kind, parts[1].contiguous());
         weights.add(base + "self_attn.v_proj." + kind, parts[2].contiguous());

@@ -1,4 +1,5 @@
-// Format names and decoding through OpenCV's codecs, with limits checked from the header first.
+// Format names and decoding (PNG through libpng, the others through OpenCV's codecs), with limits
+// checked from the header first.
 #include "easel/image/codec.hpp"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "easel/core/error.hpp"
 #include "easel/image/completeness.hpp"
 #include "easel/image/grey_png_transparency.hpp"
+#include "easel/image/png_decode.hpp"
 
 namespace easel {
 namespace fs = std::filesystem;
@@ -132,7 +134,7 @@ DecodedImage decode_image(std::span<const std::uint8_t> bytes, const DecodeLimit
   const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8U, const_cast<std::uint8_t*>(bytes.data()));
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(encoded, flags);
+    decoded = info.format == ImageFormat::png ? decode_png_pixels(bytes) : cv::imdecode(encoded, flags);
   } catch (const cv::Exception& error) {
     throw Error(ErrorKind::input, "the " + display_name(info.format) + " data is corrupt (" + error.msg + ")");
   }

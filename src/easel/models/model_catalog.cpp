@@ -203,6 +203,7 @@ ModelEntry describe_model(const ModelLocation& location) {
   entry.bytes = size_on_disk(location.path);
   try {
     entry.traits = inspect_model(location.path, location.name);
+    entry.problem = entry.traits.problem;
   } catch (const Error& error) {
     entry.traits.layout = fs::is_directory(location.path) ? ModelLayout::diffusers : ModelLayout::single_file;
     entry.traits.family = "unknown";

@@ -26,7 +26,9 @@ struct ModelEntry {
   ModelLocation location;
   std::uintmax_t bytes = 0;  // on disk, following the hub cache's symlinks into its blobs
   ModelTraits traits;
-  std::string problem;  // why the model cannot be inspected (unreadable header or config); empty when fine
+  // Why the model cannot be used: an unreadable or invalid header, config or sidecar, a sidecar it
+  // needs, a base it lacks (ModelTraits::problem). Empty when it can be used.
+  std::string problem;
 };
 
 // Every model present, models directory first; within a source, sorted by name.

@@ -2,27 +2,19 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/model_config.hpp"
+#include "easel/diffusion/model_sidecar.hpp"
 #include "easel/diffusion/safetensors.hpp"
+#include "easel/diffusion/single_file_settings.hpp"
+#include "easel/models/model_catalog.hpp"
 
 namespace easel::models {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(ErrorKind::input, "cannot read " + file.string());
-  json value = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded() || !value.is_object())
-    throw Error(ErrorKind::input, file.string() + " is not a JSON object");
-  return value;
-}
 
 bool contains_turbo(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -69,39 +61,50 @@ void finish(ModelTraits& traits) {
   if (traits.family != "unsupported") traits.enables = ops_for(traits.in_channels);
 }
 
+const char* prediction_name(diffusion::PredictionType prediction) {
+  return prediction == diffusion::PredictionType::v_prediction ? "v_prediction" : "epsilon";
+}
+
+bool has(const std::vector<std::string>& items, const std::string& item) { return std::find(items.begin(), items.end(), item) != items.end(); }
+
 // Diffusers folder: the UNet config gives the input channels; SD2 (OpenCLIP ViT-H) is the family whose
 // transformers use linear projections, SD1 (CLIP ViT-L) uses 1x1 convolutions. SD-Turbo is SD2.1 with a
-// "trailing" timestep schedule for 1-4 step sampling.
+// "trailing" timestep schedule for 1-4 step sampling. Each config is read by the engine's reader.
 ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
   ModelTraits traits;
   traits.layout = ModelLayout::diffusers;
-  read_json(folder / "model_index.json");  // a folder whose index does not parse is no diffusers model
-  json unet_config;
+  diffusion::read_model_index(folder / "model_index.json");  // a folder whose index does not parse is no diffusers model
+  std::optional<diffusion::UNetConfig> unet;
   if (fs::is_regular_file(folder / "unet" / "config.json") && has_safetensors(folder / "unet")) {
     traits.components.emplace_back("unet");
-    unet_config = read_json(folder / "unet" / "config.json");
+    unet = diffusion::UNetConfig::from_json_file(folder / "unet" / "config.json");
   }
-  if (fs::is_regular_file(folder / "vae" / "config.json") && has_safetensors(folder / "vae"))
+  if (fs::is_regular_file(folder / "vae" / "config.json") && has_safetensors(folder / "vae")) {
     traits.components.emplace_back("vae");
-  if (fs::is_regular_file(folder / "text_encoder" / "config.json") && has_safetensors(folder / "text_encoder"))
+    diffusion::VaeConfig::from_json_file(folder / "vae" / "config.json");
+  }
+  if (fs::is_regular_file(folder / "text_encoder" / "config.json") && has_safetensors(folder / "text_encoder")) {
     traits.components.emplace_back("text_encoder");
+    traits.text_width = diffusion::TextEncoderConfig::from_json_file(folder / "text_encoder" / "config.json").hidden_size;
+  }
   if (fs::is_regular_file(folder / "tokenizer" / "vocab.json") && fs::is_regular_file(folder / "tokenizer" / "merges.txt"))
     traits.components.emplace_back("tokenizer");
-  json scheduler_config;
+  traits.prediction = "unknown";
+  bool trailing = false;
   if (fs::is_regular_file(folder / "scheduler" / "scheduler_config.json")) {
     traits.components.emplace_back("scheduler");
-    scheduler_config = read_json(folder / "scheduler" / "scheduler_config.json");
+    const auto scheduler = diffusion::SchedulerConfig::from_json_file(folder / "scheduler" / "scheduler_config.json");
+    traits.prediction = prediction_name(scheduler.prediction);
+    trailing = scheduler.spacing == diffusion::TimestepSpacing::trailing;
   }
-
-  traits.in_channels = unet_config.value("in_channels", 0);
-  traits.prediction = scheduler_config.value("prediction_type", std::string("unknown"));
-  const std::string spacing = scheduler_config.value("timestep_spacing", std::string());
-  if (unet_config.is_null()) {
+  traits.in_channels = unet ? static_cast<int>(unet->in_channels) : 0;
+  traits.context_width = unet ? unet->cross_attention_dim : 0;
+  if (!unet) {
     traits.family = "unknown";
-  } else if (!unet_config.value("addition_embed_type", json()).is_null()) {
+  } else if (unet->extra_conditioning) {
     traits.family = "unsupported";  // SDXL and later: extra conditioning Easel's engine does not implement
-  } else if (unet_config.value("use_linear_projection", false)) {
-    traits.family = (spacing == "trailing" || contains_turbo(name)) ? "SD-Turbo" : "SD2";
+  } else if (unet->use_linear_projection) {
+    traits.family = (trailing || contains_turbo(name)) ? "SD-Turbo" : "SD2";
   } else {
     traits.family = "SD1";
   }
@@ -111,8 +114,11 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
 
 // Single file in the original CompVis/Stability key layout: model.diffusion_model.* is the UNet,
 // first_stage_model.* the VAE, cond_stage_model.transformer.* a CLIP text model (SD1) and
-// cond_stage_model.model.* an OpenCLIP one (SD2). SD2's proj_in is a linear layer (2-D weight).
-ModelTraits inspect_single_file(const fs::path& file, const std::string& name) {
+// cond_stage_model.model.* an OpenCLIP one (SD2). SD2's proj_in is a linear layer (2-D weight). The
+// hyper-parameters its tensors cannot express come from its sidecar, or are those of the real
+// networks when its widths fit them; where neither, the file cannot be used and `problem` says what
+// the sidecar must give.
+ModelTraits inspect_single_file(const fs::path& file, const std::string& name, const std::optional<diffusion::ModelSidecar>& sidecar) {
   ModelTraits traits;
   traits.layout = ModelLayout::single_file;
   traits.prediction = "unknown";
@@ -139,8 +145,74 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name) {
   } else {
     traits.family = "SD1";
   }
+  try {
+    const auto settings = diffusion::resolve_single_file_settings(weights.tensors(), sidecar, file);
+    traits.text_width = settings.text_width;
+    traits.context_width = settings.context_width;
+    if (settings.scheduler_given) traits.prediction = prediction_name(settings.scheduler.prediction);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::capability) throw;
+    traits.problem = error.what();  // a sidecar it needs: the file is listed, with what to write
+  }
   finish(traits);
   return traits;
+}
+
+ModelTraits inspect_files(const fs::path& model, const std::string& name, const std::optional<diffusion::ModelSidecar>& sidecar) {
+  ModelTraits traits = fs::is_directory(model) ? inspect_diffusers(model, name) : inspect_single_file(model, name, sidecar);
+  if (sidecar) traits.base = !sidecar->base_name.empty() ? sidecar->base_name : sidecar->base_path.string();
+  return traits;
+}
+
+// A model lacking components can be used when its sidecar's base supplies them and fits; otherwise
+// `problem` says why not and how to name a base.
+void check_base(ModelTraits& traits, const fs::path& model, const std::optional<diffusion::ModelSidecar>& sidecar) {
+  if (!traits.problem.empty() || traits.missing.empty() || traits.enables.empty()) return;
+  std::string lacking;
+  for (const auto& part : traits.missing) lacking += (lacking.empty() ? "" : ", ") + part;
+  if (has(traits.missing, "unet")) {
+    traits.problem = "it has no UNet";
+    return;
+  }
+  const std::string file = diffusion::sidecar_path(model).string();
+  if (!sidecar || !sidecar->names_base()) {
+    traits.problem = "it has no " + lacking + " (a UNet-only model): name the model they come from as its base, {\"base\": \"NAME\"} in " + file +
+                     " (docs/models.md, \"Base models\"), or per request (easel generate --base NAME)";
+    return;
+  }
+  fs::path base = sidecar->base_path;
+  if (base.empty()) {
+    const auto found = locate_model(sidecar->base_name);
+    if (found.empty()) {
+      traits.problem = "its base \"" + sidecar->base_name + "\" (named in " + file + ") is not installed: install it, or name an installed model (easel models list)";
+      return;
+    }
+    base = found.front().path;
+  } else if (!fs::exists(base)) {
+    traits.problem = "its base " + base.string() + " (named in " + file + ") does not exist";
+    return;
+  }
+  ModelTraits base_traits;
+  try {
+    base_traits = inspect_files(base, traits.base, diffusion::read_sidecar(base));
+  } catch (const Error& error) {
+    traits.problem = "its base " + traits.base + " cannot be read: " + error.what();
+    return;
+  }
+  if (!base_traits.problem.empty()) {
+    traits.problem = "its base " + traits.base + " cannot be used: " + base_traits.problem;
+    return;
+  }
+  for (const auto& part : traits.missing) {
+    if (has(base_traits.missing, part)) {
+      traits.problem = "its base " + traits.base + " has no " + part + " either";
+      return;
+    }
+  }
+  if (traits.context_width > 0 && base_traits.text_width > 0 && traits.context_width != base_traits.text_width) {
+    traits.problem = "its UNet takes " + std::to_string(traits.context_width) + "-wide text, but its base " + traits.base + "'s text encoder gives " +
+                     std::to_string(base_traits.text_width) + ": the base must be of the same family";
+  }
 }
 
 }  // namespace
@@ -150,8 +222,10 @@ const char* layout_name(ModelLayout layout) {
 }
 
 ModelTraits inspect_model(const fs::path& model, const std::string& name) {
-  if (fs::is_directory(model)) return inspect_diffusers(model, name);
-  return inspect_single_file(model, name);
+  const auto sidecar = diffusion::read_sidecar(model);
+  ModelTraits traits = inspect_files(model, name, sidecar);
+  check_base(traits, model, sidecar);
+  return traits;
 }
 
 }  // namespace easel::models

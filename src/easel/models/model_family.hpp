@@ -2,6 +2,7 @@
 // What a Stable Diffusion checkpoint is, read from its files without loading any weights: the family
 // (SD1, SD2, SD-Turbo), the UNet's input channels (4 ordinary, 9 inpainting, 8 InstructPix2Pix), the
 // components present, and therefore which generative operations it can serve.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,13 +20,23 @@ struct ModelTraits {
   std::vector<std::string> components;  // present: unet, vae, text_encoder, tokenizer, scheduler
   std::vector<std::string> missing;     // needed to run but absent (taken from a base model of the family)
   std::vector<std::string> enables;     // registry op names this model can serve
+  std::string base;                     // the base model its sidecar names (as written); empty: none
+  // Why the model cannot be used although its files could be read: a single file whose tensors need
+  // a sidecar it lacks, a UNet-only model without a usable base. Empty when it can be used.
+  std::string problem;
+  std::int64_t text_width = 0;     // the text encoder's width (0: none, or unknown)
+  std::int64_t context_width = 0;  // the text width the UNet's cross-attention takes (0: unknown)
 };
 
 const char* layout_name(ModelLayout layout);
 
 // `model` is a .safetensors file or a diffusers folder; `name` is only used for the SD-Turbo hint (a
 // single-file SD-Turbo checkpoint has the same tensors as SD2.1 base, so its name is the only clue).
-// Throws Error(ErrorKind::input) when a config or safetensors header cannot be read.
+// Configs, headers and sidecars are read by the engine's own validating readers (easel/diffusion/
+// model_config.hpp, single_file_settings.hpp), so a model listed as usable is one the engine accepts.
+// A model that lacks components is usable when its sidecar names a base that is installed, supplies
+// them and fits (the base's own base is not followed). Throws Error(ErrorKind::input) when a config,
+// sidecar or safetensors header cannot be read.
 ModelTraits inspect_model(const std::filesystem::path& model, const std::string& name);
 
 }  // namespace easel::models

@@ -41,6 +41,9 @@ std::uint64_t random_seed();
 struct GenerationRequest {
   GenerationMode mode = GenerationMode::text_to_image;
   std::string model;            // a name in the models directory, or a path (.safetensors file or diffusers folder)
+  // The model whose text encoder, tokenizer and VAE complete a UNet-only `model` (a name or path, as
+  // `model`); empty: the base the model's sidecar names, if any (docs/models.md, "Base models").
+  std::string base;
   std::string prompt;
   std::string negative_prompt;
   int width = 512;              // text-to-image only; the other modes take the input's size
@@ -68,6 +71,7 @@ struct GenerationRequest {
 struct GenerationResult {
   std::vector<Image> images;   // RGBA 8-bit, the request's size (the input's size for image modes)
   std::string model;           // the resolved model path
+  std::string base;            // the resolved base path; empty: none was used
   std::string sampler;
   int steps = 0;               // denoising steps actually run
   double guidance = 0;

@@ -28,7 +28,7 @@ struct RunContext {
   // How this run's caller names a model, ending the error of a generative step that has none: the CLI
   // says "--model NAME|PATH", the HTTP API "the request's `model` field".
   std::string model_advice = "name a model for the step";
-  SegmenterPolicy segmenter = SegmenterPolicy::automatic;
+  SegmenterSettings segmenter;
   GenerationControl generation;
   // What the step being run used, for its record: the executor points `used` at it. Null outside the
   // executor.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "easel/core/error.hpp"
+#include "easel/core/json_input.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/ops/registry.hpp"
 
@@ -63,9 +64,11 @@ EditPlan parse_edit_plan(std::string_view text) {
   }
   json document;
   try {
-    document = json::parse(text);
+    document = parse_json_input(text, kDefaultMaxJsonDepth);
   } catch (const json::exception& error) {  // parse errors, and numbers too large for a double
     throw Error(ErrorKind::plan, std::string("plan: not valid JSON (") + error.what() + ")");
+  } catch (const JsonTooDeep& error) {
+    throw Error(ErrorKind::plan, std::string("plan: ") + error.what());
   }
   return edit_plan_from_json(document);
 }

@@ -42,7 +42,8 @@ struct EditPlan {
   std::vector<UnsupportedItem> unsupported;
 };
 
-// Limits on plans read from users (files, HTTP bodies).
+// Limits on plans read from users (files, HTTP bodies); their JSON nests at most kDefaultMaxJsonDepth
+// (core/json_input.hpp) levels.
 inline constexpr std::size_t kMaxPlanBytes = 1 << 20;
 inline constexpr std::size_t kMaxPlanSteps = 256;
 

@@ -41,12 +41,12 @@ bool lays_out(const OperationSpec& spec, const PlanStep& step) {
 // Subject/background targets (the step's, or one it keeps) and text laid out around the subject name the
 // segmenter that resolves them, in the report and in the cache key (masks the fallback made must not be
 // reused once the model is installed).
-std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, SegmenterPolicy policy, const std::string& where) {
+std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, const SegmenterSettings& segmenter, const std::string& where) {
   const bool segments = lays_out(spec, step) || region_kind_of(step.target) == RegionKind::segmentation ||
                         std::any_of(step.keep.begin(), step.keep.end(), [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
   if (!segments) return {};
   try {
-    return std::string("segmentation: ") + segmentation_engine(policy);
+    return std::string("segmentation: ") + segmentation_engine(segmenter);
   } catch (const Error& error) {
     throw Error(error.kind(), where + ": " + error.what());
   }

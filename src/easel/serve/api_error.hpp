@@ -35,6 +35,9 @@ ApiError invalid_field(const std::string& param, const std::string& message, con
 // is the client's problem (400, naming `param` where one field is at fault); anything else is ours (500).
 ApiError api_error_from(const Error& error, const std::string& param = {});
 
+// 507: the server's disk is full (or its file size limit reached); nothing of the request was kept.
+ApiError insufficient_storage();
+
 // The status line's reason phrase's counterpart for errors httplib raises itself (413, 400 for a
 // malformed request line): a body in the same shape.
 nlohmann::json error_body_for_status(int status);

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 
+#include "easel/core/json_input.hpp"
 #include "easel/serve/api_error.hpp"
 
 namespace easel::serve {
@@ -171,9 +172,11 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   }
   if (const auto plan = single_text(fields, "plan")) {
     try {
-      request.plan = json::parse(*plan);
+      request.plan = parse_json_input(*plan, limits.max_json_depth);
     } catch (const json::exception& error) {  // parse_error, and out_of_range for a number like 1E999
       throw invalid_field("plan", std::string("'plan' is not valid JSON: ") + error.what());
+    } catch (const JsonTooDeep& error) {
+      throw invalid_field("plan", std::string("'plan' is refused: ") + error.what(), "json_too_deep");
     }
   }
   request.prompt = single_text(fields, "prompt").value_or("");

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/core/json_input.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/serve/bytes_codec.hpp"
 
@@ -38,6 +39,7 @@ struct RequestLimits {
   std::size_t max_prompt_bytes = 32000;  // as OpenAI documents for gpt-image models
   std::uint64_t max_pixels = 40'000'000; // per input image, checked from the header before decoding
   std::uint64_t max_image_bytes = 50ull * 1024 * 1024;
+  std::size_t max_json_depth = kDefaultMaxJsonDepth;  // of the `plan` field
 };
 
 // The model name this server answers to, and the OpenAI names accepted as aliases of it so that code

@@ -17,7 +17,7 @@ const std::set<std::string>& known_fields() {
   static const std::set<std::string> fields = {"prompt", "model", "n", "size", "quality", "background", "output_format",
                                                "output_compression", "response_format", "user", "moderation", "style",
                                                "stream", "partial_images", "negative_prompt", "seed", "steps",
-                                               "guidance_scale", "sampler"};
+                                               "guidance_scale", "sampler", "base"};
   return fields;
 }
 
@@ -71,6 +71,10 @@ GenerationSettings parse_generation_settings(const json& body) {
   if (!model.empty() && !is_edit_model_alias(model) && model != "dall-e-3") {
     if (!is_model_name(model)) throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
     settings.model = model;
+  }
+  settings.base = string_field(body, "base", "");
+  if (!settings.base.empty() && !is_model_name(settings.base)) {
+    throw invalid_field("base", "'base' must be a model name (see GET /v1/models), not a path", "model_not_found");
   }
   settings.negative_prompt = string_field(body, "negative_prompt", "");
   settings.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`

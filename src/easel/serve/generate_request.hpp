@@ -16,6 +16,7 @@ namespace easel::serve {
 // The diffusion engine's own settings, Easel extensions shared by generations and variations.
 struct GenerationSettings {
   std::string model;  // a model name for the engine; empty: the server's default (EASEL_MODEL)
+  std::string base;   // a model name completing a UNet-only model; empty: the one its sidecar names
   std::string negative_prompt;
   std::optional<std::uint64_t> seed;
   int steps = 0;
@@ -23,9 +24,9 @@ struct GenerationSettings {
   std::string sampler;
 };
 
-// Reads model, negative_prompt, seed, steps, guidance_scale and sampler from `body` (numbers as JSON
-// numbers or their string form). OpenAI's model names mean the default model; a model is a name, never
-// a path. Throws ApiError naming the field.
+// Reads model, base, negative_prompt, seed, steps, guidance_scale and sampler from `body` (numbers as
+// JSON numbers or their string form). OpenAI's model names mean the default model; a model (and a
+// base) is a name, never a path. Throws ApiError naming the field.
 GenerationSettings parse_generation_settings(const nlohmann::json& body);
 
 struct GenerateRequest {

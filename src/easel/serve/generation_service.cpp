@@ -27,6 +27,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
                                    "(start it with EASEL_MODEL=NAME to set one)", "model_not_available");
     }
     generation.model = settings.model.empty() ? control.default_model : models::resolve_model_name(settings.model).string();
+    if (!settings.base.empty()) generation.base = models::resolve_model_name(settings.base).string();
     generation.prompt = request.prompt;
     generation.negative_prompt = settings.negative_prompt;
     generation.width = request.size.width;
@@ -62,6 +63,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.easel = {{"model", models::model_display_name(generated.model)}, {"sampler", generated.sampler}, {"steps", generated.steps},
                     {"guidance", generated.guidance}, {"seed", generation.seed},
                     {"precision", generated.precision}};
+    if (!generated.base.empty()) result.easel["base"] = models::model_display_name(generated.base);
     return result;
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");

@@ -1,5 +1,7 @@
 #include "easel/serve/jobs.hpp"
 
+#include <cstdlib>
+
 #include "easel/ops/generation.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
@@ -87,8 +89,9 @@ json job_output(Store& store, const ImagesResult& result, ImageFormat format, co
 
 }  // namespace
 
-JobService::JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, JobSettings settings)
-    : store_(store), queue_(queue), decoded_(decoded), settings_(std::move(settings)) {}
+JobService::JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory, const ErrorReporter& errors,
+                       JobSettings settings)
+    : store_(store), queue_(queue), decoded_(decoded), memory_(memory), errors_(errors), settings_(std::move(settings)) {}
 
 json JobService::stored_edit(const json& item, const std::string& owner) {
   const RequestFields fields = fields_from_json(item);
@@ -190,10 +193,18 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
   return {std::move(jobs), false};
 }
 
-std::size_t JobService::resume() {
-  const auto ids = store_.requeue_unfinished();
-  for (const auto& id : ids) queue_.submit_resumed(task_for(id));
-  return ids.size();
+JobService::Resumed JobService::resume() {
+  const Store::Unfinished unfinished = store_.requeue_unfinished(settings_.max_attempts);
+  for (const auto& job : unfinished.exhausted) {
+    const ApiError error(500, "server_error",
+                         "the server stopped " + std::to_string(job.attempts) + " times while running this job (a crash, a kill or a power loss); " +
+                             "after " + std::to_string(settings_.max_attempts) + " attempts it is not run again (--job-attempts)",
+                         {}, "job_attempts_exhausted");
+    errors_.log("easel serve: job " + job.id + " failed: " + error.what());
+    store_.finish_job(job.id, JobState::failed, nullptr, error.body());
+  }
+  for (const auto& id : unfinished.queued) queue_.submit_resumed(task_for(id));
+  return {unfinished.queued.size(), unfinished.exhausted.size()};
 }
 
 std::optional<JobRecord> JobService::find(const std::string& id, const std::string& owner) {
@@ -226,6 +237,10 @@ void JobService::run(const std::string& id) {
     }
   };
   const auto progress = [&](double fraction) { store_.set_progress(id, fraction); };
+  if (!settings_.crash_on_prompt.empty() && job->request.contains("fields") && job->request["fields"].value("prompt", "") == settings_.crash_on_prompt) {
+    std::abort();
+  }
+  const std::string where = "job " + id;
   try {
     const std::string endpoint = job->request.value("endpoint", "");
     const Output done = endpoint == kGenerationsEndpoint  ? run_generation(*job, progress, check)
@@ -240,11 +255,14 @@ void JobService::run(const std::string& id) {
       store_.finish_job(id, JobState::cancelled, nullptr, nullptr);
     }
   } catch (const ApiError& error) {
-    store_.finish_job(id, JobState::failed, nullptr, error.body());
+    store_.finish_job(id, JobState::failed, nullptr, errors_.client_body(error, where));
+  } catch (const StorageFull& error) {
+    errors_.log("easel serve: " + where + ": " + error.what());
+    store_.finish_job(id, JobState::failed, nullptr, insufficient_storage().body());
   } catch (const Error& error) {
-    store_.finish_job(id, JobState::failed, nullptr, api_error_from(error).body());
+    store_.finish_job(id, JobState::failed, nullptr, errors_.client_body(api_error_from(error), where));
   } catch (const std::exception& error) {
-    store_.finish_job(id, JobState::failed, nullptr, ApiError(500, "server_error", error.what(), {}, "internal_error").body());
+    store_.finish_job(id, JobState::failed, nullptr, errors_.client_body(ApiError(500, "server_error", error.what(), {}, "internal_error"), where));
   }
 }
 
@@ -253,6 +271,7 @@ JobService::Output JobService::run_edit(const JobRecord& job, const std::functio
   EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
   context.check = check;
+  const auto memory = memory_.reserve(edit_memory_estimate(request), check);
   return {run_edit_request(request, context), request.output_format};
 }
 
@@ -266,6 +285,7 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
   EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
   context.check = check;
+  const auto memory = memory_.reserve(edit_memory_estimate(request), check);
   return {run_variation_request(request, context), request.output_format};
 }
 

@@ -3,7 +3,8 @@
 // the job rows committed, then queued on the shared WorkQueue. A worker runs a job through the same
 // run_edit_request / run_generate_request as a synchronous request and stores each output as an asset
 // before committing the job's result. Queued jobs survive a restart (they are resumed); jobs a crash
-// left running are re-run.
+// left running are re-run, up to JobSettings::max_attempts starts in all: a job that takes the process
+// down each time it runs fails then, instead of taking down every restart.
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -16,8 +17,10 @@
 
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
+#include "easel/serve/error_reporter.hpp"
 #include "easel/serve/images_response.hpp"
 #include "easel/ops/run_context.hpp"
+#include "easel/serve/memory_budget.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/work_queue.hpp"
 
@@ -29,8 +32,12 @@ struct JobSettings {
   double default_timeout_s = 600;
   double max_timeout_s = 3600;
   std::size_t max_batch = 64;
+  int max_attempts = 3;  // starts of one job, counting those a crash cut short
   std::filesystem::path scratch_dir;
   RunContext run;  // the default diffusion model and the segmenter of edits and generations
+  // Test only (EASEL_TEST_CRASH_ON_JOB, read by `easel serve`): an edit job with exactly this prompt
+  // aborts the process once it has started, as a crashing engine would.
+  std::string crash_on_prompt;
 };
 
 struct SubmitOutcome {
@@ -40,7 +47,8 @@ struct SubmitOutcome {
 
 class JobService {
  public:
-  JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, JobSettings settings);
+  JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory, const ErrorReporter& errors,
+             JobSettings settings);
 
   // `body` is one request object or a list of them (or {"requests": [...]}); an item's `endpoint` is
   // "edits" (the default) or "generations". Throws ApiError: 400 naming
@@ -48,8 +56,13 @@ class JobService {
   // does not fit in the queue.
   SubmitOutcome submit(const nlohmann::json& body, const std::string& body_text, const std::string& owner,
                        const std::string& idempotency_key);
-  // Queues every job the store holds as queued (after a restart); returns how many.
-  std::size_t resume();
+  struct Resumed {
+    std::size_t queued = 0;  // queued again
+    std::size_t failed = 0;  // started max_attempts times without finishing
+  };
+  // After a restart: fails the jobs crashes interrupted max_attempts times, queues every other
+  // unfinished one.
+  Resumed resume();
   // nullopt when the job does not exist or belongs to another key.
   std::optional<JobRecord> find(const std::string& id, const std::string& owner);
   std::optional<JobRecord> cancel(const std::string& id, const std::string& owner);
@@ -72,6 +85,8 @@ class JobService {
   Store& store_;
   WorkQueue& queue_;
   DecodedImageCache& decoded_;
+  MemoryBudget& memory_;
+  const ErrorReporter& errors_;
   JobSettings settings_;
   std::mutex submit_mutex_;  // idempotency check and insert are one step
 };

@@ -3,8 +3,6 @@
 #include <httplib.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -14,12 +12,18 @@
 #include "easel/core/error.hpp"
 #include "easel/ops/generation.hpp"
 #include "easel/models/model_catalog.hpp"
+#include "easel/models/model_store.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_service.hpp"
+#include "easel/serve/error_reporter.hpp"
 #include "easel/serve/generation_service.hpp"
+#include "easel/serve/http_connections.hpp"
+#include "easel/serve/http_edge.hpp"
+#include "easel/serve/image_events.hpp"
 #include "easel/serve/jobs.hpp"
+#include "easel/serve/memory_budget.hpp"
 #include "easel/serve/plan_preview.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/variation_request.hpp"
@@ -41,97 +45,26 @@ std::int64_t unix_now() {
 
 void send_json(httplib::Response& response, int status, const json& body) {
   response.status = status;
-  response.set_content(body.dump(), "application/json");
+  response.set_content(json_text(body), "application/json");
 }
 
-void send_error(httplib::Response& response, const ApiError& error) {
-  send_json(response, error.status(), error.body());
+// How the log names a request: its id (also in its x-request-id header), method and path.
+std::string request_label(const httplib::Request& request, const httplib::Response& response) {
+  return response.get_header_value("x-request-id") + " " + request.method + " " + request.path;
 }
 
-RequestFields fields_from_multipart(const httplib::Request& request) {
-  if (!request.is_multipart_form_data()) {
-    throw invalid_field("", "this endpoint takes multipart/form-data (fields image, prompt, mask, ...)", "invalid_content_type");
-  }
-  RequestFields fields;
-  for (const auto& [name, part] : request.files) {
-    if (name == "image" || name == "image[]" || name == "mask") {
-      fields.files.emplace(name, Upload{part.filename, part.content_type, std::make_shared<const Bytes>(part.content.begin(), part.content.end())});
-    } else {
-      fields.text.emplace(name, part.content);
-    }
-  }
-  return fields;
-}
-
-json parse_json_body(const httplib::Request& request) {
+// Paths that must never reach a client.
+std::vector<std::string> server_paths(const fs::path& data_dir) {
+  std::vector<std::string> paths = {fs::absolute(data_dir).lexically_normal().string(), models::hf_hub_cache_dir().string()};
   try {
-    return json::parse(request.body);
-  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number like 1E999
-    throw invalid_field("", std::string("the body is not valid JSON: ") + error.what(), "invalid_json");
+    paths.push_back(models::models_dir().string());
+  } catch (const Error&) {  // no models folder configured: nothing to hide
   }
+  std::error_code ignored;
+  paths.push_back(fs::temp_directory_path(ignored).string());
+  paths.push_back(fs::current_path(ignored).string());
+  return paths;
 }
-
-std::string server_sent_event(const std::string& name, const json& data) {
-  return "event: " + name + "\ndata: " + data.dump() + "\n\n";
-}
-
-// Events from a worker to the HTTP thread streaming them; `abandoned` tells the worker the client left.
-struct EventChannel {
-  void push(std::string event, bool last) {
-    {
-      std::lock_guard lock(mutex);
-      events.push_back(std::move(event));
-      finished = finished || last;
-    }
-    ready.notify_one();
-  }
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<std::string> events;
-  bool finished = false;
-  std::atomic<bool> abandoned{false};
-};
-
-// The fields every image_edit.* / image_generation.* event carries.
-json image_event(const std::string& type, const Bytes& image, std::int64_t created, const std::string& quality, ImageFormat format) {
-  const ImageInfo info = probe_image(image);
-  return json{{"type", type},
-              {"b64_json", base64_encode(image)},
-              {"created_at", created},
-              {"size", std::to_string(info.width) + "x" + std::to_string(info.height)},
-              {"quality", quality},
-              {"background", info.has_alpha ? "transparent" : "opaque"},
-              {"output_format", format_name(format)}};
-}
-
-// One streamed request's events: `kind` is "image_edit" or "image_generation".
-struct ImageEventStream {
-  std::shared_ptr<EventChannel> channel;
-  std::string kind;
-  std::int64_t created;
-  std::string quality;
-  ImageFormat format;
-
-  // For the work's check: once the client has gone, it stops before its next step.
-  std::function<void()> stop_if_abandoned() const {
-    return [channel = channel] {
-      if (channel->abandoned) throw WorkInterrupted(false, "the client disconnected");
-    };
-  }
-  std::function<void(const Bytes&, int)> partial_sender() const {
-    return [stream = *this](const Bytes& image, int index) {
-      json event = image_event(stream.kind + ".partial_image", image, stream.created, stream.quality, stream.format);
-      event["partial_image_index"] = index;
-      stream.channel->push(server_sent_event(stream.kind + ".partial_image", event), false);
-    };
-  }
-  void complete(const ImagesResult& result) const {
-    json event = image_event(kind + ".completed", result.images.front(), created, quality, format);
-    event["usage"] = result.usage.to_json();
-    event["easel"] = result.easel;
-    channel->push(server_sent_event(kind + ".completed", event), true);
-  }
-};
 
 json model_entry(const std::string& id, const json& details) {
   return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "easel"}, {"easel", details}};
@@ -146,10 +79,13 @@ bool is_loopback_host(const std::string& host) {
 struct Server::State {
   explicit State(ServeOptions given)
       : options(std::move(given)),
+        errors(server_paths(options.data_dir)),
+        memory(options.memory_budget_bytes),
         store(options.data_dir),
         queue(options.workers, options.queue_length),
         decoded(options.decoded_cache_bytes),
-        jobs(store, queue, decoded, job_settings()) {
+        jobs(store, queue, decoded, memory, errors, job_settings()),
+        http(options.connections) {
     for (const auto& key : options.api_keys) key_owners.emplace(sha256_hex(key), sha256_hex(key).substr(0, 16));
   }
 
@@ -157,26 +93,32 @@ struct Server::State {
     JobSettings settings;
     settings.limits.max_pixels = options.max_pixels;
     settings.limits.max_image_bytes = options.max_body_bytes;
+    settings.limits.max_json_depth = options.max_json_depth;
     settings.decode_limits.max_pixels = options.max_pixels;
     settings.decode_limits.max_bytes = options.max_body_bytes;
     settings.default_timeout_s = options.job_timeout_s;
+    settings.max_attempts = options.job_attempts;
     settings.scratch_dir = options.data_dir / "scratch";
     settings.run = options.run;
+    settings.crash_on_prompt = options.test_crash_on_prompt;
     return settings;
   }
 
+  BodyLimits body_limits() const { return {options.max_body_bytes, 64, options.max_json_depth}; }
+
   // The caller's identity: a digest of its API key (keys themselves are never stored), or "anonymous"
-  // on a server without keys. Throws ApiError(401).
+  // on a server without keys. Throws ApiError (401; 400 for two Authorization headers).
   std::string owner_of(const httplib::Request& request) const {
     if (key_owners.empty()) return kAnonymous;
-    const std::string header = request.get_header_value("Authorization");
-    constexpr std::string_view bearer = "Bearer ";
-    if (!header.starts_with(bearer)) {
-      throw ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {}, "missing_api_key");
-    }
-    const auto found = key_owners.find(sha256_hex(std::string_view(header).substr(bearer.size())));
+    const auto key = bearer_key(request);
+    if (!key) throw ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {}, "missing_api_key");
+    const auto found = key_owners.find(sha256_hex(*key));
     if (found == key_owners.end()) throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
     return found->second;
+  }
+
+  void send_error(const httplib::Request& request, httplib::Response& response, const ApiError& error) const {
+    send_json(response, error.status(), errors.client_body(error, request_label(request, response)));
   }
 
   static ApiError shutting_down() {
@@ -191,22 +133,24 @@ struct Server::State {
   }
 
   void install_routes();
-  void edit_images(const httplib::Request& request, httplib::Response& response);
+  void edit_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
   void stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response);
   void stream_generation(const GenerateRequest& generate, const std::string& owner, httplib::Response& response);
   void stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response);
-  void generate_images(const httplib::Request& request, httplib::Response& response);
-  void vary_images(const httplib::Request& request, httplib::Response& response);
+  void generate_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
+  void vary_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
   void list_models(httplib::Response& response);
-  void submit_jobs(const httplib::Request& request, httplib::Response& response);
+  void submit_jobs(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
 
   ServeOptions options;
+  ErrorReporter errors;
+  MemoryBudget memory;
   Store store;
   WorkQueue queue;
   DecodedImageCache decoded;
   JobService jobs;
   std::map<std::string, std::string> key_owners;  // SHA-256 of a key → its owner id
-  httplib::Server http;
+  GuardedHttpServer http;
   std::atomic<bool> closing{false};
   std::once_flag shutdown_once;
 };
@@ -232,16 +176,19 @@ Result Server::State::run_queued(std::function<Result()> work, httplib::Response
   return future.get();
 }
 
-void Server::State::edit_images(const httplib::Request& request, httplib::Response& response) {
+void Server::State::edit_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
   const std::string owner = owner_of(request);
   const JobSettings settings = job_settings();
-  const EditRequest edit = parse_edit_request(fields_from_multipart(request), settings.limits);
+  const EditRequest edit = parse_edit_request(fields_from_multipart(std::move(body)), settings.limits);
   if (edit.stream) {
     stream_edit(edit, owner, response);
     return;
   }
   const EditResult done = run_queued<EditResult>(
-      [this, &edit, &owner, &settings] { return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run}); },
+      [this, &edit, &owner, &settings] {
+        const auto reserved = memory.reserve(edit_memory_estimate(edit));
+        return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
+      },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, edit.output_format, edit.quality, unix_now()));
@@ -259,6 +206,7 @@ void Server::State::stream_edit(const EditRequest& edit, const std::string& owne
         EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded};
         context.check = events.stop_if_abandoned();
         context.partial = events.partial_sender();
+        const auto reserved = memory.reserve(edit_memory_estimate(edit), context.check);
         const EditResult result = run_edit_request(edit, context);
         store.add_usage(owner, result.usage, static_cast<int>(result.images.size()));
         events.complete(result);
@@ -288,19 +236,24 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
 // event carrying the error object (before that, 429/503 are ordinary answers).
 void Server::State::stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response) {
   if (closing) throw shutting_down();
+  const std::string where = response.get_header_value("x-request-id") + " (streamed)";
   auto channel = std::make_shared<EventChannel>();
   std::vector<Task> tasks;
-  tasks.push_back(Task{[channel, produce = std::move(produce)] {
+  tasks.push_back(Task{[this, channel, where, produce = std::move(produce)] {
+                         const auto fail = [&](const ApiError& error) { channel->push(server_sent_event("error", errors.client_body(error, where)), true); };
                          try {
                            produce(channel);
                          } catch (const WorkInterrupted&) {
                            channel->push({}, true);
                          } catch (const ApiError& error) {
-                           channel->push(server_sent_event("error", error.body()), true);
+                           fail(error);
+                         } catch (const StorageFull& error) {
+                           errors.log("easel serve: " + where + ": " + error.what());
+                           fail(insufficient_storage());
                          } catch (const Error& error) {
-                           channel->push(server_sent_event("error", api_error_from(error).body()), true);
+                           fail(api_error_from(error));
                          } catch (const std::exception& error) {
-                           channel->push(server_sent_event("error", ApiError(500, "server_error", error.what(), {}, "internal_error").body()), true);
+                           fail(ApiError(500, "server_error", error.what(), {}, "internal_error"));
                          }
                        },
                        [channel] { channel->push(server_sent_event("error", shutting_down().body()), true); }});
@@ -334,9 +287,9 @@ void Server::State::stream_events(std::function<void(const std::shared_ptr<Event
       });
 }
 
-void Server::State::generate_images(const httplib::Request& request, httplib::Response& response) {
+void Server::State::generate_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
   const std::string owner = owner_of(request);
-  const GenerateRequest generate = parse_generate_request(parse_json_body(request), job_settings().limits);
+  const GenerateRequest generate = parse_generate_request(parse_json_body(body.text, options.max_json_depth), job_settings().limits);
   // Checked before queueing so that a build without the engine answers at once.
   require_generation_engine("POST /v1/images/generations (text-to-image)", "model");
   if (generate.stream) {
@@ -352,13 +305,14 @@ void Server::State::generate_images(const httplib::Request& request, httplib::Re
 
 // POST /v1/images/variations: a one-step plan (generate.variation) run as an edit, n images with seeds
 // seed, seed + 1, …
-void Server::State::vary_images(const httplib::Request& request, httplib::Response& response) {
+void Server::State::vary_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
   const std::string owner = owner_of(request);
   const JobSettings settings = job_settings();
-  const EditRequest variation = parse_variation_request(fields_from_multipart(request), settings.limits);
+  const EditRequest variation = parse_variation_request(fields_from_multipart(std::move(body)), settings.limits);
   require_generation_engine("POST /v1/images/variations", "model");
   const EditResult done = run_queued<EditResult>(
       [this, &variation, &owner, &settings] {
+        const auto reserved = memory.reserve(edit_memory_estimate(variation));
         return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
       },
       response);
@@ -379,29 +333,31 @@ void Server::State::list_models(httplib::Response& response) {
                                                     {"generative_operations", generative},
                                                     {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
   // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
-  // build has the generation engine: what each enables, what it lacks, or why it cannot be used.
+  // build has the generation engine: what each enables, what it lacks and the base that supplies it,
+  // or why it cannot be used.
   for (const auto& model : models::list_models()) {
     json details = {{"kind", "diffusion"},
                     {"family", model.traits.family},
                     {"variant", model.traits.variant},
+                    {"usable", model.problem.empty()},
                     {"enables", model.problem.empty() ? json(model.traits.enables) : json::array()},
                     {"missing", model.traits.missing},
                     {"engine_available", has_generation_engine()}};
+    if (!model.traits.base.empty()) details["base"] = model.traits.base;
     if (!model.problem.empty()) details["problem"] = model.problem;
     data.push_back(model_entry(model.location.name, details));
   }
   send_json(response, 200, {{"object", "list"}, {"data", data}});
 }
 
-void Server::State::submit_jobs(const httplib::Request& request, httplib::Response& response) {
+void Server::State::submit_jobs(const httplib::Request& request, ReceivedBody received, httplib::Response& response) {
   const std::string owner = owner_of(request);
   if (closing) throw shutting_down();
-  const std::string key = request.get_header_value("Idempotency-Key");
-  if (key.size() > 255) throw invalid_field("Idempotency-Key", "the Idempotency-Key header is longer than 255 characters");
-  const json body = parse_json_body(request);
+  const std::string key = idempotency_key(request);
+  const json body = parse_json_body(received.text, options.max_json_depth);
   SubmitOutcome outcome;
   try {
-    outcome = jobs.submit(body, request.body, owner, key);
+    outcome = jobs.submit(body, received.text, owner, key);
   } catch (const ApiError& error) {
     if (error.status() == 429) response.set_header("Retry-After", std::to_string(queue.retry_after_seconds()));
     throw;
@@ -420,18 +376,34 @@ void Server::State::submit_jobs(const httplib::Request& request, httplib::Respon
 
 void Server::State::install_routes() {
   // Every handler answers errors in OpenAI's shape; engine errors are classified by kind, never by text.
-  const auto guarded = [this](auto handler) {
-    return [this, handler](const httplib::Request& request, httplib::Response& response) {
-      try {
-        handler(request, response);
-      } catch (const ApiError& error) {
-        send_error(response, error);
-      } catch (const Error& error) {
-        send_error(response, api_error_from(error));
-      } catch (const std::exception& error) {
-        std::cerr << "easel serve: internal error on " << request.method << " " << request.path << ": " << error.what() << "\n";
-        send_error(response, ApiError(500, "server_error", "internal error", {}, "internal_error"));
-      }
+  const auto guard = [this](const httplib::Request& request, httplib::Response& response, const std::function<void()>& handle) {
+    try {
+      handle();
+    } catch (const ApiError& error) {
+      send_error(request, response, error);
+    } catch (const StorageFull& error) {
+      errors.log("easel serve: " + request_label(request, response) + ": " + error.what());
+      send_error(request, response, insufficient_storage());
+    } catch (const Error& error) {
+      send_error(request, response, api_error_from(error));
+    } catch (const std::exception& error) {
+      send_error(request, response, ApiError(500, "server_error", error.what(), {}, "internal_error"));
+    } catch (...) {
+      send_error(request, response, ApiError(500, "server_error", "an exception of an unknown type", {}, "internal_error"));
+    }
+  };
+  const auto guarded = [guard](std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+    return [guard, handler](const httplib::Request& request, httplib::Response& response) { guard(request, response, [&] { handler(request, response); }); };
+  };
+  // Handlers of requests with a body: it is read here, capped while it arrives, after the key was
+  // checked on the headers alone (the pre-routing handler).
+  using BodyHandler = std::function<void(const httplib::Request&, ReceivedBody, httplib::Response&)>;
+  const auto with_body = [this, guard](BodyHandler handler) {
+    return [this, guard, handler](const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& reader) {
+      guard(request, response, [&] {
+        ReceivedBody body = receive_body(request, reader, body_limits(), response, [&] { return http.read_failure(request); });
+        handler(request, std::move(body), response);
+      });
     };
   };
   http.Get("/health", guarded([](const httplib::Request&, httplib::Response& response) { send_json(response, 200, {{"status", "ok"}}); }));
@@ -439,16 +411,24 @@ void Server::State::install_routes() {
     owner_of(request);
     list_models(response);
   }));
-  http.Post("/v1/images/edits", guarded([this](const httplib::Request& request, httplib::Response& response) { edit_images(request, response); }));
-  http.Post("/v1/images/generations", guarded([this](const httplib::Request& request, httplib::Response& response) { generate_images(request, response); }));
-  http.Post("/v1/images/variations", guarded([this](const httplib::Request& request, httplib::Response& response) { vary_images(request, response); }));
-  http.Post("/v1/jobs", guarded([this](const httplib::Request& request, httplib::Response& response) { submit_jobs(request, response); }));
+  http.Post("/v1/images/edits", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+    edit_images(request, std::move(body), response);
+  }));
+  http.Post("/v1/images/generations", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+    generate_images(request, std::move(body), response);
+  }));
+  http.Post("/v1/images/variations", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+    vary_images(request, std::move(body), response);
+  }));
+  http.Post("/v1/jobs", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+    submit_jobs(request, std::move(body), response);
+  }));
   http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
     const auto job = jobs.find(request.matches[1], owner_of(request));
     if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
     send_json(response, 200, job->to_json());
   }));
-  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
+  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))", with_body([this](const httplib::Request& request, ReceivedBody, httplib::Response& response) {
     const auto job = jobs.cancel(request.matches[1], owner_of(request));
     if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
     if (job->state == JobState::succeeded || job->state == JobState::failed) {
@@ -466,12 +446,22 @@ void Server::State::install_routes() {
   http.Get("/v1/usage", guarded([this](const httplib::Request& request, httplib::Response& response) {
     send_json(response, 200, store.usage(owner_of(request)));
   }));
-  http.Post("/v1/plans", guarded([this](const httplib::Request& request, httplib::Response& response) {
+  http.Post("/v1/plans", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
     owner_of(request);
-    send_json(response, 200, preview_plan(parse_json_body(request), job_settings().limits, job_settings().scratch_dir));
+    send_json(response, 200, preview_plan(parse_json_body(body.text, options.max_json_depth), job_settings().limits, job_settings().scratch_dir));
   }));
   install_web_routes(http);  // the web workspace at `/` (no key: the page asks for it)
   http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
+  // Any other request that may carry a body: a 404 without reading it (httplib would otherwise read
+  // it whole, with no limit for a chunked one, before finding no handler).
+  const auto unknown = [this](const httplib::Request& request, httplib::Response& response, const httplib::ContentReader&) {
+    response.set_header("Connection", "close");
+    send_error(request, response, ApiError(404, "invalid_request_error", "no such endpoint; see docs/server.md", {}, "unknown_url"));
+  };
+  http.Post(".*", unknown);
+  http.Put(".*", unknown);
+  http.Patch(".*", unknown);
+  http.Delete(".*", unknown);
 }
 
 Server::Server(ServeOptions options) {
@@ -486,14 +476,14 @@ Server::Server(ServeOptions options) {
   if (options.port < 0 || options.port > 65535) throw Error(ErrorKind::usage, "serve: --port must be 0..65535");
   if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
   if (options.queue_length == 0) throw Error(ErrorKind::usage, "serve: --queue-length must be at least 1");
+  if (options.job_attempts < 1) throw Error(ErrorKind::usage, "serve: --job-attempts must be at least 1");
+  // A body's bytes as sent may exceed what they decode to by chunk framing; compression only shrinks them.
+  options.connections.max_body_wire_bytes = 2 * options.max_body_bytes + (1u << 20);
   state_ = std::make_unique<State>(std::move(options));
   State& state = *state_;
-  const std::size_t http_threads = state.options.workers + state.options.queue_length + 4;
-  state.http.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
   state.http.set_payload_max_length(state.options.max_body_bytes);
-  state.http.set_read_timeout(30, 0);
-  state.http.set_write_timeout(30, 0);
-  // x-request-id on every response, the CORS headers configured, and authentication, before routing.
+  // x-request-id on every response, the CORS headers configured, and the key checked on the headers
+  // alone, before any body is read.
   state.http.set_pre_routing_handler([&state](const httplib::Request& request, httplib::Response& response) {
     response.set_header("x-request-id", random_id("req_"));
     const std::string origin = request.get_header_value("Origin");
@@ -506,11 +496,22 @@ Server::Server(ServeOptions options) {
         break;
       }
     }
+    if (!request.path.starts_with("/v1/") || request.method == "OPTIONS") return httplib::Server::HandlerResponse::Unhandled;
+    try {
+      state.owner_of(request);
+      idempotency_key(request);
+    } catch (const ApiError& error) {
+      response.set_header("Connection", "close");  // its body, if any, is not read
+      state.send_error(request, response, error);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  state.http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+  state.http.set_error_handler([&state](const httplib::Request& request, httplib::Response& response) {
     if (!response.has_header("x-request-id")) response.set_header("x-request-id", random_id("req_"));
-    if (response.body.empty()) response.set_content(error_body_for_status(response.status).dump(), "application/json");
+    if (!response.body.empty()) return;
+    if (response.status >= 500) state.errors.log("easel serve: " + request_label(request, response) + ": " + std::to_string(response.status) + " from the HTTP library");
+    response.set_content(error_body_for_status(response.status).dump(), "application/json");
   });
   state.install_routes();
 }
@@ -526,8 +527,9 @@ int Server::bind() {
 }
 
 void Server::run() {
-  const std::size_t resumed = state_->jobs.resume();
-  if (resumed > 0) std::cerr << "easel serve: resumed " << resumed << " queued job(s)\n";
+  const JobService::Resumed resumed = state_->jobs.resume();
+  if (resumed.queued > 0) std::cerr << "easel serve: resumed " << resumed.queued << " queued job(s)\n";
+  if (resumed.failed > 0) std::cerr << "easel serve: failed " << resumed.failed << " job(s) interrupted by " << state_->options.job_attempts << " crashes\n";
   state_->http.listen_after_bind();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "easel/ops/run_context.hpp"
+#include "easel/serve/connection_limits.hpp"
 
 namespace easel::serve {
 
@@ -26,6 +27,11 @@ struct ServeOptions {
   std::size_t decoded_cache_bytes = 256ull << 20;  // decoded input images kept for inputs sent again
   std::vector<std::string> cors_origins;       // Access-Control-Allow-Origin values ("*" allowed)
   RunContext run;                              // default diffusion model (EASEL_MODEL) and segmenter of edits and generations
+  std::size_t max_json_depth = 64;             // nesting of JSON bodies and `plan` fields
+  ConnectionLimits connections;                // header and body time, connections in all and per address
+  std::size_t memory_budget_bytes = 2048ull << 20;  // estimated peak memory of edits running at once
+  int job_attempts = 3;                        // starts of a job a crash interrupts before it fails
+  std::string test_crash_on_prompt;            // tests only: a job with this prompt aborts the process
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 
@@ -19,6 +22,26 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// A write refused for want of space: the disk is full, the user's quota or the process's file size
+// limit is reached.
+bool is_out_of_space(int error) { return error == ENOSPC || error == EDQUOT || error == EFBIG; }
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int status) {
+  if (status == SQLITE_FULL) throw StorageFull(std::string("store: the database cannot grow: ") + sqlite3_errmsg(db));
+  throw Error(ErrorKind::internal, std::string("store: ") + sqlite3_errmsg(db));
+}
+
+// Creates `folder` (and its parents) when missing, readable by this user only; an existing one is left as it is.
+void create_private_folder(const fs::path& folder) {
+  std::error_code error;
+  if (fs::is_directory(folder, error)) return;
+  fs::create_directories(folder.parent_path(), error);
+  if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (is_out_of_space(errno)) throw StorageFull("store: no space to create a folder");
+    throw Error(ErrorKind::output, "cannot create the folder " + folder.string() + ": " + std::strerror(errno));
+  }
+}
+
 bool is_asset_id(const std::string& id) {
   return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
@@ -27,9 +50,7 @@ bool is_asset_id(const std::string& id) {
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr) != SQLITE_OK) {
-      throw Error(ErrorKind::internal, std::string("store: ") + sqlite3_errmsg(db));
-    }
+    if (const int status = sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); status != SQLITE_OK) throw_sqlite(db, status);
   }
   ~Statement() { sqlite3_finalize(statement_); }
   Statement(const Statement&) = delete;
@@ -52,7 +73,7 @@ class Statement {
     const int status = sqlite3_step(statement_);
     if (status == SQLITE_ROW) return true;
     if (status == SQLITE_DONE) return false;
-    throw Error(ErrorKind::internal, std::string("store: ") + sqlite3_errmsg(db_));
+    throw_sqlite(db_, status);
   }
   std::string text(int column) const {
     const auto* value = sqlite3_column_text(statement_, column);
@@ -83,7 +104,7 @@ JobState state_from_name(const std::string& name) {
 
 constexpr const char* kJobColumns =
     "id, owner, state, request, progress, error, result, created, started, finished, timeout_s, idempotency_key, "
-    "request_hash, batch_index, cancel_requested";
+    "request_hash, batch_index, cancel_requested, attempts";
 
 JobRecord job_from_row(const Statement& row) {
   JobRecord job;
@@ -102,6 +123,7 @@ JobRecord job_from_row(const Statement& row) {
   job.request_hash = row.text(12);
   job.batch_index = static_cast<int>(row.integer(13));
   job.cancel_requested = row.integer(14) != 0;
+  job.attempts = static_cast<int>(row.integer(15));
   return job;
 }
 
@@ -110,24 +132,28 @@ JobRecord job_from_row(const Statement& row) {
 void write_durably(const fs::path& path, const Bytes& bytes) {
   // A name of its own per write: two requests may store the same content at the same time.
   const fs::path temporary = path.string() + "." + random_id("tmp");
-  const int file = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (file < 0) throw Error(ErrorKind::output, "store: cannot create " + temporary.string());
+  const int file = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (file < 0) {
+    if (is_out_of_space(errno)) throw StorageFull("store: no space to create an asset file");
+    throw Error(ErrorKind::output, "store: cannot create " + temporary.string() + ": " + std::strerror(errno));
+  }
+  const auto fail = [&](const char* doing) {
+    const int error = errno;
+    ::close(file);
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    if (is_out_of_space(error)) throw StorageFull(std::string("store: no space to ") + doing + " an asset file");
+    throw Error(ErrorKind::output, std::string("store: cannot ") + doing + " " + temporary.string() + ": " + std::strerror(error));
+  };
   std::size_t written = 0;
   while (written < bytes.size()) {
     const auto count = ::write(file, bytes.data() + written, bytes.size() - written);
-    if (count <= 0) {
-      ::close(file);
-      fs::remove(temporary);
-      throw Error(ErrorKind::output, "store: cannot write " + temporary.string());
-    }
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) fail("write");
     written += static_cast<std::size_t>(count);
   }
-  const bool synced = ::fsync(file) == 0;
+  if (::fsync(file) != 0) fail("sync");
   ::close(file);
-  if (!synced) {
-    fs::remove(temporary);
-    throw Error(ErrorKind::output, "store: cannot sync " + temporary.string());
-  }
   std::error_code renamed;
   fs::rename(temporary, path, renamed);
   if (renamed) {
@@ -169,14 +195,21 @@ json JobRecord::to_json() const {
               {"error", error.is_null() ? json(nullptr) : error.value("error", error)},
               {"result", result}};
   if (!idempotency_key.empty()) out["idempotency_key"] = idempotency_key;
+  out["attempts"] = attempts;
   return out;
 }
 
 Store::Store(const fs::path& data_dir) : data_dir_(data_dir) {
-  std::error_code error;
-  fs::create_directories(data_dir_ / "assets", error);
-  if (error) throw Error(ErrorKind::output, "--data " + data_dir_.string() + ": cannot create the folder: " + error.message());
+  try {
+    create_private_folder(data_dir_);
+    create_private_folder(data_dir_ / "assets");
+  } catch (const Error& error) {
+    throw Error(ErrorKind::output, "--data " + data_dir_.string() + ": " + error.what());
+  }
   const auto database = data_dir_ / "easel.db";
+  // Created here rather than by SQLite, whose files take the permissions of the database file (its
+  // journal and shared-memory files included).
+  if (const int created = ::open(database.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); created >= 0) ::close(created);
   if (sqlite3_open_v2(database.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -194,6 +227,7 @@ Store::Store(const fs::path& data_dir) : data_dir_(data_dir) {
        " finished REAL NOT NULL DEFAULT 0, timeout_s REAL NOT NULL, idempotency_key TEXT NOT NULL DEFAULT '',"
        " request_hash TEXT NOT NULL DEFAULT '', batch_index INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT NULL DEFAULT 0)");
   exec("CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs(owner, idempotency_key)");
+  add_column_if_missing("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0");
   exec("CREATE TABLE IF NOT EXISTS usage(owner TEXT PRIMARY KEY, requests INTEGER NOT NULL, images INTEGER NOT NULL,"
        " input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL)");
 }
@@ -202,11 +236,21 @@ Store::~Store() { sqlite3_close(db_); }
 
 void Store::exec(const char* sql) {
   char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int status = sqlite3_exec(db_, sql, nullptr, nullptr, &message); status != SQLITE_OK) {
     const std::string text = message ? message : "unknown error";
     sqlite3_free(message);
+    if (status == SQLITE_FULL) throw StorageFull("store: the database cannot grow: " + text);
     throw Error(ErrorKind::internal, std::string("store: ") + text + " in: " + sql);
   }
+}
+
+// A store made by an earlier version lacks the columns added since.
+void Store::add_column_if_missing(const std::string& table, const std::string& column, const std::string& declaration) {
+  Statement columns(db_, ("PRAGMA table_info(" + table + ")").c_str());
+  while (columns.step()) {
+    if (columns.text(1) == column) return;
+  }
+  exec(("ALTER TABLE " + table + " ADD COLUMN " + column + " " + declaration).c_str());
 }
 
 fs::path Store::asset_path(const std::string& id) const {
@@ -217,7 +261,7 @@ AssetInfo Store::put_asset(const Bytes& bytes, const std::string& media_type, co
   AssetInfo asset{sha256_hex(bytes), media_type, bytes.size()};
   const auto path = asset_path(asset.id);
   if (!fs::exists(path)) {
-    fs::create_directories(path.parent_path());
+    create_private_folder(path.parent_path());
     write_durably(path, bytes);
   }
   std::lock_guard lock(mutex_);
@@ -293,19 +337,23 @@ std::vector<JobRecord> Store::jobs_with_idempotency_key(const std::string& owner
   return jobs;
 }
 
-std::vector<std::string> Store::requeue_unfinished() {
+Store::Unfinished Store::requeue_unfinished(int max_attempts) {
   std::lock_guard lock(mutex_);
   exec("UPDATE jobs SET state = 'cancelled', finished = strftime('%s','now') WHERE state = 'running' AND cancel_requested = 1");
-  exec("UPDATE jobs SET state = 'queued', progress = 0, started = 0 WHERE state = 'running'");
-  Statement query(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created, batch_index");
-  std::vector<std::string> ids;
-  while (query.step()) ids.push_back(query.text(0));
-  return ids;
+  Statement(db_, "UPDATE jobs SET state = 'queued', progress = 0, started = 0 WHERE state = 'running' AND attempts < ?")
+      .bind(1, std::int64_t{max_attempts}).step();
+  Unfinished unfinished;
+  Statement exhausted(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = 'running' ORDER BY created, batch_index").c_str());
+  while (exhausted.step()) unfinished.exhausted.push_back(job_from_row(exhausted));
+  Statement queued(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created, batch_index");
+  while (queued.step()) unfinished.queued.push_back(queued.text(0));
+  return unfinished;
 }
 
 bool Store::start_job(const std::string& id) {
   std::lock_guard lock(mutex_);
-  Statement(db_, "UPDATE jobs SET state = 'running', started = ? WHERE id = ? AND state = 'queued'").bind(1, now_seconds()).bind(2, id).step();
+  Statement(db_, "UPDATE jobs SET state = 'running', started = ?, attempts = attempts + 1 WHERE id = ? AND state = 'queued'")
+      .bind(1, now_seconds()).bind(2, id).step();
   return sqlite3_changes(db_) == 1;
 }
 

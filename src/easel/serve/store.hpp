@@ -11,12 +11,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/core/error.hpp"
 #include "easel/serve/bytes_codec.hpp"
 #include "easel/serve/usage.hpp"
 
 struct sqlite3;
 
 namespace easel::serve {
+
+// The disk is full (or the process's file size limit reached): the write was refused and nothing of it
+// was kept. The server answers 507.
+class StorageFull : public Error {
+ public:
+  explicit StorageFull(const std::string& message) : Error(ErrorKind::output, message) {}
+};
 
 enum class JobState { queued, running, succeeded, failed, cancelled };
 const char* job_state_name(JobState state);
@@ -37,6 +45,7 @@ struct JobRecord {
   std::string request_hash;
   int batch_index = 0;
   bool cancel_requested = false;
+  int attempts = 0;        // runs started, counting runs a crash cut short
   nlohmann::json to_json() const;  // the API's view
 };
 
@@ -48,7 +57,8 @@ struct AssetInfo {
 
 class Store {
  public:
-  // Opens or creates the store; throws Error(output) naming the folder when it cannot.
+  // Opens or creates the store; throws Error(output) naming the folder when it cannot. What it creates
+  // is readable by this user only (folders 0700, files 0600): assets are users' images.
   explicit Store(const std::filesystem::path& data_dir);
   ~Store();
   Store(const Store&) = delete;
@@ -67,9 +77,15 @@ class Store {
   void remove_jobs(const std::vector<JobRecord>& jobs);
   std::optional<JobRecord> job(const std::string& id);
   std::vector<JobRecord> jobs_with_idempotency_key(const std::string& owner, const std::string& key);
-  // At startup: jobs left running by a crash go back to queued; returns every queued job id, oldest first.
-  std::vector<std::string> requeue_unfinished();
-  // queued → running; false when the job is no longer queued (cancelled meanwhile).
+  struct Unfinished {
+    std::vector<std::string> queued;     // every queued job, oldest first
+    std::vector<JobRecord> exhausted;    // left running by crashes `max_attempts` times: still `running`
+  };
+  // At startup: jobs a crash left running go back to queued unless they have been started
+  // `max_attempts` times (then the caller fails them); a cancelled one becomes cancelled.
+  Unfinished requeue_unfinished(int max_attempts);
+  // queued → running, counting the attempt (committed before the job runs, so a crash during the run
+  // still counts); false when the job is no longer queued (cancelled meanwhile).
   bool start_job(const std::string& id);
   void set_progress(const std::string& id, double progress);
   void finish_job(const std::string& id, JobState state, const nlohmann::json& result, const nlohmann::json& error);
@@ -83,6 +99,7 @@ class Store {
  private:
   std::filesystem::path asset_path(const std::string& id) const;
   void exec(const char* sql);
+  void add_column_if_missing(const std::string& table, const std::string& column, const std::string& declaration);
 
   std::filesystem::path data_dir_;
   sqlite3* db_ = nullptr;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <list>
 #include <mutex>
 #include <utility>
@@ -17,11 +16,6 @@
 
 namespace easel {
 namespace {
-
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 // A few recent masks keyed by pixel content and engine: segmentation costs seconds, and one run asks for
 // the same image's mask once per region or background op.
@@ -88,43 +82,33 @@ SegmenterPolicy parse_segmenter_policy(const std::string& value, const std::stri
   throw Error(ErrorKind::usage, setting + " is '" + value + "'; allowed: auto, model, fallback");
 }
 
-std::filesystem::path segmentation_models_folder() {
-  std::filesystem::path models = environment("EASEL_MODELS");
-  if (models.empty()) {
-    const std::string data_home = environment("XDG_DATA_HOME");
-    const std::string home = environment("HOME");
-    models = !data_home.empty() ? std::filesystem::path(data_home) / "easel" / "models"
-             : !home.empty()    ? std::filesystem::path(home) / ".local" / "share" / "easel" / "models"
-                                : std::filesystem::path("easel-models");
-  }
-  return models / "segmentation";
+std::filesystem::path SegmenterSettings::isnet_file() const {
+  return !network_file.empty() ? network_file : folder / "isnet-medium-fp32.onnx";
 }
 
-std::filesystem::path segmentation_model_path() {
-  if (const std::string file = environment("EASEL_SEGMENTATION_MODEL"); !file.empty()) return file;
-  return segmentation_models_folder() / "isnet-medium-fp32.onnx";
-}
+std::filesystem::path SegmenterSettings::u2netp_file() const { return folder / "u2netp.onnx"; }
 
-std::filesystem::path u2netp_model_path() { return segmentation_models_folder() / "u2netp.onnx"; }
-
-std::optional<SegmentationNetwork> installed_segmentation_network() {
-  if (const std::string file = environment("EASEL_SEGMENTATION_MODEL"); !file.empty()) {
-    if (!is_file(file)) return std::nullopt;
-    const bool u2netp = std::filesystem::path(file).filename().string().starts_with("u2netp");
-    return SegmentationNetwork{u2netp ? kU2netpModelName : kIsnetModelName, file};
+std::optional<SegmentationNetwork> installed_segmentation_network(const SegmenterSettings& settings) {
+  if (!settings.network_file.empty()) {
+    if (!is_file(settings.network_file)) return std::nullopt;
+    const bool u2netp = settings.network_file.filename().string().starts_with("u2netp");
+    return SegmentationNetwork{u2netp ? kU2netpModelName : kIsnetModelName, settings.network_file};
   }
-  if (const auto isnet = segmentation_model_path(); is_file(isnet)) return SegmentationNetwork{kIsnetModelName, isnet};
-  if (const auto u2netp = u2netp_model_path(); is_file(u2netp)) return SegmentationNetwork{kU2netpModelName, u2netp};
+  if (settings.folder.empty()) return std::nullopt;
+  if (const auto isnet = settings.isnet_file(); is_file(isnet)) return SegmentationNetwork{kIsnetModelName, isnet};
+  if (const auto u2netp = settings.u2netp_file(); is_file(u2netp)) return SegmentationNetwork{kU2netpModelName, u2netp};
   return std::nullopt;
 }
 
-std::string segmentation_engine(SegmenterPolicy policy) {
-  if (policy == SegmenterPolicy::fallback) return kSegmentationFallbackName;
-  if (const auto network = installed_segmentation_network()) return network->name;
-  if (policy == SegmenterPolicy::model) {
-    const std::string missing = environment("EASEL_SEGMENTATION_MODEL").empty()
-                                    ? "neither " + segmentation_model_path().string() + " nor " + u2netp_model_path().string() + " exists"
-                                    : segmentation_model_path().string() + " (EASEL_SEGMENTATION_MODEL) does not exist";
+std::string segmentation_engine(const SegmenterSettings& settings) {
+  if (settings.policy == SegmenterPolicy::fallback) return kSegmentationFallbackName;
+  if (const auto network = installed_segmentation_network(settings)) return network->name;
+  if (settings.policy == SegmenterPolicy::model) {
+    const std::string missing = !settings.network_file.empty()
+                                    ? settings.network_file.string() + " (EASEL_SEGMENTATION_MODEL) does not exist"
+                                : settings.folder.empty()
+                                    ? "no models directory is set (EASEL_MODELS or HOME)"
+                                    : "neither " + settings.isnet_file().string() + " nor " + settings.u2netp_file().string() + " exists";
     throw Error(ErrorKind::capability, "a segmentation model is required (EASEL_SEGMENTATION=model) but " + missing + "; run `" +
                                            kSegmentationModelCommand + "` to install U²-Net-p (4.6 MB, Apache-2.0)");
   }
@@ -155,9 +139,10 @@ cv::Mat refine_subject_alpha(const cv::Mat& probability, const Image& image) {
   return cv::max(cv::min(alpha, 1.0), 0.0);
 }
 
-SubjectMask segment_subject(const Image& image, SegmenterPolicy policy) {
-  const std::string engine = segmentation_engine(policy);
-  const std::string key = content_key(image, engine);
+SubjectMask segment_subject(const Image& image, const SegmenterSettings& settings) {
+  const std::string engine = segmentation_engine(settings);
+  const auto network = installed_segmentation_network(settings);
+  const std::string key = content_key(image, engine + (network ? ":" + network->file.string() : ""));
   if (auto cached = mask_cache().find(key)) {
     return *cached;
   }
@@ -169,18 +154,17 @@ SubjectMask segment_subject(const Image& image, SegmenterPolicy policy) {
     mask.note.confidence = fallback.confidence;
     mask.note.concern = fallback.concern;
   } else {
-    const SegmentationNetwork network = *installed_segmentation_network();
-    const cv::Mat probability = network.name == kU2netpModelName ? u2netp_subject_probability(image, network.file)
-                                                                 : isnet_subject_probability(image, network.file);
+    const cv::Mat probability = network->name == kU2netpModelName ? u2netp_subject_probability(image, network->file)
+                                                                  : isnet_subject_probability(image, network->file);
     mask.alpha = refine_subject_alpha(probability, image);
   }
   mask_cache().store(key, mask);
   return mask;
 }
 
-SubjectMask segment_subject_for_edit(const Image& image, SegmenterPolicy policy) {
-  SubjectMask mask = segment_subject(image, policy);
-  if (policy == SegmenterPolicy::automatic && mask.note.low_confidence()) {
+SubjectMask segment_subject_for_edit(const Image& image, const SegmenterSettings& settings) {
+  SubjectMask mask = segment_subject(image, settings);
+  if (settings.policy == SegmenterPolicy::automatic && mask.note.low_confidence()) {
     throw Error(ErrorKind::capability,
                 "no segmentation model is installed and the fallback segmenter is not sure what the subject is (confidence " +
                     two_decimals(*mask.note.confidence) + ", below " + two_decimals(kFallbackMinimumConfidence) + ": " +

@@ -36,27 +36,33 @@ inline constexpr double kFallbackMinimumConfidence = 0.5;
 // The one command that installs the default network, for messages.
 inline constexpr const char* kSegmentationModelCommand = "bash scripts/fetch-segmentation-model.sh";
 
-// The models folder's segmentation/: $EASEL_MODELS/segmentation, else
-// ${XDG_DATA_HOME:-~/.local/share}/easel/models/segmentation.
-std::filesystem::path segmentation_models_folder();
-// The ISNet file: EASEL_SEGMENTATION_MODEL, else isnet-medium-fp32.onnx in the folder.
-std::filesystem::path segmentation_model_path();
-// The U²-Net-p file: u2netp.onnx in the folder.
-std::filesystem::path u2netp_model_path();
+// Where the networks are, as the caller's settings say (the doors read them: EASEL_SEGMENTATION,
+// EASEL_MODELS, EASEL_SEGMENTATION_MODEL; docs/segmentation.md). Default: the automatic policy and no
+// network installed, so the fallback runs.
+struct SegmenterSettings {
+  SegmenterPolicy policy = SegmenterPolicy::automatic;
+  std::filesystem::path folder;        // the models directory's segmentation/ folder
+  std::filesystem::path network_file;  // one network file that stands for the folder's (may not exist)
+
+  // The ISNet file: network_file when set, else isnet-medium-fp32.onnx in the folder.
+  std::filesystem::path isnet_file() const;
+  // The U²-Net-p file: u2netp.onnx in the folder.
+  std::filesystem::path u2netp_file() const;
+};
 
 struct SegmentationNetwork {
   std::string name;  // kIsnetModelName or kU2netpModelName
   std::filesystem::path file;
 };
-// The network segment_subject runs, if one is installed. With EASEL_SEGMENTATION_MODEL set, that file
-// alone counts (a name starting with "u2netp" is read as U²-Net-p, any other as ISNet); otherwise ISNet
-// when its file exists, else U²-Net-p.
-std::optional<SegmentationNetwork> installed_segmentation_network();
+// The network segment_subject runs, if one is installed. With network_file set, that file alone counts
+// (a name starting with "u2netp" is read as U²-Net-p, any other as ISNet); otherwise ISNet when its file
+// exists, else U²-Net-p.
+std::optional<SegmentationNetwork> installed_segmentation_network(const SegmenterSettings& settings);
 
-// The name of what segment_subject runs under `policy` (a network's name or kSegmentationFallbackName),
-// for reports and cache keys. Throws Error(capability) when the policy requires a network and none is
-// installed.
-std::string segmentation_engine(SegmenterPolicy policy);
+// The name of what segment_subject runs under these settings (a network's name or
+// kSegmentationFallbackName), for reports and cache keys. Throws Error(capability) when the policy
+// requires a network and none is installed.
+std::string segmentation_engine(const SegmenterSettings& settings);
 
 // What decided a mask and how far to trust it.
 struct SegmentationNote {
@@ -78,12 +84,12 @@ struct SubjectMask {
 
 // The subject's refined alpha. Results are cached by pixel content and engine (a few images), so the
 // regions and ops of one run segment each image once.
-SubjectMask segment_subject(const Image& image, SegmenterPolicy policy);
+SubjectMask segment_subject(const Image& image, const SegmenterSettings& settings);
 
 // segment_subject for a mask that decides which pixels an edit changes: under the automatic policy a
 // fallback mask below kFallbackMinimumConfidence is refused with Error(capability) that says how to get
 // a network. An explicit fallback policy accepts it (the report and the doors warn).
-SubjectMask segment_subject_for_edit(const Image& image, SegmenterPolicy policy);
+SubjectMask segment_subject_for_edit(const Image& image, const SegmenterSettings& settings);
 
 // The least trustworthy of the masks a step used (the fallback's lowest confidence, else any network);
 // nullopt when nothing was segmented.
