@@ -191,40 +191,7 @@ TextCheck verify_in_output(const Image& output, const TextLayer& layer) {
   return check;
 }
 
-// The spelling check alone, as the report gave it before output verification: the glyph layer's read.
-TextCheck spelling_check(const TextLayer& layer) {
-  TextCheck check;
-  check.expected = layer.text;
-  check.layer = layer;
-  if (layer.coverage.empty()) {
-    check.read = "";
-    check.match = false;
-    check.status = TextStatus::failed;
-    check.note = "nothing visible was drawn (the text lies outside the image)";
-  } else if (const OcrModels ocr = ocr_models_for(layer.text); ocr.models.empty()) {
-    check.note = ocr.reason;
-  } else {
-    try {
-      check_spelling(check, layer, ocr.models);
-      check.read = check.spelling_read;
-      check.match = check.spelling_match;
-      check.status = *check.match ? TextStatus::passed : TextStatus::failed;
-    } catch (const Error& error) {
-      if (error.kind() != ErrorKind::capability) throw;
-      check.note = error.what();
-    }
-  }
-  add_typesetting_notes(check, layer);
-  return check;
-}
-
 }  // namespace
-
-std::vector<TextCheck> verify_text(const std::vector<TextLayer>& layers) {
-  std::vector<TextCheck> checks;
-  for (const TextLayer& layer : layers) checks.push_back(spelling_check(layer));
-  return checks;
-}
 
 TextVerification verify_output_text(const Image& output, const std::vector<TextLayer>& layers) {
   TextVerification verification;

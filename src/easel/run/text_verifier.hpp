@@ -52,9 +52,6 @@ bool text_matches(const std::string& expected, const std::string& read);
 // black on white, scaled so letters are the size Tesseract reads best.
 std::string read_back(const TextLayer& layer, const std::string& models);
 
-// Spelling checks of glyph layers alone (what was drawn, not where it landed), one per layer.
-std::vector<TextCheck> verify_text(const std::vector<TextLayer>& layers);
-
 // Every layer read back in `output`, the final image (the file the user gets, decoded), with `layers`
 // as the render's final state carries them (moved through every later canvas step).
 TextVerification verify_output_text(const Image& output, const std::vector<TextLayer>& layers);
