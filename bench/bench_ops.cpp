@@ -62,7 +62,7 @@ void BM_text_add_line_12mp(benchmark::State& state) {
   const easel::Params params(easel::validate_params(spec, {{"text", "Morning Blend — $4.99"}, {"font", "bold serif"}, {"size", 160}}, "bench"));
   const cv::Rect top(0, 0, photo_12mp.width(), photo_12mp.height() / 2);
   for (auto _ : state) {
-    auto output = spec.place(photo_12mp, params, top, easel::RunContext{});
+    auto output = spec.place(photo_12mp, params, easel::Placement{top, {}, {}, {}, {}}, easel::RunContext{});
     benchmark::DoNotOptimize(output.image.mat().data);
   }
 }

@@ -25,6 +25,10 @@ RenderState state_with_text() {
   layer.fonts = {"DejaVu Serif Bold"};
   layer.contrast_ratio = 7.25;
   layer.contrast_ratio_p5 = 3.5;
+  layer.to_image = cv::Matx33d(0.5, 0, 30, 0, 0.5, 20, 0, 0, 1);  // placed, then resized
+  layer.layout = {{"placement", "clear space in the top-left of the area"}};
+  layer.later_changes = {"step 2 (image.resize) resampled it"};
+  layer.superseded = "replaced by \"Evening Blend\" in step 3 (text.replace)";
   state.edited(layer.box).setTo(255);
   state.text_layers.push_back(layer);
   return state;
@@ -48,6 +52,10 @@ TEST(ResultCache, AStateReadFromDiskKeepsItsTextLayers) {
   EXPECT_EQ(layer.fonts, stored.text_layers[0].fonts);
   EXPECT_DOUBLE_EQ(layer.size_px, 32.5);
   EXPECT_DOUBLE_EQ(layer.contrast_ratio_p5, 3.5);
+  EXPECT_EQ(cv::norm(cv::Mat(layer.to_image), cv::Mat(stored.text_layers[0].to_image)), 0);
+  EXPECT_EQ(layer.layout, stored.text_layers[0].layout);
+  EXPECT_EQ(layer.later_changes, stored.text_layers[0].later_changes);
+  EXPECT_EQ(layer.superseded, stored.text_layers[0].superseded);
 }
 
 TEST(ResultCache, ATruncatedOrGarbledEntryIsAMiss) {

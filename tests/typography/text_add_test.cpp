@@ -7,6 +7,7 @@
 #include "easel/ops/font_match.hpp"
 #include "easel/ops/region.hpp"
 #include "easel/run/edit_job.hpp"
+#include "support/run_settings.hpp"
 #include "support/test_support.hpp"
 
 namespace easel {
@@ -17,7 +18,7 @@ const OperationSpec& text_add() { return registry().get("text.add"); }
 EditOutcome add(const Image& image, const json& params, const json& target = {{"region", "all"}}) {
   const PlanStep step{"text.add", validate_target(target, text_add(), "test"), validate_params(text_add(), params, "test"), "test"};
   ResultCache cache;
-  return run_edit(image, {step}, cache);
+  return run_edit(image, {step}, cache, test::run_context());
 }
 
 Image flat(cv::Scalar rgba, cv::Size size = {400, 200}) { return Image(cv::Mat(size, CV_8UC4, rgba)); }
@@ -104,14 +105,22 @@ TEST(TextAdd, LightingFollowsTheSurfaceUnderTheText) {
   lit["lighting"] = 1;
   const EditOutcome outcome = add(Image(ramp), lit);
   EXPECT_LT(brightest_red(outcome.render.state.image, 0, 200) + 40, brightest_red(outcome.render.state.image, 400, 600));
-  EXPECT_TRUE(outcome.text.front().match.value_or(false));
+  // The glyphs are drawn right; in the output, fully lit letters on the darkest end of the ramp can be too
+  // dim for OCR, and the output check says so rather than passing them.
+  EXPECT_TRUE(outcome.text.front().spelling_match.value_or(false)) << to_json(outcome.text.front()).dump(1);
 }
 
 TEST(TextAdd, TextOnATiltedQuadStaysInsideItAndReadsBack) {
   const Image coffee = test::load_photo("coffee.png");
   const json quad = {0.2, 0.1, 0.8, 0.2, 0.8, 0.4, 0.2, 0.35};
-  const EditOutcome outcome = add(coffee, {{"text", "TILTED LABEL"}, {"quad", quad}, {"color", "navy"}, {"lighting", 0.5}});
-  EXPECT_TRUE(outcome.text.front().match.value_or(false)) << outcome.text.front().read.value_or("");
+  // Navy over the cup's rim, the coffee and the wood falls below the minimum contrast somewhere, and a
+  // quad gets no automatic backing: the step asks to place it anyway.
+  const EditOutcome outcome =
+      add(coffee, {{"text", "TILTED LABEL"}, {"quad", quad}, {"color", "navy"}, {"lighting", 0.5}, {"allow_low_contrast", true}});
+  // The output reads it; below the minimum at its faintest, it is "accepted" (placed so on purpose), not failed.
+  const TextCheck& check = outcome.text.front();
+  EXPECT_EQ(check.read.value_or(""), "TILTED LABEL") << check.note;
+  EXPECT_EQ(check.status, check.layer->contrast_ratio_p5 >= kMinContrastRatio ? TextStatus::passed : TextStatus::accepted) << check.note;
   const cv::Rect quad_bounds(120, 40, 360, 120);  // 0.2..0.8 of 600 wide, 0.1..0.4 of 400 high
   const cv::Rect edited = cv::boundingRect(outcome.render.state.edited);
   EXPECT_FALSE(edited.empty());
@@ -216,7 +225,7 @@ TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
   const PlanStep subtitle{"text.add", validate_target({{"below", "Summer Sale"}}, spec, "test"),
                           validate_params(spec, {{"text", "50% off"}}, "test"), "test"};
   ResultCache cache;
-  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"), {title, subtitle}, cache);
+  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"), {title, subtitle}, cache, test::run_context());
   ASSERT_EQ(outcome.text.size(), 2u);
   const TextLayer& above = *outcome.text[0].layer;
   const TextLayer& below = *outcome.text[1].layer;

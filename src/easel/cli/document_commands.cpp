@@ -31,6 +31,10 @@ void render_document(const Document& document, const OutputOptions& output) {
   applied.steps = document.applied_steps();
   json report = build_report(source.image, applied, outcome, json::object());
   report["document"] = {{"path", document.folder().string()}, {"rounds", document.applied()}};
+  if (!report["verification"]["ok"].get<bool>()) {
+    for (const std::string& problem : text_problems(TextVerification{outcome.text, false})) std::cerr << "easel: " << problem << "\n";
+    refuse_unverified(output, report);
+  }
   OutputMetadata metadata;
   metadata.plan_json = report["plan"].dump();
   write_result(output, outcome.render.state.image, metadata, report);

@@ -76,11 +76,10 @@ void report_unsupported(const EditPlan& plan) {
 // A typeset string that OCR did not read back, or could not check, is never passed over in silence;
 // nor is a step that had to give way to what the plan preserves.
 void report_checks(const EditRender& render) {
+  for (const std::string& problem : text_problems(TextVerification{render.outcome.text, render.verified})) std::cerr << "easel: " << problem << "\n";
   for (const auto& check : render.outcome.text) {
-    if (check.match == false) {
-      std::cerr << "easel: text check failed: expected \"" << check.expected << "\", OCR read \"" << check.read.value_or("") << "\"\n";
-    } else if (!check.match) {
-      std::cerr << "easel: text not verified: \"" << check.expected << "\": " << check.note << "\n";
+    if (check.status == TextStatus::accepted || check.status == TextStatus::superseded) {
+      std::cerr << "easel: text \"" << check.expected << "\" " << status_name(check.status) << ": " << check.note << "\n";
     }
     if (check.layer && !check.layer->missing.empty()) {
       std::cerr << "easel: missing glyphs in \"" << check.expected << "\": no installed font has " << check.layer->missing << "\n";
@@ -150,6 +149,11 @@ void run_edit_command(const EditOptions& options) {
   if (document || !options.save.empty()) report["document"] = {{"path", document ? document->folder().string() : options.save.string()},
                                                                 {"rounds", document ? document->applied() : 1}};
 
+  if (!render.verified) {
+    report_unsupported(plan);
+    report_checks(render);
+    refuse_unverified(options.output, report);
+  }
   OutputMetadata metadata;
   metadata.plan_json = report["plan"].dump();
   write_result(options.output, render.images.front(), metadata, report);

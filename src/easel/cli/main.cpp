@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "easel/cli/commands.hpp"
+#include "easel/cli/output_options.hpp"
 #include "easel/core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::cerr << "easel: " << error.what() << " (see easel --help)\n";
     return static_cast<int>(easel::ErrorKind::usage);
+  } catch (const easel::cli::VerificationFailed& failure) {
+    std::cerr << "easel: " << failure.what() << "\n";
+    return easel::cli::kVerificationFailedStatus;
   } catch (const easel::Error& error) {
     std::cerr << "easel: " << error.what() << "\n";
     return error.exit_code();

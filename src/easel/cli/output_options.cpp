@@ -40,6 +40,39 @@ EncodeOptions OutputOptions::encode_options() const {
   return options;
 }
 
+namespace {
+
+// What failed, in a few words: the strings that do not read back, preserved areas that changed.
+std::string verification_failure(const nlohmann::json& verification) {
+  std::string what;
+  const auto add = [&](const std::string& part) { what += (what.empty() ? "" : ", ") + part; };
+  for (const auto& text : verification["text"]) {
+    if (text.value("status", "") == "failed") add("\"" + text["expected"].get<std::string>() + "\" does not read back in the output");
+  }
+  for (const auto& item : verification["preserve"]) {
+    if (!item.value("ok", true)) add("a preserved area changed");
+  }
+  if (verification["preservation"].value("changed_pixels_outside", 0) != 0) add("pixels outside the edited regions changed");
+  return what.empty() ? "the report's verification is not ok" : what;
+}
+
+}  // namespace
+
+void refuse_unverified(const OutputOptions& options, const nlohmann::json& report) {
+  if (!options.report.empty()) {
+    const std::string text = report.dump(2) + "\n";
+    write_file_atomically(options.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  }
+  if (options.json) {
+    std::cout << nlohmann::json{{"output", nullptr}, {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
+                                {"verification", report["verification"]}, {"unsupported", report["plan"]["unsupported"]}}
+                     .dump(2)
+              << "\n";
+  }
+  throw VerificationFailed("verification failed: " + verification_failure(report["verification"]) + "; " + options.output.string() +
+                           " was not written" + (options.report.empty() ? " (--report FILE writes the report)" : ", the report says why"));
+}
+
 void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report) {
   const auto started = std::chrono::steady_clock::now();
   const auto encoded = encode_image(image, options.encode_options(), metadata);

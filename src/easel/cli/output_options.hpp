@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -32,5 +33,18 @@ struct OutputOptions {
 
 // Writes the report (when asked) and the image; prints where they are (or a JSON summary).
 void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report);
+
+// A render that ran but failed verification (a typeset string does not read back in the output, a
+// preserved pixel changed): exit status 7 (docs/cli.md).
+class VerificationFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+inline constexpr int kVerificationFailedStatus = 7;
+
+// For a report whose verification.ok is false: writes only the report (when asked, or on stdout with
+// --json), so the failure can be read, and throws VerificationFailed saying what failed; no image is
+// written (DESIGN: an output file exists only if the command succeeded).
+[[noreturn]] void refuse_unverified(const OutputOptions& options, const nlohmann::json& report);
 
 }  // namespace easel::cli

@@ -181,6 +181,15 @@ std::string cache_key(const FontRequest& request) {
 
 }  // namespace
 
+bool names_weight(const std::string& description) {
+  for (const std::string& original : split(description, ' ')) {
+    const std::string word = lowercase(original);
+    if (std::any_of(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return word == w.name; })) return true;
+    if (std::any_of(kGenericWords.begin(), kGenericWords.end(), [&](const GenericWord& g) { return g.bold && word == g.word; })) return true;
+  }
+  return false;
+}
+
 const std::vector<std::string>& font_weight_names() {
   static const std::vector<std::string> names{"auto", "thin", "light", "regular", "medium", "semibold", "bold", "black"};
   return names;

@@ -30,6 +30,9 @@ struct FontChoice {
 // The weight words `FontRequest::weight` accepts.
 const std::vector<std::string>& font_weight_names();
 
+// Whether a font description names a weight ("bold serif", "Noto Sans Light", "display").
+bool names_weight(const std::string& description);
+
 // Throws Error(capability) when fontconfig finds no font at all.
 FontChoice match_font(const FontRequest& request);
 

@@ -36,7 +36,8 @@ cv::Mat fitted(const cv::Mat& picture, cv::Size box, const std::string& fit) {
   return result;
 }
 
-OpOutput composite(const Image& input, const Params& p, const cv::Rect& area, const RunContext&) {
+OpOutput composite(const Image& input, const Params& p, const Placement& placement, const RunContext&) {
+  const cv::Rect& area = placement.area;
   const cv::Mat picture = read_image_file(p.text("image"), DecodeLimits{}).image.to_rgba8().mat();
   const cv::Mat patch = fitted(picture, area.size(), p.text("fit"));
   const cv::Point origin = area.tl() + cv::Point((area.width - patch.cols) / 2, (area.height - patch.rows) / 2);

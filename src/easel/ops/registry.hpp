@@ -53,6 +53,20 @@ struct OpOutput {
   std::vector<TextLayer> text_layers = {};
 };
 
+// Where a placing op may put what it places (text, a pasted picture).
+struct Placement {
+  cv::Rect area;  // the bounding box of the step's target, in pixels
+  // CV_8U masks of the input's size, 255 = keep clear, or empty. `avoid`: what an op that lays its
+  // content out (text in a named area) places around when there is room: the subject and the plan's
+  // preserved regions. `keep_out`: the preserved regions alone, where nothing may be drawn.
+  cv::Mat avoid;
+  cv::Mat keep_out;
+  std::string avoided;  // what `avoid` holds, in words for the report ("the subject (isnet-medium)")
+  // Set when `area` was cut to what later steps keep of the image ("the part of the image step 4
+  // (image.crop) keeps"), for the report.
+  std::string within;
+};
+
 // Region kinds a step's target may use (DESIGN §3). Spatial kinds need no model.
 // below_text: {"below": "Summer Sale"}, the band under text an earlier step typeset (text ops only).
 enum class RegionKind { all, named, box, mask, color, segmentation, text, object, below_text };
@@ -73,7 +87,10 @@ struct OperationSpec {
   // Ops that place something inside their target (text) instead of editing all of it have `place`
   // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
   // executor copies only that rectangle (no feathering: text must not fade at the region's edge).
-  std::function<OpOutput(const Image& input, const Params& params, const cv::Rect& area, const RunContext& context)> place;
+  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement, const RunContext& context)> place;
+  // A placing op that lays its content out around the subject when its target names an area (`all`, a
+  // named region): the executor segments the input and fills Placement::avoid for it.
+  bool lays_out_around_subject = false;
   // Canvas ops that can place their window elsewhere (a crop) have `fit_around`: parameters under which
   // the result still holds all of `keep` (a rectangle of the input), or nullopt when none do. The
   // executor asks for them when the step would cut off pixels the plan preserves.

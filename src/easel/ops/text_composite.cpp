@@ -162,6 +162,7 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
     const double under = weight > 0 ? weighted / weight : 0.5;
     if (contrast_ratio(under, 0) > contrast_ratio(under, 1)) fill = cv::Scalar(0, 0, 0, 255);
   }
+  painted.fill = fill;
   const bool light_fill = luminance(linear_of(fill)) > 0.18f;
 
   cv::Mat outline_alpha;

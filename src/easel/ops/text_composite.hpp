@@ -29,6 +29,7 @@ struct TextPaint {
 
 struct PaintedText {
   cv::Rect changed;  // in the image; pixels outside it are untouched
+  cv::Scalar fill;   // the fill colour used (RGBA; the automatic one when the paint gave none)
   double contrast_ratio = 0;
   double contrast_ratio_p5 = 0;
 };

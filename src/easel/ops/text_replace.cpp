@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <numbers>
 
@@ -16,6 +17,8 @@
 #include "easel/ops/operations.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/ops/text_composite.hpp"
+#include "easel/ops/text_erase.hpp"
+#include "easel/ops/text_legibility.hpp"
 #include "easel/ops/text_shaping.hpp"
 #include "easel/ops/typeset.hpp"
 #include "easel/vision/find_text.hpp"
@@ -29,53 +32,6 @@ constexpr double kReferenceSizePx = 100;
 // Leans below this are measurement noise on upright text; shearing would only soften the glyphs.
 constexpr double kMinSlantDegrees = 3;
 
-struct Erased {
-  cv::Rect changed;
-  cv::Rect ink;           // the text's own pixels, tighter than OCR's word box
-  cv::Scalar text_color;  // RGBA
-  double slant_degrees;   // lean of the text's strokes, positive like italics
-};
-
-// The longest run of rows (or columns) in which text pixels cover at least `share` of the line.
-std::pair<int, int> dense_run(const cv::Mat& text_pixels, int axis, double share) {
-  cv::Mat counts;
-  cv::reduce(text_pixels / 255, counts, axis, cv::REDUCE_SUM, CV_32S);
-  const int length = static_cast<int>(counts.total());
-  const double needed = share * (axis == 1 ? text_pixels.cols : text_pixels.rows);
-  int best_start = 0, best_length = 0;
-  for (int i = 0; i < length;) {
-    if (counts.at<int>(i) < needed) {
-      ++i;
-      continue;
-    }
-    int j = i;
-    while (j < length && counts.at<int>(j) >= needed) ++j;
-    if (j - i > best_length) best_start = i, best_length = j - i;
-    i = j;
-  }
-  return {best_start, best_length};
-}
-
-// The text's own bounds inside OCR's word box, which often includes a badge's or sign's margin: the
-// longest run of rows with text pixels, then the columns with any text pixel within those rows.
-cv::Rect ink_within(const cv::Mat& text_pixels, const cv::Rect& box) {
-  const cv::Mat inside = text_pixels(box);
-  const auto [top, height] = dense_run(inside, 1, 0.02);
-  if (height == 0) return box;
-  const cv::Rect columns = cv::boundingRect(inside.rowRange(top, top + height));
-  if (columns.empty()) return box;
-  return cv::Rect(box.x + columns.x, box.y + top, columns.width, height);
-}
-
-// Fills `hole` (CV_8U, the window's size) of the RGB `window` cut from the image at `where`.
-using HoleFiller = std::function<cv::Mat(const cv::Mat& window, const cv::Mat& hole, const cv::Rect& where)>;
-
-cv::Mat fill_classical(const cv::Mat& window, const cv::Mat& hole, const cv::Rect&) {
-  cv::Mat filled;
-  cv::inpaint(window, hole, filled, 3, cv::INPAINT_TELEA);
-  return filled;
-}
-
 // Diffusion inpainting of the hole with the photo around it as context (inpaint_within cuts and scales it).
 HoleFiller generative_filler(const cv::Mat& image, const Params& p, const RunContext& context) {
   return [&image, &p, &context](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
@@ -88,42 +44,6 @@ HoleFiller generative_filler(const cv::Mat& image, const Params& p, const RunCon
     cv::cvtColor(filled.to_rgba8().mat()(where), rgb, cv::COLOR_RGBA2RGB);
     return rgb;
   };
-}
-
-// The text's pixels are those in OCR's word box far (in colour) from the box's background; they are
-// dilated to take their anti-aliased edges and any outline, then filled from the surroundings.
-Erased erase_text(cv::Mat& image, const cv::Rect& box, const HoleFiller& fill_hole) {
-  const int pad = std::max(3, static_cast<int>(std::lround(0.3 * box.height)));
-  const cv::Rect bounds(0, 0, image.cols, image.rows);
-  const cv::Rect window = cv::Rect(box.x - 2 * pad, box.y - 2 * pad, box.width + 4 * pad, box.height + 4 * pad) & bounds;
-  cv::Mat rgb;
-  cv::cvtColor(image(window), rgb, cv::COLOR_RGBA2RGB);
-
-  const cv::Rect local = box - window.tl();
-  LetterPixels letters = letter_pixels(rgb, local);
-  const cv::Mat& distance = letters.distance;
-  cv::Mat& text_pixels = letters.mask;
-
-  // The text's colour: the pixels farthest from the background (the fill, not the anti-aliased rim).
-  double far = 0;
-  cv::minMaxLoc(distance(local), nullptr, &far);
-  const cv::Mat core = (distance > 0.6 * far) & text_pixels;
-  const cv::Scalar color = cv::countNonZero(core) > 0 ? cv::mean(rgb, core) : cv::Scalar(0, 0, 0);
-
-  const cv::Rect ink = ink_within(text_pixels, local) + window.tl();
-  const double slant = measure_slant_degrees(text_pixels(ink - window.tl()));
-  const int grow = std::max(2, box.height / 10);
-  cv::dilate(text_pixels, text_pixels, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
-  const cv::Mat filled = fill_hole(rgb, text_pixels, window);
-  for (int y = 0; y < filled.rows; ++y) {
-    for (int x = 0; x < filled.cols; ++x) {
-      if (!text_pixels.at<uchar>(y, x)) continue;
-      auto& pixel = image.at<cv::Vec4b>(window.y + y, window.x + x);
-      const auto& fill = filled.at<cv::Vec3b>(y, x);
-      pixel = {fill[0], fill[1], fill[2], pixel[3]};
-    }
-  }
-  return {window, ink, cv::Scalar(color[0], color[1], color[2], 255), slant};
 }
 
 // Leans typeset text like the text it replaces (a synthetic oblique: the font's own italic has a
@@ -144,7 +64,81 @@ void lean(TypesetText& text, double degrees) {
   text.ink = ink;
 }
 
-OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area, const RunContext& context) {
+// The weight of the letters found: regular or bold in the replacement's font, whichever strokes are
+// nearer in width (relative to the letters' height) to the found letters'. Says why in `note`.
+std::string matched_weight(const std::string& wanted, FontRequest font, double found_share, std::string& note) {
+  std::string best = "regular";
+  double best_distance = 1e9;
+  char measured[160];
+  std::snprintf(measured, sizeof measured, "the letters' strokes are %.3f of their height", found_share);
+  note = measured;
+  for (const char* weight : {"regular", "bold"}) {
+    font.weight = weight;
+    TextStyle style;
+    style.font = font;
+    style.size_px = kReferenceSizePx;
+    const TypesetText reference = typeset(wanted, style, cv::Size(static_cast<int>(kReferenceSizePx) * 4 * static_cast<int>(wanted.size() + 1), 400));
+    if (reference.ink.empty()) continue;
+    const double share = stroke_share_of(reference.coverage(reference.ink) >= 128, reference.ink.height);
+    std::snprintf(measured, sizeof measured, "; %s %.3f", weight, share);
+    note += measured;
+    const double distance = std::abs(std::log(std::max(share, 1e-3) / std::max(found_share, 1e-3)));
+    if (distance < best_distance) best_distance = distance, best = weight;
+  }
+  note = best + " (" + note + ")";
+  return best;
+}
+
+struct Fitted {
+  TypesetText text;
+  cv::Point offset;  // where the coverage's (0, 0) lies in the image
+  std::string note;
+};
+
+// The replacement in the room the old word's background leaves (less a margin of a tenth of its
+// height): at the old word's size on its baseline and centre when it fits there (moved sideways to stay
+// inside), else at the largest size that fits the room, broken into lines when that is larger, centred
+// on the old word as far as the room allows.
+Fitted fit_replacement(const std::string& replacement, TextStyle style, const TypesetText& original, const ErasedText& erased, double lean_degrees) {
+  const int margin = std::max(1, erased.ink.height / 10);
+  cv::Rect room(erased.room.x + margin, erased.room.y + margin, erased.room.width - 2 * margin, erased.room.height - 2 * margin);
+  room |= erased.ink;
+  const cv::Size wide(std::max(4 * (erased.room.width + erased.ink.height), 64), std::max(4 * erased.ink.height, 64));
+  Fitted fitted{typeset(replacement, style, wide), {}, {}};
+  if (std::abs(lean_degrees) >= kMinSlantDegrees) lean(fitted.text, lean_degrees);
+  char note[200];
+  if (fitted.text.ink.width <= room.width) {
+    // Both strings share one line box: mapping the original's ink onto the found ink puts the
+    // replacement on the same baseline, centred where the old text was.
+    const cv::Point found_centre(erased.ink.x + erased.ink.width / 2, erased.ink.y);
+    const cv::Point original_centre(original.ink.x + original.ink.width / 2, original.ink.y);
+    fitted.offset = found_centre - original_centre;
+    const int left = fitted.text.ink.x + fitted.offset.x, right = left + fitted.text.ink.width;
+    fitted.offset.x += std::max(0, room.x - left) - std::max(0, right - room.br().x);
+    std::snprintf(note, sizeof note, "kept the replaced text's %.1f px: it fits the %d px the background around it leaves", style.size_px, room.width);
+    fitted.note = note;
+    return fitted;
+  }
+  const double matched = style.size_px;
+  style.max_size_px = matched;
+  style.size_px = 0;
+  fitted.text = typeset(replacement, style, room.size());
+  if (std::abs(lean_degrees) >= kMinSlantDegrees) lean(fitted.text, lean_degrees);
+  // Centred on the old text where the room allows (it need not lie in the room's middle).
+  fitted.offset = room.tl() - fitted.text.origin;
+  const cv::Rect ink = fitted.text.ink + fitted.offset;
+  const cv::Point wanted = (erased.ink.tl() + erased.ink.br()) / 2 - (ink.tl() + ink.br()) / 2;
+  fitted.offset += cv::Point(std::clamp(wanted.x, room.x - ink.x, std::max(room.x - ink.x, room.br().x - ink.br().x)),
+                             std::clamp(wanted.y, room.y - ink.y, std::max(room.y - ink.y, room.br().y - ink.br().y)));
+  std::snprintf(note, sizeof note, "%.1f to %.1f px", matched, fitted.text.size_px);
+  const int lines = fitted.text.line_count;
+  fitted.note = (lines > 1 ? "reflowed into " + std::to_string(lines) + " lines and shrunk from " : std::string("shrunk from ")) + note +
+                " to fit the " + std::to_string(room.width) + " x " + std::to_string(room.height) + " px the background around the old text leaves";
+  return fitted;
+}
+
+OpOutput replace_text(const Image& input, const Params& p, const Placement& placement, const RunContext& context) {
+  const cv::Rect& area = placement.area;
   const std::string wanted = p.text("find"), replacement = p.text("replace");
   std::optional<cv::Rect> box = find_text(input.to_rgba8().mat()(area), wanted);
   if (box) *box += area.tl();
@@ -155,42 +149,60 @@ OpOutput replace_text(const Image& input, const Params& p, const cv::Rect& area,
   const std::string fill = p.text("fill");
   const bool generative = fill == "generative" || (fill == "auto" && p.has("model"));
   const cv::Mat source = input.to_rgba8().mat();
-  const Erased erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p, context) : HoleFiller(fill_classical));
+  const ErasedText erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p, context) : HoleFiller(inpaint_hole));
+  json layout = {{"erase", generative ? "generative fill" : erased.fill}};
 
-  // Size: the found string's ink height per pixel of font size, in this font, scaled to the box.
   TextStyle style;
   style.font = FontRequest{p.text("font"), p.text("weight"), p.boolean("italic")};
+  if (style.font.weight == "auto" && !names_weight(style.font.description)) {
+    std::string why;
+    style.font.weight = matched_weight(wanted, style.font, erased.stroke_share, why);
+    layout["weight"] = why;
+  }
+  // Size: the found string's ink height per pixel of font size, in this font, scaled to the box.
   const cv::Size room(std::max(4 * input.width(), 64), std::max(4 * box->height, 64));
   style.size_px = kReferenceSizePx;
   const TypesetText reference = typeset(wanted, style, room);
   if (reference.ink.empty()) throw Error(ErrorKind::plan, "text.replace: \"" + wanted + "\" has no visible glyphs in font " + p.text("font"));
   style.size_px = p.has("size") ? p.number("size") : std::clamp(kReferenceSizePx * erased.ink.height / reference.ink.height, kMinFontPx, kMaxFontPx);
   TypesetText original = typeset(wanted, style, room);
-  TypesetText typeset_text = typeset(replacement, style, room);
   // The chosen font may lean already (an italic); only the difference is added.
   const double extra_lean = original.ink.empty() ? 0 : erased.slant_degrees - measure_slant_degrees(original.coverage(original.ink));
-  if (std::abs(extra_lean) >= kMinSlantDegrees) {
-    lean(original, extra_lean);
-    lean(typeset_text, extra_lean);
-  }
+  if (std::abs(extra_lean) >= kMinSlantDegrees) lean(original, extra_lean);
+  const Fitted fitted = fit_replacement(replacement, style, original, erased, extra_lean);
+  layout["size"] = fitted.note;
+  layout["area"] = {erased.room.x, erased.room.y, erased.room.width, erased.room.height};
 
-  // Both strings share one line box (same size, centred): mapping the original's ink onto the found
-  // box puts the replacement on the same baseline, centred where the old text was.
-  const cv::Point centre_of_found(erased.ink.x + erased.ink.width / 2, erased.ink.y);
-  const cv::Point centre_of_original(original.ink.x + original.ink.width / 2, original.ink.y);
-  const cv::Point offset = centre_of_found - centre_of_original;
   TextPaint paint;
   const std::string color = p.text("color");
   paint.fill = color == "auto" ? erased.text_color : *parse_color(color);
-  const PaintedText painted = paint_text(output.image.mat(), typeset_text.coverage, typeset_text.color_glyphs, offset, typeset_text.ink, paint);
-  output.changed = painted.changed.empty() ? erased.changed : (erased.changed | painted.changed);
+  paint.size_px = fitted.text.size_px;
+  LegibilityRules rules;
+  rules.op = "text.replace";
+  rules.allow_low_contrast = p.boolean("allow_low_contrast");
+  rules.color_origin = color == "auto" ? "the colour of the text found" : "as asked";
+  const LegiblePaint legible = paint_legibly(output.image.mat(), GlyphsToPaint{fitted.text.coverage, fitted.text.color_glyphs, fitted.offset, fitted.text.ink},
+                                             paint, rules);
+  output.changed = legible.painted.changed.empty() ? erased.changed : (erased.changed | legible.painted.changed);
+  layout["color"] = legible.color_note;
 
   TextLayer layer;
   layer.text = replacement;
-  layer.box = (typeset_text.ink + offset) & cv::Rect(0, 0, input.width(), input.height());
-  if (!layer.box.empty()) layer.coverage = typeset_text.coverage(layer.box - offset).clone();
-  if (!layer.box.empty()) layer.line_boxes.push_back(cv::Rect(cv::Point(0, 0), layer.box.size()));
-  record_typeset_facts(layer, typeset_text, painted);
+  layer.replaces = wanted;
+  const cv::Rect ink = fitted.text.ink;
+  if (!ink.empty()) {
+    layer.coverage = fitted.text.coverage(ink).clone();
+    for (const cv::Rect& line : fitted.text.line_boxes) {
+      const cv::Rect visible = line & ink;
+      if (!visible.empty()) layer.line_boxes.push_back(visible - ink.tl());
+    }
+    const cv::Point at = fitted.offset + ink.tl();
+    transform_layer(layer, cv::Matx33d(1, 0, at.x, 0, 1, at.y, 0, 0, 1));
+  }
+  record_typeset_facts(layer, fitted.text, legible.painted);
+  layer.fits = fitted.text.fits;
+  layer.low_contrast_allowed = legible.low_contrast_allowed;
+  layer.layout = std::move(layout);
   output.text_layers.push_back(std::move(layer));
   return output;
 }
@@ -219,7 +231,8 @@ void register_text_replace(Registry& registry) {
   find.required = true;
   ParamSpec replace = make_param("replace", ParamType::string, "The new text", nullptr);
   replace.required = true;
-  ParamSpec weight = make_param("weight", ParamType::choice, "Weight of the replacement; auto takes it from the font description", "auto");
+  ParamSpec weight = make_param("weight", ParamType::choice,
+                                "Weight of the replacement; auto takes it from the font description, else from the strokes of the text found", "auto");
   weight.choices = font_weight_names();
   ParamSpec size = make_param("size", ParamType::number, "Font size; absent: the size of the text found", nullptr);
   size.min = kMinFontPx;
@@ -232,6 +245,8 @@ void register_text_replace(Registry& registry) {
                  make_param("italic", ParamType::boolean, "Italic replacement (an upright font is leant like the text found in any case)", false),
                  size,
                  make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto"),
+                 make_param("allow_low_contrast", ParamType::boolean,
+                            "Place the replacement even where its contrast is below the minimum (3:1); the report says so", false),
                  make_choice("fill", "How the old letters are erased: classical inpainting, or generative (diffusion inpainting; needs a model); "
                                      "auto = generative when the step names a model, else classical",
                              {"auto", "classical", "generative"}, "auto"),

@@ -135,7 +135,7 @@ bool fits(const std::vector<const ShapedLine*>& lines, const BlockMetrics& metri
 }
 
 // The largest size (in quarter pixels) whose broken lines fit the area.
-double fitted_size(Breaker& breaker, const BlockMetrics& metrics, cv::Size area, double max_size) {
+double fitted_size_of(Breaker& breaker, const BlockMetrics& metrics, cv::Size area, double max_size) {
   double low = kMinFitPx, high = std::min(max_size, area.height / metrics.line_height_em);
   if (high <= low || !fits(breaker.lines(area.width / low), metrics, low, area)) return low;
   while (high - low > 0.25) {
@@ -207,20 +207,47 @@ void draw_color_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen, d
   }
 }
 
-}  // namespace
-
-TypesetText typeset(const std::string& text, const TextStyle& style, cv::Size area) {
+void check_length(const std::string& text) {
   if (text.size() > kMaxTextBytes) {
     throw Error(ErrorKind::plan, "the text is " + std::to_string(text.size()) + " bytes, above the limit of " + std::to_string(kMaxTextBytes));
   }
-  FontChain fonts(style.font);
-  Breaker breaker(text, fonts, style.letter_spacing_em);
+}
+
+BlockMetrics block_metrics(const FontChain& fonts, const TextStyle& style) {
   const LoadedFont& primary = fonts.primary();
   const double line_height_em = primary.ascender_em + primary.descender_em;
-  const BlockMetrics metrics{primary.ascender_em, line_height_em, line_height_em * style.line_spacing};
+  return {primary.ascender_em, line_height_em, line_height_em * style.line_spacing};
+}
+
+}  // namespace
+
+struct TextFitter::State {
+  State(const std::string& text, const TextStyle& style)
+      : fonts(style.font), breaker(text, fonts, style.letter_spacing_em), metrics(block_metrics(fonts, style)),
+        max_size(style.max_size_px) {}
+  FontChain fonts;
+  Breaker breaker;
+  BlockMetrics metrics;
+  double max_size;
+};
+
+TextFitter::TextFitter(const std::string& text, const TextStyle& style) : state_(std::make_unique<State>(text, style)) {}
+TextFitter::~TextFitter() = default;
+
+double TextFitter::fitted_size(cv::Size area) { return fitted_size_of(state_->breaker, state_->metrics, area, state_->max_size); }
+
+bool TextFitter::fits(double size, cv::Size area) { return easel::fits(state_->breaker.lines(area.width / size), state_->metrics, size, area); }
+
+double TextFitter::line_height_em() const { return state_->metrics.line_height_em; }
+
+TypesetText typeset(const std::string& text, const TextStyle& style, cv::Size area) {
+  check_length(text);
+  FontChain fonts(style.font);
+  Breaker breaker(text, fonts, style.letter_spacing_em);
+  const BlockMetrics metrics = block_metrics(fonts, style);
 
   TypesetText result;
-  result.size_px = style.size_px > 0 ? style.size_px : fitted_size(breaker, metrics, area, style.max_size_px);
+  result.size_px = style.size_px > 0 ? style.size_px : fitted_size_of(breaker, metrics, area, style.max_size_px);
   const double size = result.size_px;
   const auto lines = breaker.lines(area.width / size);
   result.line_count = static_cast<int>(lines.size());

@@ -1,6 +1,7 @@
 #pragma once
 // Typesetting a block of text into an area: line breaking, the size (given, or the largest that fits),
 // alignment, and anti-aliased rasterisation of the shaped glyphs (FreeType, unhinted, sub-pixel placed).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,25 @@ struct TypesetText {
 // Paragraphs are separated by '\n'; lines break at spaces (and between CJK characters).
 // Throws Error(plan) for text that is not UTF-8 or longer than kMaxTextBytes.
 TypesetText typeset(const std::string& text, const TextStyle& style, cv::Size area);
+
+// How large `text` can be set in areas of different shapes, without drawing it: for layout, which
+// weighs many candidate areas. The text is shaped once.
+class TextFitter {
+ public:
+  TextFitter(const std::string& text, const TextStyle& style);
+  ~TextFitter();
+  TextFitter(const TextFitter&) = delete;
+  TextFitter& operator=(const TextFitter&) = delete;
+  // The size typeset() chooses for `area` when the style gives none (up to style.max_size_px).
+  double fitted_size(cv::Size area);
+  // Whether the text, broken into lines, fits `area` at `size`.
+  bool fits(double size, cv::Size area);
+  // The height of one line at size 1 (ascender to descender), in ems.
+  double line_height_em() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace easel

@@ -33,7 +33,8 @@ EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, Re
   outcome.execute_ms = milliseconds_since(start);
   start = std::chrono::steady_clock::now();
   outcome.preservation = verify_preservation(source, outcome.render.state);
-  outcome.text = verify_text(outcome.render.state.text_layers);
+  // Every string is read in the final image, where it lies after every later step (crop, resize, later text).
+  outcome.text = verify_output_text(outcome.render.state.image, outcome.render.state.text_layers).checks;
   outcome.verify_ms = milliseconds_since(start);
   return outcome;
 }
@@ -48,7 +49,7 @@ nlohmann::json build_report(const Image& source, const EditPlan& plan, const Edi
   bool text_ok = true;
   for (const auto& check : outcome.text) {
     text.push_back(to_json(check));
-    if (check.match == false) text_ok = false;
+    if (check.status == TextStatus::failed) text_ok = false;
   }
   const RenderState& result = outcome.render.state;
   const nlohmann::json preserve = verify_kept(plan, outcome.render.kept, before_round ? *before_round : initial_state(source), result);

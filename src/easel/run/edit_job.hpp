@@ -17,7 +17,7 @@ namespace easel {
 struct EditOutcome {
   RenderResult render;
   PreservationReport preservation;
-  std::vector<TextCheck> text;  // one per typeset string, in step order
+  std::vector<TextCheck> text;  // one per typeset string, in step order, read in the final image
   double execute_ms = 0;
   double verify_ms = 0;
 };

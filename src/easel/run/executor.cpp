@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include <opencv2/imgproc.hpp>
@@ -30,10 +31,18 @@ std::string file_inputs_of(PlanStep step) {
   return contents;
 }
 
-// Subject/background targets (the step's, or one it keeps) name the segmenter that resolves them, in the
-// report and in the cache key (masks the fallback made must not be reused once the model is installed).
-std::string segmenter_of(const PlanStep& step, const SegmenterSettings& segmenter, const std::string& where) {
-  const bool segments = region_kind_of(step.target) == RegionKind::segmentation ||
+// Text put in a named area is laid out around the subject (and what the step keeps); a box, a mask or a
+// quad says exactly where it goes.
+bool lays_out(const OperationSpec& spec, const PlanStep& step) {
+  const RegionKind kind = region_kind_of(step.target);
+  return spec.lays_out_around_subject && (kind == RegionKind::all || kind == RegionKind::named) && step.params.value("quad", json()).is_null();
+}
+
+// Subject/background targets (the step's, or one it keeps) and text laid out around the subject name the
+// segmenter that resolves them, in the report and in the cache key (masks the fallback made must not be
+// reused once the model is installed).
+std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, const SegmenterSettings& segmenter, const std::string& where) {
+  const bool segments = lays_out(spec, step) || region_kind_of(step.target) == RegionKind::segmentation ||
                         std::any_of(step.keep.begin(), step.keep.end(), [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
   if (!segments) return {};
   try {
@@ -67,6 +76,29 @@ RenderState unchanged(const RenderState& before, KeepOutcome outcome) {
   return after;
 }
 
+// Text typeset by earlier steps learns which later steps changed its pixels (verification explains a
+// failed read-back with them). `changed` is CV_8U over the state's image.
+void note_changes_over_text(std::vector<TextLayer>& layers, const cv::Mat& changed, const std::string& where) {
+  for (TextLayer& layer : layers) {
+    const cv::Rect inside = layer.box & cv::Rect(0, 0, changed.cols, changed.rows);
+    if (inside.empty() || layer.box.area() == 0) continue;
+    const int count = cv::countNonZero(changed(inside));
+    if (count == 0) continue;
+    const long share = std::lround(100.0 * count / layer.box.area());
+    layer.later_changes.push_back(where + " changed " + std::to_string(std::max(1L, share)) + "% of its box");
+  }
+}
+
+// A step aimed at a string on purpose — text.replace of it, or a {"text": …} target — supersedes the
+// earlier text it hits: once the output no longer reads that text, it was replaced, not lost.
+void mark_superseded(std::vector<TextLayer>& layers, const std::string& text, const cv::Rect& where_changed, const std::string& what) {
+  for (TextLayer& layer : layers) {
+    if (layer.superseded.empty() && layer.text.find(text) != std::string::npos && (layer.box & where_changed).area() > 0) {
+      layer.superseded = what;
+    }
+  }
+}
+
 RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
                               const std::string& where, const RunContext& context) {
   cv::Mat weight = resolve_region(step.target, before.image, where, context);
@@ -85,6 +117,10 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
   after.image = targets_whole_image(step.target) && kept.action.empty() ? output.image.to_rgba8()
                                                                         : blend_within(before.image, output.image.to_rgba8(), weight);
   after.edited = cv::max(before.edited, touched);
+  note_changes_over_text(after.text_layers, touched, where);
+  if (region_kind_of(step.target) == RegionKind::text) {
+    mark_superseded(after.text_layers, step.target["text"].get<std::string>(), cv::boundingRect(touched), where + " worked on this text");
+  }
   after.latest_step_keep = kept.action;
   after.latest_step_keep_note = kept.note;
   return after;
@@ -118,11 +154,48 @@ cv::Mat differing_pixels(const cv::Mat& before, const cv::Mat& after, const cv::
   return differs;
 }
 
+// Where a placing step may draw: its area, what the step keeps (nothing may be drawn there) and, for text
+// laid out in a named area, the subject too (kept clear of where there is room).
+// What later steps leave of the canvas: the rectangle of the current state's pixels that their crops keep.
+struct LaterWindow {
+  cv::Rect rect;       // empty: not looked at (the whole canvas)
+  std::string note;    // "what step 4 (image.crop) keeps", empty when the whole canvas survives
+  json steps = json::array();  // the later canvas steps the window depends on (part of the cache key)
+};
+
+// Text laid out in a named area goes where later crops keep it: "at the top, crop to 4:5" means the top
+// of the cropped picture.
+Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep, const LaterWindow& later,
+                       const std::string& where, const RunContext& context) {
+  Placement placement;
+  placement.area = placement_area(before, step.target, where, context);
+  if (placement.area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
+  if (const cv::Rect kept_later = placement.area & later.rect; !later.note.empty() && !kept_later.empty() && kept_later != placement.area) {
+    placement.area = kept_later;
+    placement.within = later.note;
+  }
+  if (!keep.empty() && cv::countNonZero(keep) > 0) {
+    placement.keep_out = keep;
+    placement.avoided = "what the plan preserves";
+  }
+  if (!lays_out(spec, step)) {
+    placement.avoid = placement.keep_out;
+    return placement;
+  }
+  const SubjectMask subject = segment_subject(before.image, context.segmenter);
+  if (context.used != nullptr) context.used->segmentations.push_back(subject.note);
+  // A new matrix: assigning the comparison to `avoid` while it shared keep_out's pixels would write the
+  // subject into the step's keep mask.
+  cv::Mat avoid = subject.alpha >= 0.5;
+  if (!placement.keep_out.empty()) avoid |= placement.keep_out;
+  placement.avoid = avoid;
+  placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
+  return placement;
+}
+
 RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
-                                 const std::string& where, const RunContext& context) {
-  const cv::Rect area = placement_area(before, step.target, where, context);
-  if (area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
-  OpOutput output = spec.place(before.image, Params(step.params), area, context);
+                                 const LaterWindow& later, const std::string& where, const RunContext& context) {
+  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, keep, later, where, context), context);
   const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, before.image.width(), before.image.height());
   const cv::Mat result = output.image.to_rgba8().mat();
   // What a placing op drew is all or nothing: letters clipped at a preserved edge would misspell it.
@@ -133,11 +206,15 @@ RenderState apply_placement_step(const RenderState& before, const OperationSpec&
   after.source_offset = before.source_offset;
   after.image = before.image.clone();
   after.edited = before.edited.clone();
+  after.text_layers = before.text_layers;
   if (!changed.empty()) {
+    note_changes_over_text(after.text_layers, differing_pixels(before.image.mat(), result, changed), where);
     result(changed).copyTo(after.image.mat()(changed));
     after.edited(changed).setTo(255);
   }
-  after.text_layers = before.text_layers;
+  for (const auto& layer : output.text_layers) {
+    if (!layer.replaces.empty()) mark_superseded(after.text_layers, layer.replaces, changed, "replaced by \"" + layer.text + "\" in " + where);
+  }
   for (auto& layer : output.text_layers) after.text_layers.push_back(std::move(layer));
   return after;
 }
@@ -151,10 +228,34 @@ bool canvas_holds(const cv::Mat& keep, const std::optional<CanvasMapping>& mappi
   return cv::countNonZero(outside) == 0;
 }
 
-RenderState canvas_state(const RenderState& before, const OpOutput& output) {
+// Earlier text follows a canvas step: shifted by a crop or expansion, scaled by a resize (which
+// resamples the whole image). What falls outside the new canvas is noted on the layer.
+void move_text_with_canvas(std::vector<TextLayer>& layers, const OpOutput& output, cv::Size before, const std::string& where) {
+  const cv::Size after = output.image.mat().size();
+  const cv::Matx33d transform =
+      output.mapping ? cv::Matx33d(1, 0, output.mapping->offset.x, 0, 1, output.mapping->offset.y, 0, 0, 1)
+                     : cv::Matx33d(static_cast<double>(after.width) / before.width, 0, 0, 0, static_cast<double>(after.height) / before.height, 0, 0, 0, 1);
+  const auto share_inside = [](const cv::Rect& box, cv::Size canvas) {
+    return box.area() > 0 ? static_cast<double>((box & cv::Rect(cv::Point(0, 0), canvas)).area()) / box.area() : 0.0;
+  };
+  for (TextLayer& layer : layers) {
+    const double was_inside = share_inside(layer.box, before);
+    transform_layer(layer, transform);
+    const double now_inside = share_inside(layer.box, after);
+    if (now_inside < was_inside) {
+      const long cut = std::lround(100 * (was_inside - now_inside));
+      layer.later_changes.push_back(where + (now_inside == 0 ? " cut all of its box out of the image" : " cut " + std::to_string(std::max(1L, cut)) + "% of its box off"));
+    } else if (!output.mapping) {
+      layer.later_changes.push_back(where + " resampled it");
+    }
+  }
+}
+
+RenderState canvas_state(const RenderState& before, const OpOutput& output, const std::string& where) {
   RenderState after;
   after.image = output.image.to_rgba8();
   after.text_layers = before.text_layers;
+  move_text_with_canvas(after.text_layers, output, before.image.mat().size(), where);
   after.edited = cv::Mat(after.image.height(), after.image.width(), CV_8U, cv::Scalar(255));
   if (output.mapping && before.source_offset) {
     const CanvasMapping& mapping = *output.mapping;
@@ -170,12 +271,12 @@ RenderState canvas_state(const RenderState& before, const OpOutput& output) {
 RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
                               const std::string& where, const RunContext& context) {
   OpOutput output = spec.run(before.image, Params(step.params), context);
-  if (keep.empty() || cv::countNonZero(keep) == 0 || canvas_holds(keep, output.mapping)) return canvas_state(before, output);
+  if (keep.empty() || cv::countNonZero(keep) == 0 || canvas_holds(keep, output.mapping)) return canvas_state(before, output, where);
   if (!output.mapping && spec.model.rfind("diffusion", 0) == 0) {
     return unchanged(before, {"refused", "it replaces every pixel, including what the plan preserves, so it was not applied"});
   }
   if (!output.mapping) {
-    RenderState after = canvas_state(before, output);
+    RenderState after = canvas_state(before, output, where);
     after.latest_step_keep = "resampled";
     after.latest_step_keep_note = "it resamples every pixel, so what the plan preserves is no longer bit-identical (no other step changed it)";
     return after;
@@ -187,7 +288,7 @@ RenderState apply_canvas_step(const RenderState& before, const OperationSpec& sp
       output = spec.run(before.image, Params(params), context);
       if (canvas_holds(keep, output.mapping)) {
         const cv::Rect window = output.mapping->copied - output.mapping->offset;
-        RenderState after = canvas_state(before, output);
+        RenderState after = canvas_state(before, output, where);
         after.latest_step_keep = "moved";
         after.latest_step_keep_note = "its window was moved to " + std::to_string(window.width) + "x" + std::to_string(window.height) + " at (" +
                                       std::to_string(window.x) + ", " + std::to_string(window.y) + ") to hold what the plan preserves";
@@ -229,6 +330,47 @@ class KeptAreas {
   std::vector<KeptArea> areas_;
 };
 
+cv::Matx33d translation(cv::Point by) { return {1, 0, static_cast<double>(by.x), 0, 1, static_cast<double>(by.y), 0, 0, 1}; }
+
+// Runs the canvas steps after `from` (crops, expansions, resizes; not generative ones, whose canvas cannot
+// be foreseen) on the current image, as they will run, keep targets included, to find the part of it
+// they keep. Only geometry matters, and no step between changes it.
+LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& steps, std::size_t from, KeptAreas& kept, const RunContext& context) {
+  const cv::Rect canvas(0, 0, state.image.width(), state.image.height());
+  LaterWindow window{canvas, {}, json::array()};
+  RenderState probe = state;
+  cv::Matx33d probe_to_state = cv::Matx33d::eye();
+  std::string cropped_by;
+  for (std::size_t j = from + 1; j < steps.size(); ++j) {
+    const PlanStep& step = steps[j];
+    const OperationSpec& spec = registry().get(step.op);
+    if (!spec.changes_canvas) continue;
+    if (spec.model.rfind("diffusion", 0) == 0) break;
+    const std::string where = step_where(j, step.op);
+    const RenderState after = apply_canvas_step(probe, spec, step, kept.for_step(step, probe, where), where, context);
+    window.steps.push_back({{"op", step.op}, {"params", step.params}, {"keep", step.keep}});
+    if (after.source_offset && probe.source_offset) {
+      probe_to_state = probe_to_state * translation(*probe.source_offset - *after.source_offset);
+    } else if (!after.source_offset && probe.source_offset) {
+      probe_to_state = probe_to_state * cv::Matx33d(static_cast<double>(probe.image.width()) / after.image.width(), 0, 0, 0,
+                                                    static_cast<double>(probe.image.height()) / after.image.height(), 0, 0, 0, 1);
+    } else {
+      break;  // a crop of a resampled canvas: its pixels no longer map back
+    }
+    const cv::Vec3d top_left = probe_to_state * cv::Vec3d(0, 0, 1), bottom_right = probe_to_state * cv::Vec3d(after.image.width(), after.image.height(), 1);
+    const cv::Rect visible = cv::Rect(cv::Point(static_cast<int>(std::ceil(top_left[0])), static_cast<int>(std::ceil(top_left[1]))),
+                                      cv::Point(static_cast<int>(std::floor(bottom_right[0])), static_cast<int>(std::floor(bottom_right[1])))) &
+                             canvas;
+    if (visible != window.rect && !visible.empty()) {
+      window.rect = visible;
+      cropped_by += (cropped_by.empty() ? "" : " and ") + where;
+    }
+    probe = after;
+  }
+  if (!cropped_by.empty()) window.note = "the part of the image " + cropped_by + " keeps";
+  return window;
+}
+
 }  // namespace
 
 cv::Mat Executor::in_state_coordinates(const cv::Mat& keep, const RenderState& state) {
@@ -256,9 +398,11 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     const OperationSpec& spec = registry().get(step.op);
     if (progress) progress(i, steps.size(), step.op);
     const auto started = std::chrono::steady_clock::now();
-    const json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
+    json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
+    const LaterWindow later = spec.place && lays_out(spec, step) ? later_window(result.state, steps, i, kept, context_) : LaterWindow{};
+    if (!later.steps.empty()) identity["later_canvas"] = later.steps;
     StepRecord record{step.op, step.clause, 0, false};
-    record.model = segmenter_of(step, context_.segmenter, where);
+    record.model = segmenter_of(spec, step, context_.segmenter, where);
     key = chain_key(key, identity.dump(), file_inputs_of(step) + record.model + default_model_of(spec, step, context_));
     const cv::Mat keep = kept.for_step(step, result.state, where);
     if (auto cached = cache_.find(key)) {
@@ -269,7 +413,7 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       RunContext step_context = context_;
       step_context.used = &used;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, keep, where, step_context)
-                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, where, step_context)
+                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, later, where, step_context)
                                          : apply_region_step(result.state, spec, step, keep, where, step_context);
       for (const auto& model : used.models) {
         result.state.latest_step_models += (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;

@@ -30,7 +30,7 @@ std::uint64_t state_bytes(const RenderState& state) {
 // Cache files are raw pixels behind a small header: states are written and read far more often than
 // they are shared, and PNG compression of a 24-megapixel intermediate would cost more than the step.
 // The text layers (what OCR verifies) follow as JSON facts and then each layer's raw glyph coverage.
-constexpr std::array<char, 8> kMagic{'E', 'A', 'S', 'L', 'S', 'T', '0', '2'};
+constexpr std::array<char, 8> kMagic{'E', 'A', 'S', 'L', 'S', 'T', '0', '3'};
 
 nlohmann::json rect_to_json(const cv::Rect& rect) { return {rect.x, rect.y, rect.width, rect.height}; }
 
@@ -52,7 +52,13 @@ nlohmann::json layer_facts(const TextLayer& layer) {
           {"missing", layer.missing},
           {"substitution", layer.substitution},
           {"contrast_ratio", layer.contrast_ratio},
-          {"contrast_ratio_p5", layer.contrast_ratio_p5}};
+          {"contrast_ratio_p5", layer.contrast_ratio_p5},
+          {"to_image", std::vector<double>(layer.to_image.val, layer.to_image.val + 9)},
+          {"low_contrast_allowed", layer.low_contrast_allowed},
+          {"layout", layer.layout},
+          {"later_changes", layer.later_changes},
+          {"superseded", layer.superseded},
+          {"replaces", layer.replaces}};
 }
 
 // Throws nlohmann::json::exception for facts of the wrong shape (a damaged file).
@@ -72,6 +78,14 @@ TextLayer layer_from_facts(const nlohmann::json& facts) {
   layer.substitution = facts.at("substitution").get<std::string>();
   layer.contrast_ratio = facts.at("contrast_ratio").get<double>();
   layer.contrast_ratio_p5 = facts.at("contrast_ratio_p5").get<double>();
+  const auto to_image = facts.at("to_image").get<std::vector<double>>();
+  if (to_image.size() != 9) throw std::out_of_range("to_image");
+  std::copy(to_image.begin(), to_image.end(), layer.to_image.val);
+  layer.low_contrast_allowed = facts.at("low_contrast_allowed").get<bool>();
+  layer.layout = facts.at("layout");
+  layer.later_changes = facts.at("later_changes").get<std::vector<std::string>>();
+  layer.superseded = facts.at("superseded").get<std::string>();
+  layer.replaces = facts.at("replaces").get<std::string>();
   return layer;
 }
 

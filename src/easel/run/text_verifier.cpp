@@ -1,6 +1,7 @@
 #include "easel/run/text_verifier.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -10,14 +11,11 @@
 
 #include "easel/core/error.hpp"
 #include "easel/ops/text_shaping.hpp"
+#include "easel/run/text_in_output.hpp"
 #include "easel/vision/ocr.hpp"
 
 namespace easel {
 namespace {
-
-// Tesseract reads best at letter heights of a few dozen pixels; layers are rescaled to this font size.
-constexpr double kOcrFontPx = 40;
-constexpr int kOcrPaddingPx = 24;
 
 std::string hex_code(char32_t c) {
   char code[16];
@@ -90,62 +88,138 @@ OcrModels ocr_models_for(const std::string& text) {
 
 bool text_matches(const std::string& expected, const std::string& read) { return collapse_spaces(expected) == collapse_spaces(read); }
 
-std::string read_line(const cv::Mat& coverage, double size_px, const std::string& models) {
-  cv::Mat grey = 255 - coverage;
-  const double scale = kOcrFontPx / std::max(size_px, 1.0);
-  cv::Mat scaled;
-  cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
-  cv::copyMakeBorder(scaled, scaled, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, cv::BORDER_CONSTANT, cv::Scalar(255));
-  return read_text(scaled, TextLayout::single_line, models);
-}
-
 std::string read_back(const TextLayer& layer, const std::string& models) {
-  if (layer.line_boxes.size() <= 1) return collapse_spaces(read_line(layer.coverage, layer.size_px, models));
-  // Line by line: Tesseract's block layout analysis can split or drop lines of large display text.
-  // Bands run from the ascender to the descender line, so no glyph of a font's normal extent is cut.
+  const auto read_line = [&](const cv::Mat& coverage) { return read_text_line(255 - coverage, layer.size_px, models); };
+  if (layer.line_boxes.size() <= 1) return collapse_spaces(read_line(layer.coverage));
+  // Line by line (Tesseract's block layout analysis can split or drop lines of large display text), each
+  // line's glyphs alone, so descenders and accents of the lines around it are not read with it.
   std::string text;
-  for (const cv::Rect& band : layer.line_boxes) {
-    const std::string line = collapse_spaces(read_line(layer.coverage(band), layer.size_px, models));
+  for (const cv::Mat& glyphs : glyphs_by_line(layer.coverage, layer.line_boxes)) {
+    const cv::Rect ink = cv::boundingRect(glyphs);
+    if (ink.empty()) continue;
+    cv::Mat alone(ink.size(), CV_8U, cv::Scalar(0));
+    layer.coverage(ink).copyTo(alone, glyphs(ink));
+    const std::string line = collapse_spaces(read_line(alone));
     if (!line.empty()) text += (text.empty() ? "" : "\n") + line;
   }
   return text;
 }
 
-TextCheck verify_text_layer(const TextLayer& layer) {
+namespace {
+
+void add_note(TextCheck& check, const std::string& note) {
+  if (!note.empty()) check.note += (check.note.empty() ? "" : "; ") + note;
+}
+
+// Share of a text's ink inside the output above which it counts as whole (resampling blurs the edge).
+constexpr double kWhollyVisible = 0.999;
+
+std::string percent(double share) { return std::to_string(std::lround(100 * share)) + "%"; }
+
+std::string ratio(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f:1", value);
+  return text;
+}
+
+// What typesetting itself reports: glyphs no font has, text that did not fit.
+void add_typesetting_notes(TextCheck& check, const TextLayer& layer) {
+  if (!layer.missing.empty()) add_note(check, "no installed font has: " + layer.missing);
+  if (!layer.fits) add_note(check, "the text does not fit its region even at the smallest size");
+}
+
+// The glyph layer alone, read as drawn.
+void check_spelling(TextCheck& check, const TextLayer& layer, const std::string& models) {
+  check.spelling_read = read_back(layer, models);
+  check.spelling_match = text_matches(layer.text, *check.spelling_read);
+}
+
+// Why the output does not read the string, from what happened to it after it was typeset.
+void explain_failure(TextCheck& check, const TextLayer& layer, bool legible) {
+  if (check.visible_share < kWhollyVisible) add_note(check, percent(1 - check.visible_share) + " of its letters lie outside the output");
+  if (!legible && check.output_contrast) add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " + ratio(kMinContrastRatio));
+  if (check.spelling_match == false) add_note(check, "the glyphs as drawn read \"" + check.spelling_read.value_or("") + "\"");
+  std::string later;
+  for (const std::string& change : layer.later_changes) later += (later.empty() ? "" : ", ") + change;
+  if (!later.empty()) add_note(check, "after it was typeset: " + later);
+}
+
+TextCheck verify_in_output(const Image& output, const TextLayer& layer) {
   TextCheck check;
   check.expected = layer.text;
   check.layer = layer;
+  const OcrModels ocr = ocr_models_for(layer.text);
   if (layer.coverage.empty()) {
     check.read = "";
     check.match = false;
+    check.status = TextStatus::failed;
     check.note = "nothing visible was drawn (the text lies outside the image)";
-  } else if (const OcrModels ocr = ocr_models_for(layer.text); ocr.models.empty()) {
+  } else if (ocr.models.empty()) {
     check.note = ocr.reason;
   } else {
     try {
-      check.read = read_back(layer, ocr.models);
-      check.match = text_matches(layer.text, *check.read);
+      check_spelling(check, layer, ocr.models);
+      const TextInOutput found = read_in_output(output, layer, ocr.models);
+      check.read = found.read;
+      check.visible_share = found.visible_share;
+      // Legibility: until a later step changes pixels in its box, the contrast measured at placement
+      // (the fill against exactly what lay under it, outline, shadow and badge included) holds; after
+      // one, only the output can tell (letters against a ring of pixels around them).
+      if (found.visible_share > 0) check.output_contrast = layer.later_changes.empty() ? layer.contrast_ratio_p5 : found.contrast_ratio;
+      const bool legible = found.visible_share > 0 && check.output_contrast.value_or(0) >= kMinContrastRatio;
+      check.match = legible && text_matches(layer.text, found.read);
+      if (*check.match) {
+        check.status = TextStatus::passed;
+      } else if (!layer.superseded.empty()) {
+        check.status = TextStatus::superseded;
+        add_note(check, layer.superseded + "; the output no longer reads it");
+      } else if (layer.low_contrast_allowed && !legible && found.visible_share >= kWhollyVisible) {
+        check.status = TextStatus::accepted;
+        add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " + ratio(kMinContrastRatio) +
+                            ": placed so on purpose (layout.color says why)");
+      } else {
+        check.status = TextStatus::failed;
+        if (found.visible_share <= 0) add_note(check, "none of it is in the output");
+        explain_failure(check, layer, legible);
+      }
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::capability) throw;
       check.note = error.what();
     }
   }
-  if (!layer.missing.empty()) check.note += std::string(check.note.empty() ? "" : "; ") + "no installed font has: " + layer.missing;
-  if (!layer.fits) check.note += std::string(check.note.empty() ? "" : "; ") + "the text does not fit its region even at the smallest size";
+  add_typesetting_notes(check, layer);
   return check;
 }
 
-std::vector<TextCheck> verify_text(const std::vector<TextLayer>& layers) {
-  std::vector<TextCheck> checks;
-  for (const TextLayer& layer : layers) checks.push_back(verify_text_layer(layer));
-  return checks;
+}  // namespace
+
+TextVerification verify_output_text(const Image& output, const std::vector<TextLayer>& layers) {
+  TextVerification verification;
+  for (const TextLayer& layer : layers) {
+    verification.checks.push_back(verify_in_output(output, layer));
+    if (verification.checks.back().status == TextStatus::failed) verification.ok = false;
+  }
+  return verification;
+}
+
+const char* status_name(TextStatus status) {
+  switch (status) {
+    case TextStatus::passed: return "passed";
+    case TextStatus::failed: return "failed";
+    case TextStatus::superseded: return "superseded";
+    case TextStatus::accepted: return "accepted";
+    case TextStatus::unverified: return "unverified";
+  }
+  return "unverified";
 }
 
 nlohmann::json to_json(const TextCheck& check) {
   nlohmann::json entry = {{"expected", check.expected},
                           {"read", check.read ? nlohmann::json(*check.read) : nlohmann::json(nullptr)},
-                          {"match", check.match ? nlohmann::json(*check.match) : nlohmann::json(nullptr)}};
+                          {"match", check.match ? nlohmann::json(*check.match) : nlohmann::json(nullptr)},
+                          {"status", status_name(check.status)}};
   if (!check.note.empty()) entry["note"] = check.note;
+  if (check.spelling_read) entry["spelling"] = {{"read", *check.spelling_read}, {"match", check.spelling_match.value_or(false)}};
   if (check.layer) {
     const TextLayer& layer = *check.layer;
     entry["box"] = {layer.box.x, layer.box.y, layer.box.width, layer.box.height};
@@ -154,9 +228,27 @@ nlohmann::json to_json(const TextCheck& check) {
     entry["fonts"] = layer.fonts;
     if (!layer.missing.empty()) entry["missing_glyphs"] = layer.missing;
     if (!layer.substitution.empty()) entry["font_substitution"] = layer.substitution;
-    entry["legibility"] = {{"contrast_ratio", layer.contrast_ratio}, {"contrast_ratio_p5", layer.contrast_ratio_p5}};
+    entry["legibility"] = {{"contrast_ratio", layer.contrast_ratio}, {"contrast_ratio_p5", layer.contrast_ratio_p5}, {"minimum", kMinContrastRatio}};
+    if (check.output_contrast) entry["legibility"]["in_output"] = *check.output_contrast;
+    if (layer.low_contrast_allowed) entry["legibility"]["low_contrast_allowed"] = true;
+    if (!layer.layout.empty()) entry["layout"] = layer.layout;
+    if (!layer.later_changes.empty()) entry["later_changes"] = layer.later_changes;
   }
+  if (check.layer && check.read) entry["visible"] = check.visible_share;
   return entry;
+}
+
+std::vector<std::string> text_problems(const TextVerification& verification) {
+  std::vector<std::string> problems;
+  for (const TextCheck& check : verification.checks) {
+    if (check.status == TextStatus::failed) {
+      problems.push_back("text check failed: expected \"" + check.expected + "\", the output reads \"" + check.read.value_or("") + "\"" +
+                         (check.note.empty() ? "" : " (" + check.note + ")"));
+    } else if (check.status == TextStatus::unverified) {
+      problems.push_back("text not verified: \"" + check.expected + "\": " + check.note);
+    }
+  }
+  return problems;
 }
 
 }  // namespace easel

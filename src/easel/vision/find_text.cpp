@@ -114,7 +114,7 @@ cv::Vec3f background_color(const cv::Mat& rgb_box) {
 
 LetterPixels letter_pixels(const cv::Mat& rgb, const cv::Rect& box) {
   const cv::Vec3f background = background_color(rgb(box));
-  LetterPixels letters{cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), cv::Mat(rgb.size(), CV_8U, cv::Scalar(0))};
+  LetterPixels letters{cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), background};
   for (int y = 0; y < rgb.rows; ++y) {
     for (int x = 0; x < rgb.cols; ++x) {
       const cv::Vec3f difference = cv::Vec3f(rgb.at<cv::Vec3b>(y, x)) - background;

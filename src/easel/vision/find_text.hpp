@@ -15,6 +15,7 @@ std::optional<cv::Rect> find_text(const cv::Mat& rgba, const std::string& wanted
 struct LetterPixels {
   cv::Mat mask;      // CV_8U, 255 = a letter's pixel (only inside the word's box)
   cv::Mat distance;  // CV_8U, each pixel's colour distance from the background behind the letters
+  cv::Vec3f background;  // the colour behind the letters (RGB)
 };
 
 // The letters of the word at `box` in `rgb` (CV_8UC3, usually a window around the box): pixels far in

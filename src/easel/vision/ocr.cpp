@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include <opencv2/imgproc.hpp>
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
 
@@ -11,6 +12,10 @@
 
 namespace easel {
 namespace {
+
+// Tesseract reads best at letter heights of a few dozen pixels; lines are rescaled to this font size.
+constexpr double kOcrFontPx = 40;
+constexpr int kOcrPaddingPx = 24;
 
 // Debian package of each script model Easel reads with.
 std::string package_of(const std::string& model) {
@@ -66,6 +71,14 @@ std::string read_text(const cv::Mat& grey, TextLayout layout, const std::string&
   const std::unique_ptr<char[]> text(api.GetUTF8Text());
   api.Clear();
   return text ? std::string(text.get()) : std::string();
+}
+
+std::string read_text_line(const cv::Mat& grey, double size_px, const std::string& models) {
+  const double scale = kOcrFontPx / std::max(size_px, 1.0);
+  cv::Mat scaled;
+  cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+  cv::copyMakeBorder(scaled, scaled, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, cv::BORDER_CONSTANT, cv::Scalar(255));
+  return read_text(scaled, TextLayout::single_line, models);
 }
 
 std::vector<OcrWord> find_words(const cv::Mat& grey, TextLayout layout) {

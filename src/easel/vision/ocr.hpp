@@ -17,6 +17,10 @@ enum class TextLayout { single_line, block };
 // Throws Error(capability) naming the Debian package when a model is not installed.
 std::string read_text(const cv::Mat& grey, TextLayout layout, const std::string& models = "Latin");
 
+// One line of dark text on a light background (CV_8U) whose font size is `size_px`: rescaled so its
+// letters are the size Tesseract reads best (a 40 px font) and padded with white.
+std::string read_text_line(const cv::Mat& grey, double size_px, const std::string& models);
+
 struct OcrWord {
   std::string text;
   cv::Rect box;  // ink bounds in the image
