@@ -132,13 +132,10 @@ void check_settings(const GenerateOptions& options) {
   if (!options.sampler.empty()) checked_text_to_image_setting("sampler", options.sampler);
 }
 
-void run_generate_command(const GenerateOptions& options) {
-  const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
-  check_settings(options);
-  // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
-  const diffusion::Precision precision =
-      options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
-  install_diffusion_engine(precision, settings::threads_from_environment());
+// The request the options describe. Explicit --size, --steps and --sampler win over the quality preset;
+// without --preset the engine's defaults apply (the auto preset's side, and steps and sampler left to
+// the engine, which knows lcm's).
+GenerationRequest request_from(const GenerateOptions& options) {
   GenerationRequest request;
   request.model = options.model;
   request.base = options.base;
@@ -150,8 +147,6 @@ void run_generate_command(const GenerateOptions& options) {
     if (request.negative_prompt.empty()) request.negative_prompt = optimized.negative;
     std::cerr << "revised prompt: " << optimized.prompt << "\n";
   }
-  // Explicit --size, --steps and --sampler win over the quality preset; without --preset the engine's
-  // defaults apply (the auto preset's side, and steps and sampler left to the engine, which knows lcm's).
   const bool preset_asked = !options.preset.empty();
   const QualityPreset& preset = quality_preset(preset_asked ? options.preset : "auto");
   if (!options.size.empty()) {
@@ -171,34 +166,25 @@ void run_generate_command(const GenerateOptions& options) {
     request.image = read_image_file(options.init, options.output.limits()).image;
     request.strength = options.strength.value_or(0.75);
   }
-  DenoisingProgress progress;
-  request.on_step = [&progress](int done, int total) { progress(done, total); };
+  return request;
+}
 
-  const auto started = std::chrono::steady_clock::now();
-  const GenerationResult result = generation_engine("easel generate").generate(request);
-  const double generate_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+// What was made and how, for the outputs' metadata and the report.
+json generation_settings(const GenerateOptions& options, const GenerationRequest& request, const GenerationResult& result, diffusion::Precision precision) {
+  return {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
+          {"negative", request.negative_prompt}, {"model", result.model},
+          {"base", result.base.empty() ? json() : json(result.base)},
+          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
+          {"seed", request.seed}, {"count", request.count}, {"precision", diffusion::precision_name(precision)},
+          {"preset", options.preset.empty() ? json() : json(options.preset)},
+          {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
+          {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
+          {"init", options.init.empty() ? json() : json(options.init.string())},
+          {"strength", options.init.empty() ? json() : json(request.strength)}};
+}
 
-  const json settings = {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
-                         {"negative", request.negative_prompt}, {"model", result.model},
-                         {"base", result.base.empty() ? json() : json(result.base)},
-                         {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
-                         {"seed", request.seed}, {"count", request.count}, {"precision", diffusion::precision_name(precision)},
-                         {"preset", options.preset.empty() ? json() : json(options.preset)},
-                         {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
-                         {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
-                         {"init", options.init.empty() ? json() : json(options.init.string())},
-                         {"strength", options.init.empty() ? json() : json(request.strength)}};
-  OutputMetadata metadata;
-  metadata.source_type = DigitalSourceType::trained_algorithmic_media;
-  metadata.plan_json = json{{"generate", settings}}.dump();
-  std::vector<std::vector<std::uint8_t>> encoded;
-  for (const auto& image : result.images) encoded.push_back(encode_image(image, encoding, metadata));
-
-  json report = {{"generate", settings}, {"outputs", json::array()}, {"timings_ms", {{"generate", generate_ms}}},
-                 {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms}}}};
-  for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
-    report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()}, {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
-  }
+// Writes the report, then every image; a failure removes what was written, so no partial output stays.
+std::vector<fs::path> write_outputs(const GenerateOptions& options, const json& report, const std::vector<std::vector<std::uint8_t>>& encoded) {
   if (!options.output.report.empty()) {
     const std::string text = report.dump(2) + "\n";
     write_file_atomically(options.output.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
@@ -216,6 +202,37 @@ void run_generate_command(const GenerateOptions& options) {
     if (!options.output.report.empty()) fs::remove(options.output.report, ignored);
     throw;
   }
+  return written;
+}
+
+void run_generate_command(const GenerateOptions& options) {
+  const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
+  check_settings(options);
+  // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
+  const diffusion::Precision precision =
+      options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
+  install_diffusion_engine(precision, settings::threads_from_environment());
+  GenerationRequest request = request_from(options);
+  DenoisingProgress progress;
+  request.on_step = [&progress](int done, int total) { progress(done, total); };
+
+  const auto started = std::chrono::steady_clock::now();
+  const GenerationResult result = generation_engine("easel generate").generate(request);
+  const double generate_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+
+  const json settings = generation_settings(options, request, result, precision);
+  OutputMetadata metadata;
+  metadata.source_type = DigitalSourceType::trained_algorithmic_media;
+  metadata.plan_json = json{{"generate", settings}}.dump();
+  std::vector<std::vector<std::uint8_t>> encoded;
+  for (const auto& image : result.images) encoded.push_back(encode_image(image, encoding, metadata));
+
+  json report = {{"generate", settings}, {"outputs", json::array()}, {"timings_ms", {{"generate", generate_ms}}},
+                 {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms}}}};
+  for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
+    report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()}, {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
+  }
+  const std::vector<fs::path> written = write_outputs(options, report, encoded);
   if (options.output.json) {
     std::cout << json{{"outputs", report["outputs"]}, {"seed", request.seed}, {"precision", diffusion::precision_name(precision)}, {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}.dump(2) << "\n";
     return;

@@ -109,6 +109,76 @@ cv::Mat surface_shade(const cv::Mat& linear, const cv::Mat& glyphs, double size_
   return cv::min(shade, 4.0);
 }
 
+// Automatic fill: black or white, whichever contrasts more with what lies under the glyphs.
+cv::Scalar automatic_fill(const cv::Mat& linear, const cv::Mat& fill_alpha) {
+  double weighted = 0, weight = 0;
+  for (int y = 0; y < linear.rows; ++y) {
+    const auto* pixel = linear.ptr<cv::Vec3f>(y);
+    const auto* a = fill_alpha.ptr<float>(y);
+    for (int x = 0; x < linear.cols; ++x) {
+      weighted += a[x] * luminance(pixel[x]);
+      weight += a[x];
+    }
+  }
+  const double under = weight > 0 ? weighted / weight : 0.5;
+  return contrast_ratio(under, 0) > contrast_ratio(under, 1) ? cv::Scalar(0, 0, 0, 255) : cv::Scalar(255, 255, 255, 255);
+}
+
+// Legibility: the fill against everything under it, at the pixels the glyphs cover (mean and 5th percentile).
+void measure_legibility(const cv::Mat& linear, const cv::Mat& fill_alpha, const cv::Scalar& fill, PaintedText& painted) {
+  const float fill_luminance = luminance(linear_of(fill));
+  std::vector<double> ratios;
+  for (int y = 0; y < linear.rows; ++y) {
+    const auto* pixel = linear.ptr<cv::Vec3f>(y);
+    const auto* a = fill_alpha.ptr<float>(y);
+    for (int x = 0; x < linear.cols; ++x) {
+      if (a[x] >= 0.5f) ratios.push_back(contrast_ratio(fill_luminance, luminance(pixel[x])));
+    }
+  }
+  if (ratios.empty()) return;
+  double sum = 0;
+  for (double r : ratios) sum += r;
+  painted.contrast_ratio = sum / static_cast<double>(ratios.size());
+  const auto p5 = ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 20);
+  std::nth_element(ratios.begin(), p5, ratios.end());
+  painted.contrast_ratio_p5 = *p5;
+}
+
+// Premultiplied colour glyphs (emoji) over the fill, each channel decoded to linear light.
+void paint_color_glyphs(cv::Mat& linear, cv::Mat& total_alpha, const cv::Mat& color_glyphs, cv::Point offset, cv::Rect window, double opacity) {
+  const auto& lut = to_linear();
+  const cv::Rect common = cv::Rect(offset, color_glyphs.size()) & window;
+  for (int y = common.y; y < common.y + common.height; ++y) {
+    const auto* glyph = color_glyphs.ptr<cv::Vec4b>(y - offset.y);
+    auto* pixel = linear.ptr<cv::Vec3f>(y - window.y);
+    auto* total = total_alpha.ptr<float>(y - window.y);
+    for (int x = common.x; x < common.x + common.width; ++x) {
+      const cv::Vec4b& g = glyph[x - offset.x];
+      if (g[3] == 0) continue;
+      const float weight = static_cast<float>(g[3] / 255.0 * opacity);
+      const cv::Vec3f color{lut[std::min(255, g[0] * 255 / g[3])], lut[std::min(255, g[1] * 255 / g[3])], lut[std::min(255, g[2] * 255 / g[3])]};
+      auto& p = pixel[x - window.x];
+      p += (color - p) * weight;
+      auto& t = total[x - window.x];
+      t = weight + t * (1 - weight);
+    }
+  }
+}
+
+// Only pixels some layer reached are written: the rest of the window stays bit-identical.
+void write_painted(cv::Mat& image, cv::Rect window, const cv::Mat& linear, const cv::Mat& total_alpha) {
+  for (int y = 0; y < window.height; ++y) {
+    auto* out = image.ptr<cv::Vec4b>(window.y + y) + window.x;
+    const auto* pixel = linear.ptr<cv::Vec3f>(y);
+    const auto* total = total_alpha.ptr<float>(y);
+    for (int x = 0; x < window.width; ++x) {
+      if (total[x] <= 0) continue;
+      out[x] = {encode(pixel[x][0]), encode(pixel[x][1]), encode(pixel[x][2]),
+                static_cast<uchar>(std::lround(out[x][3] + (255 - out[x][3]) * total[x]))};
+    }
+  }
+}
+
 }  // namespace
 
 int effect_margin(const TextPaint& paint) {
@@ -147,21 +217,7 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
     paint_layer(linear, box_alpha, linear_of(*paint.box_color), paint.opacity, total_alpha);
   }
 
-  // Automatic fill: black or white, whichever contrasts more with what lies under the glyphs.
-  cv::Scalar fill = paint.fill.value_or(cv::Scalar(255, 255, 255, 255));
-  if (!paint.fill) {
-    double weighted = 0, weight = 0;
-    for (int y = 0; y < linear.rows; ++y) {
-      const auto* pixel = linear.ptr<cv::Vec3f>(y);
-      const auto* a = fill_alpha.ptr<float>(y);
-      for (int x = 0; x < linear.cols; ++x) {
-        weighted += a[x] * luminance(pixel[x]);
-        weight += a[x];
-      }
-    }
-    const double under = weight > 0 ? weighted / weight : 0.5;
-    if (contrast_ratio(under, 0) > contrast_ratio(under, 1)) fill = cv::Scalar(0, 0, 0, 255);
-  }
+  const cv::Scalar fill = paint.fill.value_or(automatic_fill(linear, fill_alpha));
   painted.fill = fill;
   const bool light_fill = luminance(linear_of(fill)) > 0.18f;
 
@@ -185,58 +241,11 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
     paint_layer(linear, outline_alpha * (outline[3] / 255), linear_of(outline), paint.opacity, total_alpha, shade);
   }
 
-  // Legibility: the fill against everything under it, at the pixels the glyphs cover.
-  const float fill_luminance = luminance(linear_of(fill));
-  std::vector<double> ratios;
-  for (int y = 0; y < linear.rows; ++y) {
-    const auto* pixel = linear.ptr<cv::Vec3f>(y);
-    const auto* a = fill_alpha.ptr<float>(y);
-    for (int x = 0; x < linear.cols; ++x) {
-      if (a[x] >= 0.5f) ratios.push_back(contrast_ratio(fill_luminance, luminance(pixel[x])));
-    }
-  }
-  if (!ratios.empty()) {
-    double sum = 0;
-    for (double r : ratios) sum += r;
-    painted.contrast_ratio = sum / static_cast<double>(ratios.size());
-    const auto p5 = ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 20);
-    std::nth_element(ratios.begin(), p5, ratios.end());
-    painted.contrast_ratio_p5 = *p5;
-  }
+  measure_legibility(linear, fill_alpha, fill, painted);
 
   paint_layer(linear, fill_alpha * (fill[3] / 255), linear_of(fill), paint.opacity, total_alpha, shade);
-  if (!color_glyphs.empty()) {
-    // Premultiplied colour glyphs (emoji) over the fill, each channel decoded to linear light.
-    const cv::Rect placed(offset, color_glyphs.size());
-    const cv::Rect common = placed & window;
-    for (int y = common.y; y < common.y + common.height; ++y) {
-      const auto* glyph = color_glyphs.ptr<cv::Vec4b>(y - offset.y);
-      auto* pixel = linear.ptr<cv::Vec3f>(y - window.y);
-      auto* total = total_alpha.ptr<float>(y - window.y);
-      for (int x = common.x; x < common.x + common.width; ++x) {
-        const cv::Vec4b& g = glyph[x - offset.x];
-        if (g[3] == 0) continue;
-        const float weight = static_cast<float>(g[3] / 255.0 * paint.opacity);
-        const cv::Vec3f color{lut[std::min(255, g[0] * 255 / g[3])], lut[std::min(255, g[1] * 255 / g[3])], lut[std::min(255, g[2] * 255 / g[3])]};
-        auto& p = pixel[x - window.x];
-        p += (color - p) * weight;
-        auto& t = total[x - window.x];
-        t = weight + t * (1 - weight);
-      }
-    }
-  }
-
-  // Only pixels some layer reached are written: the rest of the window stays bit-identical.
-  for (int y = 0; y < patch.rows; ++y) {
-    auto* out = image.ptr<cv::Vec4b>(window.y + y) + window.x;
-    const auto* pixel = linear.ptr<cv::Vec3f>(y);
-    const auto* total = total_alpha.ptr<float>(y);
-    for (int x = 0; x < patch.cols; ++x) {
-      if (total[x] <= 0) continue;
-      out[x] = {encode(pixel[x][0]), encode(pixel[x][1]), encode(pixel[x][2]),
-                static_cast<uchar>(std::lround(out[x][3] + (255 - out[x][3]) * total[x]))};
-    }
-  }
+  if (!color_glyphs.empty()) paint_color_glyphs(linear, total_alpha, color_glyphs, offset, window, paint.opacity);
+  write_painted(image, window, linear, total_alpha);
   painted.changed = window;
   return painted;
 }

@@ -217,34 +217,72 @@ const char* media_type(ImageFormat format) {
   return "application/octet-stream";
 }
 
-EditResult run_edit_request(const EditRequest& request, const EditContext& context) {
-  EditResult result;
-  auto started = std::chrono::steady_clock::now();
-  const Bytes& source_bytes = *request.images.front().bytes;
-  const std::string source_hash = sha256_hex(source_bytes);
-  DecodedImageCache::Lookup source;
+namespace {
+
+// The source image, decoded once per content and owner (the decoded-image cache), as the run's own copy.
+struct DecodedSource {
+  Image image;
+  DecodedImageCache::Lookup lookup;
+  std::string hash;
+  double decode_ms = 0;
+};
+
+DecodedSource decode_source(const EditRequest& request, const EditContext& context) {
+  const auto started = std::chrono::steady_clock::now();
+  DecodedSource source;
+  const Bytes& bytes = *request.images.front().bytes;
+  source.hash = sha256_hex(bytes);
   try {
-    source = context.decoded.get_or_decode(context.owner + ":" + source_hash, source_bytes, context.limits);
+    source.lookup = context.decoded.get_or_decode(context.owner + ":" + source.hash, bytes, context.limits);
   } catch (const Error& error) {
     throw invalid_field("image", std::string("'image' cannot be decoded: ") + error.what(), "invalid_image");
   }
   // The cached pixels are shared by every request (and thread) that sends this image: the run gets its
   // own copy (a memcpy, far cheaper than decoding), so nothing a step does can reach the cache.
-  const Image source_image = source.decoded->image.clone();
-  const double decode_ms = milliseconds_since(started);
+  source.image = source.lookup.decoded->image.clone();
+  source.decode_ms = milliseconds_since(started);
+  return source;
+}
 
-  result.usage.text_tokens = text_tokens(request.prompt);
+// Input tokens: the prompt and every image, those this owner sent before counted as cached.
+void count_inputs(const EditRequest& request, const std::string& source_hash, const EditContext& context, Usage& usage) {
+  usage.text_tokens = text_tokens(request.prompt);
   for (std::size_t i = 0; i < request.images.size(); ++i) {
     const Bytes& bytes = *request.images[i].bytes;
     const ImageInfo info = probe_image(bytes);
     const auto tokens = image_tokens(info.width, info.height);
-    result.usage.image_tokens += tokens;
-    if (context.store.note_input_seen(i == 0 ? source_hash : sha256_hex(bytes), context.owner)) result.usage.cached_tokens += tokens;
+    usage.image_tokens += tokens;
+    if (context.store.note_input_seen(i == 0 ? source_hash : sha256_hex(bytes), context.owner)) usage.cached_tokens += tokens;
   }
+}
 
-  started = std::chrono::steady_clock::now();
+// The response's `easel` block: the plan and report in the request's names, what the references and the
+// mask did, the seeds.
+json easel_block(const EditRequest& request, const EditPlan& plan, const UploadedFiles& files, const json& report, const json& seeds) {
+  int masked_steps = 0;
+  bool references_used = false;
+  for (const auto& step : plan.steps) {
+    if (request.mask && step.target == json{{"mask", files.inputs.mask}}) ++masked_steps;
+    const std::string params = step.params.dump();
+    for (const auto& reference : files.inputs.references) references_used = references_used || params.find(reference) != std::string::npos;
+  }
+  return {{"plan", report["plan"]},
+          {"report", report},
+          {"references", {{"count", request.images.size() - 1}, {"used", references_used}}},
+          {"mask", {{"given", request.mask.has_value()}, {"steps_restricted", masked_steps}}},
+          {"seeds", seeds}};
+}
+
+}  // namespace
+
+EditResult run_edit_request(const EditRequest& request, const EditContext& context) {
+  EditResult result;
+  const DecodedSource source = decode_source(request, context);
+  count_inputs(request, source.hash, context, result.usage);
+
+  auto started = std::chrono::steady_clock::now();
   UploadedFiles files;
-  write_uploads(request, source_image, context, files);
+  write_uploads(request, source.image, context, files);
   const EditOrder order = order_from(request, files, context);
   EditPlan plan;
   try {
@@ -275,7 +313,7 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   ResultCache cache{fs::path()};
   EditRender render;
   try {
-    render = render_edit(source_image, {}, plan, request.n, cache, context.run, control, {{"plan", plan_ms}, {"decode", decode_ms}});
+    render = render_edit(source.image, {}, plan, request.n, cache, context.run, control, {{"plan", plan_ms}, {"decode", source.decode_ms}});
   } catch (const Error& error) {
     throw in_request_words(error, request);
   }
@@ -297,21 +335,9 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   json report = render.report;
   report["usage"]["input_tokens"] = result.usage.input_tokens();
   report["usage"]["output_tokens"] = result.usage.output_tokens;
-  report["input"] = {{"width", source.decoded->info.width}, {"height", source.decoded->info.height},
-                     {"format", format_name(source.decoded->info.format)}, {"decoded_from_cache", source.from_cache}};
-  report = files.names.applied_to(report);
-  int masked_steps = 0;
-  bool references_used = false;
-  for (const auto& step : plan.steps) {
-    if (request.mask && step.target == json{{"mask", files.inputs.mask}}) ++masked_steps;
-    const std::string params = step.params.dump();
-    for (const auto& reference : files.inputs.references) references_used = references_used || params.find(reference) != std::string::npos;
-  }
-  result.easel = {{"plan", report["plan"]},
-                  {"report", report},
-                  {"references", {{"count", request.images.size() - 1}, {"used", references_used}}},
-                  {"mask", {{"given", request.mask.has_value()}, {"steps_restricted", masked_steps}}},
-                  {"seeds", render.seeds}};
+  const ImageInfo& info = source.lookup.decoded->info;
+  report["input"] = {{"width", info.width}, {"height", info.height}, {"format", format_name(info.format)}, {"decoded_from_cache", source.lookup.from_cache}};
+  result.easel = easel_block(request, plan, files, files.names.applied_to(report), render.seeds);
   return result;
 }
 

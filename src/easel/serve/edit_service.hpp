@@ -27,7 +27,9 @@ struct EditContext {
   std::filesystem::path scratch_dir;  // for the converted mask file, removed after the run
   DecodeLimits limits;
   DecodedImageCache& decoded;         // source images decoded recently
-  RunContext run = {};                // the server's default model and segmenter, in the API's words
+  // The server's default model and segmenter, in the API's words. No default: every door must pass the
+  // server's (a streamed edit once ran without it, ignoring EASEL_SEGMENTATION and EASEL_MODEL).
+  RunContext run;
   // Fraction done, before each plan step and after each denoising step of a generative one.
   std::function<void(double)> progress = {};
   // May throw WorkInterrupted; called before each plan step and each denoising step.

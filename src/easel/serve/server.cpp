@@ -204,7 +204,7 @@ void Server::State::stream_edit(const EditRequest& edit, const std::string& owne
   stream_events(
       [this, edit, owner, settings, created](const std::shared_ptr<EventChannel>& channel) {
         const ImageEventStream events{channel, "image_edit", created, edit.quality, edit.output_format};
-        EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded};
+        EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run};
         context.check = events.stop_if_abandoned();
         context.partial = events.partial_sender();
         const auto reserved = memory.reserve(edit_memory_estimate(edit), context.check);
