@@ -32,20 +32,10 @@ std::filesystem::path models_with_reference_single_files() {
   return models;
 }
 
-class ServerGenerations : public ::testing::Test {
+class ServerGenerations : public ReferenceServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    ::setenv("EASEL_MODELS", models_with_reference_single_files().c_str(), 1);
-    ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
-    ::unsetenv("EASEL_MODEL");
-    server_ = new ServerProcess(temp_dir() / "data");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    ::unsetenv("EASEL_MODELS");
-    ::unsetenv("EASEL_TOKENIZER");
-  }
+  static void SetUpTestSuite() { start_reference_server(models_with_reference_single_files(), "data"); }
+  static void TearDownTestSuite() { stop_reference_server(); }
   static json generate(const json& body) {
     auto client = server_->client();
     client.set_read_timeout(120, 0);
@@ -55,10 +45,7 @@ class ServerGenerations : public ::testing::Test {
     EXPECT_EQ(result->status, 200) << result->body.substr(0, 400);
     return json_of(result);
   }
-  static ServerProcess* server_;
 };
-ServerProcess* ServerGenerations::server_ = nullptr;
-
 const json small_request = {{"model", "sd1"}, {"prompt", "a red bicycle leaning on a brick wall"}, {"size", "64x64"},
                             {"seed", 1234}, {"steps", 2}};
 

@@ -4,7 +4,6 @@
 // edit; and a generative edit names its model in the request, with errors in the API's words.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "easel/image/codec.hpp"
@@ -21,20 +20,10 @@ struct DoorResult {
   json report;
 };
 
-class OneEditFlow : public ::testing::Test {
+class OneEditFlow : public ReferenceServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    ::setenv("EASEL_MODELS", models_with_reference_sd1().c_str(), 1);
-    ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
-    ::unsetenv("EASEL_MODEL");
-    server_ = new ServerProcess(temp_dir() / "data");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    ::unsetenv("EASEL_MODELS");
-    ::unsetenv("EASEL_TOKENIZER");
-  }
+  static void SetUpTestSuite() { start_reference_server(models_with_reference_sd1(), "data"); }
+  static void TearDownTestSuite() { stop_reference_server(); }
 
   static DoorResult through_cli(const std::string& instruction, const std::vector<std::string>& extra = {}) {
     const auto dir = temp_dir();
@@ -75,11 +64,7 @@ class OneEditFlow : public ::testing::Test {
       }
     }
   }
-
-  static ServerProcess* server_;
 };
-ServerProcess* OneEditFlow::server_ = nullptr;
-
 TEST_F(OneEditFlow, AClassicalEditIsTheSameThroughTheCliAndTheApi) {
   const std::string instruction = "make the left half warmer, then increase the saturation of the top right corner";
   const DoorResult cli = through_cli(instruction);

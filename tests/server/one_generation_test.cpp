@@ -3,7 +3,6 @@
 // count or guidance out of range is refused by all three with the registry's words.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "easel/image/codec.hpp"
@@ -15,20 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-class OneGeneration : public ::testing::Test {
+class OneGeneration : public ReferenceServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    ::setenv("EASEL_MODELS", models_with_reference_sd1().c_str(), 1);
-    ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
-    ::unsetenv("EASEL_MODEL");
-    server_ = new ServerProcess(temp_dir() / "generation-data");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    ::unsetenv("EASEL_MODELS");
-    ::unsetenv("EASEL_TOKENIZER");
-  }
+  static void SetUpTestSuite() { start_reference_server(models_with_reference_sd1(), "generation-data"); }
+  static void TearDownTestSuite() { stop_reference_server(); }
 
   static CliRun through_cli(const std::string& steps, const std::string& cfg, const std::filesystem::path& output) {
     return run_easel({"generate", "-p", "a red bicycle", "--model", "sd1", "--size", "64x64", "--seed", "7", "--steps", steps, "--cfg", cfg, "-o",
@@ -49,11 +38,7 @@ class OneGeneration : public ::testing::Test {
     std::ofstream(plan) << json{{"steps", json::array({step})}}.dump();
     return run_easel({"edit", photo("coffee.png").string(), "--plan-file", plan.string(), "-o", output.string()});
   }
-
-  static ServerProcess* server_;
 };
-
-ServerProcess* OneGeneration::server_ = nullptr;
 
 TEST_F(OneGeneration, TheCliTheApiAndAPlanStepMakeTheSamePixels) {
   const auto dir = temp_dir();

@@ -269,4 +269,20 @@ std::filesystem::path models_with_reference_sd1() {
   return models;
 }
 
+ServerProcess* ReferenceServerSuite::server_ = nullptr;
+
+void ReferenceServerSuite::start_reference_server(const std::filesystem::path& models, const std::string& data_name) {
+  ::setenv("EASEL_MODELS", models.c_str(), 1);
+  ::setenv("EASEL_TOKENIZER", (reference_dir() / "sd" / "tokenizer").c_str(), 1);
+  ::unsetenv("EASEL_MODEL");
+  server_ = new ServerProcess(temp_dir() / data_name);
+}
+
+void ReferenceServerSuite::stop_reference_server() {
+  delete server_;
+  server_ = nullptr;
+  ::unsetenv("EASEL_MODELS");
+  ::unsetenv("EASEL_TOKENIZER");
+}
+
 }  // namespace easel::test

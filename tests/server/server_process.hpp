@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace easel::test {
@@ -85,6 +86,16 @@ std::string base64_file(const std::filesystem::path& path);
 // A fresh models folder holding `sd1`, a link to the reference model (../shared/reference/sd/models/sd1):
 // the server only accepts model names.
 std::filesystem::path models_with_reference_sd1();
+
+// A test suite sharing one `easel serve` whose models folder is `models` (models_with_reference_sd1()
+// or a folder built on it), with the reference tokenizer and no default model. Suites call
+// start_reference_server in SetUpTestSuite and stop_reference_server in TearDownTestSuite.
+class ReferenceServerSuite : public ::testing::Test {
+ protected:
+  static void start_reference_server(const std::filesystem::path& models, const std::string& data_name);
+  static void stop_reference_server();
+  static ServerProcess* server_;
+};
 
 // POST a JSON body, with an Idempotency-Key header when one is given.
 httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key = {});
