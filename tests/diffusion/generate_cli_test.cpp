@@ -9,6 +9,7 @@
 #include "easel/image/codec.hpp"
 #include "golden.hpp"
 #include "model_folders.hpp"
+#include "png_agreement.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -16,33 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using easel::test::run_easel;
 using easel::test::temp_dir;
-
-struct PixelAgreement {
-  int worst = 0;
-  double differing_fraction = 0;
-};
-
-PixelAgreement compare_pngs(const fs::path& ours, const fs::path& reference) {
-  const cv::Mat a = cv::imread(ours.string(), cv::IMREAD_COLOR);
-  const cv::Mat b = cv::imread(reference.string(), cv::IMREAD_COLOR);
-  EXPECT_FALSE(a.empty()) << ours;
-  EXPECT_EQ(a.size(), b.size()) << ours;
-  if (a.empty() || a.size() != b.size()) return {255, 1};
-  cv::Mat difference;
-  cv::absdiff(a, b, difference);
-  double worst = 0;
-  cv::minMaxLoc(difference.reshape(1), nullptr, &worst);
-  const double fraction = cv::countNonZero(difference.reshape(1)) / static_cast<double>(difference.total() * 3);
-  std::printf("  agreement %-48s max %d LSB on %.3f %% of values\n", ours.filename().c_str(), static_cast<int>(worst), 100 * fraction);
-  return {static_cast<int>(worst), fraction};
-}
-
-// README: ≤ 1 LSB on ≤ 0.5 % of values.
-void expect_matches_golden(const fs::path& ours, const std::string& golden_name) {
-  const PixelAgreement agreement = compare_pngs(ours, test::goldens() / "seeded" / (golden_name + ".png"));
-  EXPECT_LE(agreement.worst, 1) << ours;
-  EXPECT_LE(agreement.differing_fraction, 0.005) << ours;
-}
+using test::compare_pngs;
+using test::expect_matches_golden;
+using test::PixelAgreement;
 
 class GenerateCli : public ::testing::Test {
  protected:

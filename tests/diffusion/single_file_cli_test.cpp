@@ -10,6 +10,7 @@
 
 #include "golden.hpp"
 #include "model_folders.hpp"
+#include "png_agreement.hpp"
 #include "support/reference_models.hpp"
 #include "support/test_support.hpp"
 
@@ -26,21 +27,7 @@ json read_json(const fs::path& file) {
   return json::parse(in);
 }
 
-// README: ≤ 1 LSB on ≤ 0.5 % of values.
-void expect_matches_golden(const fs::path& ours, const std::string& golden_name) {
-  const cv::Mat a = cv::imread(ours.string(), cv::IMREAD_COLOR);
-  const cv::Mat b = cv::imread((test::goldens() / "seeded" / (golden_name + ".png")).string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(a.empty()) << ours;
-  ASSERT_EQ(a.size(), b.size()) << ours;
-  cv::Mat difference;
-  cv::absdiff(a, b, difference);
-  double worst = 0;
-  cv::minMaxLoc(difference.reshape(1), nullptr, &worst);
-  const double fraction = cv::countNonZero(difference.reshape(1)) / static_cast<double>(difference.total() * 3);
-  std::printf("  agreement %-48s max %d LSB on %.3f %% of values\n", ours.filename().c_str(), static_cast<int>(worst), 100 * fraction);
-  EXPECT_LE(worst, 1) << ours;
-  EXPECT_LE(fraction, 0.005) << ours;
-}
+using test::expect_matches_golden;  // the README's tolerance
 
 const std::vector<std::string> sd1_golden_settings = {"-p", "a red bicycle leaning on a brick wall", "--size", "64x64", "--steps", "8",
                                                       "--cfg", "7.5", "--sampler", "euler", "--seed", "1234"};

@@ -13,6 +13,7 @@
 #include "easel/core/error.hpp"
 #include "easel/plan/instruction_text.hpp"
 #include "easel/plan/planner.hpp"
+#include "planner/plan_support.hpp"
 
 namespace easel {
 namespace {
@@ -35,11 +36,7 @@ std::vector<CorpusEntry> load_corpus() {
   return entries;
 }
 
-std::vector<std::string> ops_of(const EditPlan& plan) {
-  std::vector<std::string> ops;
-  for (const auto& step : plan.steps) ops.push_back(step.op);
-  return ops;
-}
+using test::ops_of;
 
 std::string joined(const std::vector<std::string>& items) {
   std::string text;

@@ -7,15 +7,12 @@
 #include "easel/plan/named_things.hpp"
 #include "easel/plan/plan_explainer.hpp"
 #include "easel/plan/planner.hpp"
+#include "planner/plan_support.hpp"
 
 namespace easel {
 namespace {
 
-std::vector<std::string> ops_of(const EditPlan& plan) {
-  std::vector<std::string> ops;
-  for (const auto& step : plan.steps) ops.push_back(step.op);
-  return ops;
-}
+using test::ops_of;
 
 TEST(NamedThings, AThingByNameIsUnknownButSubjectPlacesColoursAndObjectsAreFound) {
   EXPECT_EQ(thing_named_by("the spoon").kind, ThingKind::unknown);

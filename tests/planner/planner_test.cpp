@@ -8,15 +8,12 @@
 #include "easel/ops/registry.hpp"
 #include "easel/plan/planner.hpp"
 #include "support/test_support.hpp"
+#include "planner/plan_support.hpp"
 
 namespace easel {
 namespace {
 
-std::vector<std::string> ops_of(const EditPlan& plan) {
-  std::vector<std::string> ops;
-  for (const auto& step : plan.steps) ops.push_back(step.op);
-  return ops;
-}
+using test::ops_of;
 
 TEST(Planner, TheReadmeExampleMapsToThreeSteps) {
   const EditPlan plan = plan_instruction("increase the contrast, make the left half warmer, then crop to 16:9");
