@@ -220,4 +220,12 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
   return request;
 }
 
+nlohmann::json with_paths_renamed(const nlohmann::json& value, const std::vector<std::pair<std::string, std::string>>& renames) {
+  std::string text = value.dump();
+  for (const auto& [path, name] : renames) {
+    for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + name.size())) text.replace(at, path.size(), name);
+  }
+  return nlohmann::json::parse(text);
+}
+
 }  // namespace easel::serve

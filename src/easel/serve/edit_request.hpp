@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -81,5 +82,9 @@ struct EditRequest {
 
 // Throws ApiError (400 naming the field) for a missing, unknown or invalid field.
 EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits& limits);
+
+// `value` with every occurrence of each pair's first string (a server path) replaced by its second (the
+// name the client used), as edits and plan previews report plans.
+nlohmann::json with_paths_renamed(const nlohmann::json& value, const std::vector<std::pair<std::string, std::string>>& renames);
 
 }  // namespace easel::serve

@@ -121,13 +121,7 @@ class FieldNames {
       }
     }
   }
-  json applied_to(const json& value) const {
-    std::string text = value.dump();
-    for (const auto& [path, name] : names_) {
-      for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + name.size())) text.replace(at, path.size(), name);
-    }
-    return json::parse(text);
-  }
+  json applied_to(const json& value) const { return with_paths_renamed(value, names_); }
 
  private:
   std::vector<std::pair<std::string, std::string>> names_;

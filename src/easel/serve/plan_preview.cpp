@@ -38,13 +38,7 @@ class StandInFiles {
   }
 
   // `value` with every stand-in's path replaced by its field name, as the edit endpoint reports them.
-  json named(const json& value) const {
-    std::string text = value.dump();
-    for (const auto& [path, field] : fields_) {
-      for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + field.size())) text.replace(at, path.size(), field);
-    }
-    return json::parse(text);
-  }
+  json named(const json& value) const { return with_paths_renamed(value, fields_); }
 
  private:
   fs::path folder_;
