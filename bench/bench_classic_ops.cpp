@@ -36,7 +36,8 @@ const easel::Image& photo_12mp() {
 }
 
 void count_output(benchmark::State& state, double output_megapixels) {
-  state.counters["out_MP/s"] = benchmark::Counter(output_megapixels * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["out_MP/s"] =
+      benchmark::Counter(output_megapixels * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_upscale_floor_plain_resize(benchmark::State& state) {
@@ -63,11 +64,13 @@ constexpr char kLanczos[] = "lanczos";
 constexpr char kSharp[] = "sharp";
 constexpr char kBackprojection[] = "backprojection";
 
-void run_region_op(benchmark::State& state, const char* op, const easel::json& given, const easel::Image& image, const cv::Mat& weight) {
+void run_region_op(benchmark::State& state, const char* op, const easel::json& given, const easel::Image& image,
+                   const cv::Mat& weight) {
   const auto& spec = easel::registry().get(op);
   const easel::Params params(easel::validate_params(spec, given, "bench"));
   for (auto _ : state) {
-    auto output = spec.run_in_region ? spec.run_in_region(image, params, weight, easel::RunContext{}) : spec.run(image, params, easel::RunContext{});
+    auto output = spec.run_in_region ? spec.run_in_region(image, params, weight, easel::RunContext{})
+                                     : spec.run(image, params, easel::RunContext{});
     benchmark::DoNotOptimize(output.image.mat().data);
   }
 }

@@ -29,7 +29,8 @@ void run_op(benchmark::State& state, const char* op, const easel::json& given) {
     benchmark::DoNotOptimize(output.image.mat().data);
   }
   const double megapixels = image.width() * static_cast<double>(image.height()) / 1e6;
-  state.counters["MP/s"] = benchmark::Counter(megapixels * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["MP/s"] =
+      benchmark::Counter(megapixels * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_copy_floor(benchmark::State& state) {
@@ -38,7 +39,8 @@ void BM_copy_floor(benchmark::State& state) {
     cv::Mat copy = image.mat().clone();
     benchmark::DoNotOptimize(copy.data);
   }
-  state.counters["MP/s"] = benchmark::Counter(24.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["MP/s"] =
+      benchmark::Counter(24.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_color_adjust_tone(benchmark::State& state) {
@@ -48,8 +50,12 @@ void BM_color_adjust_full(benchmark::State& state) {
   run_op(state, "color.adjust", {{"contrast", 0.3}, {"warmth", 0.2}, {"saturation", 0.3}, {"hue", 10}});
 }
 void BM_crop_16_9(benchmark::State& state) { run_op(state, "image.crop", {{"aspect", "16:9"}}); }
-void BM_resize_half_area(benchmark::State& state) { run_op(state, "image.resize", {{"scale", 0.5}, {"method", "area"}}); }
-void BM_resize_lanczos_1080(benchmark::State& state) { run_op(state, "image.resize", {{"width", 1920}, {"method", "lanczos"}}); }
+void BM_resize_half_area(benchmark::State& state) {
+  run_op(state, "image.resize", {{"scale", 0.5}, {"method", "area"}});
+}
+void BM_resize_lanczos_1080(benchmark::State& state) {
+  run_op(state, "image.resize", {{"width", 1920}, {"method", "lanczos"}});
+}
 
 // Issue 3's benchmark: typeset and composite one line on a 12-megapixel photograph (goal: < 50 ms).
 void BM_text_add_line_12mp(benchmark::State& state) {
@@ -59,7 +65,8 @@ void BM_text_add_line_12mp(benchmark::State& state) {
     return easel::Image(resized);
   }();
   const auto& spec = easel::registry().get("text.add");
-  const easel::Params params(easel::validate_params(spec, {{"text", "Morning Blend — $4.99"}, {"font", "bold serif"}, {"size", 160}}, "bench"));
+  const easel::Params params(easel::validate_params(
+      spec, {{"text", "Morning Blend — $4.99"}, {"font", "bold serif"}, {"size", 160}}, "bench"));
   const cv::Rect top(0, 0, photo_12mp.width(), photo_12mp.height() / 2);
   for (auto _ : state) {
     auto output = spec.place(photo_12mp, params, easel::Placement{top, {}, {}, {}, {}}, easel::RunContext{});

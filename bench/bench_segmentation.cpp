@@ -87,7 +87,8 @@ void BM_ModelForward(benchmark::State& state) {
   cv::dnn::Net& net = network();
   cv::Mat rgb;
   cv::cvtColor(photo_1024().mat(), rgb, cv::COLOR_RGBA2RGB);
-  const cv::Mat blob = cv::dnn::blobFromImage(rgb, 1.0 / 256, cv::Size(size, size), cv::Scalar(128, 128, 128), false, false);
+  const cv::Mat blob =
+      cv::dnn::blobFromImage(rgb, 1.0 / 256, cv::Size(size, size), cv::Scalar(128, 128, 128), false, false);
   const double flops = static_cast<double>(net.getFLOPS(std::vector<int>{1, 3, size, size}));
   for (auto _ : state) {
     net.setInput(blob);
@@ -97,11 +98,16 @@ void BM_ModelForward(benchmark::State& state) {
   const double floor_seconds = flops / gemm_flops_per_second();
   state.counters["GFLOP"] = flops / 1e9;
   state.counters["floor_s"] = floor_seconds;
-  state.counters["floor_ratio"] = benchmark::Counter(floor_seconds, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["floor_ratio"] =
+      benchmark::Counter(floor_seconds, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   cv::setNumThreads(-1);
 }
-BENCHMARK(BM_ModelForward)->Args({1024, 2})->Args({1024, 1})
-    ->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+BENCHMARK(BM_ModelForward)
+    ->Args({1024, 2})
+    ->Args({1024, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
 
 // What a user waits for: model, resampling and full-resolution refinement (segment_subject minus cache).
 void BM_SegmentSubject1024(benchmark::State& state) {

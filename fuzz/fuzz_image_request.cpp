@@ -81,7 +81,9 @@ const easel::serve::RequestLimits kRequestLimits{};
 class MemoryStream final : public easel::serve::ConnectionStream {
  public:
   explicit MemoryStream(std::string_view input) : input_(input) {}
-  bool wait_for_request(std::chrono::milliseconds, const std::function<bool()>&) override { return position_ < input_.size(); }
+  bool wait_for_request(std::chrono::milliseconds, const std::function<bool()>&) override {
+    return position_ < input_.size();
+  }
   bool is_readable() const override { return position_ < input_.size(); }
   bool is_writable() const override { return true; }
   ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
@@ -121,7 +123,8 @@ easel::serve::GuardedHttpServer& edge_server() {
       if (!request.path.starts_with("/v1/")) return httplib::Server::HandlerResponse::Unhandled;
       try {
         const auto key = easel::serve::bearer_key(request);
-        if (key && *key != kKey) throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
+        if (key && *key != kKey)
+          throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
         (void)easel::serve::idempotency_key(request);
       } catch (const ApiError& error) {
         check_sendable(error);
@@ -133,9 +136,11 @@ easel::serve::GuardedHttpServer& edge_server() {
     });
     using Parse = void (*)(easel::serve::ReceivedBody);
     const auto route = [http](const char* path, Parse parse) {
-      http->Post(path, [parse](const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& reader) {
+      http->Post(path, [parse](const httplib::Request& request, httplib::Response& response,
+                               const httplib::ContentReader& reader) {
         validated([&] {
-          parse(easel::serve::receive_body(request, reader, kBodyLimits, response, [] { return easel::serve::ReadFailure::none; }));
+          parse(easel::serve::receive_body(request, reader, kBodyLimits, response,
+                                           [] { return easel::serve::ReadFailure::none; }));
         });
       });
     };
@@ -146,7 +151,8 @@ easel::serve::GuardedHttpServer& edge_server() {
       (void)easel::serve::parse_variation_request(easel::serve::fields_from_multipart(std::move(body)), kRequestLimits);
     });
     route("/v1/images/generations", [](easel::serve::ReceivedBody body) {
-      (void)easel::serve::parse_generate_request(easel::serve::parse_json_body(body.text, kBodyLimits.max_json_depth), kRequestLimits);
+      (void)easel::serve::parse_generate_request(easel::serve::parse_json_body(body.text, kBodyLimits.max_json_depth),
+                                                 kRequestLimits);
     });
     route("/v1/jobs", [](easel::serve::ReceivedBody body) {
       const json items = easel::serve::parse_json_body(body.text, kBodyLimits.max_json_depth);
@@ -171,18 +177,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       edge_server().serve(stream);
       break;
     }
-    case 1: validated([&] { (void)easel::serve::parse_edit_request(easel::serve::fields_from_multipart(form_body(text)), limits); }); break;
+    case 1:
+      validated([&] {
+        (void)easel::serve::parse_edit_request(easel::serve::fields_from_multipart(form_body(text)), limits);
+      });
+      break;
     case 2:
       validated([&] {
-        (void)easel::serve::parse_edit_request(easel::serve::fields_from_json(easel::serve::parse_json_body(std::string(text), kBodyLimits.max_json_depth)),
+        (void)easel::serve::parse_edit_request(easel::serve::fields_from_json(easel::serve::parse_json_body(
+                                                   std::string(text), kBodyLimits.max_json_depth)),
                                                limits);
       });
       break;
     case 3:
-      validated([&] { (void)easel::serve::parse_generate_request(easel::serve::parse_json_body(std::string(text), kBodyLimits.max_json_depth), limits); });
+      validated([&] {
+        (void)easel::serve::parse_generate_request(
+            easel::serve::parse_json_body(std::string(text), kBodyLimits.max_json_depth), limits);
+      });
       break;
-    case 4: validated([&] { (void)easel::serve::parse_generation_settings(easel::serve::parse_json_body(std::string(text), kBodyLimits.max_json_depth)); }); break;
-    default: validated([&] { (void)easel::serve::parse_variation_request(easel::serve::fields_from_multipart(form_body(text)), limits); }); break;
+    case 4:
+      validated([&] {
+        (void)easel::serve::parse_generation_settings(
+            easel::serve::parse_json_body(std::string(text), kBodyLimits.max_json_depth));
+      });
+      break;
+    default:
+      validated([&] {
+        (void)easel::serve::parse_variation_request(easel::serve::fields_from_multipart(form_body(text)), limits);
+      });
+      break;
   }
   return 0;
 }

@@ -39,23 +39,40 @@ void resolve(std::string_view header, const std::optional<ModelSidecar>& sidecar
 void read(std::uint8_t reader, std::string_view text) {
   const std::string source = "fuzz input";
   switch (reader % 10) {
-    case 0: (void)TextEncoderConfig::from_json(parse_config_json(text, source), source, {}); break;
+    case 0:
+      (void)TextEncoderConfig::from_json(parse_config_json(text, source), source, {});
+      break;
     case 1: {
       const UNetConfig config = UNetConfig::from_json(parse_config_json(text, source), source, {});
       for (std::size_t level = 0; level < max_unet_levels; ++level) (void)config.heads_at(level);
       break;
     }
-    case 2: (void)VaeConfig::from_json(parse_config_json(text, source), source, {}); break;
-    case 3: (void)SchedulerConfig::from_json(parse_config_json(text, source), source); break;
-    case 4: check_model_index(parse_config_json(text, source), source); break;
-    case 5: (void)parse_sidecar(parse_config_json(text, source), "models/fuzz.easel.json", true); break;
-    case 6: (void)parse_sidecar(parse_config_json(text, source), "models/fuzz/easel.json", false); break;
-    case 7: (void)TokenizerConfig::from_json(parse_config_json(text, source), source); break;
-    case 8: resolve(text, std::nullopt); break;
+    case 2:
+      (void)VaeConfig::from_json(parse_config_json(text, source), source, {});
+      break;
+    case 3:
+      (void)SchedulerConfig::from_json(parse_config_json(text, source), source);
+      break;
+    case 4:
+      check_model_index(parse_config_json(text, source), source);
+      break;
+    case 5:
+      (void)parse_sidecar(parse_config_json(text, source), "models/fuzz.easel.json", true);
+      break;
+    case 6:
+      (void)parse_sidecar(parse_config_json(text, source), "models/fuzz/easel.json", false);
+      break;
+    case 7:
+      (void)TokenizerConfig::from_json(parse_config_json(text, source), source);
+      break;
+    case 8:
+      resolve(text, std::nullopt);
+      break;
     default: {
       const std::size_t split = text.find('\0');
       if (split == std::string_view::npos) return;
-      const ModelSidecar sidecar = parse_sidecar(parse_config_json(text.substr(0, split), source), "models/fuzz.easel.json", true);
+      const ModelSidecar sidecar =
+          parse_sidecar(parse_config_json(text.substr(0, split), source), "models/fuzz.easel.json", true);
       resolve(text.substr(split + 1), sidecar);
     }
   }

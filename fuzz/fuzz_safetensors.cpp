@@ -8,8 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const auto file = easel::diffusion::SafetensorsFile::from_bytes(
-        {reinterpret_cast<const std::byte*>(data), size}, "fuzz-input");
+    const auto file =
+        easel::diffusion::SafetensorsFile::from_bytes({reinterpret_cast<const std::byte*>(data), size}, "fuzz-input");
     for (const auto& [name, tensor] : file.tensors()) {
       if (tensor.dtype == easel::diffusion::DType::f32 || tensor.dtype == easel::diffusion::DType::f16 ||
           tensor.dtype == easel::diffusion::DType::bf16) {

@@ -7,6 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
   clang libclang-rt-14-dev          # libFuzzer + sanitizers for the fuzz targets
+  clang-format-14                   # the code style in .clang-format, checked by scripts/check-format.sh
   # image core
   libopencv-dev                     # pixels, codecs, blending (core, imgproc, imgcodecs, contrib)
   libpng-dev libjpeg-dev libturbojpeg0-dev libwebp-dev   # header probing before decode, test fixtures

@@ -158,7 +158,8 @@ void BM_TextEncode(benchmark::State& state, Family family, bool bf16) {
 void BM_SelfAttention4096(benchmark::State& state, std::int64_t heads) {
   initialize_runtime();
   const std::int64_t batch = state.range(0), positions = 4096, width = 320;
-  const at::Tensor q = at::randn({batch, positions, width}), k = at::randn({batch, positions, width}), v = at::randn({batch, positions, width});
+  const at::Tensor q = at::randn({batch, positions, width}), k = at::randn({batch, positions, width}),
+                   v = at::randn({batch, positions, width});
   measure(state, 4.0 * static_cast<double>(batch * positions * positions * width),
           [&] { benchmark::DoNotOptimize(multi_head_attention(q, k, v, heads, false)); });
 }
@@ -191,9 +192,11 @@ class ModelFolders {
   const Written& get(Family family) {
     if (const auto found = written_.find(family); found != written_.end()) return found->second;
     const char* reference = std::getenv("EASEL_REFERENCE_DIR");
-    const std::filesystem::path tokenizer = std::filesystem::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
-    const std::filesystem::path folder = std::filesystem::temp_directory_path() /
-                                         ((family == Family::sd21 ? "easel-bench-sd21-" : "easel-bench-sd15-") + std::to_string(::getpid()));
+    const std::filesystem::path tokenizer =
+        std::filesystem::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
+    const std::filesystem::path folder =
+        std::filesystem::temp_directory_path() /
+        ((family == Family::sd21 ? "easel-bench-sd21-" : "easel-bench-sd15-") + std::to_string(::getpid()));
     const ModelFlops flops = write_random_model_folder(folder, family, tokenizer);
     release_freed_memory();
     return written_.emplace(family, Written{folder, flops}).first->second;
@@ -278,11 +281,13 @@ void report_drift(benchmark::State& state, const TextToImageRun& run, Precision 
 // through run_pipeline, the model already loaded.
 void BM_TextToImage512(benchmark::State& state, TextToImageRun run, Precision precision) {
   initialize_runtime();
-  if (!bf16_supported() && precision == Precision::bf16) return state.SkipWithError("this CPU has no bfloat16 instructions");
+  if (!bf16_supported() && precision == Precision::bf16)
+    return state.SkipWithError("this CPU has no bfloat16 instructions");
   const StableDiffusionModel& model = model_for(run.family, precision);
   const PipelineInput input = text_to_image_input(run);
   at::Tensor decoded;
-  measure(state, text_to_image_flops(run), [&] { decoded = run_pipeline(model, input, SeededNoise(42).source()).decoded; });
+  measure(state, text_to_image_flops(run),
+          [&] { decoded = run_pipeline(model, input, SeededNoise(42).source()).decoded; });
   report_drift(state, run, precision, decoded);
 }
 
@@ -290,7 +295,8 @@ void BM_TextToImage512(benchmark::State& state, TextToImageRun run, Precision pr
 // after a first run) then the generation; load_s is the fastest load. Nothing else stays loaded.
 void BM_TextToImage512WithLoad(benchmark::State& state, TextToImageRun run, Precision precision) {
   initialize_runtime();
-  if (!bf16_supported() && precision == Precision::bf16) return state.SkipWithError("this CPU has no bfloat16 instructions");
+  if (!bf16_supported() && precision == Precision::bf16)
+    return state.SkipWithError("this CPU has no bfloat16 instructions");
   loaded_model().model.reset();
   model_folders().folder(run.family);  // written before the timing starts
   release_freed_memory();
@@ -315,18 +321,56 @@ BENCHMARK_CAPTURE(BM_TextEncode, sd15_fp32, Family::sd15, false)->Unit(benchmark
 BENCHMARK_CAPTURE(BM_TextEncode, sd15_bf16, Family::sd15, true)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd21_fp32, Family::sd21, false)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TextEncode, sd21_bf16, Family::sd21, true)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd15_fp32, Family::sd15, false)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd15_bf16, Family::sd15, true)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd21_fp32, Family::sd21, false)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_UNetStep, sd21_bf16, Family::sd21, true)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd15_fp32, Family::sd15, false)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(3)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd15_bf16, Family::sd15, true)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd21_fp32, Family::sd21, false)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(3)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_UNetStep, sd21_bf16, Family::sd21, true)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, fp32, false)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_VaeDecode512, bf16, true)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512, sd_turbo_1step_fp32, sd_turbo_1step, Precision::fp32)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512, sd_turbo_1step_bf16, sd_turbo_1step, Precision::bf16)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512WithLoad, sd_turbo_1step_fp32, sd_turbo_1step, Precision::fp32)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512WithLoad, sd_turbo_1step_bf16, sd_turbo_1step, Precision::bf16)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512, sd15_4steps_cfg_fp32, sd15_4steps_cfg, Precision::fp32)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TextToImage512, sd15_4steps_cfg_bf16, sd15_4steps_cfg, Precision::bf16)->Iterations(2)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd_turbo_1step_fp32, sd_turbo_1step, Precision::fp32)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd_turbo_1step_bf16, sd_turbo_1step, Precision::bf16)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512WithLoad, sd_turbo_1step_fp32, sd_turbo_1step, Precision::fp32)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512WithLoad, sd_turbo_1step_bf16, sd_turbo_1step, Precision::bf16)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd15_4steps_cfg_fp32, sd15_4steps_cfg, Precision::fp32)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_TextToImage512, sd15_4steps_cfg_bf16, sd15_4steps_cfg, Precision::bf16)
+    ->Iterations(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace easel::diffusion::bench

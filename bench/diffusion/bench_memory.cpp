@@ -43,13 +43,15 @@ double status_bytes(const std::string& field) {
 
 int run(int argc, char** argv) {
   const bool own_folder = argc < 2;
-  const fs::path folder = own_folder ? fs::temp_directory_path() / ("easel-sd21-fp16-" + std::to_string(::getpid())) : fs::path(argv[1]);
+  const fs::path folder =
+      own_folder ? fs::temp_directory_path() / ("easel-sd21-fp16-" + std::to_string(::getpid())) : fs::path(argv[1]);
   const int steps = argc > 2 ? std::atoi(argv[2]) : 2;
   const double guidance = argc > 3 ? std::atof(argv[3]) : 7.5;
   ModelOptions options;
   options.precision = argc > 4 ? parse_precision(argv[4], "PRECISION") : Precision::fp32;
   const char* reference = std::getenv("EASEL_REFERENCE_DIR");
-  const fs::path tokenizer = fs::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
+  const fs::path tokenizer =
+      fs::path(reference != nullptr ? reference : EASEL_BENCH_REFERENCE_DIR) / "sd" / "tokenizer";
 
   if (!fs::exists(folder / "model_index.json")) {
     std::printf("writing SD2.1-size float16 weights to %s\n", folder.c_str());
@@ -86,10 +88,13 @@ int run(int argc, char** argv) {
 
   constexpr double gb = 1e9;
   std::printf("precision %s\n", precision_name(options.precision));
-  std::printf("load: %.1f s, resident %.2f GB (peak while loading %.2f GB)\n", load_seconds, after_load / gb, after_load_peak / gb);
-  std::printf("512x512, %d steps, CFG %.1f: %.1f s, output %s, peak while generating %.2f GB\n", steps, guidance, generation_seconds,
-              at::isfinite(output.decoded).all().item<bool>() ? "finite" : "NOT FINITE", generation_peak / gb);
-  std::printf("peak resident set size: %.2f GB (goal: under 6 GB) -> %s\n", peak / gb, peak < 6 * gb ? "met" : "NOT met");
+  std::printf("load: %.1f s, resident %.2f GB (peak while loading %.2f GB)\n", load_seconds, after_load / gb,
+              after_load_peak / gb);
+  std::printf("512x512, %d steps, CFG %.1f: %.1f s, output %s, peak while generating %.2f GB\n", steps, guidance,
+              generation_seconds, at::isfinite(output.decoded).all().item<bool>() ? "finite" : "NOT FINITE",
+              generation_peak / gb);
+  std::printf("peak resident set size: %.2f GB (goal: under 6 GB) -> %s\n", peak / gb,
+              peak < 6 * gb ? "met" : "NOT met");
   if (own_folder) fs::remove_all(folder);
   return peak < 6 * gb ? 0 : 2;
 }

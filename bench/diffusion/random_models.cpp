@@ -53,8 +53,8 @@ void unet_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t
   if (in != out) b.conv(p + ".conv_shortcut", in, out, 1, pixels);
 }
 
-void unet_attention(Builder& b, const std::string& p, std::int64_t channels, std::int64_t context, bool linear_projection,
-                    std::int64_t pixels) {
+void unet_attention(Builder& b, const std::string& p, std::int64_t channels, std::int64_t context,
+                    bool linear_projection, std::int64_t pixels) {
   constexpr std::int64_t tokens = 77;
   b.norm(p + ".norm", channels);
   if (linear_projection) {
@@ -104,7 +104,8 @@ double write_weights(const std::filesystem::path& file, const RandomModel& model
 void vae_mid(Builder& b, const std::string& p, std::int64_t channels, std::int64_t pixels) {
   vae_resnet(b, p + ".resnets.0", channels, channels, pixels);
   b.norm(p + ".attentions.0.group_norm", channels);
-  for (const char* projection : {".to_q", ".to_k", ".to_v", ".to_out.0"}) b.linear(p + ".attentions.0" + projection, channels, channels, pixels);
+  for (const char* projection : {".to_q", ".to_k", ".to_v", ".to_out.0"})
+    b.linear(p + ".attentions.0" + projection, channels, channels, pixels);
   b.attention_products(pixels, pixels, channels);
   vae_resnet(b, p + ".resnets.1", channels, channels, pixels);
 }
@@ -127,8 +128,11 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
   for (std::size_t level = 0; level < channels.size(); ++level) {
     const std::string p = "down_blocks." + std::to_string(level);
     for (int j = 0; j < 2; ++j) {
-      unet_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level], size * size);
-      if (attention[level]) unet_attention(b, p + ".attentions." + std::to_string(j), channels[level], context, linear_projection, size * size);
+      unet_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level],
+                  size * size);
+      if (attention[level])
+        unet_attention(b, p + ".attentions." + std::to_string(j), channels[level], context, linear_projection,
+                       size * size);
       skips.push_back(channels[level]);
     }
     previous = channels[level];
@@ -149,7 +153,8 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
       skips.pop_back();
       unet_resnet(b, p + ".resnets." + std::to_string(j), in, channels[down_level], size * size);
       if (attention[down_level]) {
-        unet_attention(b, p + ".attentions." + std::to_string(j), channels[down_level], context, linear_projection, size * size);
+        unet_attention(b, p + ".attentions." + std::to_string(j), channels[down_level], context, linear_projection,
+                       size * size);
       }
     }
     previous = channels[down_level];
@@ -167,7 +172,8 @@ UNetConfig unet_config(Family family) {
   UNetConfig config;
   config.norm_groups = 32;
   // SD1.5: 8 heads everywhere; SD2.1: 64-wide heads, so 5, 10, 20, 20.
-  config.heads_per_level = family == Family::sd15 ? std::vector<std::int64_t>{8} : std::vector<std::int64_t>{5, 10, 20, 20};
+  config.heads_per_level =
+      family == Family::sd15 ? std::vector<std::int64_t>{8} : std::vector<std::int64_t>{5, 10, 20, 20};
   return config;
 }
 
@@ -181,7 +187,9 @@ RandomModel random_vae_decoder(std::int64_t latent_size) {
   std::int64_t previous = 128;
   for (std::size_t level = 0; level < channels.size(); ++level) {
     const std::string p = "encoder.down_blocks." + std::to_string(level);
-    for (int j = 0; j < 2; ++j) vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level], size * size);
+    for (int j = 0; j < 2; ++j)
+      vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level],
+                 size * size);
     previous = channels[level];
     if (level + 1 < channels.size()) {
       size /= 2;
@@ -201,7 +209,8 @@ RandomModel random_vae_decoder(std::int64_t latent_size) {
   for (std::size_t level = 0; level < channels.size(); ++level) {
     const std::int64_t out = channels[channels.size() - 1 - level];
     const std::string p = "decoder.up_blocks." + std::to_string(level);
-    for (int j = 0; j < 3; ++j) vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : out, out, size * size);
+    for (int j = 0; j < 3; ++j)
+      vae_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : out, out, size * size);
     previous = out;
     if (level + 1 < channels.size()) {
       size *= 2;
@@ -226,7 +235,8 @@ RandomModel random_text_encoder(Family family) {
     const std::string p = "text_model.encoder.layers." + std::to_string(i);
     b.norm(p + ".layer_norm1", width);
     b.norm(p + ".layer_norm2", width);
-    for (const char* projection : {".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"}) {
+    for (const char* projection :
+         {".self_attn.q_proj", ".self_attn.k_proj", ".self_attn.v_proj", ".self_attn.out_proj"}) {
       b.linear(p + projection, width, width, tokens);
     }
     b.attention_products(tokens, tokens, width);
@@ -238,22 +248,32 @@ RandomModel random_text_encoder(Family family) {
 }
 
 TextEncoderConfig text_encoder_config(Family family) {
-  return family == Family::sd15 ? TextEncoderConfig{12, Activation::quick_gelu, 1e-5} : TextEncoderConfig{16, Activation::gelu, 1e-5};
+  return family == Family::sd15 ? TextEncoderConfig{12, Activation::quick_gelu, 1e-5}
+                                : TextEncoderConfig{16, Activation::gelu, 1e-5};
 }
 
-ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family, const std::filesystem::path& tokenizer) {
+ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family,
+                                     const std::filesystem::path& tokenizer) {
   namespace fs = std::filesystem;
   const bool sd21 = family == Family::sd21;
   write_json(folder / "model_index.json", {{"_class_name", "StableDiffusionPipeline"}});
-  write_json(folder / "scheduler" / "scheduler_config.json",
-             {{"_class_name", "EulerDiscreteScheduler"}, {"beta_schedule", "scaled_linear"}, {"beta_start", 0.00085}, {"beta_end", 0.012},
-              {"num_train_timesteps", 1000}, {"prediction_type", "epsilon"}, {"timestep_spacing", sd21 ? "trailing" : "leading"}, {"steps_offset", 1}});
+  write_json(folder / "scheduler" / "scheduler_config.json", {{"_class_name", "EulerDiscreteScheduler"},
+                                                              {"beta_schedule", "scaled_linear"},
+                                                              {"beta_start", 0.00085},
+                                                              {"beta_end", 0.012},
+                                                              {"num_train_timesteps", 1000},
+                                                              {"prediction_type", "epsilon"},
+                                                              {"timestep_spacing", sd21 ? "trailing" : "leading"},
+                                                              {"steps_offset", 1}});
   fs::create_directories(folder / "tokenizer");
-  for (const char* name : {"vocab.json", "merges.txt"}) fs::copy_file(tokenizer / name, folder / "tokenizer" / name, fs::copy_options::overwrite_existing);
+  for (const char* name : {"vocab.json", "merges.txt"})
+    fs::copy_file(tokenizer / name, folder / "tokenizer" / name, fs::copy_options::overwrite_existing);
   write_json(folder / "tokenizer" / "special_tokens_map.json", {{"pad_token", sd21 ? "!" : "<|endoftext|>"}});
-  write_json(folder / "text_encoder" / "config.json",
-             {{"num_attention_heads", sd21 ? 16 : 12}, {"hidden_act", sd21 ? "gelu" : "quick_gelu"}, {"layer_norm_eps", 1e-5}});
-  write_json(folder / "unet" / "config.json", {{"norm_num_groups", 32}, {"attention_head_dim", unet_config(family).heads_per_level}});
+  write_json(folder / "text_encoder" / "config.json", {{"num_attention_heads", sd21 ? 16 : 12},
+                                                       {"hidden_act", sd21 ? "gelu" : "quick_gelu"},
+                                                       {"layer_norm_eps", 1e-5}});
+  write_json(folder / "unet" / "config.json",
+             {{"norm_num_groups", 32}, {"attention_head_dim", unet_config(family).heads_per_level}});
   write_json(folder / "vae" / "config.json", {{"norm_num_groups", 32}, {"scaling_factor", 0.18215}});
   ModelFlops flops;
   flops.text_encoder = write_weights(folder / "text_encoder" / "model.safetensors", random_text_encoder(family));

@@ -36,6 +36,7 @@ struct ModelFlops {
 // published checkpoints are, with the CLIP tokenizer files copied from `tokenizer`: SD2.1 shaped like
 // stabilityai/sd-turbo (the SD2.1-base networks, trailing Euler), SD1.5 like its own release (leading
 // spacing). One component is in memory at a time.
-ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family, const std::filesystem::path& tokenizer);
+ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family,
+                                     const std::filesystem::path& tokenizer);
 
 }  // namespace easel::diffusion::bench

@@ -18,10 +18,12 @@ std::filesystem::path write_plan(const std::string& name, const std::string& jso
 }
 
 TEST(ClassicOpsCli, RecolourAndUpscaleWriteTheEnlargedResult) {
-  const auto plan = write_plan("ok.json", R"({"steps":[{"op":"region.recolor","target":{"color":"red"},"params":{"color":"royalblue"}},
+  const auto plan = write_plan(
+      "ok.json", R"({"steps":[{"op":"region.recolor","target":{"color":"red"},"params":{"color":"royalblue"}},
                                                       {"op":"image.upscale","params":{"factor":2,"method":"lanczos"}}]})");
   const auto out = test::temp_dir() / "bike.png";
-  const auto run = test::run_easel({"edit", test::photo("motorcycle_left.png").string(), "--plan-file", plan.string(), "-o", out.string()});
+  const auto run = test::run_easel(
+      {"edit", test::photo("motorcycle_left.png").string(), "--plan-file", plan.string(), "-o", out.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const Image result = read_image_file(out, DecodeLimits{}).image;
   EXPECT_EQ(result.width(), 2 * 741);
@@ -34,17 +36,20 @@ TEST(ClassicOpsCli, BadParametersFailWithAReasonAndNoOutput) {
     const char* reason;
   };
   const Case cases[] = {
-      {R"({"steps":[{"op":"color.match","params":{"reference":"/no/such/ref.jpg"}}]})", "reference image '/no/such/ref.jpg' is not a readable file"},
+      {R"({"steps":[{"op":"color.match","params":{"reference":"/no/such/ref.jpg"}}]})",
+       "reference image '/no/such/ref.jpg' is not a readable file"},
       {R"({"steps":[{"op":"image.upscale","params":{"factor":8}}]})", "factor"},
       {R"({"steps":[{"op":"style.apply","params":{"style":"impressionist"}}]})", "impressionist"},
-      {R"({"steps":[{"op":"region.recolor","target":{"object":"upstairs"},"params":{"color":"red"}}]})", "is not a spatial region"},
+      {R"({"steps":[{"op":"region.recolor","target":{"object":"upstairs"},"params":{"color":"red"}}]})",
+       "is not a spatial region"},
       {R"({"steps":[{"op":"object.remove","params":{}}]})", "covers the whole image"},
   };
   int index = 0;
   for (const auto& c : cases) {
     const auto plan = write_plan("bad" + std::to_string(index) + ".json", c.plan);
     const auto out = test::temp_dir() / ("bad" + std::to_string(index++) + ".png");
-    const auto run = test::run_easel({"edit", test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string()});
+    const auto run =
+        test::run_easel({"edit", test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string()});
     EXPECT_EQ(run.exit_code, 4) << c.plan << "\n" << run.err;
     EXPECT_NE(run.err.find(c.reason), std::string::npos) << run.err;
     EXPECT_FALSE(std::filesystem::exists(out)) << c.plan;

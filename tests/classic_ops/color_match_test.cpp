@@ -23,20 +23,22 @@ void lab_stats(const Image& image, cv::Scalar& mean, cv::Scalar& stddev, const c
 TEST(ColorMatch, TakesOnTheReferencesColourStatistics) {
   const Image chelsea = test::load_photo("chelsea.png");
   const Image coffee = test::load_photo("coffee.png");
-  const Image matched = test::render_one(chelsea, "color.match", json::object(), {{"reference", test::photo("coffee.png").string()}});
+  const Image matched =
+      test::render_one(chelsea, "color.match", json::object(), {{"reference", test::photo("coffee.png").string()}});
   cv::Scalar want_mean, want_std, got_mean, got_std, was_mean, was_std;
   lab_stats(coffee, want_mean, want_std);
   lab_stats(matched, got_mean, got_std);
   lab_stats(chelsea, was_mean, was_std);
   for (int c = 0; c < 3; ++c) {
-    std::printf("color.match channel %d: source mean %.1f sd %.1f → result %.1f sd %.1f (reference %.1f sd %.1f)\n", c, was_mean[c],
-                was_std[c], got_mean[c], got_std[c], want_mean[c], want_std[c]);
+    std::printf("color.match channel %d: source mean %.1f sd %.1f → result %.1f sd %.1f (reference %.1f sd %.1f)\n", c,
+                was_mean[c], was_std[c], got_mean[c], got_std[c], want_mean[c], want_std[c]);
     // Within a fifth of the way it had to travel (+2): results outside sRGB lose some chroma to fit.
     EXPECT_NEAR(got_mean[c], want_mean[c], 0.2 * std::abs(want_mean[c] - was_mean[c]) + 2) << c;
     EXPECT_NEAR(got_std[c], want_std[c], 0.15 * want_std[c] + 1) << c;
   }
   // Half strength lands about half way.
-  const Image half = test::render_one(chelsea, "color.match", json::object(), {{"reference", test::photo("coffee.png").string()}, {"strength", 0.5}});
+  const Image half = test::render_one(chelsea, "color.match", json::object(),
+                                      {{"reference", test::photo("coffee.png").string()}, {"strength", 0.5}});
   cv::Scalar half_mean, half_std;
   lab_stats(half, half_mean, half_std);
   EXPECT_NEAR(half_mean[1], (was_mean[1] + want_mean[1]) / 2, 4);
@@ -44,7 +46,8 @@ TEST(ColorMatch, TakesOnTheReferencesColourStatistics) {
 
 TEST(ColorMatch, ARegionIsMatchedOnItsOwnStatisticsAndAlone) {
   const Image astronaut = test::load_photo("astronaut.png");
-  const Image matched = test::render_one(astronaut, "color.match", {{"region", "right"}, {"feather", 0}}, {{"reference", test::photo("coffee.png").string()}});
+  const Image matched = test::render_one(astronaut, "color.match", {{"region", "right"}, {"feather", 0}},
+                                         {{"reference", test::photo("coffee.png").string()}});
   cv::Mat right = cv::Mat::zeros(astronaut.height(), astronaut.width(), CV_8U);
   right(cv::Rect(astronaut.width() / 2, 0, astronaut.width() / 2, astronaut.height())).setTo(255);
   EXPECT_EQ(test::changed_pixels(astronaut.mat(), matched.mat(), right == 0), 0);
@@ -57,8 +60,11 @@ TEST(ColorMatch, ARegionIsMatchedOnItsOwnStatisticsAndAlone) {
 
 TEST(ColorMatch, BadReferencesAreSpecificErrors) {
   const Image coffee = test::load_photo("coffee.png");
-  EXPECT_NE(test::error_of(coffee, "color.match", json::object(), json::object()).find("parameter 'reference' is required"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "color.match", json::object(), {{"reference", "/nonexistent/ref.png"}}).find("'/nonexistent/ref.png' is not a readable file"),
+  EXPECT_NE(
+      test::error_of(coffee, "color.match", json::object(), json::object()).find("parameter 'reference' is required"),
+      std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "color.match", json::object(), {{"reference", "/nonexistent/ref.png"}})
+                .find("'/nonexistent/ref.png' is not a readable file"),
             std::string::npos);
   const auto fake = test::temp_dir() / "not-an-image.png";
   std::ofstream(fake) << "this is text, not a PNG";

@@ -48,29 +48,35 @@ TEST(ObjectRemove, SmallObjectVanishesIntoTheWoodWithEveryAlgorithm) {
   // fsr-best gives the same quality here at 40 times fsr-fast's cost; it has its own small test below.
   for (const char* algorithm : {"auto", "fsr-fast", "telea"}) {
     SCOPED_TRACE(algorithm);
-    const Image result = test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}}, {{"algorithm", algorithm}});
+    const Image result = test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}},
+                                          {{"algorithm", algorithm}});
     cv::Mat mask_area;
     cv::dilate(painted.object, mask_area, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
     EXPECT_EQ(test::changed_pixels(painted.with_object.mat(), result.mat(), mask_area == 0), 0);
     const double error = mean_error_inside(painted.original, result, painted.object);
-    std::printf("object.remove %-8s small hole: mean error vs the unpainted photo %.1f (painted object: %.1f)\n", algorithm, error, painted_error);
+    std::printf("object.remove %-8s small hole: mean error vs the unpainted photo %.1f (painted object: %.1f)\n",
+                algorithm, error, painted_error);
     // Wood grain cannot be recovered exactly, but the fill must be far closer to it than the object was,
     // and of the wood's colour.
     EXPECT_LT(error, painted_error / 4);
-    const cv::Scalar fill = cv::mean(result.mat(), painted.object), wood = cv::mean(painted.original.mat(), painted.object);
+    const cv::Scalar fill = cv::mean(result.mat(), painted.object),
+                     wood = cv::mean(painted.original.mat(), painted.object);
     for (int c = 0; c < 3; ++c) EXPECT_NEAR(fill[c], wood[c], 15) << c;
   }
 }
 
 TEST(ObjectRemove, FsrBestFillsATinyHole) {
   const Painted painted = blob_on_table(cv::Rect(30, 320, 16, 12), "tiny");
-  const Image result = test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}}, {{"algorithm", "fsr-best"}});
-  EXPECT_LT(mean_error_inside(painted.original, result, painted.object), mean_error_inside(painted.original, painted.with_object, painted.object) / 4);
+  const Image result = test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}},
+                                        {{"algorithm", "fsr-best"}});
+  EXPECT_LT(mean_error_inside(painted.original, result, painted.object),
+            mean_error_inside(painted.original, painted.with_object, painted.object) / 4);
 }
 
 TEST(ObjectRemove, LargeObjectIsFilledWithoutATraceOfItsColour) {
   const Painted painted = blob_on_table(cv::Rect(440, 40, 150, 110), "large");
-  const Image result = test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}}, json::object());
+  const Image result =
+      test::render_one(painted.with_object, "object.remove", {{"mask", painted.mask_file}}, json::object());
   const cv::Scalar inside = cv::mean(result.mat(), painted.object);
   EXPECT_GT(inside[0], inside[2]);  // the wood's red again, not the object's blue
   EXPECT_LT(mean_error_inside(painted.original, result, painted.object), 30);
@@ -81,10 +87,16 @@ TEST(ObjectRemove, LargeObjectIsFilledWithoutATraceOfItsColour) {
 
 TEST(ObjectRemove, BadTargetsAndParametersAreSpecific) {
   const Image coffee = test::load_photo("coffee.png");
-  EXPECT_NE(test::error_of(coffee, "object.remove", json::object(), json::object()).find("covers the whole image"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "object.remove", {{"region", "left"}}, {{"method", "generative"}}).find("method"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "object.remove", {{"region", "left"}}, {{"algorithm", "patchmatch"}}).find("algorithm"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "object.remove", {{"color", "#00ff00"}, {"tolerance", 5}}, json::object()).find("target region is empty"), std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "object.remove", json::object(), json::object()).find("covers the whole image"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "object.remove", {{"region", "left"}}, {{"method", "generative"}}).find("method"),
+            std::string::npos);
+  EXPECT_NE(
+      test::error_of(coffee, "object.remove", {{"region", "left"}}, {{"algorithm", "patchmatch"}}).find("algorithm"),
+      std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "object.remove", {{"color", "#00ff00"}, {"tolerance", 5}}, json::object())
+                .find("target region is empty"),
+            std::string::npos);
 }
 
 }  // namespace

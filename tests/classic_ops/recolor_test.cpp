@@ -21,7 +21,8 @@ struct Recolored {
 
 Recolored recolor(const Image& photo, const json& target, const json& params) {
   const json valid = validate_target(target, registry().get("region.recolor"), "test");
-  return {test::render_one(photo, "region.recolor", target, params), resolve_region(valid, photo, "test", test::run_context())};
+  return {test::render_one(photo, "region.recolor", target, params),
+          resolve_region(valid, photo, "test", test::run_context())};
 }
 
 double lightness_ssim_inside(const Image& before, const Image& after, const cv::Mat& weight) {
@@ -78,7 +79,8 @@ TEST(RegionRecolor, NeutralTargetsMoveLightnessAndDropChroma) {
 
 TEST(RegionRecolor, StrengthZeroChangesNothing) {
   const Image coffee = test::load_photo("coffee.png");
-  const Image result = test::render_one(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blue"}, {"strength", 0}});
+  const Image result =
+      test::render_one(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blue"}, {"strength", 0}});
   // Rounding through CIELAB may move a value by one step, never more.
   cv::Mat difference;
   cv::absdiff(coffee.mat(), result.mat(), difference);
@@ -89,10 +91,17 @@ TEST(RegionRecolor, StrengthZeroChangesNothing) {
 
 TEST(RegionRecolor, BadParametersAreSpecific) {
   const Image coffee = test::load_photo("coffee.png");
-  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, json::object()).find("parameter 'color' is required"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blurple"}}).find("color"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blue"}, {"lightness", 2}}).find("lightness"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"color", "#00ff00"}, {"tolerance", 5}}, {{"color", "blue"}}).find("target region is empty"), std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, json::object())
+                .find("parameter 'color' is required"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blurple"}}).find("color"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"region", "left"}}, {{"color", "blue"}, {"lightness", 2}})
+                .find("lightness"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "region.recolor", {{"color", "#00ff00"}, {"tolerance", 5}}, {{"color", "blue"}})
+                .find("target region is empty"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ TEST(ObjectRegions, TheRedObjectOnTheLeftIsTheDiscExactly) {
   // Blue on the right is the square; the right half has no red object.
   const cv::Mat right = resolve({{"object", {{"where", "right"}, {"color", "blue"}}}}, scene.image) > 0.5f;
   EXPECT_GE(iou(right, scene.square), 0.97);
-  const std::string message = test::error_of(scene.image, "region.recolor", {{"object", {{"where", "right"}, {"color", "red"}}}}, {{"color", "green"}});
+  const std::string message = test::error_of(
+      scene.image, "region.recolor", {{"object", {{"where", "right"}, {"color", "red"}}}}, {{"color", "green"}});
   EXPECT_NE(message.find("no red pixels in the 'right' part"), std::string::npos) << message;
 }
 
@@ -101,11 +102,16 @@ TEST(ObjectRegions, SalientObjectsWithoutAColour) {
 
 TEST(ObjectRegions, BadTargetsAreSpecificPlanErrors) {
   const Image coffee = test::load_photo("coffee.png");
-  const auto message = [&](const json& target) { return test::error_of(coffee, "region.recolor", target, {{"color", "blue"}}); };
-  EXPECT_NE(message({{"object", "upstairs"}}).find("object 'where' \"upstairs\" is not a spatial region"), std::string::npos);
-  EXPECT_NE(message({{"object", {{"where", "left"}, {"colour", "red"}}}}).find("unknown key 'colour' in 'object'"), std::string::npos);
+  const auto message = [&](const json& target) {
+    return test::error_of(coffee, "region.recolor", target, {{"color", "blue"}});
+  };
+  EXPECT_NE(message({{"object", "upstairs"}}).find("object 'where' \"upstairs\" is not a spatial region"),
+            std::string::npos);
+  EXPECT_NE(message({{"object", {{"where", "left"}, {"colour", "red"}}}}).find("unknown key 'colour' in 'object'"),
+            std::string::npos);
   EXPECT_NE(message({{"object", {{"color", "reddish-ish"}}}}).find("is not a colour"), std::string::npos);
-  EXPECT_NE(message({{"object", {{"where", "left"}, {"tolerance", 10}}}}).find("'tolerance' needs a 'color'"), std::string::npos);
+  EXPECT_NE(message({{"object", {{"where", "left"}, {"tolerance", 10}}}}).find("'tolerance' needs a 'color'"),
+            std::string::npos);
   EXPECT_NE(message({{"object", 3}}).find("'object' must be a region name"), std::string::npos);
   EXPECT_NE(message({{"object", "left"}, {"box", {0, 0, 1, 1}}}).find("exactly one of"), std::string::npos);
 }

@@ -55,7 +55,8 @@ int distinct_colours(const Image& image) {
 
 TEST(StyleApply, EveryStyleVisiblyChangesTheImage) {
   const Image astronaut = test::load_photo("astronaut.png");
-  for (const char* style : {"stylize", "pencil", "pencil-color", "oil", "cartoon", "watercolor", "sepia", "duotone", "vignette", "detail"}) {
+  for (const char* style : {"stylize", "pencil", "pencil-color", "oil", "cartoon", "watercolor", "sepia", "duotone",
+                            "vignette", "detail"}) {
     const double change = mean_abs_difference(astronaut, styled(astronaut, {{"style", style}}));
     std::printf("style.apply %-12s mean |change| %.1f\n", style, change);
     EXPECT_GT(change, 4) << style;
@@ -69,7 +70,8 @@ TEST(StyleApply, StylesLookLikeTheirNames) {
   // Painterly styles flatten fine texture (the suit's fabric, the backdrop's mottling); detail boosts it.
   const Image astronaut = test::load_photo("astronaut.png");
   for (const char* style : {"oil", "watercolor", "stylize", "cartoon", "detail"}) {
-    std::printf("style.apply %-10s median |Laplacian| %.1f (photo %.1f)\n", style, detail(styled(astronaut, {{"style", style}})), detail(astronaut));
+    std::printf("style.apply %-10s median |Laplacian| %.1f (photo %.1f)\n", style,
+                detail(styled(astronaut, {{"style", style}})), detail(astronaut));
   }
   EXPECT_LT(detail(styled(astronaut, {{"style", "oil"}})), detail(astronaut) / 2);
   EXPECT_LT(detail(styled(astronaut, {{"style", "watercolor"}})), detail(astronaut) / 2);
@@ -88,12 +90,15 @@ TEST(StyleApply, StylesLookLikeTheirNames) {
   // Duotone: every pixel lies between the two colours.
   const cv::Mat duo = styled(chelsea, {{"style", "duotone"}, {"dark", "#000080"}, {"light", "#ffff00"}}).mat();
   int off_line = 0;
-  duo.forEach<cv::Vec4b>([&](const cv::Vec4b& p, const int*) { off_line += (std::abs(p[0] - p[1]) > 1 || std::abs(p[2] - 128 * (255 - p[0]) / 255) > 2) ? 1 : 0; });
+  duo.forEach<cv::Vec4b>([&](const cv::Vec4b& p, const int*) {
+    off_line += (std::abs(p[0] - p[1]) > 1 || std::abs(p[2] - 128 * (255 - p[0]) / 255) > 2) ? 1 : 0;
+  });
   EXPECT_EQ(off_line, 0);
 
   // Vignette: corners much darker, the centre as it was.
   const Image vignetted = styled(chelsea, {{"style", "vignette"}});
-  EXPECT_EQ(vignetted.mat().at<cv::Vec4b>(chelsea.height() / 2, chelsea.width() / 2), chelsea.mat().at<cv::Vec4b>(chelsea.height() / 2, chelsea.width() / 2));
+  EXPECT_EQ(vignetted.mat().at<cv::Vec4b>(chelsea.height() / 2, chelsea.width() / 2),
+            chelsea.mat().at<cv::Vec4b>(chelsea.height() / 2, chelsea.width() / 2));
   const cv::Rect corner(0, 0, 20, 20);
   EXPECT_LT(cv::mean(vignetted.mat()(corner))[1], 0.35 * cv::mean(chelsea.mat()(corner))[1]);
 }
@@ -114,9 +119,13 @@ TEST(StyleApply, StrengthMixesAndRegionsConfine) {
 
 TEST(StyleApply, BadParametersAreSpecific) {
   const Image coffee = test::load_photo("coffee.png");
-  EXPECT_NE(test::error_of(coffee, "style.apply", json::object(), {{"style", "van-gogh"}}).find("style"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "style.apply", json::object(), {{"strength", 1.5}}).find("strength"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "style.apply", json::object(), {{"style", "duotone"}, {"dark", "nope"}}).find("dark"), std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "style.apply", json::object(), {{"style", "van-gogh"}}).find("style"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "style.apply", json::object(), {{"strength", 1.5}}).find("strength"),
+            std::string::npos);
+  EXPECT_NE(
+      test::error_of(coffee, "style.apply", json::object(), {{"style", "duotone"}, {"dark", "nope"}}).find("dark"),
+      std::string::npos);
 }
 
 }  // namespace

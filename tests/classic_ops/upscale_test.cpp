@@ -35,7 +35,8 @@ TEST(ImageUpscale, EveryMethodAgainstBicubicOnReducedRealPhotos) {
       cv::Mat small;
       cv::resize(original.mat(), small, original.mat().size() / factor, 0, 0, cv::INTER_AREA);
       for (const char* method : kMethods) {
-        const Image up = test::render_one(Image(small), "image.upscale", json::object(), {{"factor", factor}, {"method", method}});
+        const Image up =
+            test::render_one(Image(small), "image.upscale", json::object(), {{"factor", factor}, {"method", method}});
         ASSERT_EQ(up.mat().size(), original.mat().size());
         const Score s{test::psnr_rgb(up.mat(), original.mat()), test::ssim_grey(up.mat(), original.mat())};
         std::printf("upscale ×%d %-20s %-15s PSNR %6.2f dB  SSIM %.4f\n", factor, name, method, s.psnr, s.ssim);
@@ -44,8 +45,9 @@ TEST(ImageUpscale, EveryMethodAgainstBicubicOnReducedRealPhotos) {
       }
     }
     for (const char* method : kMethods) {
-      std::printf("upscale ×%d mean %-15s PSNR %6.2f dB (%+.2f vs bicubic)  SSIM %.4f (%+.4f)\n", factor, method, mean[method].psnr,
-                  mean[method].psnr - mean["bicubic"].psnr, mean[method].ssim, mean[method].ssim - mean["bicubic"].ssim);
+      std::printf("upscale ×%d mean %-15s PSNR %6.2f dB (%+.2f vs bicubic)  SSIM %.4f (%+.4f)\n", factor, method,
+                  mean[method].psnr, mean[method].psnr - mean["bicubic"].psnr, mean[method].ssim,
+                  mean[method].ssim - mean["bicubic"].ssim);
       RecordProperty("x" + std::to_string(factor) + "_" + method + "_psnr", std::to_string(mean[method].psnr));
     }
     // The default (back-projection) must beat bicubic on both measures; the others must not lose much.
@@ -77,16 +79,27 @@ TEST(ImageUpscale, TwelveMegapixelsTiledWithoutSeams) {
 
 TEST(ImageUpscale, SizesAndLimits) {
   const Image coffee = test::load_photo("coffee.png");  // 600×400
-  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(), json::object()).mat().size(), cv::Size(1200, 800));
-  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(), {{"width", 1000}}).mat().size(), cv::Size(1000, 667));
-  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(), {{"width", 1500}, {"height", 900}, {"method", "lanczos"}}).mat().size(),
+  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(), json::object()).mat().size(),
+            cv::Size(1200, 800));
+  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(), {{"width", 1000}}).mat().size(),
+            cv::Size(1000, 667));
+  EXPECT_EQ(test::render_one(coffee, "image.upscale", json::object(),
+                             {{"width", 1500}, {"height", 900}, {"method", "lanczos"}})
+                .mat()
+                .size(),
             cv::Size(1500, 900));
   EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"factor", 5}}).find("factor"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"factor", 2}, {"width", 1000}}).find("either 'factor' or 'width'/'height'"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"width", 500}}).find("not larger than the image"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"width", 3000}}).find("at most 4"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"method", "esrgan"}}).find("method"), std::string::npos);
-  EXPECT_NE(test::error_of(coffee, "image.upscale", {{"region", "left"}}, json::object()).find("whole image only"), std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"factor", 2}, {"width", 1000}})
+                .find("either 'factor' or 'width'/'height'"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"width", 500}}).find("not larger than the image"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"width", 3000}}).find("at most 4"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "image.upscale", json::object(), {{"method", "esrgan"}}).find("method"),
+            std::string::npos);
+  EXPECT_NE(test::error_of(coffee, "image.upscale", {{"region", "left"}}, json::object()).find("whole image only"),
+            std::string::npos);
   // Over the 100-megapixel output limit.
   const Image big(cv::Mat(6000, 5000, CV_8UC4, cv::Scalar::all(128)));
   EXPECT_NE(test::error_of(big, "image.upscale", json::object(), {{"factor", 2}}).find("megapixel"), std::string::npos);

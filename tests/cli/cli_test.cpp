@@ -28,8 +28,8 @@ void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
 TEST(Cli, EditsARealPhotoFromAnInstructionAndWritesTheReport) {
   const fs::path dir = test::temp_dir();
   const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
-                             "increase the contrast, make the left half warmer, then crop to 16:9", "-o",
-                             (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+                                            "increase the contrast, make the left half warmer, then crop to 16:9", "-o",
+                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("wrote " + (dir / "out.png").string()), std::string::npos);
   const DecodedImage output = read_image_file(dir / "out.png", DecodeLimits{});
@@ -48,9 +48,10 @@ TEST(Cli, EditsARealPhotoFromAnInstructionAndWritesTheReport) {
 
 TEST(Cli, AReferenceImageGivenWithRefIsUsedByTheInstruction) {
   const fs::path dir = test::temp_dir();
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "--ref",
-                                            test::photo("chelsea.png").string(), "-o", (dir / "out.png").string(), "--report",
-                                            (dir / "report.json").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "--ref",
+                       test::photo("chelsea.png").string(), "-o", (dir / "out.png").string(), "--report",
+                       (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json report = read_json(dir / "report.json");
   ASSERT_EQ(report["plan"]["steps"].size(), 1u) << report["plan"].dump(2);
@@ -59,22 +60,28 @@ TEST(Cli, AReferenceImageGivenWithRefIsUsedByTheInstruction) {
   // The cat's colours are not the coffee's: the result moved away from the input.
   const Image input = test::load_photo("coffee.png");
   const Image output = read_image_file(dir / "out.png", DecodeLimits{}).image;
-  EXPECT_GT(cv::norm(input.to_rgba8().mat(), output.to_rgba8().mat(), cv::NORM_L1) / static_cast<double>(input.width() * input.height()), 10.0);
+  EXPECT_GT(cv::norm(input.to_rgba8().mat(), output.to_rgba8().mat(), cv::NORM_L1) /
+                static_cast<double>(input.width() * input.height()),
+            10.0);
 
-  const test::CliRun without = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "-o",
-                                                (dir / "none.png").string()});
+  const test::CliRun without =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "match the colours of the reference", "-o",
+                       (dir / "none.png").string()});
   EXPECT_NE(without.err.find("--ref"), std::string::npos) << without.err;
   EXPECT_FALSE(fs::exists(dir / "none.png"));
 }
 
 TEST(Cli, RunsAnExplicitPlanFileInEachOutputFormat) {
   const fs::path dir = test::temp_dir();
-  const json plan = {{"steps", json::array({{{"op", "color.adjust"}, {"target", {{"region", "bottom"}}}, {"params", {{"saturation", -1}}}},
-                                            {{"op", "image.resize"}, {"params", {{"width", 256}}}}})}};
+  const json plan = {
+      {"steps",
+       json::array({{{"op", "color.adjust"}, {"target", {{"region", "bottom"}}}, {"params", {{"saturation", -1}}}},
+                    {{"op", "image.resize"}, {"params", {{"width", 256}}}}})}};
   std::ofstream(dir / "plan.json") << plan.dump();
   for (const char* name : {"out.png", "out.jpg", "out.webp"}) {
-    const test::CliRun run = test::run_easel({"edit", test::photo("astronaut.png").string(), "--plan-file", (dir / "plan.json").string(),
-                               "-o", (dir / name).string(), "--quality", "80"});
+    const test::CliRun run =
+        test::run_easel({"edit", test::photo("astronaut.png").string(), "--plan-file", (dir / "plan.json").string(),
+                         "-o", (dir / name).string(), "--quality", "80"});
     ASSERT_EQ(run.exit_code, 0) << name << ": " << run.err;
     const DecodedImage output = read_image_file(dir / name, DecodeLimits{});
     EXPECT_EQ(output.image.width(), 256) << name;
@@ -87,7 +94,8 @@ TEST(Cli, OpsListsEveryParameterWithTypeDefaultAndRange) {
   const json listing = json::parse(run.out);
   std::map<std::string, json> ops;
   for (const auto& op : listing["operations"]) ops[op["name"]] = op;
-  for (const char* name : {"color.adjust", "image.crop", "image.resize", "canvas.expand"}) ASSERT_TRUE(ops.count(name)) << name;
+  for (const char* name : {"color.adjust", "image.crop", "image.resize", "canvas.expand"})
+    ASSERT_TRUE(ops.count(name)) << name;
   const json& contrast = ops["color.adjust"]["params"][1];
   EXPECT_EQ(contrast["name"], "contrast");
   EXPECT_EQ(contrast["type"], "number");
@@ -109,8 +117,8 @@ TEST(Cli, PlanPrintsTheEditPlanJson) {
 TEST(Cli, DocumentsAddRoundsAndUndoExactly) {
   const fs::path dir = test::temp_dir();
   const std::string doc = (dir / "edit.easel").string();
-  test::CliRun run = test::run_easel({"edit", test::photo("chelsea.png").string(), "-p", "make the right half cooler", "-o",
-                       (dir / "round1.png").string(), "--save", doc});
+  test::CliRun run = test::run_easel({"edit", test::photo("chelsea.png").string(), "-p", "make the right half cooler",
+                                      "-o", (dir / "round1.png").string(), "--save", doc});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   run = test::run_easel({"edit", doc, "-p", "increase the saturation a lot", "-o", (dir / "round2.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -142,8 +150,10 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
   const fs::path dir = test::temp_dir();
   const auto png = read_file_bytes(test::photo("coffee.png"));
   const auto jpeg = read_file_bytes(test::photo("rocket.jpg"));
-  write_bytes(dir / "truncated.png", std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<long>(png.size() / 2)));
-  write_bytes(dir / "truncated.jpg", std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2)));
+  write_bytes(dir / "truncated.png",
+              std::vector<std::uint8_t>(png.begin(), png.begin() + static_cast<long>(png.size() / 2)));
+  write_bytes(dir / "truncated.jpg",
+              std::vector<std::uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2)));
   write_bytes(dir / "empty.png", {});
   write_bytes(dir / "png-named.jpg", png);
   write_bytes(dir / "huge.png", test::png_bomb_header());
@@ -161,11 +171,20 @@ TEST(Cli, BadInputGetsASpecificErrorADistinctExitCodeAndNoOutputFile) {
       {"decompression bomb", {(dir / "huge.png").string(), "-p", "increase contrast"}, 3, "100000x100000"},
       {"missing file", {(dir / "nothing.png").string(), "-p", "increase contrast"}, 3, "nothing.png"},
       {"unknown op", {coffee, "--plan-file", (dir / "unknown-op.json").string()}, 4, "unknown operation 'paint.sky'"},
-      {"out-of-range parameter", {coffee, "--plan-file", (dir / "out-of-range.json").string()}, 4, "'contrast' = 7 is out of range [-1, 1]"},
-      {"mask of the wrong size", {coffee, "-p", "increase contrast", "--mask", (dir / "small-mask.png").string()}, 4, "is 20x20 but the image it applies to is 600x400"},
+      {"out-of-range parameter",
+       {coffee, "--plan-file", (dir / "out-of-range.json").string()},
+       4,
+       "'contrast' = 7 is out of range [-1, 1]"},
+      {"mask of the wrong size",
+       {coffee, "-p", "increase contrast", "--mask", (dir / "small-mask.png").string()},
+       4,
+       "is 20x20 but the image it applies to is 600x400"},
       {"unknown output format", {coffee, "-p", "increase contrast", "-o", (dir / "out.gif").string()}, 2, ".gif"},
       {"nothing supported", {coffee, "-p", "make it sound like jazz"}, 4, "not done: \"make it sound like jazz\""},
-      {"generative edit without a model", {coffee, "-p", "add a hat on the left"}, 5, "object.add needs a Stable Diffusion model"},
+      {"generative edit without a model",
+       {coffee, "-p", "add a hat on the left"},
+       5,
+       "object.add needs a Stable Diffusion model"},
   };
   for (const auto& bad : cases) {
     SCOPED_TRACE(bad.name);

@@ -26,7 +26,8 @@ TEST(OpsReference, DocsShowEveryOperationAsTheRegistryDeclaresIt) {
   const auto end = text.find(kEnd);
   ASSERT_NE(begin, std::string::npos) << "docs/ops.md lacks the marker " << kBegin;
   ASSERT_NE(end, std::string::npos) << "docs/ops.md lacks the marker " << kEnd;
-  const std::string generated = text.substr(begin + std::string(kBegin).size(), end - begin - std::string(kBegin).size());
+  const std::string generated =
+      text.substr(begin + std::string(kBegin).size(), end - begin - std::string(kBegin).size());
   EXPECT_EQ(generated, "\n" + run.out) << "docs/ops.md is out of date: regenerate its reference with "
                                           "`build/easel ops --markdown` (see the file's instructions)";
 }
@@ -40,7 +41,8 @@ TEST(OpsReference, EveryOperationHasASection) {
   for (const auto& op : ops) {
     EXPECT_NE(markdown_run.out.find("### `" + op["name"].get<std::string>() + "`"), std::string::npos) << op["name"];
     for (const auto& param : op["params"]) {
-      EXPECT_NE(markdown_run.out.find("| `" + param["name"].get<std::string>() + "` |"), std::string::npos) << op["name"] << " " << param["name"];
+      EXPECT_NE(markdown_run.out.find("| `" + param["name"].get<std::string>() + "` |"), std::string::npos)
+          << op["name"] << " " << param["name"];
     }
   }
 }

@@ -57,8 +57,8 @@ Tensors distilled_unet(const std::string& model) {
     const int index = std::stoi(match[4]);
     const bool down = match[1] == "down";
     if (down ? index != 0 : index == 1) continue;
-    distilled[std::string(match[1]) + "_blocks." + std::string(match[2]) + "." + std::string(match[3]) + "." + std::to_string(index / 2) + "." +
-              std::string(match[5])] = tensor;
+    distilled[std::string(match[1]) + "_blocks." + std::string(match[2]) + "." + std::string(match[3]) + "." +
+              std::to_string(index / 2) + "." + std::string(match[5])] = tensor;
   }
   return distilled;
 }
@@ -74,9 +74,9 @@ struct Numbering {
 };
 
 std::string resnet_part(const std::string& rest) {
-  static const std::vector<std::pair<std::string, std::string>> parts = {{"norm1.", "in_layers.0."},        {"conv1.", "in_layers.2."},
-                                                                         {"time_emb_proj.", "emb_layers.1."}, {"norm2.", "out_layers.0."},
-                                                                         {"conv2.", "out_layers.3."},         {"conv_shortcut.", "skip_connection."}};
+  static const std::vector<std::pair<std::string, std::string>> parts = {
+      {"norm1.", "in_layers.0."},  {"conv1.", "in_layers.2."},  {"time_emb_proj.", "emb_layers.1."},
+      {"norm2.", "out_layers.0."}, {"conv2.", "out_layers.3."}, {"conv_shortcut.", "skip_connection."}};
   for (const auto& [diffusers, original] : parts) {
     if (rest.starts_with(diffusers)) return original + rest.substr(diffusers.size());
   }
@@ -87,7 +87,8 @@ std::string resnet_part(const std::string& rest) {
 // The diffusers→original renaming the converter does, written as a function of the numbering. The
 // upsampler follows the block's attention (.2) or, in levels without attention, its ResNet (.1) — the
 // converter's "1 if i == 0 else 2" for SD-shaped UNets, whose up level 0 alone has no attention.
-std::string original_name(const std::string& name, Numbering numbering, const std::set<std::string>& up_levels_with_attention) {
+std::string original_name(const std::string& name, Numbering numbering,
+                          const std::set<std::string>& up_levels_with_attention) {
   static const std::vector<std::pair<std::string, std::string>> fixed = {{"time_embedding.linear_1.", "time_embed.0."},
                                                                          {"time_embedding.linear_2.", "time_embed.2."},
                                                                          {"conv_in.", "input_blocks.0.0."},
@@ -96,12 +97,14 @@ std::string original_name(const std::string& name, Numbering numbering, const st
   for (const auto& [diffusers, original] : fixed) {
     if (name.starts_with(diffusers)) return original + name.substr(diffusers.size());
   }
-  static const std::regex block(R"(^(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
+  static const std::regex block(
+      R"(^(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
   static const std::regex middle(R"(^mid_block\.(resnets|attentions)\.(\d+)\.(.*)$)");
   std::smatch match;
   if (std::regex_match(name, match, middle)) {
-    return match[1] == "attentions" ? "middle_block.1." + std::string(match[3])
-                                    : "middle_block." + std::to_string(2 * std::stoi(match[2])) + "." + resnet_part(match[3]);
+    return match[1] == "attentions"
+               ? "middle_block.1." + std::string(match[3])
+               : "middle_block." + std::to_string(2 * std::stoi(match[2])) + "." + resnet_part(match[3]);
   }
   if (!std::regex_match(name, match, block)) {
     ADD_FAILURE() << "unknown UNet tensor " << name;
@@ -115,7 +118,8 @@ std::string original_name(const std::string& name, Numbering numbering, const st
     const std::string number = std::to_string(numbering.input_stride * level + index + 1);
     if (kind == "resnets") return "input_blocks." + number + ".0." + resnet_part(rest);
     if (kind == "attentions") return "input_blocks." + number + ".1." + rest;
-    return "input_blocks." + std::to_string(numbering.input_stride * (level + 1)) + ".0.op." + rest.substr(std::string("conv.").size());
+    return "input_blocks." + std::to_string(numbering.input_stride * (level + 1)) + ".0.op." +
+           rest.substr(std::string("conv.").size());
   }
   const std::string number = std::to_string(numbering.output_stride * level + index);
   if (kind == "resnets") return "output_blocks." + number + ".0." + resnet_part(rest);
@@ -132,7 +136,8 @@ Tensors original_layout(const Tensors& unet, Numbering numbering) {
     if (std::regex_search(name, match, up_attention)) up_levels_with_attention.insert(match[1]);
   }
   Tensors original;
-  for (const auto& [name, tensor] : unet) original[unet_prefix + original_name(name, numbering, up_levels_with_attention)] = tensor;
+  for (const auto& [name, tensor] : unet)
+    original[unet_prefix + original_name(name, numbering, up_levels_with_attention)] = tensor;
   return original;
 }
 
@@ -186,14 +191,16 @@ TEST_P(DistilledUNet, GappedContiguousAndMixedSingleFilesLoadAsTheFolder) {
   const std::string& model = GetParam();
   const Tensors distilled = distilled_unet(model);
   const fs::path folder = easel::test::temp_dir();
-  const UNet from_folder(read_component(write(folder / "diffusion_pytorch_model.safetensors", distilled)), config_for(model));
+  const UNet from_folder(read_component(write(folder / "diffusion_pytorch_model.safetensors", distilled)),
+                         config_for(model));
 
   const Tensors gapped = original_layout(distilled, {3, 3});
   // What the converter leaves: gaps at input_blocks.2 and .5 and output_blocks.5, output_blocks.2
   // holding only the upsampler, and no middle block.
   EXPECT_TRUE(gapped.contains(unet_prefix + "output_blocks.2.1.conv.weight"));
   for (const auto& [name, tensor] : gapped) {
-    EXPECT_FALSE(name.starts_with(unet_prefix + "input_blocks.2.") || name.starts_with(unet_prefix + "output_blocks.2.0.") ||
+    EXPECT_FALSE(name.starts_with(unet_prefix + "input_blocks.2.") ||
+                 name.starts_with(unet_prefix + "output_blocks.2.0.") ||
                  name.starts_with(unet_prefix + "output_blocks.5.") || name.starts_with(unet_prefix + "middle_block."))
         << name;
   }
@@ -221,13 +228,15 @@ TEST_P(DistilledUNet, GappedContiguousAndMixedSingleFilesLoadAsTheFolder) {
   EXPECT_TRUE(at::equal(forward(from_contiguous), expected));
   EXPECT_TRUE(at::equal(forward(from_mixed), expected));
   // A different network from its teacher, though the same shapes.
-  const UNet teacher(read_component(test::models() / model / "unet" / "diffusion_pytorch_model.safetensors"), config_for(model));
+  const UNet teacher(read_component(test::models() / model / "unet" / "diffusion_pytorch_model.safetensors"),
+                     config_for(model));
   const at::Tensor teacher_output = forward(teacher);
   ASSERT_EQ(teacher_output.sizes(), expected.sizes());
   EXPECT_GT((teacher_output - expected).abs().max().item<double>(), 1e-3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, DistilledUNet, ::testing::Values("sd1", "sd2"), [](const auto& test_case) { return test_case.param; });
+INSTANTIATE_TEST_SUITE_P(Models, DistilledUNet, ::testing::Values("sd1", "sd2"),
+                         [](const auto& test_case) { return test_case.param; });
 
 // The names of a UNet shaped like BK-SDM-small: SD1.5's four levels (attention in down levels 0–2 and
 // up levels 1–3), one ResNet per down level, two per up level, no middle block. The renaming does not
@@ -235,19 +244,23 @@ INSTANTIATE_TEST_SUITE_P(Models, DistilledUNet, ::testing::Values("sd1", "sd2"),
 Tensors bk_sdm_small_placeholders() {
   Tensors unet;
   const auto add = [&](const std::string& name) {
-    for (const std::string kind : {"weight", "bias"}) unet[name + "." + kind] = at::full({1}, static_cast<float>(unet.size()));
+    for (const std::string kind : {"weight", "bias"})
+      unet[name + "." + kind] = at::full({1}, static_cast<float>(unet.size()));
   };
   const auto resnet = [&](const std::string& base, bool shortcut) {
     for (const std::string part : {"norm1", "conv1", "time_emb_proj", "norm2", "conv2"}) add(base + part);
     if (shortcut) add(base + "conv_shortcut");
   };
   const auto attention = [&](const std::string& base) {
-    for (const std::string part : {"norm", "proj_in", "transformer_blocks.0.norm1", "transformer_blocks.0.attn2.to_out.0", "transformer_blocks.0.ff.net.2",
-                                   "proj_out"}) {
+    for (const std::string part :
+         {"norm", "proj_in", "transformer_blocks.0.norm1", "transformer_blocks.0.attn2.to_out.0",
+          "transformer_blocks.0.ff.net.2", "proj_out"}) {
       add(base + part);
     }
   };
-  for (const std::string part : {"time_embedding.linear_1", "time_embedding.linear_2", "conv_in", "conv_norm_out", "conv_out"}) add(part);
+  for (const std::string part :
+       {"time_embedding.linear_1", "time_embedding.linear_2", "conv_in", "conv_norm_out", "conv_out"})
+    add(part);
   for (int level = 0; level < 4; ++level) {
     const std::string down = "down_blocks." + std::to_string(level) + ".";
     resnet(down + "resnets.0.", level == 1 || level == 2);
@@ -271,16 +284,19 @@ Tensors bk_sdm_small_placeholders() {
 TEST(DistilledUNetNames, FourLevelsComeBackTensorForTensor) {
   const Tensors unet = bk_sdm_small_placeholders();
   const fs::path folder = easel::test::temp_dir();
-  for (const auto& [label, numbering] : std::vector<std::pair<std::string, Numbering>>{{"gapped", {3, 3}}, {"contiguous", {2, 2}}}) {
+  for (const auto& [label, numbering] :
+       std::vector<std::pair<std::string, Numbering>>{{"gapped", {3, 3}}, {"contiguous", {2, 2}}}) {
     const Tensors file = original_layout(unet, numbering);
     const Weights weights = read_single_file_unet(write(folder / (label + ".safetensors"), file));
     ASSERT_EQ(names(weights), names(unet)) << label;
     for (const auto& [name, tensor] : unet) EXPECT_TRUE(at::equal(weights.get(name), tensor)) << label << " " << name;
     if (label == "gapped") {
       EXPECT_TRUE(file.contains(unet_prefix + "output_blocks.5.2.conv.weight"));
-      EXPECT_FALSE(file.contains(unet_prefix + "output_blocks.5.0.in_layers.2.weight") || file.contains(unet_prefix + "input_blocks.11.0.in_layers.0.weight"));
+      EXPECT_FALSE(file.contains(unet_prefix + "output_blocks.5.0.in_layers.2.weight") ||
+                   file.contains(unet_prefix + "input_blocks.11.0.in_layers.0.weight"));
     } else {
-      EXPECT_TRUE(file.contains(unet_prefix + "output_blocks.3.1.norm.weight") && file.contains(unet_prefix + "output_blocks.3.2.conv.weight"));
+      EXPECT_TRUE(file.contains(unet_prefix + "output_blocks.3.1.norm.weight") &&
+                  file.contains(unet_prefix + "output_blocks.3.2.conv.weight"));
     }
   }
 }
@@ -319,7 +335,8 @@ TEST(DistilledModel, SingleFileCheckpointLoadsAsItsFolder) {
   at::manual_seed(3);
   const at::Tensor latents = at::randn({1, 4, 6, 10});
   const at::Tensor timestep = at::full({}, 500.0f);
-  EXPECT_TRUE(at::equal(from_file.unet.forward(latents, timestep, context), from_folder.unet.forward(latents, timestep, context)));
+  EXPECT_TRUE(at::equal(from_file.unet.forward(latents, timestep, context),
+                        from_folder.unet.forward(latents, timestep, context)));
 }
 
 // The gapped file with one block's tensors moved or changed: each error names the first tensor that
@@ -333,7 +350,8 @@ class BrokenDistilledFile : public ::testing::Test {
   void move_block(const std::string& from, const std::string& to) {
     Tensors moved;
     for (const auto& [name, tensor] : gapped) {
-      moved[name.starts_with(unet_prefix + from) ? unet_prefix + to + name.substr(unet_prefix.size() + from.size()) : name] = tensor;
+      moved[name.starts_with(unet_prefix + from) ? unet_prefix + to + name.substr(unet_prefix.size() + from.size())
+                                                 : name] = tensor;
     }
     gapped = std::move(moved);
   }
@@ -344,14 +362,16 @@ class BrokenDistilledFile : public ::testing::Test {
 
   void expect_layout_error(const std::string& tensor, const std::string& why) {
     const fs::path file = write(folder / "broken.safetensors", gapped);
-    expect_error([&] { read_single_file_unet(file); }, ErrorKind::input,
-                 "tensor '" + unet_prefix + tensor + "' in " + file.string() + " does not fit the UNet block layout: " + why);
+    expect_error(
+        [&] { read_single_file_unet(file); }, ErrorKind::input,
+        "tensor '" + unet_prefix + tensor + "' in " + file.string() + " does not fit the UNet block layout: " + why);
   }
 };
 
 TEST_F(BrokenDistilledFile, AttentionInAGapWithoutItsResNet) {
   move_block("input_blocks.1.1.", "input_blocks.2.1.");
-  expect_layout_error("input_blocks.2.1.norm.bias", "an attention follows a ResNet block, and input_blocks.2.0 is missing");
+  expect_layout_error("input_blocks.2.1.norm.bias",
+                      "an attention follows a ResNet block, and input_blocks.2.0 is missing");
 }
 
 TEST_F(BrokenDistilledFile, ResNetInTheDownsamplersBlock) {
@@ -366,7 +386,9 @@ TEST_F(BrokenDistilledFile, UpsamplerWhereNoLevelEnds) {
 
 TEST_F(BrokenDistilledFile, UpsamplerMissing) {
   remove_block("output_blocks.2.");
-  expect_layout_error("input_blocks.3.0.op.bias", "no upsampler matches this downsampler (upsamplers in output_blocks: 0, downsamplers in input_blocks: 1)");
+  expect_layout_error(
+      "input_blocks.3.0.op.bias",
+      "no upsampler matches this downsampler (upsamplers in output_blocks: 0, downsamplers in input_blocks: 1)");
 }
 
 TEST_F(BrokenDistilledFile, LevelWithoutResNets) {
@@ -377,7 +399,8 @@ TEST_F(BrokenDistilledFile, LevelWithoutResNets) {
 TEST_F(BrokenDistilledFile, ResNetOfTheWrongWidth) {
   gapped[unet_prefix + "output_blocks.4.0.in_layers.2.weight"] = at::zeros({16, 24, 3, 3});
   const Weights weights = read_single_file_unet(write(folder / "misshaped.safetensors", gapped));
-  expect_error([&] { UNet(weights, config_for("sd1")); }, ErrorKind::input, "tensor 'up_blocks.1.resnets.1.conv1.weight' of shape (16, 24, 3, 3) does not fit");
+  expect_error([&] { UNet(weights, config_for("sd1")); }, ErrorKind::input,
+               "tensor 'up_blocks.1.resnets.1.conv1.weight' of shape (16, 24, 3, 3) does not fit");
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ TEST_F(GenerateCli, AnOpenMpThreadLimitStillGivesTheGolden) {
   const fs::path out = temp_dir() / "bicycle-one-thread.png";
   ::setenv("OMP_THREAD_LIMIT", "1", 1);
   ::unsetenv("EASEL_THREADS");
-  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model", (test::models() / "sd1").string(),
-                              "--size", "64x64", "--steps", "8", "--cfg", "7.5", "--sampler", "euler", "--seed", "1234"});
+  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model",
+                              (test::models() / "sd1").string(), "--size", "64x64", "--steps", "8", "--cfg", "7.5",
+                              "--sampler", "euler", "--seed", "1234"});
   ::unsetenv("OMP_THREAD_LIMIT");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   expect_matches_golden(out, "sd1_t2i_euler_g7.5_s8_seed1234");
@@ -42,8 +43,9 @@ TEST_F(GenerateCli, AnOpenMpThreadLimitStillGivesTheGolden) {
 
 TEST_F(GenerateCli, SeedAloneReproducesTheSd1Golden) {
   const fs::path out = temp_dir() / "bicycle.png";
-  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model", (test::models() / "sd1").string(),
-                              "--size", "64x64", "--steps", "8", "--cfg", "7.5", "--sampler", "euler", "--seed", "1234"});
+  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model",
+                              (test::models() / "sd1").string(), "--size", "64x64", "--steps", "8", "--cfg", "7.5",
+                              "--sampler", "euler", "--seed", "1234"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("seed 1234"), std::string::npos) << run.out;
   expect_matches_golden(out, "sd1_t2i_euler_g7.5_s8_seed1234");
@@ -61,8 +63,8 @@ TEST_F(GenerateCli, SeedAloneReproducesTheSd1Golden) {
 TEST_F(GenerateCli, AnOptimizedPromptIsShownRecordedAndKeepsQuotedTextExact) {
   const fs::path out = temp_dir() / "bag.png";
   const std::string prompt = "a coffee bag with the words \"Morning Blend\"";
-  const auto run = run_easel({"generate", "-p", prompt, "--optimize-prompt", "-o", out.string(), "--model", (test::models() / "sd1").string(),
-                              "--size", "64x64", "--steps", "2", "--seed", "7"});
+  const auto run = run_easel({"generate", "-p", prompt, "--optimize-prompt", "-o", out.string(), "--model",
+                              (test::models() / "sd1").string(), "--size", "64x64", "--steps", "2", "--seed", "7"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::size_t shown = run.err.find("revised prompt: ");
   ASSERT_NE(shown, std::string::npos) << run.err;
@@ -77,8 +79,9 @@ TEST_F(GenerateCli, AnOptimizedPromptIsShownRecordedAndKeepsQuotedTextExact) {
 
 TEST_F(GenerateCli, SeedAloneReproducesTheTurboGolden) {
   const fs::path out = temp_dir() / "coffee.png";
-  const auto run = run_easel({"generate", "-p", "a cup of coffee on a wooden table", "-o", out.string(), "--model", test::turbo_model_folder().string(),
-                              "--size", "64x64", "--steps", "1", "--cfg", "0", "--seed", "42"});
+  const auto run =
+      run_easel({"generate", "-p", "a cup of coffee on a wooden table", "-o", out.string(), "--model",
+                 test::turbo_model_folder().string(), "--size", "64x64", "--steps", "1", "--cfg", "0", "--seed", "42"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   expect_matches_golden(out, "sd2turbo_t2i_euler_trailing_g0_s1_seed42");
 }
@@ -87,8 +90,9 @@ TEST_F(GenerateCli, SeveralImagesAreOneBatchWhoseFirstIsTheSingleImage) {
   const fs::path folder = temp_dir();
   const fs::path out = folder / "batch.png";
   const fs::path report = folder / "batch.json";
-  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model", (test::models() / "sd1").string(),
-                              "--size", "64x64", "--steps", "8", "--seed", "1234", "-n", "2", "--report", report.string()});
+  const auto run = run_easel({"generate", "-p", "a red bicycle leaning on a brick wall", "-o", out.string(), "--model",
+                              (test::models() / "sd1").string(), "--size", "64x64", "--steps", "8", "--seed", "1234",
+                              "-n", "2", "--report", report.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_FALSE(fs::exists(out));
   // diffusers draws n images as one (n, 4, h, w) tensor, whose first image is the seed's single image.
@@ -104,8 +108,9 @@ TEST_F(GenerateCli, SeveralImagesAreOneBatchWhoseFirstIsTheSingleImage) {
 TEST_F(GenerateCli, ImageToImageKeepsTheInitialImageSizeAndFollowsTheSeed) {
   const fs::path init = test::goldens() / "pipelines" / "input_image.png";
   const auto generate = [&](const std::string& seed, const fs::path& out) {
-    return run_easel({"generate", "-p", "a photo of a cat", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--init", init.string(),
-                      "--strength", "0.6", "--steps", "5", "--seed", seed});
+    return run_easel({"generate", "-p", "a photo of a cat", "-o", out.string(), "--model",
+                      (test::models() / "sd1").string(), "--init", init.string(), "--strength", "0.6", "--steps", "5",
+                      "--seed", seed});
   };
   const fs::path folder = temp_dir();
   const fs::path first = folder / "i2i-a.png";
@@ -133,10 +138,12 @@ TEST_F(GenerateCli, BadSettingsFailWithAReasonAndNoOutput) {
   EXPECT_NE(no_model.err.find("no-such-model-here"), std::string::npos) << no_model.err;
   EXPECT_NE(no_model.err.find("easel models pull"), std::string::npos) << no_model.err;
 
-  const auto strength_alone = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", sd1, "--strength", "0.5"});
+  const auto strength_alone =
+      run_easel({"generate", "-p", "x", "-o", out.string(), "--model", sd1, "--strength", "0.5"});
   EXPECT_EQ(strength_alone.exit_code, 2) << strength_alone.err;
 
-  const auto inpaint_unet = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", test::inpaint_model_folder().string(), "--size", "64x64"});
+  const auto inpaint_unet = run_easel(
+      {"generate", "-p", "x", "-o", out.string(), "--model", test::inpaint_model_folder().string(), "--size", "64x64"});
   EXPECT_EQ(inpaint_unet.exit_code, 2) << inpaint_unet.err;
   EXPECT_NE(inpaint_unet.err.find("9-channel inpainting UNet"), std::string::npos) << inpaint_unet.err;
   EXPECT_FALSE(fs::exists(out));
@@ -147,7 +154,8 @@ TEST_F(GenerateCli, AMissingTokenizerNamesTheFilesAndWhereToPutThem) {
   fs::create_directories(empty);
   ::setenv("EASEL_TOKENIZER", empty.c_str(), 1);
   const fs::path out = temp_dir() / "never.png";
-  const auto run = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--size", "64x64"});
+  const auto run = run_easel(
+      {"generate", "-p", "x", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--size", "64x64"});
   EXPECT_EQ(run.exit_code, 5) << run.err;
   EXPECT_NE(run.err.find("vocab.json + merges.txt"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("EASEL_TOKENIZER"), std::string::npos) << run.err;
@@ -161,8 +169,9 @@ TEST_F(GenerateCli, EditReplacesAnObjectOnlyInsideItsRegion) {
   std::ofstream(plan) << R"({"steps": [{"op": "object.replace", "target": {"box": [0.3, 0.3, 0.4, 0.35], "feather": 6},
                                        "params": {"prompt": "a bowl of oranges", "steps": 3, "working_size": 128}}]})";
   const auto edit = [&](const fs::path& out, const fs::path& report) {
-    return run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--report", report.string(),
-                      "--model", test::inpaint_model_folder().string(), "--seed", "5"});
+    return run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o",
+                      out.string(), "--report", report.string(), "--model", test::inpaint_model_folder().string(),
+                      "--seed", "5"});
   };
   const fs::path folder = temp_dir();
   const fs::path out = folder / "replaced.png";
@@ -175,7 +184,8 @@ TEST_F(GenerateCli, EditReplacesAnObjectOnlyInsideItsRegion) {
   const auto& seam = report["verification"]["seam"];
   ASSERT_TRUE(seam.is_object()) << report.dump(2);
   EXPECT_GT(seam["boundary_pairs"].get<long long>(), 100);
-  std::printf("  seam of object.replace: result step %.2f, source step %.2f (0..255)\n", seam["result_step"].get<double>(), seam["source_step"].get<double>());
+  std::printf("  seam of object.replace: result step %.2f, source step %.2f (0..255)\n",
+              seam["result_step"].get<double>(), seam["source_step"].get<double>());
   EXPECT_EQ(report["plan"]["steps"][0]["params"]["seed"], 5);
 
   const fs::path again = folder / "replaced-again.png";
@@ -187,17 +197,20 @@ TEST_F(GenerateCli, EditReplacesAnObjectOnlyInsideItsRegion) {
 // report's step names the diffusion model that ran.
 TEST_F(GenerateCli, EditModelReachesObjectRemoveAndTheReportNamesTheModel) {
   const fs::path plan = temp_dir() / "remove.json";
-  std::ofstream(plan) << R"({"steps": [{"op": "object.remove", "target": {"box": [0.4, 0.4, 0.2, 0.2]}, "params": {"steps": 2, "working_size": 128}}]})";
+  std::ofstream(plan)
+      << R"({"steps": [{"op": "object.remove", "target": {"box": [0.4, 0.4, 0.2, 0.2]}, "params": {"steps": 2, "working_size": 128}}]})";
   const fs::path out = temp_dir() / "removed.png";
   const fs::path report_path = temp_dir() / "removed.json";
-  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--report",
-                              report_path.string(), "--model", test::inpaint_model_folder().string()});
+  const auto run =
+      run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(),
+                 "--report", report_path.string(), "--model", test::inpaint_model_folder().string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(report_path);
   const auto report = nlohmann::json::parse(in);
   EXPECT_EQ(report["plan"]["steps"][0]["params"]["model"], test::inpaint_model_folder().string());
   EXPECT_TRUE(report["plan"]["steps"][0]["params"]["seed"].is_number()) << "a random seed is recorded";
-  EXPECT_EQ(report["steps"][0]["model"], "diffusion: " + test::inpaint_model_folder().string()) << report["steps"].dump();
+  EXPECT_EQ(report["steps"][0]["model"], "diffusion: " + test::inpaint_model_folder().string())
+      << report["steps"].dump();
   EXPECT_EQ(report["verification"]["preservation"]["changed_pixels_outside"], 0);
 }
 
@@ -205,8 +218,9 @@ TEST_F(GenerateCli, EditModelReachesObjectRemoveAndTheReportNamesTheModel) {
 TEST_F(GenerateCli, PresetAndAspectPickTheSizeAndSampler) {
   const fs::path out = temp_dir() / "wide.png";
   const fs::path report_path = temp_dir() / "wide.json";
-  const auto run = run_easel({"generate", "-p", "a lighthouse", "-o", out.string(), "--model", (test::models() / "sd1").string(), "--preset", "low",
-                              "--aspect", "widescreen", "--steps", "1", "--seed", "3", "--report", report_path.string()});
+  const auto run = run_easel({"generate", "-p", "a lighthouse", "-o", out.string(), "--model",
+                              (test::models() / "sd1").string(), "--preset", "low", "--aspect", "widescreen", "--steps",
+                              "1", "--seed", "3", "--report", report_path.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(report_path);
   const auto report = nlohmann::json::parse(in);
@@ -214,19 +228,23 @@ TEST_F(GenerateCli, PresetAndAspectPickTheSizeAndSampler) {
   EXPECT_EQ(report["generate"]["sampler"], "dpmpp_2m");
   EXPECT_EQ(report["generate"]["steps"], 1);
   EXPECT_EQ(report["generate"]["preset"], "low");
-  const auto both = run_easel({"generate", "-p", "x", "-o", out.string(), "--model", "m", "--size", "64x64", "--aspect", "1:1"});
+  const auto both =
+      run_easel({"generate", "-p", "x", "-o", out.string(), "--model", "m", "--size", "64x64", "--aspect", "1:1"});
   EXPECT_EQ(both.exit_code, 2) << both.err;
-  const auto bad = run_easel({"generate", "-p", "x", "-o", (temp_dir() / "never.png").string(), "--model", "m", "--aspect", "9:1"});
+  const auto bad =
+      run_easel({"generate", "-p", "x", "-o", (temp_dir() / "never.png").string(), "--model", "m", "--aspect", "9:1"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("1:4 or 4:1"), std::string::npos) << bad.err;
 }
 
 TEST_F(GenerateCli, EditWithoutAModelSaysWhichIsNeeded) {
   const fs::path plan = temp_dir() / "add.json";
-  std::ofstream(plan) << R"({"steps": [{"op": "object.add", "target": {"region": "top-left"}, "params": {"prompt": "a kite"}}]})";
+  std::ofstream(plan)
+      << R"({"steps": [{"op": "object.add", "target": {"region": "top-left"}, "params": {"prompt": "a kite"}}]})";
   const fs::path out = temp_dir() / "never.png";
   ::unsetenv("EASEL_MODEL");
-  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string()});
+  const auto run =
+      run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string()});
   EXPECT_EQ(run.exit_code, 5) << run.err;
   EXPECT_NE(run.err.find("--model"), std::string::npos) << run.err;
   EXPECT_FALSE(fs::exists(out));

@@ -49,7 +49,8 @@ class GenerativeOps : public ::testing::Test {
 
   // An img2img step with no model of its own: the run's default model decides which model runs it.
   static std::vector<PlanStep> img2img_without_a_model() {
-    return {step("generate.img2img", {{"region", "all"}}, {{"prompt", "an oil painting"}, {"seed", 5}, {"steps", 2}, {"strength", 1.0}})};
+    return {step("generate.img2img", {{"region", "all"}},
+                 {{"prompt", "an oil painting"}, {"seed", 5}, {"steps", 2}, {"strength", 1.0}})};
   }
 
   static PlanStep step(const std::string& op, json target, json params) {
@@ -60,7 +61,8 @@ class GenerativeOps : public ::testing::Test {
   }
 
   // Runs one step on the photo and checks what every generative edit promises.
-  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step, const RunContext& context = easel::test::run_context()) {
+  static SeamMeasure run_and_check(const Image& photo, const PlanStep& step,
+                                   const RunContext& context = easel::test::run_context()) {
     ResultCache cache;
     EditOutcome outcome = run_edit(photo, {step}, cache, context);
     const cv::Mat weight = resolve_region(step.target, photo, "test", context);
@@ -71,12 +73,14 @@ class GenerativeOps : public ::testing::Test {
     cv::transform(difference, changed, cv::Matx14f(1, 1, 1, 1));
     EXPECT_EQ(cv::countNonZero(changed & outside), 0) << step.op << ": pixels outside the region changed";
     EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u) << step.op;
-    EXPECT_GT(cv::countNonZero(changed & (weight > 0.99)), cv::countNonZero(weight > 0.99) / 2) << step.op << " left its region mostly as it was";
+    EXPECT_GT(cv::countNonZero(changed & (weight > 0.99)), cv::countNonZero(weight > 0.99) / 2)
+        << step.op << " left its region mostly as it was";
     const auto seam = measure_seam(photo, outcome.render.state.image, outcome.render.state.edited);
     EXPECT_TRUE(seam.has_value()) << step.op;
     if (!seam) return {};
-    std::printf("  seam %-16s feather %-3s %lld boundary pairs: result step %.2f, source step %.2f (0..255)\n", step.op.c_str(),
-                step.target.value("feather", json(0)).dump().c_str(), seam->boundary_pairs, seam->result_step, seam->source_step);
+    std::printf("  seam %-16s feather %-3s %lld boundary pairs: result step %.2f, source step %.2f (0..255)\n",
+                step.op.c_str(), step.target.value("feather", json(0)).dump().c_str(), seam->boundary_pairs,
+                seam->result_step, seam->source_step);
     return *seam;
   }
 };
@@ -85,9 +89,15 @@ class GenerativeOps : public ::testing::Test {
 // unless the feather fades it: the feathered edit's boundary step must be far below the hard edge's.
 TEST_F(GenerativeOps, ObjectReplaceWithAnInpaintingModelStaysInsideItsRegionAndFeatheringHidesTheSeam) {
   const Image photo = small_photo();
-  const json params = {{"prompt", "a bowl of oranges"}, {"model", test::inpaint_model_folder().string()}, {"seed", 3}, {"steps", 3}, {"working_size", 128}};
-  const SeamMeasure hard = run_and_check(photo, step("object.replace", {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", 0}}, params));
-  const SeamMeasure feathered = run_and_check(photo, step("object.replace", {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", 8}}, params));
+  const json params = {{"prompt", "a bowl of oranges"},
+                       {"model", test::inpaint_model_folder().string()},
+                       {"seed", 3},
+                       {"steps", 3},
+                       {"working_size", 128}};
+  const SeamMeasure hard =
+      run_and_check(photo, step("object.replace", {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", 0}}, params));
+  const SeamMeasure feathered =
+      run_and_check(photo, step("object.replace", {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", 8}}, params));
   EXPECT_LT(feathered.result_step, hard.result_step / 3);
   EXPECT_GT(hard.result_step, hard.source_step) << "a hard-edged random fill shows its seam";
 }
@@ -95,13 +105,21 @@ TEST_F(GenerativeOps, ObjectReplaceWithAnInpaintingModelStaysInsideItsRegionAndF
 TEST_F(GenerativeOps, ObjectAddWithAnOrdinaryModelBlendsLatentsAndStaysInsideItsRegion) {
   const Image photo = small_photo();
   run_and_check(photo, step("object.add", {{"region", "top-right"}, {"feather", 8}},
-                            {{"prompt", "a red kite"}, {"model", (test::models() / "sd1").string()}, {"seed", 4}, {"steps", 3}, {"working_size", 128}}));
+                            {{"prompt", "a red kite"},
+                             {"model", (test::models() / "sd1").string()},
+                             {"seed", 4},
+                             {"steps", 3},
+                             {"working_size", 128}}));
 }
 
 TEST_F(GenerativeOps, ObjectRemoveWithAModelInpaintsTheHoleGeneratively) {
   const Image photo = small_photo();
   run_and_check(photo, step("object.remove", {{"box", {0.35, 0.3, 0.3, 0.3}}, {"feather", 4}},
-                            {{"method", "generative"}, {"model", test::inpaint_model_folder().string()}, {"seed", 7}, {"steps", 3}, {"working_size", 128}}));
+                            {{"method", "generative"},
+                             {"model", test::inpaint_model_folder().string()},
+                             {"seed", 7},
+                             {"steps", 3},
+                             {"working_size", 128}}));
 }
 
 TEST_F(GenerativeOps, ObjectRemoveWithoutAModelIsClassicalOnAutoAndACapabilityErrorWhenGenerativeIsAsked) {
@@ -125,15 +143,19 @@ TEST_F(GenerativeOps, ObjectRemoveWithoutAModelIsClassicalOnAutoAndACapabilityEr
 // step across the region's boundary is lower than with the feathered paste alone.
 TEST_F(GenerativeOps, MultiBandBlendingLowersTheSeamStepAgainstFeathering) {
   const Image photo = small_photo();
-  json params = {{"prompt", "a bowl of oranges"}, {"model", test::inpaint_model_folder().string()}, {"seed", 3}, {"steps", 3}, {"working_size", 128}};
+  json params = {{"prompt", "a bowl of oranges"},
+                 {"model", test::inpaint_model_folder().string()},
+                 {"seed", 3},
+                 {"steps", 3},
+                 {"working_size", 128}};
   for (const int feather : {0, 6}) {
     const json target = {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", feather}};
     params["blend"] = "feather";
     const SeamMeasure feathered = run_and_check(photo, step("object.replace", target, params));
     params["blend"] = "multiband";
     const SeamMeasure multiband = run_and_check(photo, step("object.replace", target, params));
-    std::printf("  feather %d: seam step feathered %.2f, multi-band %.2f (source %.2f)\n", feather, feathered.result_step, multiband.result_step,
-                feathered.source_step);
+    std::printf("  feather %d: seam step feathered %.2f, multi-band %.2f (source %.2f)\n", feather,
+                feathered.result_step, multiband.result_step, feathered.source_step);
     EXPECT_LT(multiband.result_step, feathered.result_step) << "feather " << feather;
   }
 }
@@ -142,8 +164,12 @@ TEST_F(GenerativeOps, MultiBandBlendingLowersTheSeamStepAgainstFeathering) {
 TEST_F(GenerativeOps, TheStepRecordNamesTheDiffusionModelUsed) {
   const Image photo = small_photo();
   ResultCache cache;
-  const auto outcome = run_edit(photo, {step("object.add", {{"region", "center"}}, {{"prompt", "a kite"}, {"model", test::inpaint_model_folder().string()},
-                                                                                  {"steps", 2}, {"working_size", 128}})},
+  const auto outcome = run_edit(photo,
+                                {step("object.add", {{"region", "center"}},
+                                      {{"prompt", "a kite"},
+                                       {"model", test::inpaint_model_folder().string()},
+                                       {"steps", 2},
+                                       {"working_size", 128}})},
                                 cache);
   EXPECT_EQ(outcome.render.steps.at(0).model, "diffusion: " + test::inpaint_model_folder().string());
 }
@@ -154,18 +180,22 @@ TEST_F(GenerativeOps, CanvasExpandOutpaintsTheNewAreaAndKeepsEveryOriginalPixel)
   const Image photo = small_photo();
   const cv::Mat original = photo.to_rgba8().mat();
   ResultCache cache;
-  const json params = {{"left", 48}, {"top", 16}, {"model", test::inpaint_model_folder().string()}, {"seed", 2}, {"steps", 3}, {"working_size", 128}};
+  const json params = {{"left", 48}, {"top", 16},  {"model", test::inpaint_model_folder().string()},
+                       {"seed", 2},  {"steps", 3}, {"working_size", 128}};
   const auto outcome = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, params)}, cache);
   const cv::Mat result = outcome.render.state.image.mat();
   ASSERT_EQ(result.size(), cv::Size(original.cols + 48, original.rows + 16));
   cv::Mat difference;
   cv::absdiff(result(cv::Rect(48, 16, original.cols, original.rows)), original, difference);
   EXPECT_EQ(cv::countNonZero(difference.reshape(1)), 0) << "original pixels changed";
-  EXPECT_EQ(outcome.render.steps.at(0).model, "diffusion: " + test::inpaint_model_folder().string()) << "auto fill with a model is generative";
+  EXPECT_EQ(outcome.render.steps.at(0).model, "diffusion: " + test::inpaint_model_folder().string())
+      << "auto fill with a model is generative";
   // Not the mirrored fill: the margin is what the model drew.
-  const auto reflect = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, {{"left", 48}, {"top", 16}, {"fill", "reflect"}})}, cache);
+  const auto reflect = run_edit(
+      photo, {step("canvas.expand", {{"region", "all"}}, {{"left", 48}, {"top", 16}, {"fill", "reflect"}})}, cache);
   cv::Mat margin_difference;
-  cv::absdiff(result(cv::Rect(0, 16, 48, original.rows)), reflect.render.state.image.mat()(cv::Rect(0, 16, 48, original.rows)), margin_difference);
+  cv::absdiff(result(cv::Rect(0, 16, 48, original.rows)),
+              reflect.render.state.image.mat()(cv::Rect(0, 16, 48, original.rows)), margin_difference);
   EXPECT_GT(cv::mean(margin_difference)[0], 2.0);
   // Seam at the old left border (x = 47 | 48) against the photo's own step between its columns 0 and 1;
   // multi-band blending of the generated margin into the mirrored one lowers it.
@@ -181,11 +211,13 @@ TEST_F(GenerativeOps, CanvasExpandOutpaintsTheNewAreaAndKeepsEveryOriginalPixel)
   multiband_params["blend"] = "multiband";
   const auto multiband = run_edit(photo, {step("canvas.expand", {{"region", "all"}}, multiband_params)}, cache);
   const double seam = step_at_border(result), multiband_seam = step_at_border(multiband.render.state.image.mat());
-  std::printf("  outpainting seam at the old border: step %.2f feathered, %.2f multi-band; the photo's own %.2f (0..255)\n", seam,
-              multiband_seam, own);
+  std::printf(
+      "  outpainting seam at the old border: step %.2f feathered, %.2f multi-band; the photo's own %.2f (0..255)\n",
+      seam, multiband_seam, own);
   EXPECT_LT(multiband_seam, seam);
   cv::Mat multiband_difference;
-  cv::absdiff(multiband.render.state.image.mat()(cv::Rect(48, 16, original.cols, original.rows)), original, multiband_difference);
+  cv::absdiff(multiband.render.state.image.mat()(cv::Rect(48, 16, original.cols, original.rows)), original,
+              multiband_difference);
   EXPECT_EQ(cv::countNonZero(multiband_difference.reshape(1)), 0) << "original pixels changed (multi-band)";
 }
 
@@ -210,8 +242,12 @@ TEST_F(GenerativeOps, BackgroundReplaceGeneratesASceneBehindTheSubject) {
   fallback.segmenter.policy = SegmenterPolicy::fallback;
   const Image photo = small_photo();
   const PlanStep replace = step("background.replace", {{"region", "background"}},
-                                {{"fill", "generative"}, {"prompt", "a sunny beach"}, {"model", test::inpaint_model_folder().string()},
-                                 {"seed", 8}, {"steps", 3}, {"working_size", 128}});
+                                {{"fill", "generative"},
+                                 {"prompt", "a sunny beach"},
+                                 {"model", test::inpaint_model_folder().string()},
+                                 {"seed", 8},
+                                 {"steps", 3},
+                                 {"working_size", 128}});
   run_and_check(photo, replace, fallback);
   ResultCache cache;
   const auto outcome = run_edit(photo, {replace}, cache, fallback);
@@ -225,14 +261,17 @@ TEST_F(GenerativeOps, VariationsAreImageToImageOfTheWholePictureSeededPerImage) 
   const Image photo = small_photo();
   const auto vary = [&](int seed) {
     ResultCache cache;
-    return run_edit(photo, {step("generate.variation", {{"region", "all"}}, {{"model", (test::models() / "sd1").string()}, {"seed", seed}, {"steps", 4}})},
+    return run_edit(photo,
+                    {step("generate.variation", {{"region", "all"}},
+                          {{"model", (test::models() / "sd1").string()}, {"seed", seed}, {"steps", 4}})},
                     cache)
         .render.state.image.mat();
   };
   const cv::Mat first = vary(1), again = vary(1), second = vary(2);
   ASSERT_EQ(first.size(), photo.to_rgba8().mat().size());
   EXPECT_EQ(cv::norm(first, again, cv::NORM_INF), 0) << "the same seed gives the same variation";
-  EXPECT_GT(cv::norm(first, second, cv::NORM_L1) / static_cast<double>(first.total()), 1.0) << "another seed, another variation";
+  EXPECT_GT(cv::norm(first, second, cv::NORM_L1) / static_cast<double>(first.total()), 1.0)
+      << "another seed, another variation";
   EXPECT_GT(cv::norm(first, photo.to_rgba8().mat(), cv::NORM_L1) / static_cast<double>(first.total()), 1.0);
 }
 
@@ -240,7 +279,8 @@ TEST_F(GenerativeOps, VariationsAreImageToImageOfTheWholePictureSeededPerImage) 
 // the new word is typeset, and nothing outside the letters' window changes.
 TEST_F(GenerativeOps, TextReplaceFillsUnderTheOldLettersGeneratively) {
   const Image photo = easel::test::load_photo("coffee.png");
-  const json printed = {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 64}, {"box_color", "#ffffffe0"}, {"color", "#202020"}};
+  const json printed = {
+      {"text", "OPEN"}, {"font", "bold sans"}, {"size", 64}, {"box_color", "#ffffffe0"}, {"color", "#202020"}};
   const json replace = {{"find", "OPEN"}, {"replace", "SHUT"}, {"font", "bold sans"}};
   json generative = replace;
   generative["model"] = test::inpaint_model_folder().string();
@@ -250,8 +290,12 @@ TEST_F(GenerativeOps, TextReplaceFillsUnderTheOldLettersGeneratively) {
   // which the new word is (rightly) below the contrast minimum. The fill is what this test is about.
   generative["allow_low_contrast"] = true;
   ResultCache cache;
-  const auto classical = run_edit(photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, replace)}, cache);
-  const auto generated = run_edit(photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, generative)}, cache);
+  const auto classical = run_edit(
+      photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, replace)},
+      cache);
+  const auto generated = run_edit(
+      photo, {step("text.add", {{"region", "top"}}, printed), step("text.replace", {{"region", "all"}}, generative)},
+      cache);
   EXPECT_EQ(generated.preservation.changed_pixels_outside, 0u);
   EXPECT_TRUE(classical.render.steps.at(1).model.empty());
   EXPECT_EQ(generated.render.steps.at(1).model, "diffusion: " + test::inpaint_model_folder().string());
@@ -262,16 +306,28 @@ TEST_F(GenerativeOps, TextReplaceFillsUnderTheOldLettersGeneratively) {
 TEST_F(GenerativeOps, ImageToImageAndInstructionEditsStayInsideTheirRegion) {
   const Image photo = small_photo();
   run_and_check(photo, step("generate.img2img", {{"region", "left"}, {"feather", 8}},
-                            {{"prompt", "a watercolour painting"}, {"model", (test::models() / "sd1").string()}, {"seed", 5}, {"steps", 4}, {"strength", 0.75}}));
+                            {{"prompt", "a watercolour painting"},
+                             {"model", (test::models() / "sd1").string()},
+                             {"seed", 5},
+                             {"steps", 4},
+                             {"strength", 0.75}}));
   run_and_check(photo, step("generate.instruct", {{"region", "bottom"}, {"feather", 8}},
-                            {{"prompt", "make it winter"}, {"model", test::instruct_model_folder().string()}, {"seed", 6}, {"steps", 3}}));
+                            {{"prompt", "make it winter"},
+                             {"model", test::instruct_model_folder().string()},
+                             {"seed", 6},
+                             {"steps", 3}}));
 }
 
 TEST_F(GenerativeOps, GenerateImageMakesAnImageOfTheAskedSize) {
   const Image photo = small_photo();
   ResultCache cache;
-  const auto outcome = run_edit(photo, {step("generate.image", {{"region", "all"}},
-                                             {{"prompt", "a lighthouse"}, {"width", 100}, {"height", 60}, {"model", (test::models() / "sd1").string()}, {"steps", 2}})},
+  const auto outcome = run_edit(photo,
+                                {step("generate.image", {{"region", "all"}},
+                                      {{"prompt", "a lighthouse"},
+                                       {"width", 100},
+                                       {"height", 60},
+                                       {"model", (test::models() / "sd1").string()},
+                                       {"steps", 2}})},
                                 cache);
   EXPECT_EQ(outcome.render.state.image.width(), 100);
   EXPECT_EQ(outcome.render.state.image.height(), 60);
@@ -317,10 +373,12 @@ TEST_F(GenerativeOps, WithoutAnEngineGenerativeOpsAreACapabilityError) {
 TEST_F(GenerativeOps, ChangingTheDefaultModelRecomputesAStepWithoutAModelOfItsOwn) {
   const Image photo = small_photo();
   ResultCache cache;
-  const EditOutcome first = run_edit(photo, img2img_without_a_model(), cache, with_default_model(test::turbo_model_folder()));
+  const EditOutcome first =
+      run_edit(photo, img2img_without_a_model(), cache, with_default_model(test::turbo_model_folder()));
   ASSERT_EQ(first.render.steps.size(), 1u);
   EXPECT_FALSE(first.render.steps[0].cached);
-  EXPECT_NE(first.render.steps[0].model.find(test::turbo_model_folder().filename().string()), std::string::npos) << first.render.steps[0].model;
+  EXPECT_NE(first.render.steps[0].model.find(test::turbo_model_folder().filename().string()), std::string::npos)
+      << first.render.steps[0].model;
 
   const auto sd1 = test::sd_reference() / "models" / "sd1";
   const EditOutcome other = run_edit(photo, img2img_without_a_model(), cache, with_default_model(sd1));

@@ -26,7 +26,8 @@ Agreement agreement(const at::Tensor& actual, const at::Tensor& expected);
 
 // Asserts rel-L2 and max-abs within the README's tolerance for the quantity, and prints the
 // measured agreement so that test logs document it.
-void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rel_l2, double max_abs, const std::string& what);
+void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rel_l2, double max_abs,
+                  const std::string& what);
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name);
 

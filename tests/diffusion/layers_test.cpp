@@ -11,11 +11,13 @@ namespace easel::diffusion {
 namespace {
 
 // softmax(Q·Kᵀ/√d)·V per head, written out directly.
-at::Tensor plain_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads, bool causal) {
+at::Tensor plain_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads,
+                           bool causal) {
   const std::int64_t d = q.size(2) / heads;
   std::vector<at::Tensor> outputs;
   for (std::int64_t h = 0; h < heads; ++h) {
-    const at::Tensor qh = q.slice(2, h * d, (h + 1) * d), kh = k.slice(2, h * d, (h + 1) * d), vh = v.slice(2, h * d, (h + 1) * d);
+    const at::Tensor qh = q.slice(2, h * d, (h + 1) * d), kh = k.slice(2, h * d, (h + 1) * d),
+                     vh = v.slice(2, h * d, (h + 1) * d);
     at::Tensor scores = at::matmul(qh, kh.transpose(1, 2)) / std::sqrt(static_cast<double>(d));
     if (causal) scores = scores.masked_fill(at::ones({q.size(1), k.size(1)}, at::kBool).triu(1), -INFINITY);
     outputs.push_back(at::matmul(at::softmax(scores, -1), vh));
@@ -32,8 +34,8 @@ TEST(Layers, BlockwiseAttentionEqualsPlainAttention) {
                        causal ? "blockwise causal attention" : "blockwise attention");
   }
   const at::Tensor context = at::randn({1, 77, 16});
-  test::expect_close(multi_head_attention(q, context, context, 4, false), plain_attention(q, context, context, 4, false), 1e-6, 1e-5,
-                     "cross attention");
+  test::expect_close(multi_head_attention(q, context, context, 4, false),
+                     plain_attention(q, context, context, 4, false), 1e-6, 1e-5, "cross attention");
 }
 
 // The oneDNN kernel's transposed weight and accumulation onto the bias give at::linear's result, for a
@@ -48,32 +50,38 @@ TEST(Layers, OnednnLinearEqualsAtLinear) {
   const at::Tensor rows = at::randn({2, 77, 40});
   for (bool has_bias : {true, false}) {
     const Linear linear(weights, "proj", has_bias, LinearKernel::onednn);
-    const at::Tensor expected = at::linear(rows, weights.get("proj.weight"), has_bias ? weights.get("proj.bias") : at::Tensor());
-    test::expect_close(linear(rows), expected, 1e-6, 1e-5, has_bias ? "onednn linear with bias" : "onednn linear without bias");
+    const at::Tensor expected =
+        at::linear(rows, weights.get("proj.weight"), has_bias ? weights.get("proj.bias") : at::Tensor());
+    test::expect_close(linear(rows), expected, 1e-6, 1e-5,
+                       has_bias ? "onednn linear with bias" : "onednn linear without bias");
     test::expect_close(linear(rows[0]), expected[0], 1e-6, 1e-5, "onednn linear on 2-D rows");
     const at::Tensor one_row = rows.slice(0, 0, 1).slice(1, 0, 1);
     for (int call = 0; call < 2; ++call) {
-      test::expect_close(linear(one_row), expected.slice(0, 0, 1).slice(1, 0, 1), 1e-6, 1e-5, "onednn linear on one row");
+      test::expect_close(linear(one_row), expected.slice(0, 0, 1).slice(1, 0, 1), 1e-6, 1e-5,
+                         "onednn linear on one row");
     }
   }
   Linear widened(weights, "proj", true, LinearKernel::onednn);
   widened.weight = stored_compactly(widened.weight.to(at::kHalf).to(at::kFloat));
   ASSERT_EQ(widened.weight.scalar_type(), at::kHalf);
-  test::expect_close(widened(rows), at::linear(rows, widened.weight.to(at::kFloat), weights.get("proj.bias")), 1e-6, 1e-5,
-                     "onednn linear widening float16 storage");
+  test::expect_close(widened(rows), at::linear(rows, widened.weight.to(at::kFloat), weights.get("proj.bias")), 1e-6,
+                     1e-5, "onednn linear widening float16 storage");
   // A residual accumulated onto, and rows read in place from half of a wider projection (GEGLU's).
   const Linear with_bias(weights, "proj", true, LinearKernel::onednn);
   const at::Tensor residual = at::randn({2, 77, 48});
-  test::expect_close(with_bias(rows, residual), at::linear(rows, weights.get("proj.weight"), weights.get("proj.bias")) + residual, 1e-6, 1e-5,
+  test::expect_close(with_bias(rows, residual),
+                     at::linear(rows, weights.get("proj.weight"), weights.get("proj.bias")) + residual, 1e-6, 1e-5,
                      "onednn linear onto a residual");
   const at::Tensor wide = at::randn({2, 77, 80});
   const at::Tensor half = wide.narrow(-1, 40, 40);
   ASSERT_FALSE(half.is_contiguous());
-  test::expect_close(with_bias(half), at::linear(half.contiguous(), weights.get("proj.weight"), weights.get("proj.bias")), 1e-6, 1e-5,
+  test::expect_close(with_bias(half),
+                     at::linear(half.contiguous(), weights.get("proj.weight"), weights.get("proj.bias")), 1e-6, 1e-5,
                      "onednn linear on strided rows");
   EXPECT_THROW(with_bias(rows, residual.slice(1, 0, 10)), Error);
   const Linear conv(weights, "conv", false, LinearKernel::onednn);
-  test::expect_close(conv(rows), at::linear(rows, weights.get("conv.weight").flatten(1)), 1e-6, 1e-5, "onednn linear from a 1×1 convolution");
+  test::expect_close(conv(rows), at::linear(rows, weights.get("conv.weight").flatten(1)), 1e-6, 1e-5,
+                     "onednn linear from a 1×1 convolution");
 }
 
 }  // namespace

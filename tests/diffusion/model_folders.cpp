@@ -18,7 +18,8 @@ const fs::path& assembled_models() {
   return folder;
 }
 
-fs::path assemble(const std::string& name, const fs::path& first, const std::vector<std::string>& parts, const fs::path& second) {
+fs::path assemble(const std::string& name, const fs::path& first, const std::vector<std::string>& parts,
+                  const fs::path& second) {
   const fs::path folder = assembled_models() / name;
   if (fs::exists(folder / "model_index.json")) return folder;
   fs::create_directories(folder);
@@ -36,14 +37,20 @@ fs::path turbo_model_folder() {
   if (fs::exists(folder / "model_index.json")) return folder;
   const fs::path sd2 = fs::absolute(models() / "sd2");
   fs::create_directories(folder / "scheduler");
-  for (const std::string part : {"model_index.json", "text_encoder", "tokenizer", "unet", "vae"}) fs::create_symlink(sd2 / part, folder / part);
-  fs::copy_file(sd2 / "scheduler_variants" / "euler_epsilon_trailing_turbo.json", folder / "scheduler" / "scheduler_config.json");
+  for (const std::string part : {"model_index.json", "text_encoder", "tokenizer", "unet", "vae"})
+    fs::create_symlink(sd2 / part, folder / part);
+  fs::copy_file(sd2 / "scheduler_variants" / "euler_epsilon_trailing_turbo.json",
+                folder / "scheduler" / "scheduler_config.json");
   return folder;
 }
 
-fs::path inpaint_model_folder() { return assemble("inpainting", models() / "inpaint", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
+fs::path inpaint_model_folder() {
+  return assemble("inpainting", models() / "inpaint", {"model_index.json", "unet", "scheduler"}, models() / "sd1");
+}
 
-fs::path instruct_model_folder() { return assemble("instruct-pix2pix", models() / "ip2p", {"model_index.json", "unet", "scheduler"}, models() / "sd1"); }
+fs::path instruct_model_folder() {
+  return assemble("instruct-pix2pix", models() / "ip2p", {"model_index.json", "unet", "scheduler"}, models() / "sd1");
+}
 
 fs::path single_file_model(const std::string& reference) {
   const fs::path folder = assembled_models() / "single-files";

@@ -41,7 +41,9 @@ struct PipelineRun {
 StableDiffusionModel load_reference_model(const std::string& name, bool single_file) {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
-  if (single_file) return load_model(test::single_file_model(name == "inpaint" || name == "ip2p" ? name + "_unet_only" : name), options);
+  if (single_file)
+    return load_model(test::single_file_model(name == "inpaint" || name == "ip2p" ? name + "_unet_only" : name),
+                      options);
   options.base = test::models() / "sd1";
   return load_model(test::models() / name, options);
 }
@@ -83,7 +85,8 @@ std::string test_name(std::string name) {
 void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& png) {
   const cv::Mat bgr = cv::imread(png.string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(bgr.empty()) << png;
-  const at::Tensor ours = at::round((decoded / 2 + 0.5).clamp(0, 1) * 255).to(at::kInt)[0].permute({1, 2, 0}).contiguous();
+  const at::Tensor ours =
+      at::round((decoded / 2 + 0.5).clamp(0, 1) * 255).to(at::kInt)[0].permute({1, 2, 0}).contiguous();
   ASSERT_EQ(ours.size(0), bgr.rows);
   ASSERT_EQ(ours.size(1), bgr.cols);
   std::int64_t differing = 0;
@@ -100,7 +103,8 @@ void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& 
     }
   }
   const double fraction = static_cast<double>(differing) / static_cast<double>(ours.numel());
-  std::printf("  agreement %-48s %lld values differ (max %d LSB)\n", png.filename().c_str(), static_cast<long long>(differing), worst);
+  std::printf("  agreement %-48s %lld values differ (max %d LSB)\n", png.filename().c_str(),
+              static_cast<long long>(differing), worst);
   EXPECT_LE(worst, 1) << png;
   EXPECT_LE(fraction, 0.005) << png;
 }
@@ -133,7 +137,8 @@ TEST_P(PipelineGolden, MatchesTheReference) {
   };
   const PipelineOutput outcome = run_pipeline(model, input, feeder, callbacks);
   EXPECT_EQ(reported, outcome.timesteps.size(0)) << "a progress report as denoising starts and after each step";
-  test::expect_close(outcome.prompt_embeds, test::golden(golden, "prompt_embeds_unet_batch"), 1e-5, 1e-4, run.name + " prompt embeds");
+  test::expect_close(outcome.prompt_embeds, test::golden(golden, "prompt_embeds_unet_batch"), 1e-5, 1e-4,
+                     run.name + " prompt embeds");
   test::expect_close(outcome.timesteps, test::golden(golden, "timesteps"), 1e-7, 1e-4, run.name + " timesteps");
   test::expect_close(outcome.latents, final_expected, rel_l2, max_abs, run.name + " final_latents");
   test::expect_close(outcome.decoded, test::golden(golden, "decoded"), rel_l2, max_abs, run.name + " decoded");
@@ -152,15 +157,19 @@ std::vector<PipelineRun> pipeline_runs(bool single_file) {
       PipelineRun{"sd2v_t2i_ddim_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
       PipelineRun{"sd2v_t2i_euler_g7.5_s20", PipelineMode::text_to_image, "sd2", "a photo of a cat", 20, 7.5},
       PipelineRun{"sd2turbo_t2i_euler_trailing_g0_s1", PipelineMode::text_to_image, "sd2", "a photo of a cat", 1, 0.0},
-      PipelineRun{"sd2turbo_i2i_euler_trailing_g0_s2_str0.5", PipelineMode::image_to_image, "sd2", "a photo of a cat", 2, 0.0, 0.5},
-      PipelineRun{"sd1_i2i_euler_g7.5_s20_str0.6", PipelineMode::image_to_image, "sd1", "a photo of a cat", 20, 7.5, 0.6},
+      PipelineRun{"sd2turbo_i2i_euler_trailing_g0_s2_str0.5", PipelineMode::image_to_image, "sd2", "a photo of a cat",
+                  2, 0.0, 0.5},
+      PipelineRun{"sd1_i2i_euler_g7.5_s20_str0.6", PipelineMode::image_to_image, "sd1", "a photo of a cat", 20, 7.5,
+                  0.6},
       PipelineRun{"inpaint_euler_g7.5_s20", PipelineMode::inpaint, "inpaint", "a photo of a cat", 20, 7.5},
-      PipelineRun{"ip2p_euler_g7.5_ig1.5_s20", PipelineMode::instruct, "ip2p", "Add the text \"Morning Blend\"", 20, 7.5, 1.0, 1.5}};
+      PipelineRun{"ip2p_euler_g7.5_ig1.5_s20", PipelineMode::instruct, "ip2p", "Add the text \"Morning Blend\"", 20,
+                  7.5, 1.0, 1.5}};
   for (auto& run : runs) run.single_file = single_file;
   return runs;
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, PipelineGolden, ::testing::ValuesIn(pipeline_runs(false)), [](const auto& test_case) { return test_name(test_case.param.name); });
+INSTANTIATE_TEST_SUITE_P(Runs, PipelineGolden, ::testing::ValuesIn(pipeline_runs(false)),
+                         [](const auto& test_case) { return test_name(test_case.param.name); });
 INSTANTIATE_TEST_SUITE_P(SingleFiles, PipelineGolden, ::testing::ValuesIn(pipeline_runs(true)),
                          [](const auto& test_case) { return test_name(test_case.param.name); });
 
@@ -176,21 +185,26 @@ TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
   EXPECT_TRUE(at::equal(SeededNoise(seeded.seed).draw({1, 4, 8, 8}), test::golden(golden, "draw.0")));
 
   SeededNoise noise(seeded.seed);
-  PipelineInput input = pipeline_input({seeded.name, PipelineMode::text_to_image, seeded.model, seeded.prompt, seeded.steps, seeded.guidance},
-                                       model.scheduler);
+  PipelineInput input = pipeline_input(
+      {seeded.name, PipelineMode::text_to_image, seeded.model, seeded.prompt, seeded.steps, seeded.guidance},
+      model.scheduler);
   input.width = 64;
   input.height = 64;
   const PipelineOutput outcome = run_pipeline(model, input, noise.source());
   test::expect_close(outcome.timesteps, test::golden(golden, "timesteps"), 1e-7, 1e-4, seeded.name + " timesteps");
-  test::expect_close(outcome.latents, test::golden(golden, "final_latents"), rel_l2, max_abs, seeded.name + " final_latents");
+  test::expect_close(outcome.latents, test::golden(golden, "final_latents"), rel_l2, max_abs,
+                     seeded.name + " final_latents");
   test::expect_close(outcome.decoded, test::golden(golden, "decoded"), rel_l2, max_abs, seeded.name + " decoded");
-  test::expect_close(outcome.images(), test::golden(golden, "image_float"), rel_l2, max_abs, seeded.name + " image_float");
+  test::expect_close(outcome.images(), test::golden(golden, "image_float"), rel_l2, max_abs,
+                     seeded.name + " image_float");
   expect_png_matches(outcome.decoded, test::goldens() / "seeded" / (seeded.name + ".png"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden, ::testing::Combine(::testing::ValuesIn(test::seeded_runs()), ::testing::Bool()),
+INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden,
+                         ::testing::Combine(::testing::ValuesIn(test::seeded_runs()), ::testing::Bool()),
                          [](const auto& test_case) {
-                           return test_name(std::get<0>(test_case.param).name) + (std::get<1>(test_case.param) ? "_single_file" : "");
+                           return test_name(std::get<0>(test_case.param).name) +
+                                  (std::get<1>(test_case.param) ? "_single_file" : "");
                          });
 
 }  // namespace

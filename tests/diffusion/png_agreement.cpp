@@ -22,7 +22,8 @@ PixelAgreement compare_pngs(const std::filesystem::path& ours, const std::filesy
   double worst = 0;
   cv::minMaxLoc(difference.reshape(1), nullptr, &worst);
   const double fraction = cv::countNonZero(difference.reshape(1)) / static_cast<double>(difference.total() * 3);
-  std::printf("  agreement %-48s max %d LSB on %.3f %% of values\n", ours.filename().c_str(), static_cast<int>(worst), 100 * fraction);
+  std::printf("  agreement %-48s max %d LSB on %.3f %% of values\n", ours.filename().c_str(), static_cast<int>(worst),
+              100 * fraction);
   return {static_cast<int>(worst), fraction};
 }
 

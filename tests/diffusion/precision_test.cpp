@@ -77,7 +77,8 @@ TEST_P(PrecisionGolden, Bf16IsCloseToFp32ButNotFp32AndFp32StaysTheDefault) {
     return;
   }
   const PipelineOutput bf16 = generate(load_case_model(run, Precision::bf16), run);
-  EXPECT_EQ(bf16.images().scalar_type(), at::kFloat) << "the pipeline hands out float32 whatever the networks compute in";
+  EXPECT_EQ(bf16.images().scalar_type(), at::kFloat)
+      << "the pipeline hands out float32 whatever the networks compute in";
   const test::Agreement drift = test::agreement(bf16.images(), fp32.images());
   std::printf("  %s: bf16 image vs fp32 rel-L2 %.2e, max-abs %.2e\n", run.name.c_str(), drift.rel_l2, drift.max_abs);
   EXPECT_LT(drift.rel_l2, bf16_image_rel_l2);
@@ -125,8 +126,10 @@ class PrecisionCli : public ::testing::Test {
   }
 
   static easel::test::CliRun generate_sd1(const fs::path& out, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"generate", "-p", sd1_run().prompt, "-o", out.string(), "--model", (test::models() / "sd1").string(),
-                                     "--size", "64x64", "--steps", "8", "--cfg", "7.5", "--sampler", "euler", "--seed", "1234", "--json"};
+    std::vector<std::string> args = {
+        "generate", "-p",     sd1_run().prompt, "-o",    out.string(), "--model", (test::models() / "sd1").string(),
+        "--size",   "64x64",  "--steps",        "8",     "--cfg",      "7.5",     "--sampler",
+        "euler",    "--seed", "1234",           "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_easel(args);
   }
@@ -163,7 +166,8 @@ TEST_F(PrecisionCli, TheFlagAndTheVariableChooseThePrecisionAndTheOutputNamesIt)
   const auto fp32 = generate_sd1(exact, {"--precision", "fp32"});
   ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
   EXPECT_EQ(nlohmann::json::parse(fp32.out)["precision"], "fp32");
-  EXPECT_LE(worst_difference(pixels(exact), pixels(golden_png)), 1) << "--precision fp32 wins over EASEL_PRECISION and is exact";
+  EXPECT_LE(worst_difference(pixels(exact), pixels(golden_png)), 1)
+      << "--precision fp32 wins over EASEL_PRECISION and is exact";
 }
 
 // EASEL_THREADS shares the machine with other work; the image does not depend on it.
@@ -193,16 +197,19 @@ TEST_F(PrecisionCli, BadPrecisionsFailWithTheirNameAndNoOutput) {
     ::setenv("EASEL_THREADS", threads, 1);
     const auto bad_threads = generate_sd1(out);
     EXPECT_EQ(bad_threads.exit_code, 2) << threads << ": " << bad_threads.err;
-    EXPECT_NE(bad_threads.err.find(std::string("EASEL_THREADS '") + threads + "' is not a thread count"), std::string::npos) << bad_threads.err;
+    EXPECT_NE(bad_threads.err.find(std::string("EASEL_THREADS '") + threads + "' is not a thread count"),
+              std::string::npos)
+        << bad_threads.err;
   }
   ::unsetenv("EASEL_THREADS");
   ::setenv("EASEL_PRECISION", "fp16", 1);
 
   // `easel edit` installs the same engine: its generative step fails the same way.
   const fs::path plan = temp_dir() / "remove.json";
-  std::ofstream(plan) << R"({"steps": [{"op": "object.remove", "target": {"box": [0.4, 0.4, 0.2, 0.2]}, "params": {"steps": 1, "working_size": 64}}]})";
-  const auto edit = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--model",
-                               test::inpaint_model_folder().string(), "--seed", "1"});
+  std::ofstream(plan)
+      << R"({"steps": [{"op": "object.remove", "target": {"box": [0.4, 0.4, 0.2, 0.2]}, "params": {"steps": 1, "working_size": 64}}]})";
+  const auto edit = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o",
+                               out.string(), "--model", test::inpaint_model_folder().string(), "--seed", "1"});
   EXPECT_EQ(edit.exit_code, 2) << edit.err;
   EXPECT_NE(edit.err.find("EASEL_PRECISION 'fp16'"), std::string::npos) << edit.err;
 

@@ -39,7 +39,8 @@ std::shared_ptr<GenerationEngine> vae_preview_engine() {
 }
 
 bool same_pixels(const Image& a, const Image& b) {
-  return a.mat().size() == b.mat().size() && a.mat().type() == b.mat().type() && cv::norm(a.mat(), b.mat(), cv::NORM_INF) == 0;
+  return a.mat().size() == b.mat().size() && a.mat().type() == b.mat().type() &&
+         cv::norm(a.mat(), b.mat(), cv::NORM_INF) == 0;
 }
 
 TEST(Previews, StepsAreEvenlySpacedAndNeverAfterTheLast) {
@@ -76,7 +77,8 @@ TEST(Previews, TextToImageGetsTheAskedNumberAtTheRightStepsAndAnUnchangedResult)
   }
   // The estimate of the final image sharpens towards it: the last preview is nearer than the first.
   const cv::Mat final_pixels = with_previews.images.front().mat();
-  EXPECT_LT(cv::norm(previews.back().pixels, final_pixels, cv::NORM_L1), cv::norm(previews.front().pixels, final_pixels, cv::NORM_L1));
+  EXPECT_LT(cv::norm(previews.back().pixels, final_pixels, cv::NORM_L1),
+            cv::norm(previews.front().pixels, final_pixels, cv::NORM_L1));
   ASSERT_EQ(with_previews.images.size(), 1u);
   EXPECT_TRUE(same_pixels(with_previews.images.front(), plain.images.front()));
 }

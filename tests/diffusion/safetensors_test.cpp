@@ -60,7 +60,9 @@ TEST(Safetensors, ConvertsFloat32HalfAndBfloat16) {
     const at::Tensor tensor = read_tensor(file, name);
     EXPECT_EQ(tensor.scalar_type(), at::kFloat) << name;
     EXPECT_EQ(tensor.sizes().vec(), file.info(name).shape) << name;
-    EXPECT_EQ(std::vector<float>(tensor.data_ptr<float>(), tensor.data_ptr<float>() + tensor.numel()), file.floats(name)) << name;
+    EXPECT_EQ(std::vector<float>(tensor.data_ptr<float>(), tensor.data_ptr<float>() + tensor.numel()),
+              file.floats(name))
+        << name;
   }
 }
 
@@ -101,7 +103,8 @@ TEST(Safetensors, HeaderLengthBeyondFileIsRejected) {
 TEST(Safetensors, WrongDtypeIsRejected) {
   const auto unknown = write_file(R"({"q":{"dtype":"Q4_0","shape":[2],"data_offsets":[0,2]}})", "ab");
   expect_input_error([&] { SafetensorsFile{unknown}; }, "unsupported dtype 'Q4_0'");
-  const SafetensorsFile ints(write_file(R"({"i":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", raw<std::int64_t>({7})));
+  const SafetensorsFile ints(
+      write_file(R"({"i":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", raw<std::int64_t>({7})));
   EXPECT_EQ(ints.int64s("i"), (std::vector<std::int64_t>{7}));
   expect_input_error([&] { (void)ints.floats("i"); }, "expected a floating-point dtype");
 }
@@ -115,35 +118,60 @@ TEST(Safetensors, MissingTensorIsNamed) {
 TEST(Safetensors, MalformedHeadersAreRejected) {
   expect_input_error([&] { SafetensorsFile{write_file("{not json", "")}; }, "not valid JSON");
   expect_input_error([&] { SafetensorsFile{write_file("[1,2]", "")}; }, "not a JSON object");
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})", "")}; },
-                     "non-negative");
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", "abcd")}; },
-                     "points past the end");
+  expect_input_error(
+      [&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})", "")}; },
+      "non-negative");
+  expect_input_error(
+      [&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", "abcd")}; },
+      "points past the end");
 }
 
 // Issue 17 item 8: two entries sharing bytes were accepted, so one tensor's data could be read as
 // another's. Each tensor must own its range; empty tensors own none.
 TEST(Safetensors, OverlappingAliasedOrRepeatedTensorsAreRejected) {
   const std::string data = raw<float>({1, 2, 3, 4});
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                                                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", data)}; },
-                     "tensors 'a' [0, 8) and 'b' [4, 12) share bytes");
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
-                                                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", data)}; },
-                     "share bytes");
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
-                                                       R"("b":{"dtype":"F16","shape":[2],"data_offsets":[6,10]}})", data)}; },
-                     "tensors 'a' [0, 16) and 'b' [6, 10) share bytes");
-  expect_input_error([&] { SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                                                       R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", data)}; },
-                     "repeats the key \"a\"");
+  expect_input_error(
+      [&] {
+        SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                   R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                   data)};
+      },
+      "tensors 'a' [0, 8) and 'b' [4, 12) share bytes");
+  expect_input_error(
+      [&] {
+        SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+                                   R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                                   data)};
+      },
+      "share bytes");
+  expect_input_error(
+      [&] {
+        SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                                   R"("b":{"dtype":"F16","shape":[2],"data_offsets":[6,10]}})",
+                                   data)};
+      },
+      "tensors 'a' [0, 16) and 'b' [6, 10) share bytes");
+  expect_input_error(
+      [&] {
+        SafetensorsFile{write_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                   R"("a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+                                   data)};
+      },
+      "repeats the key \"a\"");
   // Adjacent ranges, an empty tensor anywhere, and unused bytes between ranges are fine.
-  const SafetensorsFile file(write_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
-                                        R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"c":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})", data));
+  const SafetensorsFile file(write_file(
+      R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"c":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})",
+      data));
   EXPECT_EQ(file.floats("c"), (std::vector<float>{4}));
   // The header alone (what the model-config fuzz target reads) is checked the same way.
-  expect_input_error([] { parse_safetensors_header(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 16, "h"); },
-                     "share bytes");
+  expect_input_error(
+      [] {
+        parse_safetensors_header(
+            R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+            16, "h");
+      },
+      "share bytes");
 }
 
 }  // namespace

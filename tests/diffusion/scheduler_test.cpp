@@ -15,8 +15,9 @@ namespace {
 
 const std::map<std::string, SamplerKind>& golden_samplers() {
   static const std::map<std::string, SamplerKind> samplers = {
-      {"euler", SamplerKind::euler}, {"euler_ancestral", SamplerKind::euler_ancestral}, {"dpmpp_2m", SamplerKind::dpmpp_2m},
-      {"dpmpp_2m_karras", SamplerKind::dpmpp_2m_karras}, {"ddim", SamplerKind::ddim}, {"lcm", SamplerKind::lcm}};
+      {"euler", SamplerKind::euler},       {"euler_ancestral", SamplerKind::euler_ancestral},
+      {"dpmpp_2m", SamplerKind::dpmpp_2m}, {"dpmpp_2m_karras", SamplerKind::dpmpp_2m_karras},
+      {"ddim", SamplerKind::ddim},         {"lcm", SamplerKind::lcm}};
   return samplers;
 }
 
@@ -41,7 +42,8 @@ std::vector<double> doubles(const at::Tensor& tensor) {
 void expect_relative(const std::vector<double>& actual, const std::vector<double>& expected, const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size()) << what;
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_LE(std::abs(actual[i] - expected[i]), 1e-6 * std::max(1e-3, std::abs(expected[i]))) << what << " [" << i << "]";
+    EXPECT_LE(std::abs(actual[i] - expected[i]), 1e-6 * std::max(1e-3, std::abs(expected[i])))
+        << what << " [" << i << "]";
   }
 }
 
@@ -70,7 +72,8 @@ TEST(Scheduler, TimestepAndSigmaTablesMatch) {
       expect_relative(doubles(scheduler.timesteps()), expected_timesteps, "timesteps");
     }
     expect_relative({scheduler.init_noise_sigma()}, {table["init_noise_sigma"].get<double>()}, "init_noise_sigma");
-    if (table.contains("sigmas")) expect_relative(doubles(scheduler.sigmas()), table["sigmas"].get<std::vector<double>>(), "sigmas");
+    if (table.contains("sigmas"))
+      expect_relative(doubles(scheduler.sigmas()), table["sigmas"].get<std::vector<double>>(), "sigmas");
     if (table.contains("alphas_cumprod_at_timesteps")) {
       expect_relative(doubles(scheduler.alphas_cumprod().index_select(0, scheduler.timesteps())),
                       table["alphas_cumprod_at_timesteps"].get<std::vector<double>>(), "alphas_cumprod");
@@ -82,7 +85,8 @@ TEST(Scheduler, SamplingLoopsMatchStepByStep) {
   const auto json = golden_tables();
   const SafetensorsFile file(test::goldens() / "scheduler_steps.safetensors");
   std::set<std::string> loops;
-  for (const auto& [name, info] : file.tensors()) loops.insert(name.substr(0, name.find('/', name.find('/', name.find('/') + 1) + 1)));
+  for (const auto& [name, info] : file.tensors())
+    loops.insert(name.substr(0, name.find('/', name.find('/', name.find('/') + 1) + 1)));
   ASSERT_EQ(loops.size(), 16u);
   for (const std::string& loop : loops) {
     SCOPED_TRACE(loop);
@@ -101,9 +105,10 @@ TEST(Scheduler, SamplingLoopsMatchStepByStep) {
       const std::string prefix = loop + "/" + std::to_string(i) + "/";
       const at::Tensor expected_input = test::golden(file, prefix + "scaled_model_input");
       const double scale = std::max(1.0, expected_input.abs().max().item<double>());
-      test::expect_close(scheduler.scale_model_input(sample, static_cast<std::size_t>(i)), expected_input, 1e-6, 1e-5 * scale,
-                         prefix + "scaled_model_input");
-      const auto result = scheduler.step(test::golden(file, prefix + "model_output"), static_cast<std::size_t>(i), sample, noise);
+      test::expect_close(scheduler.scale_model_input(sample, static_cast<std::size_t>(i)), expected_input, 1e-6,
+                         1e-5 * scale, prefix + "scaled_model_input");
+      const auto result =
+          scheduler.step(test::golden(file, prefix + "model_output"), static_cast<std::size_t>(i), sample, noise);
       const at::Tensor expected = test::golden(file, prefix + "prev_sample");
       test::expect_close(result.prev_sample, expected, 1e-6, 1e-5 * std::max(1.0, expected.abs().max().item<double>()),
                          prefix + "prev_sample");

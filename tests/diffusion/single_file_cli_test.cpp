@@ -29,10 +29,15 @@ json read_json(const fs::path& file) {
 
 using test::expect_matches_golden;  // the README's tolerance
 
-const std::vector<std::string> sd1_golden_settings = {"-p", "a red bicycle leaning on a brick wall", "--size", "64x64", "--steps", "8",
-                                                      "--cfg", "7.5", "--sampler", "euler", "--seed", "1234"};
+const std::vector<std::string> sd1_golden_settings = {"-p",        "a red bicycle leaning on a brick wall",
+                                                      "--size",    "64x64",
+                                                      "--steps",   "8",
+                                                      "--cfg",     "7.5",
+                                                      "--sampler", "euler",
+                                                      "--seed",    "1234"};
 
-std::vector<std::string> generate(const std::string& model, const fs::path& out, std::vector<std::string> extra = sd1_golden_settings) {
+std::vector<std::string> generate(const std::string& model, const fs::path& out,
+                                  std::vector<std::string> extra = sd1_golden_settings) {
   std::vector<std::string> args = {"generate", "--model", model, "-o", out.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
@@ -55,7 +60,9 @@ class SingleFileCli : public ::testing::Test {
 TEST_F(SingleFileCli, AFileWithoutTheSidecarItNeedsIsAOneLineErrorNotASignal) {
   for (const std::string reference : {"sd1", "sd2"}) {
     const fs::path out = temp_dir() / "a.png";
-    const auto run = run_easel({"generate", "-p", "x", "--model", (test::models() / (reference + ".safetensors")).string(), "--size", "64x64", "-o", out.string()});
+    const auto run =
+        run_easel({"generate", "-p", "x", "--model", (test::models() / (reference + ".safetensors")).string(), "--size",
+                   "64x64", "-o", out.string()});
     EXPECT_EQ(run.exit_code, 5) << run.err;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
     EXPECT_NE(run.err.find(reference + ".easel.json"), std::string::npos) << run.err;
@@ -76,9 +83,13 @@ TEST_F(SingleFileCli, WithTheirSidecarsTheSingleFilesReproduceTheSeededGoldens) 
   EXPECT_EQ(read_json(report)["generate"]["model"], (models_ / "tiny-sd1.safetensors").string());
 
   // SD-Turbo's trailing single step, from the sidecar's scheduler section.
-  install_single_file(models_, "sd2", "tiny-turbo", {{"scheduler", read_json(test::models() / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json")}});
+  install_single_file(
+      models_, "sd2", "tiny-turbo",
+      {{"scheduler", read_json(test::models() / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json")}});
   const fs::path coffee = temp_dir() / "coffee.png";
-  const auto turbo = run_easel(generate("tiny-turbo", coffee, {"-p", "a cup of coffee on a wooden table", "--size", "64x64", "--steps", "1", "--cfg", "0", "--seed", "42"}));
+  const auto turbo = run_easel(generate(
+      "tiny-turbo", coffee,
+      {"-p", "a cup of coffee on a wooden table", "--size", "64x64", "--steps", "1", "--cfg", "0", "--seed", "42"}));
   ASSERT_EQ(turbo.exit_code, 0) << turbo.err;
   expect_matches_golden(coffee, "sd2turbo_t2i_euler_trailing_g0_s1_seed42");
 }
@@ -131,8 +142,8 @@ TEST_F(SingleFileCli, AGenerativeEditRunsWithAUnetOnlyInpaintingFileAndItsBase) 
                                        "params": {"prompt": "a bowl of oranges", "steps": 2, "working_size": 128}}]})";
   const fs::path out = temp_dir() / "replaced.png";
   const fs::path report = temp_dir() / "replaced.json";
-  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o", out.string(), "--report",
-                              report.string(), "--model", "tiny-inpaint", "--seed", "5"});
+  const auto run = run_easel({"edit", easel::test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o",
+                              out.string(), "--report", report.string(), "--model", "tiny-inpaint", "--seed", "5"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(read_json(report)["verification"]["preservation"]["changed_pixels_outside"], 0);
 }

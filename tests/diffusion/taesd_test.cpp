@@ -63,7 +63,8 @@ std::map<std::string, at::Tensor> decoder_tensors(Layout layout, const Maker& ma
   }
   block(index++);
   conv(layer(layout, index), 3, width, true);
-  if (layout == Layout::diffusers) tensors["encoder.layers.0.weight"] = at::zeros({width, 3, 3, 3});  // the folder's encoder is ignored
+  if (layout == Layout::diffusers)
+    tensors["encoder.layers.0.weight"] = at::zeros({width, 3, 3, 3});  // the folder's encoder is ignored
   return tensors;
 }
 
@@ -104,13 +105,15 @@ TEST(Taesd, BothLayoutsDecodeRandomWeightsIdenticallyAtEightTimesTheLatentSize) 
   at::manual_seed(5);
   const auto tensors = decoder_tensors(Layout::original, random_tensor);
   // The same weights under the other layout's names.
-  const auto original = write_decoder(Layout::original, [&](const std::string& name, std::vector<std::int64_t>) { return tensors.at(name); });
-  const auto diffusers = write_decoder(Layout::diffusers, [&](const std::string& name, std::vector<std::int64_t> shape) {
-    if (name.starts_with("encoder.")) return at::zeros(shape);
-    const std::string rest = name.substr(std::string("decoder.layers.").size());
-    const int index = std::stoi(rest.substr(0, rest.find('.')));
-    return tensors.at(std::to_string(index + 1) + rest.substr(rest.find('.')));
-  });
+  const auto original = write_decoder(
+      Layout::original, [&](const std::string& name, std::vector<std::int64_t>) { return tensors.at(name); });
+  const auto diffusers =
+      write_decoder(Layout::diffusers, [&](const std::string& name, std::vector<std::int64_t> shape) {
+        if (name.starts_with("encoder.")) return at::zeros(shape);
+        const std::string rest = name.substr(std::string("decoder.layers.").size());
+        const int index = std::stoi(rest.substr(0, rest.find('.')));
+        return tensors.at(std::to_string(index + 1) + rest.substr(rest.find('.')));
+      });
   const TinyDecoder from_original(original), from_folder(diffusers.parent_path());
   const at::Tensor latents = at::randn({2, 4, 6, 10});
   const at::Tensor image = from_original.decode(latents);
@@ -118,14 +121,17 @@ TEST(Taesd, BothLayoutsDecodeRandomWeightsIdenticallyAtEightTimesTheLatentSize) 
   EXPECT_TRUE(at::isfinite(image).all().item<bool>());
   EXPECT_TRUE(at::equal(image, from_folder.decode(latents)));
   // Half-precision files (as published) load too, within half's rounding.
-  const TinyDecoder from_half(write_decoder(Layout::original, [&](const std::string& name, std::vector<std::int64_t>) { return tensors.at(name); },
-                                            at::kHalf));
+  const TinyDecoder from_half(write_decoder(
+      Layout::original, [&](const std::string& name, std::vector<std::int64_t>) { return tensors.at(name); },
+      at::kHalf));
   EXPECT_LT(((from_half.decode(latents) - image).norm() / image.norm()).item<double>(), 5e-3);
 }
 
 TEST(Taesd, PointwiseWeightsGiveTheHandComputedImage) {
   for (const Layout layout : {Layout::original, Layout::diffusers}) {
-    const auto file = write_decoder(layout, [&](const std::string& name, std::vector<std::int64_t> shape) { return pointwise_tensor(layout, name, shape); });
+    const auto file = write_decoder(layout, [&](const std::string& name, std::vector<std::int64_t> shape) {
+      return pointwise_tensor(layout, name, shape);
+    });
     const TinyDecoder decoder(file);
     const at::Tensor latents = at::linspace(-8, 8, 4 * 3 * 5).reshape({1, 4, 3, 5});
     // Clamp 3·tanh(z/3), conv_in + ReLU, the first block ReLU(2x − 1) + x, nearest ×8, the last block

@@ -28,19 +28,22 @@ TEST(Documents, TenRoundsOfRegionalEditsLeaveEverythingElseBitIdentical) {
   Document document = Document::create(folder, test::photo("motorcycle_left.png"));
   const Image source = read_image_file(document.source_path(), DecodeLimits{}).image;
   // Every round edits somewhere in the top-left quadrant; the rest of the picture is never asked to change.
-  const std::vector<json> boxes{{0, 0, 0.2, 0.2}, {0.1, 0.1, 0.3, 0.3}, {0.25, 0, 0.25, 0.5}, {0, 0.25, 0.5, 0.25},
-                                {0.05, 0.05, 0.1, 0.4}, {0.3, 0.3, 0.2, 0.2}, {0, 0, 0.5, 0.5}, {0.2, 0.1, 0.1, 0.1},
-                                {0.4, 0.4, 0.1, 0.1}, {0.1, 0.3, 0.3, 0.2}};
+  const std::vector<json> boxes{
+      {0, 0, 0.2, 0.2},     {0.1, 0.1, 0.3, 0.3}, {0.25, 0, 0.25, 0.5}, {0, 0.25, 0.5, 0.25}, {0.05, 0.05, 0.1, 0.4},
+      {0.3, 0.3, 0.2, 0.2}, {0, 0, 0.5, 0.5},     {0.2, 0.1, 0.1, 0.1}, {0.4, 0.4, 0.1, 0.1}, {0.1, 0.3, 0.3, 0.2}};
   for (std::size_t round = 0; round < boxes.size(); ++round) {
-    document.append(plan_of(json::array({{{"op", "color.adjust"}, {"target", {{"box", boxes[round]}}},
-                                          {"params", {{"warmth", 0.3}, {"contrast", 0.2}, {"hue", 10.0 * static_cast<double>(round)}}}}})));
+    document.append(plan_of(
+        json::array({{{"op", "color.adjust"},
+                      {"target", {{"box", boxes[round]}}},
+                      {"params", {{"warmth", 0.3}, {"contrast", 0.2}, {"hue", 10.0 * static_cast<double>(round)}}}}})));
     document.save();
   }
   const Document reopened = Document::open(folder);
   EXPECT_EQ(reopened.applied(), 10u);
   const RenderState state = render(reopened);
   const cv::Rect untouched_area(source.width() / 2 + 2, 0, source.width() - source.width() / 2 - 2, source.height());
-  EXPECT_TRUE(bit_identical(Image(state.image.mat()(untouched_area).clone()), Image(source.to_rgba8().mat()(untouched_area).clone())));
+  EXPECT_TRUE(bit_identical(Image(state.image.mat()(untouched_area).clone()),
+                            Image(source.to_rgba8().mat()(untouched_area).clone())));
   const auto report = verify_preservation(source, state);
   EXPECT_EQ(report.changed_pixels_outside, 0u);
   EXPECT_LT(report.edited_fraction, 0.26);
@@ -53,8 +56,9 @@ TEST(Documents, UndoReturnsExactlyThePreviousImageAndRedoTheNext) {
   Document document = Document::create(folder, test::photo("coffee.png"));
   document.append(plan_of(json::array({{{"op", "color.adjust"}, {"params", {{"contrast", 0.3}}}}})));
   const Image first = render(document).image;
-  document.append(plan_of(json::array({{{"op", "image.crop"}, {"params", {{"aspect", "16:9"}}}},
-                                       {{"op", "color.adjust"}, {"target", {{"region", "left"}}}, {"params", {{"warmth", 0.5}}}}})));
+  document.append(plan_of(
+      json::array({{{"op", "image.crop"}, {"params", {{"aspect", "16:9"}}}},
+                   {{"op", "color.adjust"}, {"target", {{"region", "left"}}}, {"params", {{"warmth", 0.5}}}}})));
   const Image second = render(document).image;
   EXPECT_NE(first.width(), second.width());
   document.undo();
@@ -64,7 +68,8 @@ TEST(Documents, UndoReturnsExactlyThePreviousImageAndRedoTheNext) {
   EXPECT_TRUE(bit_identical(render(document).image, second));
   document.undo();
   document.undo();
-  EXPECT_TRUE(bit_identical(render(document).image, read_image_file(test::photo("coffee.png"), DecodeLimits{}).image.to_rgba8()));
+  EXPECT_TRUE(bit_identical(render(document).image,
+                            read_image_file(test::photo("coffee.png"), DecodeLimits{}).image.to_rgba8()));
   EXPECT_THROW(document.undo(), Error);
   // A new round after undo discards the undone rounds, as in any editor.
   document.redo();
@@ -75,8 +80,11 @@ TEST(Documents, UndoReturnsExactlyThePreviousImageAndRedoTheNext) {
 
 TEST(Executor, CachedRenderIsIdenticalAndReportsCacheHits) {
   const Image coffee = test::load_photo("coffee.png");
-  const auto steps = plan_of(json::array({{{"op", "color.adjust"}, {"params", {{"contrast", 0.3}}}},
-                                          {{"op", "color.adjust"}, {"target", {{"region", "right"}}}, {"params", {{"warmth", -0.4}}}}})).steps;
+  const auto steps =
+      plan_of(
+          json::array({{{"op", "color.adjust"}, {"params", {{"contrast", 0.3}}}},
+                       {{"op", "color.adjust"}, {"target", {{"region", "right"}}}, {"params", {{"warmth", -0.4}}}}}))
+          .steps;
   ResultCache cache;
   const auto first = Executor(cache, test::run_context()).render(coffee, steps);
   const auto again = Executor(cache, test::run_context()).render(coffee, steps);
@@ -90,7 +98,8 @@ TEST(Executor, EditingAReferencePhotoInPlaceIsNotServedFromTheCache) {
   const Image coffee = test::load_photo("coffee.png");
   const auto reference = test::temp_dir() / "mood.png";
   write_file_atomically(reference, encode_image(test::load_photo("chelsea.png"), EncodeOptions{}, OutputMetadata{}));
-  const auto steps = plan_of(json::array({{{"op", "color.match"}, {"params", {{"reference", reference.string()}}}}})).steps;
+  const auto steps =
+      plan_of(json::array({{{"op", "color.match"}, {"params", {{"reference", reference.string()}}}}})).steps;
   ResultCache cache;
   const auto first = Executor(cache, test::run_context()).render(coffee, steps);
   write_file_atomically(reference, encode_image(test::load_photo("astronaut.png"), EncodeOptions{}, OutputMetadata{}));
@@ -114,9 +123,11 @@ TEST(Documents, KeepTheirOwnCopyOfEveryPictureAStepReads) {
 
 TEST(Executor, VerifierFollowsCropsAndCanvasExpansions) {
   const Image coffee = test::load_photo("coffee.png");
-  const auto steps = plan_of(json::array({{{"op", "image.crop"}, {"params", {{"aspect", "1:1"}, {"anchor", "right"}}}},
-                                          {{"op", "color.adjust"}, {"target", {{"region", "top"}}}, {"params", {{"brightness", 0.3}}}},
-                                          {{"op", "canvas.expand"}, {"params", {{"aspect", "2:1"}}}}})).steps;
+  const auto steps =
+      plan_of(json::array({{{"op", "image.crop"}, {"params", {{"aspect", "1:1"}, {"anchor", "right"}}}},
+                           {{"op", "color.adjust"}, {"target", {{"region", "top"}}}, {"params", {{"brightness", 0.3}}}},
+                           {{"op", "canvas.expand"}, {"params", {{"aspect", "2:1"}}}}}))
+          .steps;
   ResultCache cache;
   const auto result = Executor(cache, test::run_context()).render(coffee, steps);
   const auto report = verify_preservation(coffee, result.state);
@@ -126,7 +137,9 @@ TEST(Executor, VerifierFollowsCropsAndCanvasExpansions) {
   // Half of the square was brightened; the expansion doubled the width: 1/2 + 1/2 × 1/2 edited.
   EXPECT_NEAR(report.edited_fraction, 0.75, 0.02);
   // Resampling leaves nothing comparable, and says so.
-  const auto resized = Executor(cache, test::run_context()).render(coffee, plan_of(json::array({{{"op", "image.resize"}, {"params", {{"scale", 0.5}}}}})).steps);
+  const auto resized =
+      Executor(cache, test::run_context())
+          .render(coffee, plan_of(json::array({{{"op", "image.resize"}, {"params", {{"scale", 0.5}}}}})).steps);
   EXPECT_FALSE(verify_preservation(coffee, resized.state).comparable);
 }
 
@@ -135,7 +148,8 @@ TEST(Documents, OpeningSomethingElseIsAClearError) {
   const auto folder = test::temp_dir() / "broken.easel";
   std::filesystem::create_directories(folder);
   const std::string text = "{\"format\": \"easel-document\", \"version\": 1, \"rounds\": 3}";
-  write_file_atomically(folder / "document.json", std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  write_file_atomically(folder / "document.json",
+                        std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   try {
     Document::open(folder);
     FAIL();

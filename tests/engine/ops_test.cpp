@@ -97,14 +97,18 @@ TEST(ImageCrop, AspectCropIsExactAndCopiesPixels) {
   for (const char* aspect : {"16:9", "4:5", "3:2", "1:1", "21:9"}) {
     const Image cropped = run("image.crop", {{"aspect", aspect}}, astronaut);
     const AspectRatio ratio = *parse_aspect_ratio(json(aspect));
-    EXPECT_EQ(static_cast<long>(cropped.width()) * ratio.height, static_cast<long>(cropped.height()) * ratio.width) << aspect;
+    EXPECT_EQ(static_cast<long>(cropped.width()) * ratio.height, static_cast<long>(cropped.height()) * ratio.width)
+        << aspect;
     // The largest such crop: one more multiple of the ratio would not fit.
-    EXPECT_TRUE(cropped.width() + ratio.width > astronaut.width() || cropped.height() + ratio.height > astronaut.height()) << aspect;
+    EXPECT_TRUE(cropped.width() + ratio.width > astronaut.width() ||
+                cropped.height() + ratio.height > astronaut.height())
+        << aspect;
   }
   const Image top = run("image.crop", {{"aspect", "16:9"}, {"anchor", "top"}}, astronaut);
   EXPECT_TRUE(bit_identical(top, Image(astronaut.mat()(cv::Rect(0, 0, top.width(), top.height())).clone())));
   const Image bottom = run("image.crop", {{"aspect", "16:9"}, {"anchor", "bottom"}}, astronaut);
-  EXPECT_TRUE(bit_identical(bottom, Image(astronaut.mat()(cv::Rect(0, 512 - bottom.height(), bottom.width(), bottom.height())).clone())));
+  EXPECT_TRUE(bit_identical(
+      bottom, Image(astronaut.mat()(cv::Rect(0, 512 - bottom.height(), bottom.width(), bottom.height())).clone())));
 }
 
 TEST(ImageCrop, BoxCropKeepsThatRectangle) {
@@ -130,7 +134,8 @@ TEST(ImageResize, OneSideKeepsTheAspectRatio) {
 TEST(CanvasExpand, ReachesTheExactAspectAndKeepsEveryOriginalPixel) {
   const Image coffee = test::load_photo("coffee.png");  // 600×400 = 3:2
   const auto& spec = registry().get("canvas.expand");
-  const OpOutput output = spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")), test::run_context());
+  const OpOutput output =
+      spec.run(coffee, Params(validate_params(spec, {{"aspect", "16:9"}}, "test")), test::run_context());
   EXPECT_EQ(output.image.width() * 9, output.image.height() * 16);
   ASSERT_TRUE(output.mapping.has_value());
   EXPECT_TRUE(bit_identical(Image(output.image.mat()(output.mapping->copied).clone()), coffee));
@@ -141,7 +146,9 @@ TEST(CanvasExpand, ReachesTheExactAspectAndKeepsEveryOriginalPixel) {
 
 TEST(CanvasExpand, ColourFillUsesThatColour) {
   const Image coffee = test::load_photo("coffee.png");
-  const Image result = run("canvas.expand", {{"width", 800}, {"height", 400}, {"fill", "color"}, {"color", "navy"}, {"anchor", "left"}}, coffee);
+  const Image result =
+      run("canvas.expand", {{"width", 800}, {"height", 400}, {"fill", "color"}, {"color", "navy"}, {"anchor", "left"}},
+          coffee);
   EXPECT_EQ(result.mat().at<cv::Vec4b>(200, 799), cv::Vec4b(0, 0, 128, 255));
   EXPECT_TRUE(bit_identical(Image(result.mat()(cv::Rect(0, 0, 600, 400)).clone()), coffee));
 }

@@ -33,7 +33,8 @@ std::string git_blob_id(const std::string& bytes) {
 }
 
 LoopbackHub::LoopbackHub() {
-  server_.Get(R"(/api/models/([^/]+)/([^/]+)/revision/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+  server_.Get(R"(/api/models/([^/]+)/([^/]+)/revision/([^/]+))", [this](const httplib::Request& request,
+                                                                        httplib::Response& response) {
     std::lock_guard lock(mutex_);
     const auto found = repos_.find(std::string(request.matches[1]) + "/" + std::string(request.matches[2]));
     if (found == repos_.end()) {
@@ -69,33 +70,34 @@ LoopbackHub::LoopbackHub() {
     response.set_header("ETag", "\"cdn-" + std::to_string(bytes.size()) + "\"");  // not a content digest, as on S3
     serve_body(request, response, path, bytes);
   });
-  server_.Get(R"(/([^/]+)/([^/]+)/resolve/([^/]+)/(.+))", [this](const httplib::Request& request, httplib::Response& response) {
-    const std::string path = request.matches[4];
-    HubFile file;
-    std::string commit;
-    {
-      std::lock_guard lock(mutex_);
-      const auto repo = repos_.find(std::string(request.matches[1]) + "/" + std::string(request.matches[2]));
-      if (repo == repos_.end() || !repo->second.files.contains(path)) {
-        response.status = 404;
-        response.set_header("X-Error-Code", "EntryNotFound");
-        return;
-      }
-      file = repo->second.files.at(path);
-      commit = repo->second.commit;
-    }
-    response.set_header("X-Repo-Commit", commit);
-    if (file.lfs) {
-      const std::string sha = sha256_hex(file.bytes);
-      response.set_header("X-Linked-Etag", "\"" + sha + "\"");
-      response.set_header("X-Linked-Size", std::to_string(file.bytes.size()));
-      response.set_header("ETag", "\"" + git_blob_id("pointer") + "\"");
-      response.set_redirect("/lfs-cdn/" + sha, 302);
-      return;
-    }
-    response.set_header("ETag", "\"" + git_blob_id(file.bytes) + "\"");
-    serve_body(request, response, path, file.bytes);
-  });
+  server_.Get(
+      R"(/([^/]+)/([^/]+)/resolve/([^/]+)/(.+))", [this](const httplib::Request& request, httplib::Response& response) {
+        const std::string path = request.matches[4];
+        HubFile file;
+        std::string commit;
+        {
+          std::lock_guard lock(mutex_);
+          const auto repo = repos_.find(std::string(request.matches[1]) + "/" + std::string(request.matches[2]));
+          if (repo == repos_.end() || !repo->second.files.contains(path)) {
+            response.status = 404;
+            response.set_header("X-Error-Code", "EntryNotFound");
+            return;
+          }
+          file = repo->second.files.at(path);
+          commit = repo->second.commit;
+        }
+        response.set_header("X-Repo-Commit", commit);
+        if (file.lfs) {
+          const std::string sha = sha256_hex(file.bytes);
+          response.set_header("X-Linked-Etag", "\"" + sha + "\"");
+          response.set_header("X-Linked-Size", std::to_string(file.bytes.size()));
+          response.set_header("ETag", "\"" + git_blob_id("pointer") + "\"");
+          response.set_redirect("/lfs-cdn/" + sha, 302);
+          return;
+        }
+        response.set_header("ETag", "\"" + git_blob_id(file.bytes) + "\"");
+        serve_body(request, response, path, file.bytes);
+      });
   port_ = server_.bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

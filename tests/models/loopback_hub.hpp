@@ -31,9 +31,9 @@ class LoopbackHub {
   std::string endpoint() const;  // http://127.0.0.1:PORT
   void add_repo(const std::string& repo, const std::string& commit, std::map<std::string, HubFile> files);
 
-  void drop_once(const std::string& path);   // the next body of this file stops half-way (connection closed)
-  void corrupt(const std::string& path);     // serve this file with one byte changed
-  void pause(const std::string& path);       // hold this file's body half-way until release()
+  void drop_once(const std::string& path);  // the next body of this file stops half-way (connection closed)
+  void corrupt(const std::string& path);    // serve this file with one byte changed
+  void pause(const std::string& path);      // hold this file's body half-way until release()
   bool wait_until_paused(int seconds);
   void release();
   std::vector<std::string> range_headers(const std::string& path);  // Range headers seen for the file's body

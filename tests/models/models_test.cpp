@@ -54,17 +54,16 @@ std::map<std::string, HubFile> sd1_repository() {
   return files;
 }
 
-const std::vector<std::string> sd1_model_files = {
-    "model_index.json",
-    "scheduler/scheduler_config.json",
-    "text_encoder/config.json",
-    "text_encoder/model.safetensors",
-    "tokenizer/special_tokens_map.json",
-    "tokenizer/tokenizer_config.json",
-    "unet/config.json",
-    "unet/diffusion_pytorch_model.safetensors",
-    "vae/config.json",
-    "vae/diffusion_pytorch_model.safetensors"};
+const std::vector<std::string> sd1_model_files = {"model_index.json",
+                                                  "scheduler/scheduler_config.json",
+                                                  "text_encoder/config.json",
+                                                  "text_encoder/model.safetensors",
+                                                  "tokenizer/special_tokens_map.json",
+                                                  "tokenizer/tokenizer_config.json",
+                                                  "unet/config.json",
+                                                  "unet/diffusion_pytorch_model.safetensors",
+                                                  "vae/config.json",
+                                                  "vae/diffusion_pytorch_model.safetensors"};
 
 std::vector<std::string> files_under(const fs::path& folder) {
   std::vector<std::string> files;
@@ -167,7 +166,8 @@ TEST_F(ModelsTest, CorruptedFileIsRefusedAndNothingIsPublished) {
   const CliRun again = run_easel({"models", "pull", "tiny/sd1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   expect_identical_to_reference(models_ / "tiny" / "sd1");
-  EXPECT_EQ(hub_.body_requests("unet/diffusion_pytorch_model.safetensors"), 1) << "verified files are not fetched twice";
+  EXPECT_EQ(hub_.body_requests("unet/diffusion_pytorch_model.safetensors"), 1)
+      << "verified files are not fetched twice";
 }
 
 TEST_F(ModelsTest, AModelBeingDownloadedIsNeverListed) {
@@ -194,7 +194,8 @@ TEST_F(ModelsTest, AModelBeingDownloadedIsNeverListed) {
 
 // A repository laid out the way huggingface_hub caches it: content-addressed blobs, a snapshot of
 // relative symlinks per commit, and refs/main naming the commit.
-void write_hub_cache_repo(const fs::path& cache, const std::string& org, const std::string& name, const fs::path& source) {
+void write_hub_cache_repo(const fs::path& cache, const std::string& org, const std::string& name,
+                          const fs::path& source) {
   const fs::path repo = cache / ("models--" + org + "--" + name);
   const fs::path snapshot = repo / "snapshots" / commit;
   fs::create_directories(repo / "blobs");
@@ -229,7 +230,8 @@ TEST_F(ModelsTest, ModelsInTheHuggingFaceCacheAreFoundButNotOnesStillDownloading
   std::uintmax_t reference_bytes = 0;
   for (const auto& entry : fs::recursive_directory_iterator(reference_models() / "sd2"))
     if (entry.is_regular_file()) reference_bytes += entry.file_size();
-  EXPECT_EQ(model["bytes"].get<std::uintmax_t>(), reference_bytes) << "sizes follow the snapshot's symlinks into the blobs";
+  EXPECT_EQ(model["bytes"].get<std::uintmax_t>(), reference_bytes)
+      << "sizes follow the snapshot's symlinks into the blobs";
 
   const CliRun show = run_easel({"models", "show", "tiny-org/sd2", "--json"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
@@ -257,7 +259,8 @@ TEST_F(ModelsTest, AResolvedModelIsNamedWithoutTheServersPaths) {
   EXPECT_EQ(models::model_display_name(snapshot), "tiny-org/sd2");
   EXPECT_EQ(models::model_display_name(snapshot / "v1-5-pruned.safetensors"), "tiny-org/sd2/v1-5-pruned");
   EXPECT_EQ(models::model_display_name("/srv/weights/custom-sd15/"), "custom-sd15");
-  EXPECT_EQ(models::model_display_name(models::resolve_model_name("tiny-org/sd2")), "tiny-org/sd2") << "the name resolves back";
+  EXPECT_EQ(models::model_display_name(models::resolve_model_name("tiny-org/sd2")), "tiny-org/sd2")
+      << "the name resolves back";
 }
 
 TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
@@ -271,7 +274,8 @@ TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
     FAIL() << "resolved a model that is not installed";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
-    EXPECT_NE(std::string(error.what()).find("easel models pull acme/several --file sd2-base.safetensors"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("easel models pull acme/several --file sd2-base.safetensors"),
+              std::string::npos)
         << error.what();
   }
 }
@@ -334,7 +338,8 @@ TEST_F(ModelsTest, SingleFilesAndUnetOnlyModelsAreUsableOnlyWhenTheyCanRun) {
   // A diffusers folder names its base in its easel.json.
   const fs::path folder = models_ / "inpaint-folder";
   fs::create_directories(folder);
-  for (const std::string part : {"model_index.json", "unet", "scheduler"}) fs::create_symlink(fs::absolute(reference_models() / "inpaint" / part), folder / part);
+  for (const std::string part : {"model_index.json", "unet", "scheduler"})
+    fs::create_symlink(fs::absolute(reference_models() / "inpaint" / part), folder / part);
   std::ofstream(folder / "easel.json") << R"({"base": "tiny-sd1"})";
 
   const json listing = list();
@@ -352,16 +357,20 @@ TEST_F(ModelsTest, SingleFilesAndUnetOnlyModelsAreUsableOnlyWhenTheyCanRun) {
   EXPECT_NE(bare.value("problem", "").find("bare-sd1.easel.json"), std::string::npos) << bare.dump(2);
   EXPECT_NE(bare.value("problem", "").find("text_encoder.num_attention_heads"), std::string::npos) << bare.dump(2);
   EXPECT_EQ(model("lonely-inpaint")["usable"], false);
-  EXPECT_NE(model("lonely-inpaint").value("problem", "").find("{\"base\": \"NAME\"} in"), std::string::npos) << model("lonely-inpaint").dump(2);
+  EXPECT_NE(model("lonely-inpaint").value("problem", "").find("{\"base\": \"NAME\"} in"), std::string::npos)
+      << model("lonely-inpaint").dump(2);
   for (const std::string name : {"tiny-inpaint", "inpaint-folder"}) {
     const json based = model(name);
     EXPECT_EQ(based["usable"], true) << based.dump(2);
     EXPECT_EQ(based["base"], "tiny-sd1");
     EXPECT_EQ(based["missing"], json::array({"vae", "text_encoder"}));
-    EXPECT_NE(std::find(based["enables"].begin(), based["enables"].end(), "object.replace"), based["enables"].end()) << based.dump(2);
+    EXPECT_NE(std::find(based["enables"].begin(), based["enables"].end(), "object.replace"), based["enables"].end())
+        << based.dump(2);
   }
-  EXPECT_NE(model("lost-ip2p").value("problem", "").find("its base \"not-installed\""), std::string::npos) << model("lost-ip2p").dump(2);
-  EXPECT_NE(model("sd2-based-ip2p").value("problem", "").find("takes 32-wide text, but its base"), std::string::npos) << model("sd2-based-ip2p").dump(2);
+  EXPECT_NE(model("lost-ip2p").value("problem", "").find("its base \"not-installed\""), std::string::npos)
+      << model("lost-ip2p").dump(2);
+  EXPECT_NE(model("sd2-based-ip2p").value("problem", "").find("takes 32-wide text, but its base"), std::string::npos)
+      << model("sd2-based-ip2p").dump(2);
 
   const CliRun text = run_easel({"models", "list"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -402,8 +411,8 @@ TEST(ModelFamily, SingleFilesAreRecognisedFromTheirTensors) {
 // (A hand-written list here had lost generate.variation, which a text-to-image model runs.)
 TEST(ModelFamily, WhatAModelEnablesFollowsTheRegistry) {
   const auto sd1 = models::inspect_model(reference_models() / "sd1.safetensors", "sd1");
-  for (const char* op : {"generate.image", "generate.img2img", "generate.variation", "object.add", "object.replace", "object.remove",
-                         "background.replace", "canvas.expand", "text.replace"}) {
+  for (const char* op : {"generate.image", "generate.img2img", "generate.variation", "object.add", "object.replace",
+                         "object.remove", "background.replace", "canvas.expand", "text.replace"}) {
     EXPECT_EQ(std::count(sd1.enables.begin(), sd1.enables.end(), op), 1) << op;
   }
   EXPECT_EQ(std::count(sd1.enables.begin(), sd1.enables.end(), "generate.instruct"), 0);
@@ -426,7 +435,8 @@ TEST(ModelFamily, DiffusersFoldersAreRecognisedFromTheirConfigs) {
   fs::copy(dir / "sd2", turbo, fs::copy_options::recursive);
   fs::permissions(turbo / "scheduler", fs::perms::owner_all, fs::perm_options::add);
   fs::remove(turbo / "scheduler" / "scheduler_config.json");
-  fs::copy_file(dir / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json", turbo / "scheduler" / "scheduler_config.json");
+  fs::copy_file(dir / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json",
+                turbo / "scheduler" / "scheduler_config.json");
   EXPECT_EQ(models::inspect_model(turbo, "local-model").family, "SD-Turbo");
 }
 

@@ -69,7 +69,8 @@ std::vector<std::string> words_of(const std::string& text) {
 
 // The words of the instruction no clause of the plan holds.
 std::vector<std::string> uncovered_words(const EditPlan& plan) {
-  static const std::regex headers("\\b(preserve|keep|edit|edits|changes|change|do not change|don't change):", std::regex::icase);
+  static const std::regex headers("\\b(preserve|keep|edit|edits|changes|change|do not change|don't change):",
+                                  std::regex::icase);
   std::map<std::string, int> available;
   std::string previous;
   const auto take = [&](const std::string& clause) {
@@ -102,14 +103,17 @@ std::string parameter_mismatches(const EditPlan& plan, const json& expected) {
     const PlanStep& step = plan.steps[static_cast<std::size_t>(index)];
     const json expected_params = check.value("params", json::object());
     for (const auto& [name, value] : expected_params.items()) {
-      const bool same = step.params.contains(name) &&
-                        (value.is_number() && step.params[name].is_number()
-                             ? std::abs(value.get<double>() - step.params[name].get<double>()) < 1e-6
-                             : step.params[name] == value);
-      if (!same) problems += " step " + std::to_string(index) + " " + name + " = " + step.params.value(name, json()).dump() + ", expected " + value.dump() + ";";
+      const bool same =
+          step.params.contains(name) && (value.is_number() && step.params[name].is_number()
+                                             ? std::abs(value.get<double>() - step.params[name].get<double>()) < 1e-6
+                                             : step.params[name] == value);
+      if (!same)
+        problems += " step " + std::to_string(index) + " " + name + " = " + step.params.value(name, json()).dump() +
+                    ", expected " + value.dump() + ";";
     }
     if (check.contains("target") && step.target != check["target"]) {
-      problems += " step " + std::to_string(index) + " target " + step.target.dump() + ", expected " + check["target"].dump() + ";";
+      problems += " step " + std::to_string(index) + " target " + step.target.dump() + ", expected " +
+                  check["target"].dump() + ";";
     }
   }
   return problems;
@@ -142,11 +146,13 @@ TEST(InstructionCorpus, PlansTheExpectedOpsAndAccountsForEveryClause) {
     }
     const auto preserve = entry.expected.value("preserve", 0);
     const auto unsupported = entry.expected.value("unsupported", 0);
-    if (static_cast<int>(plan.preserve.size()) == preserve && static_cast<int>(plan.unsupported.size()) == unsupported) {
+    if (static_cast<int>(plan.preserve.size()) == preserve &&
+        static_cast<int>(plan.unsupported.size()) == unsupported) {
       ++exact_counts;
     } else {
-      failures += where + "\n    preserve " + std::to_string(plan.preserve.size()) + " (expected " + std::to_string(preserve) +
-                  "), unsupported " + std::to_string(plan.unsupported.size()) + " (expected " + std::to_string(unsupported) + ")\n";
+      failures += where + "\n    preserve " + std::to_string(plan.preserve.size()) + " (expected " +
+                  std::to_string(preserve) + "), unsupported " + std::to_string(plan.unsupported.size()) +
+                  " (expected " + std::to_string(unsupported) + ")\n";
     }
     if (const std::string problems = parameter_mismatches(plan, entry.expected); problems.empty()) {
       ++exact_params;

@@ -26,15 +26,17 @@ cv::Mat rgba_of(const fs::path& path) { return read_image_file(path, DecodeLimit
 TEST(NothingDroppedCli, RemoveTheSpoonDoesNotRemoveTheCup) {
   const fs::path dir = test::temp_dir();
   const std::string coffee = test::photo("coffee.png").string();
-  for (const char* instruction : {"remove the spoon", "make the cup blue", "change the saucer to green", "brighten the face"}) {
+  for (const char* instruction :
+       {"remove the spoon", "make the cup blue", "change the saucer to green", "brighten the face"}) {
     const test::CliRun run = test::run_easel({"edit", coffee, "-p", instruction, "-o", (dir / "out.png").string()});
     EXPECT_EQ(run.exit_code, 4) << instruction << ": " << run.err;  // nothing in it maps to a step Easel can run
     EXPECT_NE(run.err.find("give a mask (--mask / the mask brush)"), std::string::npos) << run.err;
     EXPECT_FALSE(fs::exists(dir / "out.png")) << instruction;
   }
   // Beside an edit that runs, the clause is listed as not done and the cup stays as it was, bit for bit.
-  const test::CliRun run = test::run_easel({"edit", coffee, "-p", "remove the spoon and warm up the top-left corner", "-o",
-                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", coffee, "-p", "remove the spoon and warm up the top-left corner", "-o",
+                       (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("not done: \"remove the spoon\""), std::string::npos) << run.err;
   const json report = read_json(dir / "report.json");
@@ -57,8 +59,9 @@ TEST(NothingDroppedCli, WithAMaskTheNamedThingIsTheMasksAreaAndNothingElse) {
   const cv::Rect spoon(325, 240, 85, 90);
   mask(spoon).setTo(255);
   ASSERT_TRUE(cv::imwrite((dir / "spoon.png").string(), mask));
-  const test::CliRun run = test::run_easel({"edit", coffee, "-p", "remove the spoon", "--mask", (dir / "spoon.png").string(), "-o",
-                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", coffee, "-p", "remove the spoon", "--mask", (dir / "spoon.png").string(), "-o",
+                       (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json report = read_json(dir / "report.json");
   ASSERT_EQ(report["plan"]["steps"].size(), 1u);
@@ -77,8 +80,9 @@ TEST(NothingDroppedCli, WithAMaskTheNamedThingIsTheMasksAreaAndNothingElse) {
 TEST(NothingDroppedCli, TextInBoldRedWithAnOutlineComesOutRed) {
   const fs::path dir = test::temp_dir();
   const std::string coffee = test::photo("coffee.png").string();
-  const test::CliRun run = test::run_easel({"edit", coffee, "-p", "add the text 'SALE' in bold red with an outline at the top", "-o",
-                                            (dir / "out.png").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", coffee, "-p", "add the text 'SALE' in bold red with an outline at the top", "-o",
+                       (dir / "out.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err.find("not done"), std::string::npos) << run.err;
   // Pure red letters: pixels that were not red before and are now.
@@ -94,11 +98,12 @@ TEST(NothingDroppedCli, TextInBoldRedWithAnOutlineComesOutRed) {
 TEST(NothingDroppedCli, ExtendingWithWhiteOrWithoutCroppingKeepsEveryPixel) {
   const fs::path dir = test::temp_dir();
   const std::string coffee = test::photo("coffee.png").string();
-  const std::vector<std::pair<std::string, std::string>> runs{{"white.png", "make it square and extend the canvas with white"},
-                                                              {"reflected.png", "make it square without cropping"}};
+  const std::vector<std::pair<std::string, std::string>> runs{
+      {"white.png", "make it square and extend the canvas with white"},
+      {"reflected.png", "make it square without cropping"}};
   for (const auto& [name, instruction] : runs) {
-    const test::CliRun run = test::run_easel({"edit", coffee, "-p", instruction, "-o", (dir / name).string(), "--report",
-                                              (dir / "report.json").string()});
+    const test::CliRun run = test::run_easel(
+        {"edit", coffee, "-p", instruction, "-o", (dir / name).string(), "--report", (dir / "report.json").string()});
     ASSERT_EQ(run.exit_code, 0) << instruction << ": " << run.err;
     EXPECT_EQ(run.err.find("not done"), std::string::npos) << run.err;
     EXPECT_TRUE(read_json(dir / "report.json")["plan"]["unsupported"].empty()) << instruction;
@@ -114,8 +119,9 @@ TEST(NothingDroppedCli, ExtendingWithWhiteOrWithoutCroppingKeepsEveryPixel) {
 
 TEST(NothingDroppedCli, MakeItTransparentAfterRemovingTheBackgroundIsReportedAsDone) {
   const fs::path dir = test::temp_dir();
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "remove the background and make it transparent",
-                                            "-o", (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
+                                            "remove the background and make it transparent", "-o",
+                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err.find("not done"), std::string::npos) << run.err;
   const json report = read_json(dir / "report.json");

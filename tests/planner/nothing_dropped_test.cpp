@@ -41,16 +41,20 @@ TEST(NamedThings, AThingByNameIsUnknownButSubjectPlacesColoursAndObjectsAreFound
 }
 
 TEST(NothingDropped, AThingEaselCannotFindIsNotDoneNeverTheLargestObject) {
-  for (const char* instruction : {"remove the spoon", "make the cup blue", "change the saucer to green", "brighten the face",
-                                  "replace the cup with a glass of wine", "make the dog look like a cartoon", "remove the red mug"}) {
+  for (const char* instruction :
+       {"remove the spoon", "make the cup blue", "change the saucer to green", "brighten the face",
+        "replace the cup with a glass of wine", "make the dog look like a cartoon", "remove the red mug"}) {
     const EditPlan plan = plan_instruction(instruction);
-    EXPECT_TRUE(plan.steps.empty()) << instruction << " planned " << plan.steps.front().op << " on " << plan.steps.front().target.dump();
+    EXPECT_TRUE(plan.steps.empty()) << instruction << " planned " << plan.steps.front().op << " on "
+                                    << plan.steps.front().target.dump();
     ASSERT_EQ(plan.unsupported.size(), 1u) << instruction;
     EXPECT_EQ(plan.unsupported[0].clause, instruction);
-    EXPECT_NE(plan.unsupported[0].reason.find("give a mask (--mask / the mask brush)"), std::string::npos) << plan.unsupported[0].reason;
+    EXPECT_NE(plan.unsupported[0].reason.find("give a mask (--mask / the mask brush)"), std::string::npos)
+        << plan.unsupported[0].reason;
   }
   const EditPlan spoon = plan_instruction("remove the spoon");
-  EXPECT_NE(spoon.unsupported[0].reason.find("cannot find \"the spoon\""), std::string::npos) << spoon.unsupported[0].reason;
+  EXPECT_NE(spoon.unsupported[0].reason.find("cannot find \"the spoon\""), std::string::npos)
+      << spoon.unsupported[0].reason;
 }
 
 TEST(NothingDropped, WhatEaselCanFindIsStillEdited) {
@@ -90,7 +94,8 @@ TEST(NothingDropped, TextLooksAreHonouredOrListedAsNotDone) {
   EXPECT_EQ(sale.steps[0].params["outline"], 2.0);
   EXPECT_TRUE(sale.unsupported.empty());
 
-  const EditPlan outlined = plan_instruction("add \"SALE\" in white with a thick black outline and a soft shadow, 40% opacity");
+  const EditPlan outlined =
+      plan_instruction("add \"SALE\" in white with a thick black outline and a soft shadow, 40% opacity");
   const json& params = outlined.steps.at(0).params;
   EXPECT_EQ(params["color"], "white");
   EXPECT_EQ(params["font"], "sans");  // "black" is the outline's colour, not a weight
@@ -144,7 +149,8 @@ TEST(NothingDropped, MakingItTransparentAfterRemovingTheBackgroundIsDoneByThatSt
   ASSERT_EQ(ops_of(plan), std::vector<std::string>{"background.remove"});
   EXPECT_EQ(plan.steps[0].also_clauses, std::vector<std::string>{"make it transparent"});
   EXPECT_TRUE(plan.unsupported.empty());
-  EXPECT_NE(explain_plan(plan).find("from \"remove the background\" and \"make it transparent\""), std::string::npos) << explain_plan(plan);
+  EXPECT_NE(explain_plan(plan).find("from \"remove the background\" and \"make it transparent\""), std::string::npos)
+      << explain_plan(plan);
   EXPECT_EQ(ops_of(plan_instruction("make it transparent")), std::vector<std::string>{"background.remove"});
   // The clause travels with the step: read back, and listed with it when this build cannot run it.
   EXPECT_EQ(edit_plan_from_json(to_json(plan)).steps[0].also_clauses, plan.steps[0].also_clauses);
@@ -159,7 +165,9 @@ TEST(NothingDropped, GenerationSizeGradientDirectionAndDuotoneColoursAreRead) {
   const EditPlan several = draft_plan("generate three pictures of a red bicycle");
   ASSERT_EQ(several.unsupported.size(), 1u);
   EXPECT_NE(several.unsupported[0].reason.find("-n"), std::string::npos);
-  EXPECT_EQ(draft_plan("replace the background with a radial gradient from navy to white").steps.at(0).params["direction"], "radial");
+  EXPECT_EQ(
+      draft_plan("replace the background with a radial gradient from navy to white").steps.at(0).params["direction"],
+      "radial");
   const EditPlan duotone = draft_plan("apply a navy and gold duotone");
   EXPECT_EQ(duotone.steps.at(0).params["dark"], "navy");
   EXPECT_EQ(duotone.steps.at(0).params["light"], "gold");

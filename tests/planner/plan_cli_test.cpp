@@ -11,7 +11,8 @@ namespace easel {
 namespace {
 
 TEST(PlanCli, PlanJsonIsAValidEditPlanWithEveryClauseAccountedFor) {
-  const test::CliRun run = test::run_easel({"plan", "Preserve: the bottle. Edit: incrase the contrst, rotate it, then crop to 4:5", "--json"});
+  const test::CliRun run = test::run_easel(
+      {"plan", "Preserve: the bottle. Edit: incrase the contrst, rotate it, then crop to 4:5", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EditPlan plan = parse_edit_plan(run.out);
   validate_plan(plan);
@@ -26,8 +27,9 @@ TEST(PlanCli, PlanJsonIsAValidEditPlanWithEveryClauseAccountedFor) {
 TEST(PlanCli, EditExplainsThePlanInWordsThenRunsIt) {
   const auto dir = test::temp_dir();
   const auto output = dir / "out.png";
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
-                                            "make the left half a bit warmer and crop it square", "--explain", "-o", output.string()});
+  const test::CliRun run =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
+                       "make the left half a bit warmer and crop it square", "--explain", "-o", output.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("1. color.adjust"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("on the left half; warmth 0.15"), std::string::npos) << run.out;

@@ -28,7 +28,8 @@ TEST(Planner, TheReadmeExampleMapsToThreeSteps) {
 }
 
 TEST(Planner, ASecondQuotedTextAfterAndIsASecondTextStepPlacedUnderTheFirst) {
-  const EditPlan plan = plan_instruction("add the title \"Summer Sale\" at the top and the text \"50% off\" below the title");
+  const EditPlan plan =
+      plan_instruction("add the title \"Summer Sale\" at the top and the text \"50% off\" below the title");
   ASSERT_EQ(ops_of(plan), (std::vector<std::string>{"text.add", "text.add"}));
   EXPECT_EQ(plan.steps[0].params["text"], "Summer Sale");
   EXPECT_EQ(plan.steps[0].target["region"], "top");
@@ -40,9 +41,12 @@ TEST(Planner, ASecondQuotedTextAfterAndIsASecondTextStepPlacedUnderTheFirst) {
 
 TEST(Planner, IntensityWordsScaleTheAmount) {
   const double normal = plan_instruction("increase the contrast").steps[0].params["contrast"];
-  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast slightly").steps[0].params["contrast"].get<double>(), normal / 2);
-  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast a bit").steps[0].params["contrast"].get<double>(), normal / 2);
-  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast a lot").steps[0].params["contrast"].get<double>(), normal * 2);
+  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast slightly").steps[0].params["contrast"].get<double>(),
+                   normal / 2);
+  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast a bit").steps[0].params["contrast"].get<double>(),
+                   normal / 2);
+  EXPECT_DOUBLE_EQ(plan_instruction("increase the contrast a lot").steps[0].params["contrast"].get<double>(),
+                   normal * 2);
   EXPECT_DOUBLE_EQ(plan_instruction("much more contrast").steps[0].params["contrast"].get<double>(), normal * 2);
   EXPECT_DOUBLE_EQ(plan_instruction("reduce contrast by 40%").steps[0].params["contrast"].get<double>(), -0.4);
   const EditPlan stop = plan_instruction("brighten the exposure by one stop");
@@ -113,7 +117,8 @@ TEST(Planner, SpellingAndCasingDoNotMatter) {
 }
 
 TEST(Planner, PreserveAndEditSections) {
-  const EditPlan plan = plan_instruction("Preserve: the bottle, the label and the shadow. Edit: make the background white, crop to 4:5");
+  const EditPlan plan =
+      plan_instruction("Preserve: the bottle, the label and the shadow. Edit: make the background white, crop to 4:5");
   EXPECT_EQ(plan.preserve.size(), 3u);
   EXPECT_EQ(plan.preserve[1].clause, "the label");
   EXPECT_EQ(ops_of(plan), (std::vector<std::string>{"background.replace", "image.crop"}));
@@ -175,7 +180,8 @@ TEST(Planner, ThirtyTwoKilobytesArePlannedOrRefusedInBoundedTime) {
   std::string words;
   while (words.size() < kMaxInstructionBytes - 200) words += "really quite very much more pretty contrast ";
   std::string sentences;
-  while (sentences.size() < kMaxInstructionBytes - 200) sentences += "increase the contrast slightly and crop to 16:9, then add \"SALE\" at the top. ";
+  while (sentences.size() < kMaxInstructionBytes - 200)
+    sentences += "increase the contrast slightly and crop to 16:9, then add \"SALE\" at the top. ";
   for (const std::string& instruction : {words, sentences, std::string(kMaxInstructionBytes, 'x')}) {
     const auto started = std::chrono::steady_clock::now();
     try {
@@ -208,7 +214,8 @@ TEST(EditPlanJson, RoundTripsAndRejectsMalformedPlans) {
   EXPECT_EQ(kind_of("{\"steps\": [{\"params\": {}}]}"), ErrorKind::plan);
   EXPECT_EQ(kind_of("{\"steps\": [{\"op\": \"paint.sky\"}]}"), ErrorKind::plan);
   EXPECT_EQ(kind_of("{\"steps\": [{\"op\": \"color.adjust\", \"target\": {\"region\": \"moon\"}}]}"), ErrorKind::plan);
-  EXPECT_EQ(kind_of("{\"steps\": [{\"op\": \"color.adjust\", \"target\": {\"box\": [0.5, 0.5, 0.6, 0.1]}}]}"), ErrorKind::plan);
+  EXPECT_EQ(kind_of("{\"steps\": [{\"op\": \"color.adjust\", \"target\": {\"box\": [0.5, 0.5, 0.6, 0.1]}}]}"),
+            ErrorKind::plan);
   EXPECT_EQ(kind_of("{\"steps\": [{\"op\": \"color.adjust\", \"params\": {\"gamma\": 0}}]}"), ErrorKind::plan);
 }
 

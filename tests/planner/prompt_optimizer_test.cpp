@@ -26,7 +26,8 @@ TEST(PromptOptimizer, EachKindGetsItsTemplateAfterTheUsersWords) {
   for (const auto& c : cases) {
     const OptimizedPrompt optimized = optimize_prompt(c.prompt);
     EXPECT_EQ(optimized.kind, c.kind) << c.prompt;
-    EXPECT_EQ(optimized.prompt.rfind(c.prompt, 0), 0u) << "the user's words come first, unchanged: " << optimized.prompt;
+    EXPECT_EQ(optimized.prompt.rfind(c.prompt, 0), 0u)
+        << "the user's words come first, unchanged: " << optimized.prompt;
     EXPECT_FALSE(optimized.parts.lighting.empty()) << c.prompt;
     EXPECT_FALSE(optimized.parts.style.empty()) << c.prompt;
     EXPECT_GT(optimized.prompt.size(), std::string(c.prompt).size() + 40) << c.prompt;
@@ -54,7 +55,8 @@ TEST(PromptOptimizer, QuotedTextIsKeptExactlyAndNoTextIsInvented) {
     const OptimizedPrompt optimized = optimize_prompt(prompt);
     EXPECT_EQ(optimized.kind, "text-on-object") << prompt;
     ASSERT_EQ(optimized.texts.size(), 1u) << prompt;
-    EXPECT_EQ(count_of(optimized.prompt, optimized.texts[0]), 2u) << "as written, and named once more: " << optimized.prompt;
+    EXPECT_EQ(count_of(optimized.prompt, optimized.texts[0]), 2u)
+        << "as written, and named once more: " << optimized.prompt;
     // No quotation marks beyond the user's own pair and its repetition.
     const std::string added = optimized.prompt.substr(std::string(prompt).size());
     EXPECT_EQ(count_of(added, "\""), std::string(prompt).find('"') == std::string::npos ? 0u : 2u) << added;

@@ -17,9 +17,10 @@ TEST(TextInstruction, TheDesignExampleAddsTextAtTheTop) {
 }
 
 TEST(TextInstruction, EveryKindOfQuoteKeepsTheTextByteForByte) {
-  for (const char* instruction : {"add the text \"Morning Blend\" at the top", "add the text “Morning Blend” at the top",
-                                  "add the text ‘Morning Blend’ at the top", "add the text 'Morning Blend' at the top",
-                                  "add the text «Morning Blend» at the top", "add the text „Morning Blend“ at the top"}) {
+  for (const char* instruction :
+       {"add the text \"Morning Blend\" at the top", "add the text “Morning Blend” at the top",
+        "add the text ‘Morning Blend’ at the top", "add the text 'Morning Blend' at the top",
+        "add the text «Morning Blend» at the top", "add the text „Morning Blend“ at the top"}) {
     const EditPlan plan = plan_instruction(instruction);
     ASSERT_EQ(plan.steps.size(), 1u) << instruction;
     EXPECT_EQ(plan.steps[0].params["text"], "Morning Blend") << instruction;
@@ -28,7 +29,8 @@ TEST(TextInstruction, EveryKindOfQuoteKeepsTheTextByteForByte) {
 }
 
 TEST(TextInstruction, SeparatorsAndRegionWordsInsideQuotesAreText) {
-  const EditPlan plan = plan_instruction("write \"Salt, Pepper and Top Left. Then THE END\" in the bottom right corner");
+  const EditPlan plan =
+      plan_instruction("write \"Salt, Pepper and Top Left. Then THE END\" in the bottom right corner");
   ASSERT_EQ(plan.steps.size(), 1u);
   EXPECT_EQ(plan.steps[0].params["text"], "Salt, Pepper and Top Left. Then THE END");
   EXPECT_EQ(plan.steps[0].target["region"], "bottom-right");
@@ -38,7 +40,8 @@ TEST(TextInstruction, SeparatorsAndRegionWordsInsideQuotesAreText) {
 }
 
 TEST(TextInstruction, FontColourSizeAndEffectsComeFromTheClause) {
-  const EditPlan plan = plan_instruction("put the text \"SALE\" in red bold handwritten letters 36pt with a drop shadow on a badge at the bottom");
+  const EditPlan plan = plan_instruction(
+      "put the text \"SALE\" in red bold handwritten letters 36pt with a drop shadow on a badge at the bottom");
   ASSERT_EQ(plan.steps.size(), 1u);
   const json& params = plan.steps[0].params;
   EXPECT_EQ(params["font"], "bold handwritten");
@@ -56,7 +59,8 @@ TEST(TextInstruction, FontColourSizeAndEffectsComeFromTheClause) {
 }
 
 TEST(TextInstruction, TextBesideOtherEditsAndApostrophesOutsideQuotes) {
-  const EditPlan plan = plan_instruction("increase the contrast, then add the text \"Don't Stop\" at the bottom. Don't change the subject");
+  const EditPlan plan = plan_instruction(
+      "increase the contrast, then add the text \"Don't Stop\" at the bottom. Don't change the subject");
   ASSERT_EQ(plan.steps.size(), 2u);
   EXPECT_EQ(plan.steps[0].op, "color.adjust");
   EXPECT_EQ(plan.steps[1].params["text"], "Don't Stop");

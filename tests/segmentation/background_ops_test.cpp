@@ -58,14 +58,17 @@ void check_background_ops(const std::string& photo) {
   };
   for (const auto& params : fills) {
     SCOPED_TRACE(params.dump());
-    const auto outcome = render(source, {{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", params}});
+    const auto outcome =
+        render(source, {{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", params}});
     const cv::Mat changed = changed_pixels(source, outcome.render.state.image);
     EXPECT_EQ(cv::countNonZero(changed & core), 0) << "subject pixels inside the mask core changed";
-    EXPECT_GT(cv::countNonZero(changed & background), 0.6 * cv::countNonZero(background)) << "the background hardly changed";
+    EXPECT_GT(cv::countNonZero(changed & background), 0.6 * cv::countNonZero(background))
+        << "the background hardly changed";
     EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
   }
 
-  const auto blurred = render(source, {{"op", "background.blur"}, {"target", {{"region", "background"}}}, {"params", {{"strength", 0.5}}}});
+  const auto blurred = render(
+      source, {{"op", "background.blur"}, {"target", {{"region", "background"}}}, {"params", {{"strength", 0.5}}}});
   const cv::Mat blur_changed = changed_pixels(source, blurred.render.state.image);
   EXPECT_EQ(cv::countNonZero(blur_changed & core), 0);
   // Out of focus: the background, away from the subject's outline, loses most of its fine detail
@@ -108,7 +111,8 @@ void check_background_ops(const std::string& photo) {
   }
 
   // The subject region: a colour change of the subject leaves the background exactly as it was.
-  const auto subject = render(source, {{"op", "color.adjust"}, {"target", {{"region", "product"}}}, {"params", {{"saturation", -1}}}});
+  const auto subject =
+      render(source, {{"op", "color.adjust"}, {"target", {{"region", "product"}}}, {"params", {{"saturation", -1}}}});
   const cv::Mat subject_changed = changed_pixels(source, subject.render.state.image);
   EXPECT_EQ(cv::countNonZero(subject_changed & background), 0);
   EXPECT_GT(cv::countNonZero(subject_changed & core), 0.5 * cv::countNonZero(core));
@@ -132,10 +136,19 @@ TEST(BackgroundOps, ParametersAreChecked) {
     ADD_FAILURE() << "accepted " << step.dump();
     return std::string();
   };
-  EXPECT_NE(invalid({{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", {{"fill", "image"}}}}).find("needs 'image'"), std::string::npos);
-  EXPECT_NE(invalid({{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", {{"fill", "plaid"}}}}).find("fill"), std::string::npos);
-  EXPECT_NE(invalid({{"op", "background.blur"}, {"target", {{"region", "background"}}}, {"params", {{"strength", 3}}}}).find("strength"), std::string::npos);
-  EXPECT_NE(invalid({{"op", "background.remove"}, {"target", {{"region", "left"}}}}).find("background.remove"), std::string::npos);
+  EXPECT_NE(
+      invalid({{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", {{"fill", "image"}}}})
+          .find("needs 'image'"),
+      std::string::npos);
+  EXPECT_NE(
+      invalid({{"op", "background.replace"}, {"target", {{"region", "background"}}}, {"params", {{"fill", "plaid"}}}})
+          .find("fill"),
+      std::string::npos);
+  EXPECT_NE(invalid({{"op", "background.blur"}, {"target", {{"region", "background"}}}, {"params", {{"strength", 3}}}})
+                .find("strength"),
+            std::string::npos);
+  EXPECT_NE(invalid({{"op", "background.remove"}, {"target", {{"region", "left"}}}}).find("background.remove"),
+            std::string::npos);
 }
 
 TEST(BackgroundOps, MaskTargetNeedsNoSegmentation) {
@@ -148,7 +161,9 @@ TEST(BackgroundOps, MaskTargetNeedsNoSegmentation) {
   const auto file = test::temp_dir() / "top-half.png";
   const auto bytes = encode_image(Image(mask), EncodeOptions{}, OutputMetadata{});
   write_file_atomically(file, bytes);
-  const auto outcome = render(source, {{"op", "background.replace"}, {"target", {{"mask", file.string()}}}, {"params", {{"color", "#000000"}}}}, model_required);
+  const auto outcome = render(
+      source, {{"op", "background.replace"}, {"target", {{"mask", file.string()}}}, {"params", {{"color", "#000000"}}}},
+      model_required);
   const cv::Mat changed = changed_pixels(source, outcome.render.state.image);
   EXPECT_EQ(cv::countNonZero(changed.rowRange(source.height() / 2, source.height())), 0);
   EXPECT_TRUE(outcome.render.steps[0].model.empty());

@@ -47,8 +47,8 @@ TEST(FallbackConfidence, FollowsTheMaskQualityOnTheComposites) {
     const SubjectMask mask = segment_subject(composites[i].image, test::installed_segmenter(SegmenterPolicy::fallback));
     const double iou = test::intersection_over_union(mask.alpha, composites[i].truth);
     ASSERT_TRUE(mask.note.confidence.has_value());
-    std::printf("[ fallback ] IoU %.3f, confidence %.3f (%s)  %s\n", iou, *mask.note.confidence, mask.note.concern.c_str(),
-                composites[i].name.c_str());
+    std::printf("[ fallback ] IoU %.3f, confidence %.3f (%s)  %s\n", iou, *mask.note.confidence,
+                mask.note.concern.c_str(), composites[i].name.c_str());
     if (found[i]) {
       EXPECT_GE(iou, 0.8);
       EXPECT_GE(*mask.note.confidence, kFallbackMinimumConfidence);

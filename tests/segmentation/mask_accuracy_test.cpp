@@ -44,7 +44,8 @@ TEST(MaskAccuracy, IsnetReachesIoU95OnEveryComposite) {
 // The default network is small (320² input) and coarser; the refinement brings its edge onto the photo's.
 TEST(MaskAccuracy, U2netpReachesIoU90OnEveryComposite) {
   const auto model = test::installed_segmenter().u2netp_file();
-  ASSERT_TRUE(std::filesystem::is_regular_file(model)) << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
+  ASSERT_TRUE(std::filesystem::is_regular_file(model))
+      << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
   for (const auto& composite : test::composites()) {
     SCOPED_TRACE(composite.name);
     const cv::Mat raw = u2netp_subject_probability(composite.image, model);
@@ -68,19 +69,23 @@ TEST(MaskAccuracy, U2netpReachesIoU90OnEveryComposite) {
 TEST(MaskAccuracy, U2netpFindsTheSubjectsTheFallbackMisses) {
   test::require_segmentation_model();
   const auto model = test::installed_segmenter().u2netp_file();
-  ASSERT_TRUE(std::filesystem::is_regular_file(model)) << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
+  ASSERT_TRUE(std::filesystem::is_regular_file(model))
+      << model << " is missing: run `bash scripts/fetch-segmentation-model.sh`";
   struct Case {
     const char* photo;
     double margin;  // recall counts the columns from margin × width to (1 − margin) × width
     double recall;  // at least
   };
-  for (const auto& [photo, margin, least_recall] : {Case{"rocket.jpg", 0.4, 0.5}, Case{"coffee.png", 0.0, 0.8}, Case{"chelsea.png", 0.0, 0.8}}) {
+  for (const auto& [photo, margin, least_recall] :
+       {Case{"rocket.jpg", 0.4, 0.5}, Case{"coffee.png", 0.0, 0.8}, Case{"chelsea.png", 0.0, 0.8}}) {
     SCOPED_TRACE(photo);
     const Image image = test::load_photo(photo).to_rgba8();
-    const cv::Mat isnet = refine_subject_alpha(isnet_subject_probability(image, test::installed_segmenter().isnet_file()), image) >= 0.5f;
+    const cv::Mat isnet =
+        refine_subject_alpha(isnet_subject_probability(image, test::installed_segmenter().isnet_file()), image) >= 0.5f;
     const cv::Mat u2netp = refine_subject_alpha(u2netp_subject_probability(image, model), image) >= 0.5f;
     const cv::Range band(static_cast<int>(margin * image.width()), static_cast<int>((1 - margin) * image.width()));
-    const double precision = cv::countNonZero(u2netp & isnet) / std::max(1.0, static_cast<double>(cv::countNonZero(u2netp)));
+    const double precision =
+        cv::countNonZero(u2netp & isnet) / std::max(1.0, static_cast<double>(cv::countNonZero(u2netp)));
     const double recall = cv::countNonZero(u2netp.colRange(band) & isnet.colRange(band)) /
                           std::max(1.0, static_cast<double>(cv::countNonZero(isnet.colRange(band))));
     std::printf("[ u2netp   ] against isnet: precision %.4f, recall %.4f  %s\n", precision, recall, photo);

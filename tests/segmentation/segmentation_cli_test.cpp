@@ -30,8 +30,8 @@ nlohmann::json read_json(const fs::path& file) {
 
 nlohmann::json run_and_read_report(const fs::path& plan, const fs::path& output) {
   const fs::path report = output.string() + ".json";
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "--plan-file", plan.string(), "-o",
-                                            output.string(), "--report", report.string()});
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "--plan-file", plan.string(),
+                                            "-o", output.string(), "--report", report.string()});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   if (run.exit_code != 0) return {};
   return read_json(report);
@@ -52,7 +52,8 @@ TEST(SegmentationCli, ReportNamesTheModel) {
   auto report = run_and_read_report(write_plan("replace.json", kReplacePlan), test::temp_dir() / "model.png");
   ASSERT_FALSE(report.is_null());
   EXPECT_EQ(report["steps"][0]["model"], "segmentation: isnet-medium");
-  EXPECT_EQ(report["verification"]["segmentation"], (nlohmann::json{{"engine", "isnet-medium"}, {"fallback", false}, {"steps", {1}}}));
+  EXPECT_EQ(report["verification"]["segmentation"],
+            (nlohmann::json{{"engine", "isnet-medium"}, {"fallback", false}, {"steps", {1}}}));
   EXPECT_EQ(report["verification"]["preservation"]["changed_pixels_outside"], 0);
 }
 
@@ -67,8 +68,8 @@ TEST(SegmentationCli, TheDefaultNetworkRunsWhenItIsTheOneInstalled) {
   const test::ScopedEnvironment folder("EASEL_MODELS", models.string());
   const test::ScopedEnvironment model("EASEL_SEGMENTATION_MODEL", std::nullopt);
   const fs::path output = test::temp_dir() / "u2netp.png";
-  const test::CliRun run = test::run_easel({"edit", test::photo("chelsea.png").string(), "-p", "blur the background", "-o",
-                                            output.string(), "--report", output.string() + ".json"});
+  const test::CliRun run = test::run_easel({"edit", test::photo("chelsea.png").string(), "-p", "blur the background",
+                                            "-o", output.string(), "--report", output.string() + ".json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err.find("easel: warning"), std::string::npos) << run.err;
   auto report = read_json(output.string() + ".json");
@@ -84,7 +85,8 @@ TEST(SegmentationCli, WithoutANetworkALowConfidenceFallbackIsRefused) {
   for (const char* photo : {"chelsea.png", "rocket.jpg", "coffee.png"}) {
     SCOPED_TRACE(photo);
     const fs::path output = test::temp_dir() / (std::string("refused-") + photo + ".png");
-    const test::CliRun run = test::run_easel({"edit", test::photo(photo).string(), "-p", "blur the background", "-o", output.string()});
+    const test::CliRun run =
+        test::run_easel({"edit", test::photo(photo).string(), "-p", "blur the background", "-o", output.string()});
     EXPECT_EQ(run.exit_code, 5) << run.err;
     EXPECT_NE(run.err.find("not sure what the subject is"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("confidence 0."), std::string::npos) << run.err;
@@ -99,8 +101,8 @@ TEST(SegmentationCli, WithoutANetworkALowConfidenceFallbackIsRefused) {
 TEST(SegmentationCli, AnAcceptedFallbackIsWarnedAboutOnStderrAndInTheReport) {
   const test::ScopedEnvironment policy("EASEL_SEGMENTATION", "fallback");
   const fs::path output = test::temp_dir() / "fallback-rocket.png";
-  const test::CliRun run = test::run_easel({"edit", test::photo("rocket.jpg").string(), "-p", "blur the background", "-o",
-                                            output.string(), "--report", output.string() + ".json"});
+  const test::CliRun run = test::run_easel({"edit", test::photo("rocket.jpg").string(), "-p", "blur the background",
+                                            "-o", output.string(), "--report", output.string() + ".json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(fs::exists(output));
   EXPECT_NE(run.err.find("easel: warning: no segmentation model ran"), std::string::npos) << run.err;
@@ -131,12 +133,13 @@ TEST(SegmentationCli, ACachedRoundKeepsTheWarning) {
                              (test::temp_dir() / "round1.png").string(), "--save", document.string()})
                 .exit_code,
             0);
-  ASSERT_EQ(test::run_easel({"edit", document.string(), "-p", "make it black and white", "-o", (test::temp_dir() / "round2.png").string()})
+  ASSERT_EQ(test::run_easel({"edit", document.string(), "-p", "make it black and white", "-o",
+                             (test::temp_dir() / "round2.png").string()})
                 .exit_code,
             0);
   const fs::path third = test::temp_dir() / "round3.png";
-  const test::CliRun run = test::run_easel({"edit", document.string(), "-p", "increase the contrast", "-o", third.string(),
-                                            "--report", third.string() + ".json"});
+  const test::CliRun run = test::run_easel({"edit", document.string(), "-p", "increase the contrast", "-o",
+                                            third.string(), "--report", third.string() + ".json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("no segmentation model ran"), std::string::npos) << run.err;
   auto report = read_json(third.string() + ".json");

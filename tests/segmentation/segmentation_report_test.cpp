@@ -19,7 +19,9 @@ StepRecord step(const std::string& op, std::optional<SegmentationNote> note) {
   return record;
 }
 
-SegmentationNote fallback(double confidence) { return {kSegmentationFallbackName, confidence, "subject and background have similar colours"}; }
+SegmentationNote fallback(double confidence) {
+  return {kSegmentationFallbackName, confidence, "subject and background have similar colours"};
+}
 
 TEST(SegmentationReport, NothingWhenNoStepSegmented) {
   const std::vector<StepRecord> steps = {step("color.adjust", std::nullopt)};
@@ -28,13 +30,16 @@ TEST(SegmentationReport, NothingWhenNoStepSegmented) {
 }
 
 TEST(SegmentationReport, ANetworkIsNamedWithoutAWarning) {
-  const std::vector<StepRecord> steps = {step("color.adjust", std::nullopt), step("background.blur", SegmentationNote{kU2netpModelName, {}, ""})};
-  EXPECT_EQ(segmentation_verification(steps), (nlohmann::json{{"engine", "u2netp"}, {"fallback", false}, {"steps", {2}}}));
+  const std::vector<StepRecord> steps = {step("color.adjust", std::nullopt),
+                                         step("background.blur", SegmentationNote{kU2netpModelName, {}, ""})};
+  EXPECT_EQ(segmentation_verification(steps),
+            (nlohmann::json{{"engine", "u2netp"}, {"fallback", false}, {"steps", {2}}}));
   EXPECT_FALSE(segmentation_warning(steps).has_value());
 }
 
 TEST(SegmentationReport, TheLeastConfidentFallbackStepSpeaksForTheRun) {
-  const std::vector<StepRecord> steps = {step("background.blur", fallback(0.7)), step("background.replace", fallback(0.3))};
+  const std::vector<StepRecord> steps = {step("background.blur", fallback(0.7)),
+                                         step("background.replace", fallback(0.3))};
   const nlohmann::json field = segmentation_verification(steps);
   EXPECT_EQ(field["engine"], kSegmentationFallbackName);
   EXPECT_EQ(field["fallback"], true);
@@ -66,7 +71,8 @@ TEST(SegmentationReport, TheExecutorRecordsTheFallbackAndTheCacheKeepsIt) {
   RunContext fallback_accepted;
   fallback_accepted.segmenter.policy = SegmenterPolicy::fallback;
   const Image rocket = test::load_photo("rocket.jpg").to_rgba8();
-  EditPlan plan = edit_plan_from_json(nlohmann::json{{"steps", {{{"op", "background.blur"}, {"target", {{"region", "background"}}}}}}});
+  EditPlan plan = edit_plan_from_json(
+      nlohmann::json{{"steps", {{{"op", "background.blur"}, {"target", {{"region", "background"}}}}}}});
   validate_plan(plan);
   const std::filesystem::path folder = test::temp_dir() / "segmentation-cache";
   std::filesystem::remove_all(folder);

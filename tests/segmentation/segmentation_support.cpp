@@ -88,7 +88,8 @@ double intersection_over_union(const cv::Mat& alpha, const cv::Mat& truth) {
   return joined > 0 ? intersection / joined : 0;
 }
 
-ScopedEnvironment::ScopedEnvironment(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
+ScopedEnvironment::ScopedEnvironment(std::string name, const std::optional<std::string>& value)
+    : name_(std::move(name)) {
   if (const char* old = std::getenv(name_.c_str())) previous_ = old;
   if (value) {
     ::setenv(name_.c_str(), value->c_str(), 1);

@@ -44,7 +44,8 @@ ServerProcess* ServerEdits::server_ = nullptr;
 TEST_F(ServerEdits, EditsARealPhotoAndReturnsImageReportAndUsage) {
   auto client = server_->client();
   const std::string prompt = "make it black and white";
-  const auto result = client.Post("/v1/images/edits", edit_form(prompt, {photo("coffee.png").string()}, {{"model", "gpt-image-1"}}));
+  const auto result =
+      client.Post("/v1/images/edits", edit_form(prompt, {photo("coffee.png").string()}, {{"model", "gpt-image-1"}}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   EXPECT_TRUE(result->has_header("x-request-id"));
@@ -77,7 +78,8 @@ TEST_F(ServerEdits, AnInputSeenBeforeCountsAsCachedTokens) {
   const json first = json_of(client.Post("/v1/images/edits", form));
   const json second = json_of(client.Post("/v1/images/edits", form));
   EXPECT_EQ(first["usage"]["input_tokens_details"]["cached_tokens"], 0);
-  EXPECT_EQ(second["usage"]["input_tokens_details"]["cached_tokens"], second["usage"]["input_tokens_details"]["image_tokens"]);
+  EXPECT_EQ(second["usage"]["input_tokens_details"]["cached_tokens"],
+            second["usage"]["input_tokens_details"]["image_tokens"]);
   EXPECT_EQ(first["data"][0]["b64_json"], second["data"][0]["b64_json"]) << "the edit engine is deterministic";
   // The second time the source is not decoded again: it comes from the decoded-image cache.
   EXPECT_EQ(first["easel"]["report"]["input"]["decoded_from_cache"], false);
@@ -89,15 +91,22 @@ TEST(ServerInputCache, IsPerKeyAndBoundedInBytes) {
   // Two keys: the same photo from another key is decoded again (nothing is shared between keys).
   ServerProcess server(temp_dir() / "data", {"--api-key", "sk-cache-one", "--api-key", "sk-cache-two"});
   const auto form = edit_form("increase the contrast", {photo("chelsea.png").string()});
-  EXPECT_EQ(json_of(server.client("sk-cache-one").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], false);
-  EXPECT_EQ(json_of(server.client("sk-cache-one").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], true);
-  EXPECT_EQ(json_of(server.client("sk-cache-two").Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"], false);
+  EXPECT_EQ(json_of(server.client("sk-cache-one")
+                        .Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"],
+            false);
+  EXPECT_EQ(json_of(server.client("sk-cache-one")
+                        .Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"],
+            true);
+  EXPECT_EQ(json_of(server.client("sk-cache-two")
+                        .Post("/v1/images/edits", form))["easel"]["report"]["input"]["decoded_from_cache"],
+            false);
   // A bound smaller than the decoded photo (451x300 RGBA = 0.52 MB) keeps nothing; tokens still count as cached.
   ServerProcess small(temp_dir() / "small-data", {"--decoded-cache-mb", "0.5"});
   json again;
   for (int i = 0; i < 2; ++i) again = json_of(small.client().Post("/v1/images/edits", form));
   EXPECT_EQ(again["easel"]["report"]["input"]["decoded_from_cache"], false);
-  EXPECT_EQ(again["usage"]["input_tokens_details"]["cached_tokens"], again["usage"]["input_tokens_details"]["image_tokens"]);
+  EXPECT_EQ(again["usage"]["input_tokens_details"]["cached_tokens"],
+            again["usage"]["input_tokens_details"]["image_tokens"]);
 }
 
 TEST_F(ServerEdits, MaskAlphaZeroMarksTheEditAreaAndTheRestStaysBitIdentical) {
@@ -121,8 +130,9 @@ TEST_F(ServerEdits, MaskAlphaZeroMarksTheEditAreaAndTheRestStaysBitIdentical) {
 }
 
 TEST_F(ServerEdits, SizeAndOutputFormatShapeTheResult) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("brighten slightly", {photo("coffee.png").string()},
-                                                                           {{"size", "512x512"}, {"output_format", "jpeg"}, {"output_compression", "80"}}));
+  const auto result = server_->client().Post(
+      "/v1/images/edits", edit_form("brighten slightly", {photo("coffee.png").string()},
+                                    {{"size", "512x512"}, {"output_format", "jpeg"}, {"output_compression", "80"}}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   const json body = json_of(result);
@@ -138,7 +148,8 @@ TEST_F(ServerEdits, SizeAndOutputFormatShapeTheResult) {
 
 TEST_F(ServerEdits, ReferenceImagesAreAcceptedAndReported) {
   const auto result = server_->client().Post(
-      "/v1/images/edits", edit_form("make it warmer", {photo("coffee.png").string(), photo("chelsea.png").string(), photo("astronaut.png").string()}));
+      "/v1/images/edits", edit_form("make it warmer", {photo("coffee.png").string(), photo("chelsea.png").string(),
+                                                       photo("astronaut.png").string()}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   const json body = json_of(result);
@@ -149,7 +160,8 @@ TEST_F(ServerEdits, ReferenceImagesAreAcceptedAndReported) {
 
 TEST_F(ServerEdits, AColourMatchReadsTheReferenceImage) {
   const auto result = server_->client().Post(
-      "/v1/images/edits", edit_form("match the colours of the reference", {photo("coffee.png").string(), photo("chelsea.png").string()}));
+      "/v1/images/edits",
+      edit_form("match the colours of the reference", {photo("coffee.png").string(), photo("chelsea.png").string()}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   const json body = json_of(result);
@@ -167,26 +179,29 @@ TEST_F(ServerEdits, APlanNamesFilesOnlyAsTheRequestsOwnUploads) {
     return json{{"steps", json::array({{{"op", "color.match"}, {"params", {{"reference", reference}}}}})}}.dump();
   };
   const std::vector<std::string> images{photo("coffee.png").string(), photo("chelsea.png").string()};
-  const auto bound = server_->client().Post("/v1/images/edits", edit_form("", images, {{"plan", plan_with("image[1]")}}));
+  const auto bound =
+      server_->client().Post("/v1/images/edits", edit_form("", images, {{"plan", plan_with("image[1]")}}));
   ASSERT_TRUE(bound);
   ASSERT_EQ(bound->status, 200) << bound->body.substr(0, 400);
   EXPECT_EQ(json_of(bound)["easel"]["plan"]["steps"][0]["params"]["reference"], "image[1]");
 
   // A path on the server's disk is refused before anything reads it, whether it exists or not.
-  for (const std::string& path : {photo("astronaut.png").string(), std::string("/etc/hostname"), std::string("image[2]")}) {
+  for (const std::string& path :
+       {photo("astronaut.png").string(), std::string("/etc/hostname"), std::string("image[2]")}) {
     const auto refused = server_->client().Post("/v1/images/edits", edit_form("", images, {{"plan", plan_with(path)}}));
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 400) << path;
     const json error = json_of(refused)["error"];
     EXPECT_EQ(error["param"], "plan") << path;
-    EXPECT_NE(error["message"].get<std::string>().find("can only name this request's uploads"), std::string::npos) << error.dump();
+    EXPECT_NE(error["message"].get<std::string>().find("can only name this request's uploads"), std::string::npos)
+        << error.dump();
   }
 }
 
 TEST_F(ServerEdits, StreamingSendsAPartialImageAfterEachStepThenTheResult) {
   const auto result = server_->client().Post(
-      "/v1/images/edits", edit_form("increase the contrast, make it warmer, then make it black and white", {photo("coffee.png").string()},
-                                    {{"stream", "true"}, {"partial_images", "2"}}));
+      "/v1/images/edits", edit_form("increase the contrast, make it warmer, then make it black and white",
+                                    {photo("coffee.png").string()}, {{"stream", "true"}, {"partial_images", "2"}}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 300);
   EXPECT_EQ(result->get_header_value("Content-Type"), "text/event-stream");
@@ -207,7 +222,8 @@ TEST_F(ServerEdits, StreamingSendsAPartialImageAfterEachStepThenTheResult) {
 }
 
 TEST_F(ServerEdits, AStreamedEditThatFailsSendsAnErrorEvent) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("sing a song about the sea", {photo("coffee.png").string()}, {{"stream", "true"}}));
+  const auto result = server_->client().Post(
+      "/v1/images/edits", edit_form("sing a song about the sea", {photo("coffee.png").string()}, {{"stream", "true"}}));
   ASSERT_TRUE(result);
   const auto events = parse_events(result->body);
   ASSERT_EQ(events.size(), 1u) << result->body;
@@ -215,7 +231,8 @@ TEST_F(ServerEdits, AStreamedEditThatFailsSendsAnErrorEvent) {
   EXPECT_EQ(events[0].second["error"]["code"], "unsupported_instruction");
 }
 
-void expect_error(const httplib::Result& result, int status, const std::string& param, const std::string& type = "invalid_request_error") {
+void expect_error(const httplib::Result& result, int status, const std::string& param,
+                  const std::string& type = "invalid_request_error") {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, status) << result->body;
   EXPECT_TRUE(result->has_header("x-request-id"));
@@ -241,13 +258,19 @@ TEST_F(ServerEdits, WrongFieldsGetOpenAIErrorsNamingTheField) {
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "two"}})), 400, "n");
   // A plan without a generative step is deterministic: n copies would be identical.
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "2"}})), 400, "n");
-  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "2"}, {"stream", "true"}})), 400, "n");
-  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_format", "gif"}})), 400, "output_format");
-  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_compression", "101"}})), 400, "output_compression");
+  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"n", "2"}, {"stream", "true"}})), 400,
+               "n");
+  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_format", "gif"}})), 400,
+               "output_format");
+  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"output_compression", "101"}})), 400,
+               "output_compression");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"colour", "red"}})), 400, "colour");
   expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"model", "dall-e-9"}})), 400, "model");
-  expect_error(client.Post("/v1/images/edits", edit_form("brighten", {coffee}, {{"background", "transparent"}, {"output_format", "jpeg"}})), 400, "background");
-  httplib::MultipartFormDataItems not_an_image = {{"prompt", "brighten", "", ""}, {"image", "this is text, not a PNG", "x.png", "image/png"}};
+  expect_error(client.Post("/v1/images/edits",
+                           edit_form("brighten", {coffee}, {{"background", "transparent"}, {"output_format", "jpeg"}})),
+               400, "background");
+  httplib::MultipartFormDataItems not_an_image = {{"prompt", "brighten", "", ""},
+                                                  {"image", "this is text, not a PNG", "x.png", "image/png"}};
   expect_error(client.Post("/v1/images/edits", not_an_image), 400, "image");
   expect_error(client.Post("/v1/images/edits", "{\"prompt\": \"x\"}", "application/json"), 400, "");
 }
@@ -267,8 +290,9 @@ TEST_F(ServerEdits, MasksWithoutAlphaOrOfAnotherSizeAreRefused) {
 }
 
 TEST_F(ServerEdits, APromptWithNothingUnderstoodIsRefusedNamingTheClauses) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("make it smell of fresh bread, then sing a song about the sea",
-                                                                           {photo("coffee.png").string()}));
+  const auto result = server_->client().Post(
+      "/v1/images/edits",
+      edit_form("make it smell of fresh bread, then sing a song about the sea", {photo("coffee.png").string()}));
   expect_error(result, 400, "prompt");
   const json body = json_of(result);
   EXPECT_EQ(body["error"]["code"], "unsupported_instruction");
@@ -278,13 +302,15 @@ TEST_F(ServerEdits, APromptWithNothingUnderstoodIsRefusedNamingTheClauses) {
 }
 
 TEST_F(ServerEdits, AnEditNeedingAnAbsentModelIsA400NamingIt) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("turn the object in the middle into a spaceship", {photo("coffee.png").string()}));
+  const auto result = server_->client().Post(
+      "/v1/images/edits", edit_form("turn the object in the middle into a spaceship", {photo("coffee.png").string()}));
   expect_error(result, 400, "model");
   const json body = json_of(result);
   EXPECT_EQ(body["error"]["code"], "model_not_available");
   const std::string message = body["error"]["message"];
   EXPECT_NE(message.find("object.replace"), std::string::npos) << message;
-  EXPECT_NE(message.find("'model' field"), std::string::npos) << "tells an HTTP client how to name a model: " << message;
+  EXPECT_NE(message.find("'model' field"), std::string::npos)
+      << "tells an HTTP client how to name a model: " << message;
   EXPECT_EQ(message.find("--model"), std::string::npos) << message;
 }
 
@@ -309,17 +335,25 @@ TEST_F(ServerEdits, ModelsListTheEditEngineAndItsOperations) {
 
 TEST_F(ServerEdits, VariationsWithoutAModelSayWhatIsMissing) {
   // No EASEL_MODEL here (and, in builds without the diffusion engine, no engine either).
-  const auto result = server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"model", "dall-e-2"}}));
+  const auto result = server_->client().Post("/v1/images/variations",
+                                             edit_form("", {photo("coffee.png").string()}, {{"model", "dall-e-2"}}));
   expect_error(result, 400, "model");
   EXPECT_EQ(json_of(result)["error"]["code"], "model_not_available");
-  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"n", "11"}})), 400, "n");
-  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"mask", "x"}})), 400, "mask");
+  expect_error(
+      server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"n", "11"}})),
+      400, "n");
+  expect_error(
+      server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"mask", "x"}})),
+      400, "mask");
   // Found by fuzz_image_request: a prompt that is not UTF-8 was a 500.
-  expect_error(server_->client().Post("/v1/images/variations", edit_form("", {photo("coffee.png").string()}, {{"prompt", "a cat \xff\xfe"}})), 400, "prompt");
+  expect_error(server_->client().Post("/v1/images/variations",
+                                      edit_form("", {photo("coffee.png").string()}, {{"prompt", "a cat \xff\xfe"}})),
+               400, "prompt");
 }
 
 TEST_F(ServerEdits, GenerationsWithoutADiffusionEngineSayWhatIsMissing) {
-  const auto result = server_->client().Post("/v1/images/generations", R"({"prompt": "a red bicycle", "model": "gpt-image-1"})", "application/json");
+  const auto result = server_->client().Post(
+      "/v1/images/generations", R"({"prompt": "a red bicycle", "model": "gpt-image-1"})", "application/json");
   expect_error(result, 400, "model");
   EXPECT_EQ(json_of(result)["error"]["code"], "model_not_available");
 }

@@ -46,8 +46,11 @@ class ServerGenerations : public ReferenceServerSuite {
     return json_of(result);
   }
 };
-const json small_request = {{"model", "sd1"}, {"prompt", "a red bicycle leaning on a brick wall"}, {"size", "64x64"},
-                            {"seed", 1234}, {"steps", 2}};
+const json small_request = {{"model", "sd1"},
+                            {"prompt", "a red bicycle leaning on a brick wall"},
+                            {"size", "64x64"},
+                            {"seed", 1234},
+                            {"steps", 2}};
 
 void expect_field_error(const httplib::Result& result, const std::string& param) {
   ASSERT_TRUE(result);
@@ -77,11 +80,17 @@ TEST_F(ServerGenerations, GeneratesASeededImageOfTheRequestedSizeWithUsage) {
 }
 
 TEST_F(ServerGenerations, QualityPicksThePresetsStepsAndSamplerUnlessGiven) {
-  const json low = generate({{"model", "sd1"}, {"prompt", "a lighthouse at dusk"}, {"seed", 7}, {"size", "64x64"}, {"quality", "low"}});
+  const json low = generate(
+      {{"model", "sd1"}, {"prompt", "a lighthouse at dusk"}, {"seed", 7}, {"size", "64x64"}, {"quality", "low"}});
   EXPECT_EQ(low["easel"]["steps"], 10) << low.dump().substr(0, 400);
   EXPECT_EQ(low["easel"]["sampler"], "dpmpp_2m");
-  const json chosen = generate({{"model", "sd1"}, {"prompt", "a lighthouse at dusk"}, {"seed", 7}, {"size", "64x64"},
-                                {"quality", "low"}, {"steps", 2}, {"sampler", "euler"}});
+  const json chosen = generate({{"model", "sd1"},
+                                {"prompt", "a lighthouse at dusk"},
+                                {"seed", 7},
+                                {"size", "64x64"},
+                                {"quality", "low"},
+                                {"steps", 2},
+                                {"sampler", "euler"}});
   EXPECT_EQ(chosen["easel"]["steps"], 2) << chosen.dump().substr(0, 400);
   EXPECT_EQ(chosen["easel"]["sampler"], "euler");
 }
@@ -111,7 +120,8 @@ TEST_F(ServerGenerations, ModelsSayWhatTheyEnableLackAndWhyOneCannotBeUsed) {
   const json& enables = (*sd1)["easel"]["enables"];
   EXPECT_NE(std::find(enables.begin(), enables.end(), "generate.image"), enables.end()) << enables;
   EXPECT_NE(std::find(enables.begin(), enables.end(), "generate.variation"), enables.end()) << enables;
-  EXPECT_EQ(std::find(enables.begin(), enables.end(), "generate.instruct"), enables.end()) << "sd1 is not an InstructPix2Pix model";
+  EXPECT_EQ(std::find(enables.begin(), enables.end(), "generate.instruct"), enables.end())
+      << "sd1 is not an InstructPix2Pix model";
   EXPECT_TRUE((*sd1)["easel"]["missing"].is_array());
   EXPECT_FALSE((*unusable)["easel"].value("problem", "").empty()) << unusable->dump();
   EXPECT_TRUE((*unusable)["easel"]["enables"].empty());
@@ -120,8 +130,12 @@ TEST_F(ServerGenerations, ModelsSayWhatTheyEnableLackAndWhyOneCannotBeUsed) {
 // The seeded golden's pixels: ≤ 1 LSB on ≤ 0.5 % of values (reference README).
 void expect_sd1_seeded_golden(const json& body) {
   ASSERT_EQ(body["data"].size(), 1u) << body.dump().substr(0, 400);
-  const cv::Mat ours = decode_image(decode_base64(body["data"][0]["b64_json"].get<std::string>()), DecodeLimits{}).image.to_rgba8().mat();
-  cv::Mat golden = cv::imread((reference_dir() / "sd" / "goldens" / "seeded" / "sd1_t2i_euler_g7.5_s8_seed1234.png").string(), cv::IMREAD_COLOR);
+  const cv::Mat ours = decode_image(decode_base64(body["data"][0]["b64_json"].get<std::string>()), DecodeLimits{})
+                           .image.to_rgba8()
+                           .mat();
+  cv::Mat golden =
+      cv::imread((reference_dir() / "sd" / "goldens" / "seeded" / "sd1_t2i_euler_g7.5_s8_seed1234.png").string(),
+                 cv::IMREAD_COLOR);
   ASSERT_FALSE(golden.empty());
   cv::cvtColor(golden, golden, cv::COLOR_BGR2RGBA);
   cv::Mat difference;
@@ -132,8 +146,12 @@ void expect_sd1_seeded_golden(const json& body) {
   EXPECT_LE(cv::countNonZero(difference.reshape(1)), static_cast<int>(0.005 * 64 * 64 * 3));
 }
 
-const json golden_request = {{"prompt", "a red bicycle leaning on a brick wall"}, {"size", "64x64"}, {"seed", 1234}, {"steps", 8},
-                             {"guidance_scale", 7.5}, {"sampler", "euler"}};
+const json golden_request = {{"prompt", "a red bicycle leaning on a brick wall"},
+                             {"size", "64x64"},
+                             {"seed", 1234},
+                             {"steps", 8},
+                             {"guidance_scale", 7.5},
+                             {"sampler", "euler"}};
 
 // Issue 16: a request naming the reference single file killed the server (SIGFPE). With its sidecar it
 // runs like any model and gives the seeded golden; without, /v1/models lists it as unusable with the
@@ -144,7 +162,8 @@ TEST_F(ServerGenerations, SingleFilesRunWithTheirSidecarAndAreListedUnusableWith
   for (const auto& model : listing["data"]) details[model["id"]] = model["easel"];
   EXPECT_EQ(details["tiny-sd1"]["usable"], true) << details["tiny-sd1"].dump();
   EXPECT_EQ(details["bare-sd1"]["usable"], false) << details["bare-sd1"].dump();
-  EXPECT_NE(details["bare-sd1"].value("problem", "").find("bare-sd1.easel.json"), std::string::npos) << details["bare-sd1"].dump();
+  EXPECT_NE(details["bare-sd1"].value("problem", "").find("bare-sd1.easel.json"), std::string::npos)
+      << details["bare-sd1"].dump();
   EXPECT_TRUE(details["bare-sd1"]["enables"].empty());
   EXPECT_EQ(details["sd1-unet"]["usable"], false) << "no base named: " << details["sd1-unet"].dump();
 
@@ -158,7 +177,8 @@ TEST_F(ServerGenerations, SingleFilesRunWithTheirSidecarAndAreListedUnusableWith
   EXPECT_EQ(refused->status, 400) << refused->body;
   EXPECT_EQ(json_of(refused)["error"]["param"], "model") << refused->body;
   EXPECT_EQ(json_of(refused)["error"]["code"], "model_not_available") << refused->body;
-  EXPECT_NE(json_of(refused)["error"]["message"].get<std::string>().find("bare-sd1.easel.json"), std::string::npos) << refused->body;
+  EXPECT_NE(json_of(refused)["error"]["message"].get<std::string>().find("bare-sd1.easel.json"), std::string::npos)
+      << refused->body;
   // As a job (which used to kill the server on every restart), it fails with the same reason.
   auto client = server_->client();
   json item = request;
@@ -186,7 +206,8 @@ TEST_F(ServerGenerations, AUnetOnlyModelRunsWithTheBaseTheRequestNames) {
   const auto alone = server_->client().Post("/v1/images/generations", request.dump(), "application/json");
   ASSERT_TRUE(alone);
   EXPECT_EQ(alone->status, 400) << alone->body;
-  EXPECT_NE(json_of(alone)["error"]["message"].get<std::string>().find("holds no text encoder"), std::string::npos) << alone->body;
+  EXPECT_NE(json_of(alone)["error"]["message"].get<std::string>().find("holds no text encoder"), std::string::npos)
+      << alone->body;
   request["base"] = "../tiny-sd1";
   expect_field_error(server_->client().Post("/v1/images/generations", request.dump(), "application/json"), "base");
 }
@@ -225,7 +246,8 @@ TEST_F(ServerGenerations, ANumberOutOfRangeIsA400InvalidJson) {
 
 // A generation long enough (many denoising steps at a larger size) to act on while it runs.
 json slow_generation() {
-  return {{"endpoint", "generations"}, {"model", "sd1"}, {"prompt", "a slow lighthouse"}, {"size", "256x256"}, {"seed", 3}, {"steps", 150}};
+  return {{"endpoint", "generations"}, {"model", "sd1"}, {"prompt", "a slow lighthouse"},
+          {"size", "256x256"},         {"seed", 3},      {"steps", 150}};
 }
 
 // Polls a running job until its progress is strictly between 0 and 1: a denoising step has been
@@ -277,7 +299,8 @@ TEST_F(ServerGenerations, AGenerationJobMakesTheSameImageAsTheSynchronousRequest
   ASSERT_TRUE(asset);
   const json synchronous = generate(small_request);
   const auto expected = decode_base64(synchronous["data"][0]["b64_json"]);
-  EXPECT_EQ(asset->body, std::string(expected.begin(), expected.end())) << "the same seed gives the same bytes in a job";
+  EXPECT_EQ(asset->body, std::string(expected.begin(), expected.end()))
+      << "the same seed gives the same bytes in a job";
 }
 
 TEST_F(ServerGenerations, ABadGenerationJobIsRefusedNamingTheField) {
@@ -334,7 +357,8 @@ TEST_F(ServerGenerations, AnEditJobWithAGenerativeStepReportsDenoisingProgressAn
 TEST_F(ServerGenerations, AnEditWithAGenerativeStepGivesNImagesWithConsecutiveSeeds) {
   auto client = server_->client();
   const std::string image = small_png(64);
-  const auto both = client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 5).dump()}, {"n", "2"}}));
+  const auto both =
+      client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 5).dump()}, {"n", "2"}}));
   ASSERT_TRUE(both);
   ASSERT_EQ(both->status, 200) << both->body.substr(0, 400);
   const json body = json_of(both);
@@ -342,11 +366,13 @@ TEST_F(ServerGenerations, AnEditWithAGenerativeStepGivesNImagesWithConsecutiveSe
   EXPECT_EQ(body["easel"]["seeds"], json::array({5, 6}));
   EXPECT_NE(body["data"][0]["b64_json"], body["data"][1]["b64_json"]);
   // The second image is exactly what seed 6 alone gives.
-  const json second = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 6).dump()}})));
+  const json second =
+      json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 6).dump()}})));
   ASSERT_EQ(second["data"].size(), 1u) << second.dump().substr(0, 400);
   EXPECT_EQ(second["data"][0]["b64_json"], body["data"][1]["b64_json"]);
   // Without a seed a random one is chosen and reported, so the plan reproduces the images.
-  const json unseeded = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, std::nullopt).dump()}, {"n", "2"}})));
+  const json unseeded = json_of(client.Post(
+      "/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, std::nullopt).dump()}, {"n", "2"}})));
   ASSERT_EQ(unseeded["easel"]["seeds"].size(), 2u) << unseeded.dump().substr(0, 400);
   EXPECT_EQ(unseeded["easel"]["seeds"][1].get<std::uint64_t>(), unseeded["easel"]["seeds"][0].get<std::uint64_t>() + 1);
   EXPECT_EQ(unseeded["easel"]["plan"]["steps"][0]["params"]["seed"], unseeded["easel"]["seeds"][0]);
@@ -356,11 +382,13 @@ TEST_F(ServerGenerations, AnEditWithAGenerativeStepGivesNImagesWithConsecutiveSe
 TEST_F(ServerGenerations, AGenerativeEditNamesItsModelAndItsPlanReproducesTheImage) {
   auto client = server_->client();
   const std::string image = small_png(64);
-  const json first = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 8).dump()}})));
+  const json first =
+      json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", img2img_plan(2, 8).dump()}})));
   ASSERT_EQ(first["data"].size(), 1u) << first.dump().substr(0, 400);
   const json plan = first["easel"]["plan"];
   EXPECT_EQ(plan["steps"][0]["params"]["model"], "sd1");
-  EXPECT_EQ(first["easel"]["report"]["steps"][0]["model"], "diffusion: sd1") << first["easel"]["report"].dump().substr(0, 400);
+  EXPECT_EQ(first["easel"]["report"]["steps"][0]["model"], "diffusion: sd1")
+      << first["easel"]["report"].dump().substr(0, 400);
   EXPECT_EQ(first.dump().find(reference_dir().string()), std::string::npos) << "a server path leaked into the response";
   const json again = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}})));
   ASSERT_EQ(again["data"].size(), 1u) << again.dump().substr(0, 400);
@@ -403,9 +431,11 @@ TEST_F(ServerGenerations, AStreamedGenerativeEditSendsDenoisingPreviewsPlacedInT
   auto client = server_->client();
   const std::string image = small_png(128);
   const json params = {{"method", "generative"}, {"model", "sd1"}, {"steps", 6}, {"seed", 4}, {"working_size", 64}};
-  const json plan = {{"instruction", "remove the patch"},
-                     {"steps", {{{"op", "object.remove"}, {"target", {{"box", {0.4, 0.4, 0.2, 0.2}}}}, {"params", params}}}}};
-  const auto streamed = client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}, {"stream", "true"}, {"partial_images", "2"}}));
+  const json plan = {
+      {"instruction", "remove the patch"},
+      {"steps", {{{"op", "object.remove"}, {"target", {{"box", {0.4, 0.4, 0.2, 0.2}}}}, {"params", params}}}}};
+  const auto streamed = client.Post(
+      "/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}, {"stream", "true"}, {"partial_images", "2"}}));
   ASSERT_TRUE(streamed);
   ASSERT_EQ(streamed->status, 200) << streamed->body.substr(0, 400);
   const auto events = parse_events(streamed->body);
@@ -415,14 +445,16 @@ TEST_F(ServerGenerations, AStreamedGenerativeEditSendsDenoisingPreviewsPlacedInT
     const auto& [name, event] = events[static_cast<std::size_t>(i)];
     EXPECT_EQ(name, "image_edit.partial_image");
     EXPECT_EQ(event["partial_image_index"], i);
-    const cv::Mat partial = decode_image(decode_base64(event["b64_json"].get<std::string>()), DecodeLimits{}).image.to_rgba8().mat();
+    const cv::Mat partial =
+        decode_image(decode_base64(event["b64_json"].get<std::string>()), DecodeLimits{}).image.to_rgba8().mat();
     ASSERT_EQ(partial.size(), source.size()) << "a preview shows the whole picture";
     cv::Mat source_rgba;
     cv::cvtColor(source, source_rgba, cv::COLOR_BGR2RGBA);
     const cv::Rect corner(0, 0, 16, 16);  // far outside the repainted window
     EXPECT_EQ(cv::norm(partial(corner), source_rgba(corner), cv::NORM_INF), 0.0);
     const cv::Rect middle(56, 56, 16, 16);
-    EXPECT_GT(cv::norm(partial(middle), source_rgba(middle), cv::NORM_INF), 0.0) << "preview " << i << " shows the repainting";
+    EXPECT_GT(cv::norm(partial(middle), source_rgba(middle), cv::NORM_INF), 0.0)
+        << "preview " << i << " shows the repainting";
   }
   EXPECT_EQ(events[2].first, "image_edit.completed");
   const json unstreamed = json_of(client.Post("/v1/images/edits", edit_form("", {image}, {{"plan", plan.dump()}})));
@@ -433,7 +465,8 @@ TEST_F(ServerGenerations, AStreamedGenerativeEditSendsDenoisingPreviewsPlacedInT
 TEST_F(ServerGenerations, VariationsGiveNImagesOfTheInputWithConsecutiveSeeds) {
   auto client = server_->client();
   const std::string image = small_png(64);
-  const auto result = client.Post("/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "21"}, {"steps", "2"}}));
+  const auto result = client.Post(
+      "/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "21"}, {"steps", "2"}}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   const json body = json_of(result);
@@ -451,14 +484,20 @@ TEST_F(ServerGenerations, VariationsGiveNImagesOfTheInputWithConsecutiveSeeds) {
 TEST_F(ServerGenerations, AVariationsJobMakesTheSameImagesAsTheSynchronousRequest) {
   auto client = server_->client();
   const std::string image = small_png(64);
-  const json item = {{"endpoint", "variations"}, {"image", base64_file(image)}, {"model", "sd1"}, {"n", 2}, {"seed", 31}, {"steps", 2}};
+  const json item = {{"endpoint", "variations"},
+                     {"image", base64_file(image)},
+                     {"model", "sd1"},
+                     {"n", 2},
+                     {"seed", 31},
+                     {"steps", 2}};
   const json created = json_of(post_json(client, "/v1/jobs", item));
   ASSERT_TRUE(created.contains("id")) << created.dump().substr(0, 400);
   const json done = wait_for_job(client, created["id"]);
   ASSERT_EQ(done["state"], "succeeded") << done.dump().substr(0, 400);
   ASSERT_EQ(done["result"]["data"].size(), 2u);
   EXPECT_EQ(done["result"]["easel"]["seeds"], json::array({31, 32}));
-  const json direct = json_of(client.Post("/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "31"}, {"steps", "2"}})));
+  const json direct = json_of(client.Post(
+      "/v1/images/variations", edit_form("", {image}, {{"n", "2"}, {"model", "sd1"}, {"seed", "31"}, {"steps", "2"}})));
   ASSERT_EQ(direct["data"].size(), 2u) << direct.dump().substr(0, 400);
   for (std::size_t i = 0; i < 2; ++i) {
     const auto asset = client.Get(done["result"]["data"][i]["url"].get<std::string>());
@@ -471,7 +510,8 @@ TEST_F(ServerGenerations, AVariationsJobMakesTheSameImagesAsTheSynchronousReques
   unseeded.erase("seed");
   const json fixed = wait_for_job(client, json_of(post_json(client, "/v1/jobs", unseeded))["id"]);
   ASSERT_EQ(fixed["state"], "succeeded") << fixed.dump().substr(0, 400);
-  EXPECT_TRUE(fixed["result"]["easel"]["seeds"][0].is_number_unsigned()) << "a seed was chosen at submission and reported";
+  EXPECT_TRUE(fixed["result"]["easel"]["seeds"][0].is_number_unsigned())
+      << "a seed was chosen at submission and reported";
 
   json bad = item;
   bad["strength"] = 3;

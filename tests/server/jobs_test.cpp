@@ -23,8 +23,10 @@ json edit_item(const std::string& prompt, const std::string& photo_name = "coffe
 // A plan long enough that a one-worker server is still busy when the test acts on the later jobs.
 json slow_item() {
   json steps = json::array();
-  for (int i = 0; i < 12; ++i) steps.push_back({{"op", "color.adjust"}, {"params", {{"sharpen", 1.0}, {"contrast", 0.05}}}});
-  return {{"plan", {{"instruction", "sharpen twelve times"}, {"steps", steps}}}, {"image", base64_file(photo("astronaut.png"))}};
+  for (int i = 0; i < 12; ++i)
+    steps.push_back({{"op", "color.adjust"}, {"params", {{"sharpen", 1.0}, {"contrast", 0.05}}}});
+  return {{"plan", {{"instruction", "sharpen twelve times"}, {"steps", steps}}},
+          {"image", base64_file(photo("astronaut.png"))}};
 }
 
 TEST(ServerJobs, AJobRunsAndItsResultIsFetchedByAssetId) {
@@ -69,7 +71,8 @@ TEST(ServerJobs, ABadItemIsRefusedWithItsIndexAndNothingIsQueued) {
 TEST(ServerJobs, QueueFullAnswers429WithRetryAfter) {
   ServerProcess server(temp_dir() / "data", {"--workers", "1", "--queue-length", "2"});
   auto client = server.client();
-  const auto result = post_json(client, "/v1/jobs", json::array({edit_item("brighten"), edit_item("darken"), edit_item("warmer")}));
+  const auto result =
+      post_json(client, "/v1/jobs", json::array({edit_item("brighten"), edit_item("darken"), edit_item("warmer")}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 429) << result->body.substr(0, 300);
   EXPECT_TRUE(result->has_header("Retry-After"));
@@ -155,8 +158,9 @@ TEST(ServerStore, GracefulStopKeepsFinishedResultsAndResumesQueuedJobs) {
   {
     ServerProcess server(data, {"--workers", "1"});
     auto client = server.client();
-    const json created = json_of(post_json(client, "/v1/jobs", json::array({slow_item(), slow_item(), slow_item(), slow_item(), slow_item(),
-                                                                               slow_item(), slow_item(), slow_item()})));
+    const json created = json_of(post_json(client, "/v1/jobs",
+                                           json::array({slow_item(), slow_item(), slow_item(), slow_item(), slow_item(),
+                                                        slow_item(), slow_item(), slow_item()})));
     ASSERT_EQ(created["data"].size(), 8u);
     for (const auto& job : created["data"]) ids.push_back(job["id"]);
     const json first = wait_for_job(client, ids[0]);
@@ -173,7 +177,8 @@ TEST(ServerStore, GracefulStopKeepsFinishedResultsAndResumesQueuedJobs) {
   ASSERT_TRUE(asset);
   EXPECT_EQ(asset->status, 200);
   restarted.stop(SIGTERM);
-  EXPECT_NE(restarted.stderr_text().find("resumed"), std::string::npos) << "at least one job was still queued at the stop: " << restarted.stderr_text();
+  EXPECT_NE(restarted.stderr_text().find("resumed"), std::string::npos)
+      << "at least one job was still queued at the stop: " << restarted.stderr_text();
 }
 
 // kill -9 in the middle of a batch: every accepted job still ends succeeded, none is lost or doubled.
@@ -183,7 +188,8 @@ TEST(ServerStore, KillNineDuringABatchLosesNothing) {
   {
     ServerProcess server(data, {"--workers", "1"});
     auto client = server.client();
-    const json created = json_of(post_json(client, "/v1/jobs", json::array({slow_item(), slow_item(), slow_item(), slow_item()}), "batch-9"));
+    const json created = json_of(
+        post_json(client, "/v1/jobs", json::array({slow_item(), slow_item(), slow_item(), slow_item()}), "batch-9"));
     for (const auto& job : created["data"]) ids.push_back(job["id"]);
     ASSERT_EQ(wait_for_job(client, ids[0])["state"], "succeeded");
     EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
@@ -192,7 +198,8 @@ TEST(ServerStore, KillNineDuringABatchLosesNothing) {
   auto client = restarted.client();
   for (const auto& id : ids) EXPECT_EQ(wait_for_job(client, id)["state"], "succeeded") << id;
   // The retried POST after the crash returns the same jobs, not new ones.
-  const json replay = json_of(post_json(client, "/v1/jobs", json::array({slow_item(), slow_item(), slow_item(), slow_item()}), "batch-9"));
+  const json replay = json_of(
+      post_json(client, "/v1/jobs", json::array({slow_item(), slow_item(), slow_item(), slow_item()}), "batch-9"));
   ASSERT_EQ(replay["data"].size(), ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(replay["data"][i]["id"], ids[i]);
 }

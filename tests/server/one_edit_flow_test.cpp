@@ -27,8 +27,8 @@ class OneEditFlow : public ReferenceServerSuite {
 
   static DoorResult through_cli(const std::string& instruction, const std::vector<std::string>& extra = {}) {
     const auto dir = temp_dir();
-    std::vector<std::string> args = {"edit", photo("coffee.png").string(), "-p", instruction, "-o", (dir / "out.png").string(),
-                                     "--report", (dir / "report.json").string()};
+    std::vector<std::string> args = {"edit", photo("coffee.png").string(), "-p",       instruction,
+                                     "-o",   (dir / "out.png").string(),   "--report", (dir / "report.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const CliRun run = run_easel(args);
     EXPECT_EQ(run.exit_code, 0) << run.err;
@@ -36,7 +36,8 @@ class OneEditFlow : public ReferenceServerSuite {
     return {read_image_file(dir / "out.png", DecodeLimits{}).image, json::parse(report)};
   }
 
-  static DoorResult through_http(const std::string& instruction, const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+  static DoorResult through_http(const std::string& instruction,
+                                 const std::vector<std::pair<std::string, std::string>>& fields = {}) {
     auto client = server_->client();
     client.set_read_timeout(300, 0);
     const auto result = client.Post("/v1/images/edits", edit_form(instruction, {photo("coffee.png").string()}, fields));
@@ -60,7 +61,8 @@ class OneEditFlow : public ReferenceServerSuite {
     ASSERT_EQ(cli.report["steps"].size(), http.report["steps"].size());
     for (std::size_t i = 0; i < cli.report["steps"].size(); ++i) {
       for (const char* field : {"op", "clause", "model", "preserve"}) {
-        EXPECT_EQ(cli.report["steps"][i].value(field, json()), http.report["steps"][i].value(field, json())) << "steps[" << i << "]." << field;
+        EXPECT_EQ(cli.report["steps"][i].value(field, json()), http.report["steps"][i].value(field, json()))
+            << "steps[" << i << "]." << field;
       }
     }
   }
@@ -69,7 +71,8 @@ TEST_F(OneEditFlow, AClassicalEditIsTheSameThroughTheCliAndTheApi) {
   const std::string instruction = "make the left half warmer, then increase the saturation of the top right corner";
   const DoorResult cli = through_cli(instruction);
   expect_same_edit(cli, through_http(instruction));
-  EXPECT_FALSE(cli.report["verification"]["seam"].is_null()) << "the seam of a regional edit is measured through both doors";
+  EXPECT_FALSE(cli.report["verification"]["seam"].is_null())
+      << "the seam of a regional edit is measured through both doors";
 }
 
 TEST_F(OneEditFlow, ATextEditIsTheSameThroughTheCliAndTheApi) {
@@ -91,8 +94,10 @@ TEST_F(OneEditFlow, AGenerativeEditWithTheRequestsModelAndSeedIsTheSameThroughTh
 }
 
 TEST_F(OneEditFlow, AGenerativeEditWithoutAModelIsRefusedInTheApisWords) {
-  const json plan = {{"steps", {{{"op", "generate.img2img"}, {"params", {{"prompt", "an oil painting"}, {"steps", 2}}}}}}};
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("", {photo("coffee.png").string()}, {{"plan", plan.dump()}}));
+  const json plan = {
+      {"steps", {{{"op", "generate.img2img"}, {"params", {{"prompt", "an oil painting"}, {"steps", 2}}}}}}};
+  const auto result = server_->client().Post("/v1/images/edits",
+                                             edit_form("", {photo("coffee.png").string()}, {{"plan", plan.dump()}}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400) << result->body;
   const json error = json_of(result)["error"];
@@ -104,8 +109,9 @@ TEST_F(OneEditFlow, AGenerativeEditWithoutAModelIsRefusedInTheApisWords) {
 }
 
 TEST_F(OneEditFlow, AnEditNamingAModelThatIsNotInstalledIsA400OnTheModelField) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("extend the canvas to the left by 40 px and fill it", {photo("coffee.png").string()},
-                                                                           {{"model", "no-such-model"}}));
+  const auto result = server_->client().Post("/v1/images/edits",
+                                             edit_form("extend the canvas to the left by 40 px and fill it",
+                                                       {photo("coffee.png").string()}, {{"model", "no-such-model"}}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400) << result->body;
   EXPECT_EQ(json_of(result)["error"]["param"], "model");
@@ -113,7 +119,8 @@ TEST_F(OneEditFlow, AnEditNamingAModelThatIsNotInstalledIsA400OnTheModelField) {
 }
 
 TEST_F(OneEditFlow, SeveralImagesOfADeterministicEditAreRefusedOnN) {
-  const auto result = server_->client().Post("/v1/images/edits", edit_form("increase the contrast", {photo("coffee.png").string()}, {{"n", "2"}}));
+  const auto result = server_->client().Post(
+      "/v1/images/edits", edit_form("increase the contrast", {photo("coffee.png").string()}, {{"n", "2"}}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400) << result->body;
   EXPECT_EQ(json_of(result)["error"]["param"], "n");

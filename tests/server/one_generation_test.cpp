@@ -20,21 +20,29 @@ class OneGeneration : public ReferenceServerSuite {
   static void TearDownTestSuite() { stop_reference_server(); }
 
   static CliRun through_cli(const std::string& steps, const std::string& cfg, const std::filesystem::path& output) {
-    return run_easel({"generate", "-p", "a red bicycle", "--model", "sd1", "--size", "64x64", "--seed", "7", "--steps", steps, "--cfg", cfg, "-o",
-                      output.string()});
+    return run_easel({"generate", "-p", "a red bicycle", "--model", "sd1", "--size", "64x64", "--seed", "7", "--steps",
+                      steps, "--cfg", cfg, "-o", output.string()});
   }
 
   static httplib::Result through_http(const json& steps, const json& cfg) {
     auto client = server_->client();
     client.set_read_timeout(300, 0);
-    const json body = {{"prompt", "a red bicycle"}, {"model", "sd1"}, {"size", "64x64"}, {"seed", 7}, {"steps", steps}, {"guidance_scale", cfg}};
+    const json body = {{"prompt", "a red bicycle"}, {"model", "sd1"}, {"size", "64x64"}, {"seed", 7}, {"steps", steps},
+                       {"guidance_scale", cfg}};
     return client.Post("/v1/images/generations", body.dump(), "application/json");
   }
 
   static CliRun through_plan(int steps, double cfg, const std::filesystem::path& output) {
     const auto plan = temp_dir() / "generate-plan.json";
     const json step = {{"op", "generate.image"},
-                       {"params", {{"prompt", "a red bicycle"}, {"model", "sd1"}, {"width", 64}, {"height", 64}, {"seed", 7}, {"steps", steps}, {"cfg", cfg}}}};
+                       {"params",
+                        {{"prompt", "a red bicycle"},
+                         {"model", "sd1"},
+                         {"width", 64},
+                         {"height", 64},
+                         {"seed", 7},
+                         {"steps", steps},
+                         {"cfg", cfg}}}};
     std::ofstream(plan) << json{{"steps", json::array({step})}}.dump();
     return run_easel({"edit", photo("coffee.png").string(), "--plan-file", plan.string(), "-o", output.string()});
   }
@@ -51,7 +59,8 @@ TEST_F(OneGeneration, TheCliTheApiAndAPlanStepMakeTheSamePixels) {
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
 
   const Image from_cli = read_image_file(dir / "cli.png", DecodeLimits{}).image;
-  const Image from_http = decode_image(decode_base64(json_of(http)["data"][0]["b64_json"].get<std::string>()), DecodeLimits{}).image;
+  const Image from_http =
+      decode_image(decode_base64(json_of(http)["data"][0]["b64_json"].get<std::string>()), DecodeLimits{}).image;
   const Image from_plan = read_image_file(dir / "plan.png", DecodeLimits{}).image;
   ASSERT_EQ(from_cli.width(), 64);
   EXPECT_TRUE(bit_identical(from_cli, from_http)) << "easel generate and /v1/images/generations differ";

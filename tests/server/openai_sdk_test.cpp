@@ -17,8 +17,10 @@ namespace {
 
 std::filesystem::path test_clients_dir() {
   if (const char* dir = std::getenv("EASEL_TEST_CLIENTS"); dir && *dir) return dir;
-  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache) return std::filesystem::path(cache) / "easel" / "test-clients";
-  return std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/root") / ".cache" / "easel" / "test-clients";
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache)
+    return std::filesystem::path(cache) / "easel" / "test-clients";
+  return std::filesystem::path(std::getenv("HOME") ? std::getenv("HOME") : "/root") / ".cache" / "easel" /
+         "test-clients";
 }
 
 TEST(OpenAISdk, ImagesEditWorksWithOnlyTheBaseUrlChanged) {
@@ -26,7 +28,8 @@ TEST(OpenAISdk, ImagesEditWorksWithOnlyTheBaseUrlChanged) {
   ASSERT_TRUE(std::filesystem::exists(modules / "openai" / "package.json"))
       << "the openai npm package is missing from " << modules << ": run scripts/install-test-clients.sh";
   // One worker and one queue slot, so the script's burst of edits meets a full queue.
-  ServerProcess server(temp_dir() / "data", {"--api-key", "sk-easel-sdk-test", "--workers", "1", "--queue-length", "1"});
+  ServerProcess server(temp_dir() / "data",
+                       {"--api-key", "sk-easel-sdk-test", "--workers", "1", "--queue-length", "1"});
   const Image source = load_photo("coffee.png");
   cv::Mat mask(source.height(), source.width(), CV_8UC4, cv::Scalar(0, 0, 0, 255));
   const cv::Rect edited(source.width() / 4, source.height() / 4, source.width() / 2, source.height() / 2);
@@ -36,8 +39,9 @@ TEST(OpenAISdk, ImagesEditWorksWithOnlyTheBaseUrlChanged) {
   const auto masked_file = temp_dir() / "masked.png";
   const auto output = temp_dir() / "node-output.txt";
   const std::string script = std::filesystem::path(EASEL_SERVER_TEST_DIR) / "openai_sdk_edit.cjs";
-  const std::string command = "NODE_PATH='" + modules.string() + "' node '" + script + "' '" + server.base_url() + "/v1' sk-easel-sdk-test '" +
-                              photo("coffee.png").string() + "' '" + photo("chelsea.png").string() + "' '" + mask_file.string() + "' '" +
+  const std::string command = "NODE_PATH='" + modules.string() + "' node '" + script + "' '" + server.base_url() +
+                              "/v1' sk-easel-sdk-test '" + photo("coffee.png").string() + "' '" +
+                              photo("chelsea.png").string() + "' '" + mask_file.string() + "' '" +
                               masked_file.string() + "' > '" + output.string() + "' 2>&1";
   const int status = std::system(command.c_str());
   EXPECT_EQ(status, 0) << file_text(output);
@@ -65,7 +69,8 @@ TEST(OpenAISdk, ImagesGenerateWorksWithOnlyTheBaseUrlChanged) {
       << "the openai npm package is missing from " << modules << ": run scripts/install-test-clients.sh";
   // The reference model, installed by name (the server takes names, never paths).
   const auto reference = reference_dir() / "sd" / "models" / "sd1";
-  ASSERT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json")) << "missing reference model " << reference;
+  ASSERT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json"))
+      << "missing reference model " << reference;
   const auto models = temp_dir() / "models";
   std::filesystem::create_directories(models);
   std::filesystem::create_symlink(std::filesystem::absolute(reference), models / "sd1");
@@ -80,7 +85,8 @@ TEST(OpenAISdk, ImagesGenerateWorksWithOnlyTheBaseUrlChanged) {
   const auto output = temp_dir() / "node-generate-output.txt";
   const std::string script = std::filesystem::path(EASEL_SERVER_TEST_DIR) / "openai_sdk_generate.cjs";
   const std::string command = "NODE_PATH='" + modules.string() + "' node '" + script + "' '" + server.base_url() +
-                              "/v1' sk-easel-sdk-test sd1 '" + small_file.string() + "' > '" + output.string() + "' 2>&1";
+                              "/v1' sk-easel-sdk-test sd1 '" + small_file.string() + "' > '" + output.string() +
+                              "' 2>&1";
   const int status = std::system(command.c_str());
   ::unsetenv("EASEL_MODELS");
   ::unsetenv("EASEL_TOKENIZER");

@@ -53,7 +53,8 @@ TEST_F(ServerPlanPreview, DescribesEachStepAndTheEditRunsThatPlan) {
   EXPECT_EQ(step["clause"], prompt);
   EXPECT_EQ(step["params"]["text"], "Morning Blend");
   EXPECT_FALSE(step["description"].get<std::string>().empty()) << "the registry's description of the op";
-  EXPECT_NE(preview["explanation"].get<std::string>().find("on the top half"), std::string::npos) << preview["explanation"];
+  EXPECT_NE(preview["explanation"].get<std::string>().find("on the top half"), std::string::npos)
+      << preview["explanation"];
 
   auto client = server_->client(kKey);
   const auto edited = client.Post("/v1/images/edits", edit_form(prompt, {photo("coffee.png").string()}));
@@ -69,7 +70,8 @@ TEST_F(ServerPlanPreview, DescribesEachStepAndTheEditRunsThatPlan) {
 }
 
 TEST_F(ServerPlanPreview, PreserveAndEditSectionsAndUnsupportedClauses) {
-  const json preview = preview_ok({{"prompt", "Preserve: the background\nEdit: make it black and white, then summon a friendly dragon"}});
+  const json preview = preview_ok(
+      {{"prompt", "Preserve: the background\nEdit: make it black and white, then summon a friendly dragon"}});
   ASSERT_EQ(preview["preserve"].size(), 1u) << preview.dump();
   EXPECT_EQ(preview["preserve"][0]["touches"], "the background");
   ASSERT_FALSE(preview["steps"].empty()) << preview.dump();
@@ -120,7 +122,8 @@ TEST_F(ServerPlanPreview, ARequestedSizeShowsItsCropAndResizeSteps) {
   ASSERT_EQ(ran.size(), 3u);
   for (std::size_t i = 0; i < ran.size(); ++i) EXPECT_EQ(ran[i]["params"], preview["plan"]["steps"][i]["params"]) << i;
   EXPECT_EQ(preview_ok({{"prompt", prompt}, {"size", "auto"}})["steps"].size(), 1u);
-  EXPECT_TRUE(preview_ok({{"prompt", "summon a dragon"}, {"size", "512x512"}})["steps"].empty()) << "nothing to run: no size steps alone";
+  EXPECT_TRUE(preview_ok({{"prompt", "summon a dragon"}, {"size", "512x512"}})["steps"].empty())
+      << "nothing to run: no size steps alone";
 }
 
 TEST_F(ServerPlanPreview, BadRequestsNameTheField) {

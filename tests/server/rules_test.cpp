@@ -44,7 +44,8 @@ TEST(SizeRule, AcceptsAutoAndSizesOnTheGrid) {
 }
 
 TEST(SizeRule, RefusesEachBrokenRuleNamingTheSizeParam) {
-  for (const char* bad : {"1000x1000", "4096x1024", "3072x1008", "3840x3840", "0x16", "16x", "x16", "1024*1024", "big", "-16x16"}) {
+  for (const char* bad :
+       {"1000x1000", "4096x1024", "3072x1008", "3840x3840", "0x16", "16x", "x16", "1024*1024", "big", "-16x16"}) {
     try {
       parse_output_size(bad);
       ADD_FAILURE() << bad << " was accepted";

@@ -31,7 +31,8 @@ class ServerWithoutSegmentationModel : public ::testing::Test {
 
 TEST_F(ServerWithoutSegmentationModel, AnAcceptedFallbackIsReportedWithItsConfidenceAndTheFix) {
   const auto server = start("fallback", "accepted-fallback");
-  const auto result = server->client().Post("/v1/images/edits", edit_form("blur the background", {photo("rocket.jpg").string()}));
+  const auto result =
+      server->client().Post("/v1/images/edits", edit_form("blur the background", {photo("rocket.jpg").string()}));
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body.substr(0, 400);
   const json segmentation = json_of(result)["easel"]["report"]["verification"]["segmentation"];
@@ -40,12 +41,14 @@ TEST_F(ServerWithoutSegmentationModel, AnAcceptedFallbackIsReportedWithItsConfid
   ASSERT_TRUE(segmentation["confidence"].is_number()) << segmentation.dump();
   EXPECT_LT(segmentation["confidence"].get<double>(), segmentation["minimum_confidence"].get<double>());
   EXPECT_EQ(segmentation["low_confidence"], true);
-  EXPECT_NE(segmentation["advice"].get<std::string>().find("fetch-segmentation-model.sh"), std::string::npos) << segmentation.dump();
+  EXPECT_NE(segmentation["advice"].get<std::string>().find("fetch-segmentation-model.sh"), std::string::npos)
+      << segmentation.dump();
 }
 
 TEST_F(ServerWithoutSegmentationModel, ALowConfidenceFallbackIsRefusedSayingHowToGetAModel) {
   const auto server = start(nullptr, "refused-fallback");
-  const auto result = server->client().Post("/v1/images/edits", edit_form("blur the background", {photo("chelsea.png").string()}));
+  const auto result =
+      server->client().Post("/v1/images/edits", edit_form("blur the background", {photo("chelsea.png").string()}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400) << result->body.substr(0, 400);
   const json body = json_of(result);

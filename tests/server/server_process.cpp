@@ -24,18 +24,21 @@ extern char** environ;
 
 namespace easel::test {
 
-ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra, const SpawnOptions& spawn) {
+ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra,
+                             const SpawnOptions& spawn) {
   // A server may close a connection the test is still writing to (a refused upload): that is an error
   // on the write, as for any client, not a signal that ends the test program.
   ::signal(SIGPIPE, SIG_IGN);
   const auto folder = temp_dir();
   const auto stdout_file = folder / "stdout.txt";
   stderr_file_ = folder / "stderr.txt";
-  std::vector<std::string> args = {easel_binary().string(), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data.string()};
+  std::vector<std::string> args = {
+      easel_binary().string(), "serve", "--host", "127.0.0.1", "--port", "0", "--data", data.string()};
   args.insert(args.end(), extra.begin(), extra.end());
   if (spawn.file_size_limit_kib > 0) {
     // The shell sets the limit and replaces itself with the server (the same process id).
-    args.insert(args.begin(), {"/bin/sh", "-c", "ulimit -f " + std::to_string(spawn.file_size_limit_kib) + " && exec \"$0\" \"$@\""});
+    args.insert(args.begin(),
+                {"/bin/sh", "-c", "ulimit -f " + std::to_string(spawn.file_size_limit_kib) + " && exec \"$0\" \"$@\""});
   }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -59,7 +62,8 @@ ServerProcess::ServerProcess(const std::filesystem::path& data, const std::vecto
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string out = file_text(stdout_file);
-    if (const auto at = out.find(marker); at != std::string::npos && out.find(' ', at + marker.size()) != std::string::npos) {
+    if (const auto at = out.find(marker);
+        at != std::string::npos && out.find(' ', at + marker.size()) != std::string::npos) {
       port_ = std::stoi(out.substr(at + marker.size()));
       return;
     }
@@ -148,7 +152,8 @@ std::string RawConnection::read_until_closed(double seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   char buffer[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     pollfd entry{fd_, POLLIN, 0};
     if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) break;
     const auto count = ::recv(fd_, buffer, sizeof(buffer), 0);
@@ -162,7 +167,8 @@ bool RawConnection::closed_within(double seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   char buffer[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     pollfd entry{fd_, POLLIN, 0};
     if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) return false;
     if (::recv(fd_, buffer, sizeof(buffer), 0) <= 0) return true;
@@ -179,7 +185,8 @@ httplib::MultipartFormDataItems edit_form(const std::string& prompt, const std::
   httplib::MultipartFormDataItems items;
   if (!prompt.empty()) items.push_back({"prompt", prompt, "", ""});
   for (const auto& file : image_files) {
-    items.push_back({image_files.size() > 1 ? "image[]" : "image", file_text(file), std::filesystem::path(file).filename().string(), "image/png"});
+    items.push_back({image_files.size() > 1 ? "image[]" : "image", file_text(file),
+                     std::filesystem::path(file).filename().string(), "image/png"});
   }
   for (const auto& [name, value] : fields) items.push_back({name, value, "", ""});
   return items;
@@ -207,11 +214,14 @@ nlohmann::json json_of(const httplib::Result& result) {
 
 std::vector<std::uint8_t> decode_base64(const std::string& text) {
   std::vector<std::uint8_t> out(text.size() / 4 * 3 + 3);
-  const int written = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int written =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (written < 0) return {};
   std::size_t size = static_cast<std::size_t>(written);
-  if (text.ends_with("==")) size -= 2;
-  else if (text.ends_with("=")) size -= 1;
+  if (text.ends_with("=="))
+    size -= 2;
+  else if (text.ends_with("="))
+    size -= 1;
   out.resize(size);
   return out;
 }
@@ -219,13 +229,15 @@ std::vector<std::uint8_t> decode_base64(const std::string& text) {
 std::string base64_file(const std::filesystem::path& path) {
   const std::string bytes = file_text(path);
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
 
-httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key) {
+httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body,
+                          const std::string& idempotency_key) {
   httplib::Headers headers;
   if (!idempotency_key.empty()) headers.emplace("Idempotency-Key", idempotency_key);
   return client.Post(path, headers, body.dump(), "application/json");
@@ -262,7 +274,8 @@ std::vector<std::pair<std::string, nlohmann::json>> parse_events(const std::stri
 
 std::filesystem::path models_with_reference_sd1() {
   const auto reference = reference_dir() / "sd" / "models" / "sd1";
-  EXPECT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json")) << "missing reference model " << reference;
+  EXPECT_TRUE(std::filesystem::is_regular_file(reference / "model_index.json"))
+      << "missing reference model " << reference;
   const auto models = temp_dir() / "models";
   std::filesystem::create_directories(models);
   std::filesystem::create_symlink(std::filesystem::absolute(reference), models / "sd1");

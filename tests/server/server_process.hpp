@@ -26,7 +26,8 @@ class ServerProcess {
  public:
   // Starts `easel serve --host 127.0.0.1 --port 0 --data DATA EXTRA…` and waits (up to 30 s) until it
   // prints the port it listens on. Fails the test when it does not.
-  ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra = {}, const SpawnOptions& spawn = {});
+  ServerProcess(const std::filesystem::path& data, const std::vector<std::string>& extra = {},
+                const SpawnOptions& spawn = {});
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -98,7 +99,8 @@ class ReferenceServerSuite : public ::testing::Test {
 };
 
 // POST a JSON body, with an Idempotency-Key header when one is given.
-httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body, const std::string& idempotency_key = {});
+httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body,
+                          const std::string& idempotency_key = {});
 // Polls GET /v1/jobs/ID until the job is succeeded, failed or cancelled; fails the test after `seconds`.
 nlohmann::json wait_for_job(httplib::Client& client, const std::string& id, double seconds = 60);
 // The body of a server-sent event stream as (event, data) pairs.

@@ -50,18 +50,23 @@ SlowResult trickle(int port, const std::string& prefix, const std::string& trick
 // timeout restarted with each byte and the HTTP thread pool was small).
 TEST(ServerSlowClients, OthersAreServedAndSlowRequestsAreCutOff) {
   // With one worker and one queue slot the old HTTP pool had six threads: twelve slow clients held them all.
-  ServerProcess server(temp_dir() / "data", {"--workers", "1", "--queue-length", "1", "--header-timeout", "2", "--body-timeout", "3"});
+  ServerProcess server(temp_dir() / "data",
+                       {"--workers", "1", "--queue-length", "1", "--header-timeout", "2", "--body-timeout", "3"});
   constexpr int kSlowHeaders = 6;
   constexpr int kSlowBodies = 6;
   std::vector<SlowResult> results(kSlowHeaders + kSlowBodies);
   std::vector<std::thread> clients;
   for (int i = 0; i < kSlowHeaders; ++i) {
-    clients.emplace_back([&, i] { results[i] = trickle(server.port(), "GET /health HTTP/1.1\r\n", "X-Slow: aaaaaaaaaaaaaaaa\r\n", 12s); });
+    clients.emplace_back([&, i] {
+      results[i] = trickle(server.port(), "GET /health HTTP/1.1\r\n", "X-Slow: aaaaaaaaaaaaaaaa\r\n", 12s);
+    });
   }
   for (int i = 0; i < kSlowBodies; ++i) {
     clients.emplace_back([&, i] {
-      results[kSlowHeaders + i] = trickle(server.port(), "POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
-                                          "                ", 12s);
+      results[kSlowHeaders + i] = trickle(
+          server.port(),
+          "POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+          "                ", 12s);
     });
   }
   std::this_thread::sleep_for(500ms);  // every slow client has connected and started
@@ -76,7 +81,8 @@ TEST(ServerSlowClients, OthersAreServedAndSlowRequestsAreCutOff) {
   ASSERT_TRUE(edit) << "an edit was not served while slow clients were connected";
   EXPECT_EQ(edit->status, 200);
   for (auto& thread : clients) thread.join();
-  for (int i = 0; i < kSlowHeaders; ++i) EXPECT_TRUE(results[i].closed) << "slow headers " << i << " were never cut off";
+  for (int i = 0; i < kSlowHeaders; ++i)
+    EXPECT_TRUE(results[i].closed) << "slow headers " << i << " were never cut off";
   for (int i = kSlowHeaders; i < kSlowHeaders + kSlowBodies; ++i) {
     EXPECT_EQ(results[i].status, 408) << "slow body " << i;
     EXPECT_TRUE(results[i].closed) << "slow body " << i;

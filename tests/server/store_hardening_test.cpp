@@ -22,7 +22,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-json edit_item(const std::string& prompt, const std::string& image_base64) { return {{"prompt", prompt}, {"image", image_base64}}; }
+json edit_item(const std::string& prompt, const std::string& image_base64) {
+  return {{"prompt", prompt}, {"image", image_base64}};
+}
 
 unsigned mode_of(const fs::path& path) {
   struct stat info {};
@@ -130,7 +132,9 @@ TEST(ServerStoreFiles, AreReadableByTheServersUserOnly) {
   const fs::path data = temp_dir() / "data";
   ServerProcess server(data);
   auto client = server.client();
-  const json job = wait_for_job(client, json_of(post_json(client, "/v1/jobs", edit_item("make it warmer", base64_file(photo("coffee.png")))))["id"]);
+  const json job = wait_for_job(
+      client,
+      json_of(post_json(client, "/v1/jobs", edit_item("make it warmer", base64_file(photo("coffee.png")))))["id"]);
   ASSERT_EQ(job["state"], "succeeded");
   EXPECT_EQ(mode_of(data), 0700u);
   EXPECT_EQ(mode_of(data / "easel.db"), 0600u);
@@ -148,14 +152,13 @@ fs::path large_flat_png(const fs::path& folder, int side) {
   return folder / "large.png";
 }
 
-void reset_peak_memory(pid_t pid) {
-  std::ofstream(fs::path("/proc") / std::to_string(pid) / "clear_refs") << "5";
-}
+void reset_peak_memory(pid_t pid) { std::ofstream(fs::path("/proc") / std::to_string(pid) / "clear_refs") << "5"; }
 
 // Was: two 6320×6320 edits at once took twice the memory of one (1.67 GB).
 TEST(ServerMemory, LargeEditsWaitForTheBudget) {
   // A 3000×3000 edit is estimated at 9 MP × (64 + 8) bytes = 648 MB: two do not fit in 1000 MB.
-  ServerProcess server(temp_dir() / "data", {"--workers", "2", "--memory-budget-mb", "1000", "--decoded-cache-mb", "0"});
+  ServerProcess server(temp_dir() / "data",
+                       {"--workers", "2", "--memory-budget-mb", "1000", "--decoded-cache-mb", "0"});
   const fs::path large = large_flat_png(temp_dir(), 3000);
   const auto edit = [&] {
     const auto result = server.client().Post("/v1/images/edits", edit_form("make it warmer", {large.string()}));
@@ -172,7 +175,8 @@ TEST(ServerMemory, LargeEditsWaitForTheBudget) {
   first.join();
   second.join();
   const long two = server.memory_kib("VmHWM") - idle;
-  EXPECT_LT(two, one * 3 / 2) << "two large edits at once peaked at " << two / 1024 << " MiB over idle; one alone " << one / 1024 << " MiB";
+  EXPECT_LT(two, one * 3 / 2) << "two large edits at once peaked at " << two / 1024 << " MiB over idle; one alone "
+                              << one / 1024 << " MiB";
 }
 
 // Was: after bursts of edits the server stayed at its peak (glibc kept the freed memory in its heaps:
@@ -181,7 +185,9 @@ TEST(ServerMemory, MemoryIsReturnedAfterABurstOfEdits) {
   ServerProcess server(temp_dir() / "data", {"--workers", "2", "--decoded-cache-mb", "0"});
   cv::Mat gradient(2000, 2000, CV_8UC4);
   for (int y = 0; y < gradient.rows; ++y) {
-    for (int x = 0; x < gradient.cols; ++x) gradient.at<cv::Vec4b>(y, x) = cv::Vec4b(static_cast<std::uint8_t>(x / 8), static_cast<std::uint8_t>(y / 8), 128, 255);
+    for (int x = 0; x < gradient.cols; ++x)
+      gradient.at<cv::Vec4b>(y, x) =
+          cv::Vec4b(static_cast<std::uint8_t>(x / 8), static_cast<std::uint8_t>(y / 8), 128, 255);
   }
   const fs::path image = temp_dir() / "gradient.png";
   write_file_atomically(image, encode_image(Image(gradient), EncodeOptions{}, OutputMetadata{}));
@@ -190,7 +196,8 @@ TEST(ServerMemory, MemoryIsReturnedAfterABurstOfEdits) {
     std::vector<std::thread> clients;
     for (int i = 0; i < 4; ++i) {
       clients.emplace_back([&] {
-        const auto result = server.client().Post("/v1/images/edits", edit_form("make it warmer", {image.string()}, {{"size", "512x512"}}));
+        const auto result = server.client().Post("/v1/images/edits",
+                                                 edit_form("make it warmer", {image.string()}, {{"size", "512x512"}}));
         ASSERT_TRUE(result);
         EXPECT_EQ(result->status, 200);
       });
@@ -199,7 +206,8 @@ TEST(ServerMemory, MemoryIsReturnedAfterABurstOfEdits) {
   }
   const long peak = server.memory_kib("VmHWM") - idle;
   const long after = server.memory_kib("VmRSS") - idle;
-  EXPECT_LT(after, peak / 4) << "after the edits the server kept " << after / 1024 << " MiB of its " << peak / 1024 << " MiB peak over idle";
+  EXPECT_LT(after, peak / 4) << "after the edits the server kept " << after / 1024 << " MiB of its " << peak / 1024
+                             << " MiB peak over idle";
 }
 
 // Was: "model \"…\" is not installed (looked in /…/models and the Hugging Face cache /root/.cache/…)".
@@ -207,12 +215,16 @@ TEST(ServerErrors, ResponsesNeverShowServerPaths) {
   const fs::path data = temp_dir() / "data";
   ServerProcess server(data);
   auto client = server.client();
-  const json plan = {{"steps", {{{"op", "generate.img2img"}, {"params", {{"prompt", "a cat"}, {"model", "no-such-model"}}}}}}};
-  const auto answer = client.Post("/v1/images/edits", edit_form("", {photo("coffee.png").string()}, {{"plan", plan.dump()}}));
+  const json plan = {
+      {"steps", {{{"op", "generate.img2img"}, {"params", {{"prompt", "a cat"}, {"model", "no-such-model"}}}}}}};
+  const auto answer =
+      client.Post("/v1/images/edits", edit_form("", {photo("coffee.png").string()}, {{"plan", plan.dump()}}));
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 400);
   const std::string message = json_of(answer)["error"]["message"];
-  const auto job = wait_for_job(client, json_of(post_json(client, "/v1/jobs", json{{"plan", plan}, {"image", base64_file(photo("coffee.png"))}}))["id"]);
+  const auto job = wait_for_job(
+      client,
+      json_of(post_json(client, "/v1/jobs", json{{"plan", plan}, {"image", base64_file(photo("coffee.png"))}}))["id"]);
   const std::string job_message = job["error"]["message"];
   for (const std::string& text : {message, job_message}) {
     EXPECT_NE(text.find("no-such-model"), std::string::npos) << text;

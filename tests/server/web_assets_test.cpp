@@ -49,22 +49,24 @@ TEST_F(ServerWebAssets, EveryEmbeddedFileIsServedWithItsTypeAndCaching) {
     EXPECT_EQ(answer->status, 200) << file.path;
     EXPECT_EQ(answer->body.size(), file.bytes.size()) << file.path;
     const std::string type = answer->get_header_value("Content-Type");
-    const std::string expected_type = file.path.ends_with(".js")    ? "text/javascript; charset=utf-8"
-                                      : file.path.ends_with(".css") ? "text/css; charset=utf-8"
-                                      : file.path.ends_with(".svg") ? "image/svg+xml"
+    const std::string expected_type = file.path.ends_with(".js")     ? "text/javascript; charset=utf-8"
+                                      : file.path.ends_with(".css")  ? "text/css; charset=utf-8"
+                                      : file.path.ends_with(".svg")  ? "image/svg+xml"
                                       : file.path.ends_with(".html") ? "text/html; charset=utf-8"
                                                                      : type;
     EXPECT_EQ(type, expected_type) << file.path;
     const bool hashed = file.path.starts_with("/assets/");
-    EXPECT_EQ(answer->get_header_value("Cache-Control"), hashed ? "public, max-age=31536000, immutable" : "no-cache") << file.path;
+    EXPECT_EQ(answer->get_header_value("Cache-Control"), hashed ? "public, max-age=31536000, immutable" : "no-cache")
+        << file.path;
     EXPECT_EQ(answer->get_header_value("X-Content-Type-Options"), "nosniff");
   }
 }
 
 TEST_F(ServerWebAssets, NoRequestPathReachesTheFilesystem) {
   auto client = server_->client();
-  for (const char* path : {"/assets/../../CMakeLists.txt", "/assets/..%2F..%2FCMakeLists.txt", "/../README.md", "/assets/missing.js",
-                           "/package.json", "/src/main.ts", "/CMakeLists.txt", "/%2e%2e/README.md"}) {
+  for (const char* path :
+       {"/assets/../../CMakeLists.txt", "/assets/..%2F..%2FCMakeLists.txt", "/../README.md", "/assets/missing.js",
+        "/package.json", "/src/main.ts", "/CMakeLists.txt", "/%2e%2e/README.md"}) {
     const auto answer = client.Get(path);
     ASSERT_TRUE(answer) << path;
     EXPECT_TRUE(answer->status == 404 || answer->status == 400) << path << " answered " << answer->status;

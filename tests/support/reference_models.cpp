@@ -40,10 +40,12 @@ json reference_sidecar(const std::string& reference) {
   }
   const std::string folder = reference == "inpaint_unet_only" ? "inpaint" : "ip2p";
   EXPECT_TRUE(reference == "inpaint_unet_only" || reference == "ip2p_unet_only") << reference;
-  return {{"unet", unet_sd1}, {"scheduler", read_json(reference_models() / folder / "scheduler" / "scheduler_config.json")}};
+  return {{"unet", unet_sd1},
+          {"scheduler", read_json(reference_models() / folder / "scheduler" / "scheduler_config.json")}};
 }
 
-fs::path install_single_file(const fs::path& folder, const std::string& reference, const std::string& name, const json& changes) {
+fs::path install_single_file(const fs::path& folder, const std::string& reference, const std::string& name,
+                             const json& changes) {
   fs::create_directories(folder);
   const fs::path file = folder / (name + ".safetensors");
   fs::copy_file(reference_models() / (reference + ".safetensors"), file, fs::copy_options::overwrite_existing);
@@ -54,11 +56,13 @@ fs::path install_single_file(const fs::path& folder, const std::string& referenc
   return file;
 }
 
-fs::path install_unet_only(const fs::path& folder, const std::string& reference, const std::string& name, const json& changes) {
+fs::path install_unet_only(const fs::path& folder, const std::string& reference, const std::string& name,
+                           const json& changes) {
   std::ifstream in(reference_models() / (reference + ".safetensors"), std::ios::binary);
   const std::string bytes{std::istreambuf_iterator<char>(in), {}};
   std::uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    header_size = (header_size << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
   const json header = json::parse(bytes.substr(8, header_size));
   const std::string data = bytes.substr(8 + header_size);
   json kept = json::object();
@@ -66,7 +70,9 @@ fs::path install_unet_only(const fs::path& folder, const std::string& reference,
   for (const auto& [tensor, entry] : header.items()) {
     if (!tensor.starts_with("model.diffusion_model.")) continue;
     const auto begin = entry["data_offsets"][0].get<std::size_t>(), end = entry["data_offsets"][1].get<std::size_t>();
-    kept[tensor] = {{"dtype", entry["dtype"]}, {"shape", entry["shape"]}, {"data_offsets", {kept_data.size(), kept_data.size() + end - begin}}};
+    kept[tensor] = {{"dtype", entry["dtype"]},
+                    {"shape", entry["shape"]},
+                    {"data_offsets", {kept_data.size(), kept_data.size() + end - begin}}};
     kept_data += data.substr(begin, end - begin);
   }
   const std::string text = kept.dump();

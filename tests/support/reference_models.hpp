@@ -17,13 +17,15 @@ nlohmann::json reference_sidecar(const std::string& reference);
 // Copies sd/models/REFERENCE.safetensors to FOLDER/NAME.safetensors and writes FOLDER/NAME.easel.json:
 // reference_sidecar(REFERENCE) with `changes` merged in (RFC 7386: e.g. {"base": "sd1"}, or a key set
 // to null to leave it out). Returns the copy's path.
-std::filesystem::path install_single_file(const std::filesystem::path& folder, const std::string& reference, const std::string& name,
+std::filesystem::path install_single_file(const std::filesystem::path& folder, const std::string& reference,
+                                          const std::string& name,
                                           const nlohmann::json& changes = nlohmann::json::object());
 
 // The UNet of a reference single file alone (its model.diffusion_model.* tensors, copied byte for byte)
 // as FOLDER/NAME.safetensors — a UNet-only checkpoint — with the sidecar its UNet needs
 // (reference_sidecar(REFERENCE)'s "unet" section) and `changes` merged in. Returns its path.
-std::filesystem::path install_unet_only(const std::filesystem::path& folder, const std::string& reference, const std::string& name,
+std::filesystem::path install_unet_only(const std::filesystem::path& folder, const std::string& reference,
+                                        const std::string& name,
                                         const nlohmann::json& changes = nlohmann::json::object());
 
 }  // namespace easel::test

@@ -21,7 +21,8 @@
 namespace easel {
 namespace {
 
-const std::array<const char*, 5> kPhotos{"coffee.png", "chelsea.png", "astronaut.png", "motorcycle_left.png", "rocket.jpg"};
+const std::array<const char*, 5> kPhotos{"coffee.png", "chelsea.png", "astronaut.png", "motorcycle_left.png",
+                                         "rocket.jpg"};
 const std::array<const char*, 5> kFonts{"sans", "serif", "monospace", "bold sans", "Liberation Serif"};
 const std::array<double, 6> kSizes{24, 28, 32, 40, 48, 64};
 const std::array<const char*, 4> kVertical{"top", "middle", "bottom", "middle"};
@@ -29,12 +30,18 @@ const std::array<const char*, 4> kVertical{"top", "middle", "bottom", "middle"};
 // Looks of the text, cycled through the corpus: what lies under the glyphs changes, the glyphs do not.
 json effects(std::size_t i) {
   switch (i % 6) {
-    case 0: return json::object();
-    case 1: return {{"outline", 2}};
-    case 2: return {{"shadow", 3}};
-    case 3: return {{"box_color", "#ffffffd0"}, {"color", "#202020"}};
-    case 4: return {{"opacity", 0.85}, {"color", "white"}};
-    default: return {{"color", "#ffcc00"}, {"outline", 1.5}, {"shadow", 2}};
+    case 0:
+      return json::object();
+    case 1:
+      return {{"outline", 2}};
+    case 2:
+      return {{"shadow", 3}};
+    case 3:
+      return {{"box_color", "#ffffffd0"}, {"color", "#202020"}};
+    case 4:
+      return {{"opacity", 0.85}, {"color", "white"}};
+    default:
+      return {{"color", "#ffcc00"}, {"outline", 1.5}, {"shadow", 2}};
   }
 }
 
@@ -61,7 +68,8 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
   // subject, and the segmenter keeps only a few recent masks.
   std::vector<std::size_t> order(corpus.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [](std::size_t a, std::size_t b) { return a % kPhotos.size() < b % kPhotos.size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [](std::size_t a, std::size_t b) { return a % kPhotos.size() < b % kPhotos.size(); });
   for (const std::size_t i : order) {
     const std::string photo = kPhotos[i % kPhotos.size()];
     const std::string font = kFonts[(i / kPhotos.size() + i) % kFonts.size()];
@@ -72,7 +80,8 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
     params["size"] = size;
     params["valign"] = kVertical[i % kVertical.size()];
     const auto& spec = registry().get("text.add");
-    const PlanStep step{"text.add", validate_target({{"region", "all"}}, spec, "test"), validate_params(spec, params, "test"), "test"};
+    const PlanStep step{"text.add", validate_target({{"region", "all"}}, spec, "test"),
+                        validate_params(spec, params, "test"), "test"};
     ResultCache cache;
     const Image& source = photos[photo];
     const EditOutcome outcome = run_edit(source, {step}, cache, test::run_context());
@@ -87,8 +96,8 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
       ++total.matched;
       ++by_font[font].matched;
     } else {
-      std::cout << "  mismatch [" << font << ", " << size << " px, " << photo << "]: expected \"" << check.expected << "\", read \""
-                << check.spelling_read.value_or("") << "\"\n";
+      std::cout << "  mismatch [" << font << ", " << size << " px, " << photo << "]: expected \"" << check.expected
+                << "\", read \"" << check.spelling_read.value_or("") << "\"\n";
     }
     // The same string read where it lies in the output (what the report gives): the photo around it,
     // any backing, its effects.
@@ -97,8 +106,9 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
       ++total.matched_in_output;
       ++by_font[font].matched_in_output;
     } else {
-      std::cout << "  in the output [" << font << ", " << size << " px, " << photo << ", look " << i % 6 << "]: expected \"" << in_output.expected
-                << "\", read \"" << in_output.read.value_or("") << "\" (" << in_output.note << ")\n";
+      std::cout << "  in the output [" << font << ", " << size << " px, " << photo << ", look " << i % 6
+                << "]: expected \"" << in_output.expected << "\", read \"" << in_output.read.value_or("") << "\" ("
+                << in_output.note << ")\n";
     }
     // Nothing outside the text's box and its effects' reach changed.
     const bool backed = check.layer->layout.value("color", std::string()).find("backing") != std::string::npos;
@@ -116,10 +126,12 @@ TEST(OcrReadback, CorpusOnPhotographsReadsBackExactlyAndLeavesTheRestUntouched) 
   }
   const double rate = static_cast<double>(total.matched) / total.read;
   const double output_rate = static_cast<double>(total.matched_in_output) / total.read;
-  std::cout << "OCR exact-match rate: glyph layers " << total.matched << "/" << total.read << " = " << 100 * rate << "%, in the output "
-            << total.matched_in_output << "/" << total.read << " = " << 100 * output_rate << "%\n";
+  std::cout << "OCR exact-match rate: glyph layers " << total.matched << "/" << total.read << " = " << 100 * rate
+            << "%, in the output " << total.matched_in_output << "/" << total.read << " = " << 100 * output_rate
+            << "%\n";
   for (const auto& [font, tally] : by_font) {
-    std::cout << "  " << font << ": " << tally.matched << "/" << tally.read << ", in the output " << tally.matched_in_output << "\n";
+    std::cout << "  " << font << ": " << tally.matched << "/" << tally.read << ", in the output "
+              << tally.matched_in_output << "\n";
   }
   EXPECT_GE(total.read, 100);
   EXPECT_GE(rate, 0.98);

@@ -60,17 +60,20 @@ TEST_P(SingleScript, MatchesHarfBuzzGlyphForGlyph) {
   }
   // Visual order: clusters rise left to right for LTR scripts and fall for RTL ones.
   for (std::size_t i = 1; i < line.glyphs.size(); ++i) {
-    if (sample.right_to_left) EXPECT_LE(line.glyphs[i].cluster, line.glyphs[i - 1].cluster) << sample.name;
-    else EXPECT_GE(line.glyphs[i].cluster, line.glyphs[i - 1].cluster) << sample.name;
+    if (sample.right_to_left)
+      EXPECT_LE(line.glyphs[i].cluster, line.glyphs[i - 1].cluster) << sample.name;
+    else
+      EXPECT_GE(line.glyphs[i].cluster, line.glyphs[i - 1].cluster) << sample.name;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scripts, SingleScript,
-                         ::testing::Values(ScriptCase{"Arabic", "مرحبا بالعالم", true}, ScriptCase{"Hebrew", "שלום עולם", true},
-                                           ScriptCase{"Greek", "Καλημέρα κόσμε", false}, ScriptCase{"Cyrillic", "Привет, мир", false},
-                                           ScriptCase{"Chinese", "你好世界", false}, ScriptCase{"Japanese", "日本語のテキスト", false},
-                                           ScriptCase{"Korean", "안녕하세요", false}, ScriptCase{"Latin", "Ŧhé qüick fox", false}),
-                         [](const auto& test_info) { return std::string(test_info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, SingleScript,
+    ::testing::Values(ScriptCase{"Arabic", "مرحبا بالعالم", true}, ScriptCase{"Hebrew", "שלום עולם", true},
+                      ScriptCase{"Greek", "Καλημέρα κόσμε", false}, ScriptCase{"Cyrillic", "Привет, мир", false},
+                      ScriptCase{"Chinese", "你好世界", false}, ScriptCase{"Japanese", "日本語のテキスト", false},
+                      ScriptCase{"Korean", "안녕하세요", false}, ScriptCase{"Latin", "Ŧhé qüick fox", false}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(Shaping, ArabicLettersTakeTheirJoiningForms) {
   FontChain fonts(FontRequest{"sans"});

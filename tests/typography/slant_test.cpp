@@ -49,12 +49,17 @@ PlanStep step(const std::string& op, const json& params, const json& target = {{
 TEST(TextSlant, AnUprightReplacementLeansLikeTheSlantedWordItReplaces) {
   const FontRequest italic{"DejaVu Sans", "bold", true};
   ResultCache cache;
-  const EditOutcome outcome = run_edit(
-      test::load_photo("coffee.png"),
-      {step("text.add", {{"text", "OPEN"}, {"font", "DejaVu Sans bold italic"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#ffffffe0"}},
-            {{"region", "top"}}),
-       step("text.replace", {{"find", "OPEN"}, {"replace", "HILL TIME"}, {"font", "DejaVu Sans bold"}})},
-      cache);
+  const EditOutcome outcome =
+      run_edit(test::load_photo("coffee.png"),
+               {step("text.add",
+                     {{"text", "OPEN"},
+                      {"font", "DejaVu Sans bold italic"},
+                      {"size", 64},
+                      {"color", "#202020"},
+                      {"box_color", "#ffffffe0"}},
+                     {{"region", "top"}}),
+                step("text.replace", {{"find", "OPEN"}, {"replace", "HILL TIME"}, {"font", "DejaVu Sans bold"}})},
+               cache);
   ASSERT_EQ(outcome.text.size(), 2u);
   const TextCheck& replaced = outcome.text[1];
   EXPECT_TRUE(replaced.match.value_or(false)) << replaced.read.value_or("");

@@ -16,7 +16,8 @@ namespace {
 const OperationSpec& text_add() { return registry().get("text.add"); }
 
 EditOutcome add(const Image& image, const json& params, const json& target = {{"region", "all"}}) {
-  const PlanStep step{"text.add", validate_target(target, text_add(), "test"), validate_params(text_add(), params, "test"), "test"};
+  const PlanStep step{"text.add", validate_target(target, text_add(), "test"),
+                      validate_params(text_add(), params, "test"), "test"};
   ResultCache cache;
   return run_edit(image, {step}, cache, test::run_context());
 }
@@ -47,7 +48,8 @@ TEST(TextAdd, AGivenSizeIsKeptAndAFittedSizeFillsTheBox) {
   const Image black = flat({0, 0, 0, 255});
   const EditOutcome fixed = add(black, {{"text", "Morning Blend"}, {"size", 30}});
   EXPECT_EQ(fixed.text.front().layer->size_px, 30);
-  const EditOutcome fitted = add(black, {{"text", "Morning Blend"}, {"max_size", 500}}, {{"box", {0.1, 0.1, 0.8, 0.8}}});
+  const EditOutcome fitted =
+      add(black, {{"text", "Morning Blend"}, {"max_size", 500}}, {{"box", {0.1, 0.1, 0.8, 0.8}}});
   const TextLayer& layer = *fitted.text.front().layer;
   // 320 × 160 box with a 6 px margin: two lines at about 54 px beat one line at about 49 px.
   EXPECT_EQ(layer.line_count, 2);
@@ -58,7 +60,8 @@ TEST(TextAdd, AGivenSizeIsKeptAndAFittedSizeFillsTheBox) {
 }
 
 TEST(TextAdd, LongTextBreaksIntoLinesThatStillReadBack) {
-  const EditOutcome outcome = add(flat({255, 255, 255, 255}), {{"text", "Ask about our seasonal specials and gift cards"}, {"size", 40}});
+  const EditOutcome outcome =
+      add(flat({255, 255, 255, 255}), {{"text", "Ask about our seasonal specials and gift cards"}, {"size", 40}});
   const TextCheck& check = outcome.text.front();
   EXPECT_GE(check.layer->line_count, 2);
   EXPECT_TRUE(check.match.value_or(false)) << check.read.value_or("");
@@ -78,7 +81,8 @@ TEST(TextAdd, AutomaticColourContrastsWithTheBackground) {
 }
 
 TEST(TextAdd, OpacityBlendsInLinearLight) {
-  const EditOutcome outcome = add(flat({0, 0, 0, 255}), {{"text", "I"}, {"size", 200}, {"color", "white"}, {"opacity", 0.5}});
+  const EditOutcome outcome =
+      add(flat({0, 0, 0, 255}), {{"text", "I"}, {"size", 200}, {"color", "white"}, {"opacity", 0.5}});
   cv::Mat red;
   cv::extractChannel(outcome.render.state.image.mat(), red, 0);
   double high = 0;
@@ -90,7 +94,8 @@ TEST(TextAdd, OpacityBlendsInLinearLight) {
 TEST(TextAdd, LightingFollowsTheSurfaceUnderTheText) {
   // A surface lit from the right: dark on the left, bright on the right.
   cv::Mat ramp(200, 600, CV_8UC4);
-  for (int x = 0; x < ramp.cols; ++x) ramp.col(x).setTo(cv::Scalar(40 + x * 180 / 600, 40 + x * 180 / 600, 40 + x * 180 / 600, 255));
+  for (int x = 0; x < ramp.cols; ++x)
+    ramp.col(x).setTo(cv::Scalar(40 + x * 180 / 600, 40 + x * 180 / 600, 40 + x * 180 / 600, 255));
   const auto brightest_red = [](const Image& image, int x0, int x1) {
     cv::Mat red;
     cv::extractChannel(image.mat().colRange(x0, x1), red, 0);
@@ -104,7 +109,8 @@ TEST(TextAdd, LightingFollowsTheSurfaceUnderTheText) {
   json lit = params;
   lit["lighting"] = 1;
   const EditOutcome outcome = add(Image(ramp), lit);
-  EXPECT_LT(brightest_red(outcome.render.state.image, 0, 200) + 40, brightest_red(outcome.render.state.image, 400, 600));
+  EXPECT_LT(brightest_red(outcome.render.state.image, 0, 200) + 40,
+            brightest_red(outcome.render.state.image, 400, 600));
   // The glyphs are drawn right; in the output, fully lit letters on the darkest end of the ramp can be too
   // dim for OCR, and the output check says so rather than passing them.
   EXPECT_TRUE(outcome.text.front().spelling_match.value_or(false)) << to_json(outcome.text.front()).dump(1);
@@ -115,12 +121,15 @@ TEST(TextAdd, TextOnATiltedQuadStaysInsideItAndReadsBack) {
   const json quad = {0.2, 0.1, 0.8, 0.2, 0.8, 0.4, 0.2, 0.35};
   // Navy over the cup's rim, the coffee and the wood falls below the minimum contrast somewhere, and a
   // quad gets no automatic backing: the step asks to place it anyway.
-  const EditOutcome outcome =
-      add(coffee, {{"text", "TILTED LABEL"}, {"quad", quad}, {"color", "navy"}, {"lighting", 0.5}, {"allow_low_contrast", true}});
+  const EditOutcome outcome = add(
+      coffee,
+      {{"text", "TILTED LABEL"}, {"quad", quad}, {"color", "navy"}, {"lighting", 0.5}, {"allow_low_contrast", true}});
   // The output reads it; below the minimum at its faintest, it is "accepted" (placed so on purpose), not failed.
   const TextCheck& check = outcome.text.front();
   EXPECT_EQ(check.read.value_or(""), "TILTED LABEL") << check.note;
-  EXPECT_EQ(check.status, check.layer->contrast_ratio_p5 >= kMinContrastRatio ? TextStatus::passed : TextStatus::accepted) << check.note;
+  EXPECT_EQ(check.status,
+            check.layer->contrast_ratio_p5 >= kMinContrastRatio ? TextStatus::passed : TextStatus::accepted)
+      << check.note;
   const cv::Rect quad_bounds(120, 40, 360, 120);  // 0.2..0.8 of 600 wide, 0.1..0.4 of 400 high
   const cv::Rect edited = cv::boundingRect(outcome.render.state.edited);
   EXPECT_FALSE(edited.empty());
@@ -133,12 +142,14 @@ TEST(TextAdd, TextOnATiltedQuadStaysInsideItAndReadsBack) {
   const int right_height = cv::boundingRect(changed.colRange(350, 450)).height;
   EXPECT_GT(left_height, right_height);
   EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
-  EXPECT_THROW(validate_params(text_add(), {{"text", "x"}, {"quad", {0.2, 0.1, 0.8, 0.4, 0.8, 0.2, 0.2, 0.35}}}, "test"), Error);
+  EXPECT_THROW(
+      validate_params(text_add(), {{"text", "x"}, {"quad", {0.2, 0.1, 0.8, 0.4, 0.8, 0.2, 0.2, 0.35}}}, "test"), Error);
   EXPECT_THROW(validate_params(text_add(), {{"text", "x"}, {"quad", {0.2, 0.1, 0.8}}}, "test"), Error);
 }
 
 TEST(TextAdd, ColourEmojiAreDrawnInColour) {
-  const EditOutcome outcome = add(flat({255, 255, 255, 255}), {{"text", "😀"}, {"font", "emoji"}, {"size", 80}, {"color", "black"}});
+  const EditOutcome outcome =
+      add(flat({255, 255, 255, 255}), {{"text", "😀"}, {"font", "emoji"}, {"size", 80}, {"color", "black"}});
   const TextLayer& layer = *outcome.text.front().layer;
   EXPECT_EQ(layer.fonts.front(), "Noto Color Emoji Regular");
   EXPECT_TRUE(layer.missing.empty());
@@ -169,11 +180,14 @@ TEST(TextAdd, AlignmentPlacesTheTextInsideTheRegion) {
 TEST(TextAdd, OutlineShadowAndBadgeStayNearTheText) {
   const Image coffee = test::load_photo("coffee.png");
   const EditOutcome outcome =
-      add(coffee, {{"text", "Morning Blend"}, {"size", 48}, {"outline", 3}, {"shadow", 4}, {"box_color", "#ffffffc0"}}, {{"region", "top"}});
+      add(coffee, {{"text", "Morning Blend"}, {"size", 48}, {"outline", 3}, {"shadow", 4}, {"box_color", "#ffffffc0"}},
+          {{"region", "top"}});
   const TextLayer& layer = *outcome.text.front().layer;
   const cv::Rect edited = cv::boundingRect(outcome.render.state.edited);
   const int reach = static_cast<int>(0.3 * 48 + 4 + 6) + 3;
-  EXPECT_EQ(edited & cv::Rect(layer.box.x - reach, layer.box.y - reach, layer.box.width + 2 * reach, layer.box.height + 2 * reach), edited);
+  EXPECT_EQ(edited & cv::Rect(layer.box.x - reach, layer.box.y - reach, layer.box.width + 2 * reach,
+                              layer.box.height + 2 * reach),
+            edited);
   EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
   EXPECT_TRUE(outcome.text.front().match.value_or(false));
 }
@@ -188,7 +202,8 @@ TEST(TextAdd, MissingGlyphsAndUnreadableScriptsAreReportedNotHidden) {
 
   const EditOutcome hindi = add(black, {{"text", "नमस्ते"}, {"size", 40}});
   EXPECT_FALSE(hindi.text.front().match.has_value());
-  EXPECT_NE(hindi.text.front().note.find("no OCR model for the script of U+0928"), std::string::npos) << hindi.text.front().note;
+  EXPECT_NE(hindi.text.front().note.find("no OCR model for the script of U+0928"), std::string::npos)
+      << hindi.text.front().note;
   EXPECT_GE(hindi.text.front().layer->box.area(), 100);
 
   const EditOutcome emoji = add(black, {{"text", "Sale 🎉"}, {"size", 40}});
@@ -204,19 +219,21 @@ struct ScriptSample {
 class NonLatinReadBack : public ::testing::TestWithParam<ScriptSample> {};
 
 TEST_P(NonLatinReadBack, IsReadWithItsScriptsOwnOcrModel) {
-  const EditOutcome outcome = add(flat({250, 246, 238, 255}, {640, 200}), {{"text", GetParam().text}, {"size", 56}, {"color", "#202020"}});
+  const EditOutcome outcome =
+      add(flat({250, 246, 238, 255}, {640, 200}), {{"text", GetParam().text}, {"size", 56}, {"color", "#202020"}});
   const TextCheck& check = outcome.text.front();
   ASSERT_TRUE(check.match.has_value()) << check.note;
   EXPECT_TRUE(*check.match) << "expected \"" << check.expected << "\", read \"" << check.read.value_or("") << "\"";
 }
 
-INSTANTIATE_TEST_SUITE_P(Scripts, NonLatinReadBack,
-                         ::testing::Values(ScriptSample{"Greek", "Καλημέρα κόσμε"}, ScriptSample{"Cyrillic", "Доброе утро"},
-                                           ScriptSample{"Arabic", "مرحبا بالعالم"}, ScriptSample{"Hebrew", "שלום עולם"},
-                                           ScriptSample{"Chinese", "早上好"}, ScriptSample{"Japanese", "おはようございます"},
-                                           ScriptSample{"Korean", "안녕하세요"}, ScriptSample{"ArabicPrice", "السعر 450"},
-                                           ScriptSample{"CyrillicPrice", "Цена: 450 руб."}),
-                         [](const auto& sample) { return std::string(sample.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, NonLatinReadBack,
+    ::testing::Values(ScriptSample{"Greek", "Καλημέρα κόσμε"}, ScriptSample{"Cyrillic", "Доброе утро"},
+                      ScriptSample{"Arabic", "مرحبا بالعالم"}, ScriptSample{"Hebrew", "שלום עולם"},
+                      ScriptSample{"Chinese", "早上好"}, ScriptSample{"Japanese", "おはようございます"},
+                      ScriptSample{"Korean", "안녕하세요"}, ScriptSample{"ArabicPrice", "السعر 450"},
+                      ScriptSample{"CyrillicPrice", "Цена: 450 руб."}),
+    [](const auto& sample) { return std::string(sample.param.name); });
 
 TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
   const auto& spec = text_add();
@@ -235,13 +252,15 @@ TEST(TextAdd, TextPlacedBelowEarlierTextSitsUnderItAndIsSmaller) {
   EXPECT_LT(below.size_px, above.size_px);
   EXPECT_EQ(outcome.preservation.changed_pixels_outside, 0u);
 
-  const PlanStep orphan{"text.add", validate_target({{"below", "Nowhere"}}, spec, "test"), validate_params(spec, {{"text", "x"}}, "test"), "test"};
+  const PlanStep orphan{"text.add", validate_target({{"below", "Nowhere"}}, spec, "test"),
+                        validate_params(spec, {{"text", "x"}}, "test"), "test"};
   try {
     run_edit(test::load_photo("coffee.png"), {orphan}, cache);
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::plan);
-    EXPECT_NE(std::string(error.what()).find("no earlier step adds the text \"Nowhere\""), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("no earlier step adds the text \"Nowhere\""), std::string::npos)
+        << error.what();
   }
 }
 

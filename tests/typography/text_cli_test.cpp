@@ -15,8 +15,9 @@ namespace fs = std::filesystem;
 
 TEST(TextCli, InstructionTextIsTypesetAndReadBackInTheReport) {
   const fs::path dir = test::temp_dir();
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text “Morning Blend” at the top in bold serif",
-                                "-o", (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
+                                            "add the text “Morning Blend” at the top in bold serif", "-o",
+                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(dir / "report.json");
   const nlohmann::json report = nlohmann::json::parse(in);
@@ -34,8 +35,9 @@ TEST(TextCli, InstructionTextIsTypesetAndReadBackInTheReport) {
 
 TEST(TextCli, UnverifiableAndMissingGlyphsAreSaidOnStderr) {
   const fs::path dir = test::temp_dir();
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"שלום \U0010FFFD\" at the bottom", "-o",
-                                (dir / "out.png").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p",
+                       "add the text \"שלום \U0010FFFD\" at the bottom", "-o", (dir / "out.png").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("easel: text not verified: \"שלום"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("easel: missing glyphs in"), std::string::npos) << run.err;
@@ -44,14 +46,17 @@ TEST(TextCli, UnverifiableAndMissingGlyphsAreSaidOnStderr) {
 TEST(TextCli, ALaterRoundRenderedFromTheDocumentCacheStillVerifiesItsText) {
   const fs::path dir = test::temp_dir();
   const std::string document = (dir / "poster.easel").string();
-  const test::CliRun first = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"SALE 40%\" at the top",
-                                              "-o", (dir / "round1.png").string(), "--save", document});
+  const test::CliRun first =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"SALE 40%\" at the top", "-o",
+                       (dir / "round1.png").string(), "--save", document});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  const test::CliRun second = test::run_easel({"edit", document, "-p", "increase the contrast slightly", "-o", (dir / "round2.png").string()});
+  const test::CliRun second =
+      test::run_easel({"edit", document, "-p", "increase the contrast slightly", "-o", (dir / "round2.png").string()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   // A new process: the states of rounds 1 and 2 now come from the document's disk cache, not from memory.
-  const test::CliRun third = test::run_easel({"edit", document, "-p", "make it warmer", "-o", (dir / "round3.png").string(),
-                                              "--report", (dir / "report.json").string()});
+  const test::CliRun third =
+      test::run_easel({"edit", document, "-p", "make it warmer", "-o", (dir / "round3.png").string(), "--report",
+                       (dir / "report.json").string()});
   ASSERT_EQ(third.exit_code, 0) << third.err;
   std::ifstream in(dir / "report.json");
   const nlohmann::json report = nlohmann::json::parse(in);

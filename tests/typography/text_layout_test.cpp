@@ -24,7 +24,9 @@ OpOutput place(const Image& image, const json& params, const Placement& placemen
   return text_add().place(image, Params(validate_params(text_add(), params, "test")), placement, test::run_context());
 }
 
-bool contains(const json& text, const std::string& part) { return text.is_string() && text.get<std::string>().find(part) != std::string::npos; }
+bool contains(const json& text, const std::string& part) {
+  return text.is_string() && text.get<std::string>().find(part) != std::string::npos;
+}
 
 int changed_pixels_in(const Image& before, const Image& after, const cv::Mat& mask) {
   cv::Mat difference, any_channel;
@@ -42,7 +44,8 @@ struct Scene {
 
 TEST(TextLayout, TextInANamedAreaKeepsClearOfTheSubject) {
   const Scene scene;
-  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), scene.subject, {}, "the subject (test)", ""});
+  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}},
+                                Placement{cv::Rect(0, 0, 600, 200), scene.subject, {}, "the subject (test)", ""});
   const TextLayer& layer = output.text_layers.at(0);
   EXPECT_EQ(changed_pixels_in(scene.image, output.image, scene.subject), 0);
   EXPECT_EQ(cv::countNonZero(scene.subject(layer.box & cv::Rect(0, 0, 600, 400))), 0);
@@ -55,22 +58,27 @@ TEST(TextLayout, TextInANamedAreaKeepsClearOfTheSubject) {
 TEST(TextLayout, WithNoClearSpaceTheTextOverlapsAndSaysSo) {
   const Scene scene;
   const cv::Mat everything(400, 600, CV_8U, cv::Scalar(255));
-  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, {}, "the subject (test)", ""});
-  EXPECT_TRUE(contains(output.text_layers.at(0).layout["placement"], "so it overlaps it")) << output.text_layers[0].layout.dump();
+  const OpOutput output = place(scene.image, {{"text", "Morning Blend"}},
+                                Placement{cv::Rect(0, 0, 600, 200), everything, {}, "the subject (test)", ""});
+  EXPECT_TRUE(contains(output.text_layers.at(0).layout["placement"], "so it overlaps it"))
+      << output.text_layers[0].layout.dump();
   // Over the subject it is a caption against the area's top edge, not letters as large as the area allows.
   EXPECT_LE(output.text_layers[0].size_px, 40);
   EXPECT_LT(output.text_layers[0].box.y, 40);
   // With no room outside the preserved regions either, the op says so (and the executor refuses the step:
   // tests/cli/preserve_test.cpp).
   const OpOutput boxed_in =
-      place(scene.image, {{"text", "Morning Blend"}}, Placement{cv::Rect(0, 0, 600, 200), everything, everything, "what the plan preserves", ""});
-  EXPECT_TRUE(contains(boxed_in.text_layers.at(0).layout["placement"], "the preserved regions leave no room")) << boxed_in.text_layers[0].layout.dump();
+      place(scene.image, {{"text", "Morning Blend"}},
+            Placement{cv::Rect(0, 0, 600, 200), everything, everything, "what the plan preserves", ""});
+  EXPECT_TRUE(contains(boxed_in.text_layers.at(0).layout["placement"], "the preserved regions leave no room"))
+      << boxed_in.text_layers[0].layout.dump();
 }
 
 TEST(TextLayout, AGivenBoxIsNotMoved) {
   const Scene scene;
   // The executor passes no subject for a box: the text goes exactly there, over the subject.
-  const OpOutput output = place(scene.image, {{"text", "HERE"}, {"size", 40}}, Placement{cv::Rect(200, 150, 200, 100), {}, {}, "", ""});
+  const OpOutput output =
+      place(scene.image, {{"text", "HERE"}, {"size", 40}}, Placement{cv::Rect(200, 150, 200, 100), {}, {}, "", ""});
   const cv::Rect box = output.text_layers.at(0).box;
   EXPECT_EQ(box & cv::Rect(200, 150, 200, 100), box);
 }
@@ -78,12 +86,14 @@ TEST(TextLayout, AGivenBoxIsNotMoved) {
 // The example: "at the top" of coffee.png gave 83 px black letters across the cup.
 TEST(TextLayout, AtTheTopOfCoffeeTheTextKeepsClearOfTheCupAndIsLegible) {
   const std::filesystem::path dir = test::temp_dir();
-  const test::CliRun run = test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"Morning Blend\" at the top", "-o",
-                                            (dir / "out.png").string(), "--report", (dir / "report.json").string()});
+  const test::CliRun run =
+      test::run_easel({"edit", test::photo("coffee.png").string(), "-p", "add the text \"Morning Blend\" at the top",
+                       "-o", (dir / "out.png").string(), "--report", (dir / "report.json").string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::ifstream in(dir / "report.json");
   const json entry = json::parse(in)["verification"]["text"].at(0);
-  const cv::Rect box(entry["box"][0].get<int>(), entry["box"][1].get<int>(), entry["box"][2].get<int>(), entry["box"][3].get<int>());
+  const cv::Rect box(entry["box"][0].get<int>(), entry["box"][1].get<int>(), entry["box"][2].get<int>(),
+                     entry["box"][3].get<int>());
   const SubjectMask cup = segment_subject(test::load_photo("coffee.png"), test::installed_segmenter());
   EXPECT_EQ(cv::countNonZero(cup.alpha(box & cv::Rect(0, 0, 600, 400)) >= 0.5), 0) << entry.dump(2);
   EXPECT_LT(box.br().y, 200);  // still at the top
@@ -97,7 +107,8 @@ TEST(TextLayout, AtTheTopOfCoffeeTheTextKeepsClearOfTheCupAndIsLegible) {
 TEST(TextLayout, PreservedRegionsStayUntouched) {
   const Image coffee = test::load_photo("coffee.png");
   const auto& spec = text_add();
-  PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"), validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
+  PlanStep title{"text.add", validate_target({{"region", "top"}}, spec, "test"),
+                 validate_params(spec, {{"text", "Morning Blend"}}, "test"), "test"};
   title.keep.push_back(json{{"region", "top-right"}});
   ResultCache cache;
   const RenderResult result = Executor(cache, test::run_context()).render(coffee, {title});

@@ -43,9 +43,11 @@ TEST_P(ReplaceOnPhoto, TheOldWordIsGoneAndTheNewOneReadsBack) {
   ResultCache cache;
   // A box (the "top" region's) sets the sign at the top middle, where the photo under it was chosen,
   // rather than laid out around the subject.
-  const EditOutcome outcome = run_edit(photo, {step("text.add", printed, {{"box", {0.0, 0.0, 1.0, 0.5}}}),
-                                               step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED"}, {"font", "bold sans"}})},
-                                       cache);
+  const EditOutcome outcome =
+      run_edit(photo,
+               {step("text.add", printed, {{"box", {0.0, 0.0, 1.0, 0.5}}}),
+                step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED"}, {"font", "bold sans"}})},
+               cache);
   ASSERT_EQ(outcome.text.size(), 2u);
   const TextCheck& replaced = outcome.text[1];
   EXPECT_EQ(replaced.expected, "CLOSED");
@@ -55,14 +57,16 @@ TEST_P(ReplaceOnPhoto, TheOldWordIsGoneAndTheNewOneReadsBack) {
   const TextLayer& before = *outcome.text[0].layer;
   const TextLayer& after = *replaced.layer;
   const int padding = static_cast<int>(0.3 * 64) + 1;
-  const cv::Rect badge(before.box.x - padding, before.box.y - padding, before.box.width + 2 * padding, before.box.height + 2 * padding);
+  const cv::Rect badge(before.box.x - padding, before.box.y - padding, before.box.width + 2 * padding,
+                       before.box.height + 2 * padding);
   EXPECT_EQ(after.box & badge, after.box) << after.layout.dump();
   EXPECT_LE(after.size_px, 64);
   EXPECT_GT(after.size_px, 40);
   EXPECT_NEAR(after.box.y + after.box.height / 2.0, before.box.y + before.box.height / 2.0, 3);
   const TextVerification in_output = verify_output_text(outcome.render.state.image, outcome.render.state.text_layers);
   EXPECT_EQ(in_output.checks.at(0).status, TextStatus::superseded) << in_output.checks[0].note;
-  EXPECT_EQ(in_output.checks.at(1).status, TextStatus::passed) << in_output.checks[1].read.value_or("") << " / " << in_output.checks[1].note;
+  EXPECT_EQ(in_output.checks.at(1).status, TextStatus::passed)
+      << in_output.checks[1].read.value_or("") << " / " << in_output.checks[1].note;
   // In the photo itself: around the old word, OCR reads the new one and not the old.
   const cv::Rect around(after.box.x - 20, after.box.y - 16, after.box.width + 40, after.box.height + 32);
   const std::string read = read_region(outcome.render.state.image, around | before.box);
@@ -86,7 +90,8 @@ INSTANTIATE_TEST_SUITE_P(Photos, ReplaceOnPhoto,
 
 // A sign typeset with Easel: dark bold capitals on an opaque cream badge in the top middle of coffee.png.
 PlanStep sign(const std::string& word) {
-  return step("text.add", {{"text", word}, {"font", "bold sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
+  return step("text.add",
+              {{"text", word}, {"font", "bold sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
               {{"box", {0.25, 0.02, 0.5, 0.3}}});
 }
 
@@ -94,22 +99,28 @@ PlanStep sign(const std::string& word) {
 // the canvas — and in the regular weight of the default font, though "OPEN" was bold.
 TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
   ResultCache cache;
-  const RenderResult result = Executor(cache, test::run_context()).render(
-      test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED FOR THE HOLIDAYS"}})});
+  const RenderResult result =
+      Executor(cache, test::run_context())
+          .render(test::load_photo("coffee.png"),
+                  {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "CLOSED FOR THE HOLIDAYS"}})});
   const TextVerification verification = verify_output_text(result.state.image, result.state.text_layers);
   ASSERT_EQ(verification.checks.size(), 2u);
   const TextLayer& open = result.state.text_layers[0];
   const TextLayer& closed = result.state.text_layers[1];
   const cv::Rect image(0, 0, result.state.image.width(), result.state.image.height());
   const int padding = static_cast<int>(0.3 * 64) + 1;
-  const cv::Rect badge = cv::Rect(open.box.x - padding, open.box.y - padding, open.box.width + 2 * padding, open.box.height + 2 * padding) & image;
+  const cv::Rect badge = cv::Rect(open.box.x - padding, open.box.y - padding, open.box.width + 2 * padding,
+                                  open.box.height + 2 * padding) &
+                         image;
   EXPECT_EQ(closed.box & badge, closed.box) << closed.layout.dump(2);
-  EXPECT_EQ(verification.checks[1].status, TextStatus::passed) << verification.checks[1].read.value_or("") << " / " << verification.checks[1].note;
+  EXPECT_EQ(verification.checks[1].status, TextStatus::passed)
+      << verification.checks[1].read.value_or("") << " / " << verification.checks[1].note;
   EXPECT_EQ(verification.checks[0].status, TextStatus::superseded);
   EXPECT_TRUE(verification.ok);
   // Reflowed into two lines: larger than one line squeezed into the badge's width would be.
   EXPECT_EQ(closed.line_count, 2) << closed.layout.dump(2);
-  EXPECT_NE(closed.layout["size"].get<std::string>().find("reflowed into 2 lines"), std::string::npos) << closed.layout.dump(2);
+  EXPECT_NE(closed.layout["size"].get<std::string>().find("reflowed into 2 lines"), std::string::npos)
+      << closed.layout.dump(2);
   EXPECT_NE(closed.fonts.at(0).find("Bold"), std::string::npos) << closed.fonts.at(0);
   EXPECT_EQ(closed.layout["weight"].get<std::string>().rfind("bold", 0), 0u) << closed.layout.dump(2);
 }
@@ -117,35 +128,47 @@ TEST(TextReplace, ALongerReplacementFitsTheSignKeepsTheWeightAndReadsBack) {
 TEST(TextReplace, AReplacementThatFitsKeepsTheSizeAndTheWeight) {
   ResultCache cache;
   const RenderResult result =
-      Executor(cache, test::run_context()).render(test::load_photo("coffee.png"), {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+      Executor(cache, test::run_context())
+          .render(test::load_photo("coffee.png"),
+                  {sign("OPEN"), step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
   const TextLayer& shut = result.state.text_layers.at(1);
   EXPECT_NEAR(shut.size_px, 64, 2);
   EXPECT_NE(shut.fonts.at(0).find("Bold"), std::string::npos) << shut.fonts.at(0);
-  EXPECT_NE(shut.layout["size"].get<std::string>().find("kept the replaced text's"), std::string::npos) << shut.layout.dump(2);
+  EXPECT_NE(shut.layout["size"].get<std::string>().find("kept the replaced text's"), std::string::npos)
+      << shut.layout.dump(2);
   // A regular word stays regular.
-  const PlanStep regular = step("text.add", {{"text", "OPEN"}, {"font", "sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
-                                {{"box", {0.25, 0.02, 0.5, 0.3}}});
-  const RenderResult plain =
-      Executor(cache, test::run_context()).render(test::load_photo("coffee.png"), {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
-  EXPECT_EQ(plain.state.text_layers.at(1).fonts.at(0).find("Bold"), std::string::npos) << plain.state.text_layers[1].fonts.at(0);
+  const PlanStep regular = step(
+      "text.add", {{"text", "OPEN"}, {"font", "sans"}, {"size", 64}, {"color", "#202020"}, {"box_color", "#f4efe4"}},
+      {{"box", {0.25, 0.02, 0.5, 0.3}}});
+  const RenderResult plain = Executor(cache, test::run_context())
+                                 .render(test::load_photo("coffee.png"),
+                                         {regular, step("text.replace", {{"find", "OPEN"}, {"replace", "SHUT"}})});
+  EXPECT_EQ(plain.state.text_layers.at(1).fonts.at(0).find("Bold"), std::string::npos)
+      << plain.state.text_layers[1].fonts.at(0);
 }
 
 // The erased word must leave the sign as it was: on a plain (here graded) background every pixel the old
 // letters covered, away from the new text, comes back within a few levels of the background.
 TEST(TextReplace, ErasingFromAPlainSignLeavesNoSmudge) {
   cv::Mat gradient(300, 640, CV_8UC4);
-  for (int y = 0; y < gradient.rows; ++y) gradient.row(y).setTo(cv::Scalar(216 - y / 6, 228 - y / 8, 240 - y / 10, 255));
+  for (int y = 0; y < gradient.rows; ++y)
+    gradient.row(y).setTo(cv::Scalar(216 - y / 6, 228 - y / 8, 240 - y / 10, 255));
   const Image canvas(gradient);
   ResultCache cache;
-  const RenderResult result = Executor(cache, test::run_context()).render(
-      canvas, {step("text.add", {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 96}, {"color", "#202020"}}, {{"box", {0.1, 0.1, 0.8, 0.8}}}),
-               step("text.replace", {{"find", "OPEN"}, {"replace", "HI"}})});
+  const RenderResult result =
+      Executor(cache, test::run_context())
+          .render(canvas,
+                  {step("text.add", {{"text", "OPEN"}, {"font", "bold sans"}, {"size", 96}, {"color", "#202020"}},
+                        {{"box", {0.1, 0.1, 0.8, 0.8}}}),
+                   step("text.replace", {{"find", "OPEN"}, {"replace", "HI"}})});
   const TextLayer& old_word = result.state.text_layers.at(0);
   const TextLayer& new_word = result.state.text_layers.at(1);
   cv::Mat new_reach(300, 640, CV_8U, cv::Scalar(0));
   const int reach = 4;
-  new_reach(cv::Rect(new_word.box.x - reach, new_word.box.y - reach, new_word.box.width + 2 * reach, new_word.box.height + 2 * reach) &
-            cv::Rect(0, 0, 640, 300)).setTo(255);
+  new_reach(cv::Rect(new_word.box.x - reach, new_word.box.y - reach, new_word.box.width + 2 * reach,
+                     new_word.box.height + 2 * reach) &
+            cv::Rect(0, 0, 640, 300))
+      .setTo(255);
   cv::Mat difference, largest;
   cv::absdiff(result.state.image.mat(), gradient, difference);
   cv::transform(difference, largest, cv::Matx14f(1.0f / 3, 1.0f / 3, 1.0f / 3, 0));
@@ -155,16 +178,18 @@ TEST(TextReplace, ErasingFromAPlainSignLeavesNoSmudge) {
   cv::minMaxLoc(old_area, nullptr, &worst);
   EXPECT_LE(worst, 3) << new_word.layout.dump(2);
   EXPECT_EQ(cv::countNonZero(old_area > 2), 0);
-  EXPECT_NE(new_word.layout["erase"].get<std::string>().find("plain background"), std::string::npos) << new_word.layout.dump(2);
+  EXPECT_NE(new_word.layout["erase"].get<std::string>().find("plain background"), std::string::npos)
+      << new_word.layout.dump(2);
 }
 
 TEST(TextRegion, RemovingTextFoundByOcrLeavesItUnreadableAndTheRestUntouched) {
   ResultCache cache;
-  const EditOutcome outcome = run_edit(test::load_photo("coffee.png"),
-                                       {step("text.add", {{"text", "DRAFT"}, {"font", "bold sans"}, {"size", 56}, {"color", "#f0f0f0"}},
-                                             {{"region", "bottom"}}),
-                                        step("object.remove", json::object(), {{"text", "DRAFT"}})},
-                                       cache);
+  const EditOutcome outcome =
+      run_edit(test::load_photo("coffee.png"),
+               {step("text.add", {{"text", "DRAFT"}, {"font", "bold sans"}, {"size", 56}, {"color", "#f0f0f0"}},
+                     {{"region", "bottom"}}),
+                step("object.remove", json::object(), {{"text", "DRAFT"}})},
+               cache);
   const TextLayer& drawn = *outcome.text[0].layer;
   const cv::Rect around(drawn.box.x - 20, drawn.box.y - 16, drawn.box.width + 40, drawn.box.height + 32);
   const std::string read = read_region(outcome.render.state.image, around);

@@ -15,7 +15,7 @@ void add_info_commands(CLI::App& app, Action& action);      // ops, plan
 void add_prompt_command(CLI::App& app, Action& action);     // prompt
 void add_serve_command(CLI::App& app, Action& action);      // serve (docs/server.md)
 void add_generate_command(CLI::App& app, Action& action);
-void add_models_command(CLI::App& app, Action& action);   // models list, show, pull
+void add_models_command(CLI::App& app, Action& action);  // models list, show, pull
 // Installs the diffusion engine when this build has it (generative ops fail with a capability error otherwise).
 void install_generation();
 

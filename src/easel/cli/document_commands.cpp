@@ -25,14 +25,16 @@ void render_document(const Document& document, const OutputOptions& output) {
   const DecodedImage source = read_image_file(document.source_path(), output.limits());
   ResultCache cache(document.cache_folder());
   ProgressLine progress;
-  const EditOutcome outcome = run_edit(source.image, document.applied_steps(), cache, settings::cli_run_context(""),
-                                       [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
+  const EditOutcome outcome =
+      run_edit(source.image, document.applied_steps(), cache, settings::cli_run_context(""),
+               [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
   EditPlan applied;
   applied.steps = document.applied_steps();
   json report = build_report(source.image, applied, outcome, json::object());
   report["document"] = {{"path", document.folder().string()}, {"rounds", document.applied()}};
   if (!report["verification"]["ok"].get<bool>()) {
-    for (const std::string& problem : text_problems(TextVerification{outcome.text, false})) std::cerr << "easel: " << problem << "\n";
+    for (const std::string& problem : text_problems(TextVerification{outcome.text, false}))
+      std::cerr << "easel: " << problem << "\n";
     refuse_unverified(output, report);
   }
   OutputMetadata metadata;
@@ -45,18 +47,22 @@ void print_history(const Document& document, bool as_json) {
     json rounds = json::array();
     for (std::size_t i = 0; i < document.rounds().size(); ++i) {
       const auto& round = document.rounds()[i];
-      rounds.push_back({{"round", i + 1}, {"applied", i < document.applied()}, {"created", round.created},
+      rounds.push_back({{"round", i + 1},
+                        {"applied", i < document.applied()},
+                        {"created", round.created},
                         {"plan", to_json(round.plan)}});
     }
-    std::cout << json{{"document", document.folder().string()}, {"applied", document.applied()}, {"rounds", rounds}}.dump(2) << "\n";
+    std::cout
+        << json{{"document", document.folder().string()}, {"applied", document.applied()}, {"rounds", rounds}}.dump(2)
+        << "\n";
     return;
   }
   std::cout << document.folder().string() << ": " << document.applied() << " of " << document.rounds().size()
             << " rounds applied\n";
   for (std::size_t i = 0; i < document.rounds().size(); ++i) {
     const auto& round = document.rounds()[i];
-    std::cout << (i < document.applied() ? "  * " : "    ") << "round " << (i + 1) << " (" << round.created << "): "
-              << (round.plan.instruction.empty() ? "(plan file)" : round.plan.instruction) << "\n";
+    std::cout << (i < document.applied() ? "  * " : "    ") << "round " << (i + 1) << " (" << round.created
+              << "): " << (round.plan.instruction.empty() ? "(plan file)" : round.plan.instruction) << "\n";
     for (const auto& step : round.plan.steps) std::cout << "        " << step.op << " " << step.params.dump() << "\n";
   }
 }
@@ -90,7 +96,8 @@ void add_document_commands(CLI::App& app, Action& action) {
     action = [render_options] { render_document(Document::open(render_options->document), render_options->output); };
   });
 
-  add_moving_command(app, action, "undo", "Undo a document's last applied round (and render, with -o)", &Document::undo);
+  add_moving_command(app, action, "undo", "Undo a document's last applied round (and render, with -o)",
+                     &Document::undo);
   add_moving_command(app, action, "redo", "Redo the round undone last (and render, with -o)", &Document::redo);
 
   auto history_document = std::make_shared<fs::path>();

@@ -50,7 +50,8 @@ EditOrder order_from(const EditOptions& options) {
   if (!options.plan_file.empty()) order.plan = read_plan_file(options.plan_file);
   order.inputs.references = options.references;
   if (!options.mask.empty()) {
-    if (!fs::is_regular_file(options.mask)) throw Error(ErrorKind::input, "mask file " + options.mask.string() + " does not exist");
+    if (!fs::is_regular_file(options.mask))
+      throw Error(ErrorKind::input, "mask file " + options.mask.string() + " does not exist");
     order.inputs.mask = options.mask.string();
   }
   order.model = options.model.empty() ? settings::default_model_from_environment() : options.model;
@@ -76,27 +77,35 @@ void report_unsupported(const EditPlan& plan) {
 // A typeset string that OCR did not read back, or could not check, is never passed over in silence;
 // nor is a step that had to give way to what the plan preserves.
 void report_checks(const EditRender& render) {
-  for (const std::string& problem : text_problems(TextVerification{render.outcome.text, render.verified})) std::cerr << "easel: " << problem << "\n";
+  for (const std::string& problem : text_problems(TextVerification{render.outcome.text, render.verified}))
+    std::cerr << "easel: " << problem << "\n";
   for (const auto& check : render.outcome.text) {
     if (check.status == TextStatus::accepted || check.status == TextStatus::superseded) {
-      std::cerr << "easel: text \"" << check.expected << "\" " << status_name(check.status) << ": " << check.note << "\n";
+      std::cerr << "easel: text \"" << check.expected << "\" " << status_name(check.status) << ": " << check.note
+                << "\n";
     }
     if (check.layer && !check.layer->missing.empty()) {
-      std::cerr << "easel: missing glyphs in \"" << check.expected << "\": no installed font has " << check.layer->missing << "\n";
+      std::cerr << "easel: missing glyphs in \"" << check.expected << "\": no installed font has "
+                << check.layer->missing << "\n";
     }
   }
   for (const auto& step : render.outcome.render.steps) {
-    if (!step.keep.empty()) std::cerr << "easel: " << step.op << " (\"" << step.clause << "\"): " << step.keep_note << "\n";
+    if (!step.keep.empty())
+      std::cerr << "easel: " << step.op << " (\"" << step.clause << "\"): " << step.keep_note << "\n";
   }
-  if (const auto warning = segmentation_warning(render.outcome.render.steps)) std::cerr << "easel: " << *warning << "\n";
+  if (const auto warning = segmentation_warning(render.outcome.render.steps))
+    std::cerr << "easel: " << *warning << "\n";
 }
 
 void check_save_target(const EditOptions& options, bool editing_document) {
   if (editing_document && !options.save.empty()) {
-    throw Error(ErrorKind::usage, "--save creates a new document; " + options.input.string() + " already is one (its new round is saved in it)");
+    throw Error(ErrorKind::usage, "--save creates a new document; " + options.input.string() +
+                                      " already is one (its new round is saved in it)");
   }
-  if (!options.save.empty() && fs::exists(options.save) && !(fs::is_directory(options.save) && fs::is_empty(options.save))) {
-    throw Error(ErrorKind::usage, "--save " + options.save.string() + " already exists (edit it directly to add a round, or choose another name)");
+  if (!options.save.empty() && fs::exists(options.save) &&
+      !(fs::is_directory(options.save) && fs::is_empty(options.save))) {
+    throw Error(ErrorKind::usage, "--save " + options.save.string() +
+                                      " already exists (edit it directly to add a round, or choose another name)");
   }
 }
 
@@ -138,16 +147,22 @@ void run_edit_command(const EditOptions& options) {
   ProgressLine progress;
   EditControl control;
   control.on_progress = [&](const EditProgress& at) {
-    const std::string denoising = at.denoise_total > 0 ? ", denoising " + std::to_string(at.denoised) + "/" + std::to_string(at.denoise_total) : "";
+    const std::string denoising =
+        at.denoise_total > 0 ? ", denoising " + std::to_string(at.denoised) + "/" + std::to_string(at.denoise_total)
+                             : "";
     progress.step(at.step, at.steps, at.op + denoising);
   };
-  const EditRender render = render_edit(source.image, earlier, round, 1, cache, context, control, {{"plan", plan_ms}, {"decode", decode_ms}});
+  const EditRender render =
+      render_edit(source.image, earlier, round, 1, cache, context, control, {{"plan", plan_ms}, {"decode", decode_ms}});
   json report = render.report;
   report["plan"] = to_json(plan);
-  report["input"] = {{"path", options.input.string()}, {"width", source.info.width}, {"height", source.info.height},
+  report["input"] = {{"path", options.input.string()},
+                     {"width", source.info.width},
+                     {"height", source.info.height},
                      {"format", format_name(source.info.format)}};
-  if (document || !options.save.empty()) report["document"] = {{"path", document ? document->folder().string() : options.save.string()},
-                                                                {"rounds", document ? document->applied() : 1}};
+  if (document || !options.save.empty())
+    report["document"] = {{"path", document ? document->folder().string() : options.save.string()},
+                          {"rounds", document ? document->applied() : 1}};
 
   if (!render.verified) {
     report_unsupported(plan);
@@ -163,7 +178,8 @@ void run_edit_command(const EditOptions& options) {
   }
   if (document) {
     document->save();
-    if (!options.output.json) std::cout << "document " << document->folder().string() << " (round " << document->applied() << ")\n";
+    if (!options.output.json)
+      std::cout << "document " << document->folder().string() << " (round " << document->applied() << ")\n";
   }
   report_unsupported(plan);
   report_checks(render);
@@ -173,19 +189,29 @@ void run_edit_command(const EditOptions& options) {
 
 void add_edit_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<EditOptions>();
-  auto* command = app.add_subcommand("edit", "Edit an image (or add a round to a document) from an instruction or a plan");
-  command->add_option("input", options->input, "Input image (.png, .jpg, .webp) or document folder (.easel)")->required();
+  auto* command =
+      app.add_subcommand("edit", "Edit an image (or add a round to a document) from an instruction or a plan");
+  command->add_option("input", options->input, "Input image (.png, .jpg, .webp) or document folder (.easel)")
+      ->required();
   auto* prompt = command->add_option("-p,--prompt", options->instruction, "The edit, in plain English");
-  auto* plan_file = command->add_option("--plan-file", options->plan_file, "Run this EditPlan JSON instead of an instruction");
+  auto* plan_file =
+      command->add_option("--plan-file", options->plan_file, "Run this EditPlan JSON instead of an instruction");
   prompt->excludes(plan_file);
-  command->add_option("--mask", options->mask, "Limit whole-image steps to this mask (white = edit; or alpha 0 = edit)");
-  command->add_option("--ref", options->references, "Reference image(s) the instruction may use (e.g. \"match the colours of the reference\")")
+  command->add_option("--mask", options->mask,
+                      "Limit whole-image steps to this mask (white = edit; or alpha 0 = edit)");
+  command
+      ->add_option("--ref", options->references,
+                   "Reference image(s) the instruction may use (e.g. \"match the colours of the reference\")")
       ->check(CLI::ExistingFile);
   command->add_flag("--explain", options->explain, "Print the plan in words before running it");
-  command->add_option("--save", options->save, "Save the edit as a new document folder (source + rounds) for later rounds and undo");
-  command->add_option("--model", options->model, "Diffusion model for generative steps: a name, a .safetensors file or a diffusers folder "
-                                                 "(default: EASEL_MODEL)");
-  command->add_option("--seed", options->seed, "Seed of generative steps (0 to 2^53-1; default: random, recorded in the plan)")
+  command->add_option("--save", options->save,
+                      "Save the edit as a new document folder (source + rounds) for later rounds and undo");
+  command->add_option("--model", options->model,
+                      "Diffusion model for generative steps: a name, a .safetensors file or a diffusers folder "
+                      "(default: EASEL_MODEL)");
+  command
+      ->add_option("--seed", options->seed,
+                   "Seed of generative steps (0 to 2^53-1; default: random, recorded in the plan)")
       ->check(CLI::Range(std::uint64_t{0}, kLargestSeed));
   options->output.declare(*command, true);
   command->callback([&action, options, prompt, plan_file] {

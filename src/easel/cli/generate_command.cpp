@@ -80,8 +80,10 @@ std::pair<int, int> parse_size(const std::string& text) {
   }
   const int width = std::stoi(match[1]);
   const int height = std::stoi(match[2]);
-  if (width % 8 != 0 || height % 8 != 0 || width < 8 || height < 8 || width > max_generation_side || height > max_generation_side) {
-    throw Error(ErrorKind::usage, "--size " + text + ": width and height must be multiples of 8 from 8 to " + std::to_string(max_generation_side));
+  if (width % 8 != 0 || height % 8 != 0 || width < 8 || height < 8 || width > max_generation_side ||
+      height > max_generation_side) {
+    throw Error(ErrorKind::usage, "--size " + text + ": width and height must be multiples of 8 from 8 to " +
+                                      std::to_string(max_generation_side));
   }
   return {width, height};
 }
@@ -120,7 +122,9 @@ std::string setting_help(const std::string& name) {
   if (!spec.choices.empty()) {
     for (const auto& choice : spec.choices) allowed += (allowed.empty() ? "" : ", ") + choice;
   } else if (spec.min && spec.max) {
-    const auto number = [](double value) { return value == std::floor(value) ? std::to_string(static_cast<long long>(value)) : json(value).dump(); };
+    const auto number = [](double value) {
+      return value == std::floor(value) ? std::to_string(static_cast<long long>(value)) : json(value).dump();
+    };
     allowed = number(*spec.min) + " to " + number(*spec.max);
   }
   return spec.description + (allowed.empty() ? "" : " (" + allowed + ")");
@@ -170,24 +174,34 @@ GenerationRequest request_from(const GenerateOptions& options) {
 }
 
 // What was made and how, for the outputs' metadata and the report.
-json generation_settings(const GenerateOptions& options, const GenerationRequest& request, const GenerationResult& result, diffusion::Precision precision) {
-  return {{"prompt", options.prompt}, {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
-          {"negative", request.negative_prompt}, {"model", result.model},
-          {"base", result.base.empty() ? json() : json(result.base)},
-          {"sampler", result.sampler}, {"steps", result.steps}, {"cfg", result.guidance},
-          {"seed", request.seed}, {"count", request.count}, {"precision", diffusion::precision_name(precision)},
-          {"preset", options.preset.empty() ? json() : json(options.preset)},
-          {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
-          {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
-          {"init", options.init.empty() ? json() : json(options.init.string())},
-          {"strength", options.init.empty() ? json() : json(request.strength)}};
+json generation_settings(const GenerateOptions& options, const GenerationRequest& request,
+                         const GenerationResult& result, diffusion::Precision precision) {
+  return {
+      {"prompt", options.prompt},
+      {"revised_prompt", options.optimize_prompt ? json(request.prompt) : json()},
+      {"negative", request.negative_prompt},
+      {"model", result.model},
+      {"base", result.base.empty() ? json() : json(result.base)},
+      {"sampler", result.sampler},
+      {"steps", result.steps},
+      {"cfg", result.guidance},
+      {"seed", request.seed},
+      {"count", request.count},
+      {"precision", diffusion::precision_name(precision)},
+      {"preset", options.preset.empty() ? json() : json(options.preset)},
+      {"aspect", options.aspect.empty() ? json() : json(options.aspect)},
+      {"size", std::to_string(result.images.front().width()) + "x" + std::to_string(result.images.front().height())},
+      {"init", options.init.empty() ? json() : json(options.init.string())},
+      {"strength", options.init.empty() ? json() : json(request.strength)}};
 }
 
 // Writes the report, then every image; a failure removes what was written, so no partial output stays.
-std::vector<fs::path> write_outputs(const GenerateOptions& options, const json& report, const std::vector<std::vector<std::uint8_t>>& encoded) {
+std::vector<fs::path> write_outputs(const GenerateOptions& options, const json& report,
+                                    const std::vector<std::vector<std::uint8_t>>& encoded) {
   if (!options.output.report.empty()) {
     const std::string text = report.dump(2) + "\n";
-    write_file_atomically(options.output.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    write_file_atomically(options.output.report,
+                          std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   }
   std::vector<fs::path> written;
   try {
@@ -209,8 +223,9 @@ void run_generate_command(const GenerateOptions& options) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
   check_settings(options);
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
-  const diffusion::Precision precision =
-      options.precision.empty() ? settings::precision_from_environment() : diffusion::parse_precision(options.precision, "--precision");
+  const diffusion::Precision precision = options.precision.empty()
+                                             ? settings::precision_from_environment()
+                                             : diffusion::parse_precision(options.precision, "--precision");
   install_diffusion_engine(precision, settings::threads_from_environment());
   GenerationRequest request = request_from(options);
   DenoisingProgress progress;
@@ -218,7 +233,8 @@ void run_generate_command(const GenerateOptions& options) {
 
   const auto started = std::chrono::steady_clock::now();
   const GenerationResult result = generation_engine("easel generate").generate(request);
-  const double generate_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const double generate_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 
   const json settings = generation_settings(options, request, result, precision);
   OutputMetadata metadata;
@@ -227,19 +243,27 @@ void run_generate_command(const GenerateOptions& options) {
   std::vector<std::vector<std::uint8_t>> encoded;
   for (const auto& image : result.images) encoded.push_back(encode_image(image, encoding, metadata));
 
-  json report = {{"generate", settings}, {"outputs", json::array()}, {"timings_ms", {{"generate", generate_ms}}},
+  json report = {{"generate", settings},
+                 {"outputs", json::array()},
+                 {"timings_ms", {{"generate", generate_ms}}},
                  {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms}}}};
   for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
-    report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()}, {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
+    report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()},
+                                 {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
   }
   const std::vector<fs::path> written = write_outputs(options, report, encoded);
   if (options.output.json) {
-    std::cout << json{{"outputs", report["outputs"]}, {"seed", request.seed}, {"precision", diffusion::precision_name(precision)}, {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}.dump(2) << "\n";
+    std::cout << json{{"outputs", report["outputs"]},
+                      {"seed", request.seed},
+                      {"precision", diffusion::precision_name(precision)},
+                      {"report", options.output.report.empty() ? json() : json(options.output.report.string())}}
+                     .dump(2)
+              << "\n";
     return;
   }
   for (std::size_t i = 0; i < written.size(); ++i) {
-    std::cout << "wrote " << written[i].string() << " (" << result.images[i].width() << "x" << result.images[i].height() << ", "
-              << format_name(encoding.format) << ", " << encoded[i].size() << " bytes)\n";
+    std::cout << "wrote " << written[i].string() << " (" << result.images[i].width() << "x" << result.images[i].height()
+              << ", " << format_name(encoding.format) << ", " << encoded[i].size() << " bytes)\n";
   }
   std::cout << "seed " << request.seed << ", precision " << diffusion::precision_name(precision) << "\n";
   if (!options.output.report.empty()) std::cout << "report " << options.output.report.string() << "\n";
@@ -259,48 +283,71 @@ void install_generation() {
 
 void add_generate_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<GenerateOptions>();
-  auto* command = app.add_subcommand("generate", "Generate images from a prompt with a Stable Diffusion model (or from an image: --init)");
+  auto* command = app.add_subcommand(
+      "generate", "Generate images from a prompt with a Stable Diffusion model (or from an image: --init)");
   command->add_option("-p,--prompt", options->prompt, "What to generate")->required();
-  command->add_option("--model", options->model, "Model: a name (easel models list), a .safetensors file or a diffusers folder")->required();
+  command
+      ->add_option("--model", options->model,
+                   "Model: a name (easel models list), a .safetensors file or a diffusers folder")
+      ->required();
   command->add_option("--base", options->base,
-                      "Base model whose text encoder, tokenizer and VAE complete a UNet-only --model (default: the base its sidecar names)");
+                      "Base model whose text encoder, tokenizer and VAE complete a UNet-only --model (default: the "
+                      "base its sidecar names)");
   command->add_option("--negative", options->negative, "What to steer away from (with --cfg above 1)");
-  auto* size = command->add_option("--size", options->size, "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) +
-                                                                " (default: from --preset and --aspect, 512x512)");
+  auto* size = command->add_option("--size", options->size,
+                                   "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) +
+                                       " (default: from --preset and --aspect, 512x512)");
   std::string aspects;
   for (const auto& preset : aspect_presets()) aspects += (aspects.empty() ? "" : ", ") + preset.name;
-  command->add_option("--aspect", options->aspect, "Aspect ratio W:H (1:4 to 4:1) or " + aspects + "; the size follows --preset")
+  command
+      ->add_option("--aspect", options->aspect,
+                   "Aspect ratio W:H (1:4 to 4:1) or " + aspects + "; the size follows --preset")
       ->excludes(size);
   std::string qualities;
   for (const auto& preset : quality_presets()) qualities += "; " + preset.name + ": " + preset.meaning;
   // --quality is the output's JPEG/WebP quality (OutputOptions), so the generation preset is --preset.
-  command->add_option("--preset", options->preset, "Quality preset of steps, sampler and size (--steps, --sampler, --size override it)" + qualities)
+  command
+      ->add_option("--preset", options->preset,
+                   "Quality preset of steps, sampler and size (--steps, --sampler, --size override it)" + qualities)
       ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
   // Steps, guidance and sampler are generate.image's parameters: their limits and choices come from the
   // registry and are checked there (run_generate_command), with the words the API and plans use.
   command->add_option("--steps", options->steps, setting_help("steps"));
   command->add_option("--cfg", options->cfg, setting_help("cfg"));
   command->add_option("--sampler", options->sampler, setting_help("sampler"));
-  command->add_option("--seed", options->seed, "Seed (0 to 2^53-1; default random, printed): the same seed gives the same image")
+  command
+      ->add_option("--seed", options->seed,
+                   "Seed (0 to 2^53-1; default random, printed): the same seed gives the same image")
       ->check(CLI::Range(std::uint64_t{0}, (std::uint64_t{1} << 53) - 1));
-  command->add_option("-n", options->count, "Number of images (1-" + std::to_string(max_images_per_request) + "); OUTPUT gets -1, -2, … before its extension")
+  command
+      ->add_option("-n", options->count,
+                   "Number of images (1-" + std::to_string(max_images_per_request) +
+                       "); OUTPUT gets -1, -2, … before its extension")
       ->check(CLI::Range(1, max_images_per_request));
-  auto* strength = command->add_option("--strength", options->strength, "With --init: how much to change the image, 0 < X ≤ 1 (default 0.75)")
+  auto* strength = command
+                       ->add_option("--strength", options->strength,
+                                    "With --init: how much to change the image, 0 < X ≤ 1 (default 0.75)")
                        ->check(CLI::Range(0.0, 1.0));
-  auto* init = command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
+  auto* init =
+      command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
   strength->needs(init);
   command->add_option("--precision", options->precision,
-                      "Compute precision: fp32 (exact: a seed reproduces the reference image) or bf16 (faster on CPUs with avx512_bf16 or "
+                      "Compute precision: fp32 (exact: a seed reproduces the reference image) or bf16 (faster on CPUs "
+                      "with avx512_bf16 or "
                       "amx_bf16, slightly different images); default: EASEL_PRECISION, else fp32");
-  command->add_flag("--optimize-prompt", options->optimize_prompt,
-                    "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
+  command->add_flag(
+      "--optimize-prompt", options->optimize_prompt,
+      "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
   options->output.declare(*command, true);
   command->callback([&action, options, init, command] {
     if (init->count() > 0 && (command->count("--size") > 0 || command->count("--aspect") > 0)) {
-      throw Error(ErrorKind::usage, "generate: --size and --aspect do not apply with --init (the output takes the initial image's size)");
+      throw Error(ErrorKind::usage,
+                  "generate: --size and --aspect do not apply with --init (the output takes the initial image's size)");
     }
-    if (!options->aspect.empty()) preset_size(options->aspect, quality_preset(options->preset.empty() ? "auto" : options->preset).side);
-    if (options->strength && *options->strength <= 0) throw Error(ErrorKind::usage, "generate: --strength must be above 0");
+    if (!options->aspect.empty())
+      preset_size(options->aspect, quality_preset(options->preset.empty() ? "auto" : options->preset).side);
+    if (options->strength && *options->strength <= 0)
+      throw Error(ErrorKind::usage, "generate: --strength must be above 0");
     if (!options->precision.empty()) (void)diffusion::parse_precision(options->precision, "--precision");
     action = [options] { run_generate_command(*options); };
   });

@@ -29,7 +29,8 @@ void print_ops(bool as_json, bool as_markdown) {
     for (const auto& param : spec.params) {
       std::cout << "  " << param.name << " (" << param_type_name(param.type);
       if (param.min || param.max) {
-        std::cout << ", " << (param.min ? json(*param.min).dump() : "") << ".." << (param.max ? json(*param.max).dump() : "");
+        std::cout << ", " << (param.min ? json(*param.min).dump() : "") << ".."
+                  << (param.max ? json(*param.max).dump() : "");
       }
       if (!param.choices.empty()) {
         std::cout << ":";
@@ -55,14 +56,18 @@ void add_info_commands(CLI::App& app, Action& action) {
   auto* ops = app.add_subcommand("ops", "List the operations with every parameter, type, default and range");
   auto* json_flag = ops->add_flag("--json", *ops_json, "Print JSON");
   ops->add_flag("--markdown", *ops_markdown, "Print the Markdown reference (docs/ops.md)")->excludes(json_flag);
-  ops->callback([&action, ops_json, ops_markdown] { action = [ops_json, ops_markdown] { print_ops(*ops_json, *ops_markdown); }; });
+  ops->callback([&action, ops_json, ops_markdown] {
+    action = [ops_json, ops_markdown] { print_ops(*ops_json, *ops_markdown); };
+  });
 
   auto instruction = std::make_shared<std::string>();
   auto plan_json = std::make_shared<bool>(false);
   auto* plan = app.add_subcommand("plan", "Show the EditPlan an instruction maps to, without running it");
   plan->add_option("instruction", *instruction, "The edit, in plain English")->required();
   plan->add_flag("--json", *plan_json, "Print the EditPlan JSON");
-  plan->callback([&action, instruction, plan_json] { action = [instruction, plan_json] { print_plan(*instruction, *plan_json); }; });
+  plan->callback([&action, instruction, plan_json] {
+    action = [instruction, plan_json] { print_plan(*instruction, *plan_json); };
+  });
 }
 
 }  // namespace easel::cli

@@ -19,9 +19,12 @@ using nlohmann::json;
 
 std::string human_size(std::uintmax_t bytes) {
   char text[32];
-  if (bytes >= (1ull << 30)) std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
-  else std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / (1ull << 10));
+  if (bytes >= (1ull << 30))
+    std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
+  else
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / (1ull << 10));
   return text;
 }
 
@@ -80,7 +83,8 @@ void list_models(bool as_json) {
   }
   if (entries.empty()) {
     std::cout << "no models in " << models::models_dir().string() << " or the Hugging Face cache "
-              << models::hf_hub_cache_dir().string() << "; download one with `easel models pull stabilityai/sd-turbo`\n";
+              << models::hf_hub_cache_dir().string()
+              << "; download one with `easel models pull stabilityai/sd-turbo`\n";
     return;
   }
   for (const auto& entry : entries) print_entry(entry);
@@ -92,8 +96,10 @@ void show_model(const std::string& name, bool as_json) {
       path == std::filesystem::path(name) ? std::vector<models::ModelLocation>{} : models::locate_model(name);
   const models::ModelLocation location = found.empty() ? models::ModelLocation{name, path, "path"} : found.front();
   const models::ModelEntry entry = models::describe_model(location);
-  if (as_json) std::cout << entry_to_json(entry).dump(2) << "\n";
-  else print_entry(entry);
+  if (as_json)
+    std::cout << entry_to_json(entry).dump(2) << "\n";
+  else
+    print_entry(entry);
 }
 
 // Progress on stderr: a rewritten line on a terminal, otherwise one line per file event.
@@ -114,7 +120,8 @@ class PullReporter {
     last_ = now;
     std::string amount = human_size(progress.done);
     if (progress.total > 0)
-      amount += " of " + human_size(progress.total) + " (" + std::to_string(progress.done * 100 / progress.total) + "%)";
+      amount +=
+          " of " + human_size(progress.total) + " (" + std::to_string(progress.done * 100 / progress.total) + "%)";
     const char* verb = progress.event == "progress" || progress.event == "download" ? "downloading"
                        : progress.event == "skip"                                   ? "already complete"
                        : progress.event == "retry"                                  ? "connection lost, retrying"
@@ -139,11 +146,11 @@ void pull(const models::PullRequest& request, bool as_json) {
     result = models::pull_model(request, [&reporter](const models::PullProgress& progress) { reporter(progress); });
   }
   if (as_json) {
-    std::cout << json{{"name", result.name},           {"path", result.folder.string()}, {"commit", result.commit},
-                      {"files", result.files},         {"downloaded_bytes", result.bytes},
-                      {"resumed_transfers", result.resumed}}
-                     .dump(2)
-              << "\n";
+    std::cout
+        << json{{"name", result.name},   {"path", result.folder.string()},   {"commit", result.commit},
+                {"files", result.files}, {"downloaded_bytes", result.bytes}, {"resumed_transfers", result.resumed}}
+               .dump(2)
+        << "\n";
     return;
   }
   std::cout << "pulled " << result.name << " (" << result.files.size() << " files, " << human_size(result.bytes)
@@ -166,16 +173,20 @@ void add_models_command(CLI::App& app, Action& action) {
   auto* show = models->add_subcommand("show", "Where a model name resolves to and what the model enables");
   show->add_option("NAME", *show_name, "Model name, Hugging Face repository, or path")->required();
   show->add_flag("--json", *show_json, "Print JSON");
-  show->callback([&action, show_name, show_json] { action = [show_name, show_json] { show_model(*show_name, *show_json); }; });
+  show->callback(
+      [&action, show_name, show_json] { action = [show_name, show_json] { show_model(*show_name, *show_json); }; });
 
   auto request = std::make_shared<models::PullRequest>();
   auto pull_json = std::make_shared<bool>(false);
-  auto* pull_command = models->add_subcommand("pull", "Download a model repository from the Hugging Face hub ($HF_ENDPOINT)");
+  auto* pull_command =
+      models->add_subcommand("pull", "Download a model repository from the Hugging Face hub ($HF_ENDPOINT)");
   pull_command->add_option("REPO", request->repo, "Repository, ORG/NAME")->required();
   pull_command->add_option("--revision", request->revision, "Branch, tag or commit")->capture_default_str();
-  pull_command->add_option("--file", request->files, "Repository path to fetch (repeatable); default: the model's files");
+  pull_command->add_option("--file", request->files,
+                           "Repository path to fetch (repeatable); default: the model's files");
   pull_command->add_flag("--json", *pull_json, "Print JSON");
-  pull_command->callback([&action, request, pull_json] { action = [request, pull_json] { pull(*request, *pull_json); }; });
+  pull_command->callback(
+      [&action, request, pull_json] { action = [request, pull_json] { pull(*request, *pull_json); }; });
 }
 
 }  // namespace easel::cli

@@ -27,7 +27,8 @@ std::string default_of(const ParamSpec& param) {
 
 // Table cells cannot hold a raw '|'.
 std::string cell(std::string text) {
-  for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.replace(at, 1, "\\|");
+  for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2))
+    text.replace(at, 1, "\\|");
   return text;
 }
 
@@ -45,7 +46,8 @@ std::string allowed_values(const ParamSpec& param) {
 void write_operation(std::ostringstream& out, const OperationSpec& spec) {
   out << "### `" << spec.name << "`\n\n" << spec.description << "\n\n";
   out << "Targets:";
-  for (std::size_t i = 0; i < spec.regions.size(); ++i) out << (i ? ", " : " ") << "`" << region_kind_name(spec.regions[i]) << "`";
+  for (std::size_t i = 0; i < spec.regions.size(); ++i)
+    out << (i ? ", " : " ") << "`" << region_kind_name(spec.regions[i]) << "`";
   out << ". Needs: " << (spec.model == "none" ? "nothing but the image" : "`" + spec.model + "`") << ".";
   if (spec.changes_canvas) out << " Changes the canvas size.";
   out << "\n\n";
@@ -55,8 +57,8 @@ void write_operation(std::ostringstream& out, const OperationSpec& spec) {
   }
   out << "| parameter | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
   for (const auto& param : spec.params) {
-    out << "| `" << param.name << "` | " << param_type_name(param.type) << " | " << cell(default_of(param)) << " | " << cell(allowed_values(param))
-        << " | " << cell(param.description) << " |\n";
+    out << "| `" << param.name << "` | " << param_type_name(param.type) << " | " << cell(default_of(param)) << " | "
+        << cell(allowed_values(param)) << " | " << cell(param.description) << " |\n";
   }
   out << "\n";
 }

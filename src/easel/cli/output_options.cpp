@@ -24,7 +24,8 @@ void OutputOptions::declare(CLI::App& command, bool output_required) {
 }
 
 DecodeLimits OutputOptions::limits() const {
-  return {static_cast<std::uint64_t>(max_megapixels * 1e6), static_cast<std::uint64_t>(max_file_megabytes * 1024 * 1024)};
+  return {static_cast<std::uint64_t>(max_megapixels * 1e6),
+          static_cast<std::uint64_t>(max_file_megabytes * 1024 * 1024)};
 }
 
 EncodeOptions OutputOptions::encode_options() const {
@@ -47,12 +48,14 @@ std::string verification_failure(const nlohmann::json& verification) {
   std::string what;
   const auto add = [&](const std::string& part) { what += (what.empty() ? "" : ", ") + part; };
   for (const auto& text : verification["text"]) {
-    if (text.value("status", "") == "failed") add("\"" + text["expected"].get<std::string>() + "\" does not read back in the output");
+    if (text.value("status", "") == "failed")
+      add("\"" + text["expected"].get<std::string>() + "\" does not read back in the output");
   }
   for (const auto& item : verification["preserve"]) {
     if (!item.value("ok", true)) add("a preserved area changed");
   }
-  if (verification["preservation"].value("changed_pixels_outside", 0) != 0) add("pixels outside the edited regions changed");
+  if (verification["preservation"].value("changed_pixels_outside", 0) != 0)
+    add("pixels outside the edited regions changed");
   return what.empty() ? "the report's verification is not ok" : what;
 }
 
@@ -64,23 +67,31 @@ void refuse_unverified(const OutputOptions& options, const nlohmann::json& repor
     write_file_atomically(options.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   }
   if (options.json) {
-    std::cout << nlohmann::json{{"output", nullptr}, {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
-                                {"verification", report["verification"]}, {"unsupported", report["plan"]["unsupported"]}}
+    std::cout << nlohmann::json{{"output", nullptr},
+                                {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
+                                {"verification", report["verification"]},
+                                {"unsupported", report["plan"]["unsupported"]}}
                      .dump(2)
               << "\n";
   }
-  throw VerificationFailed("verification failed: " + verification_failure(report["verification"]) + "; " + options.output.string() +
-                           " was not written" + (options.report.empty() ? " (--report FILE writes the report)" : ", the report says why"));
+  throw VerificationFailed("verification failed: " + verification_failure(report["verification"]) + "; " +
+                           options.output.string() + " was not written" +
+                           (options.report.empty() ? " (--report FILE writes the report)" : ", the report says why"));
 }
 
-void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report) {
+void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata,
+                  nlohmann::json report) {
   const auto started = std::chrono::steady_clock::now();
   const auto encoded = encode_image(image, options.encode_options(), metadata);
-  const double encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const double encode_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   report["timings_ms"]["encode"] = encode_ms;
   report["usage"]["compute_ms"] = report["usage"]["compute_ms"].get<double>() + encode_ms;
-  report["output"] = {{"path", options.output.string()}, {"format", format_name(options.encode_options().format)},
-                      {"width", image.width()}, {"height", image.height()}, {"bytes", encoded.size()}};
+  report["output"] = {{"path", options.output.string()},
+                      {"format", format_name(options.encode_options().format)},
+                      {"width", image.width()},
+                      {"height", image.height()},
+                      {"bytes", encoded.size()}};
   if (!options.report.empty()) {
     const std::string text = report.dump(2) + "\n";
     write_file_atomically(options.report, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
@@ -93,8 +104,10 @@ void write_result(const OutputOptions& options, const Image& image, const Output
     throw;
   }
   if (options.json) {
-    std::cout << nlohmann::json{{"output", options.output.string()}, {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
-                                {"width", image.width()}, {"height", image.height()},
+    std::cout << nlohmann::json{{"output", options.output.string()},
+                                {"report", options.report.empty() ? nullptr : nlohmann::json(options.report.string())},
+                                {"width", image.width()},
+                                {"height", image.height()},
                                 {"preservation", report["verification"]["preservation"]},
                                 {"unsupported", report["plan"]["unsupported"]}}
                      .dump(2)

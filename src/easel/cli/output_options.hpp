@@ -21,7 +21,7 @@ struct OutputOptions {
   std::string format;  // empty: from the output's extension
   int quality = 92;
   int png_compression = 6;
-  bool json = false;    // print a JSON summary on stdout
+  bool json = false;  // print a JSON summary on stdout
   double max_megapixels = 40;
   double max_file_megabytes = 50;
 
@@ -32,7 +32,8 @@ struct OutputOptions {
 };
 
 // Writes the report (when asked) and the image; prints where they are (or a JSON summary).
-void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata, nlohmann::json report);
+void write_result(const OutputOptions& options, const Image& image, const OutputMetadata& metadata,
+                  nlohmann::json report);
 
 // A render that ran but failed verification (a typeset string does not read back in the output, a
 // preserved pixel changed): exit status 7 (docs/cli.md).

@@ -9,7 +9,8 @@ namespace easel::cli {
 void add_prompt_command(CLI::App& app, Action& action) {
   auto prompt = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  auto* command = app.add_subcommand("prompt", "Expand a short generation prompt into subject, setting, lighting, camera, texture and style");
+  auto* command = app.add_subcommand(
+      "prompt", "Expand a short generation prompt into subject, setting, lighting, camera, texture and style");
   command->add_option("prompt", *prompt, "The prompt, in plain English (quoted text is kept exactly)")->required();
   command->add_flag("--json", *as_json, "Print the parts, the revised prompt and a negative prompt as JSON");
   command->callback([&action, prompt, as_json] {

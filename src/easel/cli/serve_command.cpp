@@ -52,7 +52,8 @@ void run_serve(ServeCliOptions options) {
   options.server.max_pixels = static_cast<std::uint64_t>(options.max_megapixels * 1'000'000);
   options.server.decoded_cache_bytes = static_cast<std::size_t>(options.decoded_cache_mb * 1024 * 1024);
   options.server.run.default_model = settings::default_model_from_environment();
-  options.server.run.model_advice = "name an installed diffusion model in the request's 'model' field (GET /v1/models lists them)";
+  options.server.run.model_advice =
+      "name an installed diffusion model in the request's 'model' field (GET /v1/models lists them)";
   options.server.run.segmenter = settings::segmenter_from_environment();
   options.server.memory_budget_bytes = static_cast<std::size_t>(options.memory_budget_mb * 1024 * 1024);
   if (!options.api_key_file.empty()) {
@@ -91,7 +92,8 @@ void run_serve(ServeCliOptions options) {
     char received = 0;
     while (::read(signal_pipe[0], &received, 1) < 0 && errno == EINTR) {
     }
-    if (received != 0) std::cerr << "easel serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", finishing running work\n";
+    if (received != 0)
+      std::cerr << "easel serve: " << (received == SIGINT ? "SIGINT" : "SIGTERM") << ", finishing running work\n";
     server.shutdown();
   });
   std::cout << "easel serve: listening on http://" << options.server.host << ":" << port << " (data "
@@ -108,36 +110,75 @@ void run_serve(ServeCliOptions options) {
 
 void add_serve_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<ServeCliOptions>();
-  auto* command = app.add_subcommand("serve", "Serve the OpenAI-compatible Images API, jobs and assets over HTTP (docs/server.md)");
+  auto* command =
+      app.add_subcommand("serve", "Serve the OpenAI-compatible Images API, jobs and assets over HTTP (docs/server.md)");
   command->add_option("--host", options->server.host, "Address to listen on")->capture_default_str();
-  command->add_option("--port", options->server.port, "Port (0 = any free port, printed at startup)")->capture_default_str();
-  command->add_option("--data", options->server.data_dir, "Folder of the store: jobs, assets, usage (default ~/.local/share/easel/server)");
+  command->add_option("--port", options->server.port, "Port (0 = any free port, printed at startup)")
+      ->capture_default_str();
+  command->add_option("--data", options->server.data_dir,
+                      "Folder of the store: jobs, assets, usage (default ~/.local/share/easel/server)");
   command->add_option("--api-key", options->server.api_keys,
-                      "Accept this bearer key (repeatable; visible in the process list: prefer EASEL_API_KEYS=k1,k2 or --api-key-file)");
-  command->add_option("--api-key-file", options->api_key_file, "Accept the keys in this file, one a line")->check(CLI::ExistingFile);
-  command->add_flag("--insecure-no-auth", options->server.insecure_no_auth, "Allow a non-loopback --host without API keys");
-  command->add_option("--workers", options->server.workers, "Edits run at once (0 = one per core)")->capture_default_str();
-  command->add_option("--queue-length", options->server.queue_length, "Work waiting for a worker before 429")->capture_default_str();
-  command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")->capture_default_str()->check(CLI::Range(0.001, 4096.0));
-  command->add_option("--max-megapixels", options->max_megapixels, "Largest input image (checked from its header)")->capture_default_str()->check(CLI::Range(0.001, 1000.0));
-  command->add_option("--job-timeout", options->server.job_timeout_s, "Default per-job timeout in seconds")->capture_default_str()->check(CLI::Range(0.1, 86400.0));
-  command->add_option("--decoded-cache-mb", options->decoded_cache_mb, "Memory for decoded input images kept for inputs sent again (0 = none)")
-      ->capture_default_str()->check(CLI::Range(0.0, 65536.0));
-  command->add_option("--cors-origin", options->server.cors_origins, "Allow browser requests from this origin (repeatable; * = any)");
-  command->add_option("--max-json-depth", options->server.max_json_depth, "Deepest nesting of arrays and objects in a JSON body or plan")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
-  command->add_option("--header-timeout", options->server.connections.header_timeout_s, "Seconds for a request's line and headers to arrive")
-      ->capture_default_str()->check(CLI::Range(0.5, 3600.0));
-  command->add_option("--body-timeout", options->server.connections.body_timeout_s, "Seconds for a request's body to arrive")
-      ->capture_default_str()->check(CLI::Range(0.5, 86400.0));
-  command->add_option("--max-connections", options->server.connections.max_connections, "Connections open at once, all clients together")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
-  command->add_option("--max-connections-per-address", options->server.connections.max_per_address, "Connections open at once from one client address")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
-  command->add_option("--memory-budget-mb", options->memory_budget_mb, "Estimated peak memory of the edits running at once; more wait")
-      ->capture_default_str()->check(CLI::Range(16.0, 1048576.0));
-  command->add_option("--job-attempts", options->server.job_attempts, "Starts of a job that crashes interrupt before it fails")
-      ->capture_default_str()->check(CLI::Range(1, 100));
+                      "Accept this bearer key (repeatable; visible in the process list: prefer EASEL_API_KEYS=k1,k2 or "
+                      "--api-key-file)");
+  command->add_option("--api-key-file", options->api_key_file, "Accept the keys in this file, one a line")
+      ->check(CLI::ExistingFile);
+  command->add_flag("--insecure-no-auth", options->server.insecure_no_auth,
+                    "Allow a non-loopback --host without API keys");
+  command->add_option("--workers", options->server.workers, "Edits run at once (0 = one per core)")
+      ->capture_default_str();
+  command->add_option("--queue-length", options->server.queue_length, "Work waiting for a worker before 429")
+      ->capture_default_str();
+  command->add_option("--max-body-mb", options->max_body_mb, "Largest request body")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 4096.0));
+  command->add_option("--max-megapixels", options->max_megapixels, "Largest input image (checked from its header)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1000.0));
+  command->add_option("--job-timeout", options->server.job_timeout_s, "Default per-job timeout in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
+  command
+      ->add_option("--decoded-cache-mb", options->decoded_cache_mb,
+                   "Memory for decoded input images kept for inputs sent again (0 = none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 65536.0));
+  command->add_option("--cors-origin", options->server.cors_origins,
+                      "Allow browser requests from this origin (repeatable; * = any)");
+  command
+      ->add_option("--max-json-depth", options->server.max_json_depth,
+                   "Deepest nesting of arrays and objects in a JSON body or plan")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  command
+      ->add_option("--header-timeout", options->server.connections.header_timeout_s,
+                   "Seconds for a request's line and headers to arrive")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 3600.0));
+  command
+      ->add_option("--body-timeout", options->server.connections.body_timeout_s,
+                   "Seconds for a request's body to arrive")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 86400.0));
+  command
+      ->add_option("--max-connections", options->server.connections.max_connections,
+                   "Connections open at once, all clients together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  command
+      ->add_option("--max-connections-per-address", options->server.connections.max_per_address,
+                   "Connections open at once from one client address")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  command
+      ->add_option("--memory-budget-mb", options->memory_budget_mb,
+                   "Estimated peak memory of the edits running at once; more wait")
+      ->capture_default_str()
+      ->check(CLI::Range(16.0, 1048576.0));
+  command
+      ->add_option("--job-attempts", options->server.job_attempts,
+                   "Starts of a job that crashes interrupt before it fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   command->callback([&action, options] { action = [options] { run_serve(*options); }; });
 }
 

@@ -33,12 +33,18 @@ class Error : public std::runtime_error {
 
 inline const char* error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::internal: return "internal";
-    case ErrorKind::usage: return "usage";
-    case ErrorKind::input: return "input";
-    case ErrorKind::plan: return "plan";
-    case ErrorKind::capability: return "capability";
-    case ErrorKind::output: return "output";
+    case ErrorKind::internal:
+      return "internal";
+    case ErrorKind::usage:
+      return "usage";
+    case ErrorKind::input:
+      return "input";
+    case ErrorKind::plan:
+      return "plan";
+    case ErrorKind::capability:
+      return "capability";
+    case ErrorKind::output:
+      return "output";
   }
   return "internal";
 }

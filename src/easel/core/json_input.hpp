@@ -19,8 +19,8 @@ inline constexpr std::size_t kDefaultMaxJsonDepth = 64;
 class JsonTooDeep : public std::runtime_error {
  public:
   explicit JsonTooDeep(std::size_t limit)
-      : std::runtime_error("the JSON nests arrays and objects more than " + std::to_string(limit) + " levels deep; the limit is " +
-                           std::to_string(limit)),
+      : std::runtime_error("the JSON nests arrays and objects more than " + std::to_string(limit) +
+                           " levels deep; the limit is " + std::to_string(limit)),
         limit_(limit) {}
   std::size_t limit() const noexcept { return limit_; }
 

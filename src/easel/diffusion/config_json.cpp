@@ -23,7 +23,8 @@ std::string shown(const json& value) {
 bool whole_number_in(const json& value, std::int64_t min, std::int64_t max) {
   if (value.is_number_unsigned()) {
     const std::uint64_t number = value.get<std::uint64_t>();
-    return max >= 0 && number <= static_cast<std::uint64_t>(max) && (min <= 0 || number >= static_cast<std::uint64_t>(min));
+    return max >= 0 && number <= static_cast<std::uint64_t>(max) &&
+           (min <= 0 || number >= static_cast<std::uint64_t>(min));
   }
   return value.is_number_integer() && value.get<std::int64_t>() >= min && value.get<std::int64_t>() <= max;
 }
@@ -44,14 +45,19 @@ json parse_config_json(std::string_view text, const std::string& source) {
       throw Error(ErrorKind::input, source + " nests JSON deeper than " + std::to_string(max_config_depth) + " levels");
     }
     switch (event) {
-      case json::parse_event_t::object_start: open_objects.emplace_back(); break;
-      case json::parse_event_t::object_end: open_objects.pop_back(); break;
+      case json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        open_objects.pop_back();
+        break;
       case json::parse_event_t::key:
         if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second) {
           throw Error(ErrorKind::input, source + " repeats the key " + shown(parsed) + " in one object");
         }
         break;
-      default: break;
+      default:
+        break;
     }
     return true;
   };
@@ -69,7 +75,8 @@ json read_config_file(const std::filesystem::path& path, const std::string& what
   }
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error || size > max_config_file_bytes) {
-    throw Error(ErrorKind::input, what + " " + path.string() + " is larger than " + std::to_string(max_config_file_bytes >> 20) + " MiB");
+    throw Error(ErrorKind::input,
+                what + " " + path.string() + " is larger than " + std::to_string(max_config_file_bytes >> 20) + " MiB");
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
@@ -95,18 +102,19 @@ std::optional<std::int64_t> ConfigFields::integer(const std::string& name, std::
   if (!has(name)) return std::nullopt;
   const json& value = object_.at(name);
   if (!whole_number_in(value, min, max)) {
-    fail(name, "is " + shown(value) + "; allowed: a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    fail(name,
+         "is " + shown(value) + "; allowed: a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return value.get<std::int64_t>();
 }
 
-std::optional<std::vector<std::int64_t>> ConfigFields::integers(const std::string& name, std::int64_t min, std::int64_t max,
-                                                                std::size_t max_count) const {
+std::optional<std::vector<std::int64_t>> ConfigFields::integers(const std::string& name, std::int64_t min,
+                                                                std::int64_t max, std::size_t max_count) const {
   if (!has(name)) return std::nullopt;
   const json& value = object_.at(name);
   if (!value.is_array()) return std::vector<std::int64_t>{*integer(name, min, max)};
-  const std::string allowed = "; allowed: a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", or a list of 1 to " +
-                              std::to_string(max_count) + " of them";
+  const std::string allowed = "; allowed: a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                              ", or a list of 1 to " + std::to_string(max_count) + " of them";
   if (value.empty() || value.size() > max_count) fail(name, "is " + shown(value) + allowed);
   std::vector<std::int64_t> values;
   for (const json& item : value) {
@@ -141,7 +149,8 @@ std::optional<std::string> ConfigFields::text(const std::string& name) const {
   return value.get<std::string>();
 }
 
-std::optional<std::string> ConfigFields::choice(const std::string& name, std::initializer_list<const char*> allowed) const {
+std::optional<std::string> ConfigFields::choice(const std::string& name,
+                                                std::initializer_list<const char*> allowed) const {
   const auto value = text(name);
   if (!value) return std::nullopt;
   for (const char* option : allowed) {

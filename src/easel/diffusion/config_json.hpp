@@ -38,7 +38,8 @@ class ConfigFields {
 
   std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max) const;
   // A whole number, or a non-empty array of at most `max_count` of them.
-  std::optional<std::vector<std::int64_t>> integers(const std::string& name, std::int64_t min, std::int64_t max, std::size_t max_count) const;
+  std::optional<std::vector<std::int64_t>> integers(const std::string& name, std::int64_t min, std::int64_t max,
+                                                    std::size_t max_count) const;
   // A finite number in [min, max].
   std::optional<double> number(const std::string& name, double min, double max) const;
   std::optional<bool> boolean(const std::string& name) const;

@@ -22,10 +22,14 @@ constexpr int max_previews = 1000;
 
 PipelineMode pipeline_mode(GenerationMode mode) {
   switch (mode) {
-    case GenerationMode::text_to_image: return PipelineMode::text_to_image;
-    case GenerationMode::image_to_image: return PipelineMode::image_to_image;
-    case GenerationMode::inpaint: return PipelineMode::inpaint;
-    case GenerationMode::instruct: return PipelineMode::instruct;
+    case GenerationMode::text_to_image:
+      return PipelineMode::text_to_image;
+    case GenerationMode::image_to_image:
+      return PipelineMode::image_to_image;
+    case GenerationMode::inpaint:
+      return PipelineMode::inpaint;
+    case GenerationMode::instruct:
+      return PipelineMode::instruct;
   }
   return PipelineMode::text_to_image;
 }
@@ -41,7 +45,8 @@ struct Framing {
     const int longest = std::max(size.width, size.height);
     if (longest > max_generation_side) {
       const double factor = static_cast<double>(max_generation_side) / longest;
-      scaled = {std::max(8, static_cast<int>(size.width * factor)), std::max(8, static_cast<int>(size.height * factor))};
+      scaled = {std::max(8, static_cast<int>(size.width * factor)),
+                std::max(8, static_cast<int>(size.height * factor))};
     }
     padded = {(scaled.width + 7) / 8 * 8, (scaled.height + 7) / 8 * 8};
   }
@@ -50,7 +55,8 @@ struct Framing {
     cv::Mat resized = input;
     if (scaled != original) cv::resize(input, resized, scaled, 0, 0, cv::INTER_AREA);
     cv::Mat result;
-    cv::copyMakeBorder(resized, result, 0, padded.height - scaled.height, 0, padded.width - scaled.width, border, cv::Scalar::all(0));
+    cv::copyMakeBorder(resized, result, 0, padded.height - scaled.height, 0, padded.width - scaled.width, border,
+                       cv::Scalar::all(0));
     return result;
   }
 
@@ -108,7 +114,8 @@ class DiffusionEngine : public GenerationEngine {
     input.image_guidance = request.image_guidance;
     input.count = request.count;
     if (request.count < 1 || request.count > max_images_per_request) {
-      throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." + std::to_string(max_images_per_request));
+      throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." +
+                                        std::to_string(max_images_per_request));
     }
 
     std::optional<Framing> framing;
@@ -133,7 +140,8 @@ class DiffusionEngine : public GenerationEngine {
     callbacks.on_step = request.on_step;
     callbacks.cancelled = request.cancelled;
     if (request.previews < 0 || request.previews > max_previews) {
-      throw Error(ErrorKind::usage, "previews " + std::to_string(request.previews) + " is outside 0.." + std::to_string(max_previews));
+      throw Error(ErrorKind::usage,
+                  "previews " + std::to_string(request.previews) + " is outside 0.." + std::to_string(max_previews));
     }
     if (request.previews > 0 && request.on_preview) {
       const TinyDecoder* taesd = preview_taesd();
@@ -171,8 +179,10 @@ class DiffusionEngine : public GenerationEngine {
 
  private:
   static void check_size(int width, int height) {
-    if (width < 8 || height < 8 || width > max_generation_side || height > max_generation_side || width % 8 != 0 || height % 8 != 0) {
-      throw Error(ErrorKind::usage, "size " + std::to_string(width) + "x" + std::to_string(height) + " is not allowed: width and height must be multiples of 8 from 8 to " +
+    if (width < 8 || height < 8 || width > max_generation_side || height > max_generation_side || width % 8 != 0 ||
+        height % 8 != 0) {
+      throw Error(ErrorKind::usage, "size " + std::to_string(width) + "x" + std::to_string(height) +
+                                        " is not allowed: width and height must be multiples of 8 from 8 to " +
                                         std::to_string(max_generation_side));
     }
   }
@@ -195,8 +205,9 @@ class DiffusionEngine : public GenerationEngine {
     if (options_.preview_decoder == Choice::automatic) return nullptr;
     std::string searched;
     for (const auto& folder : folders) searched += (searched.empty() ? "" : ", ") + folder.string();
-    throw Error(ErrorKind::capability, std::string("TAESD previews were asked for, but no ") + taesd_decoder_file + " or " + taesd_diffusers_file +
-                                           " is in " + searched + ": download it with `" + taesd_pull_command + "`");
+    throw Error(ErrorKind::capability, std::string("TAESD previews were asked for, but no ") + taesd_decoder_file +
+                                           " or " + taesd_diffusers_file + " is in " + searched +
+                                           ": download it with `" + taesd_pull_command + "`");
   }
 
   std::filesystem::path resolve(const std::string& name) const {

@@ -15,15 +15,17 @@ namespace easel::diffusion {
 namespace {
 
 void check_onednn(dnnl_status_t status) {
-  if (status != dnnl_success) throw Error(ErrorKind::internal, "oneDNN sgemm failed with status " + std::to_string(static_cast<int>(status)));
+  if (status != dnnl_success)
+    throw Error(ErrorKind::internal, "oneDNN sgemm failed with status " + std::to_string(static_cast<int>(status)));
 }
 
 void check_width(const std::string& name, const at::Tensor& weight, std::int64_t expected, std::int64_t actual) {
   if (expected == actual) return;
   std::string shape;
   for (std::int64_t extent : weight.sizes()) shape += (shape.empty() ? "" : ", ") + std::to_string(extent);
-  throw Error(ErrorKind::input, "tensor '" + name + ".weight' of shape (" + shape + ") does not fit its input of width " +
-                                    std::to_string(actual) + " (expected " + std::to_string(expected) + ")");
+  throw Error(ErrorKind::input, "tensor '" + name + ".weight' of shape (" + shape +
+                                    ") does not fit its input of width " + std::to_string(actual) + " (expected " +
+                                    std::to_string(expected) + ")");
 }
 
 }  // namespace
@@ -40,8 +42,8 @@ Linear::Linear(const Weights& weights, const std::string& prefix, bool has_bias,
 at::Tensor Linear::operator()(const at::Tensor& x, const at::Tensor& residual) const {
   check_width(name, weight, weight.size(1), x.size(-1));
   const bool widened_storage = weight.scalar_type() == at::kHalf;  // stored_compactly: widened per call
-  if (kernel == LinearKernel::onednn && x.scalar_type() == at::kFloat && (weight.scalar_type() == at::kFloat || widened_storage) &&
-      x.device().is_cpu()) {
+  if (kernel == LinearKernel::onednn && x.scalar_type() == at::kFloat &&
+      (weight.scalar_type() == at::kFloat || widened_storage) && x.device().is_cpu()) {
     // Evenly spaced rows are read where they lie (GEGLU's half of its projection); others are copied.
     const bool strided_rows = !x.is_contiguous() && x.dim() == 3 && x.stride(2) == 1 && x.stride(1) >= x.size(2) &&
                               x.stride(0) == x.stride(1) * x.size(1);
@@ -54,8 +56,8 @@ at::Tensor Linear::operator()(const at::Tensor& x, const at::Tensor& residual) c
     std::vector<std::int64_t> shape = input.sizes().vec();
     shape.back() = out_width;
     if (residual.defined() && residual.sizes() != at::IntArrayRef(shape)) {
-      throw Error(ErrorKind::internal, "residual of shape " + c10::str(residual.sizes()) + " added to '" + name + "' of output shape " +
-                                           c10::str(at::IntArrayRef(shape)));
+      throw Error(ErrorKind::internal, "residual of shape " + c10::str(residual.sizes()) + " added to '" + name +
+                                           "' of output shape " + c10::str(at::IntArrayRef(shape)));
     }
     // The product accumulates (beta 1) onto a fresh tensor holding the bias and the residual: never
     // onto either itself (for a single row bias.expand(shape).contiguous() would be the bias).
@@ -66,11 +68,13 @@ at::Tensor Linear::operator()(const at::Tensor& x, const at::Tensor& residual) c
       out.copy_(residual.defined() ? residual : bias);
     }
     const bool accumulate = residual.defined() || bias.defined();
-    check_onednn(dnnl_sgemm('N', in_by_out ? 'N' : 'T', rows, out_width, in, 1.0f, input.data_ptr<float>(), strided_rows ? input.stride(1) : in,
-                            matrix.data_ptr<float>(), in_by_out ? out_width : in, accumulate ? 1.0f : 0.0f, out.data_ptr<float>(), out_width));
+    check_onednn(dnnl_sgemm('N', in_by_out ? 'N' : 'T', rows, out_width, in, 1.0f, input.data_ptr<float>(),
+                            strided_rows ? input.stride(1) : in, matrix.data_ptr<float>(), in_by_out ? out_width : in,
+                            accumulate ? 1.0f : 0.0f, out.data_ptr<float>(), out_width));
     return out;
   }
-  const at::Tensor out = at::linear(x, weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type()), bias);
+  const at::Tensor out =
+      at::linear(x, weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type()), bias);
   return residual.defined() ? out + residual : out;
 }
 
@@ -80,8 +84,12 @@ at::Tensor stored_compactly(const at::Tensor& tensor) {
   return at::equal(half.to(at::kFloat), tensor) ? half : tensor;
 }
 
-Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_, std::int64_t padding_, bool has_bias, ConvWeights layout)
-    : weight(weights.get(prefix + ".weight", {-1, -1, -1, -1})), name(prefix), stride(stride_), padding(padding_ < 0 ? weight.size(2) / 2 : padding_) {
+Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_, std::int64_t padding_,
+               bool has_bias, ConvWeights layout)
+    : weight(weights.get(prefix + ".weight", {-1, -1, -1, -1})),
+      name(prefix),
+      stride(stride_),
+      padding(padding_ < 0 ? weight.size(2) / 2 : padding_) {
   if (has_bias) bias = weights.get(prefix + ".bias", {weight.size(0)});
   if (layout == ConvWeights::channels_last) {
     weight = weight.contiguous(at::MemoryFormat::ChannelsLast);
@@ -89,21 +97,23 @@ Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t s
   }
   // Only float32: prepacked bfloat16 weights sent oneDNN to a much slower kernel than dense ones.
   if (at::hasMKLDNN() && weight.scalar_type() == at::kFloat) {
-    weight = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding, padding}, {stride, stride}, {1, 1}, 1);
+    weight = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding, padding}, {stride, stride},
+                                              {1, 1}, 1);
   }
 }
 
 at::Tensor Conv2d::operator()(const at::Tensor& x) const {
   check_width(name, weight, weight.size(1), x.size(1));
-  if (weight.is_mkldnn()) return at::mkldnn_convolution(x.contiguous(), weight, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
+  if (weight.is_mkldnn())
+    return at::mkldnn_convolution(x.contiguous(), weight, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
   return at::conv2d(x, weight, bias, stride, padding);
 }
 
 GroupNorm::GroupNorm(const Weights& weights, const std::string& prefix, std::int64_t groups_, double eps_)
     : weight(weights.get(prefix + ".weight", {-1})), name(prefix), groups(groups_), eps(eps_) {
   if (groups < 1 || weight.size(0) % groups != 0) {
-    throw Error(ErrorKind::input, "tensor '" + prefix + ".weight' has " + std::to_string(weight.size(0)) + " channels, not divisible into " +
-                                      std::to_string(groups) + " groups");
+    throw Error(ErrorKind::input, "tensor '" + prefix + ".weight' has " + std::to_string(weight.size(0)) +
+                                      " channels, not divisible into " + std::to_string(groups) + " groups");
   }
   bias = weights.get(prefix + ".bias", {weight.size(0)});
 }
@@ -113,7 +123,8 @@ at::Tensor GroupNorm::operator()(const at::Tensor& x) const {
   // LibTorch 1.13 normalizes channels-last bfloat16 maps wrongly (rel-L2 0.95 against float32 on a
   // 256-channel map), while its channels-last float32 kernel is right: such maps (the bf16 VAE's) make
   // a round trip through float32, which still leaves the bf16 decode 1.4× faster than fp32's.
-  if (x.scalar_type() == at::kBFloat16 && x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+  if (x.scalar_type() == at::kBFloat16 && x.dim() == 4 && !x.is_contiguous() &&
+      x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
     return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps).to(at::kBFloat16);
   }
   return at::group_norm(x, groups, weight, bias, eps);
@@ -138,9 +149,11 @@ namespace {
 // softmax normalizes them in place while they are still in cache (0.22 ns a value against ATen's 0.63,
 // whose AVX-512 kernels 1.13 leaves opt-in), and a second sgemm writes the block's output in place.
 // q, k and v are read through their row strides, so no head is ever copied out or transposed.
-at::Tensor float_attention(const at::Tensor& q_in, const at::Tensor& k_in, const at::Tensor& v_in, std::int64_t heads, bool causal) {
+at::Tensor float_attention(const at::Tensor& q_in, const at::Tensor& k_in, const at::Tensor& v_in, std::int64_t heads,
+                           bool causal) {
   const at::Tensor q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
-  const std::int64_t batch = q.size(0), queries = q.size(1), keys = k.size(1), width = q.size(2), head_dim = width / heads;
+  const std::int64_t batch = q.size(0), queries = q.size(1), keys = k.size(1), width = q.size(2),
+                     head_dim = width / heads;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
   // 256 queries × 4096 keys is 4 MB of scores: few enough tasks to keep the products efficient, and
   // still 16 tasks per head at SD's 64×64 latent for the two cores to share.
@@ -174,14 +187,17 @@ at::Tensor float_attention(const at::Tensor& q_in, const at::Tensor& k_in, const
       const float* v_head = v_data + sample * keys * width + head_offset;
       float* out_block = out_data + (sample * queries + start) * width + head_offset;
       float* scores_data = scores.data_ptr<float>();
-      check_onednn(dnnl_sgemm('N', 'T', rows, keys, head_dim, scale, q_block, width, k_head, width, 0.0f, scores_data, keys));
+      check_onednn(
+          dnnl_sgemm('N', 'T', rows, keys, head_dim, scale, q_block, width, k_head, width, 0.0f, scores_data, keys));
       if (causal) {
-        scores.narrow(0, 0, rows).masked_fill_(at::ones({rows, keys}, q.options().dtype(at::kBool)).triu(start + 1),
-                                               -std::numeric_limits<float>::infinity());
+        scores.narrow(0, 0, rows)
+            .masked_fill_(at::ones({rows, keys}, q.options().dtype(at::kBool)).triu(start + 1),
+                          -std::numeric_limits<float>::infinity());
       }
       const dnnl::memory in_place(tail ? last_scores : block_scores, cpu, scores_data);
       (tail ? last_softmax : block_softmax).execute(stream, {{DNNL_ARG_SRC, in_place}, {DNNL_ARG_DST, in_place}});
-      check_onednn(dnnl_sgemm('N', 'N', rows, head_dim, keys, 1.0f, scores_data, keys, v_head, width, 0.0f, out_block, width));
+      check_onednn(
+          dnnl_sgemm('N', 'N', rows, head_dim, keys, 1.0f, scores_data, keys, v_head, width, 0.0f, out_block, width));
     }
   });
   return out;
@@ -189,11 +205,14 @@ at::Tensor float_attention(const at::Tensor& q_in, const at::Tensor& k_in, const
 
 }  // namespace
 
-at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads, bool causal) {
+at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads,
+                                bool causal) {
   if (heads < 1 || q.size(-1) % heads != 0) {
-    throw Error(ErrorKind::input, "attention of width " + std::to_string(q.size(-1)) + " cannot be split into " + std::to_string(heads) + " heads");
+    throw Error(ErrorKind::input, "attention of width " + std::to_string(q.size(-1)) + " cannot be split into " +
+                                      std::to_string(heads) + " heads");
   }
-  if (q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && q.device().is_cpu()) {
+  if (q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat &&
+      q.device().is_cpu()) {
     return float_attention(q, k, v, heads, causal);
   }
   const std::int64_t batch = q.size(0), queries = q.size(1), keys = k.size(1);
@@ -208,7 +227,8 @@ at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const 
   // Scores are computed for a block of queries at a time, about 4 M values, so that the softmax runs
   // in cache instead of streaming a (queries × keys) matrix at SD's 4096 latent positions.
   constexpr std::int64_t block_values = std::int64_t{1} << 22;
-  const std::int64_t rows = std::clamp<std::int64_t>(block_values / std::max<std::int64_t>(1, batch * heads * keys), 1, queries);
+  const std::int64_t rows =
+      std::clamp<std::int64_t>(block_values / std::max<std::int64_t>(1, batch * heads * keys), 1, queries);
   at::Tensor out = at::empty({batch * heads, queries, head_dim}, q.options());
   for (std::int64_t start = 0; start < queries; start += rows) {
     const std::int64_t end = std::min(queries, start + rows);

@@ -20,11 +20,12 @@ enum class LinearKernel { blas, onednn };
 // not fit together) is reported as an input error naming that tensor.
 struct Linear {
   at::Tensor weight;  // float32 / bfloat16, or float16 storage (stored_compactly) widened to the input's type per call
-  at::Tensor bias;  // undefined when the layer has none
+  at::Tensor bias;    // undefined when the layer has none
   std::string name;
   LinearKernel kernel = LinearKernel::blas;
   Linear() = default;
-  Linear(const Weights& weights, const std::string& prefix, bool has_bias = true, LinearKernel kernel_ = LinearKernel::blas);
+  Linear(const Weights& weights, const std::string& prefix, bool has_bias = true,
+         LinearKernel kernel_ = LinearKernel::blas);
   // x·Wᵀ + bias, plus `residual` when given (of the output's shape), which the oneDNN kernel adds by
   // accumulating the product onto it instead of in a separate pass.
   at::Tensor operator()(const at::Tensor& x, const at::Tensor& residual = {}) const;
@@ -46,8 +47,8 @@ struct Conv2d {
   std::int64_t padding = 0;
   Conv2d() = default;
   // padding_ < 0: kernel / 2 ("same" for odd kernels).
-  Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_ = 1, std::int64_t padding_ = -1, bool has_bias = true,
-         ConvWeights layout = ConvWeights::prepacked);
+  Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_ = 1, std::int64_t padding_ = -1,
+         bool has_bias = true, ConvWeights layout = ConvWeights::prepacked);
   at::Tensor operator()(const at::Tensor& x) const;
   std::int64_t out_channels() const { return weight.size(0); }
 };
@@ -79,6 +80,7 @@ struct LayerNorm {
 at::Tensor stored_compactly(const at::Tensor& tensor);
 
 // Multi-head scaled dot-product attention on (B, N, heads·d) projections; `causal` masks the future.
-at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads, bool causal);
+at::Tensor multi_head_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, std::int64_t heads,
+                                bool causal);
 
 }  // namespace easel::diffusion

@@ -23,16 +23,18 @@ ClipTokenizer read_tokenizer(const std::vector<fs::path>& folders) {
     if (fs::exists(folder / "vocab.json") && fs::exists(folder / "merges.txt")) {
       return ClipTokenizer::from_vocab_and_merges(folder / "vocab.json", folder / "merges.txt");
     }
-    if (fs::exists(folder / "bpe_simple_vocab_16e6.txt.gz")) return ClipTokenizer::from_gzipped_bpe(folder / "bpe_simple_vocab_16e6.txt.gz");
+    if (fs::exists(folder / "bpe_simple_vocab_16e6.txt.gz"))
+      return ClipTokenizer::from_gzipped_bpe(folder / "bpe_simple_vocab_16e6.txt.gz");
   }
   std::string searched;
   for (const auto& folder : folders) {
     if (!folder.empty()) searched += (searched.empty() ? "" : ", ") + folder.string();
   }
-  throw Error(ErrorKind::capability, "no CLIP tokenizer files (vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz) in " +
-                                         (searched.empty() ? std::string("any folder") : searched) +
-                                         ": put them in the model's tokenizer/ folder (for a single file: a tokenizer/ folder beside it, or "
-                                         "\"tokenizer\" in its sidecar), or point EASEL_TOKENIZER at a folder that holds them");
+  throw Error(ErrorKind::capability,
+              "no CLIP tokenizer files (vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz) in " +
+                  (searched.empty() ? std::string("any folder") : searched) +
+                  ": put them in the model's tokenizer/ folder (for a single file: a tokenizer/ folder beside it, or "
+                  "\"tokenizer\" in its sidecar), or point EASEL_TOKENIZER at a folder that holds them");
 }
 
 // The type each network holds its weights and computes in: with bf16 all three, each measured faster in
@@ -58,10 +60,14 @@ enum class Part { text_encoder, unet, vae, scheduler };
 
 const char* folder_of(Part part) {
   switch (part) {
-    case Part::text_encoder: return "text_encoder";
-    case Part::unet: return "unet";
-    case Part::vae: return "vae";
-    case Part::scheduler: return "scheduler";
+    case Part::text_encoder:
+      return "text_encoder";
+    case Part::unet:
+      return "unet";
+    case Part::vae:
+      return "vae";
+    case Part::scheduler:
+      return "scheduler";
   }
   return "";
 }
@@ -69,14 +75,17 @@ const char* folder_of(Part part) {
 // A .safetensors file or a diffusers folder, or an input error saying what it is not.
 void check_model_path(const fs::path& path, const std::string& role) {
   if (fs::is_directory(path)) {
-    if (!fs::exists(path / "model_index.json")) throw Error(ErrorKind::input, path.string() + " is not a diffusers model folder (no model_index.json)");
+    if (!fs::exists(path / "model_index.json"))
+      throw Error(ErrorKind::input, path.string() + " is not a diffusers model folder (no model_index.json)");
     return;
   }
   if (!fs::exists(path)) {
-    throw Error(ErrorKind::capability, role + " " + path.string() + " not found: place a .safetensors checkpoint or a diffusers folder there");
+    throw Error(ErrorKind::capability,
+                role + " " + path.string() + " not found: place a .safetensors checkpoint or a diffusers folder there");
   }
   if (path.extension() != ".safetensors") {
-    throw Error(ErrorKind::input, path.string() + ": only .safetensors weights are loaded (pickled .ckpt files can run code when read)");
+    throw Error(ErrorKind::input,
+                path.string() + ": only .safetensors weights are loaded (pickled .ckpt files can run code when read)");
   }
 }
 
@@ -93,7 +102,10 @@ class ModelFiles {
     const SafetensorsFile header(path_);
     single_ = resolve_single_file_settings(header.tensors(), read_sidecar(path_), path_);
     if (!single_->has_unet && !single_->has_vae && !single_->has_text_encoder) {
-      throw Error(ErrorKind::input, path_.string() + " holds no Stable Diffusion tensors (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)");
+      throw Error(
+          ErrorKind::input,
+          path_.string() +
+              " holds no Stable Diffusion tensors (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)");
     }
   }
 
@@ -102,12 +114,16 @@ class ModelFiles {
   bool has(Part part) const {
     if (folder_) return fs::is_directory(path_ / folder_of(part));
     switch (part) {
-      case Part::text_encoder: return single_->has_text_encoder;
-      case Part::unet: return single_->has_unet;
-      case Part::vae: return single_->has_vae;
+      case Part::text_encoder:
+        return single_->has_text_encoder;
+      case Part::unet:
+        return single_->has_unet;
+      case Part::vae:
+        return single_->has_vae;
       // A complete file runs with the sidecar's scheduler or the default one; a UNet-only file without
       // a scheduler section takes its base's.
-      case Part::scheduler: return single_->has_text_encoder || single_->scheduler_given;
+      case Part::scheduler:
+        return single_->has_text_encoder || single_->scheduler_given;
     }
     return false;
   }
@@ -115,19 +131,23 @@ class ModelFiles {
   // What has no such part: "model folder X has no text_encoder/" or "model X holds no text encoder".
   std::string lacking(Part part) const {
     if (folder_) return "model folder " + path_.string() + " has no " + folder_of(part) + "/";
-    const std::string what = part == Part::text_encoder ? "text encoder (cond_stage_model.*)" : part == Part::vae ? "VAE (first_stage_model.*)" : folder_of(part);
+    const std::string what = part == Part::text_encoder ? "text encoder (cond_stage_model.*)"
+                             : part == Part::vae        ? "VAE (first_stage_model.*)"
+                                                        : folder_of(part);
     return "model " + path_.string() + " holds no " + what;
   }
 
   TextEncoder text_encoder(at::ScalarType type) const {
     if (!folder_) return TextEncoder(weights_as(read_single_file_text_encoder(path_), type), single_->text_encoder);
     const fs::path folder = path_ / "text_encoder";
-    return TextEncoder(weights_as(read_component(folder / "model.safetensors"), type), TextEncoderConfig::from_json_file(folder / "config.json"));
+    return TextEncoder(weights_as(read_component(folder / "model.safetensors"), type),
+                       TextEncoderConfig::from_json_file(folder / "config.json"));
   }
   // The family of the text encoder and tokenizer, which decides the pad token.
   ModelFamily text_family() const {
     if (!folder_) return single_->family;
-    return TokenizerConfig::from_folder(path_ / "tokenizer").pads_with_exclamation() ? ModelFamily::sd2 : ModelFamily::sd1;
+    return TokenizerConfig::from_folder(path_ / "tokenizer").pads_with_exclamation() ? ModelFamily::sd2
+                                                                                     : ModelFamily::sd1;
   }
   ClipTokenizer tokenizer(const fs::path& fallback) const {
     if (folder_) return read_tokenizer({path_ / "tokenizer", fallback});
@@ -136,15 +156,18 @@ class ModelFiles {
   UNet unet(at::ScalarType type) const {
     if (!folder_) return UNet(weights_as(read_single_file_unet(path_), type), single_->unet);
     const fs::path folder = path_ / "unet";
-    return UNet(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type), UNetConfig::from_json_file(folder / "config.json"));
+    return UNet(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type),
+                UNetConfig::from_json_file(folder / "config.json"));
   }
   Vae vae(at::ScalarType type) const {
     if (!folder_) return Vae(weights_as(read_single_file_vae(path_), type), single_->vae);
     const fs::path folder = path_ / "vae";
-    return Vae(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type), VaeConfig::from_json_file(folder / "config.json"));
+    return Vae(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type),
+               VaeConfig::from_json_file(folder / "config.json"));
   }
   SchedulerConfig scheduler() const {
-    return folder_ ? SchedulerConfig::from_json_file(path_ / "scheduler" / "scheduler_config.json") : single_->scheduler;
+    return folder_ ? SchedulerConfig::from_json_file(path_ / "scheduler" / "scheduler_config.json")
+                   : single_->scheduler;
   }
 
  private:
@@ -158,30 +181,43 @@ const ModelFiles& source_of(Part part, const ModelFiles& model, const std::optio
   if (model.has(part)) return model;
   if (part == Part::unet) throw Error(ErrorKind::input, model.lacking(part) + ": a model needs its own UNet");
   if (!base) {
-    throw Error(ErrorKind::capability, model.lacking(part) + " (a UNet-only model): name the model whose text encoder, tokenizer and VAE complete it as its base — " +
-                                           "{\"base\": \"NAME\"} in " + sidecar_path(model.path()).string() +
-                                           ", or the request's base (easel generate --base NAME) (docs/models.md, \"Base models\")");
+    throw Error(
+        ErrorKind::capability,
+        model.lacking(part) +
+            " (a UNet-only model): name the model whose text encoder, tokenizer and VAE complete it as its base — " +
+            "{\"base\": \"NAME\"} in " + sidecar_path(model.path()).string() +
+            ", or the request's base (easel generate --base NAME) (docs/models.md, \"Base models\")");
   }
-  if (!base->has(part)) throw Error(ErrorKind::capability, model.lacking(part) + ", and its base " + base->path().string() + " has none either");
+  if (!base->has(part))
+    throw Error(ErrorKind::capability,
+                model.lacking(part) + ", and its base " + base->path().string() + " has none either");
   return *base;
 }
 
 // Components from different files must fit each other and the pipelines.
-void check_fits_together(const StableDiffusionModel& model, const ModelFiles& unet, const ModelFiles& text, const ModelFiles& vae) {
+void check_fits_together(const StableDiffusionModel& model, const ModelFiles& unet, const ModelFiles& text,
+                         const ModelFiles& vae) {
   if (model.unet.context_dim() != 0 && model.unet.context_dim() != model.text_encoder.width()) {
-    throw Error(ErrorKind::input, "the UNet of " + unet.path().string() + " takes " + std::to_string(model.unet.context_dim()) + "-wide text, but the text encoder of " +
-                                      text.path().string() + " gives " + std::to_string(model.text_encoder.width()) +
+    throw Error(ErrorKind::input, "the UNet of " + unet.path().string() + " takes " +
+                                      std::to_string(model.unet.context_dim()) +
+                                      "-wide text, but the text encoder of " + text.path().string() + " gives " +
+                                      std::to_string(model.text_encoder.width()) +
                                       ": a base must be of the model's family (SD1 text is 768 wide, SD2's 1024)");
   }
-  if (model.text_encoder.vocabulary_size() < clip_vocabulary || model.text_encoder.positions() < static_cast<std::int64_t>(ClipTokenizer::window_size)) {
-    throw Error(ErrorKind::input, "the text encoder of " + text.path().string() + " has " + std::to_string(model.text_encoder.vocabulary_size()) + " tokens and " +
-                                      std::to_string(model.text_encoder.positions()) + " positions; CLIP's tokenizer needs " + std::to_string(clip_vocabulary) +
+  if (model.text_encoder.vocabulary_size() < clip_vocabulary ||
+      model.text_encoder.positions() < static_cast<std::int64_t>(ClipTokenizer::window_size)) {
+    throw Error(ErrorKind::input, "the text encoder of " + text.path().string() + " has " +
+                                      std::to_string(model.text_encoder.vocabulary_size()) + " tokens and " +
+                                      std::to_string(model.text_encoder.positions()) +
+                                      " positions; CLIP's tokenizer needs " + std::to_string(clip_vocabulary) +
                                       " and " + std::to_string(ClipTokenizer::window_size));
   }
   if (model.vae.scale_factor() != pipeline_scale_factor || model.vae.latent_channels() != pipeline_latent_channels ||
       model.unet.out_channels() != pipeline_latent_channels) {
-    throw Error(ErrorKind::input, "the autoencoder of " + vae.path().string() + " scales by " + std::to_string(model.vae.scale_factor()) + " with " +
-                                      std::to_string(model.vae.latent_channels()) + " latent channels, and the UNet of " + unet.path().string() + " predicts " +
+    throw Error(ErrorKind::input, "the autoencoder of " + vae.path().string() + " scales by " +
+                                      std::to_string(model.vae.scale_factor()) + " with " +
+                                      std::to_string(model.vae.latent_channels()) +
+                                      " latent channels, and the UNet of " + unet.path().string() + " predicts " +
                                       std::to_string(model.unet.out_channels()) + ": SD pipelines need 8 and 4");
   }
 }
@@ -196,7 +232,8 @@ fs::path base_of(const fs::path& model, const ModelOptions& options) {
   try {
     return options.resolve_base_name(sidecar->base_name);
   } catch (const Error& error) {
-    throw Error(error.kind(), "the base \"" + sidecar->base_name + "\" that " + sidecar->file.string() + " names: " + error.what());
+    throw Error(error.kind(),
+                "the base \"" + sidecar->base_name + "\" that " + sidecar->file.string() + " names: " + error.what());
   }
 }
 
@@ -255,8 +292,10 @@ StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOp
     return model;
   } catch (const c10::Error& error) {
     // The probe passes at load run every layer once: tensors that do not fit together fail there.
-    throw Error(ErrorKind::input, "model " + path.string() + (options.base.empty() ? "" : " (base " + options.base.string() + ")") +
-                                      " cannot be used: its tensors do not fit together (" + first_line(error.what_without_backtrace()) + ")");
+    throw Error(ErrorKind::input, "model " + path.string() +
+                                      (options.base.empty() ? "" : " (base " + options.base.string() + ")") +
+                                      " cannot be used: its tensors do not fit together (" +
+                                      first_line(error.what_without_backtrace()) + ")");
   }
 }
 

@@ -18,7 +18,8 @@ constexpr std::int64_t max_in_channels = 64;
 
 }  // namespace
 
-TextEncoderConfig TextEncoderConfig::from_json(const json& object, const std::string& source, const TextEncoderConfig& defaults) {
+TextEncoderConfig TextEncoderConfig::from_json(const json& object, const std::string& source,
+                                               const TextEncoderConfig& defaults) {
   const ConfigFields fields(object, source);
   TextEncoderConfig config = defaults;
   config.heads = fields.integer("num_attention_heads", 1, max_attention_heads).value_or(config.heads);
@@ -68,7 +69,8 @@ UNetConfig UNetConfig::from_json_file(const std::filesystem::path& path) {
   const std::string source = "UNet config " + path.string();
   const ConfigFields fields(object, source);
   if (!fields.has("attention_head_dim") && !fields.has("num_attention_heads")) {
-    fields.fail("attention_head_dim", "is missing (and so is num_attention_heads); one of them gives the attention heads");
+    fields.fail("attention_head_dim",
+                "is missing (and so is num_attention_heads); one of them gives the attention heads");
   }
   return from_json(object, source, {});
 }
@@ -87,13 +89,15 @@ VaeConfig VaeConfig::from_json(const json& object, const std::string& source, co
 }
 
 VaeConfig VaeConfig::from_json_file(const std::filesystem::path& path) {
-  return from_json(read_config_file(path, "VAE config", "part of the model's diffusers folder"), "VAE config " + path.string(), {});
+  return from_json(read_config_file(path, "VAE config", "part of the model's diffusers folder"),
+                   "VAE config " + path.string(), {});
 }
 
 SchedulerConfig SchedulerConfig::from_json(const json& object, const std::string& source) {
   const ConfigFields fields(object, source);
   SchedulerConfig config;
-  config.train_timesteps = static_cast<int>(fields.integer("num_train_timesteps", 1, max_train_timesteps).value_or(config.train_timesteps));
+  config.train_timesteps =
+      static_cast<int>(fields.integer("num_train_timesteps", 1, max_train_timesteps).value_or(config.train_timesteps));
   // 1 − β is every step's signal fraction: β must lie in (0, 1).
   config.beta_start = fields.number("beta_start", 1e-9, 0.999).value_or(config.beta_start);
   config.beta_end = fields.number("beta_end", 1e-9, 0.999).value_or(config.beta_end);
@@ -101,24 +105,31 @@ SchedulerConfig SchedulerConfig::from_json(const json& object, const std::string
   if (fields.choice("prediction_type", {"epsilon", "v_prediction"}).value_or("epsilon") == "v_prediction") {
     config.prediction = PredictionType::v_prediction;
   }
-  const std::string spacing = fields.choice("timestep_spacing", {"leading", "trailing", "linspace"}).value_or("leading");
-  config.spacing = spacing == "linspace" ? TimestepSpacing::linspace : spacing == "trailing" ? TimestepSpacing::trailing : TimestepSpacing::leading;
-  config.steps_offset = static_cast<int>(fields.integer("steps_offset", 0, config.train_timesteps - 1).value_or(std::min(config.steps_offset, config.train_timesteps - 1)));
+  const std::string spacing =
+      fields.choice("timestep_spacing", {"leading", "trailing", "linspace"}).value_or("leading");
+  config.spacing = spacing == "linspace"   ? TimestepSpacing::linspace
+                   : spacing == "trailing" ? TimestepSpacing::trailing
+                                           : TimestepSpacing::leading;
+  config.steps_offset = static_cast<int>(fields.integer("steps_offset", 0, config.train_timesteps - 1)
+                                             .value_or(std::min(config.steps_offset, config.train_timesteps - 1)));
   config.set_alpha_to_one = fields.boolean("set_alpha_to_one").value_or(config.set_alpha_to_one);
-  static const std::map<std::string, SamplerKind> classes = {{"EulerDiscreteScheduler", SamplerKind::euler},
-                                                             {"EulerAncestralDiscreteScheduler", SamplerKind::euler_ancestral},
-                                                             {"DPMSolverMultistepScheduler", SamplerKind::dpmpp_2m},
-                                                             {"DDIMScheduler", SamplerKind::ddim},
-                                                             {"LCMScheduler", SamplerKind::lcm}};
+  static const std::map<std::string, SamplerKind> classes = {
+      {"EulerDiscreteScheduler", SamplerKind::euler},
+      {"EulerAncestralDiscreteScheduler", SamplerKind::euler_ancestral},
+      {"DPMSolverMultistepScheduler", SamplerKind::dpmpp_2m},
+      {"DDIMScheduler", SamplerKind::ddim},
+      {"LCMScheduler", SamplerKind::lcm}};
   // Other scheduler classes (PNDM, LMS, …) leave the default sampler: the model runs with Euler.
   const auto named = classes.find(fields.text("_class_name").value_or(""));
   if (named != classes.end()) config.sampler = named->second;
-  if (config.sampler == SamplerKind::dpmpp_2m && fields.boolean("use_karras_sigmas").value_or(false)) config.sampler = SamplerKind::dpmpp_2m_karras;
+  if (config.sampler == SamplerKind::dpmpp_2m && fields.boolean("use_karras_sigmas").value_or(false))
+    config.sampler = SamplerKind::dpmpp_2m_karras;
   return config;
 }
 
 SchedulerConfig SchedulerConfig::from_json_file(const std::filesystem::path& path) {
-  return from_json(read_config_file(path, "scheduler config", "part of the model's diffusers folder"), "scheduler config " + path.string());
+  return from_json(read_config_file(path, "scheduler config", "part of the model's diffusers folder"),
+                   "scheduler config " + path.string());
 }
 
 TokenizerConfig TokenizerConfig::from_json(const json& object, const std::string& source) {
@@ -153,13 +164,16 @@ void check_model_index(const json& object, const std::string& source) {
   // requires_safety_checker are other values.
   for (const auto& [key, value] : object.items()) {
     if (!value.is_array()) continue;
-    const bool pair = value.size() == 2 && std::all_of(value.begin(), value.end(), [](const json& part) { return part.is_string() || part.is_null(); });
+    const bool pair = value.size() == 2 && std::all_of(value.begin(), value.end(), [](const json& part) {
+                        return part.is_string() || part.is_null();
+                      });
     if (!pair) fields.fail(key, "is not a [library, class] pair");
   }
 }
 
 void read_model_index(const std::filesystem::path& path) {
-  check_model_index(read_config_file(path, "model index", "a diffusers folder starts with it"), "model index " + path.string());
+  check_model_index(read_config_file(path, "model index", "a diffusers folder starts with it"),
+                    "model index " + path.string());
 }
 
 }  // namespace easel::diffusion

@@ -36,7 +36,8 @@ struct TextEncoderConfig {
 
   // A transformers CLIPTextConfig object (num_attention_heads, hidden_act, layer_norm_eps, hidden_size);
   // fields it does not give keep `defaults`' values.
-  static TextEncoderConfig from_json(const nlohmann::json& json, const std::string& source, const TextEncoderConfig& defaults);
+  static TextEncoderConfig from_json(const nlohmann::json& json, const std::string& source,
+                                     const TextEncoderConfig& defaults);
   // A text_encoder/config.json, which must give num_attention_heads.
   static TextEncoderConfig from_json_file(const std::filesystem::path& path);
 };
@@ -53,10 +54,10 @@ struct UNetConfig {
   bool flip_sin_to_cos = true;
   double freq_shift = 0;
   // Read for the model listing; the engine takes these from the weights.
-  std::int64_t in_channels = 0;           // 0: not given
-  std::int64_t cross_attention_dim = 0;   // 0: not given
-  bool use_linear_projection = false;     // SD2's linear proj_in/proj_out
-  bool extra_conditioning = false;        // addition_embed_type set (SDXL and later), which Easel does not run
+  std::int64_t in_channels = 0;          // 0: not given
+  std::int64_t cross_attention_dim = 0;  // 0: not given
+  bool use_linear_projection = false;    // SD2's linear proj_in/proj_out
+  bool extra_conditioning = false;       // addition_embed_type set (SDXL and later), which Easel does not run
 
   // A diffusers UNet2DConditionModel config object; fields it does not give keep `defaults`' values.
   // num_attention_heads, when given, wins over attention_head_dim (which diffusers' SD configs use to

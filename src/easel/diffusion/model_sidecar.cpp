@@ -12,7 +12,9 @@ namespace {
 
 constexpr const char* single_file_keys = "text_encoder, unet, vae, scheduler, config, tokenizer, base";
 
-bool is_path_form(const std::string& text) { return text.starts_with("./") || text.starts_with("../") || text.starts_with('/'); }
+bool is_path_form(const std::string& text) {
+  return text.starts_with("./") || text.starts_with("../") || text.starts_with('/');
+}
 
 // A path the sidecar gives, anchored at its folder.
 fs::path anchored(const fs::path& sidecar, const std::string& text) {
@@ -48,24 +50,31 @@ ModelSidecar parse_sidecar(const json& object, const fs::path& file, bool single
     if (key.starts_with('_')) continue;
     if (key == "base") {
       const std::string base = fields.text("base").value_or("");
-      if (base.empty()) fields.fail("base", "is empty; allowed: a model name (easel models list) or a path starting with ./, ../ or /");
+      if (base.empty())
+        fields.fail("base", "is empty; allowed: a model name (easel models list) or a path starting with ./, ../ or /");
       if (is_path_form(base)) {
         sidecar.base_path = anchored(file, base);
       } else {
         sidecar.base_name = base;
       }
     } else if (!single_file) {
-      fields.fail(key, "is not read: a diffusers folder's easel.json names only its base (\"base\"); its configs are its component folders' config.json files");
+      fields.fail(key,
+                  "is not read: a diffusers folder's easel.json names only its base (\"base\"); its configs are its "
+                  "component folders' config.json files");
     } else if (key == "text_encoder" || key == "unet" || key == "vae" || key == "scheduler") {
       if (value.is_null()) continue;
       check_section(fields, key);
-      (key == "text_encoder" ? sidecar.text_encoder : key == "unet" ? sidecar.unet : key == "vae" ? sidecar.vae : sidecar.scheduler) = value;
+      (key == "text_encoder" ? sidecar.text_encoder
+       : key == "unet"       ? sidecar.unet
+       : key == "vae"        ? sidecar.vae
+                             : sidecar.scheduler) = value;
     } else if (key == "tokenizer" || key == "config") {
       const std::string path = fields.text(key).value_or("");
       if (path.empty()) fields.fail(key, "is empty; allowed: a folder, relative to this file's folder");
       if (key == "tokenizer") sidecar.tokenizer = anchored(file, path);
     } else {
-      fields.fail(key, std::string("is not a sidecar key; allowed: ") + single_file_keys + ", and keys starting with _ for comments");
+      fields.fail(key, std::string("is not a sidecar key; allowed: ") + single_file_keys +
+                           ", and keys starting with _ for comments");
     }
   }
   return sidecar;
@@ -82,7 +91,8 @@ std::optional<ModelSidecar> read_sidecar(const fs::path& model) {
   // The config folder's files fill the sections the sidecar leaves out (diffusers' from_single_file(config=…)).
   const fs::path folder = anchored(file, object.at("config").get<std::string>());
   if (!fs::is_directory(folder, error)) {
-    throw Error(ErrorKind::input, "model sidecar " + file.string() + ": field 'config' names " + folder.string() + ", which is not a folder");
+    throw Error(ErrorKind::input, "model sidecar " + file.string() + ": field 'config' names " + folder.string() +
+                                      ", which is not a folder");
   }
   const auto fill = [&](json& section, const fs::path& config_file, const std::string& key) {
     if (!section.is_null() || !fs::is_regular_file(config_file, error)) return;
@@ -93,7 +103,8 @@ std::optional<ModelSidecar> read_sidecar(const fs::path& model) {
   fill(sidecar.unet, folder / "unet" / "config.json", "unet");
   fill(sidecar.vae, folder / "vae" / "config.json", "vae");
   fill(sidecar.scheduler, folder / "scheduler" / "scheduler_config.json", "scheduler");
-  if (sidecar.tokenizer.empty() && fs::is_directory(folder / "tokenizer", error)) sidecar.tokenizer = folder / "tokenizer";
+  if (sidecar.tokenizer.empty() && fs::is_directory(folder / "tokenizer", error))
+    sidecar.tokenizer = folder / "tokenizer";
   return sidecar;
 }
 

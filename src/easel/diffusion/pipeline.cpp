@@ -12,10 +12,14 @@ constexpr int max_images_per_prompt = 8;
 
 const char* mode_name(PipelineMode mode) {
   switch (mode) {
-    case PipelineMode::text_to_image: return "text-to-image";
-    case PipelineMode::image_to_image: return "image-to-image";
-    case PipelineMode::inpaint: return "inpainting";
-    case PipelineMode::instruct: return "instruction edits";
+    case PipelineMode::text_to_image:
+      return "text-to-image";
+    case PipelineMode::image_to_image:
+      return "image-to-image";
+    case PipelineMode::inpaint:
+      return "inpainting";
+    case PipelineMode::instruct:
+      return "instruction edits";
   }
   return "generation";
 }
@@ -35,19 +39,22 @@ void check_inputs(const StableDiffusionModel& model, const PipelineInput& input)
   const std::int64_t channels = model.unet.in_channels();
   const bool inpainting_unet = channels == 9;
   const bool instruct_unet = channels == 8;
-  if (input.mode == PipelineMode::instruct ? !instruct_unet
+  if (input.mode == PipelineMode::instruct  ? !instruct_unet
       : input.mode == PipelineMode::inpaint ? !(inpainting_unet || channels == 4)
                                             : channels != 4) {
-    const std::string kind = inpainting_unet  ? "a 9-channel inpainting UNet (use it for inpainting)"
+    const std::string kind = inpainting_unet ? "a 9-channel inpainting UNet (use it for inpainting)"
                              : instruct_unet ? "an 8-channel InstructPix2Pix UNet (use it for instruction edits)"
                                              : "a " + std::to_string(channels) + "-channel UNet";
-    throw Error(ErrorKind::usage, std::string("this model has ") + kind + ", which cannot do " + mode_name(input.mode) +
-                                      (input.mode == PipelineMode::instruct ? " (they need an InstructPix2Pix model)" : ""));
+    throw Error(ErrorKind::usage,
+                std::string("this model has ") + kind + ", which cannot do " + mode_name(input.mode) +
+                    (input.mode == PipelineMode::instruct ? " (they need an InstructPix2Pix model)" : ""));
   }
   if (input.count < 1 || input.count > max_images_per_prompt) {
-    throw Error(ErrorKind::usage, "image count " + std::to_string(input.count) + " is outside 1.." + std::to_string(max_images_per_prompt));
+    throw Error(ErrorKind::usage, "image count " + std::to_string(input.count) + " is outside 1.." +
+                                      std::to_string(max_images_per_prompt));
   }
-  if (!(input.guidance >= 0 && input.guidance <= 50)) throw Error(ErrorKind::usage, "guidance scale must be within 0..50");
+  if (!(input.guidance >= 0 && input.guidance <= 50))
+    throw Error(ErrorKind::usage, "guidance scale must be within 0..50");
   if (input.mode == PipelineMode::text_to_image) {
     if (input.width <= 0 || input.height <= 0 || input.width % 8 != 0 || input.height % 8 != 0) {
       throw Error(ErrorKind::usage, "size " + std::to_string(input.width) + "x" + std::to_string(input.height) +
@@ -58,9 +65,11 @@ void check_inputs(const StableDiffusionModel& model, const PipelineInput& input)
   check_image(input.image, 3, "the input image");
   if (input.mode == PipelineMode::inpaint) {
     check_image(input.mask, 1, "the inpainting mask");
-    if (input.mask.sizes().slice(2) != input.image.sizes().slice(2)) throw Error(ErrorKind::usage, "the inpainting mask must have the image's size");
+    if (input.mask.sizes().slice(2) != input.image.sizes().slice(2))
+      throw Error(ErrorKind::usage, "the inpainting mask must have the image's size");
   }
-  if ((input.mode == PipelineMode::image_to_image || input.mode == PipelineMode::inpaint) && !(input.strength > 0 && input.strength <= 1)) {
+  if ((input.mode == PipelineMode::image_to_image || input.mode == PipelineMode::inpaint) &&
+      !(input.strength > 0 && input.strength <= 1)) {
     throw Error(ErrorKind::usage, "strength must be within (0, 1]");
   }
   if (input.mode == PipelineMode::instruct && !(input.image_guidance >= 0 && input.image_guidance <= 50)) {
@@ -75,21 +84,26 @@ at::Tensor encode_text(const StableDiffusionModel& model, const std::string& tex
   while (ids.size() < windows) ids.push_back(model.tokenizer.window("", model.pad_id));
   std::vector<at::Tensor> states;
   for (const auto& window : ids) {
-    states.push_back(model.text_encoder.encode(at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0), clip_skip));
+    states.push_back(
+        model.text_encoder.encode(at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0), clip_skip));
   }
   return at::cat(states, 1);
 }
 
-std::size_t window_count(const StableDiffusionModel& model, const std::string& text) { return model.tokenizer.windows(text, model.pad_id).size(); }
+std::size_t window_count(const StableDiffusionModel& model, const std::string& text) {
+  return model.tokenizer.windows(text, model.pad_id).size();
+}
 
 // The UNet's text batch: CFG [negative, positive], instruction edits [text, unconditional, unconditional]
 // (the image-only row conditions on the empty prompt), each row repeated per image.
 at::Tensor encode_prompt_batch(const StableDiffusionModel& model, const PipelineInput& input, bool guided) {
-  const std::size_t windows = guided ? std::max(window_count(model, input.prompt), window_count(model, input.negative_prompt))
-                                     : window_count(model, input.prompt);
+  const std::size_t windows =
+      guided ? std::max(window_count(model, input.prompt), window_count(model, input.negative_prompt))
+             : window_count(model, input.prompt);
   const at::Tensor positive = encode_text(model, input.prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
   if (!guided) return positive;
-  const at::Tensor negative = encode_text(model, input.negative_prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
+  const at::Tensor negative =
+      encode_text(model, input.negative_prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
   return input.mode == PipelineMode::instruct ? at::cat({positive, negative, negative}) : at::cat({negative, positive});
 }
 
@@ -98,7 +112,8 @@ std::size_t first_step_for(const PipelineInput& input) {
   if (input.mode != PipelineMode::image_to_image && input.mode != PipelineMode::inpaint) return 0;
   const int kept = std::min(static_cast<int>(input.steps * input.strength), input.steps);
   if (kept < 1) {
-    throw Error(ErrorKind::usage, "strength " + std::to_string(input.strength) + " with " + std::to_string(input.steps) +
+    throw Error(ErrorKind::usage, "strength " + std::to_string(input.strength) + " with " +
+                                      std::to_string(input.steps) +
                                       " steps leaves no step to run (raise the strength or the step count)");
   }
   return static_cast<std::size_t>(input.steps - kept);
@@ -163,9 +178,11 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
       break;
     case PipelineMode::inpaint: {
       const bool full_strength = first_step == 0;
-      if (blend_latents || !full_strength) image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
+      if (blend_latents || !full_strength)
+        image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
       initial_noise = noise(latent_shape, true);
-      latents = full_strength ? initial_noise * scheduler.init_noise_sigma() : scheduler.add_noise(image_latents, initial_noise, first_step);
+      latents = full_strength ? initial_noise * scheduler.init_noise_sigma()
+                              : scheduler.add_noise(image_latents, initial_noise, first_step);
       const at::Tensor mask = (input.mask >= 0.5).to(at::kFloat);
       latent_mask = at::upsample_nearest2d(mask, {height / 8, width / 8}).repeat({n, 1, 1, 1});
       // The reference encodes the masked image for every inpainting model (one draw), used or not.
@@ -181,7 +198,8 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
 
   // 5. Denoising loop.
   const int run_steps = static_cast<int>(step_count - first_step);
-  const std::vector<int> previews = callbacks.on_preview ? preview_steps(run_steps, callbacks.previews) : std::vector<int>{};
+  const std::vector<int> previews =
+      callbacks.on_preview ? preview_steps(run_steps, callbacks.previews) : std::vector<int>{};
   if (callbacks.on_step) callbacks.on_step(0, run_steps);
   for (std::size_t i = first_step; i < step_count; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
@@ -208,13 +226,15 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
     latents = stepped.prev_sample;
     if (blend_latents) {
       // Outside the mask the latents follow the input image, noised to the next step's level.
-      const at::Tensor known = i + 1 < step_count ? scheduler.add_noise(image_latents, initial_noise, i + 1) : image_latents;
+      const at::Tensor known =
+          i + 1 < step_count ? scheduler.add_noise(image_latents, initial_noise, i + 1) : image_latents;
       latents = (1 - latent_mask) * known + latent_mask * latents;
     }
     const int done = static_cast<int>(i - first_step + 1);
     if (std::binary_search(previews.begin(), previews.end(), done)) {
       const at::Tensor& predicted = stepped.pred_original_sample;
-      callbacks.on_preview(blend_latents ? (1 - latent_mask) * image_latents + latent_mask * predicted : predicted, done);
+      callbacks.on_preview(blend_latents ? (1 - latent_mask) * image_latents + latent_mask * predicted : predicted,
+                           done);
     }
     if (callbacks.on_step) callbacks.on_step(done, run_steps);
   }
@@ -224,7 +244,8 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
   std::vector<at::Tensor> decoded;
   for (std::int64_t k = 0; k < n; ++k) decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
   release_freed_memory();  // the decoder's activations, kept by glibc otherwise (initialize_runtime)
-  return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents, at::cat(decoded)};
+  return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents,
+          at::cat(decoded)};
 }
 
 }  // namespace easel::diffusion

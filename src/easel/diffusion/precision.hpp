@@ -24,7 +24,9 @@ inline const char* precision_name(Precision precision) { return precision == Pre
 inline Precision parse_precision(const std::string& text, const std::string& what) {
   if (text == "fp32") return Precision::fp32;
   if (text == "bf16") return Precision::bf16;
-  throw Error(ErrorKind::usage, what + " '" + text + "' is not a compute precision: use fp32 (exact, the default) or bf16 (faster on CPUs with avx512_bf16 or amx_bf16)");
+  throw Error(ErrorKind::usage, what + " '" + text +
+                                    "' is not a compute precision: use fp32 (exact, the default) or bf16 (faster on "
+                                    "CPUs with avx512_bf16 or amx_bf16)");
 }
 
 // Whether this machine runs bfloat16 networks natively: LibTorch built with oneDNN, and a CPU with

@@ -39,7 +39,8 @@ DType parse_dtype(const std::string& text, const std::string& file, const std::s
 
 std::uint64_t read_u64_le(std::span<const std::byte> bytes) {
   std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | std::to_integer<std::uint64_t>(bytes[static_cast<std::size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    value = (value << 8) | std::to_integer<std::uint64_t>(bytes[static_cast<std::size_t>(i)]);
   return value;
 }
 
@@ -54,13 +55,20 @@ T load(const std::byte* at) {
 
 const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "F32";
-    case DType::f16: return "F16";
-    case DType::bf16: return "BF16";
-    case DType::f64: return "F64";
-    case DType::i64: return "I64";
-    case DType::i32: return "I32";
-    case DType::u8: return "U8";
+    case DType::f32:
+      return "F32";
+    case DType::f16:
+      return "F16";
+    case DType::bf16:
+      return "BF16";
+    case DType::f64:
+      return "F64";
+    case DType::i64:
+      return "I64";
+    case DType::i32:
+      return "I32";
+    case DType::u8:
+      return "U8";
   }
   return "?";
 }
@@ -68,12 +76,16 @@ const char* dtype_name(DType dtype) {
 std::size_t dtype_size(DType dtype) {
   switch (dtype) {
     case DType::f64:
-    case DType::i64: return 8;
+    case DType::i64:
+      return 8;
     case DType::f32:
-    case DType::i32: return 4;
+    case DType::i32:
+      return 4;
     case DType::f16:
-    case DType::bf16: return 2;
-    case DType::u8: return 1;
+    case DType::bf16:
+      return 2;
+    case DType::u8:
+      return 1;
   }
   return 1;
 }
@@ -155,14 +167,16 @@ void SafetensorsFile::release(const TensorInfo& tensor) const {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const auto base = reinterpret_cast<std::uintptr_t>(mapping_);
   const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(data_.data() + tensor.begin) / page * page;
-  const std::uintptr_t last = std::min(base + mapping_size_, (reinterpret_cast<std::uintptr_t>(data_.data() + tensor.end) + page - 1) / page * page);
+  const std::uintptr_t last = std::min(
+      base + mapping_size_, (reinterpret_cast<std::uintptr_t>(data_.data() + tensor.end) + page - 1) / page * page);
   ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 namespace {
 
 // One tensor's entry of the header: dtype, shape and byte range, checked against the data section.
-TensorInfo parse_tensor(const nlohmann::json& value, const std::string& key, std::size_t data_size, const std::string& name) {
+TensorInfo parse_tensor(const nlohmann::json& value, const std::string& key, std::size_t data_size,
+                        const std::string& name) {
   if (!value.is_object()) fail(name, "entry '" + key + "' is not an object");
   const auto dtype = value.find("dtype");
   const auto shape = value.find("shape");
@@ -176,22 +190,25 @@ TensorInfo parse_tensor(const nlohmann::json& value, const std::string& key, std
   // The element count never passes the data section's size, so no product of extents can overflow.
   std::uint64_t elements = 1;
   for (const auto& extent : *shape) {
-    if (!extent.is_number_unsigned()) fail(name, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
+    if (!extent.is_number_unsigned())
+      fail(name, "tensor '" + key + "' has a shape entry that is not a non-negative integer");
     const std::uint64_t size = extent.get<std::uint64_t>();
-    if (size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || (size != 0 && elements > data_size / size)) {
+    if (size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+        (size != 0 && elements > data_size / size)) {
       fail(name, "tensor '" + key + "' has a shape larger than the file");
     }
     elements *= size;
     tensor.shape.push_back(static_cast<std::int64_t>(size));
   }
   for (const auto& offset : *offsets) {
-    if (!offset.is_number_unsigned()) fail(name, "tensor '" + key + "' has a data offset that is not a non-negative integer");
+    if (!offset.is_number_unsigned())
+      fail(name, "tensor '" + key + "' has a data offset that is not a non-negative integer");
   }
   const auto begin = (*offsets)[0].get<std::uint64_t>();
   const auto end = (*offsets)[1].get<std::uint64_t>();
   if (begin > end || end > data_size) {
-    fail(name, "tensor '" + key + "' data [" + std::to_string(begin) + ", " + std::to_string(end) + ") points past the end of the " +
-                   std::to_string(data_size) + "-byte data section");
+    fail(name, "tensor '" + key + "' data [" + std::to_string(begin) + ", " + std::to_string(end) +
+                   ") points past the end of the " + std::to_string(data_size) + "-byte data section");
   }
   if (elements > data_size || end - begin != elements * dtype_size(tensor.dtype)) {
     fail(name, "tensor '" + key + "' occupies " + std::to_string(end - begin) + " bytes but its shape and dtype need " +
@@ -210,13 +227,15 @@ void check_disjoint(const std::map<std::string, TensorInfo>& tensors, const std:
   for (const auto& [key, tensor] : tensors) {
     if (tensor.end > tensor.begin) ranges.emplace_back(&key, &tensor);
   }
-  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const auto& a, const auto& b) { return a.second->begin < b.second->begin; });
   for (std::size_t i = 1; i < ranges.size(); ++i) {
     const auto& [previous_key, previous] = ranges[i - 1];
     const auto& [key, tensor] = ranges[i];
     if (tensor->begin < previous->end) {
-      fail(name, "tensors '" + *previous_key + "' [" + std::to_string(previous->begin) + ", " + std::to_string(previous->end) + ") and '" + *key + "' [" +
-                     std::to_string(tensor->begin) + ", " + std::to_string(tensor->end) + ") share bytes: each tensor's data_offsets must be its own");
+      fail(name, "tensors '" + *previous_key + "' [" + std::to_string(previous->begin) + ", " +
+                     std::to_string(previous->end) + ") and '" + *key + "' [" + std::to_string(tensor->begin) + ", " +
+                     std::to_string(tensor->end) + ") share bytes: each tensor's data_offsets must be its own");
     }
   }
 }
@@ -244,16 +263,19 @@ SafetensorsHeader parse_safetensors_header(std::string_view text, std::size_t da
 
 void SafetensorsFile::parse() {
   const std::string name = path_.string();
-  if (file_.size() < 8) fail(name, "truncated: " + std::to_string(file_.size()) + " bytes, shorter than the 8-byte header length");
+  if (file_.size() < 8)
+    fail(name, "truncated: " + std::to_string(file_.size()) + " bytes, shorter than the 8-byte header length");
   const std::uint64_t header_size = read_u64_le(file_.first(8));
-  if (header_size > max_header_bytes) fail(name, "header length " + std::to_string(header_size) + " exceeds the 100 MB limit");
+  if (header_size > max_header_bytes)
+    fail(name, "header length " + std::to_string(header_size) + " exceeds the 100 MB limit");
   if (header_size > file_.size() - 8) {
     fail(name, "truncated: header of " + std::to_string(header_size) + " bytes but only " +
                    std::to_string(file_.size() - 8) + " bytes follow");
   }
   const auto header_bytes = file_.subspan(8, header_size);
   data_ = file_.subspan(8 + header_size);
-  SafetensorsHeader header = parse_safetensors_header({reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()}, data_.size(), name);
+  SafetensorsHeader header = parse_safetensors_header(
+      {reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()}, data_.size(), name);
   tensors_ = std::move(header.tensors);
   metadata_ = std::move(header.metadata);
 }
@@ -290,7 +312,8 @@ std::vector<float> SafetensorsFile::floats(const std::string& name) const {
       for (std::size_t i = 0; i < count; ++i) values[i] = static_cast<float>(load<double>(at + 8 * i));
       break;
     default:
-      throw Error(ErrorKind::input, "tensor '" + name + "' in " + path_.string() + " has dtype " + dtype_name(tensor.dtype) +
+      throw Error(ErrorKind::input, "tensor '" + name + "' in " + path_.string() + " has dtype " +
+                                        dtype_name(tensor.dtype) +
                                         ", expected a floating-point dtype (F32, F16, BF16)");
   }
   return values;
@@ -299,8 +322,8 @@ std::vector<float> SafetensorsFile::floats(const std::string& name) const {
 std::vector<std::int64_t> SafetensorsFile::int64s(const std::string& name) const {
   const TensorInfo& tensor = info(name);
   if (tensor.dtype != DType::i64) {
-    throw Error(ErrorKind::input, "tensor '" + name + "' in " + path_.string() + " has dtype " + dtype_name(tensor.dtype) +
-                                      ", expected I64");
+    throw Error(ErrorKind::input, "tensor '" + name + "' in " + path_.string() + " has dtype " +
+                                      dtype_name(tensor.dtype) + ", expected I64");
   }
   std::vector<std::int64_t> values(static_cast<std::size_t>(tensor.numel()));
   if (!values.empty()) std::memcpy(values.data(), bytes(tensor).data(), values.size() * sizeof(std::int64_t));

@@ -51,10 +51,12 @@ std::vector<double> spaced_timesteps(const SchedulerConfig& config, int steps, b
   const int train = config.train_timesteps;
   switch (config.spacing) {
     case TimestepSpacing::linspace:
-      for (double t : linspace(0, train - 1, steps)) timesteps.insert(timesteps.begin(), round_linspace ? round_half_even(t) : t);
+      for (double t : linspace(0, train - 1, steps))
+        timesteps.insert(timesteps.begin(), round_linspace ? round_half_even(t) : t);
       break;
     case TimestepSpacing::leading:
-      for (int i = steps - 1; i >= 0; --i) timesteps.push_back(static_cast<double>(i * (train / steps) + config.steps_offset));
+      for (int i = steps - 1; i >= 0; --i)
+        timesteps.push_back(static_cast<double>(i * (train / steps) + config.steps_offset));
       break;
     case TimestepSpacing::trailing: {
       const double ratio = static_cast<double>(train) / steps;
@@ -71,7 +73,8 @@ std::vector<double> karras_sigmas(double sigma_min, double sigma_max, int steps)
   const double min_inv_rho = std::pow(sigma_min, 1 / rho);
   const double max_inv_rho = std::pow(sigma_max, 1 / rho);
   std::vector<double> sigmas;
-  for (double ramp : linspace(0, 1, steps)) sigmas.push_back(std::pow(max_inv_rho + ramp * (min_inv_rho - max_inv_rho), rho));
+  for (double ramp : linspace(0, 1, steps))
+    sigmas.push_back(std::pow(max_inv_rho + ramp * (min_inv_rho - max_inv_rho), rho));
   return sigmas;
 }
 
@@ -109,15 +112,16 @@ TimestepSpacing default_spacing(SamplerKind kind) {
 }
 
 Scheduler::Scheduler(SamplerKind kind, SchedulerConfig config) : kind_(kind), config_(config) {
-  const at::Tensor betas =
-      at::pow(at::linspace(std::sqrt(config_.beta_start), std::sqrt(config_.beta_end), config_.train_timesteps, at::kFloat), 2);
+  const at::Tensor betas = at::pow(
+      at::linspace(std::sqrt(config_.beta_start), std::sqrt(config_.beta_end), config_.train_timesteps, at::kFloat), 2);
   alphas_cumprod_ = at::cumprod(1.0 - betas, 0);
   train_sigmas_ = at::pow((1 - alphas_cumprod_) / alphas_cumprod_, 0.5);
 }
 
 void Scheduler::set_timesteps(int steps) {
   if (steps < 1 || steps > config_.train_timesteps) {
-    throw Error(ErrorKind::usage, "step count " + std::to_string(steps) + " is outside 1.." + std::to_string(config_.train_timesteps));
+    throw Error(ErrorKind::usage,
+                "step count " + std::to_string(steps) + " is outside 1.." + std::to_string(config_.train_timesteps));
   }
   steps_ = steps;
   previous_x0_.clear();
@@ -169,7 +173,8 @@ void Scheduler::set_timesteps(int steps) {
     case SamplerKind::lcm: {
       // LCM picks `steps` of the distillation schedule's timesteps (k·i − 1), evenly by index.
       const int original = config_.lcm_original_steps;
-      if (steps > original) throw Error(ErrorKind::usage, "LCM supports at most " + std::to_string(original) + " steps");
+      if (steps > original)
+        throw Error(ErrorKind::usage, "LCM supports at most " + std::to_string(original) + " steps");
       const int k = config_.train_timesteps / original;
       std::vector<double> timesteps;
       for (int i = 0; i < steps; ++i) {
@@ -183,9 +188,10 @@ void Scheduler::set_timesteps(int steps) {
   // steps_offset shifts leading timesteps up: with many steps the last can pass the training range.
   const double last = timesteps_.max().item<double>();
   if (last > config_.train_timesteps - 1) {
-    throw Error(ErrorKind::usage, std::to_string(steps) + " steps reach timestep " + std::to_string(static_cast<std::int64_t>(last)) +
-                                      " with this model's scheduler (steps_offset " + std::to_string(config_.steps_offset) + "), past its " +
-                                      std::to_string(config_.train_timesteps) + " training timesteps: use fewer steps");
+    throw Error(ErrorKind::usage,
+                std::to_string(steps) + " steps reach timestep " + std::to_string(static_cast<std::int64_t>(last)) +
+                    " with this model's scheduler (steps_offset " + std::to_string(config_.steps_offset) +
+                    "), past its " + std::to_string(config_.train_timesteps) + " training timesteps: use fewer steps");
   }
 }
 
@@ -210,20 +216,27 @@ at::Tensor Scheduler::scale_model_input(const at::Tensor& sample, std::size_t st
 
 Scheduler::StepResult Scheduler::step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample,
                                       const NoiseSource& noise) {
-  if (step >= static_cast<std::size_t>(timesteps_.size(0))) throw Error(ErrorKind::internal, "scheduler step past the last timestep");
+  if (step >= static_cast<std::size_t>(timesteps_.size(0)))
+    throw Error(ErrorKind::internal, "scheduler step past the last timestep");
   switch (kind_) {
-    case SamplerKind::euler: return euler_step(model_output, step, sample, noise);
-    case SamplerKind::euler_ancestral: return euler_ancestral_step(model_output, step, sample, noise);
+    case SamplerKind::euler:
+      return euler_step(model_output, step, sample, noise);
+    case SamplerKind::euler_ancestral:
+      return euler_ancestral_step(model_output, step, sample, noise);
     case SamplerKind::dpmpp_2m:
-    case SamplerKind::dpmpp_2m_karras: return dpm_step(model_output, step, sample);
-    case SamplerKind::ddim: return ddim_step(model_output, step, sample);
-    case SamplerKind::lcm: return lcm_step(model_output, step, sample, noise);
+    case SamplerKind::dpmpp_2m_karras:
+      return dpm_step(model_output, step, sample);
+    case SamplerKind::ddim:
+      return ddim_step(model_output, step, sample);
+    case SamplerKind::lcm:
+      return lcm_step(model_output, step, sample, noise);
   }
   throw Error(ErrorKind::internal, "unknown scheduler");
 }
 
 // x0 from the model output at noise level σ (Euler family, sample not yet scaled).
-static at::Tensor euler_x0(PredictionType prediction, const at::Tensor& model_output, const at::Tensor& sample, const at::Tensor& sigma) {
+static at::Tensor euler_x0(PredictionType prediction, const at::Tensor& model_output, const at::Tensor& sample,
+                           const at::Tensor& sigma) {
   if (prediction == PredictionType::epsilon) return sample - sigma * model_output;
   return model_output * (-sigma / at::pow(at::pow(sigma, 2) + 1, 0.5)) + (sample / (at::pow(sigma, 2) + 1));
 }
@@ -239,12 +252,13 @@ Scheduler::StepResult Scheduler::euler_step(const at::Tensor& model_output, std:
   return {sample + derivative * dt, x0};
 }
 
-Scheduler::StepResult Scheduler::euler_ancestral_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample,
-                                                      const NoiseSource& noise) const {
+Scheduler::StepResult Scheduler::euler_ancestral_step(const at::Tensor& model_output, std::size_t step,
+                                                      const at::Tensor& sample, const NoiseSource& noise) const {
   const at::Tensor sigma_from = sigma_at(step);
   const at::Tensor sigma_to = sigma_at(step + 1);
   const at::Tensor x0 = euler_x0(config_.prediction, model_output, sample, sigma_from);
-  const at::Tensor sigma_up = at::pow(at::pow(sigma_to, 2) * (at::pow(sigma_from, 2) - at::pow(sigma_to, 2)) / at::pow(sigma_from, 2), 0.5);
+  const at::Tensor sigma_up =
+      at::pow(at::pow(sigma_to, 2) * (at::pow(sigma_from, 2) - at::pow(sigma_to, 2)) / at::pow(sigma_from, 2), 0.5);
   const at::Tensor sigma_down = at::pow(at::pow(sigma_to, 2) - at::pow(sigma_up, 2), 0.5);
   const at::Tensor derivative = (sample - x0) / sigma_from;
   const at::Tensor prev = sample + derivative * (sigma_down - sigma_from);
@@ -258,7 +272,7 @@ Scheduler::StepResult Scheduler::dpm_step(const at::Tensor& model_output, std::s
   const bool lower_order_final = step == count - 1 && count < 15;
   const auto [alpha_s0, sigma_s0] = alpha_sigma_from_sigma(sigma_at(step));
   const at::Tensor x0 = config_.prediction == PredictionType::epsilon ? (sample - sigma_s0 * model_output) / alpha_s0
-                                                                     : alpha_s0 * sample - sigma_s0 * model_output;
+                                                                      : alpha_s0 * sample - sigma_s0 * model_output;
   const auto [alpha_t, sigma_t] = alpha_sigma_from_sigma(sigma_at(step + 1));
   const at::Tensor lambda_t = at::log(alpha_t) - at::log(sigma_t);
   const at::Tensor lambda_s0 = at::log(alpha_s0) - at::log(sigma_s0);
@@ -272,13 +286,15 @@ Scheduler::StepResult Scheduler::dpm_step(const at::Tensor& model_output, std::s
     const at::Tensor lambda_s1 = at::log(alpha_s1) - at::log(sigma_s1);
     const at::Tensor r0 = (lambda_s0 - lambda_s1) / h;
     const at::Tensor d1 = r0.reciprocal() * (x0 - previous_x0_.back());
-    prev = (sigma_t / sigma_s0) * sample - (alpha_t * (at::exp(-h) - 1.0)) * x0 - 0.5 * (alpha_t * (at::exp(-h) - 1.0)) * d1;
+    prev = (sigma_t / sigma_s0) * sample - (alpha_t * (at::exp(-h) - 1.0)) * x0 -
+           0.5 * (alpha_t * (at::exp(-h) - 1.0)) * d1;
   }
   previous_x0_ = {x0};
   return {prev, x0};
 }
 
-Scheduler::StepResult Scheduler::ddim_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample) const {
+Scheduler::StepResult Scheduler::ddim_step(const at::Tensor& model_output, std::size_t step,
+                                           const at::Tensor& sample) const {
   const std::int64_t timestep = timesteps_[static_cast<std::int64_t>(step)].item<std::int64_t>();
   const std::int64_t previous = timestep - config_.train_timesteps / steps_;
   const at::Tensor alpha_t = alpha_cumprod_at(timestep);
@@ -311,8 +327,9 @@ Scheduler::StepResult Scheduler::lcm_step(const at::Tensor& model_output, std::s
   const at::Tensor scaled = timestep * config_.lcm_timestep_scaling;
   const at::Tensor c_skip = sigma_data * sigma_data / (at::pow(scaled, 2) + sigma_data * sigma_data);
   const at::Tensor c_out = scaled / at::pow(at::pow(scaled, 2) + sigma_data * sigma_data, 0.5);
-  const at::Tensor x0 = config_.prediction == PredictionType::epsilon ? (sample - beta_t.sqrt() * model_output) / alpha_t.sqrt()
-                                                                      : alpha_t.sqrt() * sample - beta_t.sqrt() * model_output;
+  const at::Tensor x0 = config_.prediction == PredictionType::epsilon
+                            ? (sample - beta_t.sqrt() * model_output) / alpha_t.sqrt()
+                            : alpha_t.sqrt() * sample - beta_t.sqrt() * model_output;
   const at::Tensor denoised = c_out * x0 + c_skip * sample;
   if (step + 1 == count) return {denoised, denoised};
   if (!noise) throw Error(ErrorKind::internal, "LCM needs a noise source");

@@ -50,12 +50,14 @@ class Scheduler {
   at::Tensor add_noise(const at::Tensor& original, const at::Tensor& noise, std::size_t step) const;
 
  private:
-  StepResult euler_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample, const NoiseSource& noise) const;
+  StepResult euler_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample,
+                        const NoiseSource& noise) const;
   StepResult euler_ancestral_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample,
                                   const NoiseSource& noise) const;
   StepResult dpm_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample);
   StepResult ddim_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample) const;
-  StepResult lcm_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample, const NoiseSource& noise) const;
+  StepResult lcm_step(const at::Tensor& model_output, std::size_t step, const at::Tensor& sample,
+                      const NoiseSource& noise) const;
   at::Tensor alpha_cumprod_at(std::int64_t timestep) const;
   at::Tensor sigma_at(std::size_t index) const;
 

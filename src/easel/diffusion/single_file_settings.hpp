@@ -47,7 +47,8 @@ ModelFamily single_file_family(const std::map<std::string, TensorInfo>& tensors)
 // ε-prediction — where the tensors' widths fit them. Where they do not (a small or unusual network),
 // Error(capability) names the sidecar to write and each field it must give; a value the sidecar gives
 // that does not fit the tensors is Error(input) naming the field and the tensor.
-SingleFileSettings resolve_single_file_settings(const std::map<std::string, TensorInfo>& tensors, const std::optional<ModelSidecar>& sidecar,
+SingleFileSettings resolve_single_file_settings(const std::map<std::string, TensorInfo>& tensors,
+                                                const std::optional<ModelSidecar>& sidecar,
                                                 const std::filesystem::path& file);
 
 }  // namespace easel::diffusion

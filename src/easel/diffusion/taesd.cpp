@@ -26,8 +26,8 @@ struct Layout {
 Layout detect_layout(const Weights& weights) {
   if (weights.contains("decoder.layers.0.weight")) return {"decoder.layers.", 0};
   if (weights.contains("1.weight")) return {"", 1};
-  throw Error(ErrorKind::input, weights.source() + " is not a TAESD decoder: it has neither '1.weight' (" + taesd_decoder_file +
-                                    ") nor 'decoder.layers.0.weight' (diffusers AutoencoderTiny)");
+  throw Error(ErrorKind::input, weights.source() + " is not a TAESD decoder: it has neither '1.weight' (" +
+                                    taesd_decoder_file + ") nor 'decoder.layers.0.weight' (diffusers AutoencoderTiny)");
 }
 
 // A convolution whose weight must have exactly this shape (the network has no free hyper-parameters).
@@ -72,12 +72,13 @@ TinyDecoder::TinyDecoder(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path)) {
     const auto found = find_taesd(path);
     if (!found) {
-      throw Error(ErrorKind::capability, "no TAESD decoder in " + path.string() + " (" + taesd_decoder_file + " or " + taesd_diffusers_file +
-                                             "): download it with `" + taesd_pull_command + "`");
+      throw Error(ErrorKind::capability, "no TAESD decoder in " + path.string() + " (" + taesd_decoder_file + " or " +
+                                             taesd_diffusers_file + "): download it with `" + taesd_pull_command + "`");
     }
     file = *found;
   } else if (!std::filesystem::exists(path)) {
-    throw Error(ErrorKind::capability, "TAESD decoder " + path.string() + " not found: download it with `" + taesd_pull_command + "`");
+    throw Error(ErrorKind::capability,
+                "TAESD decoder " + path.string() + " not found: download it with `" + taesd_pull_command + "`");
   }
   const Weights weights = read_component(file);
   const Layout layout = detect_layout(weights);
@@ -90,7 +91,8 @@ TinyDecoder::TinyDecoder(const std::filesystem::path& path) {
   for (int stage = 0; stage <= upsampling_stages; ++stage) {
     Stage current;
     const bool last = stage == upsampling_stages;
-    for (int block = 0; block < (last ? 1 : blocks_per_stage); ++block) current.blocks.emplace_back(weights, layout.layer(index++), width);
+    for (int block = 0; block < (last ? 1 : blocks_per_stage); ++block)
+      current.blocks.emplace_back(weights, layout.layer(index++), width);
     if (!last) {
       ++index;  // nearest ×2 upsampling
       current.upsampled_conv = checked_conv(weights, layout.layer(index++), {width, width, 3, 3}, false);

@@ -1,8 +1,8 @@
 #pragma once
 // TAESD (madebyollin/taesd): a tiny decoder that turns SD1/SD2 latents into an approximate image with
 // about 1/18 of the VAE decoder's operations (0.14 vs 2.5 TFLOP at 512×512), used for progress
-// previews. Its weights are read from either layout the repository ships: `taesd_decoder.safetensors` (the original sequential
-// network, keys "1.weight" … "19.bias") or the diffusers AutoencoderTiny folder's
+// previews. Its weights are read from either layout the repository ships: `taesd_decoder.safetensors` (the original
+// sequential network, keys "1.weight" … "19.bias") or the diffusers AutoencoderTiny folder's
 // `diffusion_pytorch_model.safetensors` (keys "decoder.layers.0.weight" …; the encoder is ignored).
 //
 // The network: tanh clamp (3·tanh(x/3)), 3×3 conv latent→64, ReLU, then three times [3 blocks,

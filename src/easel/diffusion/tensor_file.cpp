@@ -14,7 +14,8 @@ at::Tensor copy_tensor(const SafetensorsFile& file, const TensorInfo& info, cons
   if (info.dtype == DType::i64) {
     const auto values = file.int64s(name);
     at::Tensor tensor = at::empty(info.shape, at::kLong);
-    if (!values.empty()) std::memcpy(tensor.data_ptr<std::int64_t>(), values.data(), values.size() * sizeof(std::int64_t));
+    if (!values.empty())
+      std::memcpy(tensor.data_ptr<std::int64_t>(), values.data(), values.size() * sizeof(std::int64_t));
     return tensor;
   }
   if (info.dtype == DType::f16 || info.dtype == DType::bf16) {
@@ -47,9 +48,14 @@ at::Tensor read_tensor(const SafetensorsFile& file, const std::string& name) {
   return tensor;
 }
 
-void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors, at::ScalarType dtype) {
-  const char* dtype_name = dtype == at::kFloat ? "F32" : dtype == at::kHalf ? "F16" : dtype == at::kBFloat16 ? "BF16" : nullptr;
-  if (dtype_name == nullptr) throw Error(ErrorKind::usage, "safetensors files are written as float32, float16 or bfloat16");
+void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,
+                       at::ScalarType dtype) {
+  const char* dtype_name = dtype == at::kFloat      ? "F32"
+                           : dtype == at::kHalf     ? "F16"
+                           : dtype == at::kBFloat16 ? "BF16"
+                                                    : nullptr;
+  if (dtype_name == nullptr)
+    throw Error(ErrorKind::usage, "safetensors files are written as float32, float16 or bfloat16");
   nlohmann::json header = nlohmann::json::object();
   std::vector<at::Tensor> stored;
   std::size_t offset = 0;
@@ -65,7 +71,8 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
   const std::uint64_t length = text.size();
   for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xffu));
   out << text;
-  for (const at::Tensor& tensor : stored) out.write(static_cast<const char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.nbytes()));
+  for (const at::Tensor& tensor : stored)
+    out.write(static_cast<const char*>(tensor.data_ptr()), static_cast<std::streamsize>(tensor.nbytes()));
   if (!out) throw Error(ErrorKind::output, "could not write " + path.string());
 }
 

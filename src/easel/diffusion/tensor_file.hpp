@@ -16,6 +16,7 @@ at::Tensor read_tensor(const SafetensorsFile& file, const std::string& name);
 
 // Writes `tensors` as a .safetensors file with every floating-point tensor stored as `dtype` (float32,
 // float16 or bfloat16), in name order. Tests and benchmarks use it to make model files of their own.
-void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors, at::ScalarType dtype);
+void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,
+                       at::ScalarType dtype);
 
 }  // namespace easel::diffusion

@@ -24,10 +24,10 @@ constexpr std::uint64_t max_token_id = 1u << 24;
 
 // Windows-1252's characters for bytes 0x80–0x9F (0 where the code page leaves the byte undefined);
 // mojibake is UTF-8 that was decoded with this code page.
-constexpr std::array<UChar32, 32> cp1252_high = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<UChar32, 32> cp1252_high = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                 0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 int cp1252_byte(UChar32 c) {
   if (c < 0x80 || (c >= 0xA0 && c <= 0xFF)) return static_cast<int>(c);
@@ -86,9 +86,9 @@ std::vector<UChar32> fix_mojibake(const std::vector<UChar32>& points) {
 
 const std::unordered_map<std::string, UChar32>& html_entities() {
   static const std::unordered_map<std::string, UChar32> entities = {
-      {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},     {"apos", '\''},   {"nbsp", 0xA0},
+      {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},    {"nbsp", 0xA0},
       {"copy", 0xA9},    {"reg", 0xAE},     {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
-      {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"eacute", 0xE9},  {"deg", 0xB0}};
+      {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},  {"eacute", 0xE9},  {"deg", 0xB0}};
   return entities;
 }
 
@@ -102,12 +102,14 @@ std::vector<UChar32> unescape_html(const std::vector<UChar32>& points) {
       const auto length = static_cast<std::size_t>(semicolon - points.begin()) - i;
       if (semicolon != points.end() && length >= 2 && length <= 10) {
         std::string name;
-        for (std::size_t k = i + 1; k < i + length; ++k) name.push_back(points[k] < 0x80 ? static_cast<char>(points[k]) : '?');
+        for (std::size_t k = i + 1; k < i + length; ++k)
+          name.push_back(points[k] < 0x80 ? static_cast<char>(points[k]) : '?');
         UChar32 decoded = -1;
         if (name[0] == '#') {
           const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
           const std::string digits = name.substr(hex ? 2 : 1);
-          if (!digits.empty() && digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") == std::string::npos &&
+          if (!digits.empty() &&
+              digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") == std::string::npos &&
               digits.size() <= 6) {
             const long value = std::stol(digits, nullptr, hex ? 16 : 10);
             if (value > 0 && value <= 0x10FFFF) decoded = static_cast<UChar32>(value);
@@ -156,7 +158,9 @@ std::vector<std::string> read_lines(const std::string& text) {
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::capability, "tokenizer file " + path.string() + " not found (it comes with the model's tokenizer/ folder)");
+  if (!in)
+    throw Error(ErrorKind::capability,
+                "tokenizer file " + path.string() + " not found (it comes with the model's tokenizer/ folder)");
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
@@ -164,11 +168,14 @@ std::string read_file(const std::filesystem::path& path) {
 
 std::string read_gzip(const std::filesystem::path& path) {
   gzFile file = gzopen(path.c_str(), "rb");
-  if (!file) throw Error(ErrorKind::capability, "tokenizer file " + path.string() + " not found (openai/CLIP's bpe_simple_vocab_16e6.txt.gz)");
+  if (!file)
+    throw Error(ErrorKind::capability,
+                "tokenizer file " + path.string() + " not found (openai/CLIP's bpe_simple_vocab_16e6.txt.gz)");
   std::string content;
   std::array<char, 1 << 16> buffer{};
   int read = 0;
-  while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) content.append(buffer.data(), static_cast<std::size_t>(read));
+  while ((read = gzread(file, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0)
+    content.append(buffer.data(), static_cast<std::size_t>(read));
   const bool failed = read < 0;
   gzclose(file);
   if (failed) throw Error(ErrorKind::input, "cannot decompress " + path.string());
@@ -230,7 +237,8 @@ std::vector<std::string> split_words(const std::vector<UChar32>& points) {
       take(i + special->size());
       continue;
     }
-    const auto contraction = std::find_if(contractions.begin(), contractions.end(), [&](auto s) { return starts_with(i, s); });
+    const auto contraction =
+        std::find_if(contractions.begin(), contractions.end(), [&](auto s) { return starts_with(i, s); });
     if (contraction != contractions.end()) {
       take(i + contraction->size());
     } else if (is_letter(c)) {
@@ -243,7 +251,8 @@ std::vector<std::string> split_words(const std::vector<UChar32>& points) {
       ++i;
     } else {
       std::size_t end = i;
-      while (end < points.size() && !is_python_space(points[end]) && !is_letter(points[end]) && !is_number(points[end])) ++end;
+      while (end < points.size() && !is_python_space(points[end]) && !is_letter(points[end]) && !is_number(points[end]))
+        ++end;
       take(end);
     }
   }
@@ -258,7 +267,8 @@ std::string clean_prompt_text(std::string_view text) {
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_FAILURE(status)) throw Error(ErrorKind::internal, "ICU normalisation data is unavailable");
 
-  std::vector<UChar32> points = code_points(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))));
+  std::vector<UChar32> points =
+      code_points(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))));
   points = fix_mojibake(unescape_html(points));
   icu::UnicodeString fixed;
   for (UChar32 c : points) {
@@ -292,10 +302,14 @@ std::string clean_prompt_text(std::string_view text) {
   return to_utf8(result);
 }
 
-ClipTokenizer::ClipTokenizer(std::unordered_map<std::string, std::int64_t> vocabulary, std::unordered_map<std::string, int> merge_ranks)
-    : vocabulary_(std::move(vocabulary)), merge_ranks_(std::move(merge_ranks)), byte_symbols_(make_byte_symbols(nullptr)) {}
+ClipTokenizer::ClipTokenizer(std::unordered_map<std::string, std::int64_t> vocabulary,
+                             std::unordered_map<std::string, int> merge_ranks)
+    : vocabulary_(std::move(vocabulary)),
+      merge_ranks_(std::move(merge_ranks)),
+      byte_symbols_(make_byte_symbols(nullptr)) {}
 
-ClipTokenizer ClipTokenizer::from_vocab_and_merges(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt) {
+ClipTokenizer ClipTokenizer::from_vocab_and_merges(const std::filesystem::path& vocab_json,
+                                                   const std::filesystem::path& merges_txt) {
   std::unordered_map<std::string, std::int64_t> vocabulary;
   const std::string source = "tokenizer vocabulary " + vocab_json.string();
   const auto tokens = parse_config_json(read_file(vocab_json), source);
@@ -303,7 +317,8 @@ ClipTokenizer ClipTokenizer::from_vocab_and_merges(const std::filesystem::path& 
   for (const auto& [token, id] : tokens.items()) {
     // Ids index the text encoder's embedding; TextEncoder checks them against its size.
     if (!id.is_number_unsigned() || id.get<std::uint64_t>() > max_token_id) {
-      throw Error(ErrorKind::input, source + ": token '" + token + "' has id " + id.dump() + "; allowed: a whole number from 0 to " + std::to_string(max_token_id));
+      throw Error(ErrorKind::input, source + ": token '" + token + "' has id " + id.dump() +
+                                        "; allowed: a whole number from 0 to " + std::to_string(max_token_id));
     }
     vocabulary[token] = id.get<std::int64_t>();
   }
@@ -321,7 +336,8 @@ ClipTokenizer ClipTokenizer::from_gzipped_bpe(const std::filesystem::path& bpe_g
   // The first line is a version comment; CLIP uses the next 49152 − 256 − 2 merges.
   constexpr std::size_t merge_count = 49152 - 256 - 2;
   const auto lines = read_lines(read_gzip(bpe_gz));
-  if (lines.size() < merge_count + 1) throw Error(ErrorKind::input, bpe_gz.string() + " holds fewer merges than CLIP's vocabulary needs");
+  if (lines.size() < merge_count + 1)
+    throw Error(ErrorKind::input, bpe_gz.string() + " holds fewer merges than CLIP's vocabulary needs");
   std::vector<int> byte_order;
   const auto symbols = make_byte_symbols(&byte_order);
   std::vector<std::string> tokens;
@@ -393,7 +409,8 @@ std::vector<std::int64_t> ClipTokenizer::encode(std::string_view text, std::int6
   std::vector<std::int64_t> ids;
   for (const auto& token : tokens(text, pad_id)) {
     const auto found = vocabulary_.find(token);
-    if (found == vocabulary_.end()) throw Error(ErrorKind::input, "token '" + token + "' is not in the tokenizer vocabulary");
+    if (found == vocabulary_.end())
+      throw Error(ErrorKind::input, "token '" + token + "' is not in the tokenizer vocabulary");
     ids.push_back(found->second);
   }
   return ids;
@@ -415,7 +432,8 @@ std::vector<std::vector<std::int64_t>> ClipTokenizer::windows(std::string_view t
   for (std::size_t start = 0; start == 0 || start < ids.size(); start += window_content) {
     const std::size_t end = std::min(ids.size(), start + window_content);
     std::vector<std::int64_t> window{bos_id};
-    window.insert(window.end(), ids.begin() + static_cast<std::ptrdiff_t>(start), ids.begin() + static_cast<std::ptrdiff_t>(end));
+    window.insert(window.end(), ids.begin() + static_cast<std::ptrdiff_t>(start),
+                  ids.begin() + static_cast<std::ptrdiff_t>(end));
     window.push_back(eos_id);
     window.resize(window_size, pad_id);
     result.push_back(std::move(window));

@@ -24,7 +24,8 @@ class ClipTokenizer {
   static constexpr std::size_t window_content = window_size - 2;
 
   // The Hugging Face files: vocab.json (token → id) and merges.txt (ranked pairs).
-  static ClipTokenizer from_vocab_and_merges(const std::filesystem::path& vocab_json, const std::filesystem::path& merges_txt);
+  static ClipTokenizer from_vocab_and_merges(const std::filesystem::path& vocab_json,
+                                             const std::filesystem::path& merges_txt);
   // openai/CLIP's bpe_simple_vocab_16e6.txt.gz, from which the same vocabulary is derived.
   static ClipTokenizer from_gzipped_bpe(const std::filesystem::path& bpe_gz);
 
@@ -40,7 +41,8 @@ class ClipTokenizer {
   std::vector<std::vector<std::int64_t>> windows(std::string_view text, std::int64_t pad_id) const;
 
  private:
-  ClipTokenizer(std::unordered_map<std::string, std::int64_t> vocabulary, std::unordered_map<std::string, int> merge_ranks);
+  ClipTokenizer(std::unordered_map<std::string, std::int64_t> vocabulary,
+                std::unordered_map<std::string, int> merge_ranks);
   std::vector<std::string> bpe(const std::string& word) const;
 
   std::unordered_map<std::string, std::int64_t> vocabulary_;

@@ -91,13 +91,15 @@ struct SpatialTransformer {
     }
     const std::int64_t width = norm.weight.size(0);
     if (config.head_width > 0 && width % config.head_width != 0) {
-      throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " + std::to_string(width) +
-                                        " does not hold whole heads of width " + std::to_string(config.head_width));
+      throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " +
+                                        std::to_string(width) + " does not hold whole heads of width " +
+                                        std::to_string(config.head_width));
     }
     heads = config.head_width > 0 ? width / config.head_width : config.heads_at(level);
     if (heads < 1 || width % heads != 0) {
-      throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " + std::to_string(width) +
-                                        " is not divisible by " + std::to_string(heads) + " heads (the config's attention_head_dim)");
+      throw Error(ErrorKind::input, "tensor '" + prefix + ".norm.weight' in " + weights.source() + ": width " +
+                                        std::to_string(width) + " is not divisible by " + std::to_string(heads) +
+                                        " heads (the config's attention_head_dim)");
     }
   }
 
@@ -122,7 +124,8 @@ struct Level {
   std::optional<Conv2d> resample;              // stride-2 downsampler or post-upsampling conv
 };
 
-Level read_level(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::size_t heads_level, bool down) {
+Level read_level(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::size_t heads_level,
+                 bool down) {
   Level level;
   for (int j = 0; weights.contains(prefix + ".resnets." + std::to_string(j) + ".conv1.weight"); ++j) {
     level.resnets.emplace_back(weights, prefix + ".resnets." + std::to_string(j), config.norm_groups, config.norm_eps);
@@ -130,10 +133,11 @@ Level read_level(const Weights& weights, const std::string& prefix, const UNetCo
       level.attentions.emplace_back(weights, prefix + ".attentions." + std::to_string(j), config, heads_level);
     }
   }
-  if (level.resnets.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
+  if (level.resnets.empty())
+    throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
   if (!level.attentions.empty() && level.attentions.size() != level.resnets.size()) {
-    throw Error(ErrorKind::input, "tensor '" + prefix + ".attentions." + std::to_string(level.attentions.size()) + ".norm.weight' is missing from " +
-                                      weights.source());
+    throw Error(ErrorKind::input, "tensor '" + prefix + ".attentions." + std::to_string(level.attentions.size()) +
+                                      ".norm.weight' is missing from " + weights.source());
   }
   const std::string resample = prefix + (down ? ".downsamplers.0.conv" : ".upsamplers.0.conv");
   if (weights.contains(resample + ".weight")) level.resample.emplace(weights, resample, down ? 2 : 1);
@@ -164,16 +168,22 @@ struct UNet::Network {
         norm_out(weights, "conv_norm_out", config.norm_groups, config.norm_eps),
         conv_out(weights, "conv_out") {
     if (time_channels % 2 != 0 || static_cast<double>(time_channels / 2) <= config.freq_shift) {
-      throw Error(ErrorKind::input, "tensor 'time_embedding.linear_1.weight' in " + weights.source() + " takes " + std::to_string(time_channels) +
-                                        " inputs: the sinusoidal timestep embedding needs an even width above 2 × freq_shift");
+      throw Error(ErrorKind::input,
+                  "tensor 'time_embedding.linear_1.weight' in " + weights.source() + " takes " +
+                      std::to_string(time_channels) +
+                      " inputs: the sinusoidal timestep embedding needs an even width above 2 × freq_shift");
     }
     std::size_t levels = 0;
     while (weights.contains("down_blocks." + std::to_string(levels) + ".resnets.0.conv1.weight")) ++levels;
-    if (levels == 0) throw Error(ErrorKind::input, "tensor 'down_blocks.0.resnets.0.conv1.weight' is missing from " + weights.source());
+    if (levels == 0)
+      throw Error(ErrorKind::input,
+                  "tensor 'down_blocks.0.resnets.0.conv1.weight' is missing from " + weights.source());
     // Each level halves the latents; more than SD's 4 would not fit any image Easel generates.
     if (levels > max_unet_levels) {
-      throw Error(ErrorKind::input, weights.source() + " has a UNet of " + std::to_string(levels) + " levels (tensor 'down_blocks." + std::to_string(levels - 1) +
-                                        ".resnets.0.conv1.weight'); at most " + std::to_string(max_unet_levels) + " are supported");
+      throw Error(ErrorKind::input, weights.source() + " has a UNet of " + std::to_string(levels) +
+                                        " levels (tensor 'down_blocks." + std::to_string(levels - 1) +
+                                        ".resnets.0.conv1.weight'); at most " + std::to_string(max_unet_levels) +
+                                        " are supported");
     }
     for (std::size_t i = 0; i < levels; ++i) {
       down.push_back(read_level(weights, "down_blocks." + std::to_string(i), config, i, true));
@@ -194,9 +204,12 @@ struct UNet::Network {
 
   at::Tensor time_embedding(const at::Tensor& timesteps, std::int64_t batch, at::ScalarType dtype) const {
     const std::int64_t half = time_channels / 2;
-    const at::Tensor exponent = -std::log(10000.0) * at::arange(half, at::kFloat) / (static_cast<double>(half) - config.freq_shift);
-    const at::Tensor angles = timesteps.to(at::kFloat).reshape({-1}).expand({batch}).unsqueeze(1) * at::exp(exponent).unsqueeze(0);
-    at::Tensor embedding = config.flip_sin_to_cos ? at::cat({at::cos(angles), at::sin(angles)}, -1) : at::cat({at::sin(angles), at::cos(angles)}, -1);
+    const at::Tensor exponent =
+        -std::log(10000.0) * at::arange(half, at::kFloat) / (static_cast<double>(half) - config.freq_shift);
+    const at::Tensor angles =
+        timesteps.to(at::kFloat).reshape({-1}).expand({batch}).unsqueeze(1) * at::exp(exponent).unsqueeze(0);
+    at::Tensor embedding = config.flip_sin_to_cos ? at::cat({at::cos(angles), at::sin(angles)}, -1)
+                                                  : at::cat({at::sin(angles), at::cos(angles)}, -1);
     return time_linear_2(at::silu(time_linear_1(embedding.to(dtype))));
   }
 
@@ -220,7 +233,8 @@ struct UNet::Network {
     if (mid_resnet_2) h = (*mid_resnet_2)(h, embedding);
     for (const Level& level : up) {
       for (std::size_t j = 0; j < level.resnets.size(); ++j) {
-        if (skips.empty()) throw Error(ErrorKind::input, "UNet up path consumes more skip connections than the down path makes");
+        if (skips.empty())
+          throw Error(ErrorKind::input, "UNet up path consumes more skip connections than the down path makes");
         h = at::cat({h, skips.back()}, 1);
         skips.pop_back();
         h = level.resnets[j](h, embedding);
@@ -228,8 +242,9 @@ struct UNet::Network {
       }
       if (level.resample) {
         // Nearest upsampling to the size of the skip tensor it meets next (2× unless the input was odd).
-        const std::vector<std::int64_t> target = skips.empty() ? std::vector<std::int64_t>{h.size(2) * 2, h.size(3) * 2}
-                                                               : std::vector<std::int64_t>{skips.back().size(2), skips.back().size(3)};
+        const std::vector<std::int64_t> target =
+            skips.empty() ? std::vector<std::int64_t>{h.size(2) * 2, h.size(3) * 2}
+                          : std::vector<std::int64_t>{skips.back().size(2), skips.back().size(3)};
         h = (*level.resample)(at::upsample_nearest2d(h, target));
       }
     }
@@ -237,12 +252,14 @@ struct UNet::Network {
   }
 };
 
-UNet::UNet(const Weights& weights, UNetConfig config) : network_(std::make_unique<Network>(weights, std::move(config))) {
+UNet::UNet(const Weights& weights, UNetConfig config)
+    : network_(std::make_unique<Network>(weights, std::move(config))) {
   // A forward pass at the smallest size the levels allow finds tensors that do not fit together now,
   // at load, with the first such tensor named, rather than in the middle of a generation.
   const std::int64_t size = std::int64_t{1} << (network_->down.size() - 1);
   const auto options = at::TensorOptions().dtype(network_->conv_in.weight.scalar_type());
-  (void)forward(at::zeros({1, in_channels(), size, size}, options), at::zeros({}), at::zeros({1, 1, context_dim()}, options));
+  (void)forward(at::zeros({1, in_channels(), size, size}, options), at::zeros({}),
+                at::zeros({1, 1, context_dim()}, options));
 }
 UNet::~UNet() = default;
 UNet::UNet(UNet&&) noexcept = default;

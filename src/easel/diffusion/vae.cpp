@@ -69,7 +69,9 @@ struct MidBlock {
   AttentionBlock attention;
   ResnetBlock second;
   MidBlock(const Weights& weights, const std::string& prefix, std::int64_t groups)
-      : first(weights, prefix + ".resnets.0", groups), attention(weights, prefix + ".attentions.0", groups), second(weights, prefix + ".resnets.1", groups) {}
+      : first(weights, prefix + ".resnets.0", groups),
+        attention(weights, prefix + ".attentions.0", groups),
+        second(weights, prefix + ".resnets.1", groups) {}
   at::Tensor operator()(const at::Tensor& x) const { return second(attention(first(x))); }
 };
 
@@ -83,7 +85,8 @@ Level read_level(const Weights& weights, const std::string& prefix, std::int64_t
   for (int j = 0; weights.contains(prefix + ".resnets." + std::to_string(j) + ".conv1.weight"); ++j) {
     level.resnets.emplace_back(weights, prefix + ".resnets." + std::to_string(j), groups);
   }
-  if (level.resnets.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
+  if (level.resnets.empty())
+    throw Error(ErrorKind::input, "tensor '" + prefix + ".resnets.0.conv1.weight' is missing from " + weights.source());
   const std::string resample = prefix + (down ? ".downsamplers.0.conv" : ".upsamplers.0.conv");
   if (weights.contains(resample + ".weight")) {
     // The downsampler's input is padded asymmetrically (right and bottom) before its unpadded conv.
@@ -97,7 +100,9 @@ std::vector<Level> read_levels(const Weights& weights, const std::string& prefix
   for (int i = 0; weights.contains(prefix + "." + std::to_string(i) + ".resnets.0.conv1.weight"); ++i) {
     levels.push_back(read_level(weights, prefix + "." + std::to_string(i), groups, down));
   }
-  if (levels.empty()) throw Error(ErrorKind::input, "tensor '" + prefix + ".0.resnets.0.conv1.weight' is missing from " + weights.source());
+  if (levels.empty())
+    throw Error(ErrorKind::input,
+                "tensor '" + prefix + ".0.resnets.0.conv1.weight' is missing from " + weights.source());
   return levels;
 }
 
@@ -135,7 +140,8 @@ struct Vae::Network {
 namespace {
 
 std::size_t resamplers(const std::vector<Level>& levels) {
-  return static_cast<std::size_t>(std::count_if(levels.begin(), levels.end(), [](const Level& level) { return level.resample.has_value(); }));
+  return static_cast<std::size_t>(
+      std::count_if(levels.begin(), levels.end(), [](const Level& level) { return level.resample.has_value(); }));
 }
 
 }  // namespace
@@ -143,9 +149,12 @@ std::size_t resamplers(const std::vector<Level>& levels) {
 Vae::Vae(const Weights& weights, VaeConfig config) : network_(std::make_unique<Network>(weights, config)) {
   const std::size_t down = resamplers(network_->encoder_levels), up = resamplers(network_->decoder_levels);
   if (network_->encoder_levels.size() > max_vae_levels || down != up || down + 1 != network_->encoder_levels.size()) {
-    throw Error(ErrorKind::input, "the autoencoder in " + weights.source() + " has " + std::to_string(network_->encoder_levels.size()) + " encoder levels with " +
-                                      std::to_string(down) + " downsamplers and " + std::to_string(up) + " decoder upsamplers: it needs one downsampler " +
-                                      "per level but the last, as many upsamplers, and at most " + std::to_string(max_vae_levels) + " levels");
+    throw Error(ErrorKind::input, "the autoencoder in " + weights.source() + " has " +
+                                      std::to_string(network_->encoder_levels.size()) + " encoder levels with " +
+                                      std::to_string(down) + " downsamplers and " + std::to_string(up) +
+                                      " decoder upsamplers: it needs one downsampler " +
+                                      "per level but the last, as many upsamplers, and at most " +
+                                      std::to_string(max_vae_levels) + " levels");
   }
   // Tiny passes through both halves find tensors that do not fit together at load, naming the first.
   const auto options = at::TensorOptions().dtype(network_->encoder_in.weight.scalar_type());
@@ -164,7 +173,8 @@ std::int64_t Vae::latent_channels() const { return network_->post_quant.weight.s
 LatentDistribution Vae::encode(const at::Tensor& image) const {
   const std::int64_t factor = std::int64_t{1} << (network_->encoder_levels.size() - 1);
   if (image.dim() != 4 || image.size(1) != 3 || image.size(2) % factor != 0 || image.size(3) % factor != 0) {
-    throw Error(ErrorKind::input, "VAE encoder expects (B, 3, H, W) images with H and W multiples of " + std::to_string(factor));
+    throw Error(ErrorKind::input,
+                "VAE encoder expects (B, 3, H, W) images with H and W multiples of " + std::to_string(factor));
   }
   const Network& n = *network_;
   // The network computes in its weights' type; callers get theirs back.
@@ -182,7 +192,8 @@ LatentDistribution Vae::encode(const at::Tensor& image) const {
 
 at::Tensor Vae::decode(const at::Tensor& latents) const {
   const Network& n = *network_;
-  at::Tensor h = n.decoder_mid(n.decoder_in(n.post_quant(latents.to(n.post_quant.weight.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast))));
+  at::Tensor h = n.decoder_mid(n.decoder_in(
+      n.post_quant(latents.to(n.post_quant.weight.scalar_type()).contiguous(at::MemoryFormat::ChannelsLast))));
   for (const Level& level : n.decoder_levels) {
     for (const auto& resnet : level.resnets) h = resnet(h);
     if (level.resample) h = (*level.resample)(at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2}));

@@ -19,8 +19,9 @@ std::string shape_text(at::IntArrayRef shape) {
 
 SafetensorsFile open_model_file(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) {
-    throw Error(ErrorKind::capability, "model file " + file.string() +
-                                           " not found: download the model's .safetensors weights into the models folder");
+    throw Error(
+        ErrorKind::capability,
+        "model file " + file.string() + " not found: download the model's .safetensors weights into the models folder");
   }
   return SafetensorsFile(file);
 }
@@ -40,11 +41,13 @@ std::string rename(const std::string& key, const std::vector<RenameRule>& rules)
 
 // Names of a ResNet block's parts in the original checkpoints → diffusers.
 const std::vector<RenameRule>& resnet_rules() {
-  static const std::vector<RenameRule> rules = {
-      {std::regex(R"(\.in_layers\.0\.)"), ".norm1."},         {std::regex(R"(\.in_layers\.2\.)"), ".conv1."},
-      {std::regex(R"(\.emb_layers\.1\.)"), ".time_emb_proj."}, {std::regex(R"(\.out_layers\.0\.)"), ".norm2."},
-      {std::regex(R"(\.out_layers\.3\.)"), ".conv2."},         {std::regex(R"(\.skip_connection\.)"), ".conv_shortcut."},
-      {std::regex(R"(\.nin_shortcut\.)"), ".conv_shortcut."}};
+  static const std::vector<RenameRule> rules = {{std::regex(R"(\.in_layers\.0\.)"), ".norm1."},
+                                                {std::regex(R"(\.in_layers\.2\.)"), ".conv1."},
+                                                {std::regex(R"(\.emb_layers\.1\.)"), ".time_emb_proj."},
+                                                {std::regex(R"(\.out_layers\.0\.)"), ".norm2."},
+                                                {std::regex(R"(\.out_layers\.3\.)"), ".conv2."},
+                                                {std::regex(R"(\.skip_connection\.)"), ".conv_shortcut."},
+                                                {std::regex(R"(\.nin_shortcut\.)"), ".conv_shortcut."}};
   return rules;
 }
 
@@ -56,14 +59,17 @@ at::Tensor Weights::get(const std::string& name) const {
   const Entry& entry = found->second;
   const at::Tensor tensor = entry.file ? read_tensor(*entry.file, entry.key) : entry.tensor;
   // No layer has an empty weight, and an empty extent would reach the layers' divisions by widths.
-  if (tensor.numel() == 0) throw Error(ErrorKind::input, "tensor '" + name + "' in " + source_ + " is empty (shape " + shape_text(tensor.sizes()) + ")");
+  if (tensor.numel() == 0)
+    throw Error(ErrorKind::input,
+                "tensor '" + name + "' in " + source_ + " is empty (shape " + shape_text(tensor.sizes()) + ")");
   return dtype_ && tensor.is_floating_point() ? tensor.to(*dtype_) : tensor;
 }
 
 at::Tensor Weights::get(const std::string& name, std::vector<std::int64_t> shape) const {
   at::Tensor tensor = get(name);
   bool fits = tensor.dim() == static_cast<std::int64_t>(shape.size());
-  for (std::size_t i = 0; fits && i < shape.size(); ++i) fits = shape[i] < 0 || shape[i] == tensor.size(static_cast<std::int64_t>(i));
+  for (std::size_t i = 0; fits && i < shape.size(); ++i)
+    fits = shape[i] < 0 || shape[i] == tensor.size(static_cast<std::int64_t>(i));
   if (!fits) {
     throw Error(ErrorKind::input, "tensor '" + name + "' in " + source_ + " has shape " + shape_text(tensor.sizes()) +
                                       ", which does not fit the model (expected " + shape_text(shape) + ")");
@@ -101,7 +107,9 @@ struct BlockTensor {
   std::string rest;
   std::string name;  // the key in the file
 
-  bool operator<(const BlockTensor& other) const { return std::tie(block, part, rest) < std::tie(other.block, other.part, other.rest); }
+  bool operator<(const BlockTensor& other) const {
+    return std::tie(block, part, rest) < std::tie(other.block, other.part, other.rest);
+  }
 };
 
 bool is_downsampler(const BlockTensor& tensor) { return tensor.part == 0 && tensor.rest.starts_with("op."); }
@@ -122,11 +130,13 @@ struct BlockLayout {
 };
 
 [[noreturn]] void layout_error(const std::string& tensor, const std::filesystem::path& file, const std::string& why) {
-  throw Error(ErrorKind::input, "tensor '" + tensor + "' in " + file.string() + " does not fit the UNet block layout: " + why);
+  throw Error(ErrorKind::input,
+              "tensor '" + tensor + "' in " + file.string() + " does not fit the UNet block layout: " + why);
 }
 
 // The first tensor of every resampler block, in block order (`tensors` is sorted).
-std::vector<const BlockTensor*> resamplers(const std::vector<BlockTensor>& tensors, bool (*is_resampler)(const BlockTensor&)) {
+std::vector<const BlockTensor*> resamplers(const std::vector<BlockTensor>& tensors,
+                                           bool (*is_resampler)(const BlockTensor&)) {
   std::vector<const BlockTensor*> found;
   for (const auto& tensor : tensors) {
     if (is_resampler(tensor) && (found.empty() || found.back()->block != tensor.block)) found.push_back(&tensor);
@@ -136,14 +146,16 @@ std::vector<const BlockTensor*> resamplers(const std::vector<BlockTensor>& tenso
 
 // The stride the first resampler gives (level 0 starts at block `first`); every other resampler must
 // sit where that stride puts its level's.
-int stride_of(const std::vector<const BlockTensor*>& resampler_blocks, int first, const std::string& side, const std::filesystem::path& file) {
+int stride_of(const std::vector<const BlockTensor*>& resampler_blocks, int first, const std::string& side,
+              const std::filesystem::path& file) {
   const int stride = resampler_blocks.front()->block - first + 1;
   for (std::size_t level = 1; level < resampler_blocks.size(); ++level) {
     const int expected = first + static_cast<int>(level + 1) * stride - 1;
     if (resampler_blocks[level]->block != expected) {
       layout_error(resampler_blocks[level]->name, file,
-                   "level " + std::to_string(level) + "'s resampler belongs in " + side + "." + std::to_string(expected) + " (levels of " +
-                       std::to_string(stride) + " blocks, as the first resampler in " + side + "." +
+                   "level " + std::to_string(level) + "'s resampler belongs in " + side + "." +
+                       std::to_string(expected) + " (levels of " + std::to_string(stride) +
+                       " blocks, as the first resampler in " + side + "." +
                        std::to_string(resampler_blocks.front()->block) + " gives)");
     }
   }
@@ -151,14 +163,16 @@ int stride_of(const std::vector<const BlockTensor*>& resampler_blocks, int first
 }
 
 // Numbers each level's ResNet blocks in block order; a level needs at least one.
-void number_resnets(BlockLayout& layout, const std::vector<const BlockTensor*>& resampler_blocks, const std::filesystem::path& file) {
+void number_resnets(BlockLayout& layout, const std::vector<const BlockTensor*>& resampler_blocks,
+                    const std::filesystem::path& file) {
   for (const BlockTensor* resampler : resampler_blocks) layout.resampler_tensors.push_back(resampler->name);
   std::vector<int> counts(static_cast<std::size_t>(layout.levels), 0);
   for (auto& [block, place] : layout.resnets) place.second = counts[static_cast<std::size_t>(place.first)]++;
   for (std::size_t level = 0; level < counts.size(); ++level) {
     if (counts[level] > 0) continue;
     if (level < resampler_blocks.size()) {
-      layout_error(resampler_blocks[level]->name, file, "level " + std::to_string(level) + " has no ResNet block before its resampler");
+      layout_error(resampler_blocks[level]->name, file,
+                   "level " + std::to_string(level) + " has no ResNet block before its resampler");
     }
     layout_error(resampler_blocks.back()->name, file, "the last level has no ResNet block after this resampler");
   }
@@ -166,14 +180,16 @@ void number_resnets(BlockLayout& layout, const std::vector<const BlockTensor*>& 
 
 // Records a block's ResNet (part .0) in its level; an attention (.1) must follow its block's ResNet,
 // and other parts are what `parts_allowed` says a block may not hold.
-void place_resnet_or_attention(BlockLayout& layout, const BlockTensor& tensor, int level, const std::string& side, const std::string& parts_allowed,
-                               const std::filesystem::path& file) {
+void place_resnet_or_attention(BlockLayout& layout, const BlockTensor& tensor, int level, const std::string& side,
+                               const std::string& parts_allowed, const std::filesystem::path& file) {
   if (tensor.part == 0) {
     layout.resnets[tensor.block] = {level, 0};
   } else if (tensor.part != 1) {
     layout_error(tensor.name, file, parts_allowed);
   } else if (!layout.resnets.contains(tensor.block)) {
-    layout_error(tensor.name, file, "an attention follows a ResNet block, and " + side + "." + std::to_string(tensor.block) + ".0 is missing");
+    layout_error(
+        tensor.name, file,
+        "an attention follows a ResNet block, and " + side + "." + std::to_string(tensor.block) + ".0 is missing");
   }
 }
 
@@ -181,7 +197,8 @@ void place_resnet_or_attention(BlockLayout& layout, const BlockTensor& tensor, i
 // holding only its downsampler (`op`), except in the last level.
 BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::filesystem::path& file) {
   const auto downsamplers = resamplers(tensors, is_downsampler);
-  if (downsamplers.empty()) throw Error(ErrorKind::input, file.string() + " holds no UNet (no model.diffusion_model.input_blocks.*.0.op)");
+  if (downsamplers.empty())
+    throw Error(ErrorKind::input, file.string() + " holds no UNet (no model.diffusion_model.input_blocks.*.0.op)");
   BlockLayout layout;
   layout.stride = stride_of(downsamplers, 1, "input_blocks", file);
   layout.levels = static_cast<int>(downsamplers.size()) + 1;
@@ -189,14 +206,19 @@ BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::fil
     const int level = (tensor.block - 1) / layout.stride;
     const bool last_in_level = (tensor.block - 1) % layout.stride == layout.stride - 1;
     if (level >= layout.levels || (level == layout.levels - 1 && last_in_level)) {
-      layout_error(tensor.name, file, "it lies past the last of " + std::to_string(layout.levels) + " levels of " + std::to_string(layout.stride) + " blocks");
+      layout_error(tensor.name, file,
+                   "it lies past the last of " + std::to_string(layout.levels) + " levels of " +
+                       std::to_string(layout.stride) + " blocks");
     }
     if (last_in_level) {
       if (!is_downsampler(tensor)) {
-        layout_error(tensor.name, file, "input_blocks." + std::to_string(tensor.block) + " holds level " + std::to_string(level) + "'s downsampler only");
+        layout_error(tensor.name, file,
+                     "input_blocks." + std::to_string(tensor.block) + " holds level " + std::to_string(level) +
+                         "'s downsampler only");
       }
     } else {
-      place_resnet_or_attention(layout, tensor, level, "input_blocks", "an input block holds a ResNet (.0) and an attention (.1) only", file);
+      place_resnet_or_attention(layout, tensor, level, "input_blocks",
+                                "an input block holds a ResNet (.0) and an attention (.1) only", file);
     }
   }
   number_resnets(layout, downsamplers, file);
@@ -205,12 +227,14 @@ BlockLayout input_layout(const std::vector<BlockTensor>& tensors, const std::fil
 
 // output_blocks: per level, ResNet(+attention) blocks, the last of them ending with the upsampler
 // (`conv`, part .1 or .2) except in the last level; that block may hold the upsampler alone.
-BlockLayout output_layout(const std::vector<BlockTensor>& tensors, const BlockLayout& down, const std::filesystem::path& file) {
+BlockLayout output_layout(const std::vector<BlockTensor>& tensors, const BlockLayout& down,
+                          const std::filesystem::path& file) {
   const auto upsamplers = resamplers(tensors, is_upsampler);
   const std::string counts = " (upsamplers in output_blocks: " + std::to_string(upsamplers.size()) +
                              ", downsamplers in input_blocks: " + std::to_string(down.resampler_tensors.size()) + ")";
   if (upsamplers.size() > down.resampler_tensors.size()) {
-    layout_error(upsamplers[down.resampler_tensors.size()]->name, file, "no downsampler matches this upsampler" + counts);
+    layout_error(upsamplers[down.resampler_tensors.size()]->name, file,
+                 "no downsampler matches this upsampler" + counts);
   }
   if (upsamplers.size() < down.resampler_tensors.size()) {
     layout_error(down.resampler_tensors[upsamplers.size()], file, "no upsampler matches this downsampler" + counts);
@@ -224,22 +248,28 @@ BlockLayout output_layout(const std::vector<BlockTensor>& tensors, const BlockLa
     if (!is_upsampler(tensor)) continue;
     const auto [existing, inserted] = upsampler_parts.emplace(tensor.block, tensor.part);
     if (!inserted && existing->second != tensor.part) {
-      layout_error(tensor.name, file, "output_blocks." + std::to_string(tensor.block) + "'s upsampler is part ." + std::to_string(existing->second));
+      layout_error(tensor.name, file,
+                   "output_blocks." + std::to_string(tensor.block) + "'s upsampler is part ." +
+                       std::to_string(existing->second));
     }
     if (tensor.part > 2) layout_error(tensor.name, file, "an upsampler is part .1 or .2 of its block");
   }
   for (const auto& tensor : tensors) {
     const int level = tensor.block / layout.stride;
     if (level >= levels) {
-      layout_error(tensor.name, file, "it lies past the last of " + std::to_string(levels) + " levels of " + std::to_string(layout.stride) + " blocks");
+      layout_error(tensor.name, file,
+                   "it lies past the last of " + std::to_string(levels) + " levels of " +
+                       std::to_string(layout.stride) + " blocks");
     }
     if (is_upsampler(tensor)) continue;
     const auto upsampler = upsampler_parts.find(tensor.block);
     if (upsampler != upsampler_parts.end() && tensor.part >= upsampler->second) {
-      layout_error(tensor.name, file, "the upsampler, part ." + std::to_string(upsampler->second) + ", ends output_blocks." + std::to_string(tensor.block));
+      layout_error(tensor.name, file,
+                   "the upsampler, part ." + std::to_string(upsampler->second) + ", ends output_blocks." +
+                       std::to_string(tensor.block));
     }
-    place_resnet_or_attention(layout, tensor, level, "output_blocks", "an output block holds a ResNet (.0), an attention (.1) and an upsampler only",
-                              file);
+    place_resnet_or_attention(layout, tensor, level, "output_blocks",
+                              "an output block holds a ResNet (.0), an attention (.1) and an upsampler only", file);
   }
   number_resnets(layout, upsamplers, file);
   return layout;
@@ -277,27 +307,34 @@ Weights read_single_file_unet(const std::filesystem::path& file) {
       // ResNet, attention, ResNet; distilled UNets (BK-SDM small and tiny) have no middle block at all.
       const int part = std::stoi(match[1]);
       const std::string rest = match[2];
-      weights.add_from_file(
-          part == 1 ? "mid_block.attentions.0." + rest : rename("mid_block.resnets." + std::to_string(part / 2) + "." + rest, resnet_rules()), mapped,
-          name);
+      weights.add_from_file(part == 1
+                                ? "mid_block.attentions.0." + rest
+                                : rename("mid_block.resnets." + std::to_string(part / 2) + "." + rest, resnet_rules()),
+                            mapped, name);
     } else {
-      throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " does not fit the Stable Diffusion UNet layout");
+      throw Error(ErrorKind::input,
+                  "tensor '" + name + "' in " + file.string() + " does not fit the Stable Diffusion UNet layout");
     }
   }
   std::sort(inputs.begin(), inputs.end());
   std::sort(outputs.begin(), outputs.end());
   const BlockLayout down = input_layout(inputs, file);
-  if (outputs.empty()) throw Error(ErrorKind::input, file.string() + " holds no UNet output blocks (no model.diffusion_model.output_blocks.*)");
+  if (outputs.empty())
+    throw Error(ErrorKind::input,
+                file.string() + " holds no UNet output blocks (no model.diffusion_model.output_blocks.*)");
   const BlockLayout up = output_layout(outputs, down, file);
 
   for (const auto& tensor : inputs) {
     const std::string level = std::to_string((tensor.block - 1) / down.stride);
     if (is_downsampler(tensor)) {
-      weights.add_from_file("down_blocks." + level + ".downsamplers.0.conv." + tensor.rest.substr(3), mapped, tensor.name);  // op.weight → conv.weight
+      weights.add_from_file("down_blocks." + level + ".downsamplers.0.conv." + tensor.rest.substr(3), mapped,
+                            tensor.name);  // op.weight → conv.weight
       continue;
     }
-    const std::string base = "down_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") + std::to_string(down.resnets.at(tensor.block).second) + ".";
-    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped, tensor.name);
+    const std::string base = "down_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") +
+                             std::to_string(down.resnets.at(tensor.block).second) + ".";
+    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped,
+                          tensor.name);
   }
   for (const auto& tensor : outputs) {
     const std::string level = std::to_string(tensor.block / up.stride);
@@ -305,8 +342,10 @@ Weights read_single_file_unet(const std::filesystem::path& file) {
       weights.add_from_file("up_blocks." + level + ".upsamplers.0." + tensor.rest, mapped, tensor.name);
       continue;
     }
-    const std::string base = "up_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") + std::to_string(up.resnets.at(tensor.block).second) + ".";
-    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped, tensor.name);
+    const std::string base = "up_blocks." + level + (tensor.part == 0 ? ".resnets." : ".attentions.") +
+                             std::to_string(up.resnets.at(tensor.block).second) + ".";
+    weights.add_from_file(tensor.part == 0 ? rename(base + tensor.rest, resnet_rules()) : base + tensor.rest, mapped,
+                          tensor.name);
   }
   return weights;
 }
@@ -320,7 +359,8 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
   for (const auto& [name, info] : source.tensors()) {
     std::smatch match;
     const std::string key = name.substr(std::min(name.size(), prefix.size()));
-    if (name.starts_with(prefix) && std::regex_search(key, match, up_level)) up_levels = std::max(up_levels, std::stoi(match[1]) + 1);
+    if (name.starts_with(prefix) && std::regex_search(key, match, up_level))
+      up_levels = std::max(up_levels, std::stoi(match[1]) + 1);
   }
   static const std::vector<RenameRule> rules = {
       {std::regex(R"(^encoder\.down\.(\d+)\.block\.(\d+)\.)"), "encoder.down_blocks.$1.resnets.$2."},
@@ -343,8 +383,9 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
     if (std::regex_match(key, match, decoder_up)) {
       // The original decoder numbers its levels from the highest resolution; diffusers from the lowest.
       const std::string level = std::to_string(up_levels - 1 - std::stoi(match[1]));
-      renamed = match[3].matched ? "decoder.up_blocks." + level + ".resnets." + std::string(match[3]) + "." + std::string(match[4])
-                                 : "decoder.up_blocks." + level + ".upsamplers.0." + std::string(match[4]);
+      renamed = match[3].matched
+                    ? "decoder.up_blocks." + level + ".resnets." + std::string(match[3]) + "." + std::string(match[4])
+                    : "decoder.up_blocks." + level + ".upsamplers.0." + std::string(match[4]);
     } else {
       renamed = rename(key, rules);
     }
@@ -373,13 +414,17 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
   for (const auto& [name, info] : source.tensors()) {
     std::smatch match;
     const std::string key = name.substr(std::min(name.size(), openclip_prefix.size()));
-    if (name.starts_with(openclip_prefix) && std::regex_match(key, match, resblock)) layers = std::max(layers, std::stoi(match[1]) + 1);
+    if (name.starts_with(openclip_prefix) && std::regex_match(key, match, resblock))
+      layers = std::max(layers, std::stoi(match[1]) + 1);
   }
-  if (layers == 0) throw Error(ErrorKind::input, file.string() + " holds no text encoder (cond_stage_model.transformer.* or cond_stage_model.model.*)");
-  static const std::vector<RenameRule> rules = {
-      {std::regex(R"(^ln_1\.)"), "layer_norm1."},         {std::regex(R"(^ln_2\.)"), "layer_norm2."},
-      {std::regex(R"(^attn\.out_proj\.)"), "self_attn.out_proj."}, {std::regex(R"(^mlp\.c_fc\.)"), "mlp.fc1."},
-      {std::regex(R"(^mlp\.c_proj\.)"), "mlp.fc2."}};
+  if (layers == 0)
+    throw Error(ErrorKind::input,
+                file.string() + " holds no text encoder (cond_stage_model.transformer.* or cond_stage_model.model.*)");
+  static const std::vector<RenameRule> rules = {{std::regex(R"(^ln_1\.)"), "layer_norm1."},
+                                                {std::regex(R"(^ln_2\.)"), "layer_norm2."},
+                                                {std::regex(R"(^attn\.out_proj\.)"), "self_attn.out_proj."},
+                                                {std::regex(R"(^mlp\.c_fc\.)"), "mlp.fc1."},
+                                                {std::regex(R"(^mlp\.c_proj\.)"), "mlp.fc2."}};
   for (const auto& [name, info] : source.tensors()) {
     if (!name.starts_with(openclip_prefix)) continue;
     const std::string key = name.substr(openclip_prefix.size());
@@ -399,7 +444,9 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
         const std::string kind = rest.substr(13);  // "weight" or "bias"
         const at::Tensor fused = read_tensor(source, name);
         if (fused.dim() < 1 || fused.numel() == 0 || fused.size(0) % 3 != 0) {
-          throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " is not a fused q/k/v projection: its first extent is not a multiple of 3");
+          throw Error(ErrorKind::input,
+                      "tensor '" + name + "' in " + file.string() +
+                          " is not a fused q/k/v projection: its first extent is not a multiple of 3");
         }
         const auto parts = fused.chunk(3, 0);
         weights.add(base + "self_attn.q_proj." + kind, parts[0].contiguous());

@@ -42,7 +42,7 @@ class Weights {
 
  private:
   struct Entry {
-    at::Tensor tensor;                             // in memory, or
+    at::Tensor tensor;                            // in memory, or
     std::shared_ptr<const SafetensorsFile> file;  // read from here when asked for
     std::string key;
   };

@@ -27,9 +27,12 @@ std::string lowercase(std::string text) {
 
 std::string display_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::png: return "PNG";
-    case ImageFormat::jpeg: return "JPEG";
-    case ImageFormat::webp: return "WebP";
+    case ImageFormat::png:
+      return "PNG";
+    case ImageFormat::jpeg:
+      return "JPEG";
+    case ImageFormat::webp:
+      return "WebP";
   }
   return "image";
 }
@@ -77,8 +80,12 @@ cv::Mat to_rgba(const cv::Mat& decoded, std::optional<std::uint16_t> transparent
         cv::cvtColor(decoded, rgba, cv::COLOR_GRAY2RGBA);
       }
       break;
-    case 3: cv::cvtColor(decoded, rgba, cv::COLOR_BGR2RGBA); break;
-    case 4: cv::cvtColor(decoded, rgba, cv::COLOR_BGRA2RGBA); break;
+    case 3:
+      cv::cvtColor(decoded, rgba, cv::COLOR_BGR2RGBA);
+      break;
+    case 4:
+      cv::cvtColor(decoded, rgba, cv::COLOR_BGRA2RGBA);
+      break;
     default:
       throw Error(ErrorKind::internal, "the decoder returned " + std::to_string(decoded.channels()) + " channels");
   }
@@ -98,9 +105,12 @@ cv::Mat to_rgba(const cv::Mat& decoded, std::optional<std::uint16_t> transparent
 
 const char* format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::png: return "png";
-    case ImageFormat::jpeg: return "jpeg";
-    case ImageFormat::webp: return "webp";
+    case ImageFormat::png:
+      return "png";
+    case ImageFormat::jpeg:
+      return "jpeg";
+    case ImageFormat::webp:
+      return "webp";
   }
   return "png";
 }

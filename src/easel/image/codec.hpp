@@ -19,7 +19,7 @@ ImageFormat format_from_extension(const std::filesystem::path& path);
 ImageFormat format_from_name(const std::string& name);
 
 struct DecodeLimits {
-  std::uint64_t max_pixels = 40'000'000;       // width × height
+  std::uint64_t max_pixels = 40'000'000;          // width × height
   std::uint64_t max_bytes = 50ull * 1024 * 1024;  // encoded file size
 };
 
@@ -28,8 +28,8 @@ struct ImageInfo {
   ImageFormat format = ImageFormat::png;
   int width = 0;
   int height = 0;
-  int bit_depth = 8;   // per channel as stored
-  int channels = 0;    // as stored (palette PNG: 1)
+  int bit_depth = 8;  // per channel as stored
+  int channels = 0;   // as stored (palette PNG: 1)
   bool has_alpha = false;
 };
 
@@ -37,7 +37,7 @@ struct ImageInfo {
 ImageInfo probe_image(std::span<const std::uint8_t> bytes);
 
 struct DecodedImage {
-  Image image;        // rgba8, or rgba_f32 for 16-bit sources
+  Image image;  // rgba8, or rgba_f32 for 16-bit sources
   ImageInfo info;
 };
 
@@ -60,15 +60,15 @@ const char* digital_source_type_uri(DigitalSourceType type);
 
 struct OutputMetadata {
   DigitalSourceType source_type = DigitalSourceType::algorithmically_enhanced;
-  std::string plan_json;   // the EditPlan (and parameters) that produced the image; may be empty
+  std::string plan_json;  // the EditPlan (and parameters) that produced the image; may be empty
   std::string software = "Easel";
 };
 
 struct EncodeOptions {
   ImageFormat format = ImageFormat::png;
-  int quality = 92;          // JPEG and WebP, 1..100; WebP 100 = lossless
-  int png_compression = 6;   // 0..9
-  int png_bit_depth = 8;     // 8 or 16 (16 keeps float precision)
+  int quality = 92;         // JPEG and WebP, 1..100; WebP 100 = lossless
+  int png_compression = 6;  // 0..9
+  int png_bit_depth = 8;    // 8 or 16 (16 keeps float precision)
 };
 
 // Reads back what encode_image wrote (for tests and for inputs that Easel produced earlier).

@@ -52,7 +52,8 @@ cv::Mat jpeg_pixels(const Image& image) {
     for (int x = 0; x < bgr.cols; ++x) {
       const int alpha = in[x][3];
       const int white_share = 255 * (255 - alpha);
-      for (int c = 0; c < 3; ++c) out[x][2 - c] = static_cast<std::uint8_t>((in[x][c] * alpha + white_share + 127) / 255);
+      for (int c = 0; c < 3; ++c)
+        out[x][2 - c] = static_cast<std::uint8_t>((in[x][c] * alpha + white_share + 127) / 255);
     }
   }
   return bgr;

@@ -21,8 +21,8 @@ class Image {
   cv::Mat& mat() { return pixels_; }
 
   Image clone() const { return Image(pixels_.clone()); }
-  Image to_rgba8() const;     // rounds and saturates float values
-  Image to_float() const;     // 0..1
+  Image to_rgba8() const;         // rounds and saturates float values
+  Image to_float() const;         // 0..1
   bool has_transparency() const;  // any alpha below fully opaque
 
  private:

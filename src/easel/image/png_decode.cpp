@@ -86,20 +86,27 @@ cv::Mat decode_png_pixels(std::span<const std::uint8_t> bytes) {
   if (read.png != nullptr) read.info = png_create_info_struct(read.png);
   if (read.info == nullptr) throw Error(ErrorKind::internal, "libpng could not allocate its reader");
   png_set_read_fn(read.png, &reading, read_from_memory);
-  const auto corrupt = [&] { return Error(ErrorKind::input, std::string("the PNG data is corrupt (") + reading.error + ")"); };
+  const auto corrupt = [&] {
+    return Error(ErrorKind::input, std::string("the PNG data is corrupt (") + reading.error + ")");
+  };
   if (!read_header(read.png, read.info)) throw corrupt();
 
   int channels = 1;
   switch (png_get_color_type(read.png, read.info)) {
     case PNG_COLOR_TYPE_RGB:
-    case PNG_COLOR_TYPE_PALETTE: channels = png_get_valid(read.png, read.info, PNG_INFO_tRNS) != 0 ? 4 : 3; break;
+    case PNG_COLOR_TYPE_PALETTE:
+      channels = png_get_valid(read.png, read.info, PNG_INFO_tRNS) != 0 ? 4 : 3;
+      break;
     case PNG_COLOR_TYPE_GRAY_ALPHA:
-    case PNG_COLOR_TYPE_RGB_ALPHA: channels = 4; break;
-    default: break;
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+      channels = 4;
+      break;
+    default:
+      break;
   }
   const int depth = png_get_bit_depth(read.png, read.info) == 16 ? CV_16U : CV_8U;
-  cv::Mat pixels(static_cast<int>(png_get_image_height(read.png, read.info)), static_cast<int>(png_get_image_width(read.png, read.info)),
-                 CV_MAKETYPE(depth, channels));
+  cv::Mat pixels(static_cast<int>(png_get_image_height(read.png, read.info)),
+                 static_cast<int>(png_get_image_width(read.png, read.info)), CV_MAKETYPE(depth, channels));
   std::vector<png_bytep> rows(static_cast<std::size_t>(pixels.rows));
   for (int y = 0; y < pixels.rows; ++y) rows[static_cast<std::size_t>(y)] = pixels.ptr(y);
   if (!read_pixels(read.png, read.info, channels, rows.data())) throw corrupt();

@@ -36,11 +36,16 @@ constexpr std::uint32_t depths(std::initializer_list<int> allowed) {
 
 PngColourType png_colour_type(int colour_type) {
   switch (colour_type) {
-    case 0: return {1, false, depths({1, 2, 4, 8, 16})};  // grey
-    case 2: return {3, false, depths({8, 16})};           // RGB
-    case 3: return {1, false, depths({1, 2, 4, 8})};      // palette (a tRNS chunk may add alpha; only decoding tells)
-    case 4: return {2, true, depths({8, 16})};            // grey + alpha
-    case 6: return {4, true, depths({8, 16})};            // RGBA
+    case 0:
+      return {1, false, depths({1, 2, 4, 8, 16})};  // grey
+    case 2:
+      return {3, false, depths({8, 16})};  // RGB
+    case 3:
+      return {1, false, depths({1, 2, 4, 8})};  // palette (a tRNS chunk may add alpha; only decoding tells)
+    case 4:
+      return {2, true, depths({8, 16})};  // grey + alpha
+    case 6:
+      return {4, true, depths({8, 16})};  // RGBA
     default:
       throw Error(ErrorKind::input, "PNG header has an invalid colour type " + std::to_string(colour_type) +
                                         " (PNG allows 0, 2, 3, 4 and 6)");

@@ -31,8 +31,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int max_attempts = 6;                  // per file: the first transfer and five resumptions
-constexpr long stall_seconds = 60;               // a transfer receiving nothing this long is retried
+constexpr int max_attempts = 6;     // per file: the first transfer and five resumptions
+constexpr long stall_seconds = 60;  // a transfer receiving nothing this long is retried
 const std::set<std::string> fetched_extensions{".safetensors", ".json", ".txt"};
 
 // What the server said about one file: huggingface_hub reads the same headers (file_download.py).
@@ -84,8 +84,10 @@ std::string url_escape(const std::string& text, bool keep_slash) {
 
 std::string human_bytes(std::uint64_t bytes) {
   char text[32];
-  if (bytes >= (1ull << 30)) std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
-  else std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
+  if (bytes >= (1ull << 30))
+    std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1ull << 30));
+  else
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
   return text;
 }
 
@@ -101,7 +103,8 @@ using HeaderList = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
 // a CDN), a bearer token from $HF_TOKEN (curl does not forward it to another host), identity encoding.
 class Transfer {
  public:
-  explicit Transfer(const std::string& url) : handle_(curl_easy_init(), curl_easy_cleanup), headers_(nullptr, curl_slist_free_all) {
+  explicit Transfer(const std::string& url)
+      : handle_(curl_easy_init(), curl_easy_cleanup), headers_(nullptr, curl_slist_free_all) {
     static CurlGlobal global;
     if (!handle_) throw Error(ErrorKind::internal, "libcurl could not start a transfer");
     curl_slist* list = curl_slist_append(nullptr, "Accept-Encoding: identity");
@@ -211,7 +214,8 @@ json fetch_json(const std::string& url, const std::string& what, const std::stri
   });
   if (code != CURLE_OK)
     throw Error(ErrorKind::input, what + ": cannot reach " + hub_endpoint() + ": " + transfer.error_text(code));
-  if (transfer.facts().status != 200) throw_for_status(transfer.facts().status, what, "the repository \"" + repo + "\"");
+  if (transfer.facts().status != 200)
+    throw_for_status(transfer.facts().status, what, "the repository \"" + repo + "\"");
   json value = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded() || !value.is_object())
     throw Error(ErrorKind::input, what + ": the hub's answer is not a JSON object");
@@ -228,14 +232,17 @@ struct RemoteFile {
 
 // Repository paths come from the server: refuse any that could leave the staging folder.
 bool safe_repo_path(const std::string& path) {
-  if (path.empty() || path.front() == '/' || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
+  if (path.empty() || path.front() == '/' || path.find('\\') != std::string::npos ||
+      path.find('\0') != std::string::npos)
     return false;
   for (const auto& part : fs::path(path))
     if (part.empty() || part == "." || part == "..") return false;
   return true;
 }
 
-bool fetched_kind(const std::string& path) { return fetched_extensions.contains(lower(fs::path(path).extension().string())); }
+bool fetched_kind(const std::string& path) {
+  return fetched_extensions.contains(lower(fs::path(path).extension().string()));
+}
 
 std::map<std::string, RemoteFile> remote_files(const json& info) {
   std::map<std::string, RemoteFile> files;
@@ -246,8 +253,10 @@ std::map<std::string, RemoteFile> remote_files(const json& info) {
     RemoteFile file;
     file.path = sibling["rfilename"].get<std::string>();
     if (!safe_repo_path(file.path)) throw Error(ErrorKind::input, "the hub listed an unsafe file path: " + file.path);
-    if (sibling.contains("size") && sibling["size"].is_number_unsigned()) file.size = sibling["size"].get<std::uint64_t>();
-    if (sibling.contains("blobId") && sibling["blobId"].is_string()) file.blob_id = lower(sibling["blobId"].get<std::string>());
+    if (sibling.contains("size") && sibling["size"].is_number_unsigned())
+      file.size = sibling["size"].get<std::uint64_t>();
+    if (sibling.contains("blobId") && sibling["blobId"].is_string())
+      file.blob_id = lower(sibling["blobId"].get<std::string>());
     if (sibling.contains("lfs") && sibling["lfs"].is_object()) {
       const json& lfs = sibling["lfs"];
       if (lfs.contains("sha256") && lfs["sha256"].is_string()) file.sha256 = lower(lfs["sha256"].get<std::string>());
@@ -266,7 +275,8 @@ bool variant_weights(const std::string& path) {
 
 // Without --file: a diffusers repository's pipeline components named in model_index.json (the default
 // weights, not the fp16/ema variants), or the top-level files of a single-file repository.
-std::vector<std::string> default_selection(const std::map<std::string, RemoteFile>& files, const fs::path& model_index) {
+std::vector<std::string> default_selection(const std::map<std::string, RemoteFile>& files,
+                                           const fs::path& model_index) {
   std::vector<std::string> selected;
   if (model_index.empty()) {
     for (const auto& [path, file] : files)
@@ -275,7 +285,8 @@ std::vector<std::string> default_selection(const std::map<std::string, RemoteFil
   }
   std::ifstream in(model_index);
   const json index = json::parse(in, nullptr, false);
-  if (index.is_discarded() || !index.is_object()) throw Error(ErrorKind::input, "the repository's model_index.json is not a JSON object");
+  if (index.is_discarded() || !index.is_object())
+    throw Error(ErrorKind::input, "the repository's model_index.json is not a JSON object");
   selected.push_back("model_index.json");
   for (const auto& [component, spec] : index.items()) {
     if (component.starts_with('_') || !spec.is_array() || spec.empty() || spec[0].is_null()) continue;
@@ -303,11 +314,13 @@ std::vector<std::string> default_selection(const std::map<std::string, RemoteFil
 // Serialises pulls of one repository: a second `easel models pull` of it waits for nothing and fails.
 class StagingLock {
  public:
-  explicit StagingLock(const fs::path& folder) : fd_(::open((folder / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
+  explicit StagingLock(const fs::path& folder)
+      : fd_(::open((folder / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
     if (fd_ < 0) throw Error(ErrorKind::output, "cannot create " + (folder / ".lock").string());
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd_);
-      throw Error(ErrorKind::usage, "another `easel models pull` of this repository is running (" + folder.string() + ")");
+      throw Error(ErrorKind::usage,
+                  "another `easel models pull` of this repository is running (" + folder.string() + ")");
     }
   }
   ~StagingLock() { ::close(fd_); }
@@ -338,7 +351,8 @@ ResponseFacts download(const std::string& url, const fs::path& part, std::option
       offset = 0;
     }
     progress.done = offset;
-    if (expected_size && offset == *expected_size && fs::exists(part) && (digest_listed || facts.responses > 0)) return facts;
+    if (expected_size && offset == *expected_size && fs::exists(part) && (digest_listed || facts.responses > 0))
+      return facts;
     if (attempt > 0) {
       progress.event = "retry";
       report(progress);
@@ -425,8 +439,9 @@ void verify(const fs::path& file, const RemoteFile& remote, const ResponseFacts&
     blob_id = etag;
   }
   if (sha256.empty() && blob_id.empty())
-    throw Error(ErrorKind::input, remote.path + ": the server gave no checksum (no ETag and no sha256 in the file "
-                                                "list), so the download cannot be verified");
+    throw Error(ErrorKind::input, remote.path +
+                                      ": the server gave no checksum (no ETag and no sha256 in the file "
+                                      "list), so the download cannot be verified");
   const auto mismatch = [&](const char* kind, const std::string& got, const std::string& expected) {
     fs::remove(file);  // a rerun downloads it afresh instead of resuming corrupt bytes
     throw Error(ErrorKind::input, remote.path + " from " + repo + " is corrupt: its " + kind + " is " + got +
@@ -446,8 +461,9 @@ void verify(const fs::path& file, const RemoteFile& remote, const ResponseFacts&
 void check_repo_id(const std::string& repo) {
   static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
   if (!std::regex_match(repo, pattern) || repo.find("--") != std::string::npos || repo.find("..") != std::string::npos)
-    throw Error(ErrorKind::usage, "\"" + repo + "\" is not a Hugging Face model repository: expected ORG/NAME "
-                                                "(letters, digits, '-', '_', '.'), e.g. stabilityai/sd-turbo");
+    throw Error(ErrorKind::usage, "\"" + repo +
+                                      "\" is not a Hugging Face model repository: expected ORG/NAME "
+                                      "(letters, digits, '-', '_', '.'), e.g. stabilityai/sd-turbo");
 }
 
 void check_revision(const std::string& revision) {
@@ -467,8 +483,10 @@ void publish(const fs::path& staging, const fs::path& target) {
   for (const auto& entry : fs::recursive_directory_iterator(target)) {
     const fs::path relative = fs::relative(entry.path(), target);
     const fs::path staged = staging / relative;
-    if (entry.is_directory()) fs::create_directories(staged);
-    else if (entry.is_regular_file() && !fs::exists(staged)) fs::create_hard_link(entry.path(), staged);
+    if (entry.is_directory())
+      fs::create_directories(staged);
+    else if (entry.is_regular_file() && !fs::exists(staged))
+      fs::create_hard_link(entry.path(), staged);
   }
   if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0)
     throw Error(ErrorKind::output, "cannot move the downloaded model into " + target.string());
@@ -488,16 +506,18 @@ PullResult pull_model(const PullRequest& request, const PullProgressCallback& pr
   check_repo_id(request.repo);
   check_revision(request.revision);
   for (const auto& file : request.files) {
-    if (!safe_repo_path(file)) throw Error(ErrorKind::usage, "--file \"" + file + "\" is not a path inside the repository");
+    if (!safe_repo_path(file))
+      throw Error(ErrorKind::usage, "--file \"" + file + "\" is not a path inside the repository");
     if (!fetched_kind(file))
-      throw Error(ErrorKind::usage, "--file " + file + ": Easel downloads only .safetensors, .json and .txt files "
-                                                       "(pickle weights such as .ckpt and .bin run code when loaded)");
+      throw Error(ErrorKind::usage, "--file " + file +
+                                        ": Easel downloads only .safetensors, .json and .txt files "
+                                        "(pickle weights such as .ckpt and .bin run code when loaded)");
   }
   const PullProgressCallback report = progress ? progress : [](const PullProgress&) {};
   const std::string endpoint = hub_endpoint();
-  const json info = fetch_json(endpoint + "/api/models/" + request.repo + "/revision/" +
-                                   url_escape(request.revision, false) + "?blobs=true",
-                               "looking up " + request.repo + " at revision " + request.revision, request.repo);
+  const json info = fetch_json(
+      endpoint + "/api/models/" + request.repo + "/revision/" + url_escape(request.revision, false) + "?blobs=true",
+      "looking up " + request.repo + " at revision " + request.revision, request.repo);
   const std::map<std::string, RemoteFile> remote = remote_files(info);
   std::string commit = info.value("sha", std::string());
   if (!is_hex(commit, 40)) commit.clear();
@@ -535,7 +555,8 @@ PullResult pull_model(const PullRequest& request, const PullProgressCallback& pr
     fs::create_directories(final_path.parent_path());
     fs::path part = final_path;
     part += ".part";
-    const ResponseFacts facts = download(file_url(path), part, file.size, !file.sha256.empty() || !file.blob_id.empty(), state, report, result);
+    const ResponseFacts facts =
+        download(file_url(path), part, file.size, !file.sha256.empty() || !file.blob_id.empty(), state, report, result);
     state.event = "verify";
     state.done = file_size_or_zero(part);
     report(state);
@@ -564,8 +585,11 @@ PullResult pull_model(const PullRequest& request, const PullProgressCallback& pr
   for (const auto& path : selection) fetch(path, selection.size());
   result.files = selection;
 
-  json source = {{"repo", request.repo}, {"revision", request.revision}, {"commit", commit},
-                 {"endpoint", endpoint}, {"files", selection}};
+  json source = {{"repo", request.repo},
+                 {"revision", request.revision},
+                 {"commit", commit},
+                 {"endpoint", endpoint},
+                 {"files", selection}};
   std::ofstream(staging / ".easel-source.json") << source.dump(2) << "\n";
   fs::remove(staging / ".lock");  // the lock's file descriptor stays valid until the pull returns
   result.folder = root / request.repo;

@@ -21,22 +21,22 @@ struct PullRequest {
 };
 
 struct PullProgress {
-  std::string file;          // repository path
-  std::size_t index = 0;     // of the file, from 0
-  std::size_t count = 0;     // files in this pull
-  std::uint64_t done = 0;    // bytes of this file on disk
-  std::uint64_t total = 0;   // bytes of this file; 0 when unknown
-  std::string event;         // "download", "resume", "verify", "skip" (already complete) or "retry"
+  std::string file;         // repository path
+  std::size_t index = 0;    // of the file, from 0
+  std::size_t count = 0;    // files in this pull
+  std::uint64_t done = 0;   // bytes of this file on disk
+  std::uint64_t total = 0;  // bytes of this file; 0 when unknown
+  std::string event;        // "download", "resume", "verify", "skip" (already complete) or "retry"
 };
 using PullProgressCallback = std::function<void(const PullProgress&)>;
 
 struct PullResult {
-  std::string name;               // the model's name ("org/name")
-  std::filesystem::path folder;   // where it was published
-  std::string commit;             // the revision's commit, as the hub reported it
+  std::string name;              // the model's name ("org/name")
+  std::filesystem::path folder;  // where it was published
+  std::string commit;            // the revision's commit, as the hub reported it
   std::vector<std::string> files;
-  std::uint64_t bytes = 0;        // downloaded in this run
-  int resumed = 0;                // transfers continued with a Range request
+  std::uint64_t bytes = 0;  // downloaded in this run
+  int resumed = 0;          // transfers continued with a Range request
 };
 
 // $HF_ENDPOINT without a trailing slash, else https://huggingface.co.

@@ -118,8 +118,8 @@ std::vector<ModelLocation> scan_hf_cache() {
     const std::string folder = entry.path().filename().string();
     const auto separator = folder.find("--", hub_prefix.size());
     if (!folder.starts_with(hub_prefix) || separator == std::string::npos) continue;
-    const std::string repo = folder.substr(hub_prefix.size(), separator - hub_prefix.size()) + "/" +
-                             folder.substr(separator + 2);
+    const std::string repo =
+        folder.substr(hub_prefix.size(), separator - hub_prefix.size()) + "/" + folder.substr(separator + 2);
     for (auto& model : hub_repo_models(entry.path(), repo)) models.push_back(std::move(model));
   }
   return models;
@@ -190,8 +190,8 @@ std::vector<ModelLocation> locate_model(const std::string& name) {
   if (!repo.starts_with('.') && fs::is_directory(root / repo, error))
     keep_matching(models_in_folder(root / repo, repo, "models-dir"));
   if (repo.find('/') != std::string::npos) {
-    const fs::path hub_folder =
-        hf_hub_cache_dir() / (std::string(hub_prefix) + repo.substr(0, repo.find('/')) + "--" + repo.substr(repo.find('/') + 1));
+    const fs::path hub_folder = hf_hub_cache_dir() / (std::string(hub_prefix) + repo.substr(0, repo.find('/')) + "--" +
+                                                      repo.substr(repo.find('/') + 1));
     if (fs::is_directory(hub_folder, error)) keep_matching(hub_repo_models(hub_folder, repo));
   }
   return found;

@@ -31,10 +31,14 @@ bool has_safetensors(const fs::path& folder) {
 
 const char* variant_for(int in_channels) {
   switch (in_channels) {
-    case 4: return "text-to-image";
-    case 9: return "inpainting";
-    case 8: return "instruct-pix2pix";
-    default: return "unknown";
+    case 4:
+      return "text-to-image";
+    case 9:
+      return "inpainting";
+    case 8:
+      return "instruct-pix2pix";
+    default:
+      return "unknown";
   }
 }
 
@@ -50,7 +54,9 @@ const char* prediction_name(diffusion::PredictionType prediction) {
   return prediction == diffusion::PredictionType::v_prediction ? "v_prediction" : "epsilon";
 }
 
-bool has(const std::vector<std::string>& items, const std::string& item) { return std::find(items.begin(), items.end(), item) != items.end(); }
+bool has(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
 
 // Diffusers folder: the UNet config gives the input channels; SD2 (OpenCLIP ViT-H) is the family whose
 // transformers use linear projections, SD1 (CLIP ViT-L) uses 1x1 convolutions. SD-Turbo is SD2.1 with a
@@ -58,7 +64,8 @@ bool has(const std::vector<std::string>& items, const std::string& item) { retur
 ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
   ModelTraits traits;
   traits.layout = ModelLayout::diffusers;
-  diffusion::read_model_index(folder / "model_index.json");  // a folder whose index does not parse is no diffusers model
+  diffusion::read_model_index(folder /
+                              "model_index.json");  // a folder whose index does not parse is no diffusers model
   std::optional<diffusion::UNetConfig> unet;
   if (fs::is_regular_file(folder / "unet" / "config.json") && has_safetensors(folder / "unet")) {
     traits.components.emplace_back("unet");
@@ -70,9 +77,11 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
   }
   if (fs::is_regular_file(folder / "text_encoder" / "config.json") && has_safetensors(folder / "text_encoder")) {
     traits.components.emplace_back("text_encoder");
-    traits.text_width = diffusion::TextEncoderConfig::from_json_file(folder / "text_encoder" / "config.json").hidden_size;
+    traits.text_width =
+        diffusion::TextEncoderConfig::from_json_file(folder / "text_encoder" / "config.json").hidden_size;
   }
-  if (fs::is_regular_file(folder / "tokenizer" / "vocab.json") && fs::is_regular_file(folder / "tokenizer" / "merges.txt"))
+  if (fs::is_regular_file(folder / "tokenizer" / "vocab.json") &&
+      fs::is_regular_file(folder / "tokenizer" / "merges.txt"))
     traits.components.emplace_back("tokenizer");
   traits.prediction = "unknown";
   bool trailing = false;
@@ -103,7 +112,8 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
 // hyper-parameters its tensors cannot express come from its sidecar, or are those of the real
 // networks when its widths fit them; where neither, the file cannot be used and `problem` says what
 // the sidecar must give.
-ModelTraits inspect_single_file(const fs::path& file, const std::string& name, const std::optional<diffusion::ModelSidecar>& sidecar) {
+ModelTraits inspect_single_file(const fs::path& file, const std::string& name,
+                                const std::optional<diffusion::ModelSidecar>& sidecar) {
   ModelTraits traits;
   traits.layout = ModelLayout::single_file;
   traits.prediction = "unknown";
@@ -143,8 +153,10 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name, c
   return traits;
 }
 
-ModelTraits inspect_files(const fs::path& model, const std::string& name, const std::optional<diffusion::ModelSidecar>& sidecar) {
-  ModelTraits traits = fs::is_directory(model) ? inspect_diffusers(model, name) : inspect_single_file(model, name, sidecar);
+ModelTraits inspect_files(const fs::path& model, const std::string& name,
+                          const std::optional<diffusion::ModelSidecar>& sidecar) {
+  ModelTraits traits =
+      fs::is_directory(model) ? inspect_diffusers(model, name) : inspect_single_file(model, name, sidecar);
   if (sidecar) traits.base = !sidecar->base_name.empty() ? sidecar->base_name : sidecar->base_path.string();
   return traits;
 }
@@ -161,15 +173,17 @@ void check_base(ModelTraits& traits, const fs::path& model, const std::optional<
   }
   const std::string file = diffusion::sidecar_path(model).string();
   if (!sidecar || !sidecar->names_base()) {
-    traits.problem = "it has no " + lacking + " (a UNet-only model): name the model they come from as its base, {\"base\": \"NAME\"} in " + file +
-                     " (docs/models.md, \"Base models\"), or per request (easel generate --base NAME)";
+    traits.problem = "it has no " + lacking +
+                     " (a UNet-only model): name the model they come from as its base, {\"base\": \"NAME\"} in " +
+                     file + " (docs/models.md, \"Base models\"), or per request (easel generate --base NAME)";
     return;
   }
   fs::path base = sidecar->base_path;
   if (base.empty()) {
     const auto found = locate_model(sidecar->base_name);
     if (found.empty()) {
-      traits.problem = "its base \"" + sidecar->base_name + "\" (named in " + file + ") is not installed: install it, or name an installed model (easel models list)";
+      traits.problem = "its base \"" + sidecar->base_name + "\" (named in " + file +
+                       ") is not installed: install it, or name an installed model (easel models list)";
       return;
     }
     base = found.front().path;
@@ -195,16 +209,15 @@ void check_base(ModelTraits& traits, const fs::path& model, const std::optional<
     }
   }
   if (traits.context_width > 0 && base_traits.text_width > 0 && traits.context_width != base_traits.text_width) {
-    traits.problem = "its UNet takes " + std::to_string(traits.context_width) + "-wide text, but its base " + traits.base + "'s text encoder gives " +
-                     std::to_string(base_traits.text_width) + ": the base must be of the same family";
+    traits.problem = "its UNet takes " + std::to_string(traits.context_width) + "-wide text, but its base " +
+                     traits.base + "'s text encoder gives " + std::to_string(base_traits.text_width) +
+                     ": the base must be of the same family";
   }
 }
 
 }  // namespace
 
-const char* layout_name(ModelLayout layout) {
-  return layout == ModelLayout::single_file ? "single-file" : "diffusers";
-}
+const char* layout_name(ModelLayout layout) { return layout == ModelLayout::single_file ? "single-file" : "diffusers"; }
 
 ModelTraits inspect_model(const fs::path& model, const std::string& name) {
   const auto sidecar = diffusion::read_sidecar(model);

@@ -13,10 +13,10 @@ enum class ModelLayout { single_file, diffusers };
 
 struct ModelTraits {
   ModelLayout layout = ModelLayout::diffusers;
-  std::string family;      // "SD1", "SD2", "SD-Turbo", "unsupported" (e.g. SDXL), or "unknown"
-  std::string variant;     // "text-to-image", "inpainting", "instruct-pix2pix", or "unknown"
-  int in_channels = 0;     // of the UNet's first convolution; 0 when there is no UNet
-  std::string prediction;  // "epsilon", "v_prediction", or "unknown" (single files do not record it)
+  std::string family;                   // "SD1", "SD2", "SD-Turbo", "unsupported" (e.g. SDXL), or "unknown"
+  std::string variant;                  // "text-to-image", "inpainting", "instruct-pix2pix", or "unknown"
+  int in_channels = 0;                  // of the UNet's first convolution; 0 when there is no UNet
+  std::string prediction;               // "epsilon", "v_prediction", or "unknown" (single files do not record it)
   std::vector<std::string> components;  // present: unet, vae, text_encoder, tokenizer, scheduler
   std::vector<std::string> missing;     // needed to run but absent (taken from a base model of the family)
   std::vector<std::string> enables;     // registry op names this model can serve

@@ -46,7 +46,8 @@ std::string pull_command(const std::string& name) {
 fs::path models_dir() {
   if (const char* dir = std::getenv("EASEL_MODELS"); dir && *dir) return dir;
   if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return fs::path(data) / "easel" / "models";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local" / "share" / "easel" / "models";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".local" / "share" / "easel" / "models";
   throw Error(ErrorKind::capability, "no models directory: set EASEL_MODELS (or HOME) to choose one");
 }
 
@@ -54,7 +55,8 @@ fs::path resolve_model(const std::string& name_or_path) {
   const fs::path candidate(name_or_path);
   std::error_code error;
   if (candidate.extension() == ".safetensors" && fs::is_regular_file(candidate, error)) return candidate;
-  if (fs::is_directory(candidate, error) && fs::is_regular_file(candidate / "model_index.json", error)) return candidate;
+  if (fs::is_directory(candidate, error) && fs::is_regular_file(candidate / "model_index.json", error))
+    return candidate;
 
   constexpr std::array pickle_extensions{".ckpt", ".bin", ".pt", ".pth", ".pkl"};
   if (std::find(pickle_extensions.begin(), pickle_extensions.end(), lower(candidate.extension().string())) !=
@@ -64,8 +66,9 @@ fs::path resolve_model(const std::string& name_or_path) {
                                       "loading a pickle runs arbitrary code (convert it, or use the repository's "
                                       ".safetensors files)");
   if (fs::exists(candidate, error) && (candidate.is_absolute() || name_or_path.starts_with('.')))
-    throw Error(ErrorKind::input, name_or_path + " is neither a .safetensors file nor a diffusers folder "
-                                                 "(a folder with model_index.json)");
+    throw Error(ErrorKind::input, name_or_path +
+                                      " is neither a .safetensors file nor a diffusers folder "
+                                      "(a folder with model_index.json)");
 
   return resolve_model_name(name_or_path);
 }
@@ -74,10 +77,10 @@ fs::path resolve_model_name(const std::string& name) {
   check_model_name(name);
   const std::vector<ModelLocation> found = locate_model(name);
   if (!found.empty()) return found.front().path;
-  throw Error(ErrorKind::capability,
-              "model \"" + name + "\" is not installed (looked in " + models_dir().string() + " and the Hugging Face cache " +
-                  hf_hub_cache_dir().string() + "); download it with `" + pull_command(name) +
-                  "`, or pass the path of a .safetensors file or diffusers folder");
+  throw Error(ErrorKind::capability, "model \"" + name + "\" is not installed (looked in " + models_dir().string() +
+                                         " and the Hugging Face cache " + hf_hub_cache_dir().string() +
+                                         "); download it with `" + pull_command(name) +
+                                         "`, or pass the path of a .safetensors file or diffusers folder");
 }
 
 // Hugging Face's cache keeps ORG/NAME as models--ORG--NAME/snapshots/REVISION/… .
@@ -102,7 +105,9 @@ std::string model_display_name(const fs::path& resolved) {
       std::string name = repository.substr(8);
       if (const auto split = name.find("--"); split != std::string::npos) name.replace(split, 2, "/");
       fs::path inside;
-      for (std::advance(part, std::min<std::ptrdiff_t>(3, std::distance(part, cached->end()))); part != cached->end(); ++part) inside /= *part;
+      for (std::advance(part, std::min<std::ptrdiff_t>(3, std::distance(part, cached->end()))); part != cached->end();
+           ++part)
+        inside /= *part;
       if (inside.extension() == ".safetensors") inside.replace_extension();
       return inside.empty() ? name : name + "/" + inside.generic_string();
     }

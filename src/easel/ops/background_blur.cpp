@@ -18,7 +18,8 @@ void register_background_blur(Registry& registry) {
   OperationSpec spec;
   spec.name = "background.blur";
   spec.description = "Blur the background like an out-of-focus lens, keeping the subject sharp";
-  spec.params = {make_param("strength", ParamType::number, "Blur strength; 1 is a disc 4 % of the longer side", 0.5, 0.05, 1)};
+  spec.params = {
+      make_param("strength", ParamType::number, "Blur strength; 1 is a disc 4 % of the longer side", 0.5, 0.05, 1)};
   spec.regions = {RegionKind::segmentation, RegionKind::mask};
   spec.model = "segmentation";
   spec.run_in_region = blur;

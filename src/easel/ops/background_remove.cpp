@@ -18,7 +18,8 @@ OpOutput remove(const Image& input, const Params&, const RunContext&) {
 void register_background_remove(Registry& registry) {
   OperationSpec spec;
   spec.name = "background.remove";
-  spec.description = "Make the background transparent, keeping the subject with a soft, refined edge (PNG or WebP output)";
+  spec.description =
+      "Make the background transparent, keeping the subject with a soft, refined edge (PNG or WebP output)";
   spec.regions = {RegionKind::segmentation, RegionKind::mask};
   spec.model = "segmentation";
   spec.run = remove;

@@ -27,7 +27,8 @@ cv::Mat gradient_fill(cv::Size size, const cv::Scalar& from, const cv::Scalar& t
       double t = v;
       if (direction == "horizontal") t = u;
       if (direction == "diagonal") t = (u + v) / 2;
-      if (direction == "radial") t = std::hypot(x + 0.5 - size.width / 2.0, y + 0.5 - size.height / 2.0) / (diagonal / 2);
+      if (direction == "radial")
+        t = std::hypot(x + 0.5 - size.width / 2.0, y + 0.5 - size.height / 2.0) / (diagonal / 2);
       row[x] = static_cast<float>(t);
     }
   }
@@ -46,7 +47,8 @@ cv::Mat gradient_fill(cv::Size size, const cv::Scalar& from, const cv::Scalar& t
 // The picture scaled to cover the whole canvas, centred, the overflow cropped (CSS object-fit: cover).
 cv::Mat picture_fill(cv::Size size, const std::string& path) {
   const cv::Mat picture = read_image_file(path, DecodeLimits{}).image.to_rgba8().mat();
-  const double scale = std::max(static_cast<double>(size.width) / picture.cols, static_cast<double>(size.height) / picture.rows);
+  const double scale =
+      std::max(static_cast<double>(size.width) / picture.cols, static_cast<double>(size.height) / picture.rows);
   const cv::Size scaled(std::max(size.width, static_cast<int>(std::ceil(picture.cols * scale))),
                         std::max(size.height, static_cast<int>(std::ceil(picture.rows * scale))));
   cv::Mat resized;
@@ -68,9 +70,12 @@ OpOutput replace(const Image& input, const Params& p, const cv::Mat& background,
   } else if (fill == "image") {
     result = picture_fill(image.size(), p.text("image"));
   } else if (fill == "generative") {
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "background.replace with fill generative", context);
+    GenerationRequest request =
+        generation_request(p, GenerationMode::inpaint, "background.replace with fill generative", context);
     request.strength = 1.0;
-    return {inpaint_within(input, background, std::move(request), static_cast<int>(p.integer("working_size")), "background.replace", context, seam_blend_of(p)), std::nullopt};
+    return {inpaint_within(input, background, std::move(request), static_cast<int>(p.integer("working_size")),
+                           "background.replace", context, seam_blend_of(p)),
+            std::nullopt};
   } else {
     result = lens_blur(image, background, lens_blur_radius(image.size(), p.number("strength")));
   }
@@ -85,10 +90,12 @@ void check(const Params& p, const std::string& where) {
     throw Error(ErrorKind::plan, where + ": 'image' is only used with fill = image (fill is " + p.text("fill") + ")");
   }
   if (p.text("fill") == "generative" && p.text("prompt").empty()) {
-    throw Error(ErrorKind::plan, where + ": fill = generative needs 'prompt', what the new background shows (e.g. \"a sunny beach\")");
+    throw Error(ErrorKind::plan,
+                where + ": fill = generative needs 'prompt', what the new background shows (e.g. \"a sunny beach\")");
   }
   if (p.text("fill") != "generative" && !p.text("prompt").empty()) {
-    throw Error(ErrorKind::plan, where + ": 'prompt' is only used with fill = generative (fill is " + p.text("fill") + ")");
+    throw Error(ErrorKind::plan,
+                where + ": 'prompt' is only used with fill = generative (fill is " + p.text("fill") + ")");
   }
 }
 
@@ -97,16 +104,21 @@ void check(const Params& p, const std::string& where) {
 void register_background_replace(Registry& registry) {
   OperationSpec spec;
   spec.name = "background.replace";
-  spec.description = "Replace the background behind the subject with a colour, a gradient, a picture, a lens blur or a generated scene";
+  spec.description =
+      "Replace the background behind the subject with a colour, a gradient, a picture, a lens blur or a generated "
+      "scene";
   spec.params = {
       make_choice("fill", "What the new background is (generative: a scene from 'prompt', needs a model)",
                   {"color", "gradient", "image", "blur", "generative"}, "color"),
       make_param("color", ParamType::color, "Fill colour (fill = color) or the gradient's first colour", "#ffffffff"),
       make_param("to_color", ParamType::color, "The gradient's second colour", "#d0d0d0ff"),
-      make_choice("direction", "Gradient direction: top to bottom, left to right, top-left to bottom-right, centre outwards",
+      make_choice("direction",
+                  "Gradient direction: top to bottom, left to right, top-left to bottom-right, centre outwards",
                   {"vertical", "horizontal", "diagonal", "radial"}, "vertical"),
-      make_param("image", ParamType::image_file, "Picture file for fill = image (PNG, JPEG or WebP), scaled to cover the canvas"),
-      make_param("strength", ParamType::number, "Blur strength for fill = blur; 1 is a disc 4 % of the longer side", 0.5, 0.05, 1),
+      make_param("image", ParamType::image_file,
+                 "Picture file for fill = image (PNG, JPEG or WebP), scaled to cover the canvas"),
+      make_param("strength", ParamType::number, "Blur strength for fill = blur; 1 is a disc 4 % of the longer side",
+                 0.5, 0.05, 1),
       make_param("prompt", ParamType::string, "fill = generative: the new background, e.g. \"a sunny beach\"", ""),
       working_size_param(),
       seam_blend_param(),

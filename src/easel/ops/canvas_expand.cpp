@@ -28,14 +28,15 @@ cv::Size expanded_size(cv::Size image, const Params& p) {
   if (by_sides(p)) {
     const long long width = image.width + side(p, "left") + side(p, "right");
     const long long height = image.height + side(p, "top") + side(p, "bottom");
-    if (width > 65535 || height > 65535) throw Error(ErrorKind::plan, "canvas.expand: the new canvas would be larger than 65535 px on a side");
+    if (width > 65535 || height > 65535)
+      throw Error(ErrorKind::plan, "canvas.expand: the new canvas would be larger than 65535 px on a side");
     return {static_cast<int>(width), static_cast<int>(height)};
   }
   if (p.has("aspect")) {
     // The smallest canvas with an exact ratio that still holds the whole image.
     const AspectRatio ratio = p.aspect("aspect");
-    const int multiple = std::max((image.width + ratio.width - 1) / ratio.width,
-                                  (image.height + ratio.height - 1) / ratio.height);
+    const int multiple =
+        std::max((image.width + ratio.width - 1) / ratio.width, (image.height + ratio.height - 1) / ratio.height);
     return {multiple * ratio.width, multiple * ratio.height};
   }
   return {static_cast<int>(p.integer("width")), static_cast<int>(p.integer("height"))};
@@ -77,18 +78,22 @@ std::string chosen_fill(const Params& p) {
 // Outpainting: the new area is inpainted with the original around it as context. The mirrored fill is
 // the starting picture (models without an inpainting UNet start from it); the original is copied back
 // afterwards, so its pixels stay bit-identical whatever the model's autoencoder did to them.
-cv::Mat generative_fill(const cv::Mat& image, const cv::Rect& placed, cv::Size canvas, const Params& p, const RunContext& context) {
+cv::Mat generative_fill(const cv::Mat& image, const cv::Rect& placed, cv::Size canvas, const Params& p,
+                        const RunContext& context) {
   if (placed.size() == canvas) return image.clone();  // already of the asked aspect: nothing to generate
   cv::Mat start = reflect_fill(image, placed, canvas);
   image.copyTo(start(placed));
   cv::Mat new_area(canvas, CV_32F, cv::Scalar(1));
   new_area(placed).setTo(0);
-  GenerationRequest request = generation_request(p, GenerationMode::inpaint, "canvas.expand with fill generative", context);
+  GenerationRequest request =
+      generation_request(p, GenerationMode::inpaint, "canvas.expand with fill generative", context);
   request.strength = 1.0;
-  cv::Mat result = inpaint_within(Image(start), new_area, std::move(request), static_cast<int>(p.integer("working_size")), "canvas.expand", context, seam_blend_of(p))
-                       .to_rgba8()
-                       .mat()
-                       .clone();
+  cv::Mat result =
+      inpaint_within(Image(start), new_area, std::move(request), static_cast<int>(p.integer("working_size")),
+                     "canvas.expand", context, seam_blend_of(p))
+          .to_rgba8()
+          .mat()
+          .clone();
   image.copyTo(result(placed));
   return result;
 }
@@ -124,8 +129,9 @@ void check(const Params& p, const std::string& where) {
   const bool by_size = p.has("width") || p.has("height");
   const int ways = static_cast<int>(p.has("aspect")) + static_cast<int>(by_size) + static_cast<int>(by_sides(p));
   if (ways != 1) {
-    throw Error(ErrorKind::plan, where + ": give exactly one of 'aspect' (e.g. \"16:9\"), both 'width' and 'height', "
-                                         "or margins to add ('left', 'right', 'top', 'bottom' in pixels)");
+    throw Error(ErrorKind::plan, where +
+                                     ": give exactly one of 'aspect' (e.g. \"16:9\"), both 'width' and 'height', "
+                                     "or margins to add ('left', 'right', 'top', 'bottom' in pixels)");
   }
   if (by_sides(p) && side(p, "left") + side(p, "right") + side(p, "top") + side(p, "bottom") == 0) {
     throw Error(ErrorKind::plan, where + ": the margins to add are all 0, so the canvas would not grow");
@@ -146,21 +152,25 @@ void register_canvas_expand(Registry& registry) {
   color.type = ParamType::color;
   color.description = "Fill colour when fill = color";
   color.default_value = "#ffffffff";
-  spec.params = {make_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
-                 pixel_size_param("width", "New canvas width"), pixel_size_param("height", "New canvas height"),
-                 make_param("left", ParamType::integer, "Pixels to add on the left (instead of aspect or width/height)", nullptr, 0, 65535, "px"),
-                 make_param("right", ParamType::integer, "Pixels to add on the right", nullptr, 0, 65535, "px"),
-                 make_param("top", ParamType::integer, "Pixels to add at the top", nullptr, 0, 65535, "px"),
-                 make_param("bottom", ParamType::integer, "Pixels to add at the bottom", nullptr, 0, 65535, "px"),
-                 anchor_param("Where the original image sits on the new canvas (with aspect or width/height)"),
-                 make_choice("fill",
-                             "How the new area is filled: mirrored and progressively blurred, a colour, transparent, or generated "
-                             "(outpainting; needs a model); auto = generative when the step names a model, else reflect",
-                             {"auto", "reflect", "color", "transparent", "generative"}, "auto"),
-                 color,
-                 make_param("prompt", ParamType::string, "fill = generative: what the new area shows (empty: continue the scene)", ""),
-                 working_size_param(),
-                 seam_blend_param()};
+  spec.params = {
+      make_param("aspect", ParamType::aspect, "Target aspect ratio, e.g. 16:9"),
+      pixel_size_param("width", "New canvas width"),
+      pixel_size_param("height", "New canvas height"),
+      make_param("left", ParamType::integer, "Pixels to add on the left (instead of aspect or width/height)", nullptr,
+                 0, 65535, "px"),
+      make_param("right", ParamType::integer, "Pixels to add on the right", nullptr, 0, 65535, "px"),
+      make_param("top", ParamType::integer, "Pixels to add at the top", nullptr, 0, 65535, "px"),
+      make_param("bottom", ParamType::integer, "Pixels to add at the bottom", nullptr, 0, 65535, "px"),
+      anchor_param("Where the original image sits on the new canvas (with aspect or width/height)"),
+      make_choice("fill",
+                  "How the new area is filled: mirrored and progressively blurred, a colour, transparent, or generated "
+                  "(outpainting; needs a model); auto = generative when the step names a model, else reflect",
+                  {"auto", "reflect", "color", "transparent", "generative"}, "auto"),
+      color,
+      make_param("prompt", ParamType::string, "fill = generative: what the new area shows (empty: continue the scene)",
+                 ""),
+      working_size_param(),
+      seam_blend_param()};
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;

@@ -45,16 +45,20 @@ cv::Mat tone_table(const Params& p) {
 cv::Matx44f color_matrix(const Params& p) {
   const float lr = 0.2126f, lg = 0.7152f, lb = 0.0722f;
   const float s = static_cast<float>(1 + p.number("saturation"));
+  // One matrix row per line.
+  // clang-format off
   const cv::Matx33f saturation(lr * (1 - s) + s, lg * (1 - s), lb * (1 - s),
                                lr * (1 - s), lg * (1 - s) + s, lb * (1 - s),
                                lr * (1 - s), lg * (1 - s), lb * (1 - s) + s);
+  // clang-format on
   const float angle = static_cast<float>(p.number("hue") * CV_PI / 180);
   const float cs = std::cos(angle), sn = std::sin(angle);
   const cv::Matx33f hue(lr + cs * (1 - lr) - sn * lr, lg - cs * lg - sn * lg, lb - cs * lb + sn * (1 - lb),
                         lr - cs * lr + sn * 0.143f, lg + cs * (1 - lg) + sn * 0.140f, lb - cs * lb - sn * 0.283f,
                         lr - cs * lr - sn * (1 - lr), lg - cs * lg + sn * lg, lb + cs * (1 - lb) + sn * lb);
   const cv::Matx33f m = hue * saturation;
-  return cv::Matx44f(m(0, 0), m(0, 1), m(0, 2), 0, m(1, 0), m(1, 1), m(1, 2), 0, m(2, 0), m(2, 1), m(2, 2), 0, 0, 0, 0, 1);
+  return cv::Matx44f(m(0, 0), m(0, 1), m(0, 2), 0, m(1, 0), m(1, 1), m(1, 2), 0, m(2, 0), m(2, 1), m(2, 2), 0, 0, 0, 0,
+                     1);
 }
 
 OpOutput adjust(const Image& input, const Params& p, const RunContext&) {
@@ -95,15 +99,16 @@ void register_color_adjust(Registry& registry) {
   spec.params = {
       make_param("brightness", ParamType::number, "Shift of all tones; +1 adds half the range", 0.0, -1, 1),
       make_param("contrast", ParamType::number, "Contrast change; -1 is flat grey, +1 doubles contrast", 0.0, -1, 1),
-      make_param("saturation", ParamType::number, "Colourfulness; -1 is black and white, +1 doubles saturation", 0.0, -1, 1),
+      make_param("saturation", ParamType::number, "Colourfulness; -1 is black and white, +1 doubles saturation", 0.0,
+                 -1, 1),
       make_param("warmth", ParamType::number, "White balance; positive is warmer (more red, less blue)", 0.0, -1, 1),
       make_param("hue", ParamType::number, "Hue rotation", 0.0, -180, 180, "degrees"),
       make_param("exposure", ParamType::number, "Exposure change in linear light", 0.0, -5, 5, "stops"),
       make_param("gamma", ParamType::number, "Gamma; above 1 lifts the midtones", 1.0, 0.1, 10),
       make_param("sharpen", ParamType::number, "Unsharp-mask amount", 0.0, 0, 5),
   };
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
-                  RegionKind::segmentation, RegionKind::text};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box, RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::text};
   spec.run = adjust;
   registry.add(std::move(spec));
 }

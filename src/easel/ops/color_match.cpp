@@ -64,11 +64,12 @@ void register_color_match(Registry& registry) {
   OperationSpec spec;
   spec.name = "color.match";
   spec.description = "Match the colours of the image or a region to a reference photo (CIELAB mean and spread)";
-  ParamSpec reference = make_param("reference", ParamType::image_file, "Path of the reference image (PNG, JPEG or WebP)");
+  ParamSpec reference =
+      make_param("reference", ParamType::image_file, "Path of the reference image (PNG, JPEG or WebP)");
   reference.required = true;
   spec.params = {reference, make_param("strength", ParamType::number, "How much of the change to apply", 1.0, 0, 1)};
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
-                  RegionKind::segmentation, RegionKind::text, RegionKind::object};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box,  RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::text, RegionKind::object};
   spec.run_in_region = match_colors;
   spec.check = check;
   registry.add(std::move(spec));

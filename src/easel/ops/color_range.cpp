@@ -26,8 +26,15 @@ struct HueFamily {
 // Hue spans of basic colour words in HSV degrees. Red stops at 10°, where orange-browns (wood, skin,
 // rust) begin; blue starts at 195° so a blue sky is "blue".
 constexpr std::array<HueFamily, 9> kHueFamilies{{
-    {"red", -20, 10}, {"orange", 10, 40}, {"yellow", 40, 70}, {"green", 70, 165}, {"cyan", 165, 195},
-    {"blue", 195, 255}, {"purple", 255, 290}, {"violet", 255, 290}, {"magenta", 290, 340},
+    {"red", -20, 10},
+    {"orange", 10, 40},
+    {"yellow", 40, 70},
+    {"green", 70, 165},
+    {"cyan", 165, 195},
+    {"blue", 195, 255},
+    {"purple", 255, 290},
+    {"violet", 255, 290},
+    {"magenta", 290, 340},
 }};
 
 float ramp(float value, float full, float zero) { return std::clamp((zero - value) / (zero - full), 0.0f, 1.0f); }
@@ -35,7 +42,8 @@ float ramp(float value, float full, float zero) { return std::clamp((zero - valu
 std::optional<HueFamily> family_of(const std::string& color) {
   std::string name;
   for (char c : color) {
-    if (!std::isspace(static_cast<unsigned char>(c))) name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   for (const auto& family : kHueFamilies) {
     if (name == family.name) return family;

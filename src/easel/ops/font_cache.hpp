@@ -17,8 +17,8 @@ struct LoadedFont {
   hb_font_t* hb_font = nullptr;  // scaled to font units, so positions divide by units_per_em into ems
   double units_per_em = 1000;
   double ascender_em = 0.8;
-  double descender_em = 0.2;      // positive: depth below the baseline
-  bool color_bitmaps = false;     // a bitmap colour font (emoji): drawn from fixed-size strikes
+  double descender_em = 0.2;   // positive: depth below the baseline
+  bool color_bitmaps = false;  // a bitmap colour font (emoji): drawn from fixed-size strikes
   bool has_glyph(char32_t codepoint) const { return FT_Get_Char_Index(ft_face, codepoint) != 0; }
 };
 

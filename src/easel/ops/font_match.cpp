@@ -21,10 +21,18 @@ struct WeightWord {
 };
 
 constexpr std::array<WeightWord, 12> kWeightWords{{
-    {"thin", FC_WEIGHT_THIN},         {"extralight", FC_WEIGHT_EXTRALIGHT}, {"light", FC_WEIGHT_LIGHT},
-    {"regular", FC_WEIGHT_REGULAR},   {"normal", FC_WEIGHT_REGULAR},        {"book", FC_WEIGHT_BOOK},
-    {"medium", FC_WEIGHT_MEDIUM},     {"semibold", FC_WEIGHT_SEMIBOLD},     {"bold", FC_WEIGHT_BOLD},
-    {"extrabold", FC_WEIGHT_EXTRABOLD}, {"black", FC_WEIGHT_BLACK},         {"heavy", FC_WEIGHT_HEAVY},
+    {"thin", FC_WEIGHT_THIN},
+    {"extralight", FC_WEIGHT_EXTRALIGHT},
+    {"light", FC_WEIGHT_LIGHT},
+    {"regular", FC_WEIGHT_REGULAR},
+    {"normal", FC_WEIGHT_REGULAR},
+    {"book", FC_WEIGHT_BOOK},
+    {"medium", FC_WEIGHT_MEDIUM},
+    {"semibold", FC_WEIGHT_SEMIBOLD},
+    {"bold", FC_WEIGHT_BOLD},
+    {"extrabold", FC_WEIGHT_EXTRABOLD},
+    {"black", FC_WEIGHT_BLACK},
+    {"heavy", FC_WEIGHT_HEAVY},
 }};
 
 // Description words for kinds of type, mapped to fontconfig families. fontconfig's own aliases cover
@@ -36,12 +44,22 @@ struct GenericWord {
 };
 
 constexpr std::array<GenericWord, 16> kGenericWords{{
-    {"serif", "serif"},           {"sans", "sans-serif"},          {"sans-serif", "sans-serif"},
-    {"monospace", "monospace"},   {"mono", "monospace"},           {"monospaced", "monospace"},
-    {"typewriter", "monospace"},  {"code", "monospace"},           {"handwritten", "Z003,URW Chancery L,cursive"},
-    {"handwriting", "Z003,URW Chancery L,cursive"}, {"script", "Z003,URW Chancery L,cursive"},
-    {"cursive", "Z003,URW Chancery L,cursive"},     {"calligraphic", "Z003,URW Chancery L,cursive"},
-    {"display", "sans-serif", true}, {"headline", "sans-serif", true}, {"emoji", "Noto Color Emoji,emoji"},
+    {"serif", "serif"},
+    {"sans", "sans-serif"},
+    {"sans-serif", "sans-serif"},
+    {"monospace", "monospace"},
+    {"mono", "monospace"},
+    {"monospaced", "monospace"},
+    {"typewriter", "monospace"},
+    {"code", "monospace"},
+    {"handwritten", "Z003,URW Chancery L,cursive"},
+    {"handwriting", "Z003,URW Chancery L,cursive"},
+    {"script", "Z003,URW Chancery L,cursive"},
+    {"cursive", "Z003,URW Chancery L,cursive"},
+    {"calligraphic", "Z003,URW Chancery L,cursive"},
+    {"display", "sans-serif", true},
+    {"headline", "sans-serif", true},
+    {"emoji", "Noto Color Emoji,emoji"},
 }};
 
 std::string lowercase(std::string text) {
@@ -57,7 +75,8 @@ std::mutex& fontconfig_mutex() {
 
 FcConfig* config() {
   static FcConfig* instance = [] {
-    if (!FcInit()) throw Error(ErrorKind::capability, "fontconfig could not be initialised (is the fontconfig package installed?)");
+    if (!FcInit())
+      throw Error(ErrorKind::capability, "fontconfig could not be initialised (is the fontconfig package installed?)");
     return FcConfigGetCurrent();
   }();
   return instance;
@@ -97,8 +116,10 @@ ParsedRequest parse(const FontRequest& request) {
   bool bold_generic = false;
   for (const std::string& original : split(request.description, ' ')) {
     const std::string word = lowercase(original);
-    const auto weight = std::find_if(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return word == w.name; });
-    const auto generic = std::find_if(kGenericWords.begin(), kGenericWords.end(), [&](const GenericWord& g) { return word == g.word; });
+    const auto weight =
+        std::find_if(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return word == w.name; });
+    const auto generic =
+        std::find_if(kGenericWords.begin(), kGenericWords.end(), [&](const GenericWord& g) { return word == g.word; });
     if (weight != kWeightWords.end()) {
       parsed.weight = weight->fontconfig_weight;
     } else if (word == "italic" || word == "oblique" || word == "slanted") {
@@ -124,7 +145,8 @@ ParsedRequest parse(const FontRequest& request) {
   if (parsed.families.empty()) parsed.families.push_back("sans-serif");
   if (bold_generic && parsed.weight == FC_WEIGHT_REGULAR) parsed.weight = FC_WEIGHT_BOLD;
   if (request.weight != "auto") {
-    const auto weight = std::find_if(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return request.weight == w.name; });
+    const auto weight = std::find_if(kWeightWords.begin(), kWeightWords.end(),
+                                     [&](const WeightWord& w) { return request.weight == w.name; });
     if (weight == kWeightWords.end()) throw Error(ErrorKind::plan, "unknown font weight '" + request.weight + "'");
     parsed.weight = weight->fontconfig_weight;
   }
@@ -184,14 +206,18 @@ std::string cache_key(const FontRequest& request) {
 bool names_weight(const std::string& description) {
   for (const std::string& original : split(description, ' ')) {
     const std::string word = lowercase(original);
-    if (std::any_of(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return word == w.name; })) return true;
-    if (std::any_of(kGenericWords.begin(), kGenericWords.end(), [&](const GenericWord& g) { return g.bold && word == g.word; })) return true;
+    if (std::any_of(kWeightWords.begin(), kWeightWords.end(), [&](const WeightWord& w) { return word == w.name; }))
+      return true;
+    if (std::any_of(kGenericWords.begin(), kGenericWords.end(),
+                    [&](const GenericWord& g) { return g.bold && word == g.word; }))
+      return true;
   }
   return false;
 }
 
 const std::vector<std::string>& font_weight_names() {
-  static const std::vector<std::string> names{"auto", "thin", "light", "regular", "medium", "semibold", "bold", "black"};
+  static const std::vector<std::string> names{"auto",   "thin",     "light", "regular",
+                                              "medium", "semibold", "bold",  "black"};
   return names;
 }
 
@@ -201,10 +227,12 @@ FontChoice match_font(const FontRequest& request) {
   PatternPtr pattern = pattern_for(parsed);
   FcResult result = FcResultNoMatch;
   PatternPtr font(FcFontMatch(config(), pattern.get(), &result));
-  if (!font) throw Error(ErrorKind::capability, "no font is installed that fontconfig can match (install fonts-dejavu-core)");
+  if (!font)
+    throw Error(ErrorKind::capability, "no font is installed that fontconfig can match (install fonts-dejavu-core)");
   FontChoice choice{face_of(font.get()), {}};
   if (!parsed.named_family.empty() && !family_matches(font.get(), parsed.named_family)) {
-    choice.substitution = "font '" + parsed.named_family + "' is not installed; used " + choice.face.family + " " + choice.face.style;
+    choice.substitution =
+        "font '" + parsed.named_family + "' is not installed; used " + choice.face.family + " " + choice.face.style;
   }
   return choice;
 }

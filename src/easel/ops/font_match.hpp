@@ -9,8 +9,8 @@ namespace easel {
 
 struct FontRequest {
   std::string description = "sans";  // a family name, a description, or both ("DejaVu Serif italic")
-  std::string weight = "auto";        // auto (from the description), thin, light, regular, medium, semibold, bold, black
-  bool italic = false;                // also set by "italic" / "oblique" in the description
+  std::string weight = "auto";       // auto (from the description), thin, light, regular, medium, semibold, bold, black
+  bool italic = false;               // also set by "italic" / "oblique" in the description
 };
 
 struct FontFace {

@@ -20,7 +20,8 @@ OpOutput generate_image(const Image& input, const Params& p, const RunContext& c
   Image generated = generate_one(request, "generate.image", context);
   if (generated.width() == width && generated.height() == height) return {std::move(generated), std::nullopt};
   cv::Mat resized;
-  cv::resize(generated.mat(), resized, cv::Size(width, height), 0, 0, width < generated.width() ? cv::INTER_AREA : cv::INTER_CUBIC);
+  cv::resize(generated.mat(), resized, cv::Size(width, height), 0, 0,
+             width < generated.width() ? cv::INTER_AREA : cv::INTER_CUBIC);
   return {Image(resized), std::nullopt};
 }
 
@@ -30,9 +31,10 @@ void register_generate_image(Registry& registry) {
   OperationSpec spec;
   spec.name = "generate.image";
   spec.description = "Generate a new image from a prompt (text-to-image), replacing the input";
-  spec.params = {make_param("prompt", ParamType::string, "What to generate"),
-                 make_param("width", ParamType::integer, "Width of the result (default: the input's)", nullptr, 8, 8192, "px"),
-                 make_param("height", ParamType::integer, "Height of the result (default: the input's)", nullptr, 8, 8192, "px")};
+  spec.params = {
+      make_param("prompt", ParamType::string, "What to generate"),
+      make_param("width", ParamType::integer, "Width of the result (default: the input's)", nullptr, 8, 8192, "px"),
+      make_param("height", ParamType::integer, "Height of the result (default: the input's)", nullptr, 8, 8192, "px")};
   spec.params.front().required = true;
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all};

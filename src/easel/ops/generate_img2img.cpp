@@ -20,11 +20,12 @@ void register_generate_img2img(Registry& registry) {
   spec.name = "generate.img2img";
   spec.description = "Redraw the image (or a region of it) from a prompt, keeping its composition";
   spec.params = {make_param("prompt", ParamType::string, "What the result should show"),
-                 make_param("strength", ParamType::number, "How much to change: 0.05 keeps nearly everything, 1 redraws from noise", 0.6, 0.05, 1)};
+                 make_param("strength", ParamType::number,
+                            "How much to change: 0.05 keeps nearly everything, 1 redraws from noise", 0.6, 0.05, 1)};
   spec.params.front().required = true;
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color, RegionKind::segmentation,
-                  RegionKind::object};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box,   RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::object};
   spec.model = "diffusion";
   spec.run = redraw;
   registry.add(std::move(spec));

@@ -21,8 +21,10 @@ void register_generate_variation(Registry& registry) {
   OperationSpec spec;
   spec.name = "generate.variation";
   spec.description = "Make a variation of the image: the same composition and colours, new details";
-  spec.params = {make_param("prompt", ParamType::string, "What the variation should show (empty: the image itself guides it)", ""),
-                 make_param("strength", ParamType::number, "How far the variation may stray: 0.05 nearly a copy, 1 a new image", 0.6, 0.05, 1)};
+  spec.params = {
+      make_param("prompt", ParamType::string, "What the variation should show (empty: the image itself guides it)", ""),
+      make_param("strength", ParamType::number, "How far the variation may stray: 0.05 nearly a copy, 1 a new image",
+                 0.6, 0.05, 1)};
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all};
   spec.model = "diffusion";

@@ -33,8 +33,9 @@ bool has_generation_engine() {
 GenerationEngine& generation_engine(const std::string& what) {
   const std::lock_guard lock(engine_mutex);
   if (!installed_engine) {
-    throw Error(ErrorKind::capability, what + " needs the diffusion engine, which this build of Easel does not have "
-                                              "(build with -DEASEL_BUILD_DIFFUSION=ON and LibTorch installed)");
+    throw Error(ErrorKind::capability, what +
+                                           " needs the diffusion engine, which this build of Easel does not have "
+                                           "(build with -DEASEL_BUILD_DIFFUSION=ON and LibTorch installed)");
   }
   return *installed_engine;
 }
@@ -52,16 +53,22 @@ constexpr int kHighestGuidance = 30;
 std::vector<ParamSpec> generation_params() {
   ParamSpec sampler = make_param("sampler", ParamType::choice, "Sampler (default: the model's own scheduler)");
   sampler.choices = sampler_names();
-  return {make_param("negative", ParamType::string, "What to steer away from (with cfg above 1)", ""),
-          make_param("model", ParamType::string, "Stable Diffusion model: a name, a .safetensors file or a diffusers folder (default: EASEL_MODEL)"),
-          make_param("seed", ParamType::integer, "Seed: the same seed gives the same result (default 0; `easel edit` records a random one)",
-                     nullptr, 0, static_cast<double>(kLargestSeed)),
-          make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, kMostSteps),
-          make_param("cfg", ParamType::number, "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0, kHighestGuidance),
-          sampler};
+  return {
+      make_param("negative", ParamType::string, "What to steer away from (with cfg above 1)", ""),
+      make_param("model", ParamType::string,
+                 "Stable Diffusion model: a name, a .safetensors file or a diffusers folder (default: EASEL_MODEL)"),
+      make_param("seed", ParamType::integer,
+                 "Seed: the same seed gives the same result (default 0; `easel edit` records a random one)", nullptr, 0,
+                 static_cast<double>(kLargestSeed)),
+      make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, kMostSteps),
+      make_param("cfg", ParamType::number,
+                 "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0,
+                 kHighestGuidance),
+      sampler};
 }
 
-GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what, const RunContext& context) {
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what,
+                                     const RunContext& context) {
   GenerationRequest request;
   request.on_step = context.generation.on_step;
   request.cancelled = context.generation.cancelled;
@@ -71,7 +78,8 @@ GenerationRequest generation_request(const Params& params, GenerationMode mode, 
   request.prompt = params.text("prompt");
   request.negative_prompt = params.text("negative");
   request.model = params.has("model") ? params.text("model") : context.default_model;
-  if (request.model.empty()) throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: " + context.model_advice);
+  if (request.model.empty())
+    throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: " + context.model_advice);
   request.seed = params.has("seed") ? static_cast<std::uint64_t>(params.integer("seed")) : 0;
   request.steps = params.has("steps") ? static_cast<int>(params.integer("steps")) : 0;
   if (params.has("cfg")) request.guidance = params.number("cfg");
@@ -81,8 +89,9 @@ GenerationRequest generation_request(const Params& params, GenerationMode mode, 
 
 ParamSpec working_size_param() {
   return make_param("working_size", ParamType::integer,
-                    "Side a small region's context is scaled up to for the model (its training resolution: 512 for SD1.x, 768 for SD2.x-768)", 512, 64,
-                    max_generation_side, "px");
+                    "Side a small region's context is scaled up to for the model (its training resolution: 512 for "
+                    "SD1.x, 768 for SD2.x-768)",
+                    512, 64, max_generation_side, "px");
 }
 
 Image generate_one(const GenerationRequest& request, const std::string& what, const RunContext& context) {
@@ -96,27 +105,33 @@ Image generate_one(const GenerationRequest& request, const std::string& what, co
 }
 
 ParamSpec seam_blend_param() {
-  return make_choice("blend",
-                     "How the generated pixels meet the photo: feather (the target's feathered weight) or multiband (band-by-band "
-                     "blending inside the feather: colour differences fade over a wider band, detail stays sharp)",
-                     {"feather", "multiband"}, "feather");
+  return make_choice(
+      "blend",
+      "How the generated pixels meet the photo: feather (the target's feathered weight) or multiband (band-by-band "
+      "blending inside the feather: colour differences fade over a wider band, detail stays sharp)",
+      {"feather", "multiband"}, "feather");
 }
 
-SeamBlend seam_blend_of(const Params& params) { return params.text("blend") == "multiband" ? SeamBlend::multiband : SeamBlend::feather; }
+SeamBlend seam_blend_of(const Params& params) {
+  return params.text("blend") == "multiband" ? SeamBlend::multiband : SeamBlend::feather;
+}
 
-Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
-                     const RunContext& run, SeamBlend blend) {
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side,
+                     const std::string& what, const RunContext& run, SeamBlend blend) {
   const cv::Mat image = input.to_rgba8().mat();
   const cv::Mat region = weight > 0;
   const cv::Rect bounds = cv::boundingRect(region);
-  if (bounds.empty()) throw Error(ErrorKind::plan, what + ": the target region is empty, so there is nothing to repaint");
+  if (bounds.empty())
+    throw Error(ErrorKind::plan, what + ": the target region is empty, so there is nothing to repaint");
   // Context around the region: a quarter of its size on each side (at least 16 px), within the image.
   const int margin_x = std::max(16, bounds.width / 4);
   const int margin_y = std::max(16, bounds.height / 4);
-  const cv::Rect context = cv::Rect(bounds.x - margin_x, bounds.y - margin_y, bounds.width + 2 * margin_x, bounds.height + 2 * margin_y) &
-                           cv::Rect(0, 0, image.cols, image.rows);
+  const cv::Rect context =
+      cv::Rect(bounds.x - margin_x, bounds.y - margin_y, bounds.width + 2 * margin_x, bounds.height + 2 * margin_y) &
+      cv::Rect(0, 0, image.cols, image.rows);
   const double upscale = std::max(1.0, static_cast<double>(working_side) / std::max(context.width, context.height));
-  const cv::Size working(static_cast<int>(std::lround(context.width * upscale)), static_cast<int>(std::lround(context.height * upscale)));
+  const cv::Size working(static_cast<int>(std::lround(context.width * upscale)),
+                         static_cast<int>(std::lround(context.height * upscale)));
   cv::Mat crop = image(context).clone();
   cv::Mat mask;
   region(context).convertTo(mask, CV_32F, 1.0 / 255);

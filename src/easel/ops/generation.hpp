@@ -40,17 +40,17 @@ std::uint64_t random_seed();
 
 struct GenerationRequest {
   GenerationMode mode = GenerationMode::text_to_image;
-  std::string model;            // a name in the models directory, or a path (.safetensors file or diffusers folder)
+  std::string model;  // a name in the models directory, or a path (.safetensors file or diffusers folder)
   // The model whose text encoder, tokenizer and VAE complete a UNet-only `model` (a name or path, as
   // `model`); empty: the base the model's sidecar names, if any (docs/models.md, "Base models").
   std::string base;
   std::string prompt;
   std::string negative_prompt;
-  int width = 512;              // text-to-image only; the other modes take the input's size
+  int width = 512;  // text-to-image only; the other modes take the input's size
   int height = 512;
-  int steps = 0;                // 0: 20 (4 with the lcm sampler)
+  int steps = 0;                   // 0: 20 (4 with the lcm sampler)
   std::optional<double> guidance;  // CFG scale; unset: 7.5 (1, i.e. none, with the lcm sampler)
-  std::string sampler;          // a name from ops/samplers.hpp; empty: the model's own
+  std::string sampler;             // a name from ops/samplers.hpp; empty: the model's own
   std::uint64_t seed = 0;
   int count = 1;                // images, one batch drawn from `seed` (as diffusers' num_images_per_prompt)
   double strength = 0.75;       // image-to-image and inpainting
@@ -69,13 +69,13 @@ struct GenerationRequest {
 };
 
 struct GenerationResult {
-  std::vector<Image> images;   // RGBA 8-bit, the request's size (the input's size for image modes)
-  std::string model;           // the resolved model path
-  std::string base;            // the resolved base path; empty: none was used
+  std::vector<Image> images;  // RGBA 8-bit, the request's size (the input's size for image modes)
+  std::string model;          // the resolved model path
+  std::string base;           // the resolved base path; empty: none was used
   std::string sampler;
-  int steps = 0;               // denoising steps actually run
+  int steps = 0;  // denoising steps actually run
   double guidance = 0;
-  std::string precision;       // what the networks computed in: "fp32" or "bf16"
+  std::string precision;  // what the networks computed in: "fp32" or "bf16"
 };
 
 class GenerationCancelled : public std::runtime_error {
@@ -101,7 +101,8 @@ GenerationEngine& generation_engine(const std::string& what);
 std::vector<ParamSpec> generation_params();
 // A request from those parameters (and `prompt`) with the run's progress, cancel and previews; a step
 // naming no model runs the context's default one. `what` names the op in errors.
-GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what, const RunContext& context);
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what,
+                                     const RunContext& context);
 
 // The image a generative op returns from the engine's first result; the model, as the request names it,
 // is added to the context's record.
@@ -109,16 +110,15 @@ Image generate_one(const GenerationRequest& request, const std::string& what, co
 
 // Inpaints where `weight` > 0 (CV_32F, the image's size): the region's bounding box plus a margin of
 // context is cut out, brought to the model's working size (a smaller context is scaled up so that its
-// longer side is `working_side`, 512 for SD1.x/SD-Turbo, 768 for SD2.x-768), inpainted with `request` (mode inpaint; prompt, model, seed … set by the caller), and put
-// back. Pixels outside the context box are the input's; the executor then blends the result within
-// `weight`, so everything outside the region stays bit-identical. Generative removal, background
-// replacement, outpainting and text fill use this too.
-// With SeamBlend::multiband the repainted context is not pasted but blended in band by band
-// (multiband_blend, ops/seamless_blend.hpp) over where `weight` ≥ 0.5, so the colour and brightness
-// differences of the generated pixels fade out over a band that grows with their scale.
+// longer side is `working_side`, 512 for SD1.x/SD-Turbo, 768 for SD2.x-768), inpainted with `request` (mode inpaint;
+// prompt, model, seed … set by the caller), and put back. Pixels outside the context box are the input's; the executor
+// then blends the result within `weight`, so everything outside the region stays bit-identical. Generative removal,
+// background replacement, outpainting and text fill use this too. With SeamBlend::multiband the repainted context is
+// not pasted but blended in band by band (multiband_blend, ops/seamless_blend.hpp) over where `weight` ≥ 0.5, so the
+// colour and brightness differences of the generated pixels fade out over a band that grows with their scale.
 enum class SeamBlend { feather, multiband };
-Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side, const std::string& what,
-                     const RunContext& run, SeamBlend blend = SeamBlend::feather);
+Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side,
+                     const std::string& what, const RunContext& run, SeamBlend blend = SeamBlend::feather);
 // The `working_size` parameter of inpainting ops.
 ParamSpec working_size_param();
 // The `blend` parameter of inpainting ops (feather, multiband) and its value.

@@ -16,15 +16,20 @@ UnetUse use_of(const OperationSpec& spec) {
 }
 
 bool takes_model(const OperationSpec& spec) {
-  return std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& param) { return param.name == "model"; });
+  return std::any_of(spec.params.begin(), spec.params.end(),
+                     [](const ParamSpec& param) { return param.name == "model"; });
 }
 
 bool serves(int in_channels, UnetUse use) {
   switch (in_channels) {
-    case 4: return use != UnetUse::instruct;
-    case 9: return use == UnetUse::inpaint;
-    case 8: return use == UnetUse::instruct;
-    default: return false;
+    case 4:
+      return use != UnetUse::instruct;
+    case 9:
+      return use == UnetUse::inpaint;
+    case 8:
+      return use == UnetUse::instruct;
+    default:
+      return false;
   }
 }
 

@@ -5,8 +5,9 @@
 namespace easel {
 
 ParamSpec anchor_param(const char* description) {
-  return make_choice("anchor", description,
-                     {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"}, "center");
+  return make_choice(
+      "anchor", description,
+      {"center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"}, "center");
 }
 
 cv::Point anchored_origin(cv::Size outer, cv::Size inner, const std::string& anchor) {
@@ -30,8 +31,8 @@ void check_output_size(cv::Size size, const std::string& where) {
   if (pixels > kMaxOutputPixels) {
     throw Error(ErrorKind::plan, where + ": the result would be " + std::to_string(size.width) + "x" +
                                      std::to_string(size.height) + " (" + std::to_string(pixels / 1'000'000) +
-                                     " megapixels), above the limit of " + std::to_string(kMaxOutputPixels / 1'000'000) +
-                                     " megapixels");
+                                     " megapixels), above the limit of " +
+                                     std::to_string(kMaxOutputPixels / 1'000'000) + " megapixels");
   }
 }
 

@@ -24,5 +24,4 @@ void check_output_size(cv::Size size, const std::string& where);
 // An optional size in pixels, 1..65535.
 ParamSpec pixel_size_param(const char* name, const char* description);
 
-
 }  // namespace easel

@@ -25,8 +25,9 @@ cv::Mat fitted(const cv::Mat& picture, cv::Size box, const std::string& fit) {
   }
   const double sx = static_cast<double>(box.width) / picture.cols, sy = static_cast<double>(box.height) / picture.rows;
   const double scale = fit == "cover" ? std::max(sx, sy) : std::min(sx, sy);
-  const cv::Size scaled(std::clamp(static_cast<int>(std::lround(picture.cols * scale)), 1, fit == "cover" ? 1 << 30 : box.width),
-                        std::clamp(static_cast<int>(std::lround(picture.rows * scale)), 1, fit == "cover" ? 1 << 30 : box.height));
+  const cv::Size scaled(
+      std::clamp(static_cast<int>(std::lround(picture.cols * scale)), 1, fit == "cover" ? 1 << 30 : box.width),
+      std::clamp(static_cast<int>(std::lround(picture.rows * scale)), 1, fit == "cover" ? 1 << 30 : box.height));
   cv::Mat result;
   cv::resize(picture, result, scaled, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LANCZOS4);
   if (fit == "cover") {
@@ -55,7 +56,9 @@ void check(const Params& p, const std::string& where) {
     throw Error(ErrorKind::plan, where + ": image '" + p.text("image") + "' is not a readable file");
   }
   if (p.text("blend") == "poisson" && p.number("opacity") < 1) {
-    throw Error(ErrorKind::plan, where + ": 'opacity' applies to blend 'alpha' only; Poisson blending takes its colours from the surroundings");
+    throw Error(
+        ErrorKind::plan,
+        where + ": 'opacity' applies to blend 'alpha' only; Poisson blending takes its colours from the surroundings");
   }
 }
 
@@ -65,12 +68,15 @@ void register_image_composite(Registry& registry) {
   OperationSpec spec;
   spec.name = "image.composite";
   spec.description = "Paste a picture from a file into the target box (alpha or seamless Poisson blending)";
-  ParamSpec image = make_param("image", ParamType::image_file, "Path of the picture to paste (PNG, JPEG or WebP; its alpha is kept)");
+  ParamSpec image =
+      make_param("image", ParamType::image_file, "Path of the picture to paste (PNG, JPEG or WebP; its alpha is kept)");
   image.required = true;
   spec.params = {
       image,
-      make_choice("fit", "How the picture fills the box: contain (all of it), cover (fills, cropped), stretch", {"contain", "cover", "stretch"}, "contain"),
-      make_choice("blend", "alpha: paste as is; poisson: keep its detail, take colour and light from the surroundings", {"alpha", "poisson"}, "alpha"),
+      make_choice("fit", "How the picture fills the box: contain (all of it), cover (fills, cropped), stretch",
+                  {"contain", "cover", "stretch"}, "contain"),
+      make_choice("blend", "alpha: paste as is; poisson: keep its detail, take colour and light from the surroundings",
+                  {"alpha", "poisson"}, "alpha"),
       make_param("opacity", ParamType::number, "Opacity of the pasted picture (alpha blending)", 1.0, 0, 1),
   };
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::object};

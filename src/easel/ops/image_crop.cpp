@@ -22,9 +22,9 @@ OpOutput crop(const Image& input, const Params& p, const RunContext&) {
   const cv::Rect rect = crop_rect(input.mat().size(), p);
   if (rect.width < 1 || rect.height < 1) {
     const AspectRatio ratio = p.aspect("aspect");
-    throw Error(ErrorKind::plan, "image.crop: a " + std::to_string(input.width()) + "x" + std::to_string(input.height()) +
-                                     " image is too small for an exact " + std::to_string(ratio.width) + ":" +
-                                     std::to_string(ratio.height) + " crop");
+    throw Error(ErrorKind::plan, "image.crop: a " + std::to_string(input.width()) + "x" +
+                                     std::to_string(input.height()) + " image is too small for an exact " +
+                                     std::to_string(ratio.width) + ":" + std::to_string(ratio.height) + " crop");
   }
   return {Image(input.mat()(rect).clone()), CanvasMapping{-rect.tl(), cv::Rect(cv::Point(0, 0), rect.size())}};
 }
@@ -45,7 +45,8 @@ std::optional<json> crop_around(const Image& input, const Params& p, const cv::R
 
 void check(const Params& p, const std::string& where) {
   if (p.has("box") == p.has("aspect")) {
-    throw Error(ErrorKind::plan, where + ": give exactly one of 'aspect' (e.g. \"16:9\") or 'box' ([x, y, w, h] fractions)");
+    throw Error(ErrorKind::plan,
+                where + ": give exactly one of 'aspect' (e.g. \"16:9\") or 'box' ([x, y, w, h] fractions)");
   }
 }
 

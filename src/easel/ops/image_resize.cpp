@@ -17,7 +17,8 @@ cv::Size target_size(cv::Size image, const Params& p) {
     return {static_cast<int>(std::lround(image.width * scale)), static_cast<int>(std::lround(image.height * scale))};
   }
   const double aspect = static_cast<double>(image.width) / image.height;
-  if (p.has("width") && p.has("height")) return {static_cast<int>(p.integer("width")), static_cast<int>(p.integer("height"))};
+  if (p.has("width") && p.has("height"))
+    return {static_cast<int>(p.integer("width")), static_cast<int>(p.integer("height"))};
   if (p.has("width")) {
     const auto width = static_cast<int>(p.integer("width"));
     return {width, static_cast<int>(std::lround(width / aspect))};
@@ -64,7 +65,8 @@ void register_image_resize(Registry& registry) {
   scale.min = 0.01;
   scale.max = 16;
   spec.params = {pixel_size_param("width", "Output width"), pixel_size_param("height", "Output height"), scale,
-                 make_choice("method", "Resampling filter; auto = area when shrinking, Lanczos when enlarging", {"auto", "lanczos", "area", "cubic", "linear", "nearest"}, "auto")};
+                 make_choice("method", "Resampling filter; auto = area when shrinking, Lanczos when enlarging",
+                             {"auto", "lanczos", "area", "cubic", "linear", "nearest"}, "auto")};
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;
   spec.run = resize;

@@ -78,8 +78,10 @@ cv::Size requested_size(cv::Size input, const Params& p) {
     return {input.width * factor, input.height * factor};
   }
   const double aspect = static_cast<double>(input.width) / input.height;
-  const int width = p.has("width") ? static_cast<int>(p.integer("width")) : static_cast<int>(std::lround(static_cast<double>(p.integer("height")) * aspect));
-  const int height = p.has("height") ? static_cast<int>(p.integer("height")) : static_cast<int>(std::lround(static_cast<double>(p.integer("width")) / aspect));
+  const int width = p.has("width") ? static_cast<int>(p.integer("width"))
+                                   : static_cast<int>(std::lround(static_cast<double>(p.integer("height")) * aspect));
+  const int height = p.has("height") ? static_cast<int>(p.integer("height"))
+                                     : static_cast<int>(std::lround(static_cast<double>(p.integer("width")) / aspect));
   return {width, height};
 }
 
@@ -92,10 +94,12 @@ OpOutput upscale(const Image& input, const Params& p, const RunContext&) {
   const cv::Mat source = input.to_rgba8().mat();
   const cv::Size size = requested_size(source.size(), p);
   check_output_size(size, "image.upscale");
-  const double scale = std::max(static_cast<double>(size.width) / source.cols, static_cast<double>(size.height) / source.rows);
+  const double scale =
+      std::max(static_cast<double>(size.width) / source.cols, static_cast<double>(size.height) / source.rows);
   if (scale <= 1) {
-    throw Error(ErrorKind::plan, "image.upscale: the requested " + std::to_string(size.width) + "x" + std::to_string(size.height) +
-                                     " is not larger than the image (" + std::to_string(source.cols) + "x" + std::to_string(source.rows) +
+    throw Error(ErrorKind::plan, "image.upscale: the requested " + std::to_string(size.width) + "x" +
+                                     std::to_string(size.height) + " is not larger than the image (" +
+                                     std::to_string(source.cols) + "x" + std::to_string(source.rows) +
                                      "); use image.resize to shrink");
   }
   if (scale > 4) {
@@ -125,11 +129,14 @@ cv::Mat upscale_tiled(const cv::Mat& rgba, int factor, const std::string& method
   cv::parallel_for_(cv::Range(0, columns * rows), [&](const cv::Range& tiles) {
     for (int index = tiles.start; index < tiles.end; ++index) {
       const cv::Rect core = cv::Rect((index % columns) * tile, (index / columns) * tile, tile, tile) & image;
-      const cv::Rect padded = cv::Rect(core.x - kUpscaleTileOverlap, core.y - kUpscaleTileOverlap, core.width + 2 * kUpscaleTileOverlap,
-                                       core.height + 2 * kUpscaleTileOverlap) & image;
+      const cv::Rect padded = cv::Rect(core.x - kUpscaleTileOverlap, core.y - kUpscaleTileOverlap,
+                                       core.width + 2 * kUpscaleTileOverlap, core.height + 2 * kUpscaleTileOverlap) &
+                              image;
       const cv::Mat enlarged = upscale_whole(rgba(padded), factor, method);
-      const cv::Rect inside((core.x - padded.x) * factor, (core.y - padded.y) * factor, core.width * factor, core.height * factor);
-      enlarged(inside).copyTo(result(cv::Rect(core.x * factor, core.y * factor, core.width * factor, core.height * factor)));
+      const cv::Rect inside((core.x - padded.x) * factor, (core.y - padded.y) * factor, core.width * factor,
+                            core.height * factor);
+      enlarged(inside).copyTo(
+          result(cv::Rect(core.x * factor, core.y * factor, core.width * factor, core.height * factor)));
     }
   });
   return result;
@@ -143,8 +150,10 @@ void register_image_upscale(Registry& registry) {
       make_param("factor", ParamType::integer, "Enlargement factor (default 2 when no size is given)", nullptr, 2, 4),
       pixel_size_param("width", "Output width (the other side keeps the aspect ratio)"),
       pixel_size_param("height", "Output height"),
-      make_choice("method", "backprojection (sharpest and most faithful, the default), sharp (Lanczos + edge sharpening), "
-                            "lanczos, bicubic", {"auto", "backprojection", "sharp", "lanczos", "bicubic"}, "auto"),
+      make_choice("method",
+                  "backprojection (sharpest and most faithful, the default), sharp (Lanczos + edge sharpening), "
+                  "lanczos, bicubic",
+                  {"auto", "backprojection", "sharp", "lanczos", "bicubic"}, "auto"),
   };
   spec.regions = {RegionKind::all};
   spec.changes_canvas = true;

@@ -25,9 +25,12 @@ constexpr float kGamutSlack = 0.5f / 255;
 // this is the same conversion (D65 white, sRGB primaries) stopped at linear RGB, whose [0, 1] range is
 // the gamut (the transfer curve is monotonic).
 bool outside_gamut(const cv::Vec3f& lab) {
-  const auto f_inverse = [](double t) { return t > 6.0 / 29 ? t * t * t : 3 * (6.0 / 29) * (6.0 / 29) * (t - 4.0 / 29); };
+  const auto f_inverse = [](double t) {
+    return t > 6.0 / 29 ? t * t * t : 3 * (6.0 / 29) * (6.0 / 29) * (t - 4.0 / 29);
+  };
   const double fy = (lab[0] + 16) / 116.0;
-  const double x = 0.950456 * f_inverse(fy + lab[1] / 500.0), y = f_inverse(fy), z = 1.088754 * f_inverse(fy - lab[2] / 200.0);
+  const double x = 0.950456 * f_inverse(fy + lab[1] / 500.0), y = f_inverse(fy),
+               z = 1.088754 * f_inverse(fy - lab[2] / 200.0);
   const double r = 3.240479 * x - 1.53715 * y - 0.498535 * z;
   const double g = -0.969256 * x + 1.875991 * y + 0.041556 * z;
   const double b = 0.055648 * x - 0.204043 * y + 1.057311 * z;

@@ -9,7 +9,9 @@ namespace {
 OpOutput add_object(const Image& input, const Params& p, const cv::Mat& weight, const RunContext& context) {
   GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.add", context);
   request.strength = p.number("strength");
-  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.add", context, seam_blend_of(p)), std::nullopt};
+  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.add",
+                         context, seam_blend_of(p)),
+          std::nullopt};
 }
 
 }  // namespace
@@ -19,12 +21,14 @@ void register_object_add(Registry& registry) {
   spec.name = "object.add";
   spec.description = "Add an object described by a prompt inside a region (generative inpainting)";
   spec.params = {make_param("prompt", ParamType::string, "What to add, e.g. \"a red kite\""),
-                 make_param("strength", ParamType::number, "How much of the region's content is replaced (1 = all)", 1.0, 0.05, 1)};
+                 make_param("strength", ParamType::number, "How much of the region's content is replaced (1 = all)",
+                            1.0, 0.05, 1)};
   spec.params.front().required = true;
   spec.params.push_back(working_size_param());
   spec.params.push_back(seam_blend_param());
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
-  spec.regions = {RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color, RegionKind::segmentation, RegionKind::object};
+  spec.regions = {RegionKind::named, RegionKind::box,          RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::object};
   spec.model = "diffusion:inpaint";
   spec.run_in_region = add_object;
   registry.add(std::move(spec));

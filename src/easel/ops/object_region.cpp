@@ -88,12 +88,15 @@ cv::Mat component_overlapping_most(const cv::Mat& mask, const cv::Mat& reference
 json validate_object_target(const json& value, const std::string& where_in_plan) {
   json object = value.is_string() ? json{{"where", value}} : value;
   if (!object.is_object()) {
-    throw Error(ErrorKind::plan, where_in_plan + ": 'object' must be a region name such as \"left\" or an object "
-                                                 "{\"where\": …, \"color\": …, \"tolerance\": …}, got " + value.dump());
+    throw Error(ErrorKind::plan, where_in_plan +
+                                     ": 'object' must be a region name such as \"left\" or an object "
+                                     "{\"where\": …, \"color\": …, \"tolerance\": …}, got " +
+                                     value.dump());
   }
   for (const auto& item : object.items()) {
     if (item.key() != "where" && item.key() != "color" && item.key() != "tolerance") {
-      throw Error(ErrorKind::plan, where_in_plan + ": unknown key '" + item.key() + "' in 'object' (allowed: where, color, tolerance)");
+      throw Error(ErrorKind::plan,
+                  where_in_plan + ": unknown key '" + item.key() + "' in 'object' (allowed: where, color, tolerance)");
     }
   }
   const json place = object.value("where", json("all"));
@@ -101,7 +104,8 @@ json validate_object_target(const json& value, const std::string& where_in_plan)
   if (!place.is_string() || std::find(names.begin(), names.end(), place.get<std::string>()) == names.end()) {
     std::string known;
     for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
-    throw Error(ErrorKind::plan, where_in_plan + ": object 'where' " + place.dump() + " is not a spatial region (known: " + known + ")");
+    throw Error(ErrorKind::plan,
+                where_in_plan + ": object 'where' " + place.dump() + " is not a spatial region (known: " + known + ")");
   }
   object["where"] = place;
   if (object.contains("color") && (!object["color"].is_string() || !parse_color(object["color"].get<std::string>()))) {
@@ -119,23 +123,28 @@ json validate_object_target(const json& value, const std::string& where_in_plan)
   return object;
 }
 
-cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan, const RunContext& context) {
+cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan,
+                             const RunContext& context) {
   const json object = validate_object_target(target.at("object"), where_in_plan);
   const std::string place = object["where"].get<std::string>();
   cv::Mat candidates;
   if (object.contains("color")) {
-    candidates = color_range_weight(image, object["color"].get<std::string>(), object["tolerance"].get<double>()) >= 0.5f;
+    candidates =
+        color_range_weight(image, object["color"].get<std::string>(), object["tolerance"].get<double>()) >= 0.5f;
   } else {
     candidates = salient_pixels(image);
   }
   // Close gaps of about 1 % of the image (specular highlights, thin shadows) so an object is one piece.
   const int gap = std::max(3, std::min(image.width(), image.height()) / 100) | 1;
-  cv::morphologyEx(candidates, candidates, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(gap, gap)));
+  cv::morphologyEx(candidates, candidates, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(gap, gap)));
   const cv::Mat part = resolve_region({{"region", place}, {"feather", 0}}, image, where_in_plan, context) > 0.5f;
   cv::Mat component = component_overlapping_most(candidates, part);
   if (component.empty()) {
-    const std::string what = object.contains("color") ? "no " + object["color"].get<std::string>() + " pixels" : "no salient object";
-    throw Error(ErrorKind::plan, where_in_plan + ": the object target found " + what + " in the '" + place + "' part of the image");
+    const std::string what =
+        object.contains("color") ? "no " + object["color"].get<std::string>() + " pixels" : "no salient object";
+    throw Error(ErrorKind::plan,
+                where_in_plan + ": the object target found " + what + " in the '" + place + "' part of the image");
   }
   if (!object.contains("color")) {
     // GrabCut may leave specks elsewhere: keep the piece that overlaps the candidate.

@@ -27,6 +27,7 @@ json validate_object_target(const json& value, const std::string& where_in_plan)
 
 // The chosen component as a weight mask (CV_32F, 0 or 1, inward-feathered if asked). Throws Error(plan)
 // when no candidate pixel lies in `where`.
-cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan, const RunContext& context);
+cv::Mat object_region_weight(const json& target, const Image& image, const std::string& where_in_plan,
+                             const RunContext& context);
 
 }  // namespace easel

@@ -42,7 +42,8 @@ cv::Mat fill_classical(const cv::Mat& rgb, const cv::Mat& hole, const std::strin
   }
   // FSR takes the mask the other way round: non-zero marks the pixels to keep.
   const cv::Mat valid = hole == 0;
-  cv::xphoto::inpaint(rgb, valid, filled, algorithm == "fsr-best" ? cv::xphoto::INPAINT_FSR_BEST : cv::xphoto::INPAINT_FSR_FAST);
+  cv::xphoto::inpaint(rgb, valid, filled,
+                      algorithm == "fsr-best" ? cv::xphoto::INPAINT_FSR_BEST : cv::xphoto::INPAINT_FSR_FAST);
   return filled;
 }
 
@@ -53,20 +54,27 @@ bool uses_generative_filler(const Params& p) {
 
 OpOutput remove_object(const Image& input, const Params& p, const cv::Mat& weight, const RunContext& run) {
   if (uses_generative_filler(p)) {
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.remove with method generative", run);
+    GenerationRequest request =
+        generation_request(p, GenerationMode::inpaint, "object.remove with method generative", run);
     request.strength = 1.0;
-    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.remove", run, seam_blend_of(p)), std::nullopt};
+    return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")),
+                           "object.remove", run, seam_blend_of(p)),
+            std::nullopt};
   }
   const cv::Mat hole_full = weight > 0;
   const cv::Rect hole_box = cv::boundingRect(hole_full);
-  if (hole_box.empty()) throw Error(ErrorKind::plan, "object.remove: the target region is empty, so there is nothing to remove");
+  if (hole_box.empty())
+    throw Error(ErrorKind::plan, "object.remove: the target region is empty, so there is nothing to remove");
   const cv::Mat source = input.to_rgba8().mat();
   if (cv::countNonZero(hole_full) == source.rows * source.cols) {
-    throw Error(ErrorKind::plan, "object.remove: the target covers the whole image, so nothing is left to fill it from; target the object only");
+    throw Error(
+        ErrorKind::plan,
+        "object.remove: the target covers the whole image, so nothing is left to fill it from; target the object only");
   }
   const int margin = std::max(32, static_cast<int>(kContextFactor * std::max(hole_box.width, hole_box.height)));
-  const cv::Rect context = cv::Rect(hole_box.x - margin, hole_box.y - margin, hole_box.width + 2 * margin,
-                                    hole_box.height + 2 * margin) & cv::Rect(0, 0, source.cols, source.rows);
+  const cv::Rect context =
+      cv::Rect(hole_box.x - margin, hole_box.y - margin, hole_box.width + 2 * margin, hole_box.height + 2 * margin) &
+      cv::Rect(0, 0, source.cols, source.rows);
   const cv::Mat hole = hole_full(context);
   const std::string algorithm = classical_algorithm(p, cv::countNonZero(hole));
 
@@ -93,18 +101,21 @@ void register_object_remove(Registry& registry) {
   spec.name = "object.remove";
   spec.description = "Remove what is inside the region and fill it from its surroundings";
   spec.params = {
-      make_choice("method", "Filler: classical inpainting, or generative (diffusion inpainting; needs a model); "
-                            "auto = generative when the step names a model, else classical",
+      make_choice("method",
+                  "Filler: classical inpainting, or generative (diffusion inpainting; needs a model); "
+                  "auto = generative when the step names a model, else classical",
                   {"auto", "classical", "generative"}, "auto"),
-      make_choice("algorithm", "Classical filler: fsr-fast/fsr-best continue texture (small holes), telea continues colour "
-                               "(large holes); auto picks by hole size", {"auto", "fsr-fast", "fsr-best", "telea"}, "auto"),
+      make_choice("algorithm",
+                  "Classical filler: fsr-fast/fsr-best continue texture (small holes), telea continues colour "
+                  "(large holes); auto picks by hole size",
+                  {"auto", "fsr-fast", "fsr-best", "telea"}, "auto"),
       make_param("prompt", ParamType::string, "Generative filler: what the hole becomes", "background"),
   };
   spec.params.push_back(working_size_param());
   spec.params.push_back(seam_blend_param());
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
-                  RegionKind::segmentation, RegionKind::text, RegionKind::object};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box,  RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::text, RegionKind::object};
   spec.run_in_region = remove_object;
   registry.add(std::move(spec));
 }

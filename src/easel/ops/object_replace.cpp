@@ -9,7 +9,9 @@ namespace {
 OpOutput replace_object(const Image& input, const Params& p, const cv::Mat& weight, const RunContext& context) {
   GenerationRequest request = generation_request(p, GenerationMode::inpaint, "object.replace", context);
   request.strength = p.number("strength");
-  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")), "object.replace", context, seam_blend_of(p)), std::nullopt};
+  return {inpaint_within(input, weight, std::move(request), static_cast<int>(p.integer("working_size")),
+                         "object.replace", context, seam_blend_of(p)),
+          std::nullopt};
 }
 
 }  // namespace
@@ -18,14 +20,17 @@ void register_object_replace(Registry& registry) {
   OperationSpec spec;
   spec.name = "object.replace";
   spec.description = "Replace what is in a region with something described by a prompt (generative inpainting)";
-  spec.params = {make_param("prompt", ParamType::string, "What the region should show instead, e.g. \"a bowl of oranges\""),
-                 make_param("strength", ParamType::number, "How much of the region's content is replaced (1 = all; lower keeps its shape and colours)",
-                            1.0, 0.05, 1)};
+  spec.params = {
+      make_param("prompt", ParamType::string, "What the region should show instead, e.g. \"a bowl of oranges\""),
+      make_param("strength", ParamType::number,
+                 "How much of the region's content is replaced (1 = all; lower keeps its shape and colours)", 1.0, 0.05,
+                 1)};
   spec.params.front().required = true;
   spec.params.push_back(working_size_param());
   spec.params.push_back(seam_blend_param());
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
-  spec.regions = {RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color, RegionKind::segmentation, RegionKind::object};
+  spec.regions = {RegionKind::named, RegionKind::box,          RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::object};
   spec.model = "diffusion:inpaint";
   spec.run_in_region = replace_object;
   registry.add(std::move(spec));

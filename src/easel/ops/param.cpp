@@ -32,8 +32,9 @@ std::string range_text(const ParamSpec& spec) {
 void check_range(const ParamSpec& spec, double value, const std::string& where) {
   if (!std::isfinite(value)) fail(where, spec, "must be a finite number");
   if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
-    fail(where, spec, "= " + format_number(value) + " is out of range " + range_text(spec) +
-                          (spec.unit.empty() ? "" : " " + spec.unit));
+    fail(where, spec,
+         "= " + format_number(value) + " is out of range " + range_text(spec) +
+             (spec.unit.empty() ? "" : " " + spec.unit));
   }
 }
 
@@ -47,16 +48,26 @@ std::string join(const std::vector<std::string>& items) {
 
 const char* param_type_name(ParamType type) {
   switch (type) {
-    case ParamType::number: return "number";
-    case ParamType::integer: return "integer";
-    case ParamType::boolean: return "boolean";
-    case ParamType::string: return "string";
-    case ParamType::choice: return "choice";
-    case ParamType::color: return "color";
-    case ParamType::aspect: return "aspect";
-    case ParamType::box: return "box";
-    case ParamType::quad: return "quad";
-    case ParamType::image_file: return "image_file";
+    case ParamType::number:
+      return "number";
+    case ParamType::integer:
+      return "integer";
+    case ParamType::boolean:
+      return "boolean";
+    case ParamType::string:
+      return "string";
+    case ParamType::choice:
+      return "choice";
+    case ParamType::color:
+      return "color";
+    case ParamType::aspect:
+      return "aspect";
+    case ParamType::box:
+      return "box";
+    case ParamType::quad:
+      return "quad";
+    case ParamType::image_file:
+      return "image_file";
   }
   return "unknown";
 }
@@ -125,7 +136,8 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
       if (!value.is_string()) fail(where, spec, "must be a string, got " + value.dump());
       return value;
     case ParamType::image_file:
-      if (!value.is_string() || value.get<std::string>().empty()) fail(where, spec, "must be the path of an image file, got " + value.dump());
+      if (!value.is_string() || value.get<std::string>().empty())
+        fail(where, spec, "must be the path of an image file, got " + value.dump());
       return value;
     case ParamType::choice: {
       if (!value.is_string()) fail(where, spec, "must be one of " + join(spec.choices) + ", got " + value.dump());
@@ -136,30 +148,38 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
     }
     case ParamType::color: {
       const auto color = value.is_string() ? parse_color(value.get<std::string>()) : std::nullopt;
-      if (!color) fail(where, spec, "= " + value.dump() + " is not a colour (use #rrggbb, #rrggbbaa or a name like navy)");
+      if (!color)
+        fail(where, spec, "= " + value.dump() + " is not a colour (use #rrggbb, #rrggbbaa or a name like navy)");
       return color_to_hex(*color);
     }
     case ParamType::aspect: {
       const auto ratio = parse_aspect_ratio(value);
-      if (!ratio) fail(where, spec, "= " + value.dump() + " is not an aspect ratio (use W:H such as 16:9, or a number such as 1.5)");
+      if (!ratio)
+        fail(where, spec,
+             "= " + value.dump() + " is not an aspect ratio (use W:H such as 16:9, or a number such as 1.5)");
       return std::to_string(ratio->width) + ":" + std::to_string(ratio->height);
     }
     case ParamType::box: {
-      if (!value.is_array() || value.size() != 4) fail(where, spec, "must be [x, y, w, h] as fractions of the image, got " + value.dump());
+      if (!value.is_array() || value.size() != 4)
+        fail(where, spec, "must be [x, y, w, h] as fractions of the image, got " + value.dump());
       for (const auto& item : value) {
         if (!item.is_number() || item.get<double>() < 0 || item.get<double>() > 1) {
           fail(where, spec, "values must be fractions between 0 and 1, got " + value.dump());
         }
       }
       if (value[2].get<double>() <= 0 || value[3].get<double>() <= 0) fail(where, spec, "width and height must be > 0");
-      if (value[0].get<double>() + value[2].get<double>() > 1 + 1e-9 || value[1].get<double>() + value[3].get<double>() > 1 + 1e-9) {
+      if (value[0].get<double>() + value[2].get<double>() > 1 + 1e-9 ||
+          value[1].get<double>() + value[3].get<double>() > 1 + 1e-9) {
         fail(where, spec, "box " + value.dump() + " extends past the image");
       }
       return value;
     }
     case ParamType::quad: {
       if (!value.is_array() || value.size() != 8) {
-        fail(where, spec, "must be [x1, y1, x2, y2, x3, y3, x4, y4] (top-left, top-right, bottom-right, bottom-left) as fractions of the image, got " + value.dump());
+        fail(where, spec,
+             "must be [x1, y1, x2, y2, x3, y3, x4, y4] (top-left, top-right, bottom-right, bottom-left) as fractions "
+             "of the image, got " +
+                 value.dump());
       }
       for (const auto& item : value) {
         if (!item.is_number() || item.get<double>() < 0 || item.get<double>() > 1) {
@@ -168,7 +188,8 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
       }
       std::vector<cv::Point2f> corners;
       for (std::size_t i = 0; i < 8; i += 2) corners.emplace_back(value[i].get<float>(), value[i + 1].get<float>());
-      if (!cv::isContourConvex(corners) || cv::contourArea(corners) < 1e-6) fail(where, spec, "corners must form a convex quadrilateral, got " + value.dump());
+      if (!cv::isContourConvex(corners) || cv::contourArea(corners) < 1e-6)
+        fail(where, spec, "corners must form a convex quadrilateral, got " + value.dump());
       return value;
     }
   }
@@ -176,8 +197,11 @@ json validate_param_value(const ParamSpec& spec, const json& value, const std::s
 }
 
 json param_spec_to_json(const ParamSpec& spec) {
-  json out = {{"name", spec.name}, {"type", param_type_name(spec.type)}, {"description", spec.description},
-              {"default", spec.default_value}, {"required", spec.required}};
+  json out = {{"name", spec.name},
+              {"type", param_type_name(spec.type)},
+              {"description", spec.description},
+              {"default", spec.default_value},
+              {"required", spec.required}};
   if (spec.min) out["min"] = *spec.min;
   if (spec.max) out["max"] = *spec.max;
   if (!spec.choices.empty()) out["choices"] = spec.choices;
@@ -185,8 +209,8 @@ json param_spec_to_json(const ParamSpec& spec) {
   return out;
 }
 
-ParamSpec make_param(const char* name, ParamType type, const char* description, json fallback, std::optional<double> min,
-                     std::optional<double> max, const char* unit) {
+ParamSpec make_param(const char* name, ParamType type, const char* description, json fallback,
+                     std::optional<double> min, std::optional<double> max, const char* unit) {
   ParamSpec spec;
   spec.name = name;
   spec.type = type;
@@ -198,7 +222,8 @@ ParamSpec make_param(const char* name, ParamType type, const char* description, 
   return spec;
 }
 
-ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices, const char* fallback) {
+ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices,
+                      const char* fallback) {
   ParamSpec spec = make_param(name, ParamType::choice, description, fallback);
   spec.choices = std::move(choices);
   return spec;

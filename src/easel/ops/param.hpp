@@ -15,12 +15,12 @@ enum class ParamType {
   number,   // a real number, optionally within [min, max]
   integer,  // a whole number, optionally within [min, max]
   boolean,
-  string,   // free text
-  choice,   // one of `choices`
-  color,    // "#rrggbb", "#rrggbbaa" or a colour name
-  aspect,   // "W:H" (e.g. "16:9") or a positive number (width / height)
-  box,      // [x, y, w, h] as fractions of the image's width and height
-  quad,     // [x1, y1, x2, y2, x3, y3, x4, y4]: corners (top-left, top-right, bottom-right, bottom-left) as fractions
+  string,  // free text
+  choice,  // one of `choices`
+  color,   // "#rrggbb", "#rrggbbaa" or a colour name
+  aspect,  // "W:H" (e.g. "16:9") or a positive number (width / height)
+  box,     // [x, y, w, h] as fractions of the image's width and height
+  quad,    // [x1, y1, x2, y2, x3, y3, x4, y4]: corners (top-left, top-right, bottom-right, bottom-left) as fractions
   image_file,  // path of an image the op reads (PNG, JPEG or WebP): part of the step's identity, kept by documents
 };
 
@@ -47,8 +47,10 @@ json param_spec_to_json(const ParamSpec& spec);
 // Builders for declarations, so an op lists each parameter in one expression. `fallback` null: optional
 // with no default (the op decides).
 ParamSpec make_param(const char* name, ParamType type, const char* description, json fallback = nullptr,
-                     std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt, const char* unit = "");
-ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices, const char* fallback);
+                     std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt,
+                     const char* unit = "");
+ParamSpec make_choice(const char* name, const char* description, std::vector<std::string> choices,
+                      const char* fallback);
 
 }  // namespace easel
 

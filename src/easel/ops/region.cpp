@@ -23,14 +23,20 @@ struct NamedRegion {
 };
 
 constexpr std::array<NamedRegion, 16> kNamedRegions{{
-    {"left", {0, 0, 0.5, 1}},          {"right", {0.5, 0, 0.5, 1}},
-    {"top", {0, 0, 1, 0.5}},           {"bottom", {0, 0.5, 1, 0.5}},
+    {"left", {0, 0, 0.5, 1}},
+    {"right", {0.5, 0, 0.5, 1}},
+    {"top", {0, 0, 1, 0.5}},
+    {"bottom", {0, 0.5, 1, 0.5}},
     {"center", {0.25, 0.25, 0.5, 0.5}},
-    {"top-left", {0, 0, 0.5, 0.5}},    {"top-right", {0.5, 0, 0.5, 0.5}},
-    {"bottom-left", {0, 0.5, 0.5, 0.5}}, {"bottom-right", {0.5, 0.5, 0.5, 0.5}},
-    {"left-third", {0, 0, 1.0 / 3, 1}}, {"center-third", {1.0 / 3, 0, 1.0 / 3, 1}},
+    {"top-left", {0, 0, 0.5, 0.5}},
+    {"top-right", {0.5, 0, 0.5, 0.5}},
+    {"bottom-left", {0, 0.5, 0.5, 0.5}},
+    {"bottom-right", {0.5, 0.5, 0.5, 0.5}},
+    {"left-third", {0, 0, 1.0 / 3, 1}},
+    {"center-third", {1.0 / 3, 0, 1.0 / 3, 1}},
     {"right-third", {2.0 / 3, 0, 1.0 / 3, 1}},
-    {"top-third", {0, 0, 1, 1.0 / 3}}, {"middle-third", {0, 1.0 / 3, 1, 1.0 / 3}},
+    {"top-third", {0, 0, 1, 1.0 / 3}},
+    {"middle-third", {0, 1.0 / 3, 1, 1.0 / 3}},
     {"bottom-third", {0, 2.0 / 3, 1, 1.0 / 3}},
     {"all", {0, 0, 1, 1}},
 }};
@@ -131,19 +137,22 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   int kinds = 0;
   for (const char* key : kTargetKeys) kinds += resolved.contains(key) ? 1 : 0;
   if (kinds == 0) resolved["region"] = "all";
-  if (kinds > 1) throw Error(ErrorKind::plan, where + ": 'target' must have exactly one of region, box, mask, color, text, object");
+  if (kinds > 1)
+    throw Error(ErrorKind::plan, where + ": 'target' must have exactly one of region, box, mask, color, text, object");
   for (const auto& item : resolved.items()) {
     const std::string key = item.key();
-    const bool known = key == "feather" || key == "tolerance" ||
-                       std::any_of(std::begin(kTargetKeys), std::end(kTargetKeys), [&](const char* k) { return key == k; });
+    const bool known =
+        key == "feather" || key == "tolerance" ||
+        std::any_of(std::begin(kTargetKeys), std::end(kTargetKeys), [&](const char* k) { return key == k; });
     if (!known) throw Error(ErrorKind::plan, where + ": unknown target key '" + key + "'");
   }
   if (resolved.contains("region")) {
     const auto& name = resolved["region"];
     if (!name.is_string() || !(is_one_of(name.get<std::string>(), spatial_region_names()) ||
                                is_one_of(name.get<std::string>(), segmentation_region_names()))) {
-      throw Error(ErrorKind::plan, where + ": unknown region " + name.dump() + " (known: " + joined(spatial_region_names()) +
-                                       ", " + joined(segmentation_region_names()) + ")");
+      throw Error(ErrorKind::plan, where + ": unknown region " + name.dump() +
+                                       " (known: " + joined(spatial_region_names()) + ", " +
+                                       joined(segmentation_region_names()) + ")");
     }
   }
   if (resolved.contains("box")) {
@@ -161,7 +170,8 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
     }
     const json tolerance = resolved.value("tolerance", json(20));
     if (!tolerance.is_number() || tolerance.get<double>() <= 0 || tolerance.get<double>() > 100) {
-      throw Error(ErrorKind::plan, where + ": 'tolerance' must be a colour distance in (0, 100], got " + tolerance.dump());
+      throw Error(ErrorKind::plan,
+                  where + ": 'tolerance' must be a colour distance in (0, 100], got " + tolerance.dump());
     }
     resolved["tolerance"] = tolerance;
   }
@@ -175,7 +185,8 @@ json validate_target(const json& target, const OperationSpec& op, const std::str
   if (resolved.contains("feather")) {
     const auto& feather = resolved["feather"];
     if (!feather.is_number() || feather.get<double>() < 0 || feather.get<double>() > 1000) {
-      throw Error(ErrorKind::plan, where + ": 'feather' must be a number of pixels in [0, 1000], got " + feather.dump());
+      throw Error(ErrorKind::plan,
+                  where + ": 'feather' must be a number of pixels in [0, 1000], got " + feather.dump());
     }
   }
   const RegionKind kind = region_kind_of(resolved);
@@ -198,7 +209,9 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
         for (size_t i = 0; i < 4; ++i) box[i] = target["box"][i].get<double>();
       } else {
         const std::string name = target["region"].get<std::string>();
-        box = std::find_if(kNamedRegions.begin(), kNamedRegions.end(), [&](const NamedRegion& r) { return name == r.name; })->box;
+        box = std::find_if(kNamedRegions.begin(), kNamedRegions.end(), [&](const NamedRegion& r) {
+                return name == r.name;
+              })->box;
       }
       cv::Mat hard(size, CV_8U, cv::Scalar(0));
       hard(fraction_rect(box, size)).setTo(255);
@@ -230,11 +243,13 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
         }
       }();
       cv::Mat weight = target["region"] == "background" ? cv::Mat(1.0 - subject.alpha) : subject.alpha;
-      if (target.value("feather", 0.0) >= 1) weight = cv::min(weight, feathered(weight >= 0.5, target["feather"].get<double>()));
+      if (target.value("feather", 0.0) >= 1)
+        weight = cv::min(weight, feathered(weight >= 0.5, target["feather"].get<double>()));
       return weight;
     }
     case RegionKind::below_text:
-      throw Error(ErrorKind::plan, where + ": a 'below' target is the band under earlier text; only text ops place into it");
+      throw Error(ErrorKind::plan,
+                  where + ": a 'below' target is the band under earlier text; only text ops place into it");
     case RegionKind::text: {
       // The letters where OCR reads the string, grown by a tenth of its height to take their
       // anti-aliased edges and any outline (as text.replace erases them).
@@ -243,8 +258,9 @@ cv::Mat resolve_region(const json& target, const Image& image, const std::string
       const auto box = find_text(rgba, wanted);
       if (!box) throw Error(ErrorKind::input, where + ": OCR did not find the text \"" + wanted + "\" in the image");
       const int grow = std::max(2, box->height / 10);
-      const cv::Rect window = cv::Rect(box->x - 2 * grow, box->y - 2 * grow, box->width + 4 * grow, box->height + 4 * grow) &
-                              cv::Rect(0, 0, image.width(), image.height());
+      const cv::Rect window =
+          cv::Rect(box->x - 2 * grow, box->y - 2 * grow, box->width + 4 * grow, box->height + 4 * grow) &
+          cv::Rect(0, 0, image.width(), image.height());
       cv::Mat rgb;
       cv::cvtColor(rgba(window), rgb, cv::COLOR_RGBA2RGB);
       cv::Mat letters = letter_pixels(rgb, *box - window.tl()).mask;

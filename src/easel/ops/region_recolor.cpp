@@ -35,14 +35,16 @@ OpOutput recolor(const Image& input, const Params& p, const cv::Mat& weight, con
   cv::Mat chroma;
   cv::magnitude(planes[1], planes[2], chroma);
   const WeightedStats lightness = weighted_stats(planes[0], weight);
-  if (lightness.total_weight < 1) throw Error(ErrorKind::plan, "region.recolor: the target region is empty, so there is nothing to recolour");
+  if (lightness.total_weight < 1)
+    throw Error(ErrorKind::plan, "region.recolor: the target region is empty, so there is nothing to recolour");
   const double mean_chroma = weighted_stats(chroma, weight).mean[0];
 
   const cv::Vec3f target = lab_of(p.color("color"));
   const double target_chroma = std::hypot(target[1], target[2]);
   const double hue_cos = target_chroma > 0 ? target[1] / target_chroma : 1;
   const double hue_sin = target_chroma > 0 ? target[2] / target_chroma : 0;
-  const double lightness_amount = p.has("lightness") ? p.number("lightness") : (target_chroma < kNeutralChroma ? 1.0 : 0.0);
+  const double lightness_amount =
+      p.has("lightness") ? p.number("lightness") : (target_chroma < kNeutralChroma ? 1.0 : 0.0);
   const double strength = p.number("strength");
 
   // Lightness: L/100 ↦ (L/100)^γ maps the region's mean onto the goal and keeps the order and relative
@@ -82,11 +84,12 @@ void register_region_recolor(Registry& registry) {
       color,
       make_param("lightness", ParamType::number,
                  "How far to move the region's mean lightness to the colour's (0 keeps the shading's lightness; "
-                 "default 0 for colourful targets, 1 for white/grey/black)", nullptr, 0, 1),
+                 "default 0 for colourful targets, 1 for white/grey/black)",
+                 nullptr, 0, 1),
       make_param("strength", ParamType::number, "How much of the change to apply", 1.0, 0, 1),
   };
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
-                  RegionKind::segmentation, RegionKind::text, RegionKind::object};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box,  RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::text, RegionKind::object};
   spec.run_in_region = recolor;
   registry.add(std::move(spec));
 }

@@ -16,8 +16,10 @@ cv::Rect Params::box(const std::string& name, cv::Size image) const {
   const auto& fractions = values_.at(name);
   const int x = static_cast<int>(std::lround(fractions[0].get<double>() * image.width));
   const int y = static_cast<int>(std::lround(fractions[1].get<double>() * image.height));
-  const int right = static_cast<int>(std::lround((fractions[0].get<double>() + fractions[2].get<double>()) * image.width));
-  const int bottom = static_cast<int>(std::lround((fractions[1].get<double>() + fractions[3].get<double>()) * image.height));
+  const int right =
+      static_cast<int>(std::lround((fractions[0].get<double>() + fractions[2].get<double>()) * image.width));
+  const int bottom =
+      static_cast<int>(std::lround((fractions[1].get<double>() + fractions[3].get<double>()) * image.height));
   return cv::Rect(cv::Point(x, y), cv::Point(std::max(right, x + 1), std::max(bottom, y + 1))) &
          cv::Rect(0, 0, image.width, image.height);
 }
@@ -90,8 +92,8 @@ json validate_params(const OperationSpec& spec, const json& given, const std::st
       if (!declared) {
         std::string allowed;
         for (const auto& param : spec.params) allowed += (allowed.empty() ? "" : ", ") + param.name;
-        throw Error(ErrorKind::plan, where + ": unknown parameter '" + name + "' for " + spec.name +
-                                         " (allowed: " + allowed + ")");
+        throw Error(ErrorKind::plan,
+                    where + ": unknown parameter '" + name + "' for " + spec.name + " (allowed: " + allowed + ")");
       }
     }
   }
@@ -101,15 +103,24 @@ json validate_params(const OperationSpec& spec, const json& given, const std::st
 
 const char* region_kind_name(RegionKind kind) {
   switch (kind) {
-    case RegionKind::all: return "all";
-    case RegionKind::named: return "region";
-    case RegionKind::box: return "box";
-    case RegionKind::mask: return "mask";
-    case RegionKind::color: return "color";
-    case RegionKind::segmentation: return "segmentation";
-    case RegionKind::text: return "text";
-    case RegionKind::object: return "object";
-    case RegionKind::below_text: return "below";
+    case RegionKind::all:
+      return "all";
+    case RegionKind::named:
+      return "region";
+    case RegionKind::box:
+      return "box";
+    case RegionKind::mask:
+      return "mask";
+    case RegionKind::color:
+      return "color";
+    case RegionKind::segmentation:
+      return "segmentation";
+    case RegionKind::text:
+      return "text";
+    case RegionKind::object:
+      return "object";
+    case RegionKind::below_text:
+      return "below";
   }
   return "unknown";
 }
@@ -119,8 +130,8 @@ json operation_to_json(const OperationSpec& spec) {
   for (const auto& param : spec.params) params.push_back(param_spec_to_json(param));
   json regions = json::array();
   for (auto kind : spec.regions) regions.push_back(region_kind_name(kind));
-  return {{"name", spec.name},     {"description", spec.description}, {"params", params},
-          {"regions", regions},    {"model", spec.model},             {"changes_canvas", spec.changes_canvas}};
+  return {{"name", spec.name},   {"description", spec.description},      {"params", params}, {"regions", regions},
+          {"model", spec.model}, {"changes_canvas", spec.changes_canvas}};
 }
 
 }  // namespace easel

@@ -83,11 +83,14 @@ struct OperationSpec {
   // Ops whose result depends on the region's shape (recolour matches the region's colours, removal fills
   // exactly the region) have `run_in_region` instead of `run`: it also gets the target's weight mask
   // (CV_32F, 0..1); the executor still blends the result within that mask.
-  std::function<OpOutput(const Image& input, const Params& params, const cv::Mat& weight, const RunContext& context)> run_in_region;
+  std::function<OpOutput(const Image& input, const Params& params, const cv::Mat& weight, const RunContext& context)>
+      run_in_region;
   // Ops that place something inside their target (text) instead of editing all of it have `place`
   // instead of `run`: it gets the bounding box of the target in pixels and returns `changed`; the
   // executor copies only that rectangle (no feathering: text must not fade at the region's edge).
-  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement, const RunContext& context)> place;
+  std::function<OpOutput(const Image& input, const Params& params, const Placement& placement,
+                         const RunContext& context)>
+      place;
   // A placing op that lays its content out around the subject when its target names an area (`all`, a
   // named region): the executor segments the input and fills Placement::avoid for it.
   bool lays_out_around_subject = false;

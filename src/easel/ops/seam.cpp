@@ -5,7 +5,8 @@
 namespace easel {
 
 std::optional<SeamMeasure> measure_seam(const Image& source, const Image& result, const cv::Mat& edited) {
-  if (source.width() != result.width() || source.height() != result.height() || edited.size() != result.mat().size()) return std::nullopt;
+  if (source.width() != result.width() || source.height() != result.height() || edited.size() != result.mat().size())
+    return std::nullopt;
   const cv::Mat before = source.to_rgba8().mat();
   const cv::Mat after = result.to_rgba8().mat();
   SeamMeasure seam;
@@ -40,7 +41,8 @@ std::optional<SeamMeasure> measure_seam(const Image& source, const Image& result
 
 nlohmann::json seam_to_json(const std::optional<SeamMeasure>& seam) {
   if (!seam) return nullptr;
-  return {{"boundary_pairs", seam->boundary_pairs}, {"result_step", seam->result_step}, {"source_step", seam->source_step}};
+  return {
+      {"boundary_pairs", seam->boundary_pairs}, {"result_step", seam->result_step}, {"source_step", seam->source_step}};
 }
 
 }  // namespace easel

@@ -85,9 +85,7 @@ cv::Mat watercolor(const cv::Mat& bgr) {
 
 cv::Mat sepia(const cv::Mat& bgr) {
   // The usual sepia matrix (Microsoft's), in BGR order.
-  const cv::Matx33f matrix(0.131f, 0.534f, 0.272f,
-                           0.168f, 0.686f, 0.349f,
-                           0.189f, 0.769f, 0.393f);
+  const cv::Matx33f matrix(0.131f, 0.534f, 0.272f, 0.168f, 0.686f, 0.349f, 0.189f, 0.769f, 0.393f);
   cv::Mat result;
   cv::transform(bgr, result, matrix);
   return result;
@@ -101,7 +99,8 @@ cv::Mat duotone(const cv::Mat& bgr, const cv::Scalar& dark_rgba, const cv::Scala
   for (int i = 0; i < 256; ++i) {
     const double t = i / 255.0;
     auto& entry = table.at<cv::Vec3b>(0, i);
-    for (int c = 0; c < 3; ++c) entry[c] = cv::saturate_cast<uchar>(dark_rgba[2 - c] + t * (light_rgba[2 - c] - dark_rgba[2 - c]));
+    for (int c = 0; c < 3; ++c)
+      entry[c] = cv::saturate_cast<uchar>(dark_rgba[2 - c] + t * (light_rgba[2 - c] - dark_rgba[2 - c]));
   }
   cv::Mat grey3, result;
   cv::cvtColor(grey, grey3, cv::COLOR_GRAY2BGR);
@@ -176,18 +175,21 @@ OpOutput apply_style(const Image& input, const Params& p, const RunContext&) {
 void register_style_apply(Registry& registry) {
   OperationSpec spec;
   spec.name = "style.apply";
-  spec.description = "Stylise the image or a region: painting, sketch, cartoon, watercolour, sepia, duotone, vignette, detail";
+  spec.description =
+      "Stylise the image or a region: painting, sketch, cartoon, watercolour, sepia, duotone, vignette, detail";
   spec.params = {
-      make_choice("style", "The look: stylize (OpenCV's painterly stylisation), pencil, pencil-color, oil, cartoon, "
-                           "watercolor, sepia, duotone, vignette, detail (local contrast enhancement)",
-                  {"stylize", "pencil", "pencil-color", "oil", "cartoon", "watercolor", "sepia", "duotone", "vignette", "detail"},
+      make_choice("style",
+                  "The look: stylize (OpenCV's painterly stylisation), pencil, pencil-color, oil, cartoon, "
+                  "watercolor, sepia, duotone, vignette, detail (local contrast enhancement)",
+                  {"stylize", "pencil", "pencil-color", "oil", "cartoon", "watercolor", "sepia", "duotone", "vignette",
+                   "detail"},
                   "stylize"),
       make_param("strength", ParamType::number, "Mix with the original: 0 leaves it, 1 is the full style", 1.0, 0, 1),
       make_param("dark", ParamType::color, "Duotone: the colour of the shadows", "#1b2a49"),
       make_param("light", ParamType::color, "Duotone: the colour of the highlights", "#f4d58d"),
   };
-  spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
-                  RegionKind::segmentation, RegionKind::text, RegionKind::object};
+  spec.regions = {RegionKind::all,   RegionKind::named,        RegionKind::box,  RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::text, RegionKind::object};
   spec.run = apply_style;
   registry.add(std::move(spec));
 }

@@ -38,11 +38,14 @@ const std::array<uchar, kEncodeSteps + 1>& to_srgb() {
   return table;
 }
 
-uchar encode(float linear) { return to_srgb()[static_cast<std::size_t>(std::lround(std::clamp(linear, 0.0f, 1.0f) * kEncodeSteps))]; }
+uchar encode(float linear) {
+  return to_srgb()[static_cast<std::size_t>(std::lround(std::clamp(linear, 0.0f, 1.0f) * kEncodeSteps))];
+}
 
 cv::Vec3f linear_of(const cv::Scalar& rgba) {
   const auto& lut = to_linear();
-  return {lut[static_cast<std::size_t>(rgba[0])], lut[static_cast<std::size_t>(rgba[1])], lut[static_cast<std::size_t>(rgba[2])]};
+  return {lut[static_cast<std::size_t>(rgba[0])], lut[static_cast<std::size_t>(rgba[1])],
+          lut[static_cast<std::size_t>(rgba[2])]};
 }
 
 float luminance(const cv::Vec3f& linear) { return 0.2126f * linear[0] + 0.7152f * linear[1] + 0.0722f * linear[2]; }
@@ -67,8 +70,9 @@ cv::Mat rounded_box(cv::Size size, cv::Rect box, double radius) {
   const int rad = std::min({static_cast<int>(std::lround(radius * kSupersample)), r.width / 2, r.height / 2});
   cv::rectangle(large, cv::Rect(r.x + rad, r.y, r.width - 2 * rad, r.height), cv::Scalar(255), cv::FILLED);
   cv::rectangle(large, cv::Rect(r.x, r.y + rad, r.width, r.height - 2 * rad), cv::Scalar(255), cv::FILLED);
-  for (const cv::Point corner : {cv::Point(r.x + rad, r.y + rad), cv::Point(r.x + r.width - rad - 1, r.y + rad),
-                                 cv::Point(r.x + rad, r.y + r.height - rad - 1), cv::Point(r.x + r.width - rad - 1, r.y + r.height - rad - 1)}) {
+  for (const cv::Point corner :
+       {cv::Point(r.x + rad, r.y + rad), cv::Point(r.x + r.width - rad - 1, r.y + rad),
+        cv::Point(r.x + rad, r.y + r.height - rad - 1), cv::Point(r.x + r.width - rad - 1, r.y + r.height - rad - 1)}) {
     cv::circle(large, corner, rad, cv::Scalar(255), cv::FILLED);
   }
   cv::Mat small;
@@ -90,7 +94,9 @@ void paint_layer(cv::Mat& linear, const cv::Mat& alpha, const cv::Vec3f& color, 
     for (int x = 0; x < linear.cols; ++x) {
       const float weight = a[x] * strength;
       if (weight <= 0) continue;
-      const cv::Vec3f lit = s ? cv::Vec3f(std::min(1.0f, color[0] * s[x]), std::min(1.0f, color[1] * s[x]), std::min(1.0f, color[2] * s[x])) : color;
+      const cv::Vec3f lit = s ? cv::Vec3f(std::min(1.0f, color[0] * s[x]), std::min(1.0f, color[1] * s[x]),
+                                          std::min(1.0f, color[2] * s[x]))
+                              : color;
       pixel[x] += (lit - pixel[x]) * weight;
       total[x] = weight + total[x] * (1 - weight);
     }
@@ -121,11 +127,13 @@ cv::Scalar automatic_fill(const cv::Mat& linear, const cv::Mat& fill_alpha) {
     }
   }
   const double under = weight > 0 ? weighted / weight : 0.5;
-  return contrast_ratio(under, 0) > contrast_ratio(under, 1) ? cv::Scalar(0, 0, 0, 255) : cv::Scalar(255, 255, 255, 255);
+  return contrast_ratio(under, 0) > contrast_ratio(under, 1) ? cv::Scalar(0, 0, 0, 255)
+                                                             : cv::Scalar(255, 255, 255, 255);
 }
 
 // Legibility: the fill against everything under it, at the pixels the glyphs cover (mean and 5th percentile).
-void measure_legibility(const cv::Mat& linear, const cv::Mat& fill_alpha, const cv::Scalar& fill, PaintedText& painted) {
+void measure_legibility(const cv::Mat& linear, const cv::Mat& fill_alpha, const cv::Scalar& fill,
+                        PaintedText& painted) {
   const float fill_luminance = luminance(linear_of(fill));
   std::vector<double> ratios;
   for (int y = 0; y < linear.rows; ++y) {
@@ -145,7 +153,8 @@ void measure_legibility(const cv::Mat& linear, const cv::Mat& fill_alpha, const 
 }
 
 // Premultiplied colour glyphs (emoji) over the fill, each channel decoded to linear light.
-void paint_color_glyphs(cv::Mat& linear, cv::Mat& total_alpha, const cv::Mat& color_glyphs, cv::Point offset, cv::Rect window, double opacity) {
+void paint_color_glyphs(cv::Mat& linear, cv::Mat& total_alpha, const cv::Mat& color_glyphs, cv::Point offset,
+                        cv::Rect window, double opacity) {
   const auto& lut = to_linear();
   const cv::Rect common = cv::Rect(offset, color_glyphs.size()) & window;
   for (int y = common.y; y < common.y + common.height; ++y) {
@@ -156,7 +165,8 @@ void paint_color_glyphs(cv::Mat& linear, cv::Mat& total_alpha, const cv::Mat& co
       const cv::Vec4b& g = glyph[x - offset.x];
       if (g[3] == 0) continue;
       const float weight = static_cast<float>(g[3] / 255.0 * opacity);
-      const cv::Vec3f color{lut[std::min(255, g[0] * 255 / g[3])], lut[std::min(255, g[1] * 255 / g[3])], lut[std::min(255, g[2] * 255 / g[3])]};
+      const cv::Vec3f color{lut[std::min(255, g[0] * 255 / g[3])], lut[std::min(255, g[1] * 255 / g[3])],
+                            lut[std::min(255, g[2] * 255 / g[3])]};
       auto& p = pixel[x - window.x];
       p += (color - p) * weight;
       auto& t = total[x - window.x];
@@ -186,14 +196,15 @@ int effect_margin(const TextPaint& paint) {
   return static_cast<int>(std::ceil(reach)) + 2;
 }
 
-PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& color_glyphs, cv::Point offset, cv::Rect ink,
-                       const TextPaint& paint) {
+PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& color_glyphs, cv::Point offset,
+                       cv::Rect ink, const TextPaint& paint) {
   PaintedText painted;
   if (ink.empty()) return painted;
   const int margin = effect_margin(paint);
   const cv::Rect ink_in_image = ink + offset;
   const cv::Rect window = cv::Rect(ink_in_image.x - margin, ink_in_image.y - margin, ink_in_image.width + 2 * margin,
-                                   ink_in_image.height + 2 * margin) & cv::Rect(0, 0, image.cols, image.rows);
+                                   ink_in_image.height + 2 * margin) &
+                          cv::Rect(0, 0, image.cols, image.rows);
   if (window.empty()) return painted;
 
   const auto& lut = to_linear();
@@ -207,12 +218,14 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
   cv::Mat total_alpha(window.size(), CV_32F, cv::Scalar(0));
   const cv::Mat fill_alpha = window_of(coverage, offset, window);
   const cv::Rect local_ink = ink_in_image - window.tl();
-  const cv::Mat shade = paint.lighting > 0 ? surface_shade(linear, fill_alpha, paint.size_px, paint.lighting) : cv::Mat();
+  const cv::Mat shade =
+      paint.lighting > 0 ? surface_shade(linear, fill_alpha, paint.size_px, paint.lighting) : cv::Mat();
 
   if (paint.box_color) {
     const int pad = static_cast<int>(std::lround(paint.box_padding_px));
-    const cv::Rect box = cv::Rect(local_ink.x - pad, local_ink.y - pad, local_ink.width + 2 * pad, local_ink.height + 2 * pad) &
-                         cv::Rect(cv::Point(0, 0), window.size());
+    const cv::Rect box =
+        cv::Rect(local_ink.x - pad, local_ink.y - pad, local_ink.width + 2 * pad, local_ink.height + 2 * pad) &
+        cv::Rect(cv::Point(0, 0), window.size());
     const cv::Mat box_alpha = rounded_box(window.size(), box, paint.box_radius_px) * ((*paint.box_color)[3] / 255);
     paint_layer(linear, box_alpha, linear_of(*paint.box_color), paint.opacity, total_alpha);
   }
@@ -234,10 +247,12 @@ PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& c
     const cv::Rect moved = cv::Rect(cv::Point(shift, shift), caster.size()) & cv::Rect(cv::Point(0, 0), caster.size());
     if (!moved.empty()) caster(moved - cv::Point(shift, shift)).copyTo(shadow(moved));
     if (paint.shadow_blur_px > 0) cv::GaussianBlur(shadow, shadow, cv::Size(), paint.shadow_blur_px);
-    paint_layer(linear, shadow * (paint.shadow_color[3] / 255), linear_of(paint.shadow_color), paint.opacity, total_alpha);
+    paint_layer(linear, shadow * (paint.shadow_color[3] / 255), linear_of(paint.shadow_color), paint.opacity,
+                total_alpha);
   }
   if (!outline_alpha.empty()) {
-    const cv::Scalar outline = paint.outline_color.value_or(light_fill ? cv::Scalar(0, 0, 0, 255) : cv::Scalar(255, 255, 255, 255));
+    const cv::Scalar outline =
+        paint.outline_color.value_or(light_fill ? cv::Scalar(0, 0, 0, 255) : cv::Scalar(255, 255, 255, 255));
     paint_layer(linear, outline_alpha * (outline[3] / 255), linear_of(outline), paint.opacity, total_alpha, shade);
   }
 

@@ -14,7 +14,7 @@ struct TextPaint {
   std::optional<cv::Scalar> fill;  // RGBA 0..255; empty: black or white, whichever contrasts more
   double outline_px = 0;
   std::optional<cv::Scalar> outline_color;  // empty: the opposite of the fill
-  double shadow_px = 0;       // offset down and to the right
+  double shadow_px = 0;                     // offset down and to the right
   double shadow_blur_px = 0;
   cv::Scalar shadow_color{0, 0, 0, 153};
   std::optional<cv::Scalar> box_color;  // the badge behind the text; empty: none
@@ -39,8 +39,8 @@ int effect_margin(const TextPaint& paint);
 
 // `coverage` (CV_8U) and `color_glyphs` (CV_8UC4 premultiplied, or empty) are placed with their (0, 0)
 // at `offset` in `image` (CV_8UC4 RGBA, modified in place); `ink` is their non-zero part.
-PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& color_glyphs, cv::Point offset, cv::Rect ink,
-                       const TextPaint& paint);
+PaintedText paint_text(cv::Mat& image, const cv::Mat& coverage, const cv::Mat& color_glyphs, cv::Point offset,
+                       cv::Rect ink, const TextPaint& paint);
 
 // Copies what typesetting and painting found out (size, lines, fonts, missing glyphs, contrast) into the
 // layer kept for OCR verification; every text op reports the same facts.

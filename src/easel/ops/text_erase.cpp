@@ -59,7 +59,8 @@ double distance_from(const cv::Vec3b& pixel, const cv::Vec3f& color) {
 double background_share(const cv::Mat& rgb, const cv::Rect& strip, const cv::Vec3f& background, double tolerance) {
   int close = 0;
   for (int y = strip.y; y < strip.br().y; ++y) {
-    for (int x = strip.x; x < strip.br().x; ++x) close += distance_from(rgb.at<cv::Vec3b>(y, x), background) <= tolerance ? 1 : 0;
+    for (int x = strip.x; x < strip.br().x; ++x)
+      close += distance_from(rgb.at<cv::Vec3b>(y, x), background) <= tolerance ? 1 : 0;
   }
   return static_cast<double>(close) / std::max(1, strip.area());
 }
@@ -71,10 +72,12 @@ cv::Rect room_around(const cv::Mat& rgb, const cv::Rect& box, const cv::Vec3f& b
   cv::Rect room = box & limit;
   for (bool grew = true; grew;) {
     grew = false;
-    const std::array<cv::Rect, 4> strips{cv::Rect(room.x - 1, room.y, 1, room.height), cv::Rect(room.br().x, room.y, 1, room.height),
-                                         cv::Rect(room.x, room.y - 1, room.width, 1), cv::Rect(room.x, room.br().y, room.width, 1)};
+    const std::array<cv::Rect, 4> strips{
+        cv::Rect(room.x - 1, room.y, 1, room.height), cv::Rect(room.br().x, room.y, 1, room.height),
+        cv::Rect(room.x, room.y - 1, room.width, 1), cv::Rect(room.x, room.br().y, room.width, 1)};
     for (const cv::Rect& strip : strips) {
-      if ((strip & limit) != strip || background_share(rgb, strip, background, tolerance) < kRoomBackgroundShare) continue;
+      if ((strip & limit) != strip || background_share(rgb, strip, background, tolerance) < kRoomBackgroundShare)
+        continue;
       room |= strip;
       grew = true;
     }
@@ -86,7 +89,8 @@ cv::Rect room_around(const cv::Mat& rgb, const cv::Rect& box, const cv::Vec3f& b
 // (and nothing filled) when the ring is not flat enough for a plane to stand in for it.
 bool fill_flat(const cv::Mat& rgb, const cv::Mat& hole, int ring_width, cv::Mat& filled) {
   cv::Mat near;
-  cv::dilate(hole, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * ring_width + 1, 2 * ring_width + 1)));
+  cv::dilate(hole, near,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * ring_width + 1, 2 * ring_width + 1)));
   const cv::Mat ring = near & ~hole;
   std::vector<cv::Point> points;
   cv::findNonZero(ring, points);
@@ -109,7 +113,8 @@ bool fill_flat(const cv::Mat& rgb, const cv::Mat& hole, int ring_width, cv::Mat&
     for (int x = 0; x < rgb.cols; ++x) {
       if (!hole.at<uchar>(y, x)) continue;
       for (int c = 0; c < 3; ++c) {
-        filled.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(plane.at<double>(0, c) + plane.at<double>(1, c) * x + plane.at<double>(2, c) * y);
+        filled.at<cv::Vec3b>(y, x)[c] =
+            cv::saturate_cast<uchar>(plane.at<double>(0, c) + plane.at<double>(1, c) * x + plane.at<double>(2, c) * y);
       }
     }
   }
@@ -143,7 +148,8 @@ cv::Mat inpaint_hole(const cv::Mat& window, const cv::Mat& hole, const cv::Rect&
 ErasedText erase_text(cv::Mat& image, const cv::Rect& box, const HoleFiller& fill_textured) {
   const int pad = std::max(3, static_cast<int>(std::lround(0.3 * box.height)));
   const cv::Rect bounds(0, 0, image.cols, image.rows);
-  const cv::Rect window = cv::Rect(box.x - 2 * pad, box.y - 2 * pad, box.width + 4 * pad, box.height + 4 * pad) & bounds;
+  const cv::Rect window =
+      cv::Rect(box.x - 2 * pad, box.y - 2 * pad, box.width + 4 * pad, box.height + 4 * pad) & bounds;
   cv::Mat rgb;
   cv::cvtColor(image(window), rgb, cv::COLOR_RGBA2RGB);
 

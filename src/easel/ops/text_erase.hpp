@@ -13,10 +13,10 @@ namespace easel {
 using HoleFiller = std::function<cv::Mat(const cv::Mat& window, const cv::Mat& hole, const cv::Rect& where)>;
 
 struct ErasedText {
-  cv::Rect changed;       // the window the erase may have changed
-  cv::Rect ink;           // the text's own pixels, tighter than OCR's word box
-  cv::Rect room;          // the word's box grown over the plain background around it: where new text may go
-  cv::Scalar text_color;  // RGBA
+  cv::Rect changed;          // the window the erase may have changed
+  cv::Rect ink;              // the text's own pixels, tighter than OCR's word box
+  cv::Rect room;             // the word's box grown over the plain background around it: where new text may go
+  cv::Scalar text_color;     // RGBA
   double slant_degrees = 0;  // lean of the text's strokes, positive like italics
   double stroke_share = 0;   // stroke width over ink height (stroke_share_of)
   std::string fill;          // how the hole was filled, for the report

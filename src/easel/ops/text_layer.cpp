@@ -8,7 +8,8 @@ namespace easel {
 cv::Rect mapped_box(const TextLayer& layer) {
   if (layer.coverage.empty()) return {};
   const auto w = static_cast<double>(layer.coverage.cols), h = static_cast<double>(layer.coverage.rows);
-  const std::array<cv::Vec3d, 4> corners{cv::Vec3d(0, 0, 1), cv::Vec3d(w, 0, 1), cv::Vec3d(w, h, 1), cv::Vec3d(0, h, 1)};
+  const std::array<cv::Vec3d, 4> corners{cv::Vec3d(0, 0, 1), cv::Vec3d(w, 0, 1), cv::Vec3d(w, h, 1),
+                                         cv::Vec3d(0, h, 1)};
   double left = 1e18, top = 1e18, right = -1e18, bottom = -1e18;
   for (const cv::Vec3d& corner : corners) {
     const cv::Vec3d p = layer.to_image * corner;

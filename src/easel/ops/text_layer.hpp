@@ -12,15 +12,15 @@ namespace easel {
 
 struct TextLayer {
   std::string text;
-  cv::Mat coverage;   // CV_8U glyph coverage of the fill alone, cropped to the glyphs' ink
+  cv::Mat coverage;  // CV_8U glyph coverage of the fill alone, cropped to the glyphs' ink
   // Maps `coverage` pixels to pixels of the current image: the op's placement (a translation, or the
   // perspective warp of text on a tilted quad), then every later crop, canvas expansion and resize.
   cv::Matx33d to_image = cv::Matx33d::eye();
-  cv::Rect box;       // `coverage` mapped by `to_image`; may reach past the image where a crop cut the text
+  cv::Rect box;  // `coverage` mapped by `to_image`; may reach past the image where a crop cut the text
   double size_px = 0;
   int line_count = 1;
   std::vector<cv::Rect> line_boxes;  // each line's band in `coverage`, so OCR can read line by line
-  bool fits = true;   // false when the text overflowed its area even at the smallest size
+  bool fits = true;                  // false when the text overflowed its area even at the smallest size
   std::vector<std::string> fonts;
   std::string missing;       // characters no installed font has
   std::string substitution;  // the named font was not installed

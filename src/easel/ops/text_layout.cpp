@@ -57,10 +57,12 @@ std::vector<cv::Rect> clear_rectangles(const cv::Mat& blocked) {
   std::vector<cv::Rect> found;
   std::vector<int> height(static_cast<std::size_t>(blocked.cols), 0);
   for (int r = 0; r < blocked.rows; ++r) {
-    for (int c = 0; c < blocked.cols; ++c) height[static_cast<std::size_t>(c)] = blocked.at<uchar>(r, c) ? 0 : height[static_cast<std::size_t>(c)] + 1;
+    for (int c = 0; c < blocked.cols; ++c)
+      height[static_cast<std::size_t>(c)] = blocked.at<uchar>(r, c) ? 0 : height[static_cast<std::size_t>(c)] + 1;
     for (int c = 0; c < blocked.cols; ++c) {
       const int h = height[static_cast<std::size_t>(c)];
-      if (h == 0 || (c > 0 && height[static_cast<std::size_t>(c - 1)] == h)) continue;  // the same rectangle as its left neighbour
+      if (h == 0 || (c > 0 && height[static_cast<std::size_t>(c - 1)] == h))
+        continue;  // the same rectangle as its left neighbour
       int left = c, right = c;
       while (left > 0 && height[static_cast<std::size_t>(left - 1)] >= h) --left;
       while (right + 1 < blocked.cols && height[static_cast<std::size_t>(right + 1)] >= h) ++right;
@@ -72,14 +74,15 @@ std::vector<cv::Rect> clear_rectangles(const cv::Mat& blocked) {
   });
   found.erase(std::unique(found.begin(), found.end()), found.end());
   // Largest first, so that layout finds a good spot early and can pass over rectangles too low to beat it.
-  std::stable_sort(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+  std::stable_sort(found.begin(), found.end(),
+                   [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
   return found;
 }
 
 }  // namespace
 
-std::optional<TextSpot> clear_text_spot(const cv::Rect& area, cv::Size image, const cv::Mat& avoid, int gap, TextFitter& fitter,
-                                        double fixed_size, double min_size_px) {
+std::optional<TextSpot> clear_text_spot(const cv::Rect& area, cv::Size image, const cv::Mat& avoid, int gap,
+                                        TextFitter& fitter, double fixed_size, double min_size_px) {
   if (area.empty()) return std::nullopt;
   const int cell = std::max(1, (std::max(area.width, area.height) + kGridCells - 1) / kGridCells);
   const cv::Mat blocked = avoid.empty() ? cv::Mat(1, 1, CV_8U, cv::Scalar(0)) : blocked_cells(area, avoid, gap, cell);
@@ -93,7 +96,9 @@ std::optional<TextSpot> clear_text_spot(const cv::Rect& area, cv::Size image, co
   double best = 0;
   const double line_height = fitter.line_height_em();
   for (const cv::Rect& cells : clear_rectangles(blocked)) {
-    const cv::Rect rect = cv::Rect(area.x + cells.x * cell_w, area.y + cells.y * cell_h, cells.width * cell_w, cells.height * cell_h) & area;
+    const cv::Rect rect =
+        cv::Rect(area.x + cells.x * cell_w, area.y + cells.y * cell_h, cells.width * cell_w, cells.height * cell_h) &
+        area;
     // A line is at least its line height tall: rectangles lower than the best text so far cannot beat it.
     const double ceiling = rect.height / line_height;
     if (ceiling < std::max(min_size_px, kAsGoodShare * best)) continue;
@@ -127,7 +132,8 @@ std::optional<TextSpot> clear_text_spot(const cv::Rect& area, cv::Size image, co
 
 std::string part_of_area(const cv::Rect& spot, const cv::Rect& area) {
   if (spot == area) return "all of the area";
-  const double cx = (spot.x + spot.width / 2.0 - area.x) / area.width, cy = (spot.y + spot.height / 2.0 - area.y) / area.height;
+  const double cx = (spot.x + spot.width / 2.0 - area.x) / area.width,
+               cy = (spot.y + spot.height / 2.0 - area.y) / area.height;
   const std::string vertical = cy < 1.0 / 3 ? "top" : cy > 2.0 / 3 ? "bottom" : "";
   const std::string horizontal = cx < 1.0 / 3 ? "left" : cx > 2.0 / 3 ? "right" : "";
   if (vertical.empty() && horizontal.empty()) return "the middle of the area";

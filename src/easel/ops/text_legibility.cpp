@@ -36,13 +36,15 @@ bool legible(const PaintedText& painted) { return painted.contrast_ratio_p5 >= k
 PaintedText trial(const cv::Mat& image, const GlyphsToPaint& glyphs, const TextPaint& paint) {
   const int margin = effect_margin(paint);
   const cv::Rect ink = glyphs.ink + glyphs.offset;
-  const cv::Rect window = cv::Rect(ink.x - margin, ink.y - margin, ink.width + 2 * margin, ink.height + 2 * margin) & cv::Rect(0, 0, image.cols, image.rows);
+  const cv::Rect window = cv::Rect(ink.x - margin, ink.y - margin, ink.width + 2 * margin, ink.height + 2 * margin) &
+                          cv::Rect(0, 0, image.cols, image.rows);
   cv::Mat patch = image(window).clone();
   return paint_text(patch, glyphs.coverage, glyphs.color_glyphs, glyphs.offset - window.tl(), glyphs.ink, paint);
 }
 
 std::string contrast_text(const PaintedText& painted) {
-  return "contrast " + ratio_text(painted.contrast_ratio) + " on average, " + ratio_text(painted.contrast_ratio_p5) + " at its faintest";
+  return "contrast " + ratio_text(painted.contrast_ratio) + " on average, " + ratio_text(painted.contrast_ratio_p5) +
+         " at its faintest";
 }
 
 }  // namespace
@@ -51,7 +53,8 @@ std::string color_name(const cv::Scalar& rgba) {
   if (rgba[0] == 0 && rgba[1] == 0 && rgba[2] == 0) return "black";
   if (rgba[0] == 255 && rgba[1] == 255 && rgba[2] == 255) return "white";
   char hex[8];
-  std::snprintf(hex, sizeof hex, "#%02x%02x%02x", static_cast<int>(rgba[0]), static_cast<int>(rgba[1]), static_cast<int>(rgba[2]));
+  std::snprintf(hex, sizeof hex, "#%02x%02x%02x", static_cast<int>(rgba[0]), static_cast<int>(rgba[1]),
+                static_cast<int>(rgba[2]));
   return hex;
 }
 
@@ -59,7 +62,8 @@ LegiblePaint paint_legibly(cv::Mat& image, const GlyphsToPaint& glyphs, TextPain
   LegiblePaint result;
   PaintedText measured = trial(image, glyphs, paint);
   const std::string fill =
-      color_name(measured.fill) + " (" + (rules.color_origin.empty() ? "automatic: black or white, whichever contrasts more" : rules.color_origin) + ")";
+      color_name(measured.fill) + " (" +
+      (rules.color_origin.empty() ? "automatic: black or white, whichever contrasts more" : rules.color_origin) + ")";
   if (glyphs.ink.empty() || legible(measured)) {
     result.color_note = fill + ": " + contrast_text(measured);
   } else if (rules.backing_allowed && !paint.box_color) {
@@ -77,22 +81,26 @@ LegiblePaint paint_legibly(cv::Mat& image, const GlyphsToPaint& glyphs, TextPain
       measured = trial(image, glyphs, backed);
       if (legible(measured) || opacity == kBackingOpacities.back()) {
         paint = backed;
-        result.color_note = fill + " on a " + std::to_string(std::lround(100 * opacity)) + "% " + (light_fill ? "black" : "white") +
-                            " backing: on the photo alone it had " + before + "; with the backing " + contrast_text(measured);
+        result.color_note = fill + " on a " + std::to_string(std::lround(100 * opacity)) + "% " +
+                            (light_fill ? "black" : "white") + " backing: on the photo alone it had " + before +
+                            "; with the backing " + contrast_text(measured);
         break;
       }
     }
   }
   if (!glyphs.ink.empty() && !legible(measured)) {
     if (!rules.allow_low_contrast) {
-      throw Error(ErrorKind::plan, rules.op + ": the text's contrast with what lies under it is " + ratio_text(measured.contrast_ratio_p5) +
-                                       " at its faintest (the 5th percentile of its pixels), below the minimum " + ratio_text(kMinContrastRatio) +
-                                       " (WCAG, large text); choose another colour" +
-                                       (rules.op == "text.add" ? ", let Easel add a backing (backing \"auto\" and no box_color)" : "") +
-                                       ", or set allow_low_contrast to place it anyway");
+      throw Error(ErrorKind::plan,
+                  rules.op + ": the text's contrast with what lies under it is " +
+                      ratio_text(measured.contrast_ratio_p5) +
+                      " at its faintest (the 5th percentile of its pixels), below the minimum " +
+                      ratio_text(kMinContrastRatio) + " (WCAG, large text); choose another colour" +
+                      (rules.op == "text.add" ? ", let Easel add a backing (backing \"auto\" and no box_color)" : "") +
+                      ", or set allow_low_contrast to place it anyway");
     }
     result.low_contrast_allowed = true;
-    result.color_note = fill + ": " + contrast_text(measured) + ", below the minimum " + ratio_text(kMinContrastRatio) + "; placed because " + rules.low_contrast_reason;
+    result.color_note = fill + ": " + contrast_text(measured) + ", below the minimum " + ratio_text(kMinContrastRatio) +
+                        "; placed because " + rules.low_contrast_reason;
   }
   result.painted = paint_text(image, glyphs.coverage, glyphs.color_glyphs, glyphs.offset, glyphs.ink, paint);
   result.paint = paint;

@@ -37,9 +37,11 @@ HoleFiller generative_filler(const cv::Mat& image, const Params& p, const RunCon
   return [&image, &p, &context](const cv::Mat&, const cv::Mat& hole, const cv::Rect& where) {
     cv::Mat weight(image.size(), CV_32F, cv::Scalar(0));
     weight(where).setTo(1, hole);
-    GenerationRequest request = generation_request(p, GenerationMode::inpaint, "text.replace with fill generative", context);
+    GenerationRequest request =
+        generation_request(p, GenerationMode::inpaint, "text.replace with fill generative", context);
     request.strength = 1.0;
-    const Image filled = inpaint_within(Image(image), weight, std::move(request), static_cast<int>(p.integer("working_size")), "text.replace", context);
+    const Image filled = inpaint_within(Image(image), weight, std::move(request),
+                                        static_cast<int>(p.integer("working_size")), "text.replace", context);
     cv::Mat rgb;
     cv::cvtColor(filled.to_rgba8().mat()(where), rgb, cv::COLOR_RGBA2RGB);
     return rgb;
@@ -56,7 +58,8 @@ void lean(TypesetText& text, double degrees) {
   cv::warpAffine(text.coverage, text.coverage, transform, text.coverage.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
   cv::Rect ink = cv::boundingRect(text.coverage);
   if (!text.color_glyphs.empty()) {
-    cv::warpAffine(text.color_glyphs, text.color_glyphs, transform, text.color_glyphs.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+    cv::warpAffine(text.color_glyphs, text.color_glyphs, transform, text.color_glyphs.size(), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT);
     cv::Mat alpha;
     cv::extractChannel(text.color_glyphs, alpha, 3);
     ink |= cv::boundingRect(alpha);
@@ -77,7 +80,8 @@ std::string matched_weight(const std::string& wanted, FontRequest font, double f
     TextStyle style;
     style.font = font;
     style.size_px = kReferenceSizePx;
-    const TypesetText reference = typeset(wanted, style, cv::Size(static_cast<int>(kReferenceSizePx) * 4 * static_cast<int>(wanted.size() + 1), 400));
+    const TypesetText reference = typeset(
+        wanted, style, cv::Size(static_cast<int>(kReferenceSizePx) * 4 * static_cast<int>(wanted.size() + 1), 400));
     if (reference.ink.empty()) continue;
     const double share = stroke_share_of(reference.coverage(reference.ink) >= 128, reference.ink.height);
     std::snprintf(measured, sizeof measured, "; %s %.3f", weight, share);
@@ -99,9 +103,11 @@ struct Fitted {
 // height): at the old word's size on its baseline and centre when it fits there (moved sideways to stay
 // inside), else at the largest size that fits the room, broken into lines when that is larger, centred
 // on the old word as far as the room allows.
-Fitted fit_replacement(const std::string& replacement, TextStyle style, const TypesetText& original, const ErasedText& erased, double lean_degrees) {
+Fitted fit_replacement(const std::string& replacement, TextStyle style, const TypesetText& original,
+                       const ErasedText& erased, double lean_degrees) {
   const int margin = std::max(1, erased.ink.height / 10);
-  cv::Rect room(erased.room.x + margin, erased.room.y + margin, erased.room.width - 2 * margin, erased.room.height - 2 * margin);
+  cv::Rect room(erased.room.x + margin, erased.room.y + margin, erased.room.width - 2 * margin,
+                erased.room.height - 2 * margin);
   room |= erased.ink;
   const cv::Size wide(std::max(4 * (erased.room.width + erased.ink.height), 64), std::max(4 * erased.ink.height, 64));
   Fitted fitted{typeset(replacement, style, wide), {}, {}};
@@ -115,7 +121,9 @@ Fitted fit_replacement(const std::string& replacement, TextStyle style, const Ty
     fitted.offset = found_centre - original_centre;
     const int left = fitted.text.ink.x + fitted.offset.x, right = left + fitted.text.ink.width;
     fitted.offset.x += std::max(0, room.x - left) - std::max(0, right - room.br().x);
-    std::snprintf(note, sizeof note, "kept the replaced text's %.1f px: it fits the %d px the background around it leaves", style.size_px, room.width);
+    std::snprintf(note, sizeof note,
+                  "kept the replaced text's %.1f px: it fits the %d px the background around it leaves", style.size_px,
+                  room.width);
     fitted.note = note;
     return fitted;
   }
@@ -132,8 +140,10 @@ Fitted fit_replacement(const std::string& replacement, TextStyle style, const Ty
                              std::clamp(wanted.y, room.y - ink.y, std::max(room.y - ink.y, room.br().y - ink.br().y)));
   std::snprintf(note, sizeof note, "%.1f to %.1f px", matched, fitted.text.size_px);
   const int lines = fitted.text.line_count;
-  fitted.note = (lines > 1 ? "reflowed into " + std::to_string(lines) + " lines and shrunk from " : std::string("shrunk from ")) + note +
-                " to fit the " + std::to_string(room.width) + " x " + std::to_string(room.height) + " px the background around the old text leaves";
+  fitted.note =
+      (lines > 1 ? "reflowed into " + std::to_string(lines) + " lines and shrunk from " : std::string("shrunk from ")) +
+      note + " to fit the " + std::to_string(room.width) + " x " + std::to_string(room.height) +
+      " px the background around the old text leaves";
   return fitted;
 }
 
@@ -149,7 +159,8 @@ OpOutput replace_text(const Image& input, const Params& p, const Placement& plac
   const std::string fill = p.text("fill");
   const bool generative = fill == "generative" || (fill == "auto" && p.has("model"));
   const cv::Mat source = input.to_rgba8().mat();
-  const ErasedText erased = erase_text(output.image.mat(), *box, generative ? generative_filler(source, p, context) : HoleFiller(inpaint_hole));
+  const ErasedText erased = erase_text(output.image.mat(), *box,
+                                       generative ? generative_filler(source, p, context) : HoleFiller(inpaint_hole));
   json layout = {{"erase", generative ? "generative fill" : erased.fill}};
 
   TextStyle style;
@@ -163,11 +174,15 @@ OpOutput replace_text(const Image& input, const Params& p, const Placement& plac
   const cv::Size room(std::max(4 * input.width(), 64), std::max(4 * box->height, 64));
   style.size_px = kReferenceSizePx;
   const TypesetText reference = typeset(wanted, style, room);
-  if (reference.ink.empty()) throw Error(ErrorKind::plan, "text.replace: \"" + wanted + "\" has no visible glyphs in font " + p.text("font"));
-  style.size_px = p.has("size") ? p.number("size") : std::clamp(kReferenceSizePx * erased.ink.height / reference.ink.height, kMinFontPx, kMaxFontPx);
+  if (reference.ink.empty())
+    throw Error(ErrorKind::plan, "text.replace: \"" + wanted + "\" has no visible glyphs in font " + p.text("font"));
+  style.size_px = p.has("size")
+                      ? p.number("size")
+                      : std::clamp(kReferenceSizePx * erased.ink.height / reference.ink.height, kMinFontPx, kMaxFontPx);
   TypesetText original = typeset(wanted, style, room);
   // The chosen font may lean already (an italic); only the difference is added.
-  const double extra_lean = original.ink.empty() ? 0 : erased.slant_degrees - measure_slant_degrees(original.coverage(original.ink));
+  const double extra_lean =
+      original.ink.empty() ? 0 : erased.slant_degrees - measure_slant_degrees(original.coverage(original.ink));
   if (std::abs(extra_lean) >= kMinSlantDegrees) lean(original, extra_lean);
   const Fitted fitted = fit_replacement(replacement, style, original, erased, extra_lean);
   layout["size"] = fitted.note;
@@ -181,8 +196,9 @@ OpOutput replace_text(const Image& input, const Params& p, const Placement& plac
   rules.op = "text.replace";
   rules.allow_low_contrast = p.boolean("allow_low_contrast");
   rules.color_origin = color == "auto" ? "the colour of the text found" : "as asked";
-  const LegiblePaint legible = paint_legibly(output.image.mat(), GlyphsToPaint{fitted.text.coverage, fitted.text.color_glyphs, fitted.offset, fitted.text.ink},
-                                             paint, rules);
+  const LegiblePaint legible = paint_legibly(
+      output.image.mat(), GlyphsToPaint{fitted.text.coverage, fitted.text.color_glyphs, fitted.offset, fitted.text.ink},
+      paint, rules);
   output.changed = legible.painted.changed.empty() ? erased.changed : (erased.changed | legible.painted.changed);
   layout["color"] = legible.color_note;
 
@@ -211,14 +227,17 @@ void check(const Params& p, const std::string& where) {
   for (const char* name : {"find", "replace"}) {
     const std::string text = p.text(name);
     if (text.empty() || text.size() > kMaxTextBytes) {
-      throw Error(ErrorKind::plan, where + ": parameter '" + name + "' must be 1 to " + std::to_string(kMaxTextBytes) + " bytes");
+      throw Error(ErrorKind::plan,
+                  where + ": parameter '" + name + "' must be 1 to " + std::to_string(kMaxTextBytes) + " bytes");
     }
     for (const Utf8Char& ch : decode_utf8(text, where)) {
-      if (ch.value < 0x20 || ch.value == 0x7F) throw Error(ErrorKind::plan, where + ": parameter '" + name + "' contains a control character");
+      if (ch.value < 0x20 || ch.value == 0x7F)
+        throw Error(ErrorKind::plan, where + ": parameter '" + name + "' contains a control character");
     }
   }
   const std::string color = p.text("color");
-  if (color != "auto" && !parse_color(color)) throw Error(ErrorKind::plan, where + ": parameter 'color' must be a colour or \"auto\", got \"" + color + "\"");
+  if (color != "auto" && !parse_color(color))
+    throw Error(ErrorKind::plan, where + ": parameter 'color' must be a colour or \"auto\", got \"" + color + "\"");
 }
 
 }  // namespace
@@ -226,32 +245,43 @@ void check(const Params& p, const std::string& where) {
 void register_text_replace(Registry& registry) {
   OperationSpec spec;
   spec.name = "text.replace";
-  spec.description = "Find a string in the photo (OCR), erase it and typeset a replacement at its size, colour and baseline";
-  ParamSpec find = make_param("find", ParamType::string, "The text to find, as it reads in the photo (whole words, one line)", nullptr);
+  spec.description =
+      "Find a string in the photo (OCR), erase it and typeset a replacement at its size, colour and baseline";
+  ParamSpec find = make_param("find", ParamType::string,
+                              "The text to find, as it reads in the photo (whole words, one line)", nullptr);
   find.required = true;
   ParamSpec replace = make_param("replace", ParamType::string, "The new text", nullptr);
   replace.required = true;
-  ParamSpec weight = make_param("weight", ParamType::choice,
-                                "Weight of the replacement; auto takes it from the font description, else from the strokes of the text found", "auto");
+  ParamSpec weight = make_param(
+      "weight", ParamType::choice,
+      "Weight of the replacement; auto takes it from the font description, else from the strokes of the text found",
+      "auto");
   weight.choices = font_weight_names();
   ParamSpec size = make_param("size", ParamType::number, "Font size; absent: the size of the text found", nullptr);
   size.min = kMinFontPx;
   size.max = kMaxFontPx;
   size.unit = "px";
-  spec.params = {find,
-                 replace,
-                 make_param("font", ParamType::string, "Font of the replacement: family name or description (see text.add)", "sans"),
-                 weight,
-                 make_param("italic", ParamType::boolean, "Italic replacement (an upright font is leant like the text found in any case)", false),
-                 size,
-                 make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found", "auto"),
-                 make_param("allow_low_contrast", ParamType::boolean,
-                            "Place the replacement even where its contrast is below the minimum (3:1); the report says so", false),
-                 make_choice("fill", "How the old letters are erased: classical inpainting, or generative (diffusion inpainting; needs a model); "
-                                     "auto = generative when the step names a model, else classical",
-                             {"auto", "classical", "generative"}, "auto"),
-                 make_param("prompt", ParamType::string, "fill = generative: what the area under the old letters shows (empty: its surroundings)", ""),
-                 working_size_param()};
+  spec.params = {
+      find,
+      replace,
+      make_param("font", ParamType::string, "Font of the replacement: family name or description (see text.add)",
+                 "sans"),
+      weight,
+      make_param("italic", ParamType::boolean,
+                 "Italic replacement (an upright font is leant like the text found in any case)", false),
+      size,
+      make_param("color", ParamType::string, "Colour of the replacement, or \"auto\": the colour of the text found",
+                 "auto"),
+      make_param("allow_low_contrast", ParamType::boolean,
+                 "Place the replacement even where its contrast is below the minimum (3:1); the report says so", false),
+      make_choice(
+          "fill",
+          "How the old letters are erased: classical inpainting, or generative (diffusion inpainting; needs a model); "
+          "auto = generative when the step names a model, else classical",
+          {"auto", "classical", "generative"}, "auto"),
+      make_param("prompt", ParamType::string,
+                 "fill = generative: what the area under the old letters shows (empty: its surroundings)", ""),
+      working_size_param()};
   for (auto& param : generation_params()) spec.params.push_back(std::move(param));
   spec.regions = {RegionKind::all, RegionKind::named, RegionKind::box, RegionKind::mask};
   spec.model = "ocr";

@@ -18,9 +18,10 @@ bool is_real_script(hb_script_t script) {
 // Characters that join the previous glyph's cluster: marks, joiners, variation selectors, skin tones.
 bool continues_cluster(char32_t c) {
   const auto category = hb_unicode_general_category(unicode(), c);
-  return category == HB_UNICODE_GENERAL_CATEGORY_NON_SPACING_MARK || category == HB_UNICODE_GENERAL_CATEGORY_ENCLOSING_MARK ||
-         category == HB_UNICODE_GENERAL_CATEGORY_SPACING_MARK || c == 0x200C || c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) ||
-         (c >= 0xE0100 && c <= 0xE01EF) || (c >= 0x1F3FB && c <= 0x1F3FF);
+  return category == HB_UNICODE_GENERAL_CATEGORY_NON_SPACING_MARK ||
+         category == HB_UNICODE_GENERAL_CATEGORY_ENCLOSING_MARK ||
+         category == HB_UNICODE_GENERAL_CATEGORY_SPACING_MARK || c == 0x200C || c == 0x200D ||
+         (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0100 && c <= 0xE01EF) || (c >= 0x1F3FB && c <= 0x1F3FF);
 }
 
 struct CharInfo {
@@ -49,7 +50,8 @@ bool resolve_levels(std::vector<CharInfo>& chars) {
   fribidi_get_bracket_types(text.data(), length, types.data(), brackets.data());
   FriBidiParType direction = FRIBIDI_PAR_ON;
   if (fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), length, &direction, levels.data()) == 0) {
-    throw Error(ErrorKind::internal, "text: the bidi algorithm failed on a line of " + std::to_string(chars.size()) + " characters");
+    throw Error(ErrorKind::internal,
+                "text: the bidi algorithm failed on a line of " + std::to_string(chars.size()) + " characters");
   }
   for (std::size_t i = 0; i < chars.size(); ++i) chars[i].level = levels[i];
   return FRIBIDI_IS_RTL(direction);
@@ -59,13 +61,17 @@ bool resolve_levels(std::vector<CharInfo>& chars) {
 void resolve_scripts(std::vector<CharInfo>& chars) {
   hb_script_t current = HB_SCRIPT_COMMON;
   for (auto& info : chars) {
-    if (is_real_script(info.script)) current = info.script;
-    else info.script = current;
+    if (is_real_script(info.script))
+      current = info.script;
+    else
+      info.script = current;
   }
   current = HB_SCRIPT_COMMON;
   for (auto it = chars.rbegin(); it != chars.rend(); ++it) {
-    if (is_real_script(it->script)) current = it->script;
-    else it->script = current;
+    if (is_real_script(it->script))
+      current = it->script;
+    else
+      it->script = current;
   }
 }
 
@@ -89,17 +95,20 @@ void choose_fonts(std::vector<CharInfo>& chars, FontChain& fonts, std::vector<ch
 std::vector<Run> runs_of(const std::vector<CharInfo>& chars) {
   std::vector<Run> runs;
   for (std::size_t i = 0; i < chars.size(); ++i) {
-    const bool same = !runs.empty() && runs.back().level == chars[i].level && chars[runs.back().first].font == chars[i].font &&
+    const bool same = !runs.empty() && runs.back().level == chars[i].level &&
+                      chars[runs.back().first].font == chars[i].font &&
                       chars[runs.back().first].script == chars[i].script;
-    if (same) runs.back().last = i;
-    else runs.push_back({i, i, chars[i].level});
+    if (same)
+      runs.back().last = i;
+    else
+      runs.push_back({i, i, chars[i].level});
   }
   return runs;
 }
 
 // Unicode rule L2 over shaped runs rather than characters (fribidi_reorder_line reorders characters, but
-// HarfBuzz must shape each run in logical order): from the highest level down to the lowest odd one, reverse every sequence of runs at
-// that level or above.
+// HarfBuzz must shape each run in logical order): from the highest level down to the lowest odd one, reverse every
+// sequence of runs at that level or above.
 void reorder_visually(std::vector<Run>& runs) {
   if (runs.empty()) return;
   int highest = 0, lowest_odd = 1000;
@@ -127,7 +136,8 @@ void shape_run(const std::string& line, const std::vector<CharInfo>& chars, cons
   const std::size_t start = chars[run.first].ch.offset;
   const std::size_t end = chars[run.last].ch.offset + chars[run.last].ch.length;
   hb_buffer_t* buffer = hb_buffer_create();
-  hb_buffer_add_utf8(buffer, line.data(), static_cast<int>(line.size()), static_cast<unsigned>(start), static_cast<int>(end - start));
+  hb_buffer_add_utf8(buffer, line.data(), static_cast<int>(line.size()), static_cast<unsigned>(start),
+                     static_cast<int>(end - start));
   const bool right_to_left = run.level % 2 == 1;
   hb_buffer_set_direction(buffer, right_to_left ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
   if (is_real_script(chars[run.first].script)) hb_buffer_set_script(buffer, chars[run.first].script);
@@ -170,9 +180,12 @@ const LoadedFont* FontChain::font_for(char32_t codepoint) {
   std::optional<FontFace> face = pictograph ? fallback_font(FontRequest{"emoji"}, codepoint) : std::nullopt;
   const LoadedFont* found = nullptr;
   if (!face) {
-    const auto already_open = std::find_if(fonts_.begin(), fonts_.end(), [&](const LoadedFont* font) { return font->has_glyph(codepoint); });
-    if (already_open != fonts_.end()) found = *already_open;
-    else face = fallback_font(request_, codepoint);
+    const auto already_open =
+        std::find_if(fonts_.begin(), fonts_.end(), [&](const LoadedFont* font) { return font->has_glyph(codepoint); });
+    if (already_open != fonts_.end())
+      found = *already_open;
+    else
+      face = fallback_font(request_, codepoint);
   }
   if (!found && face) {
     const LoadedFont& loaded = load_font(*face);
@@ -196,11 +209,17 @@ std::vector<Utf8Char> decode_utf8(const std::string& text, const std::string& wh
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   for (std::size_t i = 0; i < text.size();) {
     const unsigned char lead = byte(i);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) throw Error(ErrorKind::plan, where + ": the text is not valid UTF-8 (byte " + std::to_string(i) + ")");
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
+    if (length == 0 || i + length > text.size())
+      throw Error(ErrorKind::plan, where + ": the text is not valid UTF-8 (byte " + std::to_string(i) + ")");
     char32_t value = length == 1 ? lead : lead & (0x7F >> length);
     for (std::size_t k = 1; k < length; ++k) {
-      if ((byte(i + k) & 0xC0) != 0x80) throw Error(ErrorKind::plan, where + ": the text is not valid UTF-8 (byte " + std::to_string(i + k) + ")");
+      if ((byte(i + k) & 0xC0) != 0x80)
+        throw Error(ErrorKind::plan, where + ": the text is not valid UTF-8 (byte " + std::to_string(i + k) + ")");
       value = (value << 6) | (byte(i + k) & 0x3F);
     }
     const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
@@ -213,7 +232,8 @@ std::vector<Utf8Char> decode_utf8(const std::string& text, const std::string& wh
   return chars;
 }
 
-ShapedLine shape_line(const std::string& line, FontChain& fonts, double letter_spacing_em, std::vector<char32_t>& missing) {
+ShapedLine shape_line(const std::string& line, FontChain& fonts, double letter_spacing_em,
+                      std::vector<char32_t>& missing) {
   std::vector<CharInfo> chars;
   for (const Utf8Char& ch : decode_utf8(line, "text")) chars.push_back({ch});
   ShapedLine shaped;

@@ -12,16 +12,16 @@ namespace easel {
 
 struct ShapedGlyph {
   const LoadedFont* font = nullptr;
-  unsigned glyph = 0;   // glyph id in `font`
-  unsigned cluster = 0; // byte offset in the line of the text this glyph comes from
-  double x_em = 0;      // pen position of the glyph's origin, from the line's start
-  double y_em = 0;      // upwards from the baseline
+  unsigned glyph = 0;    // glyph id in `font`
+  unsigned cluster = 0;  // byte offset in the line of the text this glyph comes from
+  double x_em = 0;       // pen position of the glyph's origin, from the line's start
+  double y_em = 0;       // upwards from the baseline
 };
 
 struct ShapedLine {
   std::vector<ShapedGlyph> glyphs;  // visual order, left to right
   double width_em = 0;
-  bool right_to_left = false;       // the paragraph direction (from its first strong letter)
+  bool right_to_left = false;  // the paragraph direction (from its first strong letter)
 };
 
 // Everything a line needs from its fonts: the requested one first, then fallbacks found on demand.
@@ -54,6 +54,7 @@ std::vector<Utf8Char> decode_utf8(const std::string& text, const std::string& wh
 
 // `letter_spacing_em` is added after every cluster of left-to-right runs (joined scripts keep their joins).
 // Characters no installed font has are appended to `missing` (and drawn as the primary font's .notdef).
-ShapedLine shape_line(const std::string& line, FontChain& fonts, double letter_spacing_em, std::vector<char32_t>& missing);
+ShapedLine shape_line(const std::string& line, FontChain& fonts, double letter_spacing_em,
+                      std::vector<char32_t>& missing);
 
 }  // namespace easel

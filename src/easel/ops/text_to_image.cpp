@@ -9,8 +9,10 @@ namespace easel {
 
 const ParamSpec& text_to_image_setting(const std::string& name) {
   const OperationSpec& spec = registry().get("generate.image");
-  const auto found = std::find_if(spec.params.begin(), spec.params.end(), [&](const ParamSpec& param) { return param.name == name; });
-  if (found == spec.params.end()) throw Error(ErrorKind::internal, "generate.image declares no parameter '" + name + "'");
+  const auto found =
+      std::find_if(spec.params.begin(), spec.params.end(), [&](const ParamSpec& param) { return param.name == name; });
+  if (found == spec.params.end())
+    throw Error(ErrorKind::internal, "generate.image declares no parameter '" + name + "'");
   return *found;
 }
 

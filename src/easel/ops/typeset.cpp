@@ -20,8 +20,8 @@ constexpr double kMinFitPx = 6;
 
 bool breaks_anywhere(char32_t c) {
   const hb_script_t script = hb_unicode_script(hb_unicode_funcs_get_default(), c);
-  return script == HB_SCRIPT_HAN || script == HB_SCRIPT_HIRAGANA || script == HB_SCRIPT_KATAKANA || (c >= 0x3000 && c <= 0x303F) ||
-         (c >= 0xFF00 && c <= 0xFFEF);
+  return script == HB_SCRIPT_HAN || script == HB_SCRIPT_HIRAGANA || script == HB_SCRIPT_KATAKANA ||
+         (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF);
 }
 
 std::string to_utf8(char32_t c) {
@@ -58,7 +58,8 @@ std::vector<std::string> split_paragraphs(const std::string& text) {
 // candidate size of a fit search; each substring is shaped once.
 class Breaker {
  public:
-  Breaker(const std::string& text, FontChain& fonts, double letter_spacing_em) : fonts_(fonts), letter_spacing_em_(letter_spacing_em) {
+  Breaker(const std::string& text, FontChain& fonts, double letter_spacing_em)
+      : fonts_(fonts), letter_spacing_em_(letter_spacing_em) {
     for (std::string& paragraph : split_paragraphs(text)) {
       Paragraph p;
       const auto chars = decode_utf8(paragraph, "text");
@@ -130,7 +131,8 @@ struct BlockMetrics {
 };
 
 bool fits(const std::vector<const ShapedLine*>& lines, const BlockMetrics& metrics, double size, cv::Size area) {
-  const bool narrow_enough = std::all_of(lines.begin(), lines.end(), [&](const ShapedLine* line) { return line->width_em * size <= area.width; });
+  const bool narrow_enough = std::all_of(lines.begin(), lines.end(),
+                                         [&](const ShapedLine* line) { return line->width_em * size <= area.width; });
   return narrow_enough && metrics.height_em(lines.size()) * size <= area.height;
 }
 
@@ -140,8 +142,10 @@ double fitted_size_of(Breaker& breaker, const BlockMetrics& metrics, cv::Size ar
   if (high <= low || !fits(breaker.lines(area.width / low), metrics, low, area)) return low;
   while (high - low > 0.25) {
     const double middle = (low + high) / 2;
-    if (fits(breaker.lines(area.width / middle), metrics, middle, area)) low = middle;
-    else high = middle;
+    if (fits(breaker.lines(area.width / middle), metrics, middle, area))
+      low = middle;
+    else
+      high = middle;
   }
   return std::floor(low * 4) / 4;
 }
@@ -170,7 +174,8 @@ void draw_outline_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen,
   if (FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL) != 0) return;
   const FT_Bitmap& bitmap = slot->bitmap;
   if (bitmap.width == 0 || bitmap.rows == 0) return;
-  const cv::Mat source(static_cast<int>(bitmap.rows), static_cast<int>(bitmap.width), CV_8U, bitmap.buffer, static_cast<size_t>(bitmap.pitch));
+  const cv::Mat source(static_cast<int>(bitmap.rows), static_cast<int>(bitmap.width), CV_8U, bitmap.buffer,
+                       static_cast<size_t>(bitmap.pitch));
   const cv::Rect target(whole.x + slot->bitmap_left, whole.y - slot->bitmap_top, source.cols, source.rows);
   const cv::Rect clipped = target & cv::Rect(0, 0, coverage.cols, coverage.rows);
   if (clipped.empty()) return;
@@ -178,16 +183,19 @@ void draw_outline_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen,
   cv::max(destination, source(clipped - target.tl()), destination);
 }
 
-void draw_color_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen, double size, cv::Mat& coverage, cv::Mat& color) {
+void draw_color_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen, double size, cv::Mat& coverage,
+                      cv::Mat& color) {
   if (FT_Load_Glyph(font.ft_face, glyph, FT_LOAD_COLOR) != 0) return;
   FT_GlyphSlot slot = font.ft_face->glyph;
   const FT_Bitmap& bitmap = slot->bitmap;
   if (bitmap.pixel_mode != FT_PIXEL_MODE_BGRA || bitmap.width == 0 || bitmap.rows == 0) return;
   const double scale = size / (font.ft_face->size->metrics.y_ppem > 0 ? font.ft_face->size->metrics.y_ppem : size);
-  const cv::Mat bgra(static_cast<int>(bitmap.rows), static_cast<int>(bitmap.width), CV_8UC4, bitmap.buffer, static_cast<size_t>(bitmap.pitch));
+  const cv::Mat bgra(static_cast<int>(bitmap.rows), static_cast<int>(bitmap.width), CV_8UC4, bitmap.buffer,
+                     static_cast<size_t>(bitmap.pitch));
   cv::Mat rgba, scaled;
   cv::cvtColor(bgra, rgba, cv::COLOR_BGRA2RGBA);
-  const cv::Size scaled_size(std::max(1, static_cast<int>(std::lround(rgba.cols * scale))), std::max(1, static_cast<int>(std::lround(rgba.rows * scale))));
+  const cv::Size scaled_size(std::max(1, static_cast<int>(std::lround(rgba.cols * scale))),
+                             std::max(1, static_cast<int>(std::lround(rgba.rows * scale))));
   cv::resize(rgba, scaled, scaled_size, 0, 0, cv::INTER_AREA);
   const cv::Rect target(static_cast<int>(std::lround(pen.x + slot->bitmap_left * scale)),
                         static_cast<int>(std::lround(pen.y - slot->bitmap_top * scale)), scaled.cols, scaled.rows);
@@ -209,7 +217,8 @@ void draw_color_glyph(const LoadedFont& font, unsigned glyph, cv::Point2d pen, d
 
 void check_length(const std::string& text) {
   if (text.size() > kMaxTextBytes) {
-    throw Error(ErrorKind::plan, "the text is " + std::to_string(text.size()) + " bytes, above the limit of " + std::to_string(kMaxTextBytes));
+    throw Error(ErrorKind::plan, "the text is " + std::to_string(text.size()) + " bytes, above the limit of " +
+                                     std::to_string(kMaxTextBytes));
   }
 }
 
@@ -223,7 +232,9 @@ BlockMetrics block_metrics(const FontChain& fonts, const TextStyle& style) {
 
 struct TextFitter::State {
   State(const std::string& text, const TextStyle& style)
-      : fonts(style.font), breaker(text, fonts, style.letter_spacing_em), metrics(block_metrics(fonts, style)),
+      : fonts(style.font),
+        breaker(text, fonts, style.letter_spacing_em),
+        metrics(block_metrics(fonts, style)),
         max_size(style.max_size_px) {}
   FontChain fonts;
   Breaker breaker;
@@ -231,12 +242,17 @@ struct TextFitter::State {
   double max_size;
 };
 
-TextFitter::TextFitter(const std::string& text, const TextStyle& style) : state_(std::make_unique<State>(text, style)) {}
+TextFitter::TextFitter(const std::string& text, const TextStyle& style)
+    : state_(std::make_unique<State>(text, style)) {}
 TextFitter::~TextFitter() = default;
 
-double TextFitter::fitted_size(cv::Size area) { return fitted_size_of(state_->breaker, state_->metrics, area, state_->max_size); }
+double TextFitter::fitted_size(cv::Size area) {
+  return fitted_size_of(state_->breaker, state_->metrics, area, state_->max_size);
+}
 
-bool TextFitter::fits(double size, cv::Size area) { return easel::fits(state_->breaker.lines(area.width / size), state_->metrics, size, area); }
+bool TextFitter::fits(double size, cv::Size area) {
+  return easel::fits(state_->breaker.lines(area.width / size), state_->metrics, size, area);
+}
 
 double TextFitter::line_height_em() const { return state_->metrics.line_height_em; }
 
@@ -258,16 +274,21 @@ TypesetText typeset(const std::string& text, const TextStyle& style, cv::Size ar
   result.origin = cv::Point(pad, pad);
   result.coverage = cv::Mat(area.height + 2 * pad, area.width + 2 * pad, CV_8U, cv::Scalar(0));
   const double block_height = metrics.height_em(lines.size()) * size;
-  const double top = style.valign == "top" ? 0 : style.valign == "bottom" ? area.height - block_height : (area.height - block_height) / 2;
+  const double top = style.valign == "top"      ? 0
+                     : style.valign == "bottom" ? area.height - block_height
+                                                : (area.height - block_height) / 2;
   {
     const std::lock_guard lock(freetype_mutex());
     const LoadedFont* sized = nullptr;
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const double width = lines[i]->width_em * size;
-      const double left = style.align == "left" ? 0 : style.align == "right" ? area.width - width : (area.width - width) / 2;
+      const double left = style.align == "left"    ? 0
+                          : style.align == "right" ? area.width - width
+                                                   : (area.width - width) / 2;
       const double baseline = top + (metrics.ascender_em + metrics.pitch_em * static_cast<double>(i)) * size;
       const int band_top = static_cast<int>(std::floor(pad + baseline - metrics.ascender_em * size));
-      const int band_bottom = static_cast<int>(std::ceil(pad + baseline + (metrics.line_height_em - metrics.ascender_em) * size));
+      const int band_bottom =
+          static_cast<int>(std::ceil(pad + baseline + (metrics.line_height_em - metrics.ascender_em) * size));
       result.line_boxes.emplace_back(0, band_top, result.coverage.cols, band_bottom - band_top);
       for (const ShapedGlyph& glyph : lines[i]->glyphs) {
         if (glyph.font != sized) {
@@ -275,8 +296,10 @@ TypesetText typeset(const std::string& text, const TextStyle& style, cv::Size ar
           sized = glyph.font;
         }
         const cv::Point2d pen(pad + left + glyph.x_em * size, pad + baseline - glyph.y_em * size);
-        if (glyph.font->color_bitmaps) draw_color_glyph(*glyph.font, glyph.glyph, pen, size, result.coverage, result.color_glyphs);
-        else draw_outline_glyph(*glyph.font, glyph.glyph, pen, result.coverage);
+        if (glyph.font->color_bitmaps)
+          draw_color_glyph(*glyph.font, glyph.glyph, pen, size, result.coverage, result.color_glyphs);
+        else
+          draw_outline_glyph(*glyph.font, glyph.glyph, pen, result.coverage);
       }
     }
   }

@@ -17,9 +17,9 @@ inline constexpr double kMaxFontPx = 2000;
 
 struct TextStyle {
   FontRequest font;
-  double size_px = 0;          // 0: the largest size up to `max_size_px` that fits the area
+  double size_px = 0;  // 0: the largest size up to `max_size_px` that fits the area
   double max_size_px = kMaxFontPx;
-  double line_spacing = 1;     // multiple of the font's natural line height
+  double line_spacing = 1;  // multiple of the font's natural line height
   double letter_spacing_em = 0;
   std::string align = "center";   // left, center, right
   std::string valign = "middle";  // top, middle, bottom
@@ -29,14 +29,14 @@ struct TypesetText {
   cv::Mat coverage;      // CV_8U glyph coverage; (origin) is the area's top-left corner
   cv::Mat color_glyphs;  // CV_8UC4 premultiplied RGBA of colour glyphs (emoji), same size; empty when none
   cv::Point origin;
-  cv::Rect ink;          // the non-zero part of `coverage`; empty when nothing is visible
+  cv::Rect ink;  // the non-zero part of `coverage`; empty when nothing is visible
   double size_px = 0;
   int line_count = 0;
   std::vector<cv::Rect> line_boxes;  // each line's band (ascender to descender), in `coverage`
-  bool fits = true;      // false when even the smallest size overflows the area
-  std::vector<std::string> fonts;  // "Family Style", the requested font first, then fallbacks used
-  std::string missing;             // UTF-8: characters no installed font has (drawn as .notdef boxes)
-  std::string substitution;        // set when the named font is not installed
+  bool fits = true;                  // false when even the smallest size overflows the area
+  std::vector<std::string> fonts;    // "Family Style", the requested font first, then fallbacks used
+  std::string missing;               // UTF-8: characters no installed font has (drawn as .notdef boxes)
+  std::string substitution;          // set when the named font is not installed
 };
 
 // Paragraphs are separated by '\n'; lines break at spaces (and between CJK characters).

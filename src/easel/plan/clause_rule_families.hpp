@@ -55,7 +55,8 @@ RuleResult object_add_rule(const ClauseView& view);
 
 // Geometry (clause_rules_geometry.cpp). Formats also come with text ("a 4:5 version with the text …").
 inline constexpr const char* kExtendWords =
-    "\\b(expand|extend|outpaint|widen|pad|letterbox|pillarbox|uncrop|zoom out|more (space|room)|add (space|room)|fit|bars)\\b";
+    "\\b(expand|extend|outpaint|widen|pad|letterbox|pillarbox|uncrop|zoom out|more (space|room)|add "
+    "(space|room)|fit|bars)\\b";
 // Asking for the aspect change without losing anything: "make it square without cropping".
 inline constexpr const char* kNoCropping =
     "\\b(without cropping|no cropping|instead of cropping|(don't|dont|do not) crop|not cropped|uncropped)\\b";

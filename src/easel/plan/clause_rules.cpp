@@ -14,10 +14,15 @@ using rules::not_done;
 
 // Preserve clauses are read before the rule table: "keep …", "don't change …", "… should stay the same".
 bool asks_to_preserve(const std::string& text) {
-  return has(text, "^(but |and |please |also |just |make sure (to |that |you )?|be sure to |try to |)(keep|preserve|protect|retain|"
-                   "(don't|dont|do not|never|not) (change|touch|alter|modify|edit|move|crop|recolou?r|affect|mess with|adjust)|"
-                   "leave\\b.*\\b(alone|as is|as it is|unchanged|untouched|intact|the same|be))\\b") ||
-         has(text, "\\b(should|must|has to|needs to|to)? ?(stay|stays|remain|remains) (the same|unchanged|untouched|intact|as (it )?is)\\b") ||
+  return has(text,
+             "^(but |and |please |also |just |make sure (to |that |you )?|be sure to |try to "
+             "|)(keep|preserve|protect|retain|"
+             "(don't|dont|do not|never|not) (change|touch|alter|modify|edit|move|crop|recolou?r|affect|mess "
+             "with|adjust)|"
+             "leave\\b.*\\b(alone|as is|as it is|unchanged|untouched|intact|the same|be))\\b") ||
+         has(text,
+             "\\b(should|must|has to|needs to|to)? ?(stay|stays|remain|remains) (the "
+             "same|unchanged|untouched|intact|as (it )?is)\\b") ||
          has(text, "^(without (changing|touching|altering))\\b");
 }
 
@@ -65,18 +70,22 @@ const std::vector<Rule>& rule_table() {
 
 // "don't crop", "no cropping": a constraint on the aspect changes around it, not something to preserve.
 bool forbids_cropping(const std::string& text) {
-  return has(text, "^(but |and |please |just |also )?((don't|dont|do not|never|not|no) crop(ping)?|without cropping)"
-                   "( it| this| the (image|photo|picture))?( please)?[.!]?$");
+  return has(text,
+             "^(but |and |please |just |also )?((don't|dont|do not|never|not|no) crop(ping)?|without cropping)"
+             "( it| this| the (image|photo|picture))?( please)?[.!]?$");
 }
 
 bool opens_an_edit(const std::string& text) {
-  return has(text, "^(make|add|remove|replace|increase|decrease|crop|resize|change|turn|brighten|darken|blur|put|apply|generate|extend|"
-                   "expand|upscale|boost|reduce|swap|erase|delete|set|give|convert|recolou?r)\\b");
+  return has(text,
+             "^(make|add|remove|replace|increase|decrease|crop|resize|change|turn|brighten|darken|blur|put|apply|"
+             "generate|extend|"
+             "expand|upscale|boost|reduce|swap|erase|delete|set|give|convert|recolou?r)\\b");
 }
 
 ClauseOutcome decide_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context) {
   if (clause.original.size() > kMaxClauseBytes) {
-    return not_done(clause, "this clause is too long to read (over 600 bytes); split the instruction into shorter sentences");
+    return not_done(clause,
+                    "this clause is too long to read (over 600 bytes); split the instruction into shorter sentences");
   }
   if (forbids_cropping(clause.text)) {
     context.cropping_forbidden = true;
@@ -88,21 +97,26 @@ ClauseOutcome decide_clause(const Clause& clause, const std::vector<Quotation>& 
     }
   }
   const bool in_preserve_section = clause.section == Section::preserve && !opens_an_edit(clause.text);
-  if (in_preserve_section || (quotation_index(clause.text) == std::string::npos && asks_to_preserve(clause.text))) return preserve(clause);
+  if (in_preserve_section || (quotation_index(clause.text) == std::string::npos && asks_to_preserve(clause.text)))
+    return preserve(clause);
   const ClauseView view{clause, quotations, context};
   for (const auto& rule : rule_table()) {
     if (auto outcome = rule.build(view)) return std::move(*outcome);
   }
-  return not_done(clause, "Easel found no edit it knows in this; it can change tone and colour, crop, resize, upscale, extend the canvas, "
-                          "add or replace text, replace, remove or blur the background, recolour, remove, add or replace objects, "
-                          "apply a style and generate images (see `easel ops` and docs/instructions.md)");
+  return not_done(
+      clause,
+      "Easel found no edit it knows in this; it can change tone and colour, crop, resize, upscale, extend the canvas, "
+      "add or replace text, replace, remove or blur the background, recolour, remove, add or replace objects, "
+      "apply a style and generate images (see `easel ops` and docs/instructions.md)");
 }
 
 }  // namespace
 
 ClauseOutcome plan_clause(const Clause& clause, const std::vector<Quotation>& quotations, ClauseContext& context) {
   ClauseOutcome outcome = decide_clause(clause, quotations, context);
-  if (outcome.crops_become_extensions) std::replace(context.planned_ops.begin(), context.planned_ops.end(), std::string("image.crop"), std::string("canvas.expand"));
+  if (outcome.crops_become_extensions)
+    std::replace(context.planned_ops.begin(), context.planned_ops.end(), std::string("image.crop"),
+                 std::string("canvas.expand"));
   for (const auto& step : outcome.steps) context.planned_ops.push_back(step.op);
   return outcome;
 }

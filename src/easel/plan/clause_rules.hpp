@@ -25,9 +25,9 @@ struct ClauseOutcome {
 
 // Read across clauses: "increase the contrast; the saturation too" raises both.
 struct ClauseContext {
-  int direction = 0;       // +1 up, -1 down, 0 not said yet
-  std::string last_text;   // the text the latest text.add step typesets ("… below the title" goes under it)
-  bool mask_given = false; // the request has a mask: a thing Easel cannot find by name is the mask's area
+  int direction = 0;        // +1 up, -1 down, 0 not said yet
+  std::string last_text;    // the text the latest text.add step typesets ("… below the title" goes under it)
+  bool mask_given = false;  // the request has a mask: a thing Easel cannot find by name is the mask's area
   std::vector<std::string> planned_ops;  // the ops of the steps planned so far, in order
   bool cropping_forbidden = false;       // "don't crop" was said: later aspect changes extend the canvas
 };

@@ -21,15 +21,18 @@ bool accepts(const std::string& op, const json& target) {
 
 std::string cannot_find(const std::string& op, const NamedThing& thing) {
   if (thing.kind == ThingKind::subject || thing.kind == ThingKind::object) {
-    return op + " cannot act on one object picked by place or colour yet: " + kMaskAdvice + " of \"" + thing.words + "\"";
+    return op + " cannot act on one object picked by place or colour yet: " + kMaskAdvice + " of \"" + thing.words +
+           "\"";
   }
   std::string reason = "Easel cannot find \"" + thing.words + "\" in the image by name yet: " + kMaskAdvice;
-  if (accepts(op, json{{"object", "all"}})) reason += ", or point at it by place or colour (\"the object on the left\", \"the red object\")";
+  if (accepts(op, json{{"object", "all"}}))
+    reason += ", or point at it by place or colour (\"the object on the left\", \"the red object\")";
   return reason;
 }
 
 constexpr const char* kRemoveVerbs =
-    "remove|delete|erase|get rid of|take out|take away|eliminate|clean up|clear away|clear|hide|lose|ditch|edit out|photoshop out|wipe out|wipe";
+    "remove|delete|erase|get rid of|take out|take away|eliminate|clean up|clear away|clear|hide|lose|ditch|edit "
+    "out|photoshop out|wipe out|wipe";
 
 }  // namespace
 
@@ -65,23 +68,29 @@ ClauseOutcome step_on_thing(const ClauseView& view, const std::string& op, json 
 }
 
 std::optional<ClauseOutcome> object_remove_rule(const ClauseView& view) {
-  if (!has(view.text(), "^(please |can you |could you |also |now |and )?(remove|delete|erase|get rid of|take out|take away|eliminate|clean up|clear away|"
-                        "hide|lose|ditch|edit out|photoshop out|wipe out)\\b")) {
+  if (!has(view.text(),
+           "^(please |can you |could you |also |now |and )?(remove|delete|erase|get rid of|take out|take "
+           "away|eliminate|clean up|clear away|"
+           "hide|lose|ditch|edit out|photoshop out|wipe out)\\b")) {
     return std::nullopt;
   }
   const std::string object = strip_trailing_punctuation(words_after(view.clause.original, kRemoveVerbs));
   const NamedThing thing = thing_named_by(normalise_clause(object));
   if (object.empty() || (thing.kind == ThingKind::image && !view.context.mask_given)) {
-    return not_done(view.clause, std::string("say what to remove, for example \"remove the object on the left\", or ") + kMaskAdvice);
+    return not_done(view.clause, std::string("say what to remove, for example \"remove the object on the left\", or ") +
+                                     kMaskAdvice);
   }
   json params = json::object();
-  if (has(view.text(), "\\b(with ai|using ai|generative|generatively|generated|inpaint with a model)\\b")) params["method"] = "generative";
+  if (has(view.text(), "\\b(with ai|using ai|generative|generatively|generated|inpaint with a model)\\b"))
+    params["method"] = "generative";
   return step_on_thing(view, "object.remove", params, thing);
 }
 
 std::optional<ClauseOutcome> recolor_rule(const ClauseView& view) {
   const std::string& text = view.text();
-  if (!has(text, "\\b(recolou?r|recolou?red|colou?rize|dye|paint|change the colou?r|change its colou?r|change (the )?colou?rs?|make|turn|change|colou?r)\\b")) {
+  if (!has(text,
+           "\\b(recolou?r|recolou?red|colou?rize|dye|paint|change the colou?r|change its colou?r|change (the "
+           ")?colou?rs?|make|turn|change|colou?r)\\b")) {
     return std::nullopt;
   }
   if (has(text, "^(make|turn) (it|this|the (photo|image|picture|whole (photo|image|picture)))\\b") &&
@@ -108,7 +117,8 @@ std::optional<ClauseOutcome> recolor_rule(const ClauseView& view) {
   if (thing) return step_on_thing(view, "region.recolor", params, *thing);
   if (const auto place = region_named_in(text)) return one_step("region.recolor", *place, params, view.clause);
   if (view.context.mask_given) return one_step("region.recolor", kWholeImage, params, view.clause);
-  return not_done(view.clause, std::string("say what to recolour, for example \"make the red areas blue\" or \"make the object on the left blue\", or ") +
+  return not_done(view.clause, std::string("say what to recolour, for example \"make the red areas blue\" or \"make "
+                                           "the object on the left blue\", or ") +
                                    kMaskAdvice);
 }
 
@@ -116,22 +126,28 @@ std::optional<ClauseOutcome> object_replace_rule(const ClauseView& view) {
   std::smatch match;
   const std::string& original = view.clause.original;
   static const std::regex replace(
-      "\\b(?:replace|swap(?: out)?|switch|exchange|substitute|change|turn)\\b\\s+([\\s\\S]+?)\\s+\\b(?:with|for|into|to|by)\\b\\s+([\\s\\S]+)",
+      "\\b(?:replace|swap(?: "
+      "out)?|switch|exchange|substitute|change|turn)\\b\\s+([\\s\\S]+?)\\s+\\b(?:with|for|into|to|by)\\b\\s+([\\s\\S]+"
+      ")",
       std::regex::icase);
   if (!std::regex_search(original, match, replace)) return std::nullopt;
   const std::string replacement = strip_trailing_punctuation(match[2]);
   if (replacement.empty()) return std::nullopt;
-  return step_on_thing(view, "object.replace", json{{"prompt", replacement}}, thing_named_by(normalise_clause(match[1].str())));
+  return step_on_thing(view, "object.replace", json{{"prompt", replacement}},
+                       thing_named_by(normalise_clause(match[1].str())));
 }
 
 std::optional<ClauseOutcome> object_add_rule(const ClauseView& view) {
   const std::string& text = view.text();
-  if (!has(text, "^(please |can you |could you |also |now |and )?(add|put|place|insert|include|draw|give (it|him|her|them|the [a-z]+))\\b")) {
+  if (!has(text,
+           "^(please |can you |could you |also |now |and )?(add|put|place|insert|include|draw|give "
+           "(it|him|her|them|the [a-z]+))\\b")) {
     return std::nullopt;
   }
   int ignored = 0;
   if (tone_params(text, ignored)) return std::nullopt;  // "add more contrast"
-  const std::string object = strip_trailing_punctuation(words_after(view.clause.original, "add|put|place|insert|include|draw|give"));
+  const std::string object =
+      strip_trailing_punctuation(words_after(view.clause.original, "add|put|place|insert|include|draw|give"));
   if (object.empty()) return not_done(view.clause, "say what to add, for example \"add a potted plant on the left\"");
   json target = kWholeImage;
   if (auto region = region_named_in(text); region && !region->contains("color")) target = *region;

@@ -34,7 +34,8 @@ ClauseOutcome not_done(const Clause& clause, std::string reason) {
 
 std::optional<double> percentage(const std::string& text) {
   std::smatch match;
-  if (std::regex_search(text, match, pattern("(\\d+(?:\\.\\d+)?)\\s*(?:%|percent|per cent)"))) return std::stod(match[1]) / 100;
+  if (std::regex_search(text, match, pattern("(\\d+(?:\\.\\d+)?)\\s*(?:%|percent|per cent)")))
+    return std::stod(match[1]) / 100;
   return std::nullopt;
 }
 

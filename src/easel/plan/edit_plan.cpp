@@ -20,7 +20,8 @@ std::vector<std::string> optional_strings(const json& object, const char* key, c
   std::vector<std::string> strings;
   if (!object.contains(key) || object.at(key).is_null()) return strings;
   const json& value = object.at(key);
-  if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const json& item) { return item.is_string(); })) {
+  if (!value.is_array() ||
+      !std::all_of(value.begin(), value.end(), [](const json& item) { return item.is_string(); })) {
     throw Error(ErrorKind::plan, where + ": '" + key + "' must be an array of strings");
   }
   for (const auto& item : value) strings.push_back(item.get<std::string>());
@@ -43,7 +44,7 @@ const OperationSpec& preserve_spec() {
   static const OperationSpec spec = [] {
     OperationSpec preserve;
     preserve.name = "preserve";
-    preserve.regions = {RegionKind::named, RegionKind::box, RegionKind::mask, RegionKind::color,
+    preserve.regions = {RegionKind::named,        RegionKind::box,    RegionKind::mask, RegionKind::color,
                         RegionKind::segmentation, RegionKind::object, RegionKind::text};
     return preserve;
   }();
@@ -93,7 +94,8 @@ EditPlan edit_plan_from_json(const json& document) {
     parsed.clause = optional_string(step, "clause", step_where(i, parsed.op));
     parsed.also_clauses = optional_strings(step, "also_clauses", step_where(i, parsed.op));
     if (step.contains("keep")) {
-      if (!step.at("keep").is_array()) throw Error(ErrorKind::plan, step_where(i, parsed.op) + ": 'keep' must be an array of targets");
+      if (!step.at("keep").is_array())
+        throw Error(ErrorKind::plan, step_where(i, parsed.op) + ": 'keep' must be an array of targets");
       parsed.keep = step.at("keep");
     }
     plan.steps.push_back(std::move(parsed));
@@ -104,7 +106,8 @@ EditPlan edit_plan_from_json(const json& document) {
   }
   for (const json& item : array_field(document, "unsupported")) {
     if (!item.is_object()) throw Error(ErrorKind::plan, "plan: each 'unsupported' entry must be an object");
-    plan.unsupported.push_back({optional_string(item, "clause", "unsupported"), optional_string(item, "reason", "unsupported")});
+    plan.unsupported.push_back(
+        {optional_string(item, "clause", "unsupported"), optional_string(item, "reason", "unsupported")});
   }
   return plan;
 }
@@ -112,7 +115,8 @@ EditPlan edit_plan_from_json(const json& document) {
 json to_json(const EditPlan& plan) {
   json steps = json::array();
   for (const auto& step : plan.steps) {
-    json item = {{"op", step.op}, {"target", step.target.is_null() ? json{{"region", "all"}} : step.target},
+    json item = {{"op", step.op},
+                 {"target", step.target.is_null() ? json{{"region", "all"}} : step.target},
                  {"params", step.params}};
     if (!step.clause.empty()) item["clause"] = step.clause;
     if (!step.also_clauses.empty()) item["also_clauses"] = step.also_clauses;

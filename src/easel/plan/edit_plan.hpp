@@ -13,8 +13,8 @@ using json = nlohmann::json;
 
 struct PlanStep {
   std::string op;
-  json target;   // see ops/region.hpp; {"region": "all"} when absent
-  json params;   // after validation: every declared parameter, defaults filled in
+  json target;         // see ops/region.hpp; {"region": "all"} when absent
+  json params;         // after validation: every declared parameter, defaults filled in
   std::string clause;  // the words of the instruction this step came from
   // Targets this step must leave bit-identical: the plan's `preserve` targets, copied onto each step of
   // the round that declared them (so a document's later rounds are not bound by them). Resolved on the

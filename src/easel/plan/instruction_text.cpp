@@ -30,7 +30,8 @@ bool at_word_start(std::string_view text, std::size_t i) {
   return i == 0 || is_space(text[i - 1]) || text[i - 1] == '(' || text[i - 1] == ':';
 }
 bool at_word_end(std::string_view text, std::size_t after) {
-  return after >= text.size() || is_space(text[after]) || std::string_view(".,;:!?)").find(text[after]) != std::string_view::npos;
+  return after >= text.size() || is_space(text[after]) ||
+         std::string_view(".,;:!?)").find(text[after]) != std::string_view::npos;
 }
 
 std::string marker(std::size_t index) { return std::string(1, kMarkerStart) + std::to_string(index) + kMarkerEnd; }
@@ -46,7 +47,8 @@ std::string lower_word(std::string_view word) {
   std::string result;
   for (char c : word) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == '#' || c == '-' || c == ':' || c == '%' ||
-        c == '.' || c == '&' || c == '+' || c == kMarkerStart || c == kMarkerEnd || static_cast<unsigned char>(c) >= 0x80) {
+        c == '.' || c == '&' || c == '+' || c == kMarkerStart || c == kMarkerEnd ||
+        static_cast<unsigned char>(c) >= 0x80) {
       result += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
   }
@@ -83,8 +85,9 @@ std::vector<Word> words_of(std::string_view sentence) {
 
 // Words that only join clauses: dropped at a split.
 bool is_connector(const std::string& word) {
-  static constexpr std::array kConnectors{"and", "then", "&", "also", "plus", "but", "finally", "lastly", "next",
-                                          "afterwards", "after", "that", "please", "pls", "and/or", "as", "well", "too", "+", "just", "now"};
+  static constexpr std::array kConnectors{"and",    "then", "&",          "also",  "plus", "but",    "finally",
+                                          "lastly", "next", "afterwards", "after", "that", "please", "pls",
+                                          "and/or", "as",   "well",       "too",   "+",    "just",   "now"};
   return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
 }
 
@@ -99,8 +102,8 @@ bool describes_the_image(const std::vector<Word>& words, std::size_t clause_begi
   for (const auto& word : words) {
     if (word.begin < clause_begin || word.begin > words[last].begin) continue;
     if (starts_action(word.corrected)) return false;
-    if (word.lower == "is" || word.lower == "it's" || word.lower == "looks" || word.lower == "are" || word.lower == "seems" ||
-        word.lower == "feels" || word.lower == "too") {
+    if (word.lower == "is" || word.lower == "it's" || word.lower == "looks" || word.lower == "are" ||
+        word.lower == "seems" || word.lower == "feels" || word.lower == "too") {
       describes = true;
     }
   }
@@ -113,7 +116,8 @@ bool is_quotation(const Word& word) { return word.lower.find('\x1e') != std::str
 // joint followed within three words by another quotation starts a second text.
 bool adds_another_text(const std::vector<Word>& words, std::size_t clause_begin, std::size_t last, std::size_t next) {
   bool quoted_before = false;
-  for (std::size_t k = 0; k <= last; ++k) quoted_before = quoted_before || (words[k].begin >= clause_begin && is_quotation(words[k]));
+  for (std::size_t k = 0; k <= last; ++k)
+    quoted_before = quoted_before || (words[k].begin >= clause_begin && is_quotation(words[k]));
   if (!quoted_before) return false;
   for (std::size_t k = next; k < words.size() && k < next + 3; ++k) {
     if (is_quotation(words[k])) return true;
@@ -147,7 +151,8 @@ void split_sentence(std::vector<Clause>& clauses, std::string_view sentence, Sec
     // "next to the laptop" is a place, not a joint.
     while (next < words.size() && is_connector(words[next].lower) &&
            !(words[next].lower == "next" && next + 1 < words.size() && words[next + 1].lower == "to")) {
-      said_then = said_then || words[next].lower == "then" || words[next].lower == "finally" || words[next].lower == "next";
+      said_then =
+          said_then || words[next].lower == "then" || words[next].lower == "finally" || words[next].lower == "next";
       ++next;
     }
     const bool has_joint = words[i].comma_after || next > i + 1;
@@ -225,10 +230,13 @@ ProtectedInstruction protect_quotations(std::string_view instruction) {
     if (found) continue;
     if (instruction[i] == '\'' && at_word_start(instruction, i)) {
       std::size_t close = instruction.find('\'', i + 1);
-      while (close != std::string_view::npos && !at_word_end(instruction, close + 1)) close = instruction.find('\'', close + 1);
-      if (close != std::string_view::npos && close > i + 1 && instruction.substr(i + 1, close - i - 1).find('\n') == std::string_view::npos) {
+      while (close != std::string_view::npos && !at_word_end(instruction, close + 1))
+        close = instruction.find('\'', close + 1);
+      if (close != std::string_view::npos && close > i + 1 &&
+          instruction.substr(i + 1, close - i - 1).find('\n') == std::string_view::npos) {
         result.text += marker(result.quotations.size());
-        result.quotations.push_back({std::string(instruction.substr(i, close + 1 - i)), std::string(instruction.substr(i + 1, close - i - 1))});
+        result.quotations.push_back(
+            {std::string(instruction.substr(i, close + 1 - i)), std::string(instruction.substr(i + 1, close - i - 1))});
         i = close + 1;
         continue;
       }
@@ -284,15 +292,21 @@ std::string normalise_clause(std::string_view text) {
     const std::size_t begin = i;
     while (i < spaced.size() && !is_space(spaced[i])) ++i;
     std::string word;
-    for (std::size_t k = begin; k < i; ++k) word += static_cast<char>(std::tolower(static_cast<unsigned char>(spaced[k])));
+    for (std::size_t k = begin; k < i; ++k)
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(spaced[k])));
     // Punctuation stays beside the word; only its letters are corrected.
     std::size_t letters_begin = 0;
-    while (letters_begin < word.size() && !std::isalpha(static_cast<unsigned char>(word[letters_begin]))) ++letters_begin;
+    while (letters_begin < word.size() && !std::isalpha(static_cast<unsigned char>(word[letters_begin])))
+      ++letters_begin;
     std::size_t letters_end = letters_begin;
-    while (letters_end < word.size() && (std::isalpha(static_cast<unsigned char>(word[letters_end])) || word[letters_end] == '\'')) ++letters_end;
-    if (letters_end > letters_begin && word.find(kMarkerStart) == std::string::npos && word.find('#') == std::string::npos &&
+    while (letters_end < word.size() &&
+           (std::isalpha(static_cast<unsigned char>(word[letters_end])) || word[letters_end] == '\''))
+      ++letters_end;
+    if (letters_end > letters_begin && word.find(kMarkerStart) == std::string::npos &&
+        word.find('#') == std::string::npos &&
         (letters_end == word.size() || !std::isalnum(static_cast<unsigned char>(word[letters_end])))) {
-      word = word.substr(0, letters_begin) + correct_spelling(word.substr(letters_begin, letters_end - letters_begin)) + word.substr(letters_end);
+      word = word.substr(0, letters_begin) + correct_spelling(word.substr(letters_begin, letters_end - letters_begin)) +
+             word.substr(letters_end);
     }
     if (!result.empty()) result += ' ';
     result += word;
@@ -301,12 +315,15 @@ std::string normalise_clause(std::string_view text) {
 }
 
 bool is_filler_word(std::string_view word) {
-  while (!word.empty() && std::string_view(".,;:!?()\"'").find(word.back()) != std::string_view::npos) word.remove_suffix(1);
-  while (!word.empty() && std::string_view(".,;:!?()\"'").find(word.front()) != std::string_view::npos) word.remove_prefix(1);
-  static constexpr std::array kFiller{"", "and", "then", "&", "also", "plus", "but", "finally", "lastly", "next", "afterwards",
-                                      "after", "that", "please", "pls", "plz", "thanks", "thank", "you", "thx", "ty",
-                                      "cheers", "ok", "okay", "hi", "hello", "hey", "so", "just", "too", "as", "well",
-                                      "-", "+", "and/or", "—", "–"};
+  while (!word.empty() && std::string_view(".,;:!?()\"'").find(word.back()) != std::string_view::npos)
+    word.remove_suffix(1);
+  while (!word.empty() && std::string_view(".,;:!?()\"'").find(word.front()) != std::string_view::npos)
+    word.remove_prefix(1);
+  static constexpr std::array kFiller{"",       "and",   "then",       "&",     "also", "plus",   "but", "finally",
+                                      "lastly", "next",  "afterwards", "after", "that", "please", "pls", "plz",
+                                      "thanks", "thank", "you",        "thx",   "ty",   "cheers", "ok",  "okay",
+                                      "hi",     "hello", "hey",        "so",    "just", "too",    "as",  "well",
+                                      "-",      "+",     "and/or",     "—",     "–"};
   return std::find(kFiller.begin(), kFiller.end(), word) != kFiller.end();
 }
 
@@ -316,7 +333,8 @@ std::vector<Clause> split_clauses(const ProtectedInstruction& instruction) {
   Section section = Section::free;
   std::size_t sentence_begin = 0;
   const auto close_sentence = [&](std::size_t end) {
-    if (end > sentence_begin) split_sentence(clauses, text.substr(sentence_begin, end - sentence_begin), section, instruction.quotations);
+    if (end > sentence_begin)
+      split_sentence(clauses, text.substr(sentence_begin, end - sentence_begin), section, instruction.quotations);
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     Section next_section = section;
@@ -328,8 +346,8 @@ std::vector<Clause> split_clauses(const ProtectedInstruction& instruction) {
       continue;
     }
     const char c = text[i];
-    const bool sentence_end = c == ';' || c == '!' || c == '?' || c == '\n' ||
-                              (c == '.' && (i + 1 >= text.size() || is_space(text[i + 1])));
+    const bool sentence_end =
+        c == ';' || c == '!' || c == '?' || c == '\n' || (c == '.' && (i + 1 >= text.size() || is_space(text[i + 1])));
     if (sentence_end) {
       close_sentence(i);
       sentence_begin = i + 1;

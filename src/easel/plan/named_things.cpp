@@ -14,56 +14,66 @@ using Words = std::set<std::string, std::less<>>;
 // Words that end the phrase naming a thing: prepositions, joining words, verbs and the tone words that
 // follow a thing ("make the shirt brighter", "the person on the left").
 const Words kPhraseEnd{
-    "on", "in", "at", "to", "from", "of", "near", "next", "behind", "beside", "besides", "with", "without", "by", "along",
-    "into", "onto", "under", "over", "above", "below", "for", "around", "across", "between", "against", "inside",
-    "outside", "within", "through", "toward", "towards", "and", "but", "or", "so", "that", "which", "who", "then",
-    "than", "as", "like", "while", "where", "when", "if", "a", "an", "is", "are", "was", "were", "be", "been", "look",
-    "looks", "feel", "feels", "seem", "seems", "pop", "pops", "stand", "stands", "appear", "appears", "stay", "stays",
-    ",", "remain", "remains", "should", "must", "needs", "has", "have", "will", "would", "could", "up", "down", "out",
-    "off", "away", "back", "more", "less", "too", "very", "much", "really", "slightly", "bit", "lot", "tad", "touch",
-    "even", "again", "also", "just", "only", "please", "brighter", "darker", "lighter", "warmer", "cooler", "colder",
-    "sharper", "crisper", "softer", "punchier", "richer", "deeper", "stronger", "weaker", "bigger", "smaller",
-    "larger", "wider", "taller", "narrower", "shorter", "higher", "lower", "bluer", "greener", "redder", "yellower",
-    "vivid", "vibrant", "saturated", "desaturated", "muted", "moody", "moodier", "bright", "dark", "warm", "cool",
-    "cold", "natural", "clean", "clear", "sharp", "blurry", "blurred", "transparent", "visible", "invisible"};
+    "on",      "in",      "at",       "to",       "from",        "of",       "near",      "next",        "behind",
+    "beside",  "besides", "with",     "without",  "by",          "along",    "into",      "onto",        "under",
+    "over",    "above",   "below",    "for",      "around",      "across",   "between",   "against",     "inside",
+    "outside", "within",  "through",  "toward",   "towards",     "and",      "but",       "or",          "so",
+    "that",    "which",   "who",      "then",     "than",        "as",       "like",      "while",       "where",
+    "when",    "if",      "a",        "an",       "is",          "are",      "was",       "were",        "be",
+    "been",    "look",    "looks",    "feel",     "feels",       "seem",     "seems",     "pop",         "pops",
+    "stand",   "stands",  "appear",   "appears",  "stay",        "stays",    ",",         "remain",      "remains",
+    "should",  "must",    "needs",    "has",      "have",        "will",     "would",     "could",       "up",
+    "down",    "out",     "off",      "away",     "back",        "more",     "less",      "too",         "very",
+    "much",    "really",  "slightly", "bit",      "lot",         "tad",      "touch",     "even",        "again",
+    "also",    "just",    "only",     "please",   "brighter",    "darker",   "lighter",   "warmer",      "cooler",
+    "colder",  "sharper", "crisper",  "softer",   "punchier",    "richer",   "deeper",    "stronger",    "weaker",
+    "bigger",  "smaller", "larger",   "wider",    "taller",      "narrower", "shorter",   "higher",      "lower",
+    "bluer",   "greener", "redder",   "yellower", "vivid",       "vibrant",  "saturated", "desaturated", "muted",
+    "moody",   "moodier", "bright",   "dark",     "warm",        "cool",     "cold",      "natural",     "clean",
+    "clear",   "sharp",   "blurry",   "blurred",  "transparent", "visible",  "invisible"};
 
 // Determiners before the thing ("all the", "the").
-const Words kDeterminers{"the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these", "those",
-                         "all", "any", "some", "both", "each", "every"};
+const Words kDeterminers{"the",  "his",   "her",   "their", "its", "my",   "our",  "your", "this",
+                         "that", "these", "those", "all",   "any", "some", "both", "each", "every"};
 
 // Words describing a thing that do not name it ("the little dog", "the whole image").
-const Words kDescriptive{"whole", "entire", "main", "overall", "little", "small", "big", "large", "tiny", "huge", "old",
-                         "new", "ugly", "annoying", "distracting", "random", "other", "current", "original", "existing",
-                         "same", "single", "first", "second", "last", "front", "rear"};
+const Words kDescriptive{"whole",       "entire", "main",   "overall", "little",   "small",    "big",
+                         "large",       "tiny",   "huge",   "old",     "new",      "ugly",     "annoying",
+                         "distracting", "random", "other",  "current", "original", "existing", "same",
+                         "single",      "first",  "second", "last",    "front",    "rear"};
 
 // Places in the frame used as adjectives ("the top left corner", "the left cup").
 const Words kPositions{"left", "right", "top", "bottom", "upper", "lower", "middle", "center", "centre", "far"};
 
-const Words kImageWords{"image", "images", "photo", "photos", "photograph", "picture", "pictures", "pic", "shot", "scene",
-                        "everything", "composition", "canvas", "reference", "ref", "version"};
+const Words kImageWords{"image",    "images",    "photo", "photos", "photograph", "picture",
+                        "pictures", "pic",       "shot",  "scene",  "everything", "composition",
+                        "canvas",   "reference", "ref",   "version"};
 
 const Words kPropertyWords{
-    "contrast", "saturation", "brightness", "exposure", "warmth", "hue", "gamma", "sharpness", "colours", "colors",
-    "colour", "color", "tones", "tone", "tint", "temperature", "lighting", "light", "mood", "look", "feel", "vibe",
-    "balance", "shadows", "highlights", "midtones", "details", "detail", "clarity", "resolution", "size", "aspect",
-    "ratio", "style", "effect", "filter", "quality", "grade", "grading", "palette", "levels", "vibrance", "glow",
-    "atmosphere", "noise", "grain", "focus", "blacks", "whites", "greens", "blues", "reds", "yellows", "oranges",
-    "purples", "pinks", "browns", "greys", "grays", "areas", "area", "parts", "part", "regions", "region", "bits",
-    "pixels", "patches", "spots"};
+    "contrast", "saturation", "brightness", "exposure", "warmth",  "hue",      "gamma",       "sharpness",  "colours",
+    "colors",   "colour",     "color",      "tones",    "tone",    "tint",     "temperature", "lighting",   "light",
+    "mood",     "look",       "feel",       "vibe",     "balance", "shadows",  "highlights",  "midtones",   "details",
+    "detail",   "clarity",    "resolution", "size",     "aspect",  "ratio",    "style",       "effect",     "filter",
+    "quality",  "grade",      "grading",    "palette",  "levels",  "vibrance", "glow",        "atmosphere", "noise",
+    "grain",    "focus",      "blacks",     "whites",   "greens",  "blues",    "reds",        "yellows",    "oranges",
+    "purples",  "pinks",      "browns",     "greys",    "grays",   "areas",    "area",        "parts",      "part",
+    "regions",  "region",     "bits",       "pixels",   "patches", "spots"};
 
 // Area words that, with a colour, name a colour area ("the red areas").
-const Words kAreaWords{"areas", "area", "parts", "part", "regions", "region", "bits", "pixels", "patches", "spots", "tones"};
+const Words kAreaWords{"areas", "area",   "parts",   "part",  "regions", "region",
+                       "bits",  "pixels", "patches", "spots", "tones"};
 
-const Words kPlaceWords{"background", "backdrop", "bg", "surroundings", "half", "side", "sides", "corner", "corners",
-                        "third", "thirds", "middle", "center", "centre", "edge", "edges", "top", "bottom", "left",
-                        "right", "quadrant", "section", "portion"};
+const Words kPlaceWords{"background", "backdrop", "bg",     "surroundings", "half",     "side",    "sides",  "corner",
+                        "corners",    "third",    "thirds", "middle",       "center",   "centre",  "edge",   "edges",
+                        "top",        "bottom",   "left",   "right",        "quadrant", "section", "portion"};
 
-const Words kSubjectWords{"subject", "subjects", "product", "products", "foreground", "person", "people", "model",
-                          "models", "man", "woman", "men", "women", "girl", "girls", "boy", "boys", "child",
-                          "children", "kid", "kids", "guy", "guys", "lady", "ladies"};
+const Words kSubjectWords{"subject", "subjects", "product", "products", "foreground", "person", "people",
+                          "model",   "models",   "man",     "woman",    "men",        "women",  "girl",
+                          "girls",   "boy",      "boys",    "child",    "children",   "kid",    "kids",
+                          "guy",     "guys",     "lady",    "ladies"};
 
-const Words kObjectWords{"object", "objects", "thing", "things", "item", "items", "element", "elements", "shape",
-                         "shapes", "blob", "blobs", "stuff"};
+const Words kObjectWords{"object",   "objects", "thing",  "things", "item",  "items", "element",
+                         "elements", "shape",   "shapes", "blob",   "blobs", "stuff"};
 
 bool in(const Words& words, const std::string& word) { return words.find(word) != words.end(); }
 
@@ -94,7 +104,8 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 bool ends_phrase(const std::string& word) {
-  return in(kPhraseEnd, word) || word.find('\x1e') != std::string::npos || std::isdigit(static_cast<unsigned char>(word[0]));
+  return in(kPhraseEnd, word) || word.find('\x1e') != std::string::npos ||
+         std::isdigit(static_cast<unsigned char>(word[0]));
 }
 
 // The kind of a phrase from its head (last naming word) and the words before it.
@@ -144,7 +155,8 @@ NamedThing thing_named_by(const std::string& phrase) {
   // "the people in the background" are not the main subject.
   std::string rest;
   for (std::size_t w = i; w < words.size(); ++w) rest += " " + words[w];
-  if (thing.kind == ThingKind::subject && std::regex_search(rest, std::regex("^ (in|at) the (background|back)\\b|^ behind\\b"))) {
+  if (thing.kind == ThingKind::subject &&
+      std::regex_search(rest, std::regex("^ (in|at) the (background|back)\\b|^ behind\\b"))) {
     thing.kind = ThingKind::unknown;
     thing.words += rest;
   }
@@ -167,7 +179,8 @@ std::vector<NamedThing> things_named_in(const std::string& clause_text) {
 
 std::optional<NamedThing> first_thing_named_in(const std::string& clause_text) {
   for (auto& thing : things_named_in(clause_text)) {
-    if (thing.kind != ThingKind::image && thing.kind != ThingKind::property && thing.kind != ThingKind::place) return thing;
+    if (thing.kind != ThingKind::image && thing.kind != ThingKind::property && thing.kind != ThingKind::place)
+      return thing;
   }
   return std::nullopt;
 }

@@ -29,7 +29,8 @@ std::string changed_params(const PlanStep& step) {
     if (value.is_null()) continue;
     std::string unit;
     if (spec != nullptr) {
-      const auto param = std::find_if(spec->params.begin(), spec->params.end(), [&](const ParamSpec& p) { return p.name == name; });
+      const auto param =
+          std::find_if(spec->params.begin(), spec->params.end(), [&](const ParamSpec& p) { return p.name == name; });
       if (param != spec->params.end()) {
         if (param->default_value == value) continue;
         unit = param->unit;
@@ -43,17 +44,31 @@ std::string changed_params(const PlanStep& step) {
 }  // namespace
 
 std::string describe_target(const json& target) {
-  static const std::map<std::string, std::string> names{
-      {"all", "the whole image"}, {"left", "the left half"}, {"right", "the right half"}, {"top", "the top half"},
-      {"bottom", "the bottom half"}, {"center", "the centre"}, {"top-left", "the top-left corner"},
-      {"top-right", "the top-right corner"}, {"bottom-left", "the bottom-left corner"}, {"bottom-right", "the bottom-right corner"},
-      {"left-third", "the left third"}, {"center-third", "the centre third (vertical band)"}, {"right-third", "the right third"},
-      {"top-third", "the top third"}, {"middle-third", "the middle third (horizontal band)"}, {"bottom-third", "the bottom third"},
-      {"background", "the background"}, {"subject", "the subject"}, {"foreground", "the foreground"}, {"product", "the product"},
-      {"person", "the person"}};
+  static const std::map<std::string, std::string> names{{"all", "the whole image"},
+                                                        {"left", "the left half"},
+                                                        {"right", "the right half"},
+                                                        {"top", "the top half"},
+                                                        {"bottom", "the bottom half"},
+                                                        {"center", "the centre"},
+                                                        {"top-left", "the top-left corner"},
+                                                        {"top-right", "the top-right corner"},
+                                                        {"bottom-left", "the bottom-left corner"},
+                                                        {"bottom-right", "the bottom-right corner"},
+                                                        {"left-third", "the left third"},
+                                                        {"center-third", "the centre third (vertical band)"},
+                                                        {"right-third", "the right third"},
+                                                        {"top-third", "the top third"},
+                                                        {"middle-third", "the middle third (horizontal band)"},
+                                                        {"bottom-third", "the bottom third"},
+                                                        {"background", "the background"},
+                                                        {"subject", "the subject"},
+                                                        {"foreground", "the foreground"},
+                                                        {"product", "the product"},
+                                                        {"person", "the person"}};
   if (target.is_null()) return "the whole image";
   if (target.contains("region")) {
-    const std::string name = target["region"].is_string() ? target["region"].get<std::string>() : target["region"].dump();
+    const std::string name =
+        target["region"].is_string() ? target["region"].get<std::string>() : target["region"].dump();
     const auto found = names.find(name);
     return found != names.end() ? found->second : "the " + name + " region";
   }
@@ -89,7 +104,8 @@ std::string explain_plan(const EditPlan& plan) {
     }
   }
   if (plan.steps.empty()) text << "No steps.\n";
-  for (const auto& item : plan.preserve) text << "keep " << describe_target(item.target) << " as it is, from \"" << item.clause << "\"\n";
+  for (const auto& item : plan.preserve)
+    text << "keep " << describe_target(item.target) << " as it is, from \"" << item.clause << "\"\n";
   for (const auto& item : plan.unsupported) text << "not done: \"" << item.clause << "\": " << item.reason << "\n";
   return text.str();
 }

@@ -16,8 +16,9 @@ void check_instruction(const std::string& instruction) {
     throw Error(ErrorKind::usage, "the instruction is empty: say what to change, e.g. \"increase the contrast\"");
   }
   if (instruction.size() > kMaxInstructionBytes) {
-    throw Error(ErrorKind::usage, "the instruction is " + std::to_string(instruction.size()) + " bytes, above the limit of " +
-                                      std::to_string(kMaxInstructionBytes) + " bytes; split it into several edits");
+    throw Error(ErrorKind::usage, "the instruction is " + std::to_string(instruction.size()) +
+                                      " bytes, above the limit of " + std::to_string(kMaxInstructionBytes) +
+                                      " bytes; split it into several edits");
   }
   try {
     (void)json(instruction).dump();  // nlohmann checks UTF-8 when writing; plans are written as JSON
@@ -29,7 +30,8 @@ void check_instruction(const std::string& instruction) {
 // The latest step with `op` also carries out `clause` ("make it transparent" after "remove the background").
 void carry_clause(std::vector<PlanStep>& steps, const std::string& op, const std::string& clause) {
   const auto step = std::find_if(steps.rbegin(), steps.rend(), [&](const PlanStep& each) { return each.op == op; });
-  if (step == steps.rend()) throw Error(ErrorKind::internal, "planner: no earlier " + op + " step carries out \"" + clause + "\"");
+  if (step == steps.rend())
+    throw Error(ErrorKind::internal, "planner: no earlier " + op + " step carries out \"" + clause + "\"");
   step->also_clauses.push_back(clause);
 }
 
@@ -52,8 +54,9 @@ EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
   const ProtectedInstruction words = protect_quotations(instruction);
   const std::vector<Clause> clauses = split_clauses(words);
   if (clauses.size() > kMaxInstructionClauses) {
-    throw Error(ErrorKind::usage, "the instruction has " + std::to_string(clauses.size()) + " clauses, above the limit of " +
-                                      std::to_string(kMaxInstructionClauses) + "; split it into several edits");
+    throw Error(ErrorKind::usage, "the instruction has " + std::to_string(clauses.size()) +
+                                      " clauses, above the limit of " + std::to_string(kMaxInstructionClauses) +
+                                      "; split it into several edits");
   }
   EditPlan plan;
   plan.instruction = instruction;
@@ -62,7 +65,8 @@ EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
   for (const Clause& clause : clauses) {
     ClauseOutcome outcome = plan_clause(clause, words.quotations, context);
     if (!outcome.carried_by_op.empty()) carry_clause(plan.steps, outcome.carried_by_op, clause.original);
-    if (outcome.crops_become_extensions) extend_instead_of_cropping(plan.steps, *outcome.crops_become_extensions, clause.original);
+    if (outcome.crops_become_extensions)
+      extend_instead_of_cropping(plan.steps, *outcome.crops_become_extensions, clause.original);
     for (auto& step : outcome.steps) {
       if (step.op == "color.match" && !inputs.references.empty()) step.params["reference"] = inputs.references.front();
       plan.steps.push_back(std::move(step));
@@ -76,10 +80,12 @@ EditPlan draft_plan(const std::string& instruction, const PlanInputs& inputs) {
 // Why this build cannot run `step` as planned, or empty when it can.
 std::string missing_capability(const PlanStep& step) {
   const OperationSpec* spec = registry().find(step.op);
-  if (spec == nullptr) return "this needs the " + step.op + " operation, which this build of Easel does not include (see `easel ops`)";
+  if (spec == nullptr)
+    return "this needs the " + step.op + " operation, which this build of Easel does not include (see `easel ops`)";
   const RegionKind kind = region_kind_of(step.target);
   if (std::find(spec->regions.begin(), spec->regions.end(), kind) == spec->regions.end()) {
-    return step.op + " needs to know where: name a place (\"on the left\", \"in the top-right corner\") or give a --mask";
+    return step.op +
+           " needs to know where: name a place (\"on the left\", \"in the top-right corner\") or give a --mask";
   }
   for (const auto& param : spec->params) {
     if (param.required && !step.params.contains(param.name)) {
@@ -115,9 +121,10 @@ EditPlan plan_instruction(const std::string& instruction, const PlanInputs& inpu
   }
   plan.steps = std::move(runnable);
   // In the order the clauses were written.
-  std::stable_sort(plan.unsupported.begin(), plan.unsupported.end(), [&](const UnsupportedItem& a, const UnsupportedItem& b) {
-    return instruction.find(a.clause) < instruction.find(b.clause);
-  });
+  std::stable_sort(plan.unsupported.begin(), plan.unsupported.end(),
+                   [&](const UnsupportedItem& a, const UnsupportedItem& b) {
+                     return instruction.find(a.clause) < instruction.find(b.clause);
+                   });
   validate_plan(plan);
   return plan;
 }

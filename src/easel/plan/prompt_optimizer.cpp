@@ -21,14 +21,16 @@ struct PromptTemplate {
 // lighting, camera, texture, style); each part is generic enough never to change what the subject is.
 const std::array<PromptTemplate, 6>& templates() {
   static const std::array<PromptTemplate, 6> table{{
-      {"text-on-object", "",
+      {"text-on-object",
+       "",
        {"", "the object in a simple, uncluttered setting", "even, soft lighting so the lettering reads clearly",
         "50mm lens, front-on view, sharp focus on the lettering", "clean, crisp lettering printed on the surface",
         "high-quality photograph"},
        "misspelled text, extra letters, garbled lettering, blurry, low quality, watermark"},
       {"product",
        "\\b(product|bottle|perfume|watch|shoe|shoes|sneakers?|packaging|package|mug|cup|jar|can|cosmetics?|lipstick|"
-       "headphones|phone|smartphone|laptop|handbag|bag|sunglasses|jewelry|jewellery|ring|necklace|candle|soap|serum|box|"
+       "headphones|phone|smartphone|laptop|handbag|bag|sunglasses|jewelry|jewellery|ring|necklace|candle|soap|serum|"
+       "box|"
        "bottle|skincare|gadget|product shot|packshot)\\b",
        {"", "on a clean seamless studio backdrop", "soft diffused studio lighting with gentle reflections",
         "100mm macro lens, f/8, eye level", "crisp detail, true-to-life materials and colours",
@@ -42,20 +44,24 @@ const std::array<PromptTemplate, 6>& templates() {
         "editorial portrait photography"},
        "blurry, low quality, deformed face, extra fingers, distorted features, watermark"},
       {"interior",
-       "\\b(room|kitchen|bedroom|living room|bathroom|interior|office|cafe|café|restaurant|lobby|hallway|studio apartment|"
+       "\\b(room|kitchen|bedroom|living room|bathroom|interior|office|cafe|café|restaurant|lobby|hallway|studio "
+       "apartment|"
        "loft|library|hotel room|dining room)\\b",
-       {"", "a spacious, tidy, thoughtfully styled space", "bright natural daylight from large windows balanced with warm lamps",
+       {"", "a spacious, tidy, thoughtfully styled space",
+        "bright natural daylight from large windows balanced with warm lamps",
         "16mm wide-angle lens at eye level, straight verticals", "realistic materials: wood grain, fabric weave, stone",
         "architectural interior photography, magazine quality"},
        "blurry, low quality, distorted perspective, warped lines, clutter, watermark"},
       {"landscape",
-       "\\b(landscape|mountains?|valley|lake|forest|beach|ocean|sea|desert|field|meadow|waterfall|canyon|coast|coastline|"
+       "\\b(landscape|mountains?|valley|lake|forest|beach|ocean|sea|desert|field|meadow|waterfall|canyon|coast|"
+       "coastline|"
        "hills?|river|glacier|volcano|island|countryside|vista|sky|sunset|sunrise)\\b",
        {"", "a wide vista with a clear foreground, middle ground and distant horizon",
         "golden-hour sunlight with long, soft shadows", "24mm wide-angle lens, f/11, deep focus",
         "rich detail in rock, foliage, water and sky", "award-winning landscape photography"},
        "blurry, low quality, oversaturated, haze, distorted horizon, watermark"},
-      {"general", "",
+      {"general",
+       "",
        {"", "", "soft natural light", "50mm lens, sharp focus", "fine detail", "high-quality photograph"},
        "blurry, low quality, distorted, deformed, watermark"},
   }};
@@ -65,16 +71,20 @@ const std::array<PromptTemplate, 6>& templates() {
 // What a user's words already say about each part.
 constexpr const char* kLightingWords =
     "\\b(light|lighting|lit|sunlight|sunlit|golden hour|blue hour|neon|backlit|backlight|softbox|candlelight|moonlight|"
-    "shadows?|glow|glowing|overcast|dramatic light|rim light|studio lighting|daylight|lamp ?light|sunset|sunrise|night)\\b";
+    "shadows?|glow|glowing|overcast|dramatic light|rim light|studio lighting|daylight|lamp "
+    "?light|sunset|sunrise|night)\\b";
 constexpr const char* kCameraWords =
     "\\b(\\d+ ?mm|lens|f/\\d|aperture|bokeh|macro|wide[- ]angle|telephoto|shot on|dslr|close[- ]up|aerial|drone|"
     "overhead|top[- ]down|flat ?lay|depth of field|fisheye|tilt[- ]shift|eye level|low angle|high angle)\\b";
 constexpr const char* kTextureWords =
-    "\\b(texture|textured|matte|glossy|detailed|detail|sharp focus|grain|grainy|smooth|rough|velvety|metallic|wooden)\\b";
+    "\\b(texture|textured|matte|glossy|detailed|detail|sharp "
+    "focus|grain|grainy|smooth|rough|velvety|metallic|wooden)\\b";
 constexpr const char* kSettingWords =
-    "\\b(on|in|at|against|inside|outside|under|beneath|above|near|beside|background|backdrop|surrounded by|in front of)\\b";
+    "\\b(on|in|at|against|inside|outside|under|beneath|above|near|beside|background|backdrop|surrounded by|in front "
+    "of)\\b";
 constexpr const char* kStyleWords =
-    "\\b(photo|photograph|photography|photorealistic|realistic|illustration|painting|watercolou?r|oil painting|3d render|"
+    "\\b(photo|photograph|photography|photorealistic|realistic|illustration|painting|watercolou?r|oil painting|3d "
+    "render|"
     "render|anime|cartoon|sketch|drawing|pixel art|vector|cinematic|film still|polaroid|vintage|minimalist|digital art|"
     "concept art|comic|low poly|isometric|studio ghibli|art deco|pop art)\\b";
 constexpr const char* kNonPhotoStyles =
@@ -97,9 +107,12 @@ OptimizedPrompt optimize_prompt(const std::string& prompt) {
   OptimizedPrompt result;
   result.original = prompt;
   result.parts.subject = trimmed(prompt);
-  if (result.parts.subject.empty()) throw Error(ErrorKind::usage, "the prompt is empty: describe the image, e.g. \"a red bicycle against a brick wall\"");
+  if (result.parts.subject.empty())
+    throw Error(ErrorKind::usage,
+                "the prompt is empty: describe the image, e.g. \"a red bicycle against a brick wall\"");
   if (prompt.size() > kMaxPromptBytes) {
-    throw Error(ErrorKind::usage, "the prompt is " + std::to_string(prompt.size()) + " bytes, above the limit of " + std::to_string(kMaxPromptBytes));
+    throw Error(ErrorKind::usage, "the prompt is " + std::to_string(prompt.size()) + " bytes, above the limit of " +
+                                      std::to_string(kMaxPromptBytes));
   }
   try {
     (void)json(prompt).dump();
@@ -110,7 +123,8 @@ OptimizedPrompt optimize_prompt(const std::string& prompt) {
   const ProtectedInstruction words = protect_quotations(prompt);
   for (const auto& quotation : words.quotations) result.texts.push_back(quotation.text);
   std::string lower = words.text;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
 
   const PromptTemplate* chosen = &templates().back();
   if (!result.texts.empty()) {
@@ -145,7 +159,8 @@ OptimizedPrompt optimize_prompt(const std::string& prompt) {
   fill(result.parts.style, "style", kStyleWords, chosen->parts.style.c_str());
 
   result.prompt = result.parts.subject;
-  for (const std::string* part : {&result.parts.setting, &result.parts.lighting, &result.parts.camera, &result.parts.texture, &result.parts.style}) {
+  for (const std::string* part : {&result.parts.setting, &result.parts.lighting, &result.parts.camera,
+                                  &result.parts.texture, &result.parts.style}) {
     if (!part->empty()) result.prompt += ", " + *part;
   }
   // The only text the image may carry is the user's, named again so the model spells it as written.

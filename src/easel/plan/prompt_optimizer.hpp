@@ -27,7 +27,7 @@ struct PromptParts {
 
 struct OptimizedPrompt {
   std::string original;
-  std::string kind;               // product, portrait, landscape, interior, text-on-object, general
+  std::string kind;  // product, portrait, landscape, interior, text-on-object, general
   PromptParts parts;
   std::vector<std::string> given;  // the parts the user's words already covered ("lighting", …)
   std::vector<std::string> texts;  // quoted strings, exactly as written

@@ -39,12 +39,14 @@ bool Document::is_document(const fs::path& path) { return fs::is_regular_file(pa
 
 Document Document::create(const fs::path& folder, const fs::path& source_file) {
   if (fs::exists(folder) && !(fs::is_directory(folder) && fs::is_empty(folder))) {
-    throw Error(ErrorKind::output, "document " + folder.string() + " already exists (open it to add a round, or choose another name)");
+    throw Error(ErrorKind::output,
+                "document " + folder.string() + " already exists (open it to add a round, or choose another name)");
   }
   const auto bytes = read_file_bytes(source_file);
   std::error_code error;
   fs::create_directories(folder, error);
-  if (error) throw Error(ErrorKind::output, "cannot create document folder " + folder.string() + ": " + error.message());
+  if (error)
+    throw Error(ErrorKind::output, "cannot create document folder " + folder.string() + ": " + error.message());
   Document document;
   document.folder_ = folder;
   document.source_file_ = "source" + lowercase_extension(source_file);
@@ -55,7 +57,8 @@ Document Document::create(const fs::path& folder, const fs::path& source_file) {
 
 Document Document::open(const fs::path& folder) {
   const fs::path index = folder / "document.json";
-  if (!fs::is_regular_file(index)) throw Error(ErrorKind::input, folder.string() + " is not an Easel document (no document.json)");
+  if (!fs::is_regular_file(index))
+    throw Error(ErrorKind::input, folder.string() + " is not an Easel document (no document.json)");
   const auto bytes = read_file_bytes(index);
   json data;
   try {
@@ -142,8 +145,8 @@ std::vector<PlanStep> Document::applied_steps() const {
 void Document::save() const {
   json rounds = json::array();
   for (const auto& round : rounds_) rounds.push_back({{"plan", to_json(round.plan)}, {"created", round.created}});
-  const json data = {{"format", kFormat}, {"version", kVersion}, {"source", source_file_},
-                     {"applied", applied_}, {"rounds", rounds}};
+  const json data = {
+      {"format", kFormat}, {"version", kVersion}, {"source", source_file_}, {"applied", applied_}, {"rounds", rounds}};
   const std::string text = data.dump(2) + "\n";
   write_file_atomically(folder_ / "document.json",
                         std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));

@@ -25,7 +25,8 @@ bool generates(const PlanStep& step) {
 
 std::string unsupported_summary(const EditPlan& plan) {
   std::string text;
-  for (const auto& item : plan.unsupported) text += (text.empty() ? "not done: " : "; not done: ") + ("\"" + item.clause + "\": " + item.reason);
+  for (const auto& item : plan.unsupported)
+    text += (text.empty() ? "not done: " : "; not done: ") + ("\"" + item.clause + "\": " + item.reason);
   return text.empty() ? "it names no edit" : text;
 }
 
@@ -34,7 +35,8 @@ std::string unsupported_summary(const EditPlan& plan) {
 void apply_model_and_seeds(EditPlan& plan, const EditOrder& order) {
   for (auto& step : plan.steps) {
     const OperationSpec& spec = registry().get(step.op);
-    if (declares(spec, "model") && !order.model.empty() && unset(step.params, "model")) step.params["model"] = order.model;
+    if (declares(spec, "model") && !order.model.empty() && unset(step.params, "model"))
+      step.params["model"] = order.model;
     if (!declares(spec, "seed") || !unset(step.params, "seed")) continue;
     if (order.seed) {
       step.params["seed"] = *order.seed;
@@ -52,21 +54,31 @@ void check_variants(const EditPlan& plan, int variants) {
     any = true;
     const auto seed = step.params["seed"].get<std::uint64_t>();
     if (seed > kLargestSeed - static_cast<std::uint64_t>(variants - 1)) {
-      throw Error(ErrorKind::usage, "the seed plus the number of images would pass the largest seed, 2^53 - 1; give a smaller seed or ask for fewer images",
+      throw Error(ErrorKind::usage,
+                  "the seed plus the number of images would pass the largest seed, 2^53 - 1; give a smaller seed or "
+                  "ask for fewer images",
                   "seed");
     }
   }
   if (!any) {
-    throw Error(ErrorKind::usage, "this edit has no generative step, so it is deterministic and every image would be the same; ask for one image",
-                "variants");
+    throw Error(
+        ErrorKind::usage,
+        "this edit has no generative step, so it is deterministic and every image would be the same; ask for one image",
+        "variants");
   }
 }
 
 // The requested output size as steps: a centred crop to its aspect ratio, then a resize to it.
 void append_size_steps(EditPlan& plan, const cv::Size& size) {
   const std::string aspect = std::to_string(size.width) + ":" + std::to_string(size.height);
-  plan.steps.push_back({"image.crop", {{"region", "all"}}, {{"aspect", aspect}}, "size " + std::to_string(size.width) + "x" + std::to_string(size.height)});
-  plan.steps.push_back({"image.resize", {{"region", "all"}}, {{"width", size.width}, {"height", size.height}}, "size " + std::to_string(size.width) + "x" + std::to_string(size.height)});
+  plan.steps.push_back({"image.crop",
+                        {{"region", "all"}},
+                        {{"aspect", aspect}},
+                        "size " + std::to_string(size.width) + "x" + std::to_string(size.height)});
+  plan.steps.push_back({"image.resize",
+                        {{"region", "all"}},
+                        {{"width", size.width}, {"height", size.height}},
+                        "size " + std::to_string(size.width) + "x" + std::to_string(size.height)});
 }
 
 // Bridges a `check` that throws to the engine's `cancelled` poll, which must return true instead (the
@@ -125,8 +137,9 @@ EditPlan draft_edit(const EditOrder& order) {
 EditPlan plan_edit(const EditOrder& order) {
   EditPlan plan = draft_edit(order);
   if (plan.steps.empty()) {
-    throw NothingToDo(ErrorKind::plan, "nothing in the " + std::string(order.plan ? "plan" : "instruction") +
-                                           " maps to an operation Easel has; " + unsupported_summary(plan),
+    throw NothingToDo(ErrorKind::plan,
+                      "nothing in the " + std::string(order.plan ? "plan" : "instruction") +
+                          " maps to an operation Easel has; " + unsupported_summary(plan),
                       order.plan ? "plan" : "instruction");
   }
   apply_model_and_seeds(plan, order);
@@ -136,12 +149,13 @@ EditPlan plan_edit(const EditOrder& order) {
 
 double EditProgress::fraction() const {
   const double within_step = denoise_total > 0 ? static_cast<double>(denoised) / denoise_total : 0.0;
-  const double in_variant = (static_cast<double>(step) + within_step) / static_cast<double>(std::max<std::size_t>(steps, 1));
+  const double in_variant =
+      (static_cast<double>(step) + within_step) / static_cast<double>(std::max<std::size_t>(steps, 1));
   return (variant + in_variant) / std::max(variants, 1);
 }
 
-EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier, const EditPlan& plan, int variants, ResultCache& cache,
-                       const RunContext& context, const EditControl& control, json timings_ms) {
+EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier, const EditPlan& plan, int variants,
+                       ResultCache& cache, const RunContext& context, const EditControl& control, json timings_ms) {
   EditRender result;
   CheckBridge bridge(control.check);
   EditProgress progress;
@@ -182,13 +196,15 @@ EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier
       for (auto& step : rendered.steps) {
         if (generates(step) && !unset(step.params, "seed")) {
           step.params["seed"] = step.params["seed"].get<std::uint64_t>() + static_cast<std::uint64_t>(variant);
-          if (result.seeds.size() == static_cast<std::size_t>(variant)) result.seeds.push_back(step.params["seed"].get<std::uint64_t>());
+          if (result.seeds.size() == static_cast<std::size_t>(variant))
+            result.seeds.push_back(step.params["seed"].get<std::uint64_t>());
         }
       }
       std::vector<PlanStep> steps = earlier;
       steps.insert(steps.end(), rendered.steps.begin(), rendered.steps.end());
       // Renders of the plan's first steps share the cache with the final one, which recomputes nothing.
-      for (std::size_t done = earlier.size() + 1; done < steps.size() && partials_sent < control.partial_images && control.on_partial; ++done) {
+      for (std::size_t done = earlier.size() + 1;
+           done < steps.size() && partials_sent < control.partial_images && control.on_partial; ++done) {
         bridge.check();
         const std::vector<PlanStep> prefix(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(done));
         send_partial(Executor(cache, run_context).render(source, prefix).state.image);
@@ -197,8 +213,9 @@ EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier
       bridge.check();
       result.images.push_back(outcome.render.state.image);
       if (variant == 0) {
-        const RenderState before_round =
-            earlier.empty() || plan.preserve.empty() ? initial_state(source) : Executor(cache, run_context).render(source, earlier).state;
+        const RenderState before_round = earlier.empty() || plan.preserve.empty()
+                                             ? initial_state(source)
+                                             : Executor(cache, run_context).render(source, earlier).state;
         result.report = build_report(source, rendered, outcome, timings_ms, &before_round);
         result.verified = result.report["verification"]["ok"].get<bool>();
         result.outcome = std::move(outcome);

@@ -53,13 +53,13 @@ EditPlan plan_edit(const EditOrder& order);
 
 // Where a render is, for progress lines and bars.
 struct EditProgress {
-  int variant = 0;        // from 0
+  int variant = 0;  // from 0
   int variants = 1;
-  std::size_t step = 0;   // the plan step starting or running, from 0
+  std::size_t step = 0;  // the plan step starting or running, from 0
   std::size_t steps = 1;
   std::string op;
-  int denoised = 0;       // denoising steps done inside a generative step, of `denoise_total`
-  int denoise_total = 0;  // 0 outside generative steps
+  int denoised = 0;         // denoising steps done inside a generative step, of `denoise_total`
+  int denoise_total = 0;    // 0 outside generative steps
   double fraction() const;  // of the whole render, all variants
 };
 
@@ -75,20 +75,21 @@ struct EditControl {
 };
 
 struct EditRender {
-  std::vector<Image> images;          // one per variant
-  std::vector<EditPlan> plans;        // the plan each image rendered (its seeds), for output metadata
-  std::vector<std::uint64_t> seeds;   // each variant's first generative seed; empty when none generates
-  EditOutcome outcome;                // of the first image
+  std::vector<Image> images;         // one per variant
+  std::vector<EditPlan> plans;       // the plan each image rendered (its seeds), for output metadata
+  std::vector<std::uint64_t> seeds;  // each variant's first generative seed; empty when none generates
+  EditOutcome outcome;               // of the first image
   // DESIGN §5, of the first image: plan, verification (text, preservation, seam, preserve, ok), steps,
   // timings (the door's stages given to render_edit, plus execute and verify) and usage.
   nlohmann::json report;
-  bool verified = true;               // report.verification.ok
+  bool verified = true;  // report.verification.ok
 };
 
 // Renders `plan` (from plan_edit, for the same number of `variants`) over `source` after `earlier` (the
 // steps of a document's earlier rounds; empty for a single edit), verifies the result and builds the
 // report. `timings_ms` holds the door's own stages (decode, plan).
-EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier, const EditPlan& plan, int variants, ResultCache& cache,
-                       const RunContext& context, const EditControl& control, nlohmann::json timings_ms);
+EditRender render_edit(const Image& source, const std::vector<PlanStep>& earlier, const EditPlan& plan, int variants,
+                       ResultCache& cache, const RunContext& context, const EditControl& control,
+                       nlohmann::json timings_ms);
 
 }  // namespace easel

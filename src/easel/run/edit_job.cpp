@@ -25,8 +25,8 @@ nlohmann::json step_records_to_json(const std::vector<StepRecord>& records) {
 
 }  // namespace
 
-EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, ResultCache& cache, const RunContext& context,
-                     const StepProgress& progress) {
+EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, ResultCache& cache,
+                     const RunContext& context, const StepProgress& progress) {
   EditOutcome outcome;
   auto start = std::chrono::steady_clock::now();
   outcome.render = Executor(cache, context).render(source, steps, progress);
@@ -39,8 +39,8 @@ EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, Re
   return outcome;
 }
 
-nlohmann::json build_report(const Image& source, const EditPlan& plan, const EditOutcome& outcome, nlohmann::json timings_ms,
-                            const RenderState* before_round) {
+nlohmann::json build_report(const Image& source, const EditPlan& plan, const EditOutcome& outcome,
+                            nlohmann::json timings_ms, const RenderState* before_round) {
   timings_ms["execute"] = outcome.execute_ms;
   timings_ms["verify"] = outcome.verify_ms;
   double compute_ms = 0;
@@ -52,7 +52,8 @@ nlohmann::json build_report(const Image& source, const EditPlan& plan, const Edi
     if (check.status == TextStatus::failed) text_ok = false;
   }
   const RenderState& result = outcome.render.state;
-  const nlohmann::json preserve = verify_kept(plan, outcome.render.kept, before_round ? *before_round : initial_state(source), result);
+  const nlohmann::json preserve =
+      verify_kept(plan, outcome.render.kept, before_round ? *before_round : initial_state(source), result);
   bool preserve_ok = true;
   for (const auto& item : preserve) preserve_ok = preserve_ok && item["ok"].get<bool>();
   const bool ok = text_ok && preserve_ok && outcome.preservation.changed_pixels_outside == 0;

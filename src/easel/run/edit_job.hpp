@@ -22,14 +22,14 @@ struct EditOutcome {
   double verify_ms = 0;
 };
 
-EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, ResultCache& cache, const RunContext& context = {},
-                     const StepProgress& progress = {});
+EditOutcome run_edit(const Image& source, const std::vector<PlanStep>& steps, ResultCache& cache,
+                     const RunContext& context = {}, const StepProgress& progress = {});
 
 // `plan` is the plan of this request; `timings_ms` gains execute and verify times. `before_round` is the
 // state the plan's round started from (a document's earlier rounds); null: the unedited source.
 // verification.ok is false when a typeset string did not read back, a preserved pixel changed, or a
 // pixel outside every edited region changed.
-nlohmann::json build_report(const Image& source, const EditPlan& plan, const EditOutcome& outcome, nlohmann::json timings_ms,
-                            const RenderState* before_round = nullptr);
+nlohmann::json build_report(const Image& source, const EditPlan& plan, const EditOutcome& outcome,
+                            nlohmann::json timings_ms, const RenderState* before_round = nullptr);
 
 }  // namespace easel

@@ -18,7 +18,9 @@
 namespace easel {
 namespace {
 
-std::string step_where(std::size_t index, const std::string& op) { return "step " + std::to_string(index + 1) + " (" + op + ")"; }
+std::string step_where(std::size_t index, const std::string& op) {
+  return "step " + std::to_string(index + 1) + " (" + op + ")";
+}
 
 // The files a step reads are part of its identity: their content goes into the cache key.
 std::string file_inputs_of(PlanStep step) {
@@ -35,15 +37,18 @@ std::string file_inputs_of(PlanStep step) {
 // quad says exactly where it goes.
 bool lays_out(const OperationSpec& spec, const PlanStep& step) {
   const RegionKind kind = region_kind_of(step.target);
-  return spec.lays_out_around_subject && (kind == RegionKind::all || kind == RegionKind::named) && step.params.value("quad", json()).is_null();
+  return spec.lays_out_around_subject && (kind == RegionKind::all || kind == RegionKind::named) &&
+         step.params.value("quad", json()).is_null();
 }
 
 // Subject/background targets (the step's, or one it keeps) and text laid out around the subject name the
 // segmenter that resolves them, in the report and in the cache key (masks the fallback made must not be
 // reused once the model is installed).
-std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, const SegmenterSettings& segmenter, const std::string& where) {
+std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, const SegmenterSettings& segmenter,
+                         const std::string& where) {
   const bool segments = lays_out(spec, step) || region_kind_of(step.target) == RegionKind::segmentation ||
-                        std::any_of(step.keep.begin(), step.keep.end(), [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
+                        std::any_of(step.keep.begin(), step.keep.end(),
+                                    [](const json& t) { return region_kind_of(t) == RegionKind::segmentation; });
   if (!segments) return {};
   try {
     return std::string("segmentation: ") + segmentation_engine(segmenter);
@@ -55,7 +60,8 @@ std::string segmenter_of(const OperationSpec& spec, const PlanStep& step, const 
 // A generative step without a model of its own runs the context's default model, so that model is part
 // of its identity: another default must not reuse this model's result.
 std::string default_model_of(const OperationSpec& spec, const PlanStep& step, const RunContext& context) {
-  const bool takes_model = std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& param) { return param.name == "model"; });
+  const bool takes_model =
+      std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& param) { return param.name == "model"; });
   if (!takes_model || !step.params.value("model", nlohmann::json()).is_null()) return {};
   return "\ndefault model: " + context.default_model;
 }
@@ -91,21 +97,24 @@ void note_changes_over_text(std::vector<TextLayer>& layers, const cv::Mat& chang
 
 // A step aimed at a string on purpose — text.replace of it, or a {"text": …} target — supersedes the
 // earlier text it hits: once the output no longer reads that text, it was replaced, not lost.
-void mark_superseded(std::vector<TextLayer>& layers, const std::string& text, const cv::Rect& where_changed, const std::string& what) {
+void mark_superseded(std::vector<TextLayer>& layers, const std::string& text, const cv::Rect& where_changed,
+                     const std::string& what) {
   for (TextLayer& layer : layers) {
-    if (layer.superseded.empty() && layer.text.find(text) != std::string::npos && (layer.box & where_changed).area() > 0) {
+    if (layer.superseded.empty() && layer.text.find(text) != std::string::npos &&
+        (layer.box & where_changed).area() > 0) {
       layer.superseded = what;
     }
   }
 }
 
-RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
-                              const std::string& where, const RunContext& context) {
+RenderState apply_region_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
+                              const cv::Mat& keep, const std::string& where, const RunContext& context) {
   cv::Mat weight = resolve_region(step.target, before.image, where, context);
   KeepOutcome kept;
   if (!keep.empty() && cv::countNonZero((weight > 0) & keep) > 0) {
     weight.setTo(0, keep);
-    if (cv::countNonZero(weight > 0) == 0) return unchanged(before, {"refused", "its whole region lies in what the plan preserves, so it was not applied"});
+    if (cv::countNonZero(weight > 0) == 0)
+      return unchanged(before, {"refused", "its whole region lies in what the plan preserves, so it was not applied"});
     kept = {"shrunk", "its region was shrunk to leave what the plan preserves untouched"};
   }
   const OpOutput output = spec.run_in_region ? spec.run_in_region(before.image, Params(step.params), weight, context)
@@ -114,12 +123,14 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
   after.source_offset = before.source_offset;
   after.text_layers = before.text_layers;
   const cv::Mat touched = weight > 0;
-  after.image = targets_whole_image(step.target) && kept.action.empty() ? output.image.to_rgba8()
-                                                                        : blend_within(before.image, output.image.to_rgba8(), weight);
+  after.image = targets_whole_image(step.target) && kept.action.empty()
+                    ? output.image.to_rgba8()
+                    : blend_within(before.image, output.image.to_rgba8(), weight);
   after.edited = cv::max(before.edited, touched);
   note_changes_over_text(after.text_layers, touched, where);
   if (region_kind_of(step.target) == RegionKind::text) {
-    mark_superseded(after.text_layers, step.target["text"].get<std::string>(), cv::boundingRect(touched), where + " worked on this text");
+    mark_superseded(after.text_layers, step.target["text"].get<std::string>(), cv::boundingRect(touched),
+                    where + " worked on this text");
   }
   after.latest_step_keep = kept.action;
   after.latest_step_keep_note = kept.note;
@@ -130,10 +141,13 @@ RenderState apply_region_step(const RenderState& before, const OperationSpec& sp
 // Where a placing step puts its text: the bounding box of its region, or for {"below": TEXT} the band
 // under the last layer that typeset TEXT, three quarters of its line tall (a subtitle fitted there comes
 // out smaller than the text above it).
-cv::Rect placement_area(const RenderState& state, const json& target, const std::string& where, const RunContext& context) {
-  if (region_kind_of(target) != RegionKind::below_text) return cv::boundingRect(resolve_region(target, state.image, where, context) > 0);
+cv::Rect placement_area(const RenderState& state, const json& target, const std::string& where,
+                        const RunContext& context) {
+  if (region_kind_of(target) != RegionKind::below_text)
+    return cv::boundingRect(resolve_region(target, state.image, where, context) > 0);
   const std::string above = target["below"].get<std::string>();
-  const auto layer = std::find_if(state.text_layers.rbegin(), state.text_layers.rend(), [&](const TextLayer& l) { return l.text == above; });
+  const auto layer = std::find_if(state.text_layers.rbegin(), state.text_layers.rend(),
+                                  [&](const TextLayer& l) { return l.text == above; });
   if (layer == state.text_layers.rend()) {
     throw Error(ErrorKind::plan, where + ": no earlier step adds the text \"" + above + "\" to place this under");
   }
@@ -158,19 +172,21 @@ cv::Mat differing_pixels(const cv::Mat& before, const cv::Mat& after, const cv::
 // laid out in a named area, the subject too (kept clear of where there is room).
 // What later steps leave of the canvas: the rectangle of the current state's pixels that their crops keep.
 struct LaterWindow {
-  cv::Rect rect;       // empty: not looked at (the whole canvas)
-  std::string note;    // "what step 4 (image.crop) keeps", empty when the whole canvas survives
+  cv::Rect rect;               // empty: not looked at (the whole canvas)
+  std::string note;            // "what step 4 (image.crop) keeps", empty when the whole canvas survives
   json steps = json::array();  // the later canvas steps the window depends on (part of the cache key)
 };
 
 // Text laid out in a named area goes where later crops keep it: "at the top, crop to 4:5" means the top
 // of the cropped picture.
-Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep, const LaterWindow& later,
-                       const std::string& where, const RunContext& context) {
+Placement placement_of(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
+                       const LaterWindow& later, const std::string& where, const RunContext& context) {
   Placement placement;
   placement.area = placement_area(before, step.target, where, context);
-  if (placement.area.empty()) throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
-  if (const cv::Rect kept_later = placement.area & later.rect; !later.note.empty() && !kept_later.empty() && kept_later != placement.area) {
+  if (placement.area.empty())
+    throw Error(ErrorKind::plan, where + ": the target region is empty, so there is nowhere to place the text");
+  if (const cv::Rect kept_later = placement.area & later.rect;
+      !later.note.empty() && !kept_later.empty() && kept_later != placement.area) {
     placement.area = kept_later;
     placement.within = later.note;
   }
@@ -189,17 +205,22 @@ Placement placement_of(const RenderState& before, const OperationSpec& spec, con
   cv::Mat avoid = subject.alpha >= 0.5;
   if (!placement.keep_out.empty()) avoid |= placement.keep_out;
   placement.avoid = avoid;
-  placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" + (placement.avoided.empty() ? "" : " and " + placement.avoided);
+  placement.avoided = "the subject (segmentation: " + subject.note.engine + ")" +
+                      (placement.avoided.empty() ? "" : " and " + placement.avoided);
   return placement;
 }
 
-RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
-                                 const LaterWindow& later, const std::string& where, const RunContext& context) {
-  OpOutput output = spec.place(before.image, Params(step.params), placement_of(before, spec, step, keep, later, where, context), context);
-  const cv::Rect changed = output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, before.image.width(), before.image.height());
+RenderState apply_placement_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
+                                 const cv::Mat& keep, const LaterWindow& later, const std::string& where,
+                                 const RunContext& context) {
+  OpOutput output = spec.place(before.image, Params(step.params),
+                               placement_of(before, spec, step, keep, later, where, context), context);
+  const cv::Rect changed =
+      output.changed.value_or(cv::Rect()) & cv::Rect(0, 0, before.image.width(), before.image.height());
   const cv::Mat result = output.image.to_rgba8().mat();
   // What a placing op drew is all or nothing: letters clipped at a preserved edge would misspell it.
-  if (!keep.empty() && !changed.empty() && cv::countNonZero(differing_pixels(before.image.mat(), result, changed) & keep) > 0) {
+  if (!keep.empty() && !changed.empty() &&
+      cv::countNonZero(differing_pixels(before.image.mat(), result, changed) & keep) > 0) {
     return unchanged(before, {"refused", "it would draw over what the plan preserves, so it was not applied"});
   }
   RenderState after;
@@ -213,7 +234,8 @@ RenderState apply_placement_step(const RenderState& before, const OperationSpec&
     after.edited(changed).setTo(255);
   }
   for (const auto& layer : output.text_layers) {
-    if (!layer.replaces.empty()) mark_superseded(after.text_layers, layer.replaces, changed, "replaced by \"" + layer.text + "\" in " + where);
+    if (!layer.replaces.empty())
+      mark_superseded(after.text_layers, layer.replaces, changed, "replaced by \"" + layer.text + "\" in " + where);
   }
   for (auto& layer : output.text_layers) after.text_layers.push_back(std::move(layer));
   return after;
@@ -230,11 +252,13 @@ bool canvas_holds(const cv::Mat& keep, const std::optional<CanvasMapping>& mappi
 
 // Earlier text follows a canvas step: shifted by a crop or expansion, scaled by a resize (which
 // resamples the whole image). What falls outside the new canvas is noted on the layer.
-void move_text_with_canvas(std::vector<TextLayer>& layers, const OpOutput& output, cv::Size before, const std::string& where) {
+void move_text_with_canvas(std::vector<TextLayer>& layers, const OpOutput& output, cv::Size before,
+                           const std::string& where) {
   const cv::Size after = output.image.mat().size();
   const cv::Matx33d transform =
       output.mapping ? cv::Matx33d(1, 0, output.mapping->offset.x, 0, 1, output.mapping->offset.y, 0, 0, 1)
-                     : cv::Matx33d(static_cast<double>(after.width) / before.width, 0, 0, 0, static_cast<double>(after.height) / before.height, 0, 0, 0, 1);
+                     : cv::Matx33d(static_cast<double>(after.width) / before.width, 0, 0, 0,
+                                   static_cast<double>(after.height) / before.height, 0, 0, 0, 1);
   const auto share_inside = [](const cv::Rect& box, cv::Size canvas) {
     return box.area() > 0 ? static_cast<double>((box & cv::Rect(cv::Point(0, 0), canvas)).area()) / box.area() : 0.0;
   };
@@ -244,7 +268,9 @@ void move_text_with_canvas(std::vector<TextLayer>& layers, const OpOutput& outpu
     const double now_inside = share_inside(layer.box, after);
     if (now_inside < was_inside) {
       const long cut = std::lround(100 * (was_inside - now_inside));
-      layer.later_changes.push_back(where + (now_inside == 0 ? " cut all of its box out of the image" : " cut " + std::to_string(std::max(1L, cut)) + "% of its box off"));
+      layer.later_changes.push_back(where + (now_inside == 0
+                                                 ? " cut all of its box out of the image"
+                                                 : " cut " + std::to_string(std::max(1L, cut)) + "% of its box off"));
     } else if (!output.mapping) {
       layer.later_changes.push_back(where + " resampled it");
     }
@@ -268,17 +294,20 @@ RenderState canvas_state(const RenderState& before, const OpOutput& output, cons
   return after;
 }
 
-RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step, const cv::Mat& keep,
-                              const std::string& where, const RunContext& context) {
+RenderState apply_canvas_step(const RenderState& before, const OperationSpec& spec, const PlanStep& step,
+                              const cv::Mat& keep, const std::string& where, const RunContext& context) {
   OpOutput output = spec.run(before.image, Params(step.params), context);
-  if (keep.empty() || cv::countNonZero(keep) == 0 || canvas_holds(keep, output.mapping)) return canvas_state(before, output, where);
+  if (keep.empty() || cv::countNonZero(keep) == 0 || canvas_holds(keep, output.mapping))
+    return canvas_state(before, output, where);
   if (!output.mapping && spec.model.rfind("diffusion", 0) == 0) {
-    return unchanged(before, {"refused", "it replaces every pixel, including what the plan preserves, so it was not applied"});
+    return unchanged(before,
+                     {"refused", "it replaces every pixel, including what the plan preserves, so it was not applied"});
   }
   if (!output.mapping) {
     RenderState after = canvas_state(before, output, where);
     after.latest_step_keep = "resampled";
-    after.latest_step_keep_note = "it resamples every pixel, so what the plan preserves is no longer bit-identical (no other step changed it)";
+    after.latest_step_keep_note =
+        "it resamples every pixel, so what the plan preserves is no longer bit-identical (no other step changed it)";
     return after;
   }
   const cv::Rect keep_box = cv::boundingRect(keep);
@@ -290,13 +319,16 @@ RenderState apply_canvas_step(const RenderState& before, const OperationSpec& sp
         const cv::Rect window = output.mapping->copied - output.mapping->offset;
         RenderState after = canvas_state(before, output, where);
         after.latest_step_keep = "moved";
-        after.latest_step_keep_note = "its window was moved to " + std::to_string(window.width) + "x" + std::to_string(window.height) + " at (" +
-                                      std::to_string(window.x) + ", " + std::to_string(window.y) + ") to hold what the plan preserves";
+        after.latest_step_keep_note = "its window was moved to " + std::to_string(window.width) + "x" +
+                                      std::to_string(window.height) + " at (" + std::to_string(window.x) + ", " +
+                                      std::to_string(window.y) + ") to hold what the plan preserves";
         return after;
       }
     }
   }
-  return unchanged(before, {"refused", "it would cut off what the plan preserves, and no window of its size holds it, so it was not applied"});
+  return unchanged(
+      before, {"refused",
+               "it would cut off what the plan preserves, and no window of its size holds it, so it was not applied"});
 }
 
 // Keep targets resolved on the source, once per render.
@@ -330,12 +362,15 @@ class KeptAreas {
   std::vector<KeptArea> areas_;
 };
 
-cv::Matx33d translation(cv::Point by) { return {1, 0, static_cast<double>(by.x), 0, 1, static_cast<double>(by.y), 0, 0, 1}; }
+cv::Matx33d translation(cv::Point by) {
+  return {1, 0, static_cast<double>(by.x), 0, 1, static_cast<double>(by.y), 0, 0, 1};
+}
 
 // Runs the canvas steps after `from` (crops, expansions, resizes; not generative ones, whose canvas cannot
 // be foreseen) on the current image, as they will run, keep targets included, to find the part of it
 // they keep. Only geometry matters, and no step between changes it.
-LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& steps, std::size_t from, KeptAreas& kept, const RunContext& context) {
+LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& steps, std::size_t from,
+                         KeptAreas& kept, const RunContext& context) {
   const cv::Rect canvas(0, 0, state.image.width(), state.image.height());
   LaterWindow window{canvas, {}, json::array()};
   RenderState probe = state;
@@ -352,15 +387,19 @@ LaterWindow later_window(const RenderState& state, const std::vector<PlanStep>& 
     if (after.source_offset && probe.source_offset) {
       probe_to_state = probe_to_state * translation(*probe.source_offset - *after.source_offset);
     } else if (!after.source_offset && probe.source_offset) {
-      probe_to_state = probe_to_state * cv::Matx33d(static_cast<double>(probe.image.width()) / after.image.width(), 0, 0, 0,
-                                                    static_cast<double>(probe.image.height()) / after.image.height(), 0, 0, 0, 1);
+      probe_to_state =
+          probe_to_state * cv::Matx33d(static_cast<double>(probe.image.width()) / after.image.width(), 0, 0, 0,
+                                       static_cast<double>(probe.image.height()) / after.image.height(), 0, 0, 0, 1);
     } else {
       break;  // a crop of a resampled canvas: its pixels no longer map back
     }
-    const cv::Vec3d top_left = probe_to_state * cv::Vec3d(0, 0, 1), bottom_right = probe_to_state * cv::Vec3d(after.image.width(), after.image.height(), 1);
-    const cv::Rect visible = cv::Rect(cv::Point(static_cast<int>(std::ceil(top_left[0])), static_cast<int>(std::ceil(top_left[1]))),
-                                      cv::Point(static_cast<int>(std::floor(bottom_right[0])), static_cast<int>(std::floor(bottom_right[1])))) &
-                             canvas;
+    const cv::Vec3d top_left = probe_to_state * cv::Vec3d(0, 0, 1),
+                    bottom_right = probe_to_state * cv::Vec3d(after.image.width(), after.image.height(), 1);
+    const cv::Rect visible =
+        cv::Rect(
+            cv::Point(static_cast<int>(std::ceil(top_left[0])), static_cast<int>(std::ceil(top_left[1]))),
+            cv::Point(static_cast<int>(std::floor(bottom_right[0])), static_cast<int>(std::floor(bottom_right[1])))) &
+        canvas;
     if (visible != window.rect && !visible.empty()) {
       window.rect = visible;
       cropped_by += (cropped_by.empty() ? "" : " and ") + where;
@@ -387,7 +426,8 @@ cv::Mat Executor::in_state_coordinates(const cv::Mat& keep, const RenderState& s
   return placed;
 }
 
-RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& steps, const StepProgress& progress) const {
+RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& steps,
+                              const StepProgress& progress) const {
   RenderResult result;
   result.state = initial_state(source);
   KeptAreas kept(result.state.image, context_);
@@ -399,7 +439,8 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
     if (progress) progress(i, steps.size(), step.op);
     const auto started = std::chrono::steady_clock::now();
     json identity = {{"op", step.op}, {"target", step.target}, {"params", step.params}, {"keep", step.keep}};
-    const LaterWindow later = spec.place && lays_out(spec, step) ? later_window(result.state, steps, i, kept, context_) : LaterWindow{};
+    const LaterWindow later =
+        spec.place && lays_out(spec, step) ? later_window(result.state, steps, i, kept, context_) : LaterWindow{};
     if (!later.steps.empty()) identity["later_canvas"] = later.steps;
     StepRecord record{step.op, step.clause, 0, false};
     record.model = segmenter_of(spec, step, context_.segmenter, where);
@@ -413,10 +454,11 @@ RenderResult Executor::render(const Image& source, const std::vector<PlanStep>& 
       RunContext step_context = context_;
       step_context.used = &used;
       result.state = spec.changes_canvas ? apply_canvas_step(result.state, spec, step, keep, where, step_context)
-                     : spec.place        ? apply_placement_step(result.state, spec, step, keep, later, where, step_context)
-                                         : apply_region_step(result.state, spec, step, keep, where, step_context);
+                     : spec.place ? apply_placement_step(result.state, spec, step, keep, later, where, step_context)
+                                  : apply_region_step(result.state, spec, step, keep, where, step_context);
       for (const auto& model : used.models) {
-        result.state.latest_step_models += (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;
+        result.state.latest_step_models +=
+            (result.state.latest_step_models.empty() ? "diffusion: " : ", diffusion: ") + model;
       }
       result.state.latest_step_segmentation = least_trusted(used.segmentations);
       cache_.store(key, result.state);

@@ -27,21 +27,27 @@ InSource in_source_coordinates(const RenderState& state, cv::Size size) {
 
 }  // namespace
 
-nlohmann::json verify_kept(const EditPlan& plan, const std::vector<KeptArea>& kept, const RenderState& before, const RenderState& result) {
+nlohmann::json verify_kept(const EditPlan& plan, const std::vector<KeptArea>& kept, const RenderState& before,
+                           const RenderState& result) {
   nlohmann::json entries = nlohmann::json::array();
   for (const PreserveItem& item : plan.preserve) {
     nlohmann::json entry = {{"clause", item.clause}, {"target", item.target}};
-    const auto area = std::find_if(kept.begin(), kept.end(), [&](const KeptArea& a) { return a.target == item.target; });
+    const auto area =
+        std::find_if(kept.begin(), kept.end(), [&](const KeptArea& a) { return a.target == item.target; });
     if (area == kept.end()) {
       // No step of the round had to keep it (a plan with no steps never renders).
-      entry.update({{"pixels", nullptr}, {"changed_pixels", 0}, {"cut_off_pixels", 0}, {"comparable", true}, {"ok", true}});
+      entry.update(
+          {{"pixels", nullptr}, {"changed_pixels", 0}, {"cut_off_pixels", 0}, {"comparable", true}, {"ok", true}});
       entries.push_back(std::move(entry));
       continue;
     }
     const cv::Mat& mask = area->source_pixels;
     entry["pixels"] = cv::countNonZero(mask);
     if (!before.source_offset || !result.source_offset) {
-      entry.update({{"changed_pixels", nullptr}, {"cut_off_pixels", nullptr}, {"comparable", false}, {"ok", true},
+      entry.update({{"changed_pixels", nullptr},
+                    {"cut_off_pixels", nullptr},
+                    {"comparable", false},
+                    {"ok", true},
                     {"note", "a resampling step made every pixel new, so there is no pixel to compare"}});
       entries.push_back(std::move(entry));
       continue;
@@ -56,7 +62,10 @@ nlohmann::json verify_kept(const EditPlan& plan, const std::vector<KeptArea>& ke
     const cv::Mat changed = ((channels[0] | channels[1] | channels[2] | channels[3]) > 0) & compared;
     const int changed_pixels = cv::countNonZero(changed);
     const int cut_off = cv::countNonZero(mask & was.present & ~is.present);
-    entry.update({{"changed_pixels", changed_pixels}, {"cut_off_pixels", cut_off}, {"comparable", true}, {"ok", changed_pixels == 0 && cut_off == 0}});
+    entry.update({{"changed_pixels", changed_pixels},
+                  {"cut_off_pixels", cut_off},
+                  {"comparable", true},
+                  {"ok", changed_pixels == 0 && cut_off == 0}});
     entries.push_back(std::move(entry));
   }
   return entries;

@@ -16,6 +16,7 @@ namespace easel {
 // "changed_pixels", "cut_off_pixels" (no longer in the image), "comparable" (false after a resampling
 // step), "ok"}. `before` is the state the round started from, `result` the state after it; `kept` the
 // executor's resolved keep targets.
-nlohmann::json verify_kept(const EditPlan& plan, const std::vector<KeptArea>& kept, const RenderState& before, const RenderState& result);
+nlohmann::json verify_kept(const EditPlan& plan, const std::vector<KeptArea>& kept, const RenderState& before,
+                           const RenderState& result);
 
 }  // namespace easel

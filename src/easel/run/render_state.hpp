@@ -13,8 +13,8 @@
 namespace easel {
 
 struct RenderState {
-  Image image;           // rgba8
-  cv::Mat edited;        // CV_8U, image size: 255 where a step may have changed the pixel
+  Image image;     // rgba8
+  cv::Mat edited;  // CV_8U, image size: 255 where a step may have changed the pixel
   // result(x, y) corresponds to source(x - offset.x, y - offset.y) where `edited` is 0; absent once a
   // resampling step (resize) has made every pixel new.
   std::optional<cv::Point> source_offset = cv::Point(0, 0);

@@ -66,7 +66,8 @@ TextLayer layer_from_facts(const nlohmann::json& facts) {
   TextLayer layer;
   layer.text = facts.at("text").get<std::string>();
   const int cols = facts.at("coverage").at(0).get<int>(), rows = facts.at("coverage").at(1).get<int>();
-  if (cols < 0 || rows < 0 || static_cast<std::int64_t>(cols) * rows > (1ll << 31)) throw std::out_of_range("coverage size");
+  if (cols < 0 || rows < 0 || static_cast<std::int64_t>(cols) * rows > (1ll << 31))
+    throw std::out_of_range("coverage size");
   layer.coverage = cv::Mat(rows, cols, CV_8U);
   layer.box = rect_from_json(facts.at("box"));
   layer.size_px = facts.at("size_px").get<double>();
@@ -96,7 +97,9 @@ struct FileHeader {
 
 nlohmann::json segmentation_facts(const std::optional<SegmentationNote>& note) {
   if (!note) return nullptr;
-  return {{"engine", note->engine}, {"confidence", note->confidence ? nlohmann::json(*note->confidence) : nlohmann::json()}, {"concern", note->concern}};
+  return {{"engine", note->engine},
+          {"confidence", note->confidence ? nlohmann::json(*note->confidence) : nlohmann::json()},
+          {"concern", note->concern}};
 }
 
 SegmentationNote segmentation_from_facts(const nlohmann::json& facts) {
@@ -121,7 +124,8 @@ void write_state(const fs::path& path, const RenderState& state) {
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(&header), sizeof header);
-    out.write(reinterpret_cast<const char*>(image.data), static_cast<std::streamsize>(image.total() * image.elemSize()));
+    out.write(reinterpret_cast<const char*>(image.data),
+              static_cast<std::streamsize>(image.total() * image.elemSize()));
     out.write(reinterpret_cast<const char*>(edited.data), static_cast<std::streamsize>(edited.total()));
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : state.text_layers) layers.push_back(layer_facts(layer));
@@ -150,8 +154,8 @@ void write_state(const fs::path& path, const RenderState& state) {
 std::optional<RenderState> read_state(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   FileHeader header{};
-  if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || header.magic != kMagic ||
-      header.width <= 0 || header.height <= 0 || header.image_type != CV_8UC4) {
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || header.magic != kMagic || header.width <= 0 ||
+      header.height <= 0 || header.image_type != CV_8UC4) {
     return std::nullopt;
   }
   const auto pixels_end = sizeof header + static_cast<std::uint64_t>(header.width) * header.height * 5;
@@ -175,7 +179,8 @@ std::optional<RenderState> read_state(const fs::path& path) {
     const nlohmann::json keep = facts_json.value("latest_step_keep", nlohmann::json::array({"", ""}));
     state.latest_step_keep = keep.at(0).get<std::string>();
     state.latest_step_keep_note = keep.at(1).get<std::string>();
-    if (const auto segmentation = facts_json.value("latest_step_segmentation", nlohmann::json()); !segmentation.is_null()) {
+    if (const auto segmentation = facts_json.value("latest_step_segmentation", nlohmann::json());
+        !segmentation.is_null()) {
       state.latest_step_segmentation = segmentation_from_facts(segmentation);
     }
     for (const auto& facts : facts_json.at("layers")) {

@@ -100,15 +100,16 @@ LayerFrame frame_of(const Image& output, const TextLayer& layer) {
   const int pad = f.pad;
   const cv::Size frame(layer.coverage.cols + 2 * pad, layer.coverage.rows + 2 * pad);
   const cv::Matx33d frame_to_output = layer.to_image * cv::Matx33d(1, 0, -pad, 0, 1, -pad, 0, 0, 1);
-  cv::warpPerspective(output.to_rgba8().mat(), f.local, cv::Mat(frame_to_output), frame, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                      cv::BORDER_CONSTANT, cv::Scalar::all(0));
+  cv::warpPerspective(output.to_rgba8().mat(), f.local, cv::Mat(frame_to_output), frame,
+                      cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar::all(0));
   f.inside = inside_output(frame_to_output, frame, output.mat().size());
   cv::copyMakeBorder(layer.coverage, f.coverage, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
 
   f.core = (f.coverage >= kCoreCoverage) & f.inside;
   if (cv::countNonZero(f.core) < kMinCorePixels) f.core = (f.coverage >= 128) & f.inside;
   const cv::Mat glyphs = f.coverage > 0;
-  f.ring = grown(glyphs, std::max(2, static_cast<int>(std::lround(kRingEm * layer.size_px)))) & ~grown(glyphs, 1) & f.inside;
+  f.ring =
+      grown(glyphs, std::max(2, static_cast<int>(std::lround(kRingEm * layer.size_px)))) & ~grown(glyphs, 1) & f.inside;
 
   // Only the letters' neighbourhood is read: farther pixels (a badge's edge, the photo beyond, the line
   // above) are not letters. This cannot make absent letters appear: where the letters are gone, their
@@ -120,7 +121,9 @@ LayerFrame frame_of(const Image& output, const TextLayer& layer) {
     cv::copyMakeBorder(line, line_glyphs, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(0));
     const cv::Rect ink = cv::boundingRect(line_glyphs);
     cv::Mat ink_box(frame, CV_8U, cv::Scalar(0));
-    ink_box(cv::Rect(ink.x - margin, ink.y - margin, ink.width + 2 * margin, ink.height + 2 * margin) & cv::Rect(cv::Point(), frame)).setTo(255);
+    ink_box(cv::Rect(ink.x - margin, ink.y - margin, ink.width + 2 * margin, ink.height + 2 * margin) &
+            cv::Rect(cv::Point(), frame))
+        .setTo(255);
     f.readable.push_back(grown(line_glyphs, reach) & ink_box & f.inside);
     f.strokes.push_back(grown(line_glyphs, 1) & f.inside);
   }
@@ -183,7 +186,8 @@ std::vector<Reading> readings(const LayerFrame& f, bool light_letters) {
   const double letters = median_of(values_where(as_float, f.core));
   tried.push_back({grey, &f.readable, median_of(ground)});
   const double darker_ground = quantile_of(ground, 0.25);
-  if (!ground.empty() && darker_ground - letters >= kMinSplitLevels) tried.push_back({grey > (letters + darker_ground) / 2, &f.readable, 255});
+  if (!ground.empty() && darker_ground - letters >= kMinSplitLevels)
+    tried.push_back({grey > (letters + darker_ground) / 2, &f.readable, 255});
   return tried;
 }
 
@@ -216,7 +220,8 @@ std::vector<cv::Mat> glyphs_by_line(const cv::Mat& coverage, const std::vector<c
     double nearest = 1e18;
     for (std::size_t i = 0; i < line_boxes.size(); ++i) {
       const double centre = line_boxes[i].y + line_boxes[i].height / 2.0;
-      if (std::abs(y - centre) < nearest) nearest = std::abs(y - centre), line_of[static_cast<std::size_t>(part)] = static_cast<int>(i);
+      if (std::abs(y - centre) < nearest)
+        nearest = std::abs(y - centre), line_of[static_cast<std::size_t>(part)] = static_cast<int>(i);
     }
   }
   std::vector<cv::Mat> lines;
@@ -224,7 +229,8 @@ std::vector<cv::Mat> glyphs_by_line(const cv::Mat& coverage, const std::vector<c
   for (int y = 0; y < labels.rows; ++y) {
     const auto* label = labels.ptr<int>(y);
     for (int x = 0; x < labels.cols; ++x) {
-      if (label[x] > 0) lines[static_cast<std::size_t>(line_of[static_cast<std::size_t>(label[x])])].at<uchar>(y, x) = 255;
+      if (label[x] > 0)
+        lines[static_cast<std::size_t>(line_of[static_cast<std::size_t>(label[x])])].at<uchar>(y, x) = 255;
     }
   }
   return lines;
@@ -241,7 +247,8 @@ TextInOutput read_in_output(const Image& output, const TextLayer& layer, const s
   // Contrast: the letters' median luminance against that of a ring just around them (an outline, a
   // badge, the photo beside the strokes). Where the letters are gone the two are alike.
   const cv::Mat luminance = relative_luminance(f.local);
-  const double letters = median_of(values_where(luminance, f.core)), around = median_of(values_where(luminance, f.ring));
+  const double letters = median_of(values_where(luminance, f.core)),
+               around = median_of(values_where(luminance, f.ring));
   const bool light_letters = letters > around;
   result.contrast_ratio = (std::max(letters, around) + 0.05) / (std::min(letters, around) + 0.05);
 
@@ -254,4 +261,3 @@ TextInOutput read_in_output(const Image& output, const TextLayer& layer, const s
 }
 
 }  // namespace easel
-

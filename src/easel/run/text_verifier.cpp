@@ -56,20 +56,38 @@ OcrModels ocr_models_for(const std::string& text) {
   for (const Utf8Char& ch : decode_utf8(text, "text")) {
     const char32_t c = ch.value;
     switch (hb_unicode_script(hb_unicode_funcs_get_default(), c)) {
-      case HB_SCRIPT_LATIN: ++uses["Latin"]; break;
-      case HB_SCRIPT_GREEK: ++uses["Greek"]; break;
-      case HB_SCRIPT_CYRILLIC: ++uses["Cyrillic"]; break;
-      case HB_SCRIPT_ARABIC: ++uses["Arabic"]; break;
-      case HB_SCRIPT_HEBREW: ++uses["Hebrew"]; break;
-      case HB_SCRIPT_HAN: ++uses["HanS"]; break;
+      case HB_SCRIPT_LATIN:
+        ++uses["Latin"];
+        break;
+      case HB_SCRIPT_GREEK:
+        ++uses["Greek"];
+        break;
+      case HB_SCRIPT_CYRILLIC:
+        ++uses["Cyrillic"];
+        break;
+      case HB_SCRIPT_ARABIC:
+        ++uses["Arabic"];
+        break;
+      case HB_SCRIPT_HEBREW:
+        ++uses["Hebrew"];
+        break;
+      case HB_SCRIPT_HAN:
+        ++uses["HanS"];
+        break;
       case HB_SCRIPT_HIRAGANA:
-      case HB_SCRIPT_KATAKANA: ++uses["Japanese"]; break;
-      case HB_SCRIPT_HANGUL: ++uses["Hangul"]; break;
+      case HB_SCRIPT_KATAKANA:
+        ++uses["Japanese"];
+        break;
+      case HB_SCRIPT_HANGUL:
+        ++uses["Hangul"];
+        break;
       case HB_SCRIPT_COMMON:
       case HB_SCRIPT_INHERITED:
-        if (!is_common_sign(c) && !(c >= 0x300 && c <= 0x36F)) return {"", "OCR cannot read symbols or emoji such as U+" + hex_code(c)};
+        if (!is_common_sign(c) && !(c >= 0x300 && c <= 0x36F))
+          return {"", "OCR cannot read symbols or emoji such as U+" + hex_code(c)};
         break;
-      default: return {"", "no OCR model for the script of U+" + hex_code(c)};
+      default:
+        return {"", "no OCR model for the script of U+" + hex_code(c)};
     }
   }
   // Japanese text mixes kana with kanji: the Japanese model reads both.
@@ -86,7 +104,9 @@ OcrModels ocr_models_for(const std::string& text) {
 
 }  // namespace
 
-bool text_matches(const std::string& expected, const std::string& read) { return collapse_spaces(expected) == collapse_spaces(read); }
+bool text_matches(const std::string& expected, const std::string& read) {
+  return collapse_spaces(expected) == collapse_spaces(read);
+}
 
 std::string read_back(const TextLayer& layer, const std::string& models) {
   const auto read_line = [&](const cv::Mat& coverage) { return read_text_line(255 - coverage, layer.size_px, models); };
@@ -136,9 +156,13 @@ void check_spelling(TextCheck& check, const TextLayer& layer, const std::string&
 
 // Why the output does not read the string, from what happened to it after it was typeset.
 void explain_failure(TextCheck& check, const TextLayer& layer, bool legible) {
-  if (check.visible_share < kWhollyVisible) add_note(check, percent(1 - check.visible_share) + " of its letters lie outside the output");
-  if (!legible && check.output_contrast) add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " + ratio(kMinContrastRatio));
-  if (check.spelling_match == false) add_note(check, "the glyphs as drawn read \"" + check.spelling_read.value_or("") + "\"");
+  if (check.visible_share < kWhollyVisible)
+    add_note(check, percent(1 - check.visible_share) + " of its letters lie outside the output");
+  if (!legible && check.output_contrast)
+    add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " +
+                        ratio(kMinContrastRatio));
+  if (check.spelling_match == false)
+    add_note(check, "the glyphs as drawn read \"" + check.spelling_read.value_or("") + "\"");
   std::string later;
   for (const std::string& change : layer.later_changes) later += (later.empty() ? "" : ", ") + change;
   if (!later.empty()) add_note(check, "after it was typeset: " + later);
@@ -165,7 +189,8 @@ TextCheck verify_in_output(const Image& output, const TextLayer& layer) {
       // Legibility: until a later step changes pixels in its box, the contrast measured at placement
       // (the fill against exactly what lay under it, outline, shadow and badge included) holds; after
       // one, only the output can tell (letters against a ring of pixels around them).
-      if (found.visible_share > 0) check.output_contrast = layer.later_changes.empty() ? layer.contrast_ratio_p5 : found.contrast_ratio;
+      if (found.visible_share > 0)
+        check.output_contrast = layer.later_changes.empty() ? layer.contrast_ratio_p5 : found.contrast_ratio;
       const bool legible = found.visible_share > 0 && check.output_contrast.value_or(0) >= kMinContrastRatio;
       check.match = legible && text_matches(layer.text, found.read);
       if (*check.match) {
@@ -175,8 +200,8 @@ TextCheck verify_in_output(const Image& output, const TextLayer& layer) {
         add_note(check, layer.superseded + "; the output no longer reads it");
       } else if (layer.low_contrast_allowed && !legible && found.visible_share >= kWhollyVisible) {
         check.status = TextStatus::accepted;
-        add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " + ratio(kMinContrastRatio) +
-                            ": placed so on purpose (layout.color says why)");
+        add_note(check, "its contrast in the output is " + ratio(*check.output_contrast) + ", below the minimum " +
+                            ratio(kMinContrastRatio) + ": placed so on purpose (layout.color says why)");
       } else {
         check.status = TextStatus::failed;
         if (found.visible_share <= 0) add_note(check, "none of it is in the output");
@@ -204,11 +229,16 @@ TextVerification verify_output_text(const Image& output, const std::vector<TextL
 
 const char* status_name(TextStatus status) {
   switch (status) {
-    case TextStatus::passed: return "passed";
-    case TextStatus::failed: return "failed";
-    case TextStatus::superseded: return "superseded";
-    case TextStatus::accepted: return "accepted";
-    case TextStatus::unverified: return "unverified";
+    case TextStatus::passed:
+      return "passed";
+    case TextStatus::failed:
+      return "failed";
+    case TextStatus::superseded:
+      return "superseded";
+    case TextStatus::accepted:
+      return "accepted";
+    case TextStatus::unverified:
+      return "unverified";
   }
   return "unverified";
 }
@@ -219,7 +249,8 @@ nlohmann::json to_json(const TextCheck& check) {
                           {"match", check.match ? nlohmann::json(*check.match) : nlohmann::json(nullptr)},
                           {"status", status_name(check.status)}};
   if (!check.note.empty()) entry["note"] = check.note;
-  if (check.spelling_read) entry["spelling"] = {{"read", *check.spelling_read}, {"match", check.spelling_match.value_or(false)}};
+  if (check.spelling_read)
+    entry["spelling"] = {{"read", *check.spelling_read}, {"match", check.spelling_match.value_or(false)}};
   if (check.layer) {
     const TextLayer& layer = *check.layer;
     entry["box"] = {layer.box.x, layer.box.y, layer.box.width, layer.box.height};
@@ -228,7 +259,9 @@ nlohmann::json to_json(const TextCheck& check) {
     entry["fonts"] = layer.fonts;
     if (!layer.missing.empty()) entry["missing_glyphs"] = layer.missing;
     if (!layer.substitution.empty()) entry["font_substitution"] = layer.substitution;
-    entry["legibility"] = {{"contrast_ratio", layer.contrast_ratio}, {"contrast_ratio_p5", layer.contrast_ratio_p5}, {"minimum", kMinContrastRatio}};
+    entry["legibility"] = {{"contrast_ratio", layer.contrast_ratio},
+                           {"contrast_ratio_p5", layer.contrast_ratio_p5},
+                           {"minimum", kMinContrastRatio}};
     if (check.output_contrast) entry["legibility"]["in_output"] = *check.output_contrast;
     if (layer.low_contrast_allowed) entry["legibility"]["low_contrast_allowed"] = true;
     if (!layer.layout.empty()) entry["layout"] = layer.layout;
@@ -242,8 +275,8 @@ std::vector<std::string> text_problems(const TextVerification& verification) {
   std::vector<std::string> problems;
   for (const TextCheck& check : verification.checks) {
     if (check.status == TextStatus::failed) {
-      problems.push_back("text check failed: expected \"" + check.expected + "\", the output reads \"" + check.read.value_or("") + "\"" +
-                         (check.note.empty() ? "" : " (" + check.note + ")"));
+      problems.push_back("text check failed: expected \"" + check.expected + "\", the output reads \"" +
+                         check.read.value_or("") + "\"" + (check.note.empty() ? "" : " (" + check.note + ")"));
     } else if (check.status == TextStatus::unverified) {
       problems.push_back("text not verified: \"" + check.expected + "\": " + check.note);
     }

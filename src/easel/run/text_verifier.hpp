@@ -32,12 +32,12 @@ struct TextCheck {
   // The glyph layer alone, read as drawn: did Easel draw the right letters?
   std::optional<std::string> spelling_read;
   std::optional<bool> spelling_match;
-  double visible_share = 0;                   // share of the glyphs' ink that lies inside the output
+  double visible_share = 0;  // share of the glyphs' ink that lies inside the output
   // The WCAG ratio legibility is judged by: the placement's (5th percentile of the glyph pixels against
   // what lay under them) while no later step changed pixels in the text's box, else the output's
   // letters against a ring of pixels around them.
   std::optional<double> output_contrast;
-  std::optional<TextLayer> layer;             // what was typeset
+  std::optional<TextLayer> layer;  // what was typeset
 };
 
 struct TextVerification {

@@ -40,10 +40,11 @@ PreservationReport verify_preservation(const Image& source, const RenderState& r
     report.edited_fraction = 1;
     return report;
   }
-  report.edited_fraction = static_cast<double>(cv::countNonZero(result.edited)) / static_cast<double>(result.edited.total());
+  report.edited_fraction =
+      static_cast<double>(cv::countNonZero(result.edited)) / static_cast<double>(result.edited.total());
   const cv::Point offset = *result.source_offset;
-  const cv::Rect overlap = cv::Rect(0, 0, output.cols, output.rows) &
-                           (cv::Rect(0, 0, source.width(), source.height()) + offset);
+  const cv::Rect overlap =
+      cv::Rect(0, 0, output.cols, output.rows) & (cv::Rect(0, 0, source.width(), source.height()) + offset);
   if (overlap.empty()) return report;
   const cv::Mat unedited = result.edited(overlap) == 0;
   const int outside_count = cv::countNonZero(unedited);

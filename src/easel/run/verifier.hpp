@@ -11,11 +11,11 @@
 namespace easel {
 
 struct PreservationReport {
-  double edited_fraction = 0;            // share of result pixels some step could change
+  double edited_fraction = 0;                // share of result pixels some step could change
   std::uint64_t changed_pixels_outside = 0;  // expected 0
-  std::optional<double> psnr_outside_db;  // absent when nothing outside changed (infinite)
-  std::optional<double> ssim_outside;     // absent when there is no unedited area to compare
-  bool comparable = true;                 // false after resampling: no pixel maps to a source pixel
+  std::optional<double> psnr_outside_db;     // absent when nothing outside changed (infinite)
+  std::optional<double> ssim_outside;        // absent when there is no unedited area to compare
+  bool comparable = true;                    // false after resampling: no pixel maps to a source pixel
 };
 
 PreservationReport verify_preservation(const Image& source, const RenderState& result);

@@ -14,7 +14,11 @@ namespace easel::serve {
 class ApiError : public std::runtime_error {
  public:
   ApiError(int status, std::string type, const std::string& message, std::string param = {}, std::string code = {})
-      : std::runtime_error(message), status_(status), type_(std::move(type)), param_(std::move(param)), code_(std::move(code)) {}
+      : std::runtime_error(message),
+        status_(status),
+        type_(std::move(type)),
+        param_(std::move(param)),
+        code_(std::move(code)) {}
   int status() const noexcept { return status_; }
   const std::string& type() const noexcept { return type_; }
   const std::string& param() const noexcept { return param_; }

@@ -24,7 +24,8 @@ std::string hex(const unsigned char* data, std::size_t size) {
 
 std::string base64_encode(const Bytes& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
@@ -32,17 +33,21 @@ std::string base64_encode(const Bytes& bytes) {
 std::optional<Bytes> base64_decode(std::string_view text) {
   if (text.starts_with("data:")) {
     const auto comma = text.find(',');
-    if (comma == std::string_view::npos || text.substr(0, comma).find(";base64") == std::string_view::npos) return std::nullopt;
+    if (comma == std::string_view::npos || text.substr(0, comma).find(";base64") == std::string_view::npos)
+      return std::nullopt;
     text.remove_prefix(comma + 1);
   }
   if (text.empty() || text.size() % 4 != 0) return std::nullopt;
   Bytes out(text.size() / 4 * 3);
-  const int written = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int written =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (written < 0) return std::nullopt;
   // EVP_DecodeBlock keeps the zero bytes that padding stands for; drop them.
   std::size_t size = static_cast<std::size_t>(written);
-  if (text.ends_with("==")) size -= 2;
-  else if (text.ends_with("=")) size -= 1;
+  if (text.ends_with("=="))
+    size -= 2;
+  else if (text.ends_with("="))
+    size -= 1;
   out.resize(size);
   return out;
 }

@@ -4,7 +4,8 @@ namespace easel::serve {
 
 DecodedImageCache::DecodedImageCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-DecodedImageCache::Lookup DecodedImageCache::get_or_decode(const std::string& key, const Bytes& bytes, const DecodeLimits& limits) {
+DecodedImageCache::Lookup DecodedImageCache::get_or_decode(const std::string& key, const Bytes& bytes,
+                                                           const DecodeLimits& limits) {
   {
     std::lock_guard lock(mutex_);
     if (const auto found = index_.find(key); found != index_.end()) {

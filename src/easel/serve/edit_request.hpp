@@ -36,9 +36,9 @@ struct RequestFields {
 RequestFields fields_from_json(const nlohmann::json& item);
 
 struct RequestLimits {
-  std::size_t max_images = 16;           // the source and up to 15 references
-  std::size_t max_prompt_bytes = 32000;  // as OpenAI documents for gpt-image models
-  std::uint64_t max_pixels = 40'000'000; // per input image, checked from the header before decoding
+  std::size_t max_images = 16;            // the source and up to 15 references
+  std::size_t max_prompt_bytes = 32000;   // as OpenAI documents for gpt-image models
+  std::uint64_t max_pixels = 40'000'000;  // per input image, checked from the header before decoding
   std::uint64_t max_image_bytes = 50ull * 1024 * 1024;
   std::size_t max_json_depth = kDefaultMaxJsonDepth;  // of the `plan` field
 };
@@ -68,16 +68,16 @@ struct EditRequest {
   std::vector<Upload> images;          // [0] is the source, the rest are references
   std::optional<Upload> mask;          // PNG with alpha; alpha 0 marks the area to edit
   int n = 1;
-  std::optional<std::uint64_t> seed;   // Easel extension: the seed of generative steps (image i: seed + i)
+  std::optional<std::uint64_t> seed;  // Easel extension: the seed of generative steps (image i: seed + i)
   OutputSize size;
-  std::string quality = "auto";        // auto, low, medium, high (accepted; the edit engine is exact at every quality)
-  std::string background = "auto";     // auto, transparent, opaque
+  std::string quality = "auto";     // auto, low, medium, high (accepted; the edit engine is exact at every quality)
+  std::string background = "auto";  // auto, transparent, opaque
   ImageFormat output_format = ImageFormat::png;
   int output_compression = 100;        // 0..100; JPEG/WebP quality (100 = best; WebP 100 = lossless)
   std::string input_fidelity = "low";  // low, high
   std::string user;
   bool stream = false;
-  int partial_images = 0;              // 0..3
+  int partial_images = 0;  // 0..3
 };
 
 // Throws ApiError (400 naming the field) for a missing, unknown or invalid field.
@@ -85,6 +85,7 @@ EditRequest parse_edit_request(const RequestFields& fields, const RequestLimits&
 
 // `value` with every occurrence of each pair's first string (a server path) replaced by its second (the
 // name the client used), as edits and plan previews report plans.
-nlohmann::json with_paths_renamed(const nlohmann::json& value, const std::vector<std::pair<std::string, std::string>>& renames);
+nlohmann::json with_paths_renamed(const nlohmann::json& value,
+                                  const std::vector<std::pair<std::string, std::string>>& renames);
 
 }  // namespace easel::serve

@@ -49,8 +49,11 @@ void bind_client_files(EditPlan& plan, const PlanInputs& inputs) {
       if (field == "image[" + std::to_string(k + 1) + "]") bound = inputs.references[k];
     }
     if (bound.empty()) {
-      throw invalid_field("plan", where + " reads the file \"" + field + "\"; a plan sent to the server can only name this request's uploads (" +
-                                      (inputs.references.empty() ? std::string() : "image[1] to image[" + std::to_string(inputs.references.size()) + "], ") +
+      throw invalid_field("plan", where + " reads the file \"" + field +
+                                      "\"; a plan sent to the server can only name this request's uploads (" +
+                                      (inputs.references.empty()
+                                           ? std::string()
+                                           : "image[1] to image[" + std::to_string(inputs.references.size()) + "], ") +
                                       "or mask when one is sent)");
     }
     path = bound;
@@ -61,8 +64,9 @@ void bind_client_files(EditPlan& plan, const PlanInputs& inputs) {
     for (json* path : file_paths_of(step)) bind(*path, where);
     if (step.params.is_object() && step.params.contains("model") && step.params["model"].is_string() &&
         !is_model_name(step.params["model"].get<std::string>())) {
-      throw invalid_field("plan", where + " names the model \"" + step.params["model"].get<std::string>() +
-                                      "\"; a plan sent to the server names models by name (GET /v1/models lists them), never by path");
+      throw invalid_field(
+          "plan", where + " names the model \"" + step.params["model"].get<std::string>() +
+                      "\"; a plan sent to the server names models by name (GET /v1/models lists them), never by path");
     }
   }
   for (std::size_t i = 0; i < plan.preserve.size(); ++i) {
@@ -80,22 +84,30 @@ void write_edit_mask(const Upload& mask, const Image& source, const fs::path& fi
   } catch (const Error& error) {
     throw invalid_field("mask", std::string("'mask' cannot be decoded: ") + error.what(), "invalid_image");
   }
-  if (!decoded.info.has_alpha) throw invalid_field("mask", "'mask' must have an alpha channel: fully transparent pixels (alpha 0) mark the area to edit");
+  if (!decoded.info.has_alpha)
+    throw invalid_field("mask",
+                        "'mask' must have an alpha channel: fully transparent pixels (alpha 0) mark the area to edit");
   if (decoded.image.width() != source.width() || decoded.image.height() != source.height()) {
-    throw invalid_field("mask", "'mask' is " + std::to_string(decoded.image.width()) + "x" + std::to_string(decoded.image.height()) +
-                                    " but the image is " + std::to_string(source.width()) + "x" + std::to_string(source.height()) + "; they must match");
+    throw invalid_field("mask", "'mask' is " + std::to_string(decoded.image.width()) + "x" +
+                                    std::to_string(decoded.image.height()) + " but the image is " +
+                                    std::to_string(source.width()) + "x" + std::to_string(source.height()) +
+                                    "; they must match");
   }
   cv::Mat alpha;
   cv::extractChannel(decoded.image.to_rgba8().mat(), alpha, 3);
   cv::Mat edit_area = alpha == 0;
-  if (!cv::imwrite(file.string(), edit_area)) throw ApiError(500, "server_error", "cannot write the converted mask", {}, "internal_error");
+  if (!cv::imwrite(file.string(), edit_area))
+    throw ApiError(500, "server_error", "cannot write the converted mask", {}, "internal_error");
 }
 
 const char* file_extension(ImageFormat format) {
   switch (format) {
-    case ImageFormat::png: return ".png";
-    case ImageFormat::jpeg: return ".jpg";
-    case ImageFormat::webp: return ".webp";
+    case ImageFormat::png:
+      return ".png";
+    case ImageFormat::jpeg:
+      return ".jpg";
+    case ImageFormat::webp:
+      return ".webp";
   }
   return ".png";
 }
@@ -109,7 +121,8 @@ class FieldNames {
   void add_models(const EditPlan& plan, const std::string& default_model) {
     std::vector<std::string> models;
     for (const auto& step : plan.steps) {
-      if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string()) models.push_back(model->get<std::string>());
+      if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string())
+        models.push_back(model->get<std::string>());
     }
     if (!default_model.empty()) models.push_back(default_model);
     for (const auto& model : models) {
@@ -131,7 +144,9 @@ Image flatten_over_white(const Image& image) {
   cv::Mat rgba = image.to_float().mat();
   std::vector<cv::Mat> channels;
   cv::split(rgba, channels);
-  for (int c = 0; c < 3; ++c) channels[static_cast<std::size_t>(c)] = channels[static_cast<std::size_t>(c)].mul(channels[3]) + (1.0 - channels[3]);
+  for (int c = 0; c < 3; ++c)
+    channels[static_cast<std::size_t>(c)] =
+        channels[static_cast<std::size_t>(c)].mul(channels[3]) + (1.0 - channels[3]);
   channels[3].setTo(1.0);
   cv::Mat merged;
   cv::merge(channels, merged);
@@ -149,7 +164,8 @@ void write_uploads(const EditRequest& request, const Image& source, const EditCo
   if (request.images.size() > 1 || request.mask) fs::create_directories(context.scratch_dir);
   for (std::size_t i = 1; i < request.images.size(); ++i) {
     const auto& bytes = *request.images[i].bytes;
-    files.scratch.push_back(std::make_unique<ScratchFile>(context.scratch_dir / (random_id("ref_") + file_extension(probe_image(bytes).format))));
+    files.scratch.push_back(std::make_unique<ScratchFile>(
+        context.scratch_dir / (random_id("ref_") + file_extension(probe_image(bytes).format))));
     write_file_atomically(files.scratch.back()->path(), bytes);
     files.inputs.references.push_back(files.scratch.back()->path().string());
     files.names.add(files.scratch.back()->path().string(), "image[" + std::to_string(i) + "]");
@@ -164,12 +180,16 @@ void write_uploads(const EditRequest& request, const Image& source, const EditCo
 
 // The flow names the order's fields; the HTTP API says them as the request's.
 ApiError in_request_words(const Error& error, const EditRequest& request) {
-  const std::map<std::string, std::string> fields = {
-      {"instruction", "prompt"}, {"plan", "plan"}, {"variants", "n"}, {"seed", request.seed ? "seed" : "n"}, {"model", "model"}};
+  const std::map<std::string, std::string> fields = {{"instruction", "prompt"},
+                                                     {"plan", "plan"},
+                                                     {"variants", "n"},
+                                                     {"seed", request.seed ? "seed" : "n"},
+                                                     {"model", "model"}};
   const auto field = fields.find(error.field());
   std::string param = field != fields.end() ? field->second : std::string(request.plan ? "plan" : "prompt");
   if (error.kind() == ErrorKind::capability) param = "model";
-  if (dynamic_cast<const NothingToDo*>(&error) != nullptr) return invalid_field(param, error.what(), "unsupported_instruction");
+  if (dynamic_cast<const NothingToDo*>(&error) != nullptr)
+    return invalid_field(param, error.what(), "unsupported_instruction");
   return api_error_from(error, param);
 }
 
@@ -190,7 +210,9 @@ EditOrder order_from(const EditRequest& request, const UploadedFiles& files, con
     try {
       models::resolve_model_name(request.model);
     } catch (const Error& error) {
-      throw invalid_field("model", "'model' " + request.model + " is not an installed diffusion model (GET /v1/models lists them): " + error.what(),
+      throw invalid_field("model",
+                          "'model' " + request.model +
+                              " is not an installed diffusion model (GET /v1/models lists them): " + error.what(),
                           "model_not_found");
     }
   }
@@ -204,9 +226,12 @@ EditOrder order_from(const EditRequest& request, const UploadedFiles& files, con
 
 const char* media_type(ImageFormat format) {
   switch (format) {
-    case ImageFormat::png: return "image/png";
-    case ImageFormat::jpeg: return "image/jpeg";
-    case ImageFormat::webp: return "image/webp";
+    case ImageFormat::png:
+      return "image/png";
+    case ImageFormat::jpeg:
+      return "image/jpeg";
+    case ImageFormat::webp:
+      return "image/webp";
   }
   return "application/octet-stream";
 }
@@ -239,26 +264,30 @@ DecodedSource decode_source(const EditRequest& request, const EditContext& conte
 }
 
 // Input tokens: the prompt and every image, those this owner sent before counted as cached.
-void count_inputs(const EditRequest& request, const std::string& source_hash, const EditContext& context, Usage& usage) {
+void count_inputs(const EditRequest& request, const std::string& source_hash, const EditContext& context,
+                  Usage& usage) {
   usage.text_tokens = text_tokens(request.prompt);
   for (std::size_t i = 0; i < request.images.size(); ++i) {
     const Bytes& bytes = *request.images[i].bytes;
     const ImageInfo info = probe_image(bytes);
     const auto tokens = image_tokens(info.width, info.height);
     usage.image_tokens += tokens;
-    if (context.store.note_input_seen(i == 0 ? source_hash : sha256_hex(bytes), context.owner)) usage.cached_tokens += tokens;
+    if (context.store.note_input_seen(i == 0 ? source_hash : sha256_hex(bytes), context.owner))
+      usage.cached_tokens += tokens;
   }
 }
 
 // The response's `easel` block: the plan and report in the request's names, what the references and the
 // mask did, the seeds.
-json easel_block(const EditRequest& request, const EditPlan& plan, const UploadedFiles& files, const json& report, const json& seeds) {
+json easel_block(const EditRequest& request, const EditPlan& plan, const UploadedFiles& files, const json& report,
+                 const json& seeds) {
   int masked_steps = 0;
   bool references_used = false;
   for (const auto& step : plan.steps) {
     if (request.mask && step.target == json{{"mask", files.inputs.mask}}) ++masked_steps;
     const std::string params = step.params.dump();
-    for (const auto& reference : files.inputs.references) references_used = references_used || params.find(reference) != std::string::npos;
+    for (const auto& reference : files.inputs.references)
+      references_used = references_used || params.find(reference) != std::string::npos;
   }
   return {{"plan", report["plan"]},
           {"report", report},
@@ -302,12 +331,15 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   int partial_index = 0;
   if (context.partial && request.partial_images > 0) {
     control.partial_images = request.partial_images;
-    control.on_partial = [&](const Image& image) { context.partial(encode_image(finish(image), encode, partial_metadata), partial_index++); };
+    control.on_partial = [&](const Image& image) {
+      context.partial(encode_image(finish(image), encode, partial_metadata), partial_index++);
+    };
   }
   ResultCache cache{fs::path()};
   EditRender render;
   try {
-    render = render_edit(source.image, {}, plan, request.n, cache, context.run, control, {{"plan", plan_ms}, {"decode", source.decode_ms}});
+    render = render_edit(source.image, {}, plan, request.n, cache, context.run, control,
+                         {{"plan", plan_ms}, {"decode", source.decode_ms}});
   } catch (const Error& error) {
     throw in_request_words(error, request);
   }
@@ -325,12 +357,16 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
       result.transparent = output.has_transparency();
     }
   }
-  result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
+  result.usage.output_tokens =
+      image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
   json report = render.report;
   report["usage"]["input_tokens"] = result.usage.input_tokens();
   report["usage"]["output_tokens"] = result.usage.output_tokens;
   const ImageInfo& info = source.lookup.decoded->info;
-  report["input"] = {{"width", info.width}, {"height", info.height}, {"format", format_name(info.format)}, {"decoded_from_cache", source.lookup.from_cache}};
+  report["input"] = {{"width", info.width},
+                     {"height", info.height},
+                     {"format", format_name(info.format)},
+                     {"decoded_from_cache", source.lookup.from_cache}};
   result.easel = easel_block(request, plan, files, files.names.applied_to(report), render.seeds);
   return result;
 }

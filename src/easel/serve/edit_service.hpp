@@ -26,7 +26,7 @@ struct EditContext {
   std::string owner;                  // whose inputs count as seen before
   std::filesystem::path scratch_dir;  // for the converted mask file, removed after the run
   DecodeLimits limits;
-  DecodedImageCache& decoded;         // source images decoded recently
+  DecodedImageCache& decoded;  // source images decoded recently
   // The server's default model and segmenter, in the API's words. No default: every door must pass the
   // server's (a streamed edit once ran without it, ignoring EASEL_SEGMENTATION and EASEL_MODEL).
   RunContext run;
@@ -49,6 +49,5 @@ using EditResult = ImagesResult;
 EditResult run_edit_request(const EditRequest& request, const EditContext& context);
 
 const char* media_type(ImageFormat format);
-
 
 }  // namespace easel::serve

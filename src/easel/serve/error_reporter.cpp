@@ -14,7 +14,8 @@ bool ends_token(char c) {
 }
 
 bool starts_token_after(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == '(' || c == '[' || c == '=' || c == ':' || c == ',';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == '(' || c == '[' || c == '=' || c == ':' ||
+         c == ',';
 }
 
 std::size_t token_end(const std::string& text, std::size_t from) {
@@ -42,7 +43,8 @@ ErrorReporter::ErrorReporter(std::vector<std::string> server_paths) {
     if (path.size() > 1 && path.front() == '/') roots_.push_back(std::move(path));
   }
   // Longest first, so that a folder inside another is replaced whole.
-  std::sort(roots_.begin(), roots_.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::sort(roots_.begin(), roots_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string ErrorReporter::redacted(const std::string& text) const {
@@ -58,7 +60,8 @@ std::string ErrorReporter::redacted(const std::string& text) const {
     if (out[at] != '/' || (at > 0 && !starts_token_after(out[at - 1]))) continue;
     const std::size_t end = token_end(out, at);
     const std::string_view token(out.data() + at, end - at);
-    if (std::count(token.begin(), token.end(), '/') >= 2 && !token.starts_with("/v1/") && !token.starts_with(kRedacted)) {
+    if (std::count(token.begin(), token.end(), '/') >= 2 && !token.starts_with("/v1/") &&
+        !token.starts_with(kRedacted)) {
       out.replace(at, end - at, replacement(out, at, end));
     }
   }
@@ -68,13 +71,16 @@ std::string ErrorReporter::redacted(const std::string& text) const {
 nlohmann::json ErrorReporter::client_body(const ApiError& error, const std::string& where) const {
   if (error.status() == 500) {
     log("easel serve: " + where + ": internal error (" + error.code() + "): " + error.what());
-    return ApiError(500, error.type(), "internal error; the server's log has the details under " + where.substr(0, where.find(' ')), {},
+    return ApiError(500, error.type(),
+                    "internal error; the server's log has the details under " + where.substr(0, where.find(' ')), {},
                     error.code())
         .body();
   }
   const std::string message = redacted(error.what());
-  if (message != error.what()) log("easel serve: " + where + ": " + std::to_string(error.status()) + " " + error.code() + ": " + error.what());
-  if (error.status() > 500 && error.status() != 503) log("easel serve: " + where + ": " + std::to_string(error.status()) + " " + error.code() + ": " + message);
+  if (message != error.what())
+    log("easel serve: " + where + ": " + std::to_string(error.status()) + " " + error.code() + ": " + error.what());
+  if (error.status() > 500 && error.status() != 503)
+    log("easel serve: " + where + ": " + std::to_string(error.status()) + " " + error.code() + ": " + message);
   return ApiError(error.status(), error.type(), message, error.param(), error.code()).body();
 }
 

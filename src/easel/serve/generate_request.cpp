@@ -15,10 +15,26 @@ using nlohmann::json;
 namespace {
 
 const std::set<std::string>& known_fields() {
-  static const std::set<std::string> fields = {"prompt", "model", "n", "size", "quality", "background", "output_format",
-                                               "output_compression", "response_format", "user", "moderation", "style",
-                                               "stream", "partial_images", "negative_prompt", "seed", "steps",
-                                               "guidance_scale", "sampler", "base"};
+  static const std::set<std::string> fields = {"prompt",
+                                               "model",
+                                               "n",
+                                               "size",
+                                               "quality",
+                                               "background",
+                                               "output_format",
+                                               "output_compression",
+                                               "response_format",
+                                               "user",
+                                               "moderation",
+                                               "style",
+                                               "stream",
+                                               "partial_images",
+                                               "negative_prompt",
+                                               "seed",
+                                               "steps",
+                                               "guidance_scale",
+                                               "sampler",
+                                               "base"};
   return fields;
 }
 
@@ -47,12 +63,14 @@ std::optional<T> number_field(const json& body, const std::string& name, T low, 
     throw invalid_field(name, "'" + name + "' must be between " + json(low).dump() + " and " + json(high).dump());
   }
   if constexpr (std::is_integral_v<T>) {
-    if (*number != static_cast<double>(static_cast<T>(*number))) throw invalid_field(name, "'" + name + "' must be an integer");
+    if (*number != static_cast<double>(static_cast<T>(*number)))
+      throw invalid_field(name, "'" + name + "' must be an integer");
   }
   return static_cast<T>(*number);
 }
 
-std::string string_field(const json& body, const std::string& name, const std::string& fallback, const std::vector<std::string>& allowed = {}) {
+std::string string_field(const json& body, const std::string& name, const std::string& fallback,
+                         const std::vector<std::string>& allowed = {}) {
   if (!body.contains(name) || body[name].is_null()) return fallback;
   if (!body[name].is_string()) throw invalid_field(name, "'" + name + "' must be a string");
   const std::string value = body[name].get<std::string>();
@@ -80,7 +98,8 @@ GenerationSettings parse_generation_settings(const json& body) {
   GenerationSettings settings;
   const std::string model = string_field(body, "model", "");
   if (!model.empty() && !is_edit_model_alias(model) && model != "dall-e-3") {
-    if (!is_model_name(model)) throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
+    if (!is_model_name(model))
+      throw invalid_field("model", "'model' must be a model name (see GET /v1/models), not a path", "model_not_found");
     settings.model = model;
   }
   settings.base = string_field(body, "base", "");
@@ -91,7 +110,8 @@ GenerationSettings parse_generation_settings(const json& body) {
   settings.seed = number_field<std::uint64_t>(body, "seed", 0, (1ull << 53) - 1);  // as `easel generate --seed`
   // Steps, guidance and sampler are checked as generate.image checks them (ops/text_to_image.hpp): the
   // same limits and words as `easel generate` and EditPlan steps.
-  if (const auto steps = any_number_field(body, "steps")) settings.steps = checked_setting("steps", "steps", *steps).get<int>();
+  if (const auto steps = any_number_field(body, "steps"))
+    settings.steps = checked_setting("steps", "steps", *steps).get<int>();
   settings.guidance_scale = any_number_field(body, "guidance_scale");
   if (settings.guidance_scale) checked_setting("guidance_scale", "cfg", *settings.guidance_scale);
   settings.sampler = string_field(body, "sampler", "");
@@ -102,19 +122,23 @@ GenerationSettings parse_generation_settings(const json& body) {
 GenerateRequest parse_generate_request(const json& body, const RequestLimits& limits) {
   if (!body.is_object()) throw invalid_field("", "the body must be a JSON object");
   for (const auto& [name, value] : body.items()) {
-    if (!known_fields().contains(name)) throw invalid_field(name, "Unrecognized request argument supplied: " + name, "unknown_parameter");
+    if (!known_fields().contains(name))
+      throw invalid_field(name, "Unrecognized request argument supplied: " + name, "unknown_parameter");
   }
   GenerateRequest request;
   request.prompt = string_field(body, "prompt", "");
   if (request.prompt.empty()) throw invalid_field("prompt", "'prompt' is required", "missing_required_parameter");
-  if (request.prompt.size() > limits.max_prompt_bytes) throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
+  if (request.prompt.size() > limits.max_prompt_bytes)
+    throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
   request.settings = parse_generation_settings(body);
   request.n = number_field<int>(body, "n", 1, max_images_per_request).value_or(1);
   request.size = parse_output_size(string_field(body, "size", "auto"));
   request.quality = string_field(body, "quality", "auto", {"auto", "low", "medium", "high", "standard", "hd"});
   // OpenAI's quality picks the quality preset `easel generate --preset` uses (dall-e-3's standard and hd
   // are medium and high); explicit steps, sampler and size win over it.
-  const QualityPreset& preset = quality_preset(request.quality == "standard" ? "medium" : request.quality == "hd" ? "high" : request.quality);
+  const QualityPreset& preset = quality_preset(request.quality == "standard" ? "medium"
+                                               : request.quality == "hd"     ? "high"
+                                                                             : request.quality);
   if (request.size.automatic()) {
     const cv::Size side = preset_size("square", preset.side);
     request.size = {side.width, side.height};
@@ -124,7 +148,8 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
     if (request.settings.sampler.empty()) request.settings.sampler = preset.sampler;
   }
   if (request.size.width > max_generation_side || request.size.height > max_generation_side) {
-    throw invalid_field("size", "'size': the generation engine's largest side is " + std::to_string(max_generation_side));
+    throw invalid_field("size",
+                        "'size': the generation engine's largest side is " + std::to_string(max_generation_side));
   }
   if (string_field(body, "background", "auto", {"auto", "transparent", "opaque"}) == "transparent") {
     throw invalid_field("background", "the diffusion engine makes opaque images; use background auto or opaque");
@@ -143,7 +168,8 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
     }
   }
   request.partial_images = number_field<int>(body, "partial_images", 0, 3).value_or(0);
-  if (request.stream && request.n != 1) throw invalid_field("n", "a streamed generation makes one image; use n=1 with stream=true");
+  if (request.stream && request.n != 1)
+    throw invalid_field("n", "a streamed generation makes one image; use n=1 with stream=true");
   return request;
 }
 

@@ -32,7 +32,7 @@ GenerationSettings parse_generation_settings(const nlohmann::json& body);
 struct GenerateRequest {
   std::string prompt;
   int n = 1;
-  OutputSize size;    // auto: 512x512
+  OutputSize size;  // auto: 512x512
   ImageFormat output_format = ImageFormat::png;
   int output_compression = 100;
   std::string quality = "auto";

@@ -23,10 +23,14 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     GenerationEngine& engine = generation_engine(what);
     // A client's model is a name looked up in the models directory, never a path on this machine.
     if (settings.model.empty() && control.default_model.empty()) {
-      throw invalid_field("model", "name a diffusion model in 'model' (GET /v1/models lists the installed ones); this server has no default model "
-                                   "(start it with EASEL_MODEL=NAME to set one)", "model_not_available");
+      throw invalid_field("model",
+                          "name a diffusion model in 'model' (GET /v1/models lists the installed ones); this server "
+                          "has no default model "
+                          "(start it with EASEL_MODEL=NAME to set one)",
+                          "model_not_available");
     }
-    generation.model = settings.model.empty() ? control.default_model : models::resolve_model_name(settings.model).string();
+    generation.model =
+        settings.model.empty() ? control.default_model : models::resolve_model_name(settings.model).string();
     if (!settings.base.empty()) generation.base = models::resolve_model_name(settings.base).string();
     generation.prompt = request.prompt;
     generation.negative_prompt = settings.negative_prompt;
@@ -37,9 +41,16 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     generation.sampler = settings.sampler;
     generation.seed = settings.seed.value_or(random_seed());
     generation.count = request.n;
-    metadata.plan_json = json{{"op", "generate.image"}, {"prompt", request.prompt}, {"model", models::model_display_name(generation.model)}, {"seed", generation.seed}}.dump();
+    metadata.plan_json = json{
+        {"op", "generate.image"},
+        {"prompt", request.prompt},
+        {"model", models::model_display_name(generation.model)},
+        {"seed",
+         generation.seed}}.dump();
     if (control.progress) {
-      generation.on_step = [&control](int done, int total) { control.progress(total > 0 ? static_cast<double>(done) / total : 0.0); };
+      generation.on_step = [&control](int done, int total) {
+        control.progress(total > 0 ? static_cast<double>(done) / total : 0.0);
+      };
     }
     generation.cancelled = watch.cancelled();
     if (control.partial && request.partial_images > 0) {
@@ -59,9 +70,13 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.width = generated.images.empty() ? 0 : generated.images.front().width();
     result.height = generated.images.empty() ? 0 : generated.images.front().height();
     result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
-    result.usage.output_tokens = image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
-    result.easel = {{"model", models::model_display_name(generated.model)}, {"sampler", generated.sampler}, {"steps", generated.steps},
-                    {"guidance", generated.guidance}, {"seed", generation.seed},
+    result.usage.output_tokens =
+        image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
+    result.easel = {{"model", models::model_display_name(generated.model)},
+                    {"sampler", generated.sampler},
+                    {"steps", generated.steps},
+                    {"guidance", generated.guidance},
+                    {"seed", generation.seed},
                     {"precision", generated.precision}};
     if (!generated.base.empty()) result.easel["base"] = models::model_display_name(generated.base);
     return result;

@@ -34,8 +34,8 @@ int wait_for(socket_t sock, short event, int timeout_ms) {
 void numeric_address(const sockaddr_storage& address, socklen_t length, std::string& host, int& port) {
   std::array<char, NI_MAXHOST> name{};
   std::array<char, NI_MAXSERV> service{};
-  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, name.data(), name.size(), service.data(), service.size(),
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, name.data(), name.size(), service.data(),
+                    service.size(), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     host = name.data();
     port = std::atoi(service.data());
   }
@@ -49,9 +49,11 @@ class SocketStream final : public ConnectionStream {
       : sock_(sock), io_timeout_ms_(milliseconds(io_timeout_s)), stopping_(std::move(stopping)) {
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
-    if (::getpeername(sock, reinterpret_cast<sockaddr*>(&address), &length) == 0) numeric_address(address, length, remote_host_, remote_port_);
+    if (::getpeername(sock, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+      numeric_address(address, length, remote_host_, remote_port_);
     length = sizeof(address);
-    if (::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length) == 0) numeric_address(address, length, local_host_, local_port_);
+    if (::getsockname(sock, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+      numeric_address(address, length, local_host_, local_port_);
   }
 
   bool wait_for_request(std::chrono::milliseconds idle, const std::function<bool()>& stop) override {
@@ -71,7 +73,8 @@ class SocketStream final : public ConnectionStream {
     }
     ssize_t received = 0;
     do {
-      received = size >= buffer_.size() ? ::recv(sock_, out, size, 0) : ::recv(sock_, buffer_.data(), buffer_.size(), 0);
+      received =
+          size >= buffer_.size() ? ::recv(sock_, out, size, 0) : ::recv(sock_, buffer_.data(), buffer_.size(), 0);
     } while (received < 0 && errno == EINTR);
     if (received <= 0) {
       failure_ = ReadFailure::ended;
@@ -227,10 +230,11 @@ ssize_t ConnectionStream::read(char* out, size_t size) {
 }
 
 std::string refusal_response(int status, const std::string& message, const std::string& code) {
-  const std::string body = ApiError(status, status >= 500 ? "server_error" : "rate_limit_exceeded", message, {}, code).body().dump();
+  const std::string body =
+      ApiError(status, status >= 500 ? "server_error" : "rate_limit_exceeded", message, {}, code).body().dump();
   return "HTTP/1.1 " + std::to_string(status) + (status == 429 ? " Too Many Requests" : " Service Unavailable") +
-         "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+         "\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits) : limits_(limits) {
@@ -264,7 +268,8 @@ bool GuardedHttpServer::admit(const std::string& address, const std::string& key
 void GuardedHttpServer::release(const std::string& address, const std::string& key) {
   std::lock_guard lock(mutex_);
   connections_.erase(key);
-  if (const auto found = per_address_.find(address); found != per_address_.end() && --found->second == 0) per_address_.erase(found);
+  if (const auto found = per_address_.find(address); found != per_address_.end() && --found->second == 0)
+    per_address_.erase(found);
 }
 
 GuardedHttpServer::Connection* GuardedHttpServer::find(const httplib::Request& request) const {
@@ -280,17 +285,24 @@ ReadFailure GuardedHttpServer::read_failure(const httplib::Request& request) con
 
 bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
   if (refusing_in_accept_thread) {
-    refuse(sock, refusal_response(503, "the server has " + std::to_string(limits_.max_connections) + " connections open, its limit; retry shortly",
-                                  "too_many_connections"), std::chrono::milliseconds(0));  // the accepting thread must not wait
+    refuse(sock,
+           refusal_response(503,
+                            "the server has " + std::to_string(limits_.max_connections) +
+                                " connections open, its limit; retry shortly",
+                            "too_many_connections"),
+           std::chrono::milliseconds(0));  // the accepting thread must not wait
     return true;
   }
   SocketStream stream(sock, limits_.io_timeout_s, [this] { return stopping(); });
   const std::string key = stream.remote_host() + ":" + std::to_string(stream.remote_port());
   Connection connection{&stream};
   if (!admit(stream.remote_host(), key, connection)) {
-    refuse(sock, refusal_response(429, "this client address has " + std::to_string(limits_.max_per_address) +
-                                           " connections open, the server's limit per address; close some or retry shortly",
-                                  "too_many_connections"), std::chrono::milliseconds(250));
+    refuse(sock,
+           refusal_response(429,
+                            "this client address has " + std::to_string(limits_.max_per_address) +
+                                " connections open, the server's limit per address; close some or retry shortly",
+                            "too_many_connections"),
+           std::chrono::milliseconds(250));
     return true;
   }
   try {

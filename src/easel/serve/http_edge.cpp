@@ -19,7 +19,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 }
 
 ApiError missing_key() {
-  return ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {}, "missing_api_key");
+  return ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {},
+                  "missing_api_key");
 }
 
 // The declared Content-Length, when there is one that parses.
@@ -33,9 +34,10 @@ std::optional<std::uint64_t> declared_length(const httplib::Request& request) {
 }
 
 ApiError too_large(std::size_t limit) {
-  return ApiError(413, "invalid_request_error",
-                  "the request body is larger than the server's limit of " + std::to_string(limit) + " bytes (--max-body-mb)", {},
-                  "request_too_large");
+  return ApiError(
+      413, "invalid_request_error",
+      "the request body is larger than the server's limit of " + std::to_string(limit) + " bytes (--max-body-mb)", {},
+      "request_too_large");
 }
 
 }  // namespace
@@ -44,12 +46,15 @@ std::optional<std::string> bearer_key(const httplib::Request& request) {
   const std::size_t count = request.get_header_value_count("Authorization");
   if (count == 0) return std::nullopt;
   if (count > 1) {
-    throw ApiError(400, "invalid_request_error", "the request has " + std::to_string(count) + " Authorization headers; send one",
-                   "Authorization", "invalid_authorization");
+    throw ApiError(400, "invalid_request_error",
+                   "the request has " + std::to_string(count) + " Authorization headers; send one", "Authorization",
+                   "invalid_authorization");
   }
   const std::string header = request.get_header_value("Authorization");
   const auto scheme_end = std::find_if(header.begin(), header.end(), is_blank);
-  if (!equals_ignoring_case(std::string_view(header.data(), static_cast<std::size_t>(scheme_end - header.begin())), "Bearer")) throw missing_key();
+  if (!equals_ignoring_case(std::string_view(header.data(), static_cast<std::size_t>(scheme_end - header.begin())),
+                            "Bearer"))
+    throw missing_key();
   const auto key_begin = std::find_if_not(scheme_end, header.end(), is_blank);
   auto key_end = header.end();
   while (key_end != key_begin && is_blank(*(key_end - 1))) --key_end;
@@ -59,23 +64,27 @@ std::optional<std::string> bearer_key(const httplib::Request& request) {
 
 std::string idempotency_key(const httplib::Request& request) {
   if (!request.has_header("Idempotency-Key")) return {};
-  if (request.get_header_value_count("Idempotency-Key") > 1) throw invalid_field("Idempotency-Key", "send one Idempotency-Key header");
+  if (request.get_header_value_count("Idempotency-Key") > 1)
+    throw invalid_field("Idempotency-Key", "send one Idempotency-Key header");
   const std::string key = request.get_header_value("Idempotency-Key");
   if (key.size() > 255) throw invalid_field("Idempotency-Key", "the Idempotency-Key header is longer than 255 bytes");
-  const bool control = std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  const bool control =
+      std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
   if (control || !is_valid_utf8(key)) {
     throw invalid_field("Idempotency-Key", "the Idempotency-Key header must be UTF-8 text without control characters");
   }
   return key;
 }
 
-ReceivedBody receive_body(const httplib::Request& request, const httplib::ContentReader& reader, const BodyLimits& limits,
-                          httplib::Response& response, const std::function<ReadFailure()>& connection_failure) {
+ReceivedBody receive_body(const httplib::Request& request, const httplib::ContentReader& reader,
+                          const BodyLimits& limits, httplib::Response& response,
+                          const std::function<ReadFailure()>& connection_failure) {
   const auto refuse = [&](const ApiError& error) {
     response.set_header("Connection", "close");
     return error;
   };
-  if (const auto length = declared_length(request); length && *length > limits.max_bytes) throw refuse(too_large(limits.max_bytes));
+  if (const auto length = declared_length(request); length && *length > limits.max_bytes)
+    throw refuse(too_large(limits.max_bytes));
   ReceivedBody body;
   body.multipart = request.is_multipart_form_data();
   // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3); httplib
@@ -113,31 +122,38 @@ ReceivedBody receive_body(const httplib::Request& request, const httplib::Conten
   const ReadFailure failure = connection_failure();
   if (over_size || failure == ReadFailure::too_large) throw refuse(too_large(limits.max_bytes));
   if (over_parts) {
-    throw refuse(invalid_field("", "the form has more than " + std::to_string(limits.max_parts) + " fields and files", "too_many_fields"));
+    throw refuse(invalid_field("", "the form has more than " + std::to_string(limits.max_parts) + " fields and files",
+                               "too_many_fields"));
   }
   if (failure == ReadFailure::timed_out) {
-    throw refuse(ApiError(408, "invalid_request_error", "the request body did not arrive within the server's time limit (--body-timeout)", {},
+    throw refuse(ApiError(408, "invalid_request_error",
+                          "the request body did not arrive within the server's time limit (--body-timeout)", {},
                           "request_timeout"));
   }
-  throw refuse(invalid_field("", "the request body could not be read: it ended early or its chunked, compressed or multipart framing is malformed",
-                             "invalid_body"));
+  throw refuse(invalid_field(
+      "",
+      "the request body could not be read: it ended early or its chunked, compressed or multipart framing is malformed",
+      "invalid_body"));
 }
 
 RequestFields fields_from_multipart(ReceivedBody body) {
   if (!body.multipart) {
-    throw invalid_field("", "this endpoint takes multipart/form-data (fields image, prompt, mask, ...)", "invalid_content_type");
+    throw invalid_field("", "this endpoint takes multipart/form-data (fields image, prompt, mask, ...)",
+                        "invalid_content_type");
   }
   RequestFields fields;
   for (auto& part : body.parts) {
     if (!is_valid_utf8(part.name)) {
-      throw invalid_field(with_invalid_utf8_replaced(part.name), "a form field's name is not valid UTF-8", "invalid_encoding");
+      throw invalid_field(with_invalid_utf8_replaced(part.name), "a form field's name is not valid UTF-8",
+                          "invalid_encoding");
     }
     if (part.name == "image" || part.name == "image[]" || part.name == "mask") {
       fields.files.emplace(part.name, Upload{with_invalid_utf8_replaced(part.filename), part.content_type,
                                              std::make_shared<const Bytes>(part.content.begin(), part.content.end())});
       continue;
     }
-    if (!is_valid_utf8(part.content)) throw invalid_field(part.name, "'" + part.name + "' is not valid UTF-8 text", "invalid_encoding");
+    if (!is_valid_utf8(part.content))
+      throw invalid_field(part.name, "'" + part.name + "' is not valid UTF-8 text", "invalid_encoding");
     fields.text.emplace(part.name, std::move(part.content));
   }
   return fields;

@@ -45,8 +45,9 @@ struct ReceivedBody {
 // that stops arriving before its deadline a 408 (`connection_failure()` tells, after a failed read, what
 // the connection saw), a malformed one a 400. With any of these the response is marked
 // "Connection: close": the rest of the body is not read.
-ReceivedBody receive_body(const httplib::Request& request, const httplib::ContentReader& reader, const BodyLimits& limits,
-                          httplib::Response& response, const std::function<ReadFailure()>& connection_failure);
+ReceivedBody receive_body(const httplib::Request& request, const httplib::ContentReader& reader,
+                          const BodyLimits& limits, httplib::Response& response,
+                          const std::function<ReadFailure()>& connection_failure);
 
 // Multipart fields as the validators read them: parts named image, image[] and mask are files, the
 // others text. Throws ApiError(400) for a body that is not multipart, and naming the field for a field

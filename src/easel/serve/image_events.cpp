@@ -8,7 +8,8 @@ using nlohmann::json;
 namespace {
 
 // The fields every image_edit.* / image_generation.* event carries.
-json image_event(const std::string& type, const Bytes& image, std::int64_t created, const std::string& quality, ImageFormat format) {
+json image_event(const std::string& type, const Bytes& image, std::int64_t created, const std::string& quality,
+                 ImageFormat format) {
   const ImageInfo info = probe_image(image);
   return json{{"type", type},
               {"b64_json", base64_encode(image)},

@@ -2,7 +2,8 @@
 
 namespace easel::serve {
 
-nlohmann::json images_response(const ImagesResult& result, ImageFormat format, const std::string& quality, std::int64_t created) {
+nlohmann::json images_response(const ImagesResult& result, ImageFormat format, const std::string& quality,
+                               std::int64_t created) {
   nlohmann::json data = nlohmann::json::array();
   for (const auto& image : result.images) data.push_back({{"b64_json", base64_encode(image)}});
   return {{"created", created},

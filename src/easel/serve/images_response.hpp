@@ -17,12 +17,13 @@ struct ImagesResult {
   std::vector<Bytes> images;  // encoded
   int width = 0;
   int height = 0;
-  bool transparent = false;   // the output has pixels below full opacity
+  bool transparent = false;  // the output has pixels below full opacity
   Usage usage;
-  nlohmann::json easel;       // Easel's extension: plan and report, or the generation settings
+  nlohmann::json easel;  // Easel's extension: plan and report, or the generation settings
 };
 
 // {created, data: [{b64_json}], background, output_format, quality, size, usage, easel}
-nlohmann::json images_response(const ImagesResult& result, ImageFormat format, const std::string& quality, std::int64_t created);
+nlohmann::json images_response(const ImagesResult& result, ImageFormat format, const std::string& quality,
+                               std::int64_t created);
 
 }  // namespace easel::serve

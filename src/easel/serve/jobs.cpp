@@ -32,7 +32,8 @@ std::vector<json> items_of(const json& body, std::size_t max_batch) {
   }
   if (items.empty()) throw invalid_field("requests", "the batch is empty");
   if (items.size() > max_batch) {
-    throw invalid_field("requests", "at most " + std::to_string(max_batch) + " requests per batch, got " + std::to_string(items.size()));
+    throw invalid_field("requests", "at most " + std::to_string(max_batch) + " requests per batch, got " +
+                                        std::to_string(items.size()));
   }
   return items;
 }
@@ -40,8 +41,10 @@ std::vector<json> items_of(const json& body, std::size_t max_batch) {
 // Re-labels an ApiError from one item of a batch so the client knows which one.
 ApiError for_item(const ApiError& error, std::size_t index, std::size_t count) {
   if (count == 1) return error;
-  const std::string param = "requests[" + std::to_string(index) + "]" + (error.param().empty() ? "" : "." + error.param());
-  return ApiError(error.status(), error.type(), "requests[" + std::to_string(index) + "]: " + error.what(), param, error.code());
+  const std::string param =
+      "requests[" + std::to_string(index) + "]" + (error.param().empty() ? "" : "." + error.param());
+  return ApiError(error.status(), error.type(), "requests[" + std::to_string(index) + "]: " + error.what(), param,
+                  error.code());
 }
 
 // A stored request: its text fields and the asset ids of its images, rebuilt into RequestFields to run.
@@ -50,7 +53,8 @@ RequestFields fields_from_stored(const json& stored, Store& store, const std::st
   for (const auto& [name, value] : stored["fields"].items()) fields.text.emplace(name, value.get<std::string>());
   const auto load = [&](const std::string& id) {
     const auto asset = store.find_asset(id, owner);
-    if (!asset) throw ApiError(500, "server_error", "input asset " + id + " is missing from the store", {}, "internal_error");
+    if (!asset)
+      throw ApiError(500, "server_error", "input asset " + id + " is missing from the store", {}, "internal_error");
     return Upload{id, asset->media_type, std::make_shared<const Bytes>(store.read_asset(*asset))};
   };
   for (const auto& id : stored["images"]) fields.files.emplace("image[]", load(id.get<std::string>()));
@@ -77,7 +81,10 @@ json job_output(Store& store, const ImagesResult& result, ImageFormat format, co
   json data = json::array();
   for (const auto& image : result.images) {
     const auto asset = store.put_asset(image, media_type(format), owner);
-    data.push_back({{"asset_id", asset.id}, {"media_type", asset.media_type}, {"bytes", asset.size}, {"url", "/v1/assets/" + asset.id}});
+    data.push_back({{"asset_id", asset.id},
+                    {"media_type", asset.media_type},
+                    {"bytes", asset.size},
+                    {"url", "/v1/assets/" + asset.id}});
   }
   return {{"created", static_cast<std::int64_t>(now_seconds())},
           {"data", data},
@@ -89,14 +96,21 @@ json job_output(Store& store, const ImagesResult& result, ImageFormat format, co
 
 }  // namespace
 
-JobService::JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory, const ErrorReporter& errors,
-                       JobSettings settings)
-    : store_(store), queue_(queue), decoded_(decoded), memory_(memory), errors_(errors), settings_(std::move(settings)) {}
+JobService::JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory,
+                       const ErrorReporter& errors, JobSettings settings)
+    : store_(store),
+      queue_(queue),
+      decoded_(decoded),
+      memory_(memory),
+      errors_(errors),
+      settings_(std::move(settings)) {}
 
 json JobService::stored_edit(const json& item, const std::string& owner) {
   const RequestFields fields = fields_from_json(item);
   if (parse_edit_request(fields, settings_.limits).stream) {
-    throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/edits", "unsupported_value");
+    throw invalid_field("stream",
+                        "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/edits",
+                        "unsupported_value");
   }
   return stored_fields(fields, kEditsEndpoint, owner);
 }
@@ -116,7 +130,8 @@ json JobService::stored_fields(const RequestFields& fields, const std::string& e
   for (const auto& [name, value] : fields.text) stored["fields"][name] = value;
   for (const char* name : {"image", "image[]"}) {
     for (auto [it, end] = fields.files.equal_range(name); it != end; ++it) {
-      stored["images"].push_back(store_.put_asset(*it->second.bytes, media_type(probe_image(*it->second.bytes).format), owner).id);
+      stored["images"].push_back(
+          store_.put_asset(*it->second.bytes, media_type(probe_image(*it->second.bytes).format), owner).id);
     }
   }
   if (const auto mask = fields.files.find("mask"); mask != fields.files.end()) {
@@ -128,7 +143,9 @@ json JobService::stored_fields(const RequestFields& fields, const std::string& e
 json JobService::stored_generation(json item) {
   const GenerateRequest request = parse_generate_request(item, settings_.limits);
   if (request.stream) {
-    throw invalid_field("stream", "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/generations", "unsupported_value");
+    throw invalid_field("stream",
+                        "a job's result is fetched with GET /v1/jobs/{id}; stream only on POST /v1/images/generations",
+                        "unsupported_value");
   }
   require_generation_engine("a generations job", "model");
   // The seed is fixed now, so a job run again after a crash makes the same images.
@@ -145,7 +162,8 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
     auto earlier = store_.jobs_with_idempotency_key(owner, idempotency_key);
     if (!earlier.empty()) {
       if (earlier.front().request_hash != body_hash) {
-        throw ApiError(409, "invalid_request_error", "Idempotency-Key '" + idempotency_key + "' was used with a different request body",
+        throw ApiError(409, "invalid_request_error",
+                       "Idempotency-Key '" + idempotency_key + "' was used with a different request body",
                        "Idempotency-Key", "idempotency_key_reused");
       }
       return {std::move(earlier), true};
@@ -167,14 +185,15 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
       if (item.is_object() && item.contains("timeout_s")) {
         const auto& timeout = item["timeout_s"];
         if (!timeout.is_number() || timeout.get<double>() <= 0 || timeout.get<double>() > settings_.max_timeout_s) {
-          throw invalid_field("timeout_s", "'timeout_s' must be a number of seconds in (0, " + std::to_string(static_cast<int>(settings_.max_timeout_s)) + "]");
+          throw invalid_field("timeout_s", "'timeout_s' must be a number of seconds in (0, " +
+                                               std::to_string(static_cast<int>(settings_.max_timeout_s)) + "]");
         }
         job.timeout_s = timeout.get<double>();
         item.erase("timeout_s");
       }
       const std::string endpoint = endpoint_of(item);
       if (item.is_object()) item.erase("endpoint");
-      job.request = endpoint == kGenerationsEndpoint ? stored_generation(item)
+      job.request = endpoint == kGenerationsEndpoint  ? stored_generation(item)
                     : endpoint == kVariationsEndpoint ? stored_variation(item, owner)
                                                       : stored_edit(item, owner);
     } catch (const ApiError& error) {
@@ -187,8 +206,10 @@ SubmitOutcome JobService::submit(const json& body, const std::string& body_text,
   for (const auto& job : jobs) tasks.push_back(task_for(job.id));
   if (!queue_.try_submit(std::move(tasks))) {
     store_.remove_jobs(jobs);
-    throw ApiError(429, "rate_limit_exceeded", "the job queue is full (" + std::to_string(queue_.pending()) +
-                       " waiting); retry after the time in the retry-after header", {}, "queue_full");
+    throw ApiError(429, "rate_limit_exceeded",
+                   "the job queue is full (" + std::to_string(queue_.pending()) +
+                       " waiting); retry after the time in the retry-after header",
+                   {}, "queue_full");
   }
   return {std::move(jobs), false};
 }
@@ -197,8 +218,9 @@ JobService::Resumed JobService::resume() {
   const Store::Unfinished unfinished = store_.requeue_unfinished(settings_.max_attempts);
   for (const auto& job : unfinished.exhausted) {
     const ApiError error(500, "server_error",
-                         "the server stopped " + std::to_string(job.attempts) + " times while running this job (a crash, a kill or a power loss); " +
-                             "after " + std::to_string(settings_.max_attempts) + " attempts it is not run again (--job-attempts)",
+                         "the server stopped " + std::to_string(job.attempts) +
+                             " times while running this job (a crash, a kill or a power loss); " + "after " +
+                             std::to_string(settings_.max_attempts) + " attempts it is not run again (--job-attempts)",
                          {}, "job_attempts_exhausted");
     errors_.log("easel serve: job " + job.id + " failed: " + error.what());
     store_.finish_job(job.id, JobState::failed, nullptr, error.body());
@@ -237,7 +259,8 @@ void JobService::run(const std::string& id) {
     }
   };
   const auto progress = [&](double fraction) { store_.set_progress(id, fraction); };
-  if (!settings_.crash_on_prompt.empty() && job->request.contains("fields") && job->request["fields"].value("prompt", "") == settings_.crash_on_prompt) {
+  if (!settings_.crash_on_prompt.empty() && job->request.contains("fields") &&
+      job->request["fields"].value("prompt", "") == settings_.crash_on_prompt) {
     std::abort();
   }
   const std::string where = "job " + id;
@@ -250,7 +273,8 @@ void JobService::run(const std::string& id) {
     store_.add_usage(job->owner, done.result.usage, static_cast<int>(done.result.images.size()));
   } catch (const WorkInterrupted& stop) {
     if (stop.timed_out()) {
-      store_.finish_job(id, JobState::failed, nullptr, ApiError(408, "timeout", stop.what(), "timeout_s", "job_timeout").body());
+      store_.finish_job(id, JobState::failed, nullptr,
+                        ApiError(408, "timeout", stop.what(), "timeout_s", "job_timeout").body());
     } else {
       store_.finish_job(id, JobState::cancelled, nullptr, nullptr);
     }
@@ -262,11 +286,13 @@ void JobService::run(const std::string& id) {
   } catch (const Error& error) {
     store_.finish_job(id, JobState::failed, nullptr, errors_.client_body(api_error_from(error), where));
   } catch (const std::exception& error) {
-    store_.finish_job(id, JobState::failed, nullptr, errors_.client_body(ApiError(500, "server_error", error.what(), {}, "internal_error"), where));
+    store_.finish_job(id, JobState::failed, nullptr,
+                      errors_.client_body(ApiError(500, "server_error", error.what(), {}, "internal_error"), where));
   }
 }
 
-JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress,
+                                        const std::function<void()>& check) {
   const EditRequest request = parse_edit_request(fields_from_stored(job.request, store_, job.owner), settings_.limits);
   EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
@@ -275,7 +301,8 @@ JobService::Output JobService::run_edit(const JobRecord& job, const std::functio
   return {run_edit_request(request, context), request.output_format};
 }
 
-JobService::Output JobService::run_variation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+JobService::Output JobService::run_variation(const JobRecord& job, const std::function<void(double)>& progress,
+                                             const std::function<void()>& check) {
   RequestFields fields = fields_from_stored(job.request, store_, job.owner);
   // Stored images come back as image[]; a variation reads its one image as `image`.
   auto images = std::move(fields.files);
@@ -289,7 +316,8 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
   return {run_variation_request(request, context), request.output_format};
 }
 
-JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check) {
+JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress,
+                                              const std::function<void()>& check) {
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
   GenerateControl control;
   control.default_model = settings_.run.default_model;

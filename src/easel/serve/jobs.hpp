@@ -47,8 +47,8 @@ struct SubmitOutcome {
 
 class JobService {
  public:
-  JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory, const ErrorReporter& errors,
-             JobSettings settings);
+  JobService(Store& store, WorkQueue& queue, DecodedImageCache& decoded, MemoryBudget& memory,
+             const ErrorReporter& errors, JobSettings settings);
 
   // `body` is one request object or a list of them (or {"requests": [...]}); an item's `endpoint` is
   // "edits" (the default) or "generations". Throws ApiError: 400 naming
@@ -74,9 +74,12 @@ class JobService {
     ImagesResult result;
     ImageFormat format = ImageFormat::png;
   };
-  Output run_edit(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
-  Output run_generation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
-  Output run_variation(const JobRecord& job, const std::function<void(double)>& progress, const std::function<void()>& check);
+  Output run_edit(const JobRecord& job, const std::function<void(double)>& progress,
+                  const std::function<void()>& check);
+  Output run_generation(const JobRecord& job, const std::function<void(double)>& progress,
+                        const std::function<void()>& check);
+  Output run_variation(const JobRecord& job, const std::function<void(double)>& progress,
+                       const std::function<void()>& check);
   nlohmann::json stored_edit(const nlohmann::json& item, const std::string& owner);
   nlohmann::json stored_generation(nlohmann::json item);
   nlohmann::json stored_variation(nlohmann::json item, const std::string& owner);

@@ -63,7 +63,8 @@ std::size_t edit_memory_estimate(const EditRequest& request) {
   }
   if (request.mask) bytes += pixels_of(*request.mask) * kSideInputBytesPerPixel;
   const std::size_t output_pixels = request.size.automatic() ? pixels_of(request.images.front())
-                                                             : static_cast<std::size_t>(request.size.width) * static_cast<std::size_t>(request.size.height);
+                                                             : static_cast<std::size_t>(request.size.width) *
+                                                                   static_cast<std::size_t>(request.size.height);
   return bytes + output_pixels * kOutputBytesPerPixel * static_cast<std::size_t>(request.n);
 }
 

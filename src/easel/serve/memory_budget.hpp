@@ -24,7 +24,9 @@ class MemoryBudget {
    public:
     Reservation() = default;
     Reservation(MemoryBudget* budget, std::size_t bytes) : budget_(budget), bytes_(bytes) {}
-    Reservation(Reservation&& other) noexcept : budget_(other.budget_), bytes_(other.bytes_) { other.budget_ = nullptr; }
+    Reservation(Reservation&& other) noexcept : budget_(other.budget_), bytes_(other.bytes_) {
+      other.budget_ = nullptr;
+    }
     Reservation& operator=(Reservation&&) = delete;
     Reservation(const Reservation&) = delete;
     ~Reservation();

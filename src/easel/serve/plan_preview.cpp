@@ -21,7 +21,9 @@ namespace {
 // Empty stand-ins for the uploads an edit will bring, named by the server, removed with the folder.
 class StandInFiles {
  public:
-  explicit StandInFiles(const fs::path& scratch_dir) : folder_(scratch_dir / random_id("plan_")) { fs::create_directories(folder_); }
+  explicit StandInFiles(const fs::path& scratch_dir) : folder_(scratch_dir / random_id("plan_")) {
+    fs::create_directories(folder_);
+  }
   ~StandInFiles() {
     std::error_code ignored;
     fs::remove_all(folder_, ignored);
@@ -53,11 +55,13 @@ std::string touches(const json& target) {
 }
 
 std::string read_prompt(const json& body, const RequestLimits& limits) {
-  if (!body.contains("prompt")) throw invalid_field("prompt", "'prompt' is required: the instruction to plan", "missing_required_parameter");
+  if (!body.contains("prompt"))
+    throw invalid_field("prompt", "'prompt' is required: the instruction to plan", "missing_required_parameter");
   if (!body["prompt"].is_string()) throw invalid_field("prompt", "'prompt' must be a string");
   std::string prompt = body["prompt"].get<std::string>();
   if (prompt.size() > limits.max_prompt_bytes) {
-    throw invalid_field("prompt", "'prompt' is " + std::to_string(prompt.size()) + " bytes; at most " + std::to_string(limits.max_prompt_bytes) + " are allowed");
+    throw invalid_field("prompt", "'prompt' is " + std::to_string(prompt.size()) + " bytes; at most " +
+                                      std::to_string(limits.max_prompt_bytes) + " are allowed");
   }
   return prompt;
 }
@@ -67,13 +71,15 @@ std::size_t read_references(const json& body, const RequestLimits& limits) {
   if (!body.contains("references")) return 0;
   const json& value = body["references"];
   const std::size_t most = limits.max_images - 1;
-  const std::string allowed = "'references' is the number of reference images sent after the source: an integer 0.." + std::to_string(most);
+  const std::string allowed =
+      "'references' is the number of reference images sent after the source: an integer 0.." + std::to_string(most);
   long long count = -1;
   if (value.is_number_integer()) {
     count = value.get<long long>();
   } else if (value.is_string()) {
     const std::string text = value.get<std::string>();
-    if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos) throw invalid_field("references", allowed);
+    if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos)
+      throw invalid_field("references", allowed);
     count = std::stoll(text);
   }
   if (count < 0 || static_cast<unsigned long long>(count) > most) throw invalid_field("references", allowed);
@@ -93,22 +99,30 @@ bool read_mask(const json& body) {
 
 json preview_plan(const json& body, const RequestLimits& limits, const fs::path& scratch_dir) {
   if (!body.is_object()) {
-    throw invalid_field("", "the body must be a JSON object: {\"prompt\": ..., \"references\": N, \"mask\": true|false, \"size\": \"auto\"|\"WxH\"}", "invalid_json");
+    throw invalid_field("",
+                        "the body must be a JSON object: {\"prompt\": ..., \"references\": N, \"mask\": true|false, "
+                        "\"size\": \"auto\"|\"WxH\"}",
+                        "invalid_json");
   }
   for (const auto& item : body.items()) {
     if (item.key() != "prompt" && item.key() != "references" && item.key() != "mask" && item.key() != "size") {
-      throw invalid_field(item.key(), "Unrecognized request argument supplied: " + item.key() + " (POST /v1/plans takes prompt, references, mask and size)", "unknown_parameter");
+      throw invalid_field(item.key(),
+                          "Unrecognized request argument supplied: " + item.key() +
+                              " (POST /v1/plans takes prompt, references, mask and size)",
+                          "unknown_parameter");
     }
   }
   const std::string prompt = read_prompt(body, limits);
   const std::size_t references = read_references(body, limits);
   const bool masked = read_mask(body);
-  if (body.contains("size") && !body["size"].is_string()) throw invalid_field("size", "'size' must be a string: 'auto' or WIDTHxHEIGHT");
+  if (body.contains("size") && !body["size"].is_string())
+    throw invalid_field("size", "'size' must be a string: 'auto' or WIDTHxHEIGHT");
   const OutputSize size = parse_output_size(body.value("size", "auto"));
 
   StandInFiles uploads(scratch_dir);
   PlanInputs inputs;
-  for (std::size_t k = 1; k <= references; ++k) inputs.references.push_back(uploads.add("image[" + std::to_string(k) + "]"));
+  for (std::size_t k = 1; k <= references; ++k)
+    inputs.references.push_back(uploads.add("image[" + std::to_string(k) + "]"));
   if (masked) inputs.mask = uploads.add(kMaskField);
   EditOrder order;
   order.instruction = prompt;
@@ -133,7 +147,8 @@ json preview_plan(const json& body, const RequestLimits& limits, const fs::path&
                      {"clause", step.value("clause", "")}});
   }
   json preserve = json::array();
-  for (const auto& item : plan_json.value("preserve", json::array())) preserve.push_back({{"touches", touches(item["target"])}, {"clause", item.value("clause", "")}});
+  for (const auto& item : plan_json.value("preserve", json::array()))
+    preserve.push_back({{"touches", touches(item["target"])}, {"clause", item.value("clause", "")}});
   return {{"object", "plan"},
           {"plan", plan_json},
           {"steps", steps},

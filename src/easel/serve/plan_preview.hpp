@@ -18,6 +18,7 @@ namespace easel::serve {
 // Ops check that the files they read exist, so the uploads to come are stood in for by empty files in a
 // folder under `scratch_dir`, removed before returning. Throws ApiError (400 naming the field) for a
 // missing, unknown or invalid field.
-nlohmann::json preview_plan(const nlohmann::json& body, const RequestLimits& limits, const std::filesystem::path& scratch_dir);
+nlohmann::json preview_plan(const nlohmann::json& body, const RequestLimits& limits,
+                            const std::filesystem::path& scratch_dir);
 
 }  // namespace easel::serve

@@ -56,7 +56,8 @@ std::string request_label(const httplib::Request& request, const httplib::Respon
 
 // Paths that must never reach a client.
 std::vector<std::string> server_paths(const fs::path& data_dir) {
-  std::vector<std::string> paths = {fs::absolute(data_dir).lexically_normal().string(), models::hf_hub_cache_dir().string()};
+  std::vector<std::string> paths = {fs::absolute(data_dir).lexically_normal().string(),
+                                    models::hf_hub_cache_dir().string()};
   try {
     paths.push_back(models::models_dir().string());
   } catch (const Error&) {  // no models folder configured: nothing to hide
@@ -112,9 +113,12 @@ struct Server::State {
   std::string owner_of(const httplib::Request& request) const {
     if (key_owners.empty()) return kAnonymous;
     const auto key = bearer_key(request);
-    if (!key) throw ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {}, "missing_api_key");
+    if (!key)
+      throw ApiError(401, "invalid_request_error", "missing API key: send 'Authorization: Bearer KEY'", {},
+                     "missing_api_key");
     const auto found = key_owners.find(sha256_hex(*key));
-    if (found == key_owners.end()) throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
+    if (found == key_owners.end())
+      throw ApiError(401, "invalid_request_error", "incorrect API key provided", {}, "invalid_api_key");
     return found->second;
   }
 
@@ -130,7 +134,9 @@ struct Server::State {
   Result run_queued(std::function<Result()> work, httplib::Response& response);
 
   ApiError queue_full() const {
-    return ApiError(429, "rate_limit_exceeded", "the server's work queue is full; retry after the time in the retry-after header", {}, "queue_full");
+    return ApiError(429, "rate_limit_exceeded",
+                    "the server's work queue is full; retry after the time in the retry-after header", {},
+                    "queue_full");
   }
 
   void install_routes();
@@ -188,7 +194,8 @@ void Server::State::edit_images(const httplib::Request& request, ReceivedBody bo
   const EditResult done = run_queued<EditResult>(
       [this, &edit, &owner, &settings] {
         const auto reserved = memory.reserve(edit_memory_estimate(edit));
-        return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
+        return run_edit_request(
+            edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -217,7 +224,8 @@ void Server::State::stream_edit(const EditRequest& edit, const std::string& owne
 
 // stream=true: image_generation.partial_image events (the engine's previews, partial_images of them,
 // evenly spaced over the denoising steps) and image_generation.completed with usage.
-void Server::State::stream_generation(const GenerateRequest& generate, const std::string& owner, httplib::Response& response) {
+void Server::State::stream_generation(const GenerateRequest& generate, const std::string& owner,
+                                      httplib::Response& response) {
   const std::int64_t created = unix_now();
   stream_events(
       [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
@@ -235,13 +243,16 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
 
 // Runs `produce` on a worker and streams the events it pushes; a failure once started is one `error`
 // event carrying the error object (before that, 429/503 are ordinary answers).
-void Server::State::stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response) {
+void Server::State::stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce,
+                                  httplib::Response& response) {
   if (closing) throw shutting_down();
   const std::string where = response.get_header_value("x-request-id") + " (streamed)";
   auto channel = std::make_shared<EventChannel>();
   std::vector<Task> tasks;
   tasks.push_back(Task{[this, channel, where, produce = std::move(produce)] {
-                         const auto fail = [&](const ApiError& error) { channel->push(server_sent_event("error", errors.client_body(error, where)), true); };
+                         const auto fail = [&](const ApiError& error) {
+                           channel->push(server_sent_event("error", errors.client_body(error, where)), true);
+                         };
                          try {
                            produce(channel);
                          } catch (const WorkInterrupted&) {
@@ -290,7 +301,8 @@ void Server::State::stream_events(std::function<void(const std::shared_ptr<Event
 
 void Server::State::generate_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
   const std::string owner = owner_of(request);
-  const GenerateRequest generate = parse_generate_request(parse_json_body(body.text, options.max_json_depth), job_settings().limits);
+  const GenerateRequest generate =
+      parse_generate_request(parse_json_body(body.text, options.max_json_depth), job_settings().limits);
   // Checked before queueing so that a build without the engine answers at once.
   require_generation_engine("POST /v1/images/generations (text-to-image)", "model");
   if (generate.stream) {
@@ -299,7 +311,8 @@ void Server::State::generate_images(const httplib::Request& request, ReceivedBod
   }
   GenerateControl control;
   control.default_model = options.run.default_model;
-  const GenerateResult done = run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
+  const GenerateResult done =
+      run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
   send_json(response, 200, images_response(done, generate.output_format, generate.quality, unix_now()));
 }
@@ -314,7 +327,8 @@ void Server::State::vary_images(const httplib::Request& request, ReceivedBody bo
   const EditResult done = run_queued<EditResult>(
       [this, &variation, &owner, &settings] {
         const auto reserved = memory.reserve(edit_memory_estimate(variation));
-        return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
+        return run_variation_request(
+            variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -326,11 +340,12 @@ void Server::State::list_models(httplib::Response& response) {
   for (const auto& [name, spec] : registry().all())
     if (spec.model == "none") operations.push_back(name);
   const json generative = generative_operations();
-  json data = json::array({model_entry(kEditModel, {{"kind", "edit"},
-                                                    {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
-                                                    {"operations", operations},
-                                                    {"generative_operations", generative},
-                                                    {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
+  json data = json::array({model_entry(
+      kEditModel, {{"kind", "edit"},
+                   {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
+                   {"operations", operations},
+                   {"generative_operations", generative},
+                   {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
   // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
   // build has the generation engine: what each enables, what it lacks and the base that supplies it,
   // or why it cannot be used.
@@ -375,7 +390,8 @@ void Server::State::submit_jobs(const httplib::Request& request, ReceivedBody re
 
 void Server::State::install_routes() {
   // Every handler answers errors in OpenAI's shape; engine errors are classified by kind, never by text.
-  const auto guard = [this](const httplib::Request& request, httplib::Response& response, const std::function<void()>& handle) {
+  const auto guard = [this](const httplib::Request& request, httplib::Response& response,
+                            const std::function<void()>& handle) {
     try {
       handle();
     } catch (const ApiError& error) {
@@ -388,74 +404,101 @@ void Server::State::install_routes() {
     } catch (const std::exception& error) {
       send_error(request, response, ApiError(500, "server_error", error.what(), {}, "internal_error"));
     } catch (...) {
-      send_error(request, response, ApiError(500, "server_error", "an exception of an unknown type", {}, "internal_error"));
+      send_error(request, response,
+                 ApiError(500, "server_error", "an exception of an unknown type", {}, "internal_error"));
     }
   };
   const auto guarded = [guard](std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-    return [guard, handler](const httplib::Request& request, httplib::Response& response) { guard(request, response, [&] { handler(request, response); }); };
+    return [guard, handler](const httplib::Request& request, httplib::Response& response) {
+      guard(request, response, [&] { handler(request, response); });
+    };
   };
   // Handlers of requests with a body: it is read here, capped while it arrives, after the key was
   // checked on the headers alone (the pre-routing handler).
   using BodyHandler = std::function<void(const httplib::Request&, ReceivedBody, httplib::Response&)>;
   const auto with_body = [this, guard](BodyHandler handler) {
-    return [this, guard, handler](const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& reader) {
+    return [this, guard, handler](const httplib::Request& request, httplib::Response& response,
+                                  const httplib::ContentReader& reader) {
       guard(request, response, [&] {
-        ReceivedBody body = receive_body(request, reader, body_limits(), response, [&] { return http.read_failure(request); });
+        ReceivedBody body =
+            receive_body(request, reader, body_limits(), response, [&] { return http.read_failure(request); });
         handler(request, std::move(body), response);
       });
     };
   };
-  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& response) { send_json(response, 200, {{"status", "ok"}}); }));
+  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& response) {
+             send_json(response, 200, {{"status", "ok"}});
+           }));
   http.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
-    owner_of(request);
-    list_models(response);
-  }));
-  http.Post("/v1/images/edits", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-    edit_images(request, std::move(body), response);
-  }));
-  http.Post("/v1/images/generations", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-    generate_images(request, std::move(body), response);
-  }));
-  http.Post("/v1/images/variations", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-    vary_images(request, std::move(body), response);
-  }));
-  http.Post("/v1/jobs", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-    submit_jobs(request, std::move(body), response);
-  }));
+             owner_of(request);
+             list_models(response);
+           }));
+  http.Post("/v1/images/edits",
+            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+              edit_images(request, std::move(body), response);
+            }));
+  http.Post("/v1/images/generations",
+            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+              generate_images(request, std::move(body), response);
+            }));
+  http.Post("/v1/images/variations",
+            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+              vary_images(request, std::move(body), response);
+            }));
+  http.Post("/v1/jobs",
+            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+              submit_jobs(request, std::move(body), response);
+            }));
   http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
-    const auto job = jobs.find(request.matches[1], owner_of(request));
-    if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
-    send_json(response, 200, job->to_json());
-  }));
-  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))", with_body([this](const httplib::Request& request, ReceivedBody, httplib::Response& response) {
-    const auto job = jobs.cancel(request.matches[1], owner_of(request));
-    if (!job) throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id", "job_not_found");
-    if (job->state == JobState::succeeded || job->state == JobState::failed) {
-      throw ApiError(409, "invalid_request_error", "job " + job->id + " already " + job_state_name(job->state) + "; it cannot be cancelled", "id", "job_finished");
-    }
-    send_json(response, 200, job->to_json());
-  }));
-  http.Get(R"(/v1/assets/([A-Za-z0-9]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
-    const auto asset = store.find_asset(request.matches[1], owner_of(request));
-    if (!asset) throw ApiError(404, "invalid_request_error", "no asset '" + std::string(request.matches[1]) + "'", "id", "asset_not_found");
-    const Bytes bytes = store.read_asset(*asset);
-    response.set_header("Cache-Control", "private, max-age=31536000, immutable");  // content-addressed
-    response.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), asset->media_type);
-  }));
+             const auto job = jobs.find(request.matches[1], owner_of(request));
+             if (!job)
+               throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
+                              "job_not_found");
+             send_json(response, 200, job->to_json());
+           }));
+  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))",
+              with_body([this](const httplib::Request& request, ReceivedBody, httplib::Response& response) {
+                const auto job = jobs.cancel(request.matches[1], owner_of(request));
+                if (!job)
+                  throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
+                                 "job_not_found");
+                if (job->state == JobState::succeeded || job->state == JobState::failed) {
+                  throw ApiError(
+                      409, "invalid_request_error",
+                      "job " + job->id + " already " + job_state_name(job->state) + "; it cannot be cancelled", "id",
+                      "job_finished");
+                }
+                send_json(response, 200, job->to_json());
+              }));
+  http.Get(R"(/v1/assets/([A-Za-z0-9]+))",
+           guarded([this](const httplib::Request& request, httplib::Response& response) {
+             const auto asset = store.find_asset(request.matches[1], owner_of(request));
+             if (!asset)
+               throw ApiError(404, "invalid_request_error", "no asset '" + std::string(request.matches[1]) + "'", "id",
+                              "asset_not_found");
+             const Bytes bytes = store.read_asset(*asset);
+             response.set_header("Cache-Control", "private, max-age=31536000, immutable");  // content-addressed
+             response.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), asset->media_type);
+           }));
   http.Get("/v1/usage", guarded([this](const httplib::Request& request, httplib::Response& response) {
-    send_json(response, 200, store.usage(owner_of(request)));
-  }));
-  http.Post("/v1/plans", with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-    owner_of(request);
-    send_json(response, 200, preview_plan(parse_json_body(body.text, options.max_json_depth), job_settings().limits, job_settings().scratch_dir));
-  }));
+             send_json(response, 200, store.usage(owner_of(request)));
+           }));
+  http.Post("/v1/plans",
+            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+              owner_of(request);
+              send_json(response, 200,
+                        preview_plan(parse_json_body(body.text, options.max_json_depth), job_settings().limits,
+                                     job_settings().scratch_dir));
+            }));
   install_web_routes(http);  // the web workspace at `/` (no key: the page asks for it)
   http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
   // Any other request that may carry a body: a 404 without reading it (httplib would otherwise read
   // it whole, with no limit for a chunked one, before finding no handler).
-  const auto unknown = [this](const httplib::Request& request, httplib::Response& response, const httplib::ContentReader&) {
+  const auto unknown = [this](const httplib::Request& request, httplib::Response& response,
+                              const httplib::ContentReader&) {
     response.set_header("Connection", "close");
-    send_error(request, response, ApiError(404, "invalid_request_error", "no such endpoint; see docs/server.md", {}, "unknown_url"));
+    send_error(request, response,
+               ApiError(404, "invalid_request_error", "no such endpoint; see docs/server.md", {}, "unknown_url"));
   };
   http.Post(".*", unknown);
   http.Put(".*", unknown);
@@ -464,10 +507,12 @@ void Server::State::install_routes() {
 }
 
 Server::Server(ServeOptions options) {
-  if (options.data_dir.empty()) throw Error(ErrorKind::usage, "serve: --data DIR is required (jobs, assets and usage are stored there)");
+  if (options.data_dir.empty())
+    throw Error(ErrorKind::usage, "serve: --data DIR is required (jobs, assets and usage are stored there)");
   if (options.api_keys.empty() && !is_loopback_host(options.host) && !options.insecure_no_auth) {
-    throw Error(ErrorKind::usage, "serve: refusing to listen on " + options.host +
-                                      " without API keys; give --api-key KEY (or --insecure-no-auth to allow anyone on the network)");
+    throw Error(ErrorKind::usage,
+                "serve: refusing to listen on " + options.host +
+                    " without API keys; give --api-key KEY (or --insecure-no-auth to allow anyone on the network)");
   }
   for (const auto& key : options.api_keys) {
     if (key.size() < 8) throw Error(ErrorKind::usage, "serve: --api-key values must be at least 8 characters");
@@ -495,7 +540,8 @@ Server::Server(ServeOptions options) {
         break;
       }
     }
-    if (!request.path.starts_with("/v1/") || request.method == "OPTIONS") return httplib::Server::HandlerResponse::Unhandled;
+    if (!request.path.starts_with("/v1/") || request.method == "OPTIONS")
+      return httplib::Server::HandlerResponse::Unhandled;
     try {
       state.owner_of(request);
       idempotency_key(request);
@@ -509,7 +555,9 @@ Server::Server(ServeOptions options) {
   state.http.set_error_handler([&state](const httplib::Request& request, httplib::Response& response) {
     if (!response.has_header("x-request-id")) response.set_header("x-request-id", random_id("req_"));
     if (!response.body.empty()) return;
-    if (response.status >= 500) state.errors.log("easel serve: " + request_label(request, response) + ": " + std::to_string(response.status) + " from the HTTP library");
+    if (response.status >= 500)
+      state.errors.log("easel serve: " + request_label(request, response) + ": " + std::to_string(response.status) +
+                       " from the HTTP library");
     response.set_content(error_body_for_status(response.status).dump(), "application/json");
   });
   state.install_routes();
@@ -519,16 +567,22 @@ Server::~Server() { shutdown(); }
 
 int Server::bind() {
   State& state = *state_;
-  const int port = state.options.port == 0 ? state.http.bind_to_any_port(state.options.host)
-                                           : (state.http.bind_to_port(state.options.host, state.options.port) ? state.options.port : -1);
-  if (port < 0) throw Error(ErrorKind::usage, "serve: cannot listen on " + state.options.host + ":" + std::to_string(state.options.port) + " (in use, or not an address of this machine)");
+  const int port = state.options.port == 0
+                       ? state.http.bind_to_any_port(state.options.host)
+                       : (state.http.bind_to_port(state.options.host, state.options.port) ? state.options.port : -1);
+  if (port < 0)
+    throw Error(ErrorKind::usage, "serve: cannot listen on " + state.options.host + ":" +
+                                      std::to_string(state.options.port) +
+                                      " (in use, or not an address of this machine)");
   return port;
 }
 
 void Server::run() {
   const JobService::Resumed resumed = state_->jobs.resume();
   if (resumed.queued > 0) std::cerr << "easel serve: resumed " << resumed.queued << " queued job(s)\n";
-  if (resumed.failed > 0) std::cerr << "easel serve: failed " << resumed.failed << " job(s) interrupted by " << state_->options.job_attempts << " crashes\n";
+  if (resumed.failed > 0)
+    std::cerr << "easel serve: failed " << resumed.failed << " job(s) interrupted by " << state_->options.job_attempts
+              << " crashes\n";
   state_->http.listen_after_bind();
 }
 

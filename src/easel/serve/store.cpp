@@ -50,7 +50,8 @@ bool is_asset_id(const std::string& id) {
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (const int status = sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); status != SQLITE_OK) throw_sqlite(db, status);
+    if (const int status = sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); status != SQLITE_OK)
+      throw_sqlite(db, status);
   }
   ~Statement() { sqlite3_finalize(statement_); }
   Statement(const Statement&) = delete;
@@ -87,16 +88,13 @@ class Statement {
   sqlite3_stmt* statement_ = nullptr;
 };
 
-json json_or_null(const std::string& text) {
-  return text.empty() ? json(nullptr) : json::parse(text);
-}
+json json_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json::parse(text); }
 
-std::string text_or_empty(const json& value) {
-  return value.is_null() ? std::string() : value.dump();
-}
+std::string text_or_empty(const json& value) { return value.is_null() ? std::string() : value.dump(); }
 
 JobState state_from_name(const std::string& name) {
-  for (JobState state : {JobState::queued, JobState::running, JobState::succeeded, JobState::failed, JobState::cancelled}) {
+  for (JobState state :
+       {JobState::queued, JobState::running, JobState::succeeded, JobState::failed, JobState::cancelled}) {
     if (name == job_state_name(state)) return state;
   }
   throw Error(ErrorKind::internal, "store: unknown job state '" + name + "'");
@@ -143,7 +141,8 @@ void write_durably(const fs::path& path, const Bytes& bytes) {
     std::error_code ignored;
     fs::remove(temporary, ignored);
     if (is_out_of_space(error)) throw StorageFull(std::string("store: no space to ") + doing + " an asset file");
-    throw Error(ErrorKind::output, std::string("store: cannot ") + doing + " " + temporary.string() + ": " + std::strerror(error));
+    throw Error(ErrorKind::output,
+                std::string("store: cannot ") + doing + " " + temporary.string() + ": " + std::strerror(error));
   };
   std::size_t written = 0;
   while (written < bytes.size()) {
@@ -171,17 +170,24 @@ void write_durably(const fs::path& path, const Bytes& bytes) {
 
 const char* job_state_name(JobState state) {
   switch (state) {
-    case JobState::queued: return "queued";
-    case JobState::running: return "running";
-    case JobState::succeeded: return "succeeded";
-    case JobState::failed: return "failed";
-    case JobState::cancelled: return "cancelled";
+    case JobState::queued:
+      return "queued";
+    case JobState::running:
+      return "running";
+    case JobState::succeeded:
+      return "succeeded";
+    case JobState::failed:
+      return "failed";
+    case JobState::cancelled:
+      return "cancelled";
   }
   return "queued";
 }
 
 json JobRecord::to_json() const {
-  const auto time_or_null = [](double seconds) { return seconds > 0 ? json(static_cast<std::int64_t>(seconds)) : json(nullptr); };
+  const auto time_or_null = [](double seconds) {
+    return seconds > 0 ? json(static_cast<std::int64_t>(seconds)) : json(nullptr);
+  };
   json out = {{"id", id},
               {"object", "job"},
               {"endpoint", request.value("endpoint", "") == "/v1/images/generations" ? "generations" : "edits"},
@@ -210,7 +216,8 @@ Store::Store(const fs::path& data_dir) : data_dir_(data_dir) {
   // Created here rather than by SQLite, whose files take the permissions of the database file (its
   // journal and shared-memory files included).
   if (const int created = ::open(database.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); created >= 0) ::close(created);
-  if (sqlite3_open_v2(database.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(database.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw Error(ErrorKind::output, "--data: cannot open " + database.string() + ": " + message);
@@ -219,17 +226,24 @@ Store::Store(const fs::path& data_dir) : data_dir_(data_dir) {
   // WAL: readers never block the writer; synchronous=FULL: a committed row survives power loss.
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
-  exec("CREATE TABLE IF NOT EXISTS assets(id TEXT NOT NULL, owner TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,"
-       " created REAL NOT NULL, PRIMARY KEY(id, owner))");
+  exec(
+      "CREATE TABLE IF NOT EXISTS assets(id TEXT NOT NULL, owner TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER "
+      "NOT NULL,"
+      " created REAL NOT NULL, PRIMARY KEY(id, owner))");
   exec("CREATE TABLE IF NOT EXISTS inputs_seen(hash TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY(hash, owner))");
-  exec("CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, owner TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT NULL,"
-       " progress REAL NOT NULL DEFAULT 0, error TEXT, result TEXT, created REAL NOT NULL, started REAL NOT NULL DEFAULT 0,"
-       " finished REAL NOT NULL DEFAULT 0, timeout_s REAL NOT NULL, idempotency_key TEXT NOT NULL DEFAULT '',"
-       " request_hash TEXT NOT NULL DEFAULT '', batch_index INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT NULL DEFAULT 0)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, owner TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT "
+      "NULL,"
+      " progress REAL NOT NULL DEFAULT 0, error TEXT, result TEXT, created REAL NOT NULL, started REAL NOT NULL "
+      "DEFAULT 0,"
+      " finished REAL NOT NULL DEFAULT 0, timeout_s REAL NOT NULL, idempotency_key TEXT NOT NULL DEFAULT '',"
+      " request_hash TEXT NOT NULL DEFAULT '', batch_index INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT "
+      "NULL DEFAULT 0)");
   exec("CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs(owner, idempotency_key)");
   add_column_if_missing("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0");
-  exec("CREATE TABLE IF NOT EXISTS usage(owner TEXT PRIMARY KEY, requests INTEGER NOT NULL, images INTEGER NOT NULL,"
-       " input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS usage(owner TEXT PRIMARY KEY, requests INTEGER NOT NULL, images INTEGER NOT NULL,"
+      " input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL)");
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -253,9 +267,7 @@ void Store::add_column_if_missing(const std::string& table, const std::string& c
   exec(("ALTER TABLE " + table + " ADD COLUMN " + column + " " + declaration).c_str());
 }
 
-fs::path Store::asset_path(const std::string& id) const {
-  return data_dir_ / "assets" / id.substr(0, 2) / id;
-}
+fs::path Store::asset_path(const std::string& id) const { return data_dir_ / "assets" / id.substr(0, 2) / id; }
 
 AssetInfo Store::put_asset(const Bytes& bytes, const std::string& media_type, const std::string& owner) {
   AssetInfo asset{sha256_hex(bytes), media_type, bytes.size()};
@@ -266,7 +278,11 @@ AssetInfo Store::put_asset(const Bytes& bytes, const std::string& media_type, co
   }
   std::lock_guard lock(mutex_);
   Statement(db_, "INSERT OR IGNORE INTO assets(id, owner, media_type, size, created) VALUES(?, ?, ?, ?, ?)")
-      .bind(1, asset.id).bind(2, owner).bind(3, media_type).bind(4, static_cast<std::int64_t>(bytes.size())).bind(5, now_seconds())
+      .bind(1, asset.id)
+      .bind(2, owner)
+      .bind(3, media_type)
+      .bind(4, static_cast<std::int64_t>(bytes.size()))
+      .bind(5, now_seconds())
       .step();
   return asset;
 }
@@ -284,7 +300,8 @@ Bytes Store::read_asset(const AssetInfo& asset) {
   std::ifstream file(asset_path(asset.id), std::ios::binary);
   Bytes bytes(asset.size);
   if (!file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-    throw Error(ErrorKind::internal, "store: asset " + asset.id + " is missing from " + (data_dir_ / "assets").string());
+    throw Error(ErrorKind::internal,
+                "store: asset " + asset.id + " is missing from " + (data_dir_ / "assets").string());
   }
   return bytes;
 }
@@ -301,10 +318,18 @@ void Store::insert_jobs(const std::vector<JobRecord>& jobs) {
   exec("BEGIN IMMEDIATE");
   try {
     for (const auto& job : jobs) {
-      Statement(db_, "INSERT INTO jobs(id, owner, state, request, created, timeout_s, idempotency_key, request_hash, batch_index)"
-                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .bind(1, job.id).bind(2, job.owner).bind(3, std::string(job_state_name(job.state))).bind(4, job.request.dump())
-          .bind(5, job.created).bind(6, job.timeout_s).bind(7, job.idempotency_key).bind(8, job.request_hash)
+      Statement(
+          db_,
+          "INSERT INTO jobs(id, owner, state, request, created, timeout_s, idempotency_key, request_hash, batch_index)"
+          " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .bind(1, job.id)
+          .bind(2, job.owner)
+          .bind(3, std::string(job_state_name(job.state)))
+          .bind(4, job.request.dump())
+          .bind(5, job.created)
+          .bind(6, job.timeout_s)
+          .bind(7, job.idempotency_key)
+          .bind(8, job.request_hash)
           .bind(9, static_cast<std::int64_t>(job.batch_index))
           .step();
     }
@@ -330,7 +355,9 @@ std::optional<JobRecord> Store::job(const std::string& id) {
 
 std::vector<JobRecord> Store::jobs_with_idempotency_key(const std::string& owner, const std::string& key) {
   std::lock_guard lock(mutex_);
-  Statement query(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE owner = ? AND idempotency_key = ? ORDER BY batch_index").c_str());
+  Statement query(db_, (std::string("SELECT ") + kJobColumns +
+                        " FROM jobs WHERE owner = ? AND idempotency_key = ? ORDER BY batch_index")
+                           .c_str());
   query.bind(1, owner).bind(2, key);
   std::vector<JobRecord> jobs;
   while (query.step()) jobs.push_back(job_from_row(query));
@@ -339,11 +366,16 @@ std::vector<JobRecord> Store::jobs_with_idempotency_key(const std::string& owner
 
 Store::Unfinished Store::requeue_unfinished(int max_attempts) {
   std::lock_guard lock(mutex_);
-  exec("UPDATE jobs SET state = 'cancelled', finished = strftime('%s','now') WHERE state = 'running' AND cancel_requested = 1");
+  exec(
+      "UPDATE jobs SET state = 'cancelled', finished = strftime('%s','now') WHERE state = 'running' AND "
+      "cancel_requested = 1");
   Statement(db_, "UPDATE jobs SET state = 'queued', progress = 0, started = 0 WHERE state = 'running' AND attempts < ?")
-      .bind(1, std::int64_t{max_attempts}).step();
+      .bind(1, std::int64_t{max_attempts})
+      .step();
   Unfinished unfinished;
-  Statement exhausted(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = 'running' ORDER BY created, batch_index").c_str());
+  Statement exhausted(
+      db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE state = 'running' ORDER BY created, batch_index")
+               .c_str());
   while (exhausted.step()) unfinished.exhausted.push_back(job_from_row(exhausted));
   Statement queued(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created, batch_index");
   while (queued.step()) unfinished.queued.push_back(queued.text(0));
@@ -352,8 +384,11 @@ Store::Unfinished Store::requeue_unfinished(int max_attempts) {
 
 bool Store::start_job(const std::string& id) {
   std::lock_guard lock(mutex_);
-  Statement(db_, "UPDATE jobs SET state = 'running', started = ?, attempts = attempts + 1 WHERE id = ? AND state = 'queued'")
-      .bind(1, now_seconds()).bind(2, id).step();
+  Statement(db_,
+            "UPDATE jobs SET state = 'running', started = ?, attempts = attempts + 1 WHERE id = ? AND state = 'queued'")
+      .bind(1, now_seconds())
+      .bind(2, id)
+      .step();
   return sqlite3_changes(db_) == 1;
 }
 
@@ -365,16 +400,25 @@ void Store::set_progress(const std::string& id, double progress) {
 void Store::finish_job(const std::string& id, JobState state, const json& result, const json& error) {
   std::lock_guard lock(mutex_);
   // A job that stopped early keeps the progress it had reached.
-  Statement(db_, "UPDATE jobs SET state = ?, result = ?, error = ?, finished = ?, progress = CASE WHEN ? = 1 THEN 1.0 ELSE progress END WHERE id = ?")
-      .bind(1, std::string(job_state_name(state))).bind(2, text_or_empty(result)).bind(3, text_or_empty(error))
-      .bind(4, now_seconds()).bind(5, std::int64_t{state == JobState::succeeded ? 1 : 0}).bind(6, id)
+  Statement(db_,
+            "UPDATE jobs SET state = ?, result = ?, error = ?, finished = ?, progress = CASE WHEN ? = 1 THEN 1.0 ELSE "
+            "progress END WHERE id = ?")
+      .bind(1, std::string(job_state_name(state)))
+      .bind(2, text_or_empty(result))
+      .bind(3, text_or_empty(error))
+      .bind(4, now_seconds())
+      .bind(5, std::int64_t{state == JobState::succeeded ? 1 : 0})
+      .bind(6, id)
       .step();
 }
 
 std::optional<JobRecord> Store::request_cancel(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
-    Statement(db_, "UPDATE jobs SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'queued'").bind(1, now_seconds()).bind(2, id).step();
+    Statement(db_, "UPDATE jobs SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'queued'")
+        .bind(1, now_seconds())
+        .bind(2, id)
+        .step();
     Statement(db_, "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'").bind(1, id).step();
   }
   return job(id);
@@ -382,20 +426,27 @@ std::optional<JobRecord> Store::request_cancel(const std::string& id) {
 
 void Store::add_usage(const std::string& owner, const Usage& usage, int images) {
   std::lock_guard lock(mutex_);
-  Statement(db_, "INSERT INTO usage(owner, requests, images, input_tokens, cached_tokens, output_tokens) VALUES(?, 1, ?, ?, ?, ?)"
-                 " ON CONFLICT(owner) DO UPDATE SET requests = requests + 1, images = images + excluded.images,"
-                 " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,"
-                 " output_tokens = output_tokens + excluded.output_tokens")
-      .bind(1, owner).bind(2, static_cast<std::int64_t>(images)).bind(3, usage.input_tokens()).bind(4, usage.cached_tokens)
+  Statement(
+      db_,
+      "INSERT INTO usage(owner, requests, images, input_tokens, cached_tokens, output_tokens) VALUES(?, 1, ?, ?, ?, ?)"
+      " ON CONFLICT(owner) DO UPDATE SET requests = requests + 1, images = images + excluded.images,"
+      " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,"
+      " output_tokens = output_tokens + excluded.output_tokens")
+      .bind(1, owner)
+      .bind(2, static_cast<std::int64_t>(images))
+      .bind(3, usage.input_tokens())
+      .bind(4, usage.cached_tokens)
       .bind(5, usage.output_tokens)
       .step();
 }
 
 json Store::usage(const std::string& owner) {
   std::lock_guard lock(mutex_);
-  Statement query(db_, "SELECT requests, images, input_tokens, cached_tokens, output_tokens FROM usage WHERE owner = ?");
+  Statement query(db_,
+                  "SELECT requests, images, input_tokens, cached_tokens, output_tokens FROM usage WHERE owner = ?");
   query.bind(1, owner);
-  json out = {{"object", "usage"}, {"requests", 0}, {"images", 0}, {"input_tokens", 0}, {"cached_tokens", 0}, {"output_tokens", 0}};
+  json out = {{"object", "usage"}, {"requests", 0},      {"images", 0},
+              {"input_tokens", 0}, {"cached_tokens", 0}, {"output_tokens", 0}};
   if (query.step()) {
     out["requests"] = query.integer(0);
     out["images"] = query.integer(1);

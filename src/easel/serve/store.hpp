@@ -45,7 +45,7 @@ struct JobRecord {
   std::string request_hash;
   int batch_index = 0;
   bool cancel_requested = false;
-  int attempts = 0;        // runs started, counting runs a crash cut short
+  int attempts = 0;                // runs started, counting runs a crash cut short
   nlohmann::json to_json() const;  // the API's view
 };
 
@@ -78,8 +78,8 @@ class Store {
   std::optional<JobRecord> job(const std::string& id);
   std::vector<JobRecord> jobs_with_idempotency_key(const std::string& owner, const std::string& key);
   struct Unfinished {
-    std::vector<std::string> queued;     // every queued job, oldest first
-    std::vector<JobRecord> exhausted;    // left running by crashes `max_attempts` times: still `running`
+    std::vector<std::string> queued;   // every queued job, oldest first
+    std::vector<JobRecord> exhausted;  // left running by crashes `max_attempts` times: still `running`
   };
   // At startup: jobs a crash left running go back to queued unless they have been started
   // `max_attempts` times (then the caller fails them); a cancelled one becomes cancelled.

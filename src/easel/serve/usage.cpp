@@ -5,9 +5,7 @@
 
 namespace easel::serve {
 
-std::int64_t text_tokens(const std::string& text) {
-  return static_cast<std::int64_t>((text.size() + 3) / 4);
-}
+std::int64_t text_tokens(const std::string& text) { return static_cast<std::int64_t>((text.size() + 3) / 4); }
 
 std::int64_t image_tokens(int width, int height) {
   double w = width;
@@ -24,7 +22,8 @@ std::int64_t image_tokens(int width, int height) {
 
 nlohmann::json Usage::to_json() const {
   return {{"input_tokens", input_tokens()},
-          {"input_tokens_details", {{"text_tokens", text_tokens}, {"image_tokens", image_tokens}, {"cached_tokens", cached_tokens}}},
+          {"input_tokens_details",
+           {{"text_tokens", text_tokens}, {"image_tokens", image_tokens}, {"cached_tokens", cached_tokens}}},
           {"output_tokens", output_tokens},
           {"total_tokens", input_tokens() + output_tokens}};
 }

@@ -13,7 +13,8 @@ namespace {
 
 // Fields read here; the rest of the edit's validation (image, n, size, ...) is parse_edit_request's.
 const std::set<std::string>& variation_fields() {
-  static const std::set<std::string> fields = {"model", "prompt", "strength", "seed", "steps", "guidance_scale", "sampler", "negative_prompt"};
+  static const std::set<std::string> fields = {"model", "prompt",         "strength", "seed",
+                                               "steps", "guidance_scale", "sampler",  "negative_prompt"};
   return fields;
 }
 const std::set<std::string>& edit_fields() {
@@ -25,7 +26,9 @@ double strength_of(const std::string& text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || !(value >= 0.05 && value <= 1.0)) {
-    throw invalid_field("strength", "'strength' must be a number from 0.05 (keep nearly everything) to 1 (redraw from noise), got '" + text + "'");
+    throw invalid_field(
+        "strength",
+        "'strength' must be a number from 0.05 (keep nearly everything) to 1 (redraw from noise), got '" + text + "'");
   }
   return value;
 }
@@ -48,7 +51,8 @@ EditRequest parse_variation_request(const RequestFields& fields, const RequestLi
     if (edit_fields().contains(name)) {
       edit.text.emplace(name, value);
     } else if (variation_fields().contains(name)) {
-      if (settings_body.contains(name)) throw invalid_field(name, "'" + name + "' is given more than once; give it once");
+      if (settings_body.contains(name))
+        throw invalid_field(name, "'" + name + "' is given more than once; give it once");
       require_utf8(name, value);
       settings_body[name] = value;
     } else {
@@ -56,16 +60,21 @@ EditRequest parse_variation_request(const RequestFields& fields, const RequestLi
     }
   }
   for (const auto& [name, upload] : fields.files) {
-    if (name != "image") throw invalid_field(name, "Unrecognized file field supplied: " + name + " (a variation takes one 'image')", "unknown_parameter");
+    if (name != "image")
+      throw invalid_field(name, "Unrecognized file field supplied: " + name + " (a variation takes one 'image')",
+                          "unknown_parameter");
     edit.files.emplace(name, upload);
   }
   if (edit.files.count("image") > 1) throw invalid_field("image", "a variation takes one 'image'");
 
   const GenerationSettings settings = parse_generation_settings(settings_body);
-  json params = {{"strength", settings_body.contains("strength") ? strength_of(settings_body["strength"].get<std::string>()) : 0.6}};
+  json params = {{"strength", settings_body.contains("strength")
+                                  ? strength_of(settings_body["strength"].get<std::string>())
+                                  : 0.6}};
   if (settings_body.contains("prompt")) {
     const std::string prompt = settings_body["prompt"];
-    if (prompt.size() > limits.max_prompt_bytes) throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
+    if (prompt.size() > limits.max_prompt_bytes)
+      throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
     if (!prompt.empty()) params["prompt"] = prompt;
   }
   if (!settings.model.empty()) params["model"] = settings.model;
@@ -74,7 +83,9 @@ EditRequest parse_variation_request(const RequestFields& fields, const RequestLi
   if (settings.guidance_scale) params["cfg"] = *settings.guidance_scale;
   if (!settings.sampler.empty()) params["sampler"] = settings.sampler;
   if (!settings.negative_prompt.empty()) params["negative"] = settings.negative_prompt;
-  edit.text.emplace("plan", json{{"instruction", "a variation of the image"}, {"steps", {{{"op", kVariationOp}, {"params", params}}}}}.dump());
+  edit.text.emplace(
+      "plan", json{{"instruction", "a variation of the image"}, {"steps", {{{"op", kVariationOp}, {"params", params}}}}}
+                  .dump());
   return parse_edit_request(edit, limits);
 }
 

@@ -26,7 +26,8 @@ std::string_view content_type_of(std::string_view path) {
 
 const EmbeddedFile* find_file(std::string_view path) {
   const auto files = embedded_web_files();
-  const auto found = std::find_if(files.begin(), files.end(), [path](const EmbeddedFile& file) { return file.path == path; });
+  const auto found =
+      std::find_if(files.begin(), files.end(), [path](const EmbeddedFile& file) { return file.path == path; });
   return found == files.end() ? nullptr : &*found;
 }
 
@@ -50,7 +51,8 @@ and rebuild (<code>bash scripts/build.sh</code>). See docs/web.md.</p>
 
 void install_web_routes(httplib::Server& http) {
   // Vite's output: index.html, hashed bundles under assets/, and top-level files copied from web/public.
-  http.Get(R"(/|/[A-Za-z0-9_-]+\.[A-Za-z0-9]+|/assets/[A-Za-z0-9._-]+)", [](const httplib::Request& request, httplib::Response& response) {
+  http.Get(R"(/|/[A-Za-z0-9_-]+\.[A-Za-z0-9]+|/assets/[A-Za-z0-9._-]+)", [](const httplib::Request& request,
+                                                                            httplib::Response& response) {
     const bool page = request.path == "/" || request.path == "/index.html";
     if (page && embedded_web_files().empty()) {
       response.status = 404;

@@ -33,7 +33,8 @@ void WorkQueue::submit_resumed(Task task) {
 
 int WorkQueue::retry_after_seconds() const {
   std::lock_guard lock(mutex_);
-  const double seconds = static_cast<double>(pending_.size()) * mean_task_seconds_ / static_cast<double>(workers_.size());
+  const double seconds =
+      static_cast<double>(pending_.size()) * mean_task_seconds_ / static_cast<double>(workers_.size());
   return std::max(1, static_cast<int>(std::ceil(seconds)));
 }
 

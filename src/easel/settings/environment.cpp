@@ -52,7 +52,9 @@ int threads_from_environment() {
   int threads = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
   if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 1024) {
-    throw Error(ErrorKind::usage, "EASEL_THREADS '" + value + "' is not a thread count: use a whole number from 1 to 1024 (unset: every hardware thread)");
+    throw Error(ErrorKind::usage,
+                "EASEL_THREADS '" + value +
+                    "' is not a thread count: use a whole number from 1 to 1024 (unset: every hardware thread)");
   }
   return threads;
 }
@@ -63,8 +65,10 @@ std::filesystem::path tokenizer_dir_from_environment() {
 }
 
 std::filesystem::path server_data_dir_from_environment() {
-  if (const std::string data = environment_value("XDG_DATA_HOME"); !data.empty()) return std::filesystem::path(data) / "easel" / "server";
-  if (const std::string home = environment_value("HOME"); !home.empty()) return std::filesystem::path(home) / ".local" / "share" / "easel" / "server";
+  if (const std::string data = environment_value("XDG_DATA_HOME"); !data.empty())
+    return std::filesystem::path(data) / "easel" / "server";
+  if (const std::string home = environment_value("HOME"); !home.empty())
+    return std::filesystem::path(home) / ".local" / "share" / "easel" / "server";
   throw Error(ErrorKind::usage, "serve: give --data DIR (neither XDG_DATA_HOME nor HOME is set)");
 }
 

@@ -98,7 +98,8 @@ cv::Vec3f background_color(const cv::Mat& rgb_box) {
   cv::Mat samples;
   rgb_box.clone().reshape(1, static_cast<int>(rgb_box.total())).convertTo(samples, CV_32F);
   cv::Mat labels, centers;
-  cv::kmeans(samples, 2, labels, cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 20, 0.5), 3, cv::KMEANS_PP_CENTERS, centers);
+  cv::kmeans(samples, 2, labels, cv::TermCriteria(cv::TermCriteria::EPS + cv::TermCriteria::COUNT, 20, 0.5), 3,
+             cv::KMEANS_PP_CENTERS, centers);
   std::array<int, 2> border_votes{0, 0};
   for (int y = 0; y < rgb_box.rows; ++y) {
     for (int x = 0; x < rgb_box.cols; ++x) {
@@ -114,11 +115,13 @@ cv::Vec3f background_color(const cv::Mat& rgb_box) {
 
 LetterPixels letter_pixels(const cv::Mat& rgb, const cv::Rect& box) {
   const cv::Vec3f background = background_color(rgb(box));
-  LetterPixels letters{cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), background};
+  LetterPixels letters{cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)), cv::Mat(rgb.size(), CV_8U, cv::Scalar(0)),
+                       background};
   for (int y = 0; y < rgb.rows; ++y) {
     for (int x = 0; x < rgb.cols; ++x) {
       const cv::Vec3f difference = cv::Vec3f(rgb.at<cv::Vec3b>(y, x)) - background;
-      letters.distance.at<uchar>(y, x) = cv::saturate_cast<uchar>(std::sqrt(difference.dot(difference)) / std::sqrt(3.0));
+      letters.distance.at<uchar>(y, x) =
+          cv::saturate_cast<uchar>(std::sqrt(difference.dot(difference)) / std::sqrt(3.0));
     }
   }
   cv::threshold(letters.distance(box), letters.mask(box), 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
@@ -132,8 +135,10 @@ std::optional<cv::Rect> find_text(const cv::Mat& rgba, const std::string& wanted
   for (int view_index = -1; view_index < static_cast<int>(views.size()); ++view_index) {
     for (const cv::Rect& line : lines) {
       const int pad = std::max(4, line.height / 3);
-      const cv::Rect crop = cv::Rect(line.x - pad, line.y - pad, line.width + 2 * pad, line.height + 2 * pad) & cv::Rect(0, 0, rgba.cols, rgba.rows);
-      const cv::Mat view = view_index < 0 ? distance_view(rgba(crop)) : views[static_cast<std::size_t>(view_index)](crop).clone();
+      const cv::Rect crop = cv::Rect(line.x - pad, line.y - pad, line.width + 2 * pad, line.height + 2 * pad) &
+                            cv::Rect(0, 0, rgba.cols, rgba.rows);
+      const cv::Mat view =
+          view_index < 0 ? distance_view(rgba(crop)) : views[static_cast<std::size_t>(view_index)](crop).clone();
       std::vector<OcrWord> found = find_words(view, TextLayout::single_line);
       for (auto& word : found) word.box += crop.tl();
       if (const auto box = find_string(found, wanted)) return box;
@@ -141,6 +146,5 @@ std::optional<cv::Rect> find_text(const cv::Mat& rgba, const std::string& wanted
   }
   return std::nullopt;
 }
-
 
 }  // namespace easel

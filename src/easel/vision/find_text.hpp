@@ -13,8 +13,8 @@ namespace easel {
 std::optional<cv::Rect> find_text(const cv::Mat& rgba, const std::string& wanted);
 
 struct LetterPixels {
-  cv::Mat mask;      // CV_8U, 255 = a letter's pixel (only inside the word's box)
-  cv::Mat distance;  // CV_8U, each pixel's colour distance from the background behind the letters
+  cv::Mat mask;          // CV_8U, 255 = a letter's pixel (only inside the word's box)
+  cv::Mat distance;      // CV_8U, each pixel's colour distance from the background behind the letters
   cv::Vec3f background;  // the colour behind the letters (RGB)
 };
 

@@ -20,8 +20,9 @@ constexpr int kOcrPaddingPx = 24;
 // Debian package of each script model Easel reads with.
 std::string package_of(const std::string& model) {
   static const std::map<std::string, std::string> packages = {
-      {"Latin", "tesseract-ocr-script-latn"}, {"Greek", "tesseract-ocr-script-grek"},  {"Cyrillic", "tesseract-ocr-script-cyrl"},
-      {"Arabic", "tesseract-ocr-script-arab"}, {"Hebrew", "tesseract-ocr-script-hebr"}, {"HanS", "tesseract-ocr-script-hans"},
+      {"Latin", "tesseract-ocr-script-latn"},    {"Greek", "tesseract-ocr-script-grek"},
+      {"Cyrillic", "tesseract-ocr-script-cyrl"}, {"Arabic", "tesseract-ocr-script-arab"},
+      {"Hebrew", "tesseract-ocr-script-hebr"},   {"HanS", "tesseract-ocr-script-hans"},
       {"Japanese", "tesseract-ocr-script-jpan"}, {"Hangul", "tesseract-ocr-script-hang"}};
   const auto found = packages.find(model);
   return found == packages.end() ? "the tesseract-ocr package for " + model : found->second;
@@ -77,7 +78,8 @@ std::string read_text_line(const cv::Mat& grey, double size_px, const std::strin
   const double scale = kOcrFontPx / std::max(size_px, 1.0);
   cv::Mat scaled;
   cv::resize(grey, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
-  cv::copyMakeBorder(scaled, scaled, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, cv::BORDER_CONSTANT, cv::Scalar(255));
+  cv::copyMakeBorder(scaled, scaled, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, kOcrPaddingPx, cv::BORDER_CONSTANT,
+                     cv::Scalar(255));
   return read_text(scaled, TextLayout::single_line, models);
 }
 
@@ -98,7 +100,8 @@ std::vector<OcrWord> find_words(const cv::Mat& grey, TextLayout layout) {
         const std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_WORD));
         int left = 0, top = 0, right = 0, bottom = 0;
         if (!text || !it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom)) continue;
-        words.push_back({text.get(), cv::Rect(left, top, right - left, bottom - top), line, it->Confidence(tesseract::RIL_WORD)});
+        words.push_back(
+            {text.get(), cv::Rect(left, top, right - left, bottom - top), line, it->Confidence(tesseract::RIL_WORD)});
       } while (it->Next(tesseract::RIL_WORD));
     }
   }

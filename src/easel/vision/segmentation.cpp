@@ -65,8 +65,6 @@ bool is_file(const std::filesystem::path& file) {
   return std::filesystem::is_regular_file(file, error);
 }
 
-
-
 std::string two_decimals(double value) {
   char text[16];
   std::snprintf(text, sizeof text, "%.2f", value);
@@ -104,13 +102,14 @@ std::string segmentation_engine(const SegmenterSettings& settings) {
   if (settings.policy == SegmenterPolicy::fallback) return kSegmentationFallbackName;
   if (const auto network = installed_segmentation_network(settings)) return network->name;
   if (settings.policy == SegmenterPolicy::model) {
-    const std::string missing = !settings.network_file.empty()
-                                    ? settings.network_file.string() + " (EASEL_SEGMENTATION_MODEL) does not exist"
-                                : settings.folder.empty()
-                                    ? "no models directory is set (EASEL_MODELS or HOME)"
-                                    : "neither " + settings.isnet_file().string() + " nor " + settings.u2netp_file().string() + " exists";
-    throw Error(ErrorKind::capability, "a segmentation model is required (EASEL_SEGMENTATION=model) but " + missing + "; run `" +
-                                           kSegmentationModelCommand + "` to install U²-Net-p (4.6 MB, Apache-2.0)");
+    const std::string missing =
+        !settings.network_file.empty() ? settings.network_file.string() + " (EASEL_SEGMENTATION_MODEL) does not exist"
+        : settings.folder.empty()
+            ? "no models directory is set (EASEL_MODELS or HOME)"
+            : "neither " + settings.isnet_file().string() + " nor " + settings.u2netp_file().string() + " exists";
+    throw Error(ErrorKind::capability, "a segmentation model is required (EASEL_SEGMENTATION=model) but " + missing +
+                                           "; run `" + kSegmentationModelCommand +
+                                           "` to install U²-Net-p (4.6 MB, Apache-2.0)");
   }
   return kSegmentationFallbackName;
 }
@@ -165,19 +164,21 @@ SubjectMask segment_subject(const Image& image, const SegmenterSettings& setting
 SubjectMask segment_subject_for_edit(const Image& image, const SegmenterSettings& settings) {
   SubjectMask mask = segment_subject(image, settings);
   if (settings.policy == SegmenterPolicy::automatic && mask.note.low_confidence()) {
-    throw Error(ErrorKind::capability,
-                "no segmentation model is installed and the fallback segmenter is not sure what the subject is (confidence " +
-                    two_decimals(*mask.note.confidence) + ", below " + two_decimals(kFallbackMinimumConfidence) + ": " +
-                    mask.note.concern + "), so the subject/background edit was not made; run `" + kSegmentationModelCommand +
-                    "` to install U²-Net-p (4.6 MB, Apache-2.0), give a mask, or set EASEL_SEGMENTATION=fallback to accept the "
-                    "fallback's mask");
+    throw Error(
+        ErrorKind::capability,
+        "no segmentation model is installed and the fallback segmenter is not sure what the subject is (confidence " +
+            two_decimals(*mask.note.confidence) + ", below " + two_decimals(kFallbackMinimumConfidence) + ": " +
+            mask.note.concern + "), so the subject/background edit was not made; run `" + kSegmentationModelCommand +
+            "` to install U²-Net-p (4.6 MB, Apache-2.0), give a mask, or set EASEL_SEGMENTATION=fallback to accept the "
+            "fallback's mask");
   }
   return mask;
 }
 
 std::optional<SegmentationNote> least_trusted(const std::vector<SegmentationNote>& notes) {
   if (notes.empty()) return std::nullopt;
-  return *std::min_element(notes.begin(), notes.end(), [](const auto& a, const auto& b) { return a.trust() < b.trust(); });
+  return *std::min_element(notes.begin(), notes.end(),
+                           [](const auto& a, const auto& b) { return a.trust() < b.trust(); });
 }
 
 }  // namespace easel

@@ -17,9 +17,9 @@ namespace {
 constexpr std::uint64_t kGrabCutSeed = 0x5eed;
 
 struct Seeds {
-  cv::Mat labels;  // GrabCut labels: certain background frame, probable subject where salient
+  cv::Mat labels;   // GrabCut labels: certain background frame, probable subject where salient
   cv::Mat salient;  // CV_8U 255 where the saliency seeds mark probable subject
-  int frame = 0;   // the width of the certain-background frame
+  int frame = 0;    // the width of the certain-background frame
 };
 
 // Seeds for GrabCut from a saliency map: a thin frame is certainly background (product and portrait
@@ -80,7 +80,8 @@ cv::Mat grabcut_subject(const cv::Mat& bgr, cv::Mat labels, const cv::Rect& rect
   const std::uint64_t saved = rng.state;
   rng.state = kGrabCutSeed;
   cv::Mat background_model, foreground_model;
-  cv::grabCut(bgr, labels, rect, background_model, foreground_model, 5, rect.empty() ? cv::GC_INIT_WITH_MASK : cv::GC_INIT_WITH_RECT);
+  cv::grabCut(bgr, labels, rect, background_model, foreground_model, 5,
+              rect.empty() ? cv::GC_INIT_WITH_MASK : cv::GC_INIT_WITH_RECT);
   rng.state = saved;
   return main_components((labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD));
 }
@@ -125,7 +126,8 @@ FallbackSegmentation fallback_segmentation(const Image& image) {
   // The three checks (docs/segmentation.md). Each is 0..1; the confidence is the weakest.
   const cv::Rect inside_frame(seeds.frame, seeds.frame, small.cols - 2 * seeds.frame, small.rows - 2 * seeds.frame);
   const cv::Rect around_seeds = cv::boundingRect(seeds.salient) & inside_frame;
-  const double restart_agreement = around_seeds.empty() ? 0.0 : intersection_over_union(subject, grabcut_subject(small, seeds.labels, around_seeds));
+  const double restart_agreement =
+      around_seeds.empty() ? 0.0 : intersection_over_union(subject, grabcut_subject(small, seeds.labels, around_seeds));
   cv::Mat free_labels = seeds.labels.clone();
   free_labels.setTo(cv::GC_PR_BGD, seeds.labels == cv::GC_BGD);
   const double edge_agreement = intersection_over_union(subject, grabcut_subject(small, free_labels));
@@ -135,7 +137,8 @@ FallbackSegmentation fallback_segmentation(const Image& image) {
       {edge_agreement, "the subject seems to run past the image's edges"},
       {separation, "subject and background have similar colours"},
   }};
-  const auto weakest = *std::min_element(checks.begin(), checks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto weakest =
+      *std::min_element(checks.begin(), checks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
   FallbackSegmentation result;
   subject.convertTo(result.probability, CV_32F, 1.0 / 255);

@@ -39,7 +39,8 @@ class ModelRunner {
       try {
         net = cv::dnn::readNetFromONNX(file.string());
       } catch (const cv::Exception& error) {
-        throw Error(ErrorKind::capability, "the segmentation model " + file.string() + " could not be loaded (" + error.msg +
+        throw Error(ErrorKind::capability, "the segmentation model " + file.string() + " could not be loaded (" +
+                                               error.msg +
                                                "); delete it and run `bash scripts/fetch-segmentation-model.sh` again");
       }
       net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
@@ -50,8 +51,9 @@ class ModelRunner {
     try {
       return found->second.forward(output).clone();
     } catch (const cv::Exception& error) {
-      throw Error(ErrorKind::capability, "the segmentation model " + file.string() + " is not the network its name says (" +
-                                             error.msg + "); delete it and run `bash scripts/fetch-segmentation-model.sh` again");
+      throw Error(ErrorKind::capability, "the segmentation model " + file.string() +
+                                             " is not the network its name says (" + error.msg +
+                                             "); delete it and run `bash scripts/fetch-segmentation-model.sh` again");
     }
   }
 

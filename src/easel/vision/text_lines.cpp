@@ -39,14 +39,17 @@ std::vector<cv::Rect> text_line_candidates(const std::vector<cv::Mat>& views) {
     }
   }
   // Nested MSER regions repeat the same letter; keep one box per position.
-  std::sort(letters.begin(), letters.end(), [](const cv::Rect& a, const cv::Rect& b) { return std::tie(a.x, a.y, a.width, a.height) < std::tie(b.x, b.y, b.width, b.height); });
+  std::sort(letters.begin(), letters.end(), [](const cv::Rect& a, const cv::Rect& b) {
+    return std::tie(a.x, a.y, a.width, a.height) < std::tie(b.x, b.y, b.width, b.height);
+  });
   letters.erase(std::unique(letters.begin(), letters.end()), letters.end());
 
   // Grow a straight line from each of the tallest letters: neighbours of similar height on its centre
   // line, no further apart than about a letter's height.
   std::vector<std::size_t> order(letters.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return letters[a].area() > letters[b].area(); });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return letters[a].area() > letters[b].area(); });
   std::vector<std::pair<int, cv::Rect>> kept;
   for (std::size_t seed_index : order) {
     const cv::Rect& seed = letters[seed_index];
@@ -58,8 +61,11 @@ std::vector<cv::Rect> text_line_candidates(const std::vector<cv::Mat>& views) {
     const auto at_seed = std::find(members.begin(), members.end(), seed);
     cv::Rect line = seed;
     int count = 1;
-    for (auto it = at_seed + 1; it != members.end() && it->x - line.br().x < 1.2 * seed.height; ++it, ++count) line |= *it;
-    for (auto it = std::make_reverse_iterator(at_seed); it != members.rend() && line.x - it->br().x < 1.2 * seed.height; ++it, ++count) line |= *it;
+    for (auto it = at_seed + 1; it != members.end() && it->x - line.br().x < 1.2 * seed.height; ++it, ++count)
+      line |= *it;
+    for (auto it = std::make_reverse_iterator(at_seed); it != members.rend() && line.x - it->br().x < 1.2 * seed.height;
+         ++it, ++count)
+      line |= *it;
     if (count >= 2 && line.width > line.height) kept.emplace_back(count, line);
     if (kept.size() >= 4 * kMaxCandidates) break;
   }
