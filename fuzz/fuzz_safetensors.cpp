@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the official client libraries the server's end-to-end tests drive (tests/server), from the
+# Installs the official client libraries the server's end-to-end tests drive (tests/serve), from the
 # npm registry, into a cache folder outside the repository (nothing is vendored). Idempotent: when the
 # pinned version is already there it does nothing (no network access).
 #   EASEL_TEST_CLIENTS  install folder (default ~/.cache/easel/test-clients)

@@ -10,7 +10,7 @@
 #include "easel/core/error.hpp"
 #include "easel/diffusion/diffusion_engine.hpp"
 #include "easel/ops/generation.hpp"
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 #include "easel/ops/seam.hpp"
 #include "easel/plan/edit_plan.hpp"
 #include "easel/run/edit_job.hpp"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 
 namespace easel::diffusion::test {
 

@@ -1,16 +1,16 @@
 // Model configuration read as untrusted input (issue 16): every count a network divides by, every
 // factor and enumeration is checked where the file is read, and a bad value is an input error naming
 // the file, the field and what is allowed — never a signal when the model is built.
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "easel/diffusion/config_json.hpp"
+#include "easel/model_files/config_json.hpp"
 #include "easel/diffusion/model.hpp"
-#include "easel/diffusion/model_sidecar.hpp"
+#include "easel/model_files/model_sidecar.hpp"
 #include "easel/diffusion/scheduler.hpp"
 #include "golden.hpp"
 #include "support/test_support.hpp"

@@ -1,4 +1,4 @@
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 #include <c10/util/Exception.h>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/model_sidecar.hpp"
+#include "easel/model_files/model_sidecar.hpp"
 #include "easel/diffusion/runtime.hpp"
-#include "easel/diffusion/single_file_settings.hpp"
+#include "easel/model_files/single_file_settings.hpp"
 
 namespace easel::diffusion {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 #include "easel/diffusion/precision.hpp"
 #include "easel/diffusion/scheduler.hpp"
 #include "easel/diffusion/text_encoder.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 
 namespace easel::diffusion {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 
 namespace easel::diffusion {
 

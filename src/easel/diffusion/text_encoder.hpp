@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "easel/diffusion/layers.hpp"
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/config_json.hpp"
+#include "easel/model_files/config_json.hpp"
 
 namespace easel::diffusion {
 namespace {

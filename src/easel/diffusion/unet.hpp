@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {

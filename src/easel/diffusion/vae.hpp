@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "easel/diffusion/model_config.hpp"
+#include "easel/model_files/model_config.hpp"
 #include "easel/diffusion/weights.hpp"
 
 namespace easel::diffusion {

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 #include "easel/diffusion/tensor_file.hpp"
 
 namespace easel::diffusion {

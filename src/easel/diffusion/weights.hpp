@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "easel/diffusion/safetensors.hpp"
+#include "easel/model_files/safetensors.hpp"
 
 namespace easel::diffusion {
 

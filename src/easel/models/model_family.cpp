@@ -5,10 +5,10 @@
 #include <optional>
 
 #include "easel/core/error.hpp"
-#include "easel/diffusion/model_config.hpp"
-#include "easel/diffusion/model_sidecar.hpp"
-#include "easel/diffusion/safetensors.hpp"
-#include "easel/diffusion/single_file_settings.hpp"
+#include "easel/model_files/model_config.hpp"
+#include "easel/model_files/model_sidecar.hpp"
+#include "easel/model_files/safetensors.hpp"
+#include "easel/model_files/single_file_settings.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/ops/generative_operations.hpp"
 

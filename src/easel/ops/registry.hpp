@@ -13,7 +13,7 @@
 #include "easel/image/image.hpp"
 #include "easel/ops/param.hpp"
 #include "easel/ops/run_context.hpp"
-#include "easel/ops/text_layer.hpp"
+#include "easel/typeset/text_layer.hpp"
 
 namespace easel {
 

@@ -12,11 +12,11 @@
 #include "easel/ops/color.hpp"
 #include "easel/ops/operations.hpp"
 #include "easel/ops/registry.hpp"
-#include "easel/ops/text_composite.hpp"
-#include "easel/ops/text_layout.hpp"
-#include "easel/ops/text_legibility.hpp"
-#include "easel/ops/text_shaping.hpp"
-#include "easel/ops/typeset.hpp"
+#include "easel/typeset/text_composite.hpp"
+#include "easel/typeset/text_layout.hpp"
+#include "easel/typeset/text_legibility.hpp"
+#include "easel/typeset/text_shaping.hpp"
+#include "easel/typeset/typeset.hpp"
 
 namespace easel {
 namespace {

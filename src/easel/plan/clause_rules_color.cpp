@@ -80,6 +80,29 @@ std::optional<ClauseOutcome> style_rule(const ClauseView& view) {
   return one_step("style.apply", target, params, view.clause);
 }
 
+namespace {
+
+// The exposure change an exposure clause asks for, in stops (at most 5 either way): "+1.5 stops", "half a
+// stop", "two stops"; down for darker words or an overexposed photo.
+double exposure_stops(const std::string& text, double scale, int direction) {
+  std::smatch match;
+  double stops = 0.5 * scale;
+  if (std::regex_search(text, match, pattern("([+-]?\\d+(?:\\.\\d+)?)\\s*stops?")))
+    stops = std::abs(std::stod(match[1]));
+  else if (has(text, "\\b(half a stop|half stop)\\b"))
+    stops = 0.5;
+  else if (has(text, "\\b(one stop|a stop|one full stop|a full stop)\\b"))
+    stops = 1;
+  else if (has(text, "\\b(two stops|a couple of stops)\\b"))
+    stops = 2;
+  else if (has(text, "\\bthree stops\\b"))
+    stops = 3;
+  const bool down = direction < 0 || has(text, "\\b(underexpose|darker|darken|overexposed|too bright)\\b");
+  return std::min(stops, 5.0) * (down ? -1 : 1);
+}
+
+}  // namespace
+
 std::optional<json> tone_params(const std::string& text, int& direction_context) {
   int direction = direction_of(text);
   if (direction == 0) direction = direction_context;
@@ -128,21 +151,7 @@ std::optional<json> tone_params(const std::string& text, int& direction_context)
   }
 
   std::smatch match;
-  if (exposure_clause) {
-    double stops = 0.5 * scale;
-    if (std::regex_search(text, match, pattern("([+-]?\\d+(?:\\.\\d+)?)\\s*stops?")))
-      stops = std::abs(std::stod(match[1]));
-    else if (has(text, "\\b(half a stop|half stop)\\b"))
-      stops = 0.5;
-    else if (has(text, "\\b(one stop|a stop|one full stop|a full stop)\\b"))
-      stops = 1;
-    else if (has(text, "\\b(two stops|a couple of stops)\\b"))
-      stops = 2;
-    else if (has(text, "\\bthree stops\\b"))
-      stops = 3;
-    const bool down = direction < 0 || has(text, "\\b(underexpose|darker|darken|overexposed|too bright)\\b");
-    params["exposure"] = std::min(stops, 5.0) * (down ? -1 : 1);
-  }
+  if (exposure_clause) params["exposure"] = exposure_stops(text, scale, direction);
   if (has(text, "\\bhue\\b")) {
     double degrees = 30 * scale;
     if (std::regex_search(text, match, pattern("(-?\\d+(?:\\.\\d+)?)\\s*(?:°|degrees?|deg)")))

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <regex>
 
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/plan/instruction_text.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 
 namespace easel::rules {
 

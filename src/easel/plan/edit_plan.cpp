@@ -4,7 +4,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/core/json_input.hpp"
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 #include "easel/ops/registry.hpp"
 
 namespace easel {

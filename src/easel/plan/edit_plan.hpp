@@ -13,7 +13,7 @@ using json = nlohmann::json;
 
 struct PlanStep {
   std::string op;
-  json target;         // see ops/region.hpp; {"region": "all"} when absent
+  json target;         // see regions/region.hpp; {"region": "all"} when absent
   json params;         // after validation: every declared parameter, defaults filled in
   std::string clause;  // the words of the instruction this step came from
   // Targets this step must leave bit-identical: the plan's `preserve` targets, copied onto each step of

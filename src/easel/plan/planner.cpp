@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/plan/clause_rules.hpp"
 #include "easel/plan/instruction_text.hpp"

@@ -10,7 +10,7 @@
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
 #include "easel/ops/generation.hpp"
-#include "easel/ops/region.hpp"
+#include "easel/regions/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/run/step_files.hpp"
 #include "easel/vision/segmentation.hpp"

@@ -9,7 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "easel/image/image.hpp"
-#include "easel/ops/text_layer.hpp"
+#include "easel/typeset/text_layer.hpp"
 
 namespace easel {
 

@@ -10,7 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/text_shaping.hpp"
+#include "easel/typeset/text_shaping.hpp"
 #include "easel/run/text_in_output.hpp"
 #include "easel/vision/ocr.hpp"
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "easel/image/image.hpp"
-#include "easel/ops/text_layer.hpp"
+#include "easel/typeset/text_layer.hpp"
 
 namespace easel {
 

@@ -294,11 +294,7 @@ void JobService::run(const std::string& id) {
 JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress,
                                         const std::function<void()>& check) {
   const EditRequest request = parse_edit_request(fields_from_stored(job.request, store_, job.owner), settings_.limits);
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
-  context.progress = progress;
-  context.check = check;
-  const auto memory = memory_.reserve(edit_memory_estimate(request), check);
-  return {run_edit_request(request, context), request.output_format};
+  return run_edit_flow(job, request, run_edit_request, progress, check);
 }
 
 JobService::Output JobService::run_variation(const JobRecord& job, const std::function<void(double)>& progress,
@@ -309,11 +305,18 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
   fields.files.clear();
   for (auto& [name, upload] : images) fields.files.emplace("image", std::move(upload));
   const EditRequest request = parse_variation_request(fields, settings_.limits);
+  return run_edit_flow(job, request, run_variation_request, progress, check);
+}
+
+JobService::Output JobService::run_edit_flow(const JobRecord& job, const EditRequest& request,
+                                             EditResult (*run_request)(const EditRequest&, const EditContext&),
+                                             const std::function<void(double)>& progress,
+                                             const std::function<void()>& check) {
   EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
   context.progress = progress;
   context.check = check;
   const auto memory = memory_.reserve(edit_memory_estimate(request), check);
-  return {run_variation_request(request, context), request.output_format};
+  return {run_request(request, context), request.output_format};
 }
 
 JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress,

@@ -17,6 +17,7 @@
 
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
+#include "easel/serve/edit_service.hpp"
 #include "easel/serve/error_reporter.hpp"
 #include "easel/serve/images_response.hpp"
 #include "easel/ops/run_context.hpp"
@@ -80,6 +81,11 @@ class JobService {
                         const std::function<void()>& check);
   Output run_variation(const JobRecord& job, const std::function<void(double)>& progress,
                        const std::function<void()>& check);
+  // An edit or a variation (`run_request`) through the one edit flow, with the job's owner, progress and
+  // cancel, inside the server's memory budget.
+  Output run_edit_flow(const JobRecord& job, const EditRequest& request,
+                       EditResult (*run_request)(const EditRequest&, const EditContext&),
+                       const std::function<void(double)>& progress, const std::function<void()>& check);
   nlohmann::json stored_edit(const nlohmann::json& item, const std::string& owner);
   nlohmann::json stored_generation(nlohmann::json item);
   nlohmann::json stored_variation(nlohmann::json item, const std::string& owner);

@@ -119,7 +119,7 @@ cv::Mat refine_subject_alpha(const cv::Mat& probability, const Image& image) {
   cv::Mat guide;
   cv::cvtColor(image.to_rgba8().mat(), guide, cv::COLOR_RGBA2RGB);
   guide.convertTo(guide, CV_32F, 1.0 / 255);
-  // Radius and epsilon were chosen on the ground-truth composites of tests/segmentation: a radius of
+  // Radius and epsilon were chosen on the ground-truth composites of tests/vision: a radius of
   // 1/256 of the short side (4 px at 1024) with epsilon 0.01 moves the network's edge onto the photo's
   // edge (IoU up by 0.1-0.2 points); larger radii or smaller epsilons let texture near the outline pull
   // the alpha and lose 1-6 points.
