@@ -294,7 +294,8 @@ void JobService::run(const std::string& id) {
 JobService::Output JobService::run_edit(const JobRecord& job, const std::function<void(double)>& progress,
                                         const std::function<void()>& check) {
   const EditRequest request = parse_edit_request(fields_from_stored(job.request, store_, job.owner), settings_.limits);
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
+  EditContext context{store_,   job.owner,     settings_.scratch_dir, settings_.decode_limits,
+                      decoded_, settings_.run, settings_.model_paths};
   context.progress = progress;
   context.check = check;
   const auto memory = memory_.reserve(edit_memory_estimate(request), check);
@@ -309,7 +310,8 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
   fields.files.clear();
   for (auto& [name, upload] : images) fields.files.emplace("image", std::move(upload));
   const EditRequest request = parse_variation_request(fields, settings_.limits);
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
+  EditContext context{store_,   job.owner,     settings_.scratch_dir, settings_.decode_limits,
+                      decoded_, settings_.run, settings_.model_paths};
   context.progress = progress;
   context.check = check;
   const auto memory = memory_.reserve(edit_memory_estimate(request), check);
@@ -321,6 +323,7 @@ JobService::Output JobService::run_generation(const JobRecord& job, const std::f
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
   GenerateControl control;
   control.default_model = settings_.run.default_model;
+  control.model_paths = settings_.model_paths;
   control.progress = progress;
   control.check = check;
   check();
