@@ -16,6 +16,7 @@
 #include "easel/core/error.hpp"
 #include "easel/models/checksum.hpp"
 #include "easel/models/hub_pull.hpp"
+#include "easel/models/model_catalog.hpp"
 #include "easel/models/model_family.hpp"
 #include "easel/models/model_store.hpp"
 #include "loopback_hub.hpp"
@@ -510,6 +511,22 @@ TEST(ModelStore, ASidecarsBaseIsFoundInTheGivenModelsDirectory) {
   EXPECT_EQ(based.base, "tiny-sd1");
   const models::ModelTraits lost = models::inspect_model(models::ModelPaths{temp_dir() / "empty", {}}, model, "x");
   EXPECT_NE(lost.problem.find("its base \"tiny-sd1\""), std::string::npos) << lost.problem;
+}
+
+// With no Hugging Face cache (neither its variables nor HOME), a hub name is not looked for in the
+// working directory as a relative models--ORG--NAME folder.
+TEST(ModelStore, WithoutAHubCacheNoFolderIsTakenForIt) {
+  const fs::path work = temp_dir();
+  write_hub_cache_repo(work, "tiny-org", "sd2", reference_models() / "sd2");
+  const fs::path models_dir = temp_dir() / "models";
+  const fs::path previous = fs::current_path();
+  fs::current_path(work);
+  const std::vector<models::ModelLocation> found =
+      models::locate_model(models::ModelPaths{models_dir, {}}, "tiny-org/sd2");
+  fs::current_path(previous);
+  EXPECT_TRUE(found.empty()) << found.front().path;
+  EXPECT_EQ(models::locate_model(models::ModelPaths{models_dir, work}, "tiny-org/sd2").size(), 1u)
+      << "the same folder is found as the cache it is";
 }
 
 // Sets or unsets environment variables for the `easel` runs of one test, and restores them after it.
