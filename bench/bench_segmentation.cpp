@@ -36,7 +36,8 @@ Image photo_1024() {
 
 cv::dnn::Net& network() {
   static cv::dnn::Net net = [] {
-    const auto model = easel::settings::segmenter_from_environment().isnet_file();
+    const auto model =
+        easel::settings::segmenter_from_environment(easel::settings::model_paths_from_environment()).isnet_file();
     if (!std::filesystem::is_regular_file(model)) {
       std::fprintf(stderr, "segmentation model %s missing: run scripts/fetch-segmentation-model.sh\n", model.c_str());
       std::exit(1);
@@ -113,7 +114,8 @@ BENCHMARK(BM_ModelForward)
 void BM_SegmentSubject1024(benchmark::State& state) {
   cv::setNumThreads(2);
   const Image image = photo_1024();
-  const auto model = easel::settings::segmenter_from_environment().isnet_file();
+  const auto model =
+      easel::settings::segmenter_from_environment(easel::settings::model_paths_from_environment()).isnet_file();
   for (auto _ : state) {
     const cv::Mat probability = easel::isnet_subject_probability(image, model);
     benchmark::DoNotOptimize(easel::refine_subject_alpha(probability, image));

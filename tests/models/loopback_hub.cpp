@@ -36,6 +36,7 @@ LoopbackHub::LoopbackHub() {
   server_.Get(R"(/api/models/([^/]+)/([^/]+)/revision/([^/]+))", [this](const httplib::Request& request,
                                                                         httplib::Response& response) {
     std::lock_guard lock(mutex_);
+    authorizations_.push_back(request.get_header_value("Authorization"));
     const auto found = repos_.find(std::string(request.matches[1]) + "/" + std::string(request.matches[2]));
     if (found == repos_.end()) {
       response.status = 404;
@@ -146,6 +147,11 @@ std::vector<std::string> LoopbackHub::range_headers(const std::string& path) {
 int LoopbackHub::body_requests(const std::string& path) {
   std::lock_guard lock(mutex_);
   return requests_[path];
+}
+
+std::vector<std::string> LoopbackHub::listing_authorizations() {
+  std::lock_guard lock(mutex_);
+  return authorizations_;
 }
 
 void LoopbackHub::serve_body(const httplib::Request& request, httplib::Response& response, const std::string& path,

@@ -38,6 +38,7 @@ class LoopbackHub {
   void release();
   std::vector<std::string> range_headers(const std::string& path);  // Range headers seen for the file's body
   int body_requests(const std::string& path);
+  std::vector<std::string> listing_authorizations();  // Authorization header of each file-list request ("": none)
 
  private:
   struct Repo {
@@ -58,6 +59,7 @@ class LoopbackHub {
   bool paused_ = false, release_ = false;
   std::map<std::string, std::vector<std::string>> ranges_;
   std::map<std::string, int> requests_;
+  std::vector<std::string> authorizations_;
 };
 
 std::string sha256_hex(const std::string& bytes);

@@ -1,16 +1,22 @@
 // Models on disk: what `easel models list/show/pull` report and do, driven through the real binary
-// against a loopback hub serving the tiny reference models (../shared/reference/sd/models).
+// against a loopback hub serving the tiny reference models (../shared/reference/sd/models). The binary
+// reads where models are from its environment; in-process calls into the library are given the same
+// places explicitly (models::ModelPaths, models::HubSettings).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
 #include "easel/models/checksum.hpp"
+#include "easel/models/hub_pull.hpp"
+#include "easel/models/model_catalog.hpp"
 #include "easel/models/model_family.hpp"
 #include "easel/models/model_store.hpp"
 #include "loopback_hub.hpp"
@@ -24,6 +30,8 @@ namespace easel::test {
 namespace {
 
 const std::string commit = "0123456789abcdef0123456789abcdef01234567";
+// No models directory and no Hugging Face cache: a sidecar's base named by name is never found.
+const models::ModelPaths nowhere{};
 
 fs::path reference_models() {
   const fs::path dir = reference_dir() / "sd" / "models";
@@ -80,12 +88,15 @@ class ModelsTest : public ::testing::Test {
     models_ = temp_dir() / "models";
     hub_cache_ = temp_dir() / "hub-cache";
     fs::create_directories(hub_cache_);
+    // What the `easel` runs read; in-process calls get paths() instead.
     ::setenv("EASEL_MODELS", models_.c_str(), 1);
     ::setenv("HF_HUB_CACHE", hub_cache_.c_str(), 1);
     ::setenv("HF_ENDPOINT", (hub_.endpoint() + "/").c_str(), 1);  // a trailing slash is accepted, as by huggingface_hub
     ::unsetenv("HF_TOKEN");
     hub_.add_repo("tiny/sd1", commit, sd1_repository());
   }
+
+  models::ModelPaths paths() const { return {models_, hub_cache_}; }
 
   json list() {
     const CliRun run = run_easel({"models", "list", "--json"});
@@ -119,6 +130,7 @@ TEST_F(ModelsTest, PullPublishesTheVerifiedPipelineFilesAndNoPickles) {
   expect_identical_to_reference(folder);
   EXPECT_EQ(json::parse(run.out)["commit"], commit);
   EXPECT_NE(run.err.find("unet/diffusion_pytorch_model.safetensors"), std::string::npos) << "progress on stderr";
+  EXPECT_EQ(hub_.listing_authorizations(), std::vector<std::string>{""}) << "no HF_TOKEN: no Authorization header";
 
   const json listing = list();
   const json* model = find(listing, "tiny/sd1");
@@ -253,14 +265,17 @@ TEST_F(ModelsTest, ModelsInTheHuggingFaceCacheAreFoundButNotOnesStillDownloading
 TEST_F(ModelsTest, AResolvedModelIsNamedWithoutTheServersPaths) {
   write_hub_cache_repo(hub_cache_, "tiny-org", "sd2", reference_models() / "sd2");
   fs::create_directories(models_ / "sd15-inpainting");
-  EXPECT_EQ(models::model_display_name(models_ / "sd15-inpainting"), "sd15-inpainting");
-  EXPECT_EQ(models::model_display_name(models_ / "acme" / "sdxl" / "model.safetensors"), "acme/sdxl/model.safetensors");
+  EXPECT_EQ(models::model_display_name(paths(), models_ / "sd15-inpainting"), "sd15-inpainting");
+  EXPECT_EQ(models::model_display_name(paths(), models_ / "acme" / "sdxl" / "model.safetensors"),
+            "acme/sdxl/model.safetensors");
   const fs::path snapshot = hub_cache_ / "models--tiny-org--sd2" / "snapshots" / commit;
-  EXPECT_EQ(models::model_display_name(snapshot), "tiny-org/sd2");
-  EXPECT_EQ(models::model_display_name(snapshot / "v1-5-pruned.safetensors"), "tiny-org/sd2/v1-5-pruned");
-  EXPECT_EQ(models::model_display_name("/srv/weights/custom-sd15/"), "custom-sd15");
-  EXPECT_EQ(models::model_display_name(models::resolve_model_name("tiny-org/sd2")), "tiny-org/sd2")
+  EXPECT_EQ(models::model_display_name(paths(), snapshot), "tiny-org/sd2");
+  EXPECT_EQ(models::model_display_name(paths(), snapshot / "v1-5-pruned.safetensors"), "tiny-org/sd2/v1-5-pruned");
+  EXPECT_EQ(models::model_display_name(paths(), "/srv/weights/custom-sd15/"), "custom-sd15");
+  EXPECT_EQ(models::model_display_name(paths(), models::resolve_model_name(paths(), "tiny-org/sd2")), "tiny-org/sd2")
       << "the name resolves back";
+  EXPECT_EQ(models::model_display_name(nowhere, models_ / "sd15-inpainting"), "sd15-inpainting")
+      << "without a models directory, the folder's own name";
 }
 
 TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
@@ -270,7 +285,7 @@ TEST_F(ModelsTest, AMissingModelNamesItselfAndThePullCommand) {
   EXPECT_NE(run.err.find("`easel models pull acme/missing-model`"), std::string::npos) << run.err;
 
   try {
-    models::resolve_model("acme/several/sd2-base");
+    models::resolve_model(paths(), "acme/several/sd2-base");
     FAIL() << "resolved a model that is not installed";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::capability);
@@ -388,21 +403,47 @@ TEST_F(ModelsTest, UnknownRepositoryIsAClearError) {
   EXPECT_EQ(bad.exit_code, static_cast<int>(ErrorKind::usage)) << bad.err;
 }
 
+// The library takes its settings from the caller: EASEL_MODELS and HF_TOKEN are the command's business.
+TEST_F(ModelsTest, ALibraryPullGoesWhereItIsToldWithTheTokenItIsGiven) {
+  const fs::path elsewhere = temp_dir() / "given-models";
+  models::PullRequest request;
+  request.repo = "tiny/sd1";
+  std::vector<std::string> files_reported;
+  const auto report = [&](const models::PullProgress& progress) {
+    if (progress.event == "verify") files_reported.push_back(progress.file);
+  };
+  const models::PullResult result = models::pull_model(request, models::ModelPaths{elsewhere, hub_cache_},
+                                                       models::HubSettings{hub_.endpoint(), "hf_given"}, report);
+  EXPECT_EQ(result.folder, elsewhere / "tiny" / "sd1");
+  expect_identical_to_reference(result.folder);
+  EXPECT_EQ(files_reported.size(), sd1_model_files.size());
+  EXPECT_FALSE(fs::exists(models_)) << "nothing went to $EASEL_MODELS";
+  EXPECT_EQ(hub_.listing_authorizations(), std::vector<std::string>{"Bearer hf_given"});
+}
+
+TEST_F(ModelsTest, TheCommandSendsTheTokenInHfToken) {
+  ::setenv("HF_TOKEN", "hf_from_environment", 1);
+  const CliRun run = run_easel({"models", "pull", "tiny/sd1"});
+  ::unsetenv("HF_TOKEN");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(hub_.listing_authorizations(), std::vector<std::string>{"Bearer hf_from_environment"});
+}
+
 TEST(ModelFamily, SingleFilesAreRecognisedFromTheirTensors) {
   const fs::path dir = reference_models();
-  const auto sd1 = models::inspect_model(dir / "sd1.safetensors", "sd1");
+  const auto sd1 = models::inspect_model(nowhere, dir / "sd1.safetensors", "sd1");
   EXPECT_EQ(sd1.family, "SD1");
   EXPECT_EQ(sd1.in_channels, 4);
   EXPECT_TRUE(sd1.missing.empty());
-  EXPECT_EQ(models::inspect_model(dir / "sd2.safetensors", "sd2").family, "SD2");
-  EXPECT_EQ(models::inspect_model(dir / "sd2.safetensors", "stabilityai/sd-turbo").family, "SD-Turbo");
-  const auto inpaint = models::inspect_model(dir / "inpaint_unet_only.safetensors", "inpaint");
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "sd2.safetensors", "sd2").family, "SD2");
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "sd2.safetensors", "stabilityai/sd-turbo").family, "SD-Turbo");
+  const auto inpaint = models::inspect_model(nowhere, dir / "inpaint_unet_only.safetensors", "inpaint");
   EXPECT_EQ(inpaint.in_channels, 9);
   EXPECT_EQ(inpaint.variant, "inpainting");
   EXPECT_EQ(inpaint.missing, (std::vector<std::string>{"vae", "text_encoder"}));
   EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "generate.image"), 0);
   EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "canvas.expand"), 1);
-  const auto ip2p = models::inspect_model(dir / "ip2p_unet_only.safetensors", "ip2p");
+  const auto ip2p = models::inspect_model(nowhere, dir / "ip2p_unet_only.safetensors", "ip2p");
   EXPECT_EQ(ip2p.in_channels, 8);
   EXPECT_EQ(ip2p.enables, std::vector<std::string>{"generate.instruct"});
 }
@@ -410,25 +451,25 @@ TEST(ModelFamily, SingleFilesAreRecognisedFromTheirTensors) {
 // What a model enables is read from the registry: every operation taking a `model` that its UNet serves.
 // (A hand-written list here had lost generate.variation, which a text-to-image model runs.)
 TEST(ModelFamily, WhatAModelEnablesFollowsTheRegistry) {
-  const auto sd1 = models::inspect_model(reference_models() / "sd1.safetensors", "sd1");
+  const auto sd1 = models::inspect_model(nowhere, reference_models() / "sd1.safetensors", "sd1");
   for (const char* op : {"generate.image", "generate.img2img", "generate.variation", "object.add", "object.replace",
                          "object.remove", "background.replace", "canvas.expand", "text.replace"}) {
     EXPECT_EQ(std::count(sd1.enables.begin(), sd1.enables.end(), op), 1) << op;
   }
   EXPECT_EQ(std::count(sd1.enables.begin(), sd1.enables.end(), "generate.instruct"), 0);
   EXPECT_EQ(std::count(sd1.enables.begin(), sd1.enables.end(), "color.adjust"), 0);
-  const auto inpaint = models::inspect_model(reference_models() / "inpaint_unet_only.safetensors", "inpaint");
+  const auto inpaint = models::inspect_model(nowhere, reference_models() / "inpaint_unet_only.safetensors", "inpaint");
   EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "generate.variation"), 0);
   EXPECT_EQ(std::count(inpaint.enables.begin(), inpaint.enables.end(), "object.remove"), 1);
 }
 
 TEST(ModelFamily, DiffusersFoldersAreRecognisedFromTheirConfigs) {
   const fs::path dir = reference_models();
-  const auto sd2 = models::inspect_model(dir / "sd2", "sd2");
+  const auto sd2 = models::inspect_model(nowhere, dir / "sd2", "sd2");
   EXPECT_EQ(sd2.family, "SD2");
   EXPECT_EQ(sd2.prediction, "v_prediction");
-  EXPECT_EQ(models::inspect_model(dir / "inpaint", "inpaint").in_channels, 9);
-  EXPECT_EQ(models::inspect_model(dir / "sd1", "sd1").family, "SD1");
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "inpaint", "inpaint").in_channels, 9);
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "sd1", "sd1").family, "SD1");
 
   // SD-Turbo is SD2.1 sampled with a trailing timestep schedule.
   const fs::path turbo = temp_dir() / "turbo";
@@ -437,26 +478,112 @@ TEST(ModelFamily, DiffusersFoldersAreRecognisedFromTheirConfigs) {
   fs::remove(turbo / "scheduler" / "scheduler_config.json");
   fs::copy_file(dir / "sd2" / "scheduler_variants" / "euler_epsilon_trailing_turbo.json",
                 turbo / "scheduler" / "scheduler_config.json");
-  EXPECT_EQ(models::inspect_model(turbo, "local-model").family, "SD-Turbo");
+  EXPECT_EQ(models::inspect_model(nowhere, turbo, "local-model").family, "SD-Turbo");
 }
 
 TEST(ModelStore, PathsPassThroughAndPicklesAreRefused) {
   const fs::path dir = reference_models();
-  EXPECT_EQ(models::resolve_model((dir / "sd1.safetensors").string()), dir / "sd1.safetensors");
-  EXPECT_EQ(models::resolve_model((dir / "sd1").string()), dir / "sd1");
+  EXPECT_EQ(models::resolve_model(nowhere, (dir / "sd1.safetensors").string()), dir / "sd1.safetensors");
+  EXPECT_EQ(models::resolve_model(nowhere, (dir / "sd1").string()), dir / "sd1");
   try {
-    models::resolve_model("/models/v1-5-pruned.ckpt");
+    models::resolve_model(nowhere, "/models/v1-5-pruned.ckpt");
     FAIL() << "a pickle checkpoint was accepted";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::input);
     EXPECT_NE(std::string(error.what()).find("pickle"), std::string::npos);
   }
-  ::setenv("EASEL_MODELS", "/srv/easel-models", 1);
-  EXPECT_EQ(models::models_dir(), fs::path("/srv/easel-models"));
-  ::unsetenv("EASEL_MODELS");
-  ::setenv("XDG_DATA_HOME", "/home/u/.data", 1);
-  EXPECT_EQ(models::models_dir(), fs::path("/home/u/.data/easel/models"));
-  ::unsetenv("XDG_DATA_HOME");
+  try {
+    models::resolve_model(nowhere, "sd1");
+    FAIL() << "a name resolved without a models directory";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::capability);
+    EXPECT_NE(std::string(error.what()).find("no models directory"), std::string::npos) << error.what();
+  }
+}
+
+// A base named in a sidecar is looked up in the models directory the caller gives.
+TEST(ModelStore, ASidecarsBaseIsFoundInTheGivenModelsDirectory) {
+  const fs::path folder = temp_dir() / "given-models";
+  install_single_file(folder, "sd1", "tiny-sd1");
+  const fs::path model = install_single_file(folder, "inpaint_unet_only", "tiny-inpaint", {{"base", "tiny-sd1"}});
+  const models::ModelTraits based = models::inspect_model(models::ModelPaths{folder, {}}, model, "tiny-inpaint");
+  EXPECT_TRUE(based.problem.empty()) << based.problem;
+  EXPECT_EQ(based.base, "tiny-sd1");
+  const models::ModelTraits lost = models::inspect_model(models::ModelPaths{temp_dir() / "empty", {}}, model, "x");
+  EXPECT_NE(lost.problem.find("its base \"tiny-sd1\""), std::string::npos) << lost.problem;
+}
+
+// With no Hugging Face cache (neither its variables nor HOME), a hub name is not looked for in the
+// working directory as a relative models--ORG--NAME folder.
+TEST(ModelStore, WithoutAHubCacheNoFolderIsTakenForIt) {
+  const fs::path work = temp_dir();
+  write_hub_cache_repo(work, "tiny-org", "sd2", reference_models() / "sd2");
+  const fs::path models_dir = temp_dir() / "models";
+  const fs::path previous = fs::current_path();
+  fs::current_path(work);
+  const std::vector<models::ModelLocation> found =
+      models::locate_model(models::ModelPaths{models_dir, {}}, "tiny-org/sd2");
+  fs::current_path(previous);
+  EXPECT_TRUE(found.empty()) << found.front().path;
+  EXPECT_EQ(models::locate_model(models::ModelPaths{models_dir, work}, "tiny-org/sd2").size(), 1u)
+      << "the same folder is found as the cache it is";
+}
+
+// Sets or unsets environment variables for the `easel` runs of one test, and restores them after it.
+class EnvironmentForEasel {
+ public:
+  EnvironmentForEasel() = default;
+  EnvironmentForEasel(const EnvironmentForEasel&) = delete;
+  EnvironmentForEasel& operator=(const EnvironmentForEasel&) = delete;
+  ~EnvironmentForEasel() {
+    for (const auto& [name, value] : saved_)
+      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+  }
+  void set(const std::string& name, const std::optional<fs::path>& value) {
+    if (!saved_.contains(name)) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// docs/models.md, "Where models live": each variable wins over the next, an empty one counts as unset.
+TEST(ModelPathsFromEnvironment, TheCommandLooksWhereItsEnvironmentSaysInTheDocumentedOrder) {
+  EnvironmentForEasel environment;
+  const fs::path root = temp_dir() / "environment";
+  const auto where = [] {
+    const CliRun run = run_easel({"models", "list", "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const json listing = json::parse(run.out, nullptr, false);
+    return std::pair<fs::path, fs::path>(listing.value("models_dir", ""), listing.value("hf_cache", ""));
+  };
+  for (const char* name :
+       {"EASEL_MODELS", "XDG_DATA_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"})
+    environment.set(name, std::nullopt);
+  environment.set("HOME", root / "home");
+  EXPECT_EQ(where(), std::pair(root / "home/.local/share/easel/models", root / "home/.cache/huggingface/hub"));
+  environment.set("XDG_DATA_HOME", root / "data");
+  environment.set("XDG_CACHE_HOME", root / "cache");
+  EXPECT_EQ(where(), std::pair(root / "data/easel/models", root / "cache/huggingface/hub"));
+  environment.set("EASEL_MODELS", root / "models");
+  environment.set("HF_HOME", root / "hf-home");
+  EXPECT_EQ(where(), std::pair(root / "models", root / "hf-home/hub"));
+  environment.set("HUGGINGFACE_HUB_CACHE", root / "older-cache");
+  EXPECT_EQ(where().second, root / "older-cache");
+  environment.set("HF_HUB_CACHE", root / "hub-cache");
+  EXPECT_EQ(where().second, root / "hub-cache");
+  environment.set("EASEL_MODELS", "");
+  EXPECT_EQ(where().first, root / "data/easel/models");
+
+  environment.set("XDG_DATA_HOME", "");
+  environment.set("HOME", "");
+  const CliRun none = run_easel({"models", "list"});
+  EXPECT_EQ(none.exit_code, static_cast<int>(ErrorKind::capability)) << none.out;
+  EXPECT_NE(none.err.find("no models directory: set EASEL_MODELS"), std::string::npos) << none.err;
 }
 
 TEST(Checksum, MatchesGitAndSha256KnownAnswers) {

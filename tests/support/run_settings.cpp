@@ -5,7 +5,7 @@
 namespace easel::test {
 
 SegmenterSettings installed_segmenter(SegmenterPolicy policy) {
-  SegmenterSettings segmenter = settings::segmenter_from_environment();
+  SegmenterSettings segmenter = settings::segmenter_from_environment(settings::model_paths_from_environment());
   segmenter.policy = policy;
   return segmenter;
 }

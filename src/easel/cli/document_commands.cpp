@@ -19,14 +19,14 @@ struct DocumentOptions {
 };
 
 // Renders the applied rounds from the source and writes them, when an output was asked for.
-void render_document(const Document& document, const OutputOptions& output) {
+void render_document(const Document& document, const OutputOptions& output, const models::ModelPaths& model_paths) {
   if (output.output.empty()) return;
   output.encode_options();
   const DecodedImage source = read_image_file(document.source_path(), output.limits());
   ResultCache cache(document.cache_folder());
   ProgressLine progress;
   const EditOutcome outcome =
-      run_edit(source.image, document.applied_steps(), cache, settings::cli_run_context(""),
+      run_edit(source.image, document.applied_steps(), cache, settings::cli_run_context("", model_paths),
                [&](std::size_t i, std::size_t n, const std::string& op) { progress.step(i, n, op); });
   EditPlan applied;
   applied.steps = document.applied_steps();
@@ -67,17 +67,17 @@ void print_history(const Document& document, bool as_json) {
   }
 }
 
-void add_moving_command(CLI::App& app, Action& action, const char* name, const char* description,
-                        void (Document::*move)()) {
+void add_moving_command(CLI::App& app, Action& action, const models::ModelPaths& model_paths, const char* name,
+                        const char* description, void (Document::*move)()) {
   auto options = std::make_shared<DocumentOptions>();
   auto* command = app.add_subcommand(name, description);
   command->add_option("document", options->document, "Document folder")->required();
   options->output.declare(*command, false);
-  command->callback([&action, options, move] {
-    action = [options, move] {
+  command->callback([&action, &model_paths, options, move] {
+    action = [options, move, &model_paths] {
       Document document = Document::open(options->document);
       (document.*move)();
-      render_document(document, options->output);
+      render_document(document, options->output, model_paths);
       document.save();
       std::cout << document.folder().string() << ": " << document.applied() << " of " << document.rounds().size()
                 << " rounds applied\n";
@@ -87,18 +87,21 @@ void add_moving_command(CLI::App& app, Action& action, const char* name, const c
 
 }  // namespace
 
-void add_document_commands(CLI::App& app, Action& action) {
+void add_document_commands(CLI::App& app, Action& action, const models::ModelPaths& model_paths) {
   auto render_options = std::make_shared<DocumentOptions>();
   auto* render = app.add_subcommand("render", "Render a document's applied rounds from its source");
   render->add_option("document", render_options->document, "Document folder")->required();
   render_options->output.declare(*render, true);
-  render->callback([&action, render_options] {
-    action = [render_options] { render_document(Document::open(render_options->document), render_options->output); };
+  render->callback([&action, &model_paths, render_options] {
+    action = [render_options, &model_paths] {
+      render_document(Document::open(render_options->document), render_options->output, model_paths);
+    };
   });
 
-  add_moving_command(app, action, "undo", "Undo a document's last applied round (and render, with -o)",
+  add_moving_command(app, action, model_paths, "undo", "Undo a document's last applied round (and render, with -o)",
                      &Document::undo);
-  add_moving_command(app, action, "redo", "Redo the round undone last (and render, with -o)", &Document::redo);
+  add_moving_command(app, action, model_paths, "redo", "Redo the round undone last (and render, with -o)",
+                     &Document::redo);
 
   auto history_document = std::make_shared<fs::path>();
   auto history_json = std::make_shared<bool>(false);

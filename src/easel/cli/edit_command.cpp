@@ -109,11 +109,11 @@ void check_save_target(const EditOptions& options, bool editing_document) {
   }
 }
 
-void run_edit_command(const EditOptions& options) {
+void run_edit_command(const EditOptions& options, const models::ModelPaths& model_paths) {
   options.output.encode_options();  // refuses a bad output name or format before any work
   const bool editing_document = Document::is_document(options.input);
   check_save_target(options, editing_document);
-  const RunContext context = settings::cli_run_context(options.model);
+  const RunContext context = settings::cli_run_context(options.model, model_paths);
   auto started = std::chrono::steady_clock::now();
   EditPlan plan;
   try {
@@ -187,7 +187,7 @@ void run_edit_command(const EditOptions& options) {
 
 }  // namespace
 
-void add_edit_command(CLI::App& app, Action& action) {
+void add_edit_command(CLI::App& app, Action& action, const models::ModelPaths& model_paths) {
   auto options = std::make_shared<EditOptions>();
   auto* command =
       app.add_subcommand("edit", "Edit an image (or add a round to a document) from an instruction or a plan");
@@ -214,11 +214,11 @@ void add_edit_command(CLI::App& app, Action& action) {
                    "Seed of generative steps (0 to 2^53-1; default: random, recorded in the plan)")
       ->check(CLI::Range(std::uint64_t{0}, kLargestSeed));
   options->output.declare(*command, true);
-  command->callback([&action, options, prompt, plan_file] {
+  command->callback([&action, &model_paths, options, prompt, plan_file] {
     if (prompt->count() == 0 && plan_file->count() == 0) {
       throw Error(ErrorKind::usage, "edit: give the edit with -p \"INSTRUCTION\" or --plan-file PLAN.json");
     }
-    action = [options] { run_edit_command(*options); };
+    action = [options, &model_paths] { run_edit_command(*options, model_paths); };
   });
 }
 

@@ -46,13 +46,15 @@ struct GenerateOptions {
   OutputOptions output;
 };
 
-// Installs the LibTorch engine computing in `precision` with `threads` (builds without it have no
-// engine to install).
-void install_diffusion_engine([[maybe_unused]] diffusion::Precision precision, [[maybe_unused]] int threads) {
+// Installs the LibTorch engine computing in `precision` with `threads`, finding models, tokenizer files
+// and TAESD through `model_paths` (builds without it have no engine to install).
+void install_diffusion_engine([[maybe_unused]] const models::ModelPaths& model_paths,
+                              [[maybe_unused]] diffusion::Precision precision, [[maybe_unused]] int threads) {
 #ifdef EASEL_WITH_DIFFUSION
   diffusion::DiffusionEngineOptions options;
-  options.resolve_model = models::resolve_model;
-  options.tokenizer_dir = settings::tokenizer_dir_from_environment();
+  options.resolve_model = [model_paths](const std::string& name) { return models::resolve_model(model_paths, name); };
+  options.tokenizer_dir = settings::tokenizer_dir_from_environment(model_paths);
+  options.taesd_folders = diffusion::taesd_folders_in(model_paths.models_dir);
   options.precision = precision;
   options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));
@@ -219,14 +221,14 @@ std::vector<fs::path> write_outputs(const GenerateOptions& options, const json& 
   return written;
 }
 
-void run_generate_command(const GenerateOptions& options) {
+void run_generate_command(const GenerateOptions& options, const models::ModelPaths& model_paths) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
   check_settings(options);
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision = options.precision.empty()
                                              ? settings::precision_from_environment()
                                              : diffusion::parse_precision(options.precision, "--precision");
-  install_diffusion_engine(precision, settings::threads_from_environment());
+  install_diffusion_engine(model_paths, precision, settings::threads_from_environment());
   GenerationRequest request = request_from(options);
   DenoisingProgress progress;
   request.on_step = [&progress](int done, int total) { progress(done, total); };
@@ -271,17 +273,17 @@ void run_generate_command(const GenerateOptions& options) {
 
 }  // namespace
 
-void install_generation() {
+void install_generation([[maybe_unused]] const models::ModelPaths& model_paths) {
 #ifdef EASEL_WITH_DIFFUSION
   try {
-    install_diffusion_engine(settings::precision_from_environment(), settings::threads_from_environment());
+    install_diffusion_engine(model_paths, settings::precision_from_environment(), settings::threads_from_environment());
   } catch (const Error& error) {
     install_generation_engine(std::make_shared<MisconfiguredEngine>(error));
   }
 #endif
 }
 
-void add_generate_command(CLI::App& app, Action& action) {
+void add_generate_command(CLI::App& app, Action& action, const models::ModelPaths& model_paths) {
   auto options = std::make_shared<GenerateOptions>();
   auto* command = app.add_subcommand(
       "generate", "Generate images from a prompt with a Stable Diffusion model (or from an image: --init)");
@@ -339,7 +341,7 @@ void add_generate_command(CLI::App& app, Action& action) {
       "--optimize-prompt", options->optimize_prompt,
       "Expand the prompt into subject, setting, lighting, camera, texture and style first (see `easel prompt`)");
   options->output.declare(*command, true);
-  command->callback([&action, options, init, command] {
+  command->callback([&action, &model_paths, options, init, command] {
     if (init->count() > 0 && (command->count("--size") > 0 || command->count("--aspect") > 0)) {
       throw Error(ErrorKind::usage,
                   "generate: --size and --aspect do not apply with --init (the output takes the initial image's size)");
@@ -349,7 +351,7 @@ void add_generate_command(CLI::App& app, Action& action) {
     if (options->strength && *options->strength <= 0)
       throw Error(ErrorKind::usage, "generate: --strength must be above 0");
     if (!options->precision.empty()) (void)diffusion::parse_precision(options->precision, "--precision");
-    action = [options] { run_generate_command(*options); };
+    action = [options, &model_paths] { run_generate_command(*options, model_paths); };
   });
 }
 

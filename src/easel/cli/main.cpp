@@ -5,20 +5,23 @@
 #include "easel/cli/commands.hpp"
 #include "easel/cli/output_options.hpp"
 #include "easel/core/error.hpp"
+#include "easel/settings/environment.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Easel: self-hosted image editing and generation"};
   app.set_version_flag("--version", "easel 0.1.0");
   app.require_subcommand(1);
   easel::cli::Action action;
-  easel::cli::add_edit_command(app, action);
-  easel::cli::add_document_commands(app, action);
+  // Where models are, read once for every command (docs/models.md).
+  const easel::models::ModelPaths model_paths = easel::settings::model_paths_from_environment();
+  easel::cli::add_edit_command(app, action, model_paths);
+  easel::cli::add_document_commands(app, action, model_paths);
   easel::cli::add_info_commands(app, action);
   easel::cli::add_prompt_command(app, action);
-  easel::cli::add_serve_command(app, action);
-  easel::cli::add_generate_command(app, action);
-  easel::cli::add_models_command(app, action);
-  easel::cli::install_generation();
+  easel::cli::add_serve_command(app, action, model_paths);
+  easel::cli::add_generate_command(app, action, model_paths);
+  easel::cli::add_models_command(app, action, model_paths);
+  easel::cli::install_generation(model_paths);
   try {
     app.parse(argc, argv);
     if (action) action();

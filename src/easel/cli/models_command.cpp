@@ -12,6 +12,7 @@
 #include "easel/models/hub_pull.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/models/model_store.hpp"
+#include "easel/settings/environment.hpp"
 
 namespace easel::cli {
 namespace {
@@ -69,33 +70,32 @@ void print_entry(const models::ModelEntry& entry) {
     std::cout << "  takes " << joined(traits.missing) << " from its base " << traits.base << "\n";
 }
 
-void list_models(bool as_json) {
-  const auto entries = models::list_models();
+void list_models(const models::ModelPaths& paths, bool as_json) {
+  const auto entries = models::list_models(paths);
   if (as_json) {
     json listed = json::array();
     for (const auto& entry : entries) listed.push_back(entry_to_json(entry));
-    std::cout << json{{"models_dir", models::models_dir().string()},
-                      {"hf_cache", models::hf_hub_cache_dir().string()},
+    std::cout << json{{"models_dir", paths.models_dir.string()},
+                      {"hf_cache", paths.hf_hub_cache.string()},
                       {"models", listed}}
                      .dump(2)
               << "\n";
     return;
   }
   if (entries.empty()) {
-    std::cout << "no models in " << models::models_dir().string() << " or the Hugging Face cache "
-              << models::hf_hub_cache_dir().string()
-              << "; download one with `easel models pull stabilityai/sd-turbo`\n";
+    std::cout << "no models in " << paths.models_dir.string() << " or the Hugging Face cache "
+              << paths.hf_hub_cache.string() << "; download one with `easel models pull stabilityai/sd-turbo`\n";
     return;
   }
   for (const auto& entry : entries) print_entry(entry);
 }
 
-void show_model(const std::string& name, bool as_json) {
-  const std::filesystem::path path = models::resolve_model(name);
+void show_model(const models::ModelPaths& paths, const std::string& name, bool as_json) {
+  const std::filesystem::path path = models::resolve_model(paths, name);
   const std::vector<models::ModelLocation> found =
-      path == std::filesystem::path(name) ? std::vector<models::ModelLocation>{} : models::locate_model(name);
+      path == std::filesystem::path(name) ? std::vector<models::ModelLocation>{} : models::locate_model(paths, name);
   const models::ModelLocation location = found.empty() ? models::ModelLocation{name, path, "path"} : found.front();
-  const models::ModelEntry entry = models::describe_model(location);
+  const models::ModelEntry entry = models::describe_model(paths, location);
   if (as_json)
     std::cout << entry_to_json(entry).dump(2) << "\n";
   else
@@ -139,11 +139,12 @@ class PullReporter {
   std::chrono::steady_clock::time_point last_{};
 };
 
-void pull(const models::PullRequest& request, bool as_json) {
+void pull(const models::ModelPaths& paths, const models::PullRequest& request, bool as_json) {
   models::PullResult result;
   {
     PullReporter reporter;
-    result = models::pull_model(request, [&reporter](const models::PullProgress& progress) { reporter(progress); });
+    result = models::pull_model(request, paths, settings::hub_from_environment(),
+                                [&reporter](const models::PullProgress& progress) { reporter(progress); });
   }
   if (as_json) {
     std::cout
@@ -159,22 +160,25 @@ void pull(const models::PullRequest& request, bool as_json) {
 
 }  // namespace
 
-void add_models_command(CLI::App& app, Action& action) {
+void add_models_command(CLI::App& app, Action& action, const models::ModelPaths& model_paths) {
   auto* models = app.add_subcommand("models", "List, inspect and download Stable Diffusion models");
   models->require_subcommand(1);
 
   auto list_json = std::make_shared<bool>(false);
   auto* list = models->add_subcommand("list", "Every model in the models directory and the Hugging Face cache");
   list->add_flag("--json", *list_json, "Print JSON");
-  list->callback([&action, list_json] { action = [list_json] { list_models(*list_json); }; });
+  list->callback([&action, &model_paths, list_json] {
+    action = [list_json, &model_paths] { list_models(model_paths, *list_json); };
+  });
 
   auto show_name = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
   auto* show = models->add_subcommand("show", "Where a model name resolves to and what the model enables");
   show->add_option("NAME", *show_name, "Model name, Hugging Face repository, or path")->required();
   show->add_flag("--json", *show_json, "Print JSON");
-  show->callback(
-      [&action, show_name, show_json] { action = [show_name, show_json] { show_model(*show_name, *show_json); }; });
+  show->callback([&action, &model_paths, show_name, show_json] {
+    action = [show_name, show_json, &model_paths] { show_model(model_paths, *show_name, *show_json); };
+  });
 
   auto request = std::make_shared<models::PullRequest>();
   auto pull_json = std::make_shared<bool>(false);
@@ -185,8 +189,9 @@ void add_models_command(CLI::App& app, Action& action) {
   pull_command->add_option("--file", request->files,
                            "Repository path to fetch (repeatable); default: the model's files");
   pull_command->add_flag("--json", *pull_json, "Print JSON");
-  pull_command->callback(
-      [&action, request, pull_json] { action = [request, pull_json] { pull(*request, *pull_json); }; });
+  pull_command->callback([&action, &model_paths, request, pull_json] {
+    action = [request, pull_json, &model_paths] { pull(model_paths, *request, *pull_json); };
+  });
 }
 
 }  // namespace easel::cli

@@ -46,7 +46,7 @@ std::vector<std::string> keys_from_file(const std::filesystem::path& file) {
   return keys;
 }
 
-void run_serve(ServeCliOptions options) {
+void run_serve(ServeCliOptions options, const models::ModelPaths& model_paths) {
   if (options.server.data_dir.empty()) options.server.data_dir = settings::server_data_dir_from_environment();
   options.server.max_body_bytes = static_cast<std::size_t>(options.max_body_mb * 1024 * 1024);
   options.server.max_pixels = static_cast<std::uint64_t>(options.max_megapixels * 1'000'000);
@@ -54,7 +54,8 @@ void run_serve(ServeCliOptions options) {
   options.server.run.default_model = settings::default_model_from_environment();
   options.server.run.model_advice =
       "name an installed diffusion model in the request's 'model' field (GET /v1/models lists them)";
-  options.server.run.segmenter = settings::segmenter_from_environment();
+  options.server.run.segmenter = settings::segmenter_from_environment(model_paths);
+  options.server.model_paths = model_paths;
   options.server.memory_budget_bytes = static_cast<std::size_t>(options.memory_budget_mb * 1024 * 1024);
   if (!options.api_key_file.empty()) {
     for (auto& key : keys_from_file(options.api_key_file)) options.server.api_keys.push_back(std::move(key));
@@ -108,7 +109,7 @@ void run_serve(ServeCliOptions options) {
 
 }  // namespace
 
-void add_serve_command(CLI::App& app, Action& action) {
+void add_serve_command(CLI::App& app, Action& action, const models::ModelPaths& model_paths) {
   auto options = std::make_shared<ServeCliOptions>();
   auto* command =
       app.add_subcommand("serve", "Serve the OpenAI-compatible Images API, jobs and assets over HTTP (docs/server.md)");
@@ -179,7 +180,8 @@ void add_serve_command(CLI::App& app, Action& action) {
                    "Starts of a job that crashes interrupt before it fails")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
-  command->callback([&action, options] { action = [options] { run_serve(*options); }; });
+  command->callback(
+      [&action, &model_paths, options] { action = [options, &model_paths] { run_serve(*options, model_paths); }; });
 }
 
 }  // namespace easel::cli

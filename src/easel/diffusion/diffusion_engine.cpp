@@ -12,7 +12,6 @@
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
 #include "easel/diffusion/taesd.hpp"
-#include "easel/models/model_store.hpp"
 
 namespace easel::diffusion {
 namespace {
@@ -192,22 +191,17 @@ class DiffusionEngine : public GenerationEngine {
     using Choice = DiffusionEngineOptions::PreviewDecoder;
     if (options_.preview_decoder == Choice::vae) return nullptr;
     if (taesd_) return &*taesd_;
-    std::vector<std::filesystem::path> folders = options_.taesd_folders;
-    if (folders.empty()) {
-      try {
-        folders = {models::models_dir() / "madebyollin" / "taesd", models::models_dir() / "taesd"};
-      } catch (const Error&) {  // no models directory at all (no EASEL_MODELS, no HOME): nothing to find
-      }
-    }
-    for (const auto& folder : folders) {
+    for (const auto& folder : options_.taesd_folders) {
       if (const auto file = find_taesd(folder)) return &taesd_.emplace(*file);
     }
     if (options_.preview_decoder == Choice::automatic) return nullptr;
     std::string searched;
-    for (const auto& folder : folders) searched += (searched.empty() ? "" : ", ") + folder.string();
+    for (const auto& folder : options_.taesd_folders) searched += (searched.empty() ? "" : ", ") + folder.string();
+    const std::string where =
+        searched.empty() ? " was found (there is no models directory to look in)" : " is in " + searched;
     throw Error(ErrorKind::capability, std::string("TAESD previews were asked for, but no ") + taesd_decoder_file +
-                                           " or " + taesd_diffusers_file + " is in " + searched +
-                                           ": download it with `" + taesd_pull_command + "`");
+                                           " or " + taesd_diffusers_file + where + ": download it with `" +
+                                           taesd_pull_command + "`");
   }
 
   std::filesystem::path resolve(const std::string& name) const {
@@ -243,6 +237,11 @@ class DiffusionEngine : public GenerationEngine {
 };
 
 }  // namespace
+
+std::vector<std::filesystem::path> taesd_folders_in(const std::filesystem::path& models_dir) {
+  if (models_dir.empty()) return {};
+  return {models_dir / "madebyollin" / "taesd", models_dir / "taesd"};
+}
 
 std::shared_ptr<GenerationEngine> make_diffusion_engine(DiffusionEngineOptions options) {
   return std::make_shared<DiffusionEngine>(std::move(options));

@@ -24,8 +24,7 @@ struct DiffusionEngineOptions {
   enum class PreviewDecoder { automatic, taesd, vae };
   PreviewDecoder preview_decoder = PreviewDecoder::automatic;
   // The folders searched for TAESD (taesd_decoder.safetensors or diffusion_pytorch_model.safetensors),
-  // in order. Empty: <models dir>/madebyollin/taesd (where `easel models pull` puts it), then
-  // <models dir>/taesd.
+  // in order; the doors pass taesd_folders_in(their models directory). Empty: TAESD is never found.
   std::vector<std::filesystem::path> taesd_folders = {};
   // What the networks compute in (precision.hpp). bf16 on a CPU without bfloat16 instructions fails
   // each generation with Error(capability) saying so.
@@ -33,6 +32,10 @@ struct DiffusionEngineOptions {
   // LibTorch's intra-op threads while generating; 0: every hardware thread.
   int threads = 0;
 };
+
+// Where TAESD is installed in a models directory: madebyollin/taesd (where `easel models pull
+// madebyollin/taesd` puts it), then taesd. None for an empty `models_dir` (there is no models directory).
+std::vector<std::filesystem::path> taesd_folders_in(const std::filesystem::path& models_dir);
 
 // Keeps the last model loaded (at the engine's precision), so several generative steps of one process
 // load it once.

@@ -18,12 +18,11 @@
 #include <set>
 #include <thread>
 
-#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
 #include "easel/core/error.hpp"
 #include "easel/models/checksum.hpp"
-#include "easel/models/model_store.hpp"
+#include "easel/models/hub_transfer.hpp"
 
 namespace easel::models {
 namespace fs = std::filesystem;
@@ -31,36 +30,12 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int max_attempts = 6;     // per file: the first transfer and five resumptions
-constexpr long stall_seconds = 60;  // a transfer receiving nothing this long is retried
+constexpr int max_attempts = 6;  // per file: the first transfer and five resumptions
 const std::set<std::string> fetched_extensions{".safetensors", ".json", ".txt"};
-
-// What the server said about one file: huggingface_hub reads the same headers (file_download.py).
-struct ResponseFacts {
-  long status = 0;
-  std::string linked_etag;  // X-Linked-Etag of the resolve response: an LFS file's SHA-256
-  std::string first_etag;   // ETag of the first response (the resolve endpoint), not of a CDN it redirects to
-  std::optional<std::uint64_t> linked_size;
-  int responses = 0;
-};
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
-}
-
-std::string trim(std::string text) {
-  const auto space = [](unsigned char c) { return std::isspace(c); };
-  text.erase(text.begin(), std::find_if_not(text.begin(), text.end(), space));
-  text.erase(std::find_if_not(text.rbegin(), text.rend(), space).base(), text.end());
-  return text;
-}
-
-// huggingface_hub's normalisation: drop a weak-validator prefix and the quotes.
-std::string normalize_etag(std::string etag) {
-  if (etag.starts_with("W/")) etag.erase(0, 2);
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return lower(etag);
 }
 
 bool is_hex(const std::string& text, std::size_t length) {
@@ -91,131 +66,31 @@ std::string human_bytes(std::uint64_t bytes) {
   return text;
 }
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-  ~CurlGlobal() { curl_global_cleanup(); }
-};
-
-using CurlHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-using HeaderList = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
-
-// One GET with the hub's conventions: follows redirects (the resolve endpoint redirects LFS files to
-// a CDN), a bearer token from $HF_TOKEN (curl does not forward it to another host), identity encoding.
-class Transfer {
- public:
-  explicit Transfer(const std::string& url)
-      : handle_(curl_easy_init(), curl_easy_cleanup), headers_(nullptr, curl_slist_free_all) {
-    static CurlGlobal global;
-    if (!handle_) throw Error(ErrorKind::internal, "libcurl could not start a transfer");
-    curl_slist* list = curl_slist_append(nullptr, "Accept-Encoding: identity");
-    if (const char* token = std::getenv("HF_TOKEN"); token && *token)
-      list = curl_slist_append(list, ("Authorization: Bearer " + std::string(token)).c_str());
-    headers_.reset(list);
-    CURL* curl = handle_.get();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_.get());
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "easel/0.1.0");
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");  // a redirect may not reach file:// or others
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);
-    error_[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_);
-  }
-
-  // Runs the transfer. `sink` receives the final response's body once its status is known.
-  CURLcode run(std::function<bool(long status, const char* data, std::size_t size)> sink,
-               std::function<void(std::uint64_t received)> on_progress = {}) {
-    sink_ = std::move(sink);
-    on_progress_ = std::move(on_progress);
-    if (on_progress_) {
-      curl_easy_setopt(handle_.get(), CURLOPT_XFERINFOFUNCTION, &Transfer::on_xfer);
-      curl_easy_setopt(handle_.get(), CURLOPT_XFERINFODATA, this);
-      curl_easy_setopt(handle_.get(), CURLOPT_NOPROGRESS, 0L);
-    }
-    const CURLcode code = curl_easy_perform(handle_.get());
-    curl_easy_getinfo(handle_.get(), CURLINFO_RESPONSE_CODE, &facts_.status);
-    return code;
-  }
-
-  void set_range_from(std::uint64_t offset) {
-    if (offset > 0) curl_easy_setopt(handle_.get(), CURLOPT_RANGE, (std::to_string(offset) + "-").c_str());
-  }
-  const ResponseFacts& facts() const { return facts_; }
-  std::string error_text(CURLcode code) const { return error_[0] ? error_ : curl_easy_strerror(code); }
-
- private:
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self_pointer) {
-    auto& self = *static_cast<Transfer*>(self_pointer);
-    const std::string line(data, size * count);
-    if (line.starts_with("HTTP/")) {
-      ++self.facts_.responses;
-    } else if (const auto colon = line.find(':'); colon != std::string::npos) {
-      const std::string name = lower(trim(line.substr(0, colon)));
-      const std::string value = trim(line.substr(colon + 1));
-      if (name == "x-linked-etag" && self.facts_.linked_etag.empty()) self.facts_.linked_etag = normalize_etag(value);
-      if (name == "etag" && self.facts_.responses == 1) self.facts_.first_etag = normalize_etag(value);
-      if (name == "x-linked-size" && !self.facts_.linked_size) {
-        char* end = nullptr;
-        const unsigned long long parsed = std::strtoull(value.c_str(), &end, 10);
-        if (end && *end == '\0' && !value.empty()) self.facts_.linked_size = parsed;
-      }
-    }
-    return size * count;
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self_pointer) {
-    auto& self = *static_cast<Transfer*>(self_pointer);
-    long status = 0;
-    curl_easy_getinfo(self.handle_.get(), CURLINFO_RESPONSE_CODE, &status);
-    return self.sink_(status, data, size * count) ? size * count : 0;
-  }
-
-  static int on_xfer(void* self_pointer, curl_off_t, curl_off_t now, curl_off_t, curl_off_t) {
-    static_cast<Transfer*>(self_pointer)->on_progress_(static_cast<std::uint64_t>(now));
-    return 0;
-  }
-
-  CurlHandle handle_;
-  HeaderList headers_;
-  ResponseFacts facts_;
-  char error_[CURL_ERROR_SIZE];
-  std::function<bool(long, const char*, std::size_t)> sink_;
-  std::function<void(std::uint64_t)> on_progress_;
-};
-
 // `subject` is what to check when the server answers 404: the repository, or a file's URL.
-[[noreturn]] void throw_for_status(long status, const std::string& what, const std::string& subject) {
+[[noreturn]] void throw_for_status(long status, const std::string& what, const std::string& subject,
+                                   const std::string& endpoint) {
   if (status == 401 || status == 403)
     throw Error(ErrorKind::capability, what + ": the hub refused access (HTTP " + std::to_string(status) +
                                            "); for a gated or private repository accept its licence on the hub "
                                            "and set HF_TOKEN to an access token");
   if (status == 404)
-    throw Error(ErrorKind::input, what + ": not found on " + hub_endpoint() + " (HTTP 404); check " + subject +
+    throw Error(ErrorKind::input, what + ": not found on " + endpoint + " (HTTP 404); check " + subject +
                                       ", the revision and the file names");
   throw Error(ErrorKind::input, what + ": the hub answered HTTP " + std::to_string(status));
 }
 
-json fetch_json(const std::string& url, const std::string& what, const std::string& repo) {
+json fetch_json(const HubSettings& hub, const std::string& url, const std::string& what, const std::string& repo) {
   std::string body;
-  Transfer transfer(url);
+  HubTransfer transfer(url, hub.token);
   const CURLcode code = transfer.run([&](long, const char* data, std::size_t size) {
     if (body.size() + size > (64u << 20)) return false;  // a model's file listing is far smaller
     body.append(data, size);
     return true;
   });
   if (code != CURLE_OK)
-    throw Error(ErrorKind::input, what + ": cannot reach " + hub_endpoint() + ": " + transfer.error_text(code));
+    throw Error(ErrorKind::input, what + ": cannot reach " + hub.endpoint + ": " + transfer.error_text(code));
   if (transfer.facts().status != 200)
-    throw_for_status(transfer.facts().status, what, "the repository \"" + repo + "\"");
+    throw_for_status(transfer.facts().status, what, "the repository \"" + repo + "\"", hub.endpoint);
   json value = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded() || !value.is_object())
     throw Error(ErrorKind::input, what + ": the hub's answer is not a JSON object");
@@ -337,92 +212,130 @@ std::uint64_t file_size_or_zero(const fs::path& path) {
   return error ? 0 : size;
 }
 
-// Downloads one file to `part`, continuing what is already there. Returns the server's checksum facts.
-// A part already complete from an earlier run needs no request when the file list carries its digest.
-ResponseFacts download(const std::string& url, const fs::path& part, std::optional<std::uint64_t> expected_size,
-                       bool digest_listed, PullProgress progress, const PullProgressCallback& report,
+// One file being downloaded to its .part file.
+struct PartDownload {
+  std::string url;
+  fs::path part;
+  std::optional<std::uint64_t> expected_size;  // from the file list, else X-Linked-Size once a response gave it
+  bool digest_listed = false;                  // the file list carries its SHA-256 or Git blob id
+  PullProgress progress;
+};
+
+// What one transfer of a part did.
+struct PartTransfer {
+  CURLcode code = CURLE_OK;
+  ResponseFacts facts;
+  std::uint64_t written = 0;  // body bytes added to the part
+  bool oversized = false;     // the body went past expected_size: stopped there
+  std::string error_text;     // curl's, when code is not CURLE_OK
+};
+
+// What is already on disk to continue from; a part longer than the file is removed.
+std::uint64_t resume_offset(const PartDownload& download) {
+  const std::uint64_t offset = file_size_or_zero(download.part);
+  if (download.expected_size && offset > *download.expected_size) {
+    fs::remove(download.part);
+    return 0;
+  }
+  return offset;
+}
+
+// One GET of the part's bytes from `offset`: a 206 appends them to the part; a 200 (the server ignored
+// the range) rewrites it from byte 0; an error page is not written at all.
+PartTransfer transfer_part(PartDownload& download, std::uint64_t offset, const std::string& token,
+                           const PullProgressCallback& report) {
+  HubTransfer transfer(download.url, token);
+  transfer.set_range_from(offset);
+  PartTransfer outcome;
+  std::ofstream out;
+  long body_status = 0;
+  outcome.code = transfer.run(
+      [&](long status, const char* data, std::size_t size) {
+        if (!out.is_open()) {
+          body_status = status;
+          if (status != 200 && status != 206) return true;
+          out.open(download.part, std::ios::binary | (status == 206 ? std::ios::app : std::ios::trunc));
+          if (!out) return false;
+        }
+        if (body_status != 200 && body_status != 206) return true;
+        const std::uint64_t start = body_status == 206 ? offset : 0;
+        if (download.expected_size && start + outcome.written + size > *download.expected_size) {
+          outcome.oversized = true;
+          return false;
+        }
+        out.write(data, static_cast<std::streamsize>(size));
+        outcome.written += size;
+        return static_cast<bool>(out);
+      },
+      [&, base = offset](std::uint64_t received) {
+        download.progress.event = "progress";
+        download.progress.done = (body_status == 200 ? 0 : base) + received;
+        report(download.progress);
+      });
+  out.close();
+  outcome.facts = transfer.facts();
+  if (outcome.code != CURLE_OK) outcome.error_text = transfer.error_text(outcome.code);
+  return outcome;
+}
+
+// What a finished transfer means for the part: nothing when the part is complete, else why it is worth
+// another transfer. Throws when another cannot help: access refused, the file gone from the revision,
+// more bytes than the hub lists, the disk failing.
+std::optional<std::string> retry_reason(const PartDownload& download, const PartTransfer& transfer,
+                                        const std::string& endpoint) {
+  const long status = transfer.facts.status;
+  if (transfer.code == CURLE_OK && status == 416) {  // nothing left past our offset: the part is stale; start over
+    fs::remove(download.part);
+    return "the server rejected the resume range";
+  }
+  if (transfer.code == CURLE_OK && status != 200 && status != 206) {
+    if (status >= 500) return "HTTP " + std::to_string(status);
+    throw_for_status(status, "downloading " + download.progress.file, download.url, endpoint);
+  }
+  if (transfer.oversized) {
+    fs::remove(download.part);
+    throw Error(ErrorKind::input, download.progress.file + ": the server sent more bytes than the " +
+                                      std::to_string(*download.expected_size) + " the hub lists");
+  }
+  if (transfer.code == CURLE_WRITE_ERROR) throw Error(ErrorKind::output, "cannot write " + download.part.string());
+  const std::uint64_t now = file_size_or_zero(download.part);
+  if (transfer.code == CURLE_OK && (!download.expected_size || now == *download.expected_size)) return std::nullopt;
+  return (transfer.code == CURLE_OK ? "the body ended" : transfer.error_text) + " after " + std::to_string(now) +
+         " bytes";
+}
+
+// Downloads one file to its part, continuing what is already there, in up to max_attempts transfers.
+// Returns the server's checksum facts. A part already complete from an earlier run needs no request when
+// the file list carries its digest.
+ResponseFacts download(PartDownload download, const HubSettings& hub, const PullProgressCallback& report,
                        PullResult& result) {
   ResponseFacts facts;
   std::string last_failure;
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
-    std::uint64_t offset = file_size_or_zero(part);
-    if (expected_size && offset > *expected_size) {
-      fs::remove(part);
-      offset = 0;
-    }
-    progress.done = offset;
-    if (expected_size && offset == *expected_size && fs::exists(part) && (digest_listed || facts.responses > 0))
+    const std::uint64_t offset = resume_offset(download);
+    download.progress.done = offset;
+    if (download.expected_size && offset == *download.expected_size && fs::exists(download.part) &&
+        (download.digest_listed || facts.responses > 0))
       return facts;
     if (attempt > 0) {
-      progress.event = "retry";
-      report(progress);
+      download.progress.event = "retry";
+      report(download.progress);
       std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt * attempt));
     }
-    progress.event = offset > 0 ? "resume" : "download";
-    report(progress);
+    download.progress.event = offset > 0 ? "resume" : "download";
+    report(download.progress);
     if (offset > 0) ++result.resumed;
-
-    Transfer transfer(url);
-    transfer.set_range_from(offset);
-    std::ofstream out;
-    long body_status = 0;
-    bool oversized = false;
-    std::uint64_t written = 0;
-    const CURLcode code = transfer.run(
-        [&](long status, const char* data, std::size_t size) {
-          if (!out.is_open()) {
-            body_status = status;
-            if (status != 200 && status != 206) return true;  // an error page: not written to the file
-            // 200 to a Range request means the server ignored the range: the body starts from byte 0.
-            out.open(part, std::ios::binary | (status == 206 ? std::ios::app : std::ios::trunc));
-            if (!out) return false;
-          }
-          if (body_status != 200 && body_status != 206) return true;
-          const std::uint64_t start = body_status == 206 ? offset : 0;
-          if (expected_size && start + written + size > *expected_size) {
-            oversized = true;
-            return false;
-          }
-          out.write(data, static_cast<std::streamsize>(size));
-          written += size;
-          result.bytes += size;
-          return static_cast<bool>(out);
-        },
-        [&, base = offset](std::uint64_t received) {
-          progress.event = "progress";
-          progress.done = (body_status == 200 ? 0 : base) + received;
-          report(progress);
-        });
-    out.close();
-    facts = transfer.facts();
-    if (!expected_size && facts.linked_size) expected_size = facts.linked_size;
-    const long status = facts.status;
-    if (code == CURLE_OK && status == 416) {  // nothing left past our offset: the part is stale; start over
-      fs::remove(part);
-      last_failure = "the server rejected the resume range";
-      continue;
-    }
-    if (code == CURLE_OK && status != 200 && status != 206) {
-      if (status >= 500) {
-        last_failure = "HTTP " + std::to_string(status);
-        continue;
-      }
-      throw_for_status(status, "downloading " + progress.file, url);  // 404 here: the file vanished from the revision
-    }
-    if (oversized) {
-      fs::remove(part);
-      throw Error(ErrorKind::input, progress.file + ": the server sent more bytes than the " +
-                                        std::to_string(*expected_size) + " the hub lists");
-    }
-    if (code == CURLE_WRITE_ERROR) throw Error(ErrorKind::output, "cannot write " + part.string());
-    const std::uint64_t now = file_size_or_zero(part);
-    if (code == CURLE_OK && (!expected_size || now == *expected_size)) return facts;
-    last_failure = code == CURLE_OK ? "the body ended after " + std::to_string(now) + " bytes"
-                                    : transfer.error_text(code) + " after " + std::to_string(now) + " bytes";
+    const PartTransfer transfer = transfer_part(download, offset, hub.token, report);
+    result.bytes += transfer.written;
+    facts = transfer.facts;
+    if (!download.expected_size && facts.linked_size) download.expected_size = facts.linked_size;
+    const std::optional<std::string> failure = retry_reason(download, transfer, hub.endpoint);
+    if (!failure) return facts;
+    last_failure = *failure;
   }
-  throw Error(ErrorKind::input, "downloading " + progress.file + " failed " + std::to_string(max_attempts) +
+  throw Error(ErrorKind::input, "downloading " + download.progress.file + " failed " + std::to_string(max_attempts) +
                                     " times (last: " + last_failure + "); run the pull again to resume from " +
-                                    std::to_string(file_size_or_zero(part)) + " bytes");
+                                    std::to_string(file_size_or_zero(download.part)) + " bytes");
 }
 
 // Checks a downloaded file against every digest the hub published for it, as huggingface_hub keys its
@@ -493,16 +406,7 @@ void publish(const fs::path& staging, const fs::path& target) {
   fs::remove_all(staging);  // now the previous version
 }
 
-}  // namespace
-
-std::string hub_endpoint() {
-  std::string endpoint = "https://huggingface.co";
-  if (const char* value = std::getenv("HF_ENDPOINT"); value && *value) endpoint = value;
-  while (endpoint.ends_with('/')) endpoint.pop_back();
-  return endpoint;
-}
-
-PullResult pull_model(const PullRequest& request, const PullProgressCallback& progress) {
+void check_request(const PullRequest& request) {
   check_repo_id(request.repo);
   check_revision(request.revision);
   for (const auto& file : request.files) {
@@ -513,84 +417,146 @@ PullResult pull_model(const PullRequest& request, const PullProgressCallback& pr
                                         ": Easel downloads only .safetensors, .json and .txt files "
                                         "(pickle weights such as .ckpt and .bin run code when loaded)");
   }
-  const PullProgressCallback report = progress ? progress : [](const PullProgress&) {};
-  const std::string endpoint = hub_endpoint();
+}
+
+// The revision as the hub lists it: its files and the commit it resolves to (empty when the hub gave none).
+struct RevisionListing {
+  std::map<std::string, RemoteFile> files;
+  std::string commit;
+};
+
+RevisionListing list_revision(const PullRequest& request, const HubSettings& hub) {
   const json info = fetch_json(
-      endpoint + "/api/models/" + request.repo + "/revision/" + url_escape(request.revision, false) + "?blobs=true",
+      hub,
+      hub.endpoint + "/api/models/" + request.repo + "/revision/" + url_escape(request.revision, false) + "?blobs=true",
       "looking up " + request.repo + " at revision " + request.revision, request.repo);
-  const std::map<std::string, RemoteFile> remote = remote_files(info);
-  std::string commit = info.value("sha", std::string());
-  if (!is_hex(commit, 40)) commit.clear();
-  const std::string revision_path = url_escape(commit.empty() ? request.revision : commit, false);
+  RevisionListing listing{remote_files(info), info.value("sha", std::string())};
+  if (!is_hex(listing.commit, 40)) listing.commit.clear();
+  return listing;
+}
 
-  const fs::path root = models_dir();
-  const std::string folder_name = request.repo.substr(0, request.repo.find('/')) + "--" +
-                                  request.repo.substr(request.repo.find('/') + 1) + "--" +
-                                  (commit.empty() ? url_escape(request.revision, false) : commit);
-  const fs::path staging = root / ".partial" / folder_name;
-  fs::create_directories(staging);
-  const StagingLock lock(staging);
+// The files of one pull, fetched into its staging folder and verified there.
+class StagedFiles {
+ public:
+  StagedFiles(const PullRequest& request, const RevisionListing& listing, fs::path staging, const HubSettings& hub,
+              const PullProgressCallback& report, PullResult& result)
+      : request_(request),
+        listing_(listing),
+        staging_(std::move(staging)),
+        hub_(hub),
+        report_(report),
+        result_(result),
+        revision_path_(url_escape(listing.commit.empty() ? request.revision : listing.commit, false)) {}
 
-  PullResult result;
-  result.name = request.repo;
-  result.commit = commit;
-  const auto file_url = [&](const std::string& path) {
-    return endpoint + "/" + request.repo + "/resolve/" + revision_path + "/" + url_escape(path, true);
-  };
-
-  std::vector<std::string> selection = request.files;
-  std::size_t position = 0;
-  const auto fetch = [&](const std::string& path, std::size_t count) {
-    const auto found = remote.find(path);
-    if (found == remote.end())
-      throw Error(ErrorKind::input, request.repo + " has no file \"" + path + "\" at revision " + request.revision);
+  // Downloads and verifies one repository path, unless an earlier run (or this one) already has; it is
+  // the `index`th of `count` in the progress reports.
+  void fetch(const std::string& path, std::size_t index, std::size_t count) {
+    const auto found = listing_.files.find(path);
+    if (found == listing_.files.end())
+      throw Error(ErrorKind::input, request_.repo + " has no file \"" + path + "\" at revision " + request_.revision);
     const RemoteFile& file = found->second;
-    const fs::path final_path = staging / path;
-    PullProgress state{path, position++, count, 0, file.size.value_or(0), "skip"};
+    const fs::path final_path = staging_ / path;
+    PullProgress state{path, index, count, 0, file.size.value_or(0), "skip"};
     if (fs::exists(final_path)) {  // verified earlier (by an interrupted run, or model_index.json just now)
       state.done = file_size_or_zero(final_path);
-      if (path != "model_index.json" || count == 1) report(state);
+      if (path != "model_index.json" || count == 1) report_(state);
       return;
     }
     fs::create_directories(final_path.parent_path());
     fs::path part = final_path;
     part += ".part";
+    const bool digest_listed = !file.sha256.empty() || !file.blob_id.empty();
     const ResponseFacts facts =
-        download(file_url(path), part, file.size, !file.sha256.empty() || !file.blob_id.empty(), state, report, result);
+        download({file_url(path), part, file.size, digest_listed, state}, hub_, report_, result_);
     state.event = "verify";
     state.done = file_size_or_zero(part);
-    report(state);
-    verify(part, file, facts, request.repo);
+    report_(state);
+    verify(part, file, facts, request_.repo);
     fs::rename(part, final_path);
-  };
-
-  if (selection.empty()) {
-    fs::path index;
-    if (remote.contains("model_index.json")) {
-      fetch("model_index.json", 1);  // read first: it names the components to fetch
-      index = staging / "model_index.json";
-    }
-    selection = default_selection(remote, index);
-    if (selection.empty())
-      throw Error(ErrorKind::input, request.repo + " has no .safetensors, .json or .txt files to download");
   }
-  std::uint64_t needed = 0;
-  for (const auto& path : selection)
-    if (const auto found = remote.find(path); found != remote.end() && !fs::exists(staging / path))
-      needed += found->second.size.value_or(0);
-  if (const auto space = fs::space(root); space.available < needed)
-    throw Error(ErrorKind::output, "not enough disk space in " + root.string() + ": the model needs " +
-                                       human_bytes(needed) + ", " + human_bytes(space.available) + " are free");
-  position = 0;
-  for (const auto& path : selection) fetch(path, selection.size());
-  result.files = selection;
 
-  json source = {{"repo", request.repo},
-                 {"revision", request.revision},
-                 {"commit", commit},
-                 {"endpoint", endpoint},
-                 {"files", selection}};
+  // The request's files, else the model's: model_index.json is fetched first when the repository has
+  // one, as it names the components to fetch.
+  std::vector<std::string> selection() {
+    if (!request_.files.empty()) return request_.files;
+    fs::path index;
+    if (listing_.files.contains("model_index.json")) {
+      fetch("model_index.json", 0, 1);
+      index = staging_ / "model_index.json";
+    }
+    std::vector<std::string> selected = default_selection(listing_.files, index);
+    if (selected.empty())
+      throw Error(ErrorKind::input, request_.repo + " has no .safetensors, .json or .txt files to download");
+    return selected;
+  }
+
+  // Refuses to start when the files still to fetch do not fit in the models directory.
+  void check_disk_space(const std::vector<std::string>& selection, const fs::path& root) const {
+    std::uint64_t needed = 0;
+    for (const auto& path : selection)
+      if (const auto found = listing_.files.find(path); found != listing_.files.end() && !fs::exists(staging_ / path))
+        needed += found->second.size.value_or(0);
+    if (const auto space = fs::space(root); space.available < needed)
+      throw Error(ErrorKind::output, "not enough disk space in " + root.string() + ": the model needs " +
+                                         human_bytes(needed) + ", " + human_bytes(space.available) + " are free");
+  }
+
+ private:
+  std::string file_url(const std::string& path) const {
+    return hub_.endpoint + "/" + request_.repo + "/resolve/" + revision_path_ + "/" + url_escape(path, true);
+  }
+
+  const PullRequest& request_;
+  const RevisionListing& listing_;
+  const fs::path staging_;
+  const HubSettings& hub_;
+  const PullProgressCallback& report_;
+  PullResult& result_;
+  const std::string revision_path_;  // the commit when the hub named it, so every file comes from one revision
+};
+
+// Where a revision is staged: ORG--NAME--COMMIT under the models directory's hidden .partial folder.
+fs::path staging_folder(const fs::path& root, const PullRequest& request, const std::string& commit) {
+  const std::string org = request.repo.substr(0, request.repo.find('/'));
+  const std::string name = request.repo.substr(request.repo.find('/') + 1);
+  return root / ".partial" /
+         (org + "--" + name + "--" + (commit.empty() ? url_escape(request.revision, false) : commit));
+}
+
+// .easel-source.json beside the model's files: where it came from.
+void write_source_record(const fs::path& staging, const PullRequest& request, const std::string& commit,
+                         const std::string& endpoint, const std::vector<std::string>& files) {
+  const json source = {{"repo", request.repo},
+                       {"revision", request.revision},
+                       {"commit", commit},
+                       {"endpoint", endpoint},
+                       {"files", files}};
   std::ofstream(staging / ".easel-source.json") << source.dump(2) << "\n";
+}
+
+}  // namespace
+
+PullResult pull_model(const PullRequest& request, const ModelPaths& paths, const HubSettings& hub_settings,
+                      const PullProgressCallback& progress) {
+  check_request(request);
+  HubSettings hub = hub_settings;
+  while (hub.endpoint.ends_with('/')) hub.endpoint.pop_back();  // as huggingface_hub accepts it
+  const PullProgressCallback report = progress ? progress : [](const PullProgress&) {};
+  const RevisionListing listing = list_revision(request, hub);
+  const fs::path& root = paths.required_models_dir();
+  const fs::path staging = staging_folder(root, request, listing.commit);
+  fs::create_directories(staging);
+  const StagingLock lock(staging);
+
+  PullResult result;
+  result.name = request.repo;
+  result.commit = listing.commit;
+  StagedFiles files(request, listing, staging, hub, report, result);
+  result.files = files.selection();
+  files.check_disk_space(result.files, root);
+  for (std::size_t index = 0; index < result.files.size(); ++index)
+    files.fetch(result.files[index], index, result.files.size());
+  write_source_record(staging, request, listing.commit, hub.endpoint, result.files);
   fs::remove(staging / ".lock");  // the lock's file descriptor stays valid until the pull returns
   result.folder = root / request.repo;
   publish(staging, result.folder);

@@ -1,7 +1,7 @@
 #pragma once
 // `easel models pull`: downloads a model repository from the Hugging Face hub (or any server with the
-// hub's layout: $HF_ENDPOINT, as in huggingface_hub) into the models directory. Only .safetensors,
-// .json and .txt files are fetched, never pickle weights (.ckpt, .bin). Each file goes to a .part file in
+// hub's layout, HubSettings::endpoint: $HF_ENDPOINT, as in huggingface_hub) into the models directory. Only
+// .safetensors, .json and .txt files are fetched, never pickle weights (.ckpt, .bin). Each file goes to a .part file in
 // a hidden staging folder, resumes with an HTTP Range request after a dropped connection, and is checked
 // against the hub's SHA-256 (LFS files) or Git blob id (small files); the repository folder appears in
 // the models directory by one rename when every file is complete and verified.
@@ -11,6 +11,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "easel/models/model_paths.hpp"
 
 namespace easel::models {
 
@@ -39,9 +41,10 @@ struct PullResult {
   int resumed = 0;          // transfers continued with a Range request
 };
 
-// $HF_ENDPOINT without a trailing slash, else https://huggingface.co.
-std::string hub_endpoint();
-
-PullResult pull_model(const PullRequest& request, const PullProgressCallback& progress);
+// Publishes the repository as paths.models_dir/ORG/NAME, downloading from `hub`. Throws Error: usage
+// for a bad request, input for what the hub answers (unknown repository or file, corrupt bytes, retries
+// spent), capability when the hub refuses access or there is no models directory, output for the disk.
+PullResult pull_model(const PullRequest& request, const ModelPaths& paths, const HubSettings& hub,
+                      const PullProgressCallback& progress);
 
 }  // namespace easel::models

@@ -1,12 +1,10 @@
 #include "easel/models/model_catalog.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <string_view>
 
 #include "easel/core/error.hpp"
-#include "easel/models/model_store.hpp"
 
 namespace easel::models {
 namespace fs = std::filesystem;
@@ -14,11 +12,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view hub_prefix = "models--";
-
-fs::path env_path(const char* variable) {
-  const char* value = std::getenv(variable);
-  return value && *value ? fs::path(value) : fs::path();
-}
 
 bool hidden(const fs::path& path) { return path.filename().string().starts_with('.'); }
 
@@ -52,9 +45,8 @@ std::vector<ModelLocation> models_in_folder(const fs::path& folder, const std::s
   return models;
 }
 
-std::vector<ModelLocation> scan_models_dir() {
+std::vector<ModelLocation> scan_models_dir(const fs::path& root) {
   std::vector<ModelLocation> models;
-  const fs::path root = models_dir();
   std::error_code error;
   // Pulls are staged under the hidden .partial folder and appear here only by an atomic rename.
   for (const auto& entry : fs::directory_iterator(root, error)) {
@@ -111,10 +103,10 @@ std::vector<ModelLocation> hub_repo_models(const fs::path& repo_folder, const st
   return models_in_folder(snapshot, repo, "hf-cache");
 }
 
-std::vector<ModelLocation> scan_hf_cache() {
+std::vector<ModelLocation> scan_hf_cache(const fs::path& cache) {
   std::vector<ModelLocation> models;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(hf_hub_cache_dir(), error)) {
+  for (const auto& entry : fs::directory_iterator(cache, error)) {
     const std::string folder = entry.path().filename().string();
     const auto separator = folder.find("--", hub_prefix.size());
     if (!folder.starts_with(hub_prefix) || separator == std::string::npos) continue;
@@ -147,24 +139,15 @@ std::string repository_of(const std::string& name) {
 
 }  // namespace
 
-fs::path hf_hub_cache_dir() {
-  if (fs::path cache = env_path("HF_HUB_CACHE"); !cache.empty()) return cache;
-  if (fs::path cache = env_path("HUGGINGFACE_HUB_CACHE"); !cache.empty()) return cache;  // the older name
-  if (fs::path home = env_path("HF_HOME"); !home.empty()) return home / "hub";
-  if (fs::path cache = env_path("XDG_CACHE_HOME"); !cache.empty()) return cache / "huggingface" / "hub";
-  if (fs::path home = env_path("HOME"); !home.empty()) return home / ".cache" / "huggingface" / "hub";
-  return {};
-}
-
-std::vector<ModelEntry> list_models() {
-  std::vector<ModelLocation> local = scan_models_dir();
-  std::vector<ModelLocation> cached = scan_hf_cache();
+std::vector<ModelEntry> list_models(const ModelPaths& paths) {
+  std::vector<ModelLocation> local = scan_models_dir(paths.required_models_dir());
+  std::vector<ModelLocation> cached = scan_hf_cache(paths.hf_hub_cache);
   std::sort(local.begin(), local.end(), by_name);
   std::sort(cached.begin(), cached.end(), by_name);
   std::vector<ModelEntry> entries;
   for (const auto* group : {&local, &cached})
     for (const auto& location : *group) {
-      ModelEntry entry = describe_model(location);
+      ModelEntry entry = describe_model(paths, location);
       // Hub repositories of other kinds (language models, tokenizers…) are not diffusion models.
       if (location.source == "hf-cache" && entry.problem.empty() && entry.traits.in_channels == 0) continue;
       entries.push_back(std::move(entry));
@@ -172,7 +155,7 @@ std::vector<ModelEntry> list_models() {
   return entries;
 }
 
-std::vector<ModelLocation> locate_model(const std::string& name) {
+std::vector<ModelLocation> locate_model(const ModelPaths& paths, const std::string& name) {
   std::vector<ModelLocation> found;
   const fs::path as_path(name);
   if (name.empty() || as_path.is_absolute()) return found;
@@ -182,27 +165,27 @@ std::vector<ModelLocation> locate_model(const std::string& name) {
     for (auto& model : models)
       if (model.name == name) found.push_back(std::move(model));
   };
-  const fs::path root = models_dir();
+  const fs::path& root = paths.required_models_dir();
   const std::string repo = repository_of(name);
   std::error_code error;
   if (is_safetensors_file(root / (name + ".safetensors")))
     found.push_back({name, root / (name + ".safetensors"), "models-dir"});
   if (!repo.starts_with('.') && fs::is_directory(root / repo, error))
     keep_matching(models_in_folder(root / repo, repo, "models-dir"));
-  if (repo.find('/') != std::string::npos) {
-    const fs::path hub_folder = hf_hub_cache_dir() / (std::string(hub_prefix) + repo.substr(0, repo.find('/')) + "--" +
+  if (!paths.hf_hub_cache.empty() && repo.find('/') != std::string::npos) {
+    const fs::path hub_folder = paths.hf_hub_cache / (std::string(hub_prefix) + repo.substr(0, repo.find('/')) + "--" +
                                                       repo.substr(repo.find('/') + 1));
     if (fs::is_directory(hub_folder, error)) keep_matching(hub_repo_models(hub_folder, repo));
   }
   return found;
 }
 
-ModelEntry describe_model(const ModelLocation& location) {
+ModelEntry describe_model(const ModelPaths& paths, const ModelLocation& location) {
   ModelEntry entry;
   entry.location = location;
   entry.bytes = size_on_disk(location.path);
   try {
-    entry.traits = inspect_model(location.path, location.name);
+    entry.traits = inspect_model(paths, location.path, location.name);
     entry.problem = entry.traits.problem;
   } catch (const Error& error) {
     entry.traits.layout = fs::is_directory(location.path) ? ModelLayout::diffusers : ModelLayout::single_file;

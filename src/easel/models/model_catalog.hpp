@@ -9,12 +9,9 @@
 #include <vector>
 
 #include "easel/models/model_family.hpp"
+#include "easel/models/model_paths.hpp"
 
 namespace easel::models {
-
-// $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub
-// (the same order as huggingface_hub).
-std::filesystem::path hf_hub_cache_dir();
 
 struct ModelLocation {
   std::string name;
@@ -31,14 +28,16 @@ struct ModelEntry {
   std::string problem;
 };
 
-// Every model present, models directory first; within a source, sorted by name.
-std::vector<ModelEntry> list_models();
+// Every model present in paths.models_dir and paths.hf_hub_cache, models directory first; within a
+// source, sorted by name. Throws Error(capability) when there is no models directory.
+std::vector<ModelEntry> list_models(const ModelPaths& paths);
 
 // The models a name refers to, in lookup order (the models directory first, then the hub cache);
 // nothing is inspected, so this is cheap enough for every resolve. Paths and names with hidden or
 // relative segments ("..", ".partial") match nothing.
-std::vector<ModelLocation> locate_model(const std::string& name);
+std::vector<ModelLocation> locate_model(const ModelPaths& paths, const std::string& name);
 
-ModelEntry describe_model(const ModelLocation& location);
+// `paths` finds the base a model's sidecar names.
+ModelEntry describe_model(const ModelPaths& paths, const ModelLocation& location);
 
 }  // namespace easel::models

@@ -163,7 +163,8 @@ ModelTraits inspect_files(const fs::path& model, const std::string& name,
 
 // A model lacking components can be used when its sidecar's base supplies them and fits; otherwise
 // `problem` says why not and how to name a base.
-void check_base(ModelTraits& traits, const fs::path& model, const std::optional<diffusion::ModelSidecar>& sidecar) {
+void check_base(ModelTraits& traits, const ModelPaths& paths, const fs::path& model,
+                const std::optional<diffusion::ModelSidecar>& sidecar) {
   if (!traits.problem.empty() || traits.missing.empty() || traits.enables.empty()) return;
   std::string lacking;
   for (const auto& part : traits.missing) lacking += (lacking.empty() ? "" : ", ") + part;
@@ -180,7 +181,7 @@ void check_base(ModelTraits& traits, const fs::path& model, const std::optional<
   }
   fs::path base = sidecar->base_path;
   if (base.empty()) {
-    const auto found = locate_model(sidecar->base_name);
+    const auto found = locate_model(paths, sidecar->base_name);
     if (found.empty()) {
       traits.problem = "its base \"" + sidecar->base_name + "\" (named in " + file +
                        ") is not installed: install it, or name an installed model (easel models list)";
@@ -219,10 +220,10 @@ void check_base(ModelTraits& traits, const fs::path& model, const std::optional<
 
 const char* layout_name(ModelLayout layout) { return layout == ModelLayout::single_file ? "single-file" : "diffusers"; }
 
-ModelTraits inspect_model(const fs::path& model, const std::string& name) {
+ModelTraits inspect_model(const ModelPaths& paths, const fs::path& model, const std::string& name) {
   const auto sidecar = diffusion::read_sidecar(model);
   ModelTraits traits = inspect_files(model, name, sidecar);
-  check_base(traits, model, sidecar);
+  check_base(traits, paths, model, sidecar);
   return traits;
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "easel/models/model_paths.hpp"
+
 namespace easel::models {
 
 enum class ModelLayout { single_file, diffusers };
@@ -35,8 +37,8 @@ const char* layout_name(ModelLayout layout);
 // Configs, headers and sidecars are read by the engine's own validating readers (easel/diffusion/
 // model_config.hpp, single_file_settings.hpp), so a model listed as usable is one the engine accepts.
 // A model that lacks components is usable when its sidecar names a base that is installed, supplies
-// them and fits (the base's own base is not followed). Throws Error(ErrorKind::input) when a config,
-// sidecar or safetensors header cannot be read.
-ModelTraits inspect_model(const std::filesystem::path& model, const std::string& name);
+// them and fits (the base's own base is not followed; a base named rather than given by path is looked up
+// in `paths`). Throws Error(ErrorKind::input) when a config, sidecar or safetensors header cannot be read.
+ModelTraits inspect_model(const ModelPaths& paths, const std::filesystem::path& model, const std::string& name);
 
 }  // namespace easel::models

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstdlib>
 #include <iterator>
 #include <optional>
 
@@ -43,15 +42,7 @@ std::string pull_command(const std::string& name) {
 
 }  // namespace
 
-fs::path models_dir() {
-  if (const char* dir = std::getenv("EASEL_MODELS"); dir && *dir) return dir;
-  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return fs::path(data) / "easel" / "models";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return fs::path(home) / ".local" / "share" / "easel" / "models";
-  throw Error(ErrorKind::capability, "no models directory: set EASEL_MODELS (or HOME) to choose one");
-}
-
-fs::path resolve_model(const std::string& name_or_path) {
+fs::path resolve_model(const ModelPaths& paths, const std::string& name_or_path) {
   const fs::path candidate(name_or_path);
   std::error_code error;
   if (candidate.extension() == ".safetensors" && fs::is_regular_file(candidate, error)) return candidate;
@@ -70,35 +61,29 @@ fs::path resolve_model(const std::string& name_or_path) {
                                       " is neither a .safetensors file nor a diffusers folder "
                                       "(a folder with model_index.json)");
 
-  return resolve_model_name(name_or_path);
+  return resolve_model_name(paths, name_or_path);
 }
 
-fs::path resolve_model_name(const std::string& name) {
+fs::path resolve_model_name(const ModelPaths& paths, const std::string& name) {
   check_model_name(name);
-  const std::vector<ModelLocation> found = locate_model(name);
+  const std::vector<ModelLocation> found = locate_model(paths, name);
   if (!found.empty()) return found.front().path;
-  throw Error(ErrorKind::capability, "model \"" + name + "\" is not installed (looked in " + models_dir().string() +
-                                         " and the Hugging Face cache " + hf_hub_cache_dir().string() +
-                                         "); download it with `" + pull_command(name) +
+  throw Error(ErrorKind::capability, "model \"" + name + "\" is not installed (looked in " +
+                                         paths.required_models_dir().string() + " and the Hugging Face cache " +
+                                         paths.hf_hub_cache.string() + "); download it with `" + pull_command(name) +
                                          "`, or pass the path of a .safetensors file or diffusers folder");
 }
 
 // Hugging Face's cache keeps ORG/NAME as models--ORG--NAME/snapshots/REVISION/… .
-std::string model_display_name(const fs::path& resolved) {
+std::string model_display_name(const ModelPaths& paths, const fs::path& resolved) {
   const auto below = [&](const fs::path& root) -> std::optional<fs::path> {
     if (root.empty()) return std::nullopt;
     const fs::path relative = resolved.lexically_normal().lexically_relative(root.lexically_normal());
     if (relative.empty() || relative.native().starts_with("..")) return std::nullopt;
     return relative;
   };
-  std::optional<fs::path> local;
-  try {
-    local = below(models_dir());
-  } catch (const Error&) {
-    local.reset();
-  }
-  if (local) return local->generic_string();
-  if (const auto cached = below(hf_hub_cache_dir())) {
+  if (const auto local = below(paths.models_dir)) return local->generic_string();
+  if (const auto cached = below(paths.hf_hub_cache)) {
     auto part = cached->begin();
     const std::string repository = part->string();
     if (repository.starts_with("models--")) {

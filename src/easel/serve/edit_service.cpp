@@ -118,7 +118,7 @@ class FieldNames {
  public:
   void add(std::string path, std::string name) { names_.emplace_back(std::move(path), std::move(name)); }
   // Every model a plan's steps name (and the default), as the client names it.
-  void add_models(const EditPlan& plan, const std::string& default_model) {
+  void add_models(const EditPlan& plan, const std::string& default_model, const models::ModelPaths& model_paths) {
     std::vector<std::string> models;
     for (const auto& step : plan.steps) {
       if (const auto model = step.params.find("model"); model != step.params.end() && model->is_string())
@@ -127,8 +127,8 @@ class FieldNames {
     if (!default_model.empty()) models.push_back(default_model);
     for (const auto& model : models) {
       try {
-        const std::string path = models::resolve_model(model).string();
-        add(path, models::model_display_name(path));
+        const std::string path = models::resolve_model(model_paths, model).string();
+        add(path, models::model_display_name(model_paths, path));
       } catch (const Error&) {
         // Not installed: a step that needs it fails naming it, and there is no path to hide.
       }
@@ -208,7 +208,7 @@ EditOrder order_from(const EditRequest& request, const UploadedFiles& files, con
   order.model = is_edit_model_alias(request.model) ? context.run.default_model : request.model;
   if (!is_edit_model_alias(request.model)) {
     try {
-      models::resolve_model_name(request.model);
+      models::resolve_model_name(context.model_paths, request.model);
     } catch (const Error& error) {
       throw invalid_field("model",
                           "'model' " + request.model +
@@ -313,7 +313,7 @@ EditResult run_edit_request(const EditRequest& request, const EditContext& conte
   } catch (const Error& error) {
     throw in_request_words(error, request);
   }
-  files.names.add_models(plan, context.run.default_model);
+  files.names.add_models(plan, context.run.default_model, context.model_paths);
   const double plan_ms = milliseconds_since(started);
 
   EditControl control;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/models/model_paths.hpp"
 #include "easel/ops/run_context.hpp"
 #include "easel/plan/edit_plan.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
@@ -30,6 +31,8 @@ struct EditContext {
   // The server's default model and segmenter, in the API's words. No default: every door must pass the
   // server's (a streamed edit once ran without it, ignoring EASEL_SEGMENTATION and EASEL_MODEL).
   RunContext run;
+  // Where the request's model names are looked up: the server's models directory and Hugging Face cache.
+  models::ModelPaths model_paths;
   // Fraction done, before each plan step and after each denoising step of a generative one.
   std::function<void(double)> progress = {};
   // May throw WorkInterrupted; called before each plan step and each denoising step.

@@ -29,9 +29,11 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
                           "(start it with EASEL_MODEL=NAME to set one)",
                           "model_not_available");
     }
-    generation.model =
-        settings.model.empty() ? control.default_model : models::resolve_model_name(settings.model).string();
-    if (!settings.base.empty()) generation.base = models::resolve_model_name(settings.base).string();
+    generation.model = settings.model.empty()
+                           ? control.default_model
+                           : models::resolve_model_name(control.model_paths, settings.model).string();
+    if (!settings.base.empty())
+      generation.base = models::resolve_model_name(control.model_paths, settings.base).string();
     generation.prompt = request.prompt;
     generation.negative_prompt = settings.negative_prompt;
     generation.width = request.size.width;
@@ -44,7 +46,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     metadata.plan_json = json{
         {"op", "generate.image"},
         {"prompt", request.prompt},
-        {"model", models::model_display_name(generation.model)},
+        {"model", models::model_display_name(control.model_paths, generation.model)},
         {"seed",
          generation.seed}}.dump();
     if (control.progress) {
@@ -72,13 +74,13 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
     result.usage.output_tokens =
         image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
-    result.easel = {{"model", models::model_display_name(generated.model)},
+    result.easel = {{"model", models::model_display_name(control.model_paths, generated.model)},
                     {"sampler", generated.sampler},
                     {"steps", generated.steps},
                     {"guidance", generated.guidance},
                     {"seed", generation.seed},
                     {"precision", generated.precision}};
-    if (!generated.base.empty()) result.easel["base"] = models::model_display_name(generated.base);
+    if (!generated.base.empty()) result.easel["base"] = models::model_display_name(control.model_paths, generated.base);
     return result;
   } catch (const Error& error) {
     throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");

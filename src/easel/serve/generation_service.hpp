@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "easel/image/codec.hpp"
+#include "easel/models/model_paths.hpp"
 #include "easel/serve/bytes_codec.hpp"
 #include "easel/serve/generate_request.hpp"
 #include "easel/serve/images_response.hpp"
@@ -24,6 +25,7 @@ using GenerateResult = ImagesResult;
 
 struct GenerateControl {
   std::string default_model = {};             // the model of a request that names none (EASEL_MODEL)
+  models::ModelPaths model_paths = {};        // where a request's model names are looked up
   std::function<void(double)> progress = {};  // fraction of the denoising steps done
   std::function<void()> check = {};           // may throw WorkInterrupted; polled before each denoising step
   // Streaming: the encoded partial images (request.partial_images of them, index from 0), as the

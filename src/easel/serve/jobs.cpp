@@ -312,7 +312,8 @@ JobService::Output JobService::run_edit_flow(const JobRecord& job, const EditReq
                                              EditResult (*run_request)(const EditRequest&, const EditContext&),
                                              const std::function<void(double)>& progress,
                                              const std::function<void()>& check) {
-  EditContext context{store_, job.owner, settings_.scratch_dir, settings_.decode_limits, decoded_, settings_.run};
+  EditContext context{store_,   job.owner,     settings_.scratch_dir, settings_.decode_limits,
+                      decoded_, settings_.run, settings_.model_paths};
   context.progress = progress;
   context.check = check;
   const auto memory = memory_.reserve(edit_memory_estimate(request), check);
@@ -324,6 +325,7 @@ JobService::Output JobService::run_generation(const JobRecord& job, const std::f
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
   GenerateControl control;
   control.default_model = settings_.run.default_model;
+  control.model_paths = settings_.model_paths;
   control.progress = progress;
   control.check = check;
   check();

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "easel/models/model_paths.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_request.hpp"
 #include "easel/serve/edit_service.hpp"
@@ -35,7 +36,8 @@ struct JobSettings {
   std::size_t max_batch = 64;
   int max_attempts = 3;  // starts of one job, counting those a crash cut short
   std::filesystem::path scratch_dir;
-  RunContext run;  // the default diffusion model and the segmenter of edits and generations
+  RunContext run;                  // the default diffusion model and the segmenter of edits and generations
+  models::ModelPaths model_paths;  // where the requests' model names are looked up
   // Test only (EASEL_TEST_CRASH_ON_JOB, read by `easel serve`): an edit job with exactly this prompt
   // aborts the process once it has started, as a crashing engine would.
   std::string crash_on_prompt;

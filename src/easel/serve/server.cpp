@@ -55,13 +55,10 @@ std::string request_label(const httplib::Request& request, const httplib::Respon
 }
 
 // Paths that must never reach a client.
-std::vector<std::string> server_paths(const fs::path& data_dir) {
+std::vector<std::string> server_paths(const fs::path& data_dir, const models::ModelPaths& model_paths) {
   std::vector<std::string> paths = {fs::absolute(data_dir).lexically_normal().string(),
-                                    models::hf_hub_cache_dir().string()};
-  try {
-    paths.push_back(models::models_dir().string());
-  } catch (const Error&) {  // no models folder configured: nothing to hide
-  }
+                                    model_paths.hf_hub_cache.string()};
+  if (!model_paths.models_dir.empty()) paths.push_back(model_paths.models_dir.string());
   std::error_code ignored;
   paths.push_back(fs::temp_directory_path(ignored).string());
   paths.push_back(fs::current_path(ignored).string());
@@ -81,7 +78,7 @@ bool is_loopback_host(const std::string& host) {
 struct Server::State {
   explicit State(ServeOptions given)
       : options(std::move(given)),
-        errors(server_paths(options.data_dir)),
+        errors(server_paths(options.data_dir, options.model_paths)),
         memory(options.memory_budget_bytes),
         store(options.data_dir),
         queue(options.workers, options.queue_length),
@@ -102,6 +99,7 @@ struct Server::State {
     settings.max_attempts = options.job_attempts;
     settings.scratch_dir = options.data_dir / "scratch";
     settings.run = options.run;
+    settings.model_paths = options.model_paths;
     settings.crash_on_prompt = options.test_crash_on_prompt;
     return settings;
   }
@@ -194,8 +192,8 @@ void Server::State::edit_images(const httplib::Request& request, ReceivedBody bo
   const EditResult done = run_queued<EditResult>(
       [this, &edit, &owner, &settings] {
         const auto reserved = memory.reserve(edit_memory_estimate(edit));
-        return run_edit_request(
-            edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
+        return run_edit_request(edit, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded,
+                                                  settings.run, settings.model_paths});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -211,7 +209,8 @@ void Server::State::stream_edit(const EditRequest& edit, const std::string& owne
   stream_events(
       [this, edit, owner, settings, created](const std::shared_ptr<EventChannel>& channel) {
         const ImageEventStream events{channel, "image_edit", created, edit.quality, edit.output_format};
-        EditContext context{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run};
+        EditContext context{store,   owner,        settings.scratch_dir, settings.decode_limits,
+                            decoded, settings.run, settings.model_paths};
         context.check = events.stop_if_abandoned();
         context.partial = events.partial_sender();
         const auto reserved = memory.reserve(edit_memory_estimate(edit), context.check);
@@ -232,6 +231,7 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
         const ImageEventStream events{channel, "image_generation", created, generate.quality, generate.output_format};
         GenerateControl control;
         control.default_model = options.run.default_model;
+        control.model_paths = options.model_paths;
         control.check = events.stop_if_abandoned();
         control.partial = events.partial_sender();
         const GenerateResult result = run_generate_request(generate, control);
@@ -311,6 +311,7 @@ void Server::State::generate_images(const httplib::Request& request, ReceivedBod
   }
   GenerateControl control;
   control.default_model = options.run.default_model;
+  control.model_paths = options.model_paths;
   const GenerateResult done =
       run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -327,8 +328,8 @@ void Server::State::vary_images(const httplib::Request& request, ReceivedBody bo
   const EditResult done = run_queued<EditResult>(
       [this, &variation, &owner, &settings] {
         const auto reserved = memory.reserve(edit_memory_estimate(variation));
-        return run_variation_request(
-            variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits, decoded, settings.run});
+        return run_variation_request(variation, EditContext{store, owner, settings.scratch_dir, settings.decode_limits,
+                                                            decoded, settings.run, settings.model_paths});
       },
       response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -349,7 +350,7 @@ void Server::State::list_models(httplib::Response& response) {
   // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
   // build has the generation engine: what each enables, what it lacks and the base that supplies it,
   // or why it cannot be used.
-  for (const auto& model : models::list_models()) {
+  for (const auto& model : models::list_models(options.model_paths)) {
     json details = {{"kind", "diffusion"},
                     {"family", model.traits.family},
                     {"variant", model.traits.variant},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "easel/models/model_paths.hpp"
 #include "easel/ops/run_context.hpp"
 #include "easel/serve/connection_limits.hpp"
 
@@ -27,6 +28,7 @@ struct ServeOptions {
   std::size_t decoded_cache_bytes = 256ull << 20;  // decoded input images kept for inputs sent again
   std::vector<std::string> cors_origins;           // Access-Control-Allow-Origin values ("*" allowed)
   RunContext run;                   // default diffusion model (EASEL_MODEL) and segmenter of edits and generations
+  models::ModelPaths model_paths;   // where clients' model names are looked up and what GET /v1/models lists
   std::size_t max_json_depth = 64;  // nesting of JSON bodies and `plan` fields
   ConnectionLimits connections;     // header and body time, connections in all and per address
   std::size_t memory_budget_bytes = 2048ull << 20;  // estimated peak memory of edits running at once

@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "easel/core/error.hpp"
-#include "easel/models/model_store.hpp"
 
 namespace easel::settings {
 namespace {
@@ -16,28 +15,56 @@ std::string environment_value(const char* name) {
   return value != nullptr ? value : "";
 }
 
+std::filesystem::path models_dir_from_environment() {
+  if (const std::string dir = environment_value("EASEL_MODELS"); !dir.empty()) return dir;
+  if (const std::string data = environment_value("XDG_DATA_HOME"); !data.empty())
+    return std::filesystem::path(data) / "easel" / "models";
+  if (const std::string home = environment_value("HOME"); !home.empty())
+    return std::filesystem::path(home) / ".local" / "share" / "easel" / "models";
+  return {};
+}
+
+std::filesystem::path hf_hub_cache_from_environment() {
+  for (const char* variable : {"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"})
+    if (const std::string cache = environment_value(variable); !cache.empty()) return cache;
+  if (const std::string home = environment_value("HF_HOME"); !home.empty()) return std::filesystem::path(home) / "hub";
+  if (const std::string cache = environment_value("XDG_CACHE_HOME"); !cache.empty())
+    return std::filesystem::path(cache) / "huggingface" / "hub";
+  if (const std::string home = environment_value("HOME"); !home.empty())
+    return std::filesystem::path(home) / ".cache" / "huggingface" / "hub";
+  return {};
+}
+
 }  // namespace
 
 std::string default_model_from_environment() { return environment_value("EASEL_MODEL"); }
 
-SegmenterSettings segmenter_from_environment() {
+models::ModelPaths model_paths_from_environment() {
+  return {models_dir_from_environment(), hf_hub_cache_from_environment()};
+}
+
+models::HubSettings hub_from_environment() {
+  models::HubSettings hub;
+  if (std::string endpoint = environment_value("HF_ENDPOINT"); !endpoint.empty()) hub.endpoint = std::move(endpoint);
+  hub.token = environment_value("HF_TOKEN");
+  return hub;
+}
+
+SegmenterSettings segmenter_from_environment(const models::ModelPaths& paths) {
   SegmenterSettings settings;
   settings.policy = parse_segmenter_policy(environment_value("EASEL_SEGMENTATION"), "EASEL_SEGMENTATION");
   settings.network_file = environment_value("EASEL_SEGMENTATION_MODEL");
-  try {
-    settings.folder = models::models_dir() / "segmentation";
-  } catch (const Error&) {
-    // No models directory (neither EASEL_MODELS nor HOME): no network is installed, and
-    // segmentation_engine says so when one is required.
-  }
+  // Without a models directory no network is installed, and segmentation_engine says so when one is
+  // required.
+  if (!paths.models_dir.empty()) settings.folder = paths.models_dir / "segmentation";
   return settings;
 }
 
-RunContext cli_run_context(const std::string& model) {
+RunContext cli_run_context(const std::string& model, const models::ModelPaths& paths) {
   RunContext context;
   context.default_model = model.empty() ? default_model_from_environment() : model;
   context.model_advice = "give --model NAME|PATH (or set EASEL_MODEL)";
-  context.segmenter = segmenter_from_environment();
+  context.segmenter = segmenter_from_environment(paths);
   return context;
 }
 
@@ -59,9 +86,9 @@ int threads_from_environment() {
   return threads;
 }
 
-std::filesystem::path tokenizer_dir_from_environment() {
+std::filesystem::path tokenizer_dir_from_environment(const models::ModelPaths& paths) {
   const std::string tokenizer = environment_value("EASEL_TOKENIZER");
-  return !tokenizer.empty() ? std::filesystem::path(tokenizer) : models::models_dir() / "tokenizer";
+  return !tokenizer.empty() ? std::filesystem::path(tokenizer) : paths.required_models_dir() / "tokenizer";
 }
 
 std::filesystem::path server_data_dir_from_environment() {
