@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
@@ -319,8 +319,7 @@ JobService::Output JobService::run_variation(const JobRecord& job, const std::fu
 JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress,
                                               const std::function<void()>& check) {
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
-  GenerateControl control;
-  control.default_model = settings_.run.default_model;
+  GenerateControl control{.default_model = settings_.run.default_model, .model_advice = settings_.run.model_advice};
   control.progress = progress;
   control.check = check;
   check();

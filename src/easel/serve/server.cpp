@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/ops/generative_operations.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/models/model_store.hpp"
@@ -230,8 +230,7 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
   stream_events(
       [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
         const ImageEventStream events{channel, "image_generation", created, generate.quality, generate.output_format};
-        GenerateControl control;
-        control.default_model = options.run.default_model;
+        GenerateControl control{.default_model = options.run.default_model, .model_advice = options.run.model_advice};
         control.check = events.stop_if_abandoned();
         control.partial = events.partial_sender();
         const GenerateResult result = run_generate_request(generate, control);
@@ -309,8 +308,7 @@ void Server::State::generate_images(const httplib::Request& request, ReceivedBod
     stream_generation(generate, owner, response);
     return;
   }
-  GenerateControl control;
-  control.default_model = options.run.default_model;
+  GenerateControl control{.default_model = options.run.default_model, .model_advice = options.run.model_advice};
   const GenerateResult done =
       run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
