@@ -9,7 +9,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/diffusion/diffusion_engine.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/regions/region.hpp"
 #include "easel/ops/seam.hpp"
 #include "easel/plan/edit_plan.hpp"

@@ -7,7 +7,7 @@
 #include "easel/cli/output_options.hpp"
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/plan/plan_explainer.hpp"
 #include "easel/run/document.hpp"
 #include "easel/run/edit_flow.hpp"

@@ -12,7 +12,7 @@
 #include "easel/cli/progress.hpp"
 #include "easel/core/error.hpp"
 #include "easel/diffusion/precision.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/ops/generation_presets.hpp"
 #include "easel/ops/text_to_image.hpp"
 #include "easel/models/model_store.hpp"
@@ -132,41 +132,35 @@ std::string setting_help(const std::string& name) {
   return spec.description + (allowed.empty() ? "" : " (" + allowed + ")");
 }
 
-void check_settings(const GenerateOptions& options) {
-  if (options.steps) checked_text_to_image_setting("steps", *options.steps);
-  if (options.cfg) checked_text_to_image_setting("cfg", *options.cfg);
-  if (!options.sampler.empty()) checked_text_to_image_setting("sampler", options.sampler);
-}
-
-// The request the options describe. Explicit --size, --steps and --sampler win over the quality preset;
-// without --preset the engine's defaults apply (the auto preset's side, and steps and sampler left to
-// the engine, which knows lcm's).
+// The request the options describe: generate.image's settings under their registry names, checked and
+// completed as every door's are (ops/text_to_image.hpp: explicit --size, --steps and --sampler win over
+// --preset; without a seed a random one is drawn and reported). Values are checked before the prompt
+// optimizer or the initial image do any work.
 GenerationRequest request_from(const GenerateOptions& options) {
-  GenerationRequest request;
-  request.model = options.model;
-  request.base = options.base;
-  request.prompt = options.prompt;
-  request.negative_prompt = options.negative;
+  TextToImageSettings settings;
+  settings.prompt = options.prompt;
+  settings.negative = options.negative;
+  settings.model = options.model;
+  settings.base = options.base;
+  settings.seed = options.seed;
+  settings.steps = options.steps;
+  settings.cfg = options.cfg;
+  settings.sampler = options.sampler;
+  settings.preset = options.preset;
+  if (!options.aspect.empty()) settings.aspect = options.aspect;
+  if (!options.size.empty()) {
+    const auto [width, height] = parse_size(options.size);
+    settings.size = cv::Size(width, height);
+  }
+  settings.count = options.count;
+  GenerationRequest request =
+      text_to_image_request(settings, {"easel generate", "", "give --model NAME|PATH", UnsetSeed::random});
   if (options.optimize_prompt) {
     const OptimizedPrompt optimized = optimize_prompt(options.prompt);
     request.prompt = optimized.prompt;
     if (request.negative_prompt.empty()) request.negative_prompt = optimized.negative;
     std::cerr << "revised prompt: " << optimized.prompt << "\n";
   }
-  const bool preset_asked = !options.preset.empty();
-  const QualityPreset& preset = quality_preset(preset_asked ? options.preset : "auto");
-  if (!options.size.empty()) {
-    std::tie(request.width, request.height) = parse_size(options.size);
-  } else {
-    const cv::Size size = preset_size(options.aspect.empty() ? "square" : options.aspect, preset.side);
-    request.width = size.width;
-    request.height = size.height;
-  }
-  request.steps = options.steps ? *options.steps : preset_asked ? preset.steps : 0;
-  request.guidance = options.cfg;
-  request.sampler = options.sampler.empty() && preset_asked ? preset.sampler : options.sampler;
-  request.seed = options.seed.value_or(random_seed());
-  request.count = options.count;
   if (!options.init.empty()) {
     request.mode = GenerationMode::image_to_image;
     request.image = read_image_file(options.init, options.output.limits()).image;
@@ -223,13 +217,12 @@ std::vector<fs::path> write_outputs(const GenerateOptions& options, const json& 
 
 void run_generate_command(const GenerateOptions& options, const models::ModelPaths& model_paths) {
   const EncodeOptions encoding = options.output.encode_options();  // refuses a bad output name before any work
-  check_settings(options);
+  GenerationRequest request = request_from(options);
   // --precision wins over EASEL_PRECISION; the engine installed at startup has loaded nothing yet.
   const diffusion::Precision precision = options.precision.empty()
                                              ? settings::precision_from_environment()
                                              : diffusion::parse_precision(options.precision, "--precision");
   install_diffusion_engine(model_paths, precision, settings::threads_from_environment());
-  GenerationRequest request = request_from(options);
   DenoisingProgress progress;
   request.on_step = [&progress](int done, int total) { progress(done, total); };
 
@@ -313,7 +306,7 @@ void add_generate_command(CLI::App& app, Action& action, const models::ModelPath
                    "Quality preset of steps, sampler and size (--steps, --sampler, --size override it)" + qualities)
       ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
   // Steps, guidance and sampler are generate.image's parameters: their limits and choices come from the
-  // registry and are checked there (run_generate_command), with the words the API and plans use.
+  // registry and are checked there (request_from), with the words the API and plans use.
   command->add_option("--steps", options->steps, setting_help("steps"));
   command->add_option("--cfg", options->cfg, setting_help("cfg"));
   command->add_option("--sampler", options->sampler, setting_help("sampler"));

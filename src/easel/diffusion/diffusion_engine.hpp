@@ -1,5 +1,5 @@
 #pragma once
-// The LibTorch implementation of Easel's GenerationEngine (easel/ops/generation.hpp). Torch-free
+// The LibTorch implementation of Easel's GenerationEngine (easel/ops/generation_engine.hpp). Torch-free
 // header: the `easel` binary includes it to install the engine at startup.
 #include <filesystem>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "easel/diffusion/precision.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 
 namespace easel::diffusion {
 

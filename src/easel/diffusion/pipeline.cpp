@@ -125,6 +125,131 @@ at::Tensor sample_latents(const StableDiffusionModel& model, const at::Tensor& i
   return distribution.sample(noise(distribution.mean.sizes(), true)) * model.vae.scaling_factor();
 }
 
+// The latents denoising starts from, and what inpainting and instruction models add to each step.
+struct StartingLatents {
+  at::Tensor latents;
+  at::Tensor initial_noise;    // inpainting: the noise the known latents are noised with again at each step
+  at::Tensor image_latents;    // inpainting with an ordinary UNet: the clean latents blended back outside the mask
+  at::Tensor latent_mask;      // inpainting: the mask at latent size
+  at::Tensor extra_channels;   // inpaint UNet: [mask, masked-image latents]; instruct: image latents
+  bool blend_latents = false;  // inpainting with an ordinary (4-channel) UNet
+};
+
+// Draws from `noise` in the reference's order: the images' latents, then the masked image's.
+StartingLatents starting_latents(const StableDiffusionModel& model, const PipelineInput& input,
+                                 const NoiseSource& noise, const Scheduler& scheduler, std::size_t first_step,
+                                 std::int64_t copies, bool guided) {
+  const std::int64_t n = input.count;
+  const std::int64_t height = input.mode == PipelineMode::text_to_image ? input.height : input.image.size(2);
+  const std::int64_t width = input.mode == PipelineMode::text_to_image ? input.width : input.image.size(3);
+  const std::vector<std::int64_t> latent_shape = {n, 4, height / 8, width / 8};
+  StartingLatents start;
+  start.blend_latents = input.mode == PipelineMode::inpaint && model.unet.in_channels() == 4;
+  switch (input.mode) {
+    case PipelineMode::text_to_image:
+    case PipelineMode::instruct:
+      start.latents = noise(latent_shape, true) * scheduler.init_noise_sigma();
+      break;
+    case PipelineMode::image_to_image:
+      start.image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
+      start.latents = scheduler.add_noise(start.image_latents, noise(latent_shape, true), first_step);
+      break;
+    case PipelineMode::inpaint: {
+      const bool full_strength = first_step == 0;
+      if (start.blend_latents || !full_strength)
+        start.image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
+      start.initial_noise = noise(latent_shape, true);
+      start.latents = full_strength ? start.initial_noise * scheduler.init_noise_sigma()
+                                    : scheduler.add_noise(start.image_latents, start.initial_noise, first_step);
+      const at::Tensor mask = (input.mask >= 0.5).to(at::kFloat);
+      start.latent_mask = at::upsample_nearest2d(mask, {height / 8, width / 8}).repeat({n, 1, 1, 1});
+      // The reference encodes the masked image for every inpainting model (one draw), used or not.
+      const at::Tensor masked_latents = sample_latents(model, input.image * (mask < 0.5), noise).repeat({n, 1, 1, 1});
+      if (!start.blend_latents)
+        start.extra_channels = at::cat({start.latent_mask, masked_latents}, 1).repeat({copies, 1, 1, 1});
+      break;
+    }
+  }
+  if (input.mode == PipelineMode::instruct) {
+    const at::Tensor conditioning = model.vae.encode(input.image).mode().repeat({n, 1, 1, 1});
+    start.extra_channels = guided ? at::cat({conditioning, conditioning, at::zeros_like(conditioning)}) : conditioning;
+  }
+  return start;
+}
+
+// The UNet's prediction for step `i` of `latents`, guided: classifier-free guidance, and for instruction
+// models image guidance too.
+at::Tensor guided_prediction(const StableDiffusionModel& model, const PipelineInput& input, const Scheduler& scheduler,
+                             std::size_t i, const at::Tensor& latents, const at::Tensor& embeds,
+                             const at::Tensor& extra_channels, bool guided) {
+  const at::Tensor timestep = scheduler.timesteps()[static_cast<std::int64_t>(i)];
+  const at::Tensor model_input = latents.repeat({embeds.size(0) / input.count, 1, 1, 1});
+  at::Tensor unet_input = scheduler.scale_model_input(model_input, i);
+  if (extra_channels.defined()) unet_input = at::cat({unet_input, extra_channels}, 1);
+  at::Tensor prediction = model.unet.forward(unet_input, timestep, embeds);
+  if (input.mode == PipelineMode::instruct) {
+    // With sigma schedulers the reference guides on x0 = x − σ·ε and converts back.
+    const bool sigma_space = scheduler.sigmas().defined();
+    const at::Tensor sigma = sigma_space ? scheduler.sigmas()[static_cast<std::int64_t>(i)] : at::Tensor();
+    if (sigma_space) prediction = model_input - sigma * prediction;
+    if (guided) {
+      const auto parts = prediction.chunk(3);
+      prediction = parts[2] + input.guidance * (parts[0] - parts[1]) + input.image_guidance * (parts[1] - parts[2]);
+    }
+    if (sigma_space) prediction = (prediction - latents) / (-sigma);
+  } else if (guided) {
+    const auto parts = prediction.chunk(2);
+    prediction = parts[0] + input.guidance * (parts[1] - parts[0]);
+  }
+  return prediction;
+}
+
+// Runs the schedule from `first_step` on, reporting each step and the previews; the final latents.
+at::Tensor denoise(const StableDiffusionModel& model, const PipelineInput& input, const NoiseSource& noise,
+                   const PipelineCallbacks& callbacks, Scheduler& scheduler, std::size_t first_step,
+                   const at::Tensor& embeds, const StartingLatents& start, bool guided) {
+  const auto step_count = static_cast<std::size_t>(scheduler.timesteps().size(0));
+  const int run_steps = static_cast<int>(step_count - first_step);
+  const std::vector<int> previews =
+      callbacks.on_preview ? preview_steps(run_steps, callbacks.previews) : std::vector<int>{};
+  if (callbacks.on_step) callbacks.on_step(0, run_steps);
+  at::Tensor latents = start.latents;
+  for (std::size_t i = first_step; i < step_count; ++i) {
+    if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
+    const at::Tensor prediction =
+        guided_prediction(model, input, scheduler, i, latents, embeds, start.extra_channels, guided);
+    const Scheduler::StepResult stepped = scheduler.step(prediction, i, latents, noise);
+    latents = stepped.prev_sample;
+    if (start.blend_latents) {
+      // Outside the mask the latents follow the input image, noised to the next step's level.
+      const at::Tensor known = i + 1 < step_count ? scheduler.add_noise(start.image_latents, start.initial_noise, i + 1)
+                                                  : start.image_latents;
+      latents = (1 - start.latent_mask) * known + start.latent_mask * latents;
+    }
+    const int done = static_cast<int>(i - first_step + 1);
+    if (std::binary_search(previews.begin(), previews.end(), done)) {
+      const at::Tensor& predicted = stepped.pred_original_sample;
+      callbacks.on_preview(start.blend_latents
+                               ? (1 - start.latent_mask) * start.image_latents + start.latent_mask * predicted
+                               : predicted,
+                           done);
+    }
+    if (callbacks.on_step) callbacks.on_step(done, run_steps);
+  }
+  return latents;
+}
+
+// The images of `latents`, decoded one at a time (the VAE decoder's activations dominate peak memory).
+at::Tensor decode_latents(const StableDiffusionModel& model, const at::Tensor& latents) {
+  const double scale = model.vae.scaling_factor();
+  release_freed_memory();
+  std::vector<at::Tensor> decoded;
+  for (std::int64_t k = 0; k < latents.size(0); ++k)
+    decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
+  release_freed_memory();  // the decoder's activations, kept by glibc otherwise (initialize_runtime)
+  return at::cat(decoded);
+}
+
 }  // namespace
 
 std::vector<int> preview_steps(int steps, int previews) {
@@ -144,108 +269,26 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
   check_inputs(model, input);
   const bool instruct = input.mode == PipelineMode::instruct;
   const bool guided = input.guidance > 1.0 && (!instruct || input.image_guidance >= 1.0);
-  const std::int64_t n = input.count;
-  const std::int64_t height = input.mode == PipelineMode::text_to_image ? input.height : input.image.size(2);
-  const std::int64_t width = input.mode == PipelineMode::text_to_image ? input.width : input.image.size(3);
-  const std::vector<std::int64_t> latent_shape = {n, 4, height / 8, width / 8};
-  const double scale = model.vae.scaling_factor();
 
   // 2. Encode the prompt.
   const at::Tensor embeds = encode_prompt_batch(model, input, guided);
-  const std::int64_t copies = embeds.size(0) / n;
 
   // 3. Timesteps.
   Scheduler scheduler(input.sampler, model.scheduler);
   scheduler.set_timesteps(input.steps);
   const std::size_t first_step = first_step_for(input);
-  const auto step_count = static_cast<std::size_t>(scheduler.timesteps().size(0));
 
   // 4. Latents, and the extra UNet channels of inpainting and instruction models.
-  at::Tensor latents;
-  at::Tensor initial_noise;
-  at::Tensor image_latents;   // inpainting with an ordinary UNet: the clean latents blended back outside the mask
-  at::Tensor latent_mask;     // inpainting: the mask at latent size
-  at::Tensor extra_channels;  // inpaint UNet: [mask, masked-image latents]; instruct: image latents
-  const bool blend_latents = input.mode == PipelineMode::inpaint && model.unet.in_channels() == 4;
-  switch (input.mode) {
-    case PipelineMode::text_to_image:
-    case PipelineMode::instruct:
-      latents = noise(latent_shape, true) * scheduler.init_noise_sigma();
-      break;
-    case PipelineMode::image_to_image:
-      image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
-      latents = scheduler.add_noise(image_latents, noise(latent_shape, true), first_step);
-      break;
-    case PipelineMode::inpaint: {
-      const bool full_strength = first_step == 0;
-      if (blend_latents || !full_strength)
-        image_latents = sample_latents(model, input.image, noise).repeat({n, 1, 1, 1});
-      initial_noise = noise(latent_shape, true);
-      latents = full_strength ? initial_noise * scheduler.init_noise_sigma()
-                              : scheduler.add_noise(image_latents, initial_noise, first_step);
-      const at::Tensor mask = (input.mask >= 0.5).to(at::kFloat);
-      latent_mask = at::upsample_nearest2d(mask, {height / 8, width / 8}).repeat({n, 1, 1, 1});
-      // The reference encodes the masked image for every inpainting model (one draw), used or not.
-      const at::Tensor masked_latents = sample_latents(model, input.image * (mask < 0.5), noise).repeat({n, 1, 1, 1});
-      if (!blend_latents) extra_channels = at::cat({latent_mask, masked_latents}, 1).repeat({copies, 1, 1, 1});
-      break;
-    }
-  }
-  if (instruct) {
-    const at::Tensor conditioning = model.vae.encode(input.image).mode().repeat({n, 1, 1, 1});
-    extra_channels = guided ? at::cat({conditioning, conditioning, at::zeros_like(conditioning)}) : conditioning;
-  }
+  const StartingLatents start =
+      starting_latents(model, input, noise, scheduler, first_step, embeds.size(0) / input.count, guided);
 
   // 5. Denoising loop.
-  const int run_steps = static_cast<int>(step_count - first_step);
-  const std::vector<int> previews =
-      callbacks.on_preview ? preview_steps(run_steps, callbacks.previews) : std::vector<int>{};
-  if (callbacks.on_step) callbacks.on_step(0, run_steps);
-  for (std::size_t i = first_step; i < step_count; ++i) {
-    if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
-    const at::Tensor timestep = scheduler.timesteps()[static_cast<std::int64_t>(i)];
-    const at::Tensor model_input = latents.repeat({copies, 1, 1, 1});
-    at::Tensor unet_input = scheduler.scale_model_input(model_input, i);
-    if (extra_channels.defined()) unet_input = at::cat({unet_input, extra_channels}, 1);
-    at::Tensor prediction = model.unet.forward(unet_input, timestep, embeds);
-    if (instruct) {
-      // With sigma schedulers the reference guides on x0 = x − σ·ε and converts back.
-      const bool sigma_space = scheduler.sigmas().defined();
-      const at::Tensor sigma = sigma_space ? scheduler.sigmas()[static_cast<std::int64_t>(i)] : at::Tensor();
-      if (sigma_space) prediction = model_input - sigma * prediction;
-      if (guided) {
-        const auto parts = prediction.chunk(3);
-        prediction = parts[2] + input.guidance * (parts[0] - parts[1]) + input.image_guidance * (parts[1] - parts[2]);
-      }
-      if (sigma_space) prediction = (prediction - latents) / (-sigma);
-    } else if (guided) {
-      const auto parts = prediction.chunk(2);
-      prediction = parts[0] + input.guidance * (parts[1] - parts[0]);
-    }
-    const Scheduler::StepResult stepped = scheduler.step(prediction, i, latents, noise);
-    latents = stepped.prev_sample;
-    if (blend_latents) {
-      // Outside the mask the latents follow the input image, noised to the next step's level.
-      const at::Tensor known =
-          i + 1 < step_count ? scheduler.add_noise(image_latents, initial_noise, i + 1) : image_latents;
-      latents = (1 - latent_mask) * known + latent_mask * latents;
-    }
-    const int done = static_cast<int>(i - first_step + 1);
-    if (std::binary_search(previews.begin(), previews.end(), done)) {
-      const at::Tensor& predicted = stepped.pred_original_sample;
-      callbacks.on_preview(blend_latents ? (1 - latent_mask) * image_latents + latent_mask * predicted : predicted,
-                           done);
-    }
-    if (callbacks.on_step) callbacks.on_step(done, run_steps);
-  }
+  const at::Tensor latents = denoise(model, input, noise, callbacks, scheduler, first_step, embeds, start, guided);
 
-  // 6. Decode, one image at a time (the VAE decoder's activations dominate peak memory).
-  release_freed_memory();
-  std::vector<at::Tensor> decoded;
-  for (std::int64_t k = 0; k < n; ++k) decoded.push_back(model.vae.decode(latents.slice(0, k, k + 1) / scale));
-  release_freed_memory();  // the decoder's activations, kept by glibc otherwise (initialize_runtime)
+  // 6. Decode, one image at a time.
+  const at::Tensor images = decode_latents(model, latents);
   return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents,
-          at::cat(decoded)};
+          images};
 }
 
 }  // namespace easel::diffusion

@@ -9,14 +9,14 @@ namespace easel {
 namespace {
 
 OpOutput generate_image(const Image& input, const Params& p, const RunContext& context) {
-  GenerationRequest request = generation_request(p, GenerationMode::text_to_image, "generate.image", context);
   const int width = p.has("width") ? static_cast<int>(p.integer("width")) : input.width();
   const int height = p.has("height") ? static_cast<int>(p.integer("height")) : input.height();
-  // The model works in multiples of 8 up to max_generation_side: generate at the nearest such size with
-  // the same shape, then resample to the exact size asked for.
-  const double shrink = std::min(1.0, static_cast<double>(max_generation_side) / std::max(width, height));
-  request.width = std::max(8, static_cast<int>(std::lround(width * shrink / 8)) * 8);
-  request.height = std::max(8, static_cast<int>(std::lround(height * shrink / 8)) * 8);
+  TextToImageSettings settings = generation_settings(p);
+  settings.size = cv::Size(width, height);
+  GenerationRequest request = text_to_image_request(settings, generation_door("generate.image", context));
+  add_run_controls(request, context);
+  // Generated at the nearest size the model works at (text_to_image_request), then resampled to the
+  // exact size asked for.
   Image generated = generate_one(request, "generate.image", context);
   if (generated.width() == width && generated.height() == height) return {std::move(generated), std::nullopt};
   cv::Mat resized;

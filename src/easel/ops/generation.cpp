@@ -4,8 +4,6 @@
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
-#include <mutex>
-#include <random>
 
 #include "easel/core/error.hpp"
 #include "easel/ops/registry.hpp"
@@ -13,37 +11,6 @@
 #include "easel/ops/seamless_blend.hpp"
 
 namespace easel {
-namespace {
-
-std::mutex engine_mutex;
-std::shared_ptr<GenerationEngine> installed_engine;
-
-}  // namespace
-
-void install_generation_engine(std::shared_ptr<GenerationEngine> engine) {
-  const std::lock_guard lock(engine_mutex);
-  installed_engine = std::move(engine);
-}
-
-bool has_generation_engine() {
-  const std::lock_guard lock(engine_mutex);
-  return installed_engine != nullptr;
-}
-
-GenerationEngine& generation_engine(const std::string& what) {
-  const std::lock_guard lock(engine_mutex);
-  if (!installed_engine) {
-    throw Error(ErrorKind::capability, what +
-                                           " needs the diffusion engine, which this build of Easel does not have "
-                                           "(build with -DEASEL_BUILD_DIFFUSION=ON and LibTorch installed)");
-  }
-  return *installed_engine;
-}
-
-std::uint64_t random_seed() {
-  std::random_device device;
-  return std::uniform_int_distribution<std::uint64_t>(0, 0xffffffffu)(device);
-}
 
 // Beyond 150 steps no sampler here changes the image visibly, and each step holds a worker for seconds;
 // guidance above 30 only burns the image out. The one set of limits for every door (docs/ops.md).
@@ -67,23 +34,34 @@ std::vector<ParamSpec> generation_params() {
       sampler};
 }
 
-GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what,
-                                     const RunContext& context) {
-  GenerationRequest request;
+TextToImageSettings generation_settings(const Params& params) {
+  TextToImageSettings settings;
+  settings.prompt = params.text("prompt");
+  settings.negative = params.text("negative");
+  if (params.has("model")) settings.model = params.text("model");
+  if (params.has("seed")) settings.seed = static_cast<std::uint64_t>(params.integer("seed"));
+  if (params.has("steps")) settings.steps = static_cast<int>(params.integer("steps"));
+  if (params.has("cfg")) settings.cfg = params.number("cfg");
+  if (params.has("sampler")) settings.sampler = params.text("sampler");
+  return settings;
+}
+
+TextToImageDoor generation_door(const std::string& what, const RunContext& context) {
+  return {what, context.default_model, context.model_advice, UnsetSeed::zero};
+}
+
+void add_run_controls(GenerationRequest& request, const RunContext& context) {
   request.on_step = context.generation.on_step;
   request.cancelled = context.generation.cancelled;
   request.previews = context.generation.previews;
   request.on_preview = context.generation.on_preview;
+}
+
+GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what,
+                                     const RunContext& context) {
+  GenerationRequest request = text_to_image_request(generation_settings(params), generation_door(what, context));
   request.mode = mode;
-  request.prompt = params.text("prompt");
-  request.negative_prompt = params.text("negative");
-  request.model = params.has("model") ? params.text("model") : context.default_model;
-  if (request.model.empty())
-    throw Error(ErrorKind::capability, what + " needs a Stable Diffusion model: " + context.model_advice);
-  request.seed = params.has("seed") ? static_cast<std::uint64_t>(params.integer("seed")) : 0;
-  request.steps = params.has("steps") ? static_cast<int>(params.integer("steps")) : 0;
-  if (params.has("cfg")) request.guidance = params.number("cfg");
-  if (params.has("sampler")) request.sampler = params.text("sampler");
+  add_run_controls(request, context);
   return request;
 }
 

@@ -1,106 +1,32 @@
 #pragma once
-// The generation engine as the rest of Easel sees it: plain structs in, images out, no LibTorch.
-// The diffusion library implements it (easel/diffusion/diffusion_engine.hpp) and the `easel` binary
-// installs it at startup; without it every generative op fails with Error(capability) saying so.
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <stdexcept>
+// What the generative ops share: their common parameters, the request they build from them, and
+// inpainting within a region. The engine they call is ops/generation_engine.hpp.
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "easel/image/image.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/ops/param.hpp"
 #include "easel/ops/run_context.hpp"
+#include "easel/ops/text_to_image.hpp"
 
 namespace easel {
 
 class Params;
 
-enum class GenerationMode {
-  text_to_image,   // prompt → image
-  image_to_image,  // prompt + image, noised to `strength` and denoised
-  inpaint,         // prompt + image + mask: repaint the masked pixels
-  instruct,        // instruction + image (InstructPix2Pix)
-};
-
-// Largest width or height the engine generates at; larger inputs are scaled down for the model and
-// the result scaled back. Sizes are multiples of 8 (the autoencoder's factor); other sizes are padded.
-constexpr int max_generation_side = 2048;
-constexpr int max_images_per_request = 8;
-
-// The largest seed (2^53 - 1: every JSON reader keeps it exact).
-inline constexpr std::uint64_t kLargestSeed = (std::uint64_t{1} << 53) - 1;
-
-// A fresh random seed, for runs that were given none.
-std::uint64_t random_seed();
-
-struct GenerationRequest {
-  GenerationMode mode = GenerationMode::text_to_image;
-  std::string model;  // a name in the models directory, or a path (.safetensors file or diffusers folder)
-  // The model whose text encoder, tokenizer and VAE complete a UNet-only `model` (a name or path, as
-  // `model`); empty: the base the model's sidecar names, if any (docs/models.md, "Base models").
-  std::string base;
-  std::string prompt;
-  std::string negative_prompt;
-  int width = 512;  // text-to-image only; the other modes take the input's size
-  int height = 512;
-  int steps = 0;                   // 0: 20 (4 with the lcm sampler)
-  std::optional<double> guidance;  // CFG scale; unset: 7.5 (1, i.e. none, with the lcm sampler)
-  std::string sampler;             // a name from ops/samplers.hpp; empty: the model's own
-  std::uint64_t seed = 0;
-  int count = 1;                // images, one batch drawn from `seed` (as diffusers' num_images_per_prompt)
-  double strength = 0.75;       // image-to-image and inpainting
-  double image_guidance = 1.5;  // instruction edits
-  Image image;                  // image-to-image, inpainting, instruction edits
-  cv::Mat mask;                 // inpainting: CV_32F weights in [0, 1] of the image's size; ≥ 0.5 is repainted
-  // (steps done, steps in the run): once with 0 when denoising starts (the model is loaded and the
-  // prompt encoded), then after each step.
-  std::function<void(int, int)> on_step;
-  // Polled before each step; true stops the run with GenerationCancelled.
-  std::function<bool()> cancelled;
-  // Partial images: `previews` calls, evenly spaced over the run (never after the last step), each
-  // with the image the current prediction of the final latents decodes to and the steps done so far.
-  int previews = 0;
-  std::function<void(const Image&, int)> on_preview;
-};
-
-struct GenerationResult {
-  std::vector<Image> images;  // RGBA 8-bit, the request's size (the input's size for image modes)
-  std::string model;          // the resolved model path
-  std::string base;           // the resolved base path; empty: none was used
-  std::string sampler;
-  int steps = 0;  // denoising steps actually run
-  double guidance = 0;
-  std::string precision;  // what the networks computed in: "fp32" or "bf16"
-};
-
-class GenerationCancelled : public std::runtime_error {
- public:
-  GenerationCancelled() : std::runtime_error("generation cancelled") {}
-};
-
-class GenerationEngine {
- public:
-  virtual ~GenerationEngine() = default;
-  // Throws Error(usage) for bad settings, Error(capability) for a missing model or tokenizer,
-  // Error(input) for model files that cannot be used, GenerationCancelled when cancelled.
-  virtual GenerationResult generate(const GenerationRequest& request) = 0;
-};
-
-// Installs the process's engine (the CLI does this at startup; tests may install their own).
-void install_generation_engine(std::shared_ptr<GenerationEngine> engine);
-bool has_generation_engine();
-// The installed engine; Error(capability) naming `what` when this build has none.
-GenerationEngine& generation_engine(const std::string& what);
-
 // The parameters every generative op declares after its own: negative, model, seed, steps, cfg, sampler.
 std::vector<ParamSpec> generation_params();
-// A request from those parameters (and `prompt`) with the run's progress, cancel and previews; a step
-// naming no model runs the context's default one. `what` names the op in errors.
+// Those parameters (and `prompt`) under their registry names, for text_to_image_request.
+TextToImageSettings generation_settings(const Params& params);
+// How a step asks: named `what` in errors, the context's default model, seed 0 when none is given (the
+// edit flow gives each generative step a random seed first).
+TextToImageDoor generation_door(const std::string& what, const RunContext& context);
+// The run's progress, cancel and previews.
+void add_run_controls(GenerationRequest& request, const RunContext& context);
+// The request of a generative op in `mode`: its settings checked and completed as generate.image's
+// (ops/text_to_image.hpp) with the run's controls. `what` names the op in errors.
 GenerationRequest generation_request(const Params& params, GenerationMode mode, const std::string& what,
                                      const RunContext& context);
 

@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 
 namespace easel {
 

@@ -1,11 +1,60 @@
 #include "easel/ops/text_to_image.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "easel/core/error.hpp"
+#include "easel/ops/generation_presets.hpp"
 #include "easel/ops/registry.hpp"
 
 namespace easel {
+namespace {
+
+// The model works in multiples of 8 up to max_generation_side: the nearest such size with the shape of
+// `asked`.
+cv::Size generation_size(cv::Size asked) {
+  const double shrink = std::min(1.0, static_cast<double>(max_generation_side) / std::max(asked.width, asked.height));
+  return {std::max(8, static_cast<int>(std::lround(asked.width * shrink / 8)) * 8),
+          std::max(8, static_cast<int>(std::lround(asked.height * shrink / 8)) * 8)};
+}
+
+}  // namespace
+
+GenerationRequest text_to_image_request(const TextToImageSettings& settings, const TextToImageDoor& door) {
+  GenerationRequest request;
+  request.mode = GenerationMode::text_to_image;
+  request.prompt = settings.prompt;
+  request.negative_prompt = settings.negative;
+  request.model = settings.model.empty() ? door.default_model : settings.model;
+  if (request.model.empty())
+    throw Error(ErrorKind::capability, door.what + " needs a Stable Diffusion model: " + door.model_advice);
+  request.base = settings.base;
+
+  if (settings.seed) checked_text_to_image_setting("seed", *settings.seed);
+  if (settings.steps) checked_text_to_image_setting("steps", *settings.steps);
+  if (settings.cfg) checked_text_to_image_setting("cfg", *settings.cfg);
+  if (!settings.sampler.empty()) checked_text_to_image_setting("sampler", settings.sampler);
+  request.seed = settings.seed ? *settings.seed : door.unset_seed == UnsetSeed::random ? random_seed() : 0;
+  request.guidance = settings.cfg;
+
+  // auto is what runs without a preset: the engine's steps and sampler (lcm's 4 steps included).
+  const bool preset_asked = !settings.preset.empty() && settings.preset != "auto";
+  const QualityPreset& preset = quality_preset(settings.preset.empty() ? "auto" : settings.preset);
+  request.steps = settings.steps.value_or(preset_asked ? preset.steps : 0);
+  request.sampler = settings.sampler.empty() && preset_asked ? preset.sampler : settings.sampler;
+  const cv::Size size = generation_size(settings.size.value_or(preset_size(settings.aspect, preset.side)));
+  request.width = size.width;
+  request.height = size.height;
+
+  if (settings.count < 1 || settings.count > max_images_per_request) {
+    throw Error(ErrorKind::usage,
+                door.what + ": count " + std::to_string(settings.count) + " is out of range [1, " +
+                    std::to_string(max_images_per_request) + "]",
+                "count");
+  }
+  request.count = settings.count;
+  return request;
+}
 
 const ParamSpec& text_to_image_setting(const std::string& name) {
   const OperationSpec& spec = registry().get("generate.image");

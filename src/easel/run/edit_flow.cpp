@@ -4,7 +4,7 @@
 #include <exception>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/run/edit_job.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/image/codec.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/regions/region.hpp"
 #include "easel/ops/registry.hpp"
 #include "easel/run/step_files.hpp"

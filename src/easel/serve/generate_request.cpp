@@ -4,8 +4,7 @@
 #include <set>
 #include <type_traits>
 
-#include "easel/ops/generation.hpp"
-#include "easel/ops/generation_presets.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/ops/text_to_image.hpp"
 #include "easel/serve/api_error.hpp"
 
@@ -121,19 +120,8 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
   request.n = number_field<int>(body, "n", 1, max_images_per_request).value_or(1);
   request.size = parse_output_size(string_field(body, "size", "auto"));
   request.quality = string_field(body, "quality", "auto", {"auto", "low", "medium", "high", "standard", "hd"});
-  // OpenAI's quality picks the quality preset `easel generate --preset` uses (dall-e-3's standard and hd
-  // are medium and high); explicit steps, sampler and size win over it.
-  const QualityPreset& preset = quality_preset(request.quality == "standard" ? "medium"
-                                               : request.quality == "hd"     ? "high"
-                                                                             : request.quality);
-  if (request.size.automatic()) {
-    const cv::Size side = preset_size("square", preset.side);
-    request.size = {side.width, side.height};
-  }
-  if (request.quality != "auto") {
-    if (request.settings.steps == 0) request.settings.steps = preset.steps;
-    if (request.settings.sampler.empty()) request.settings.sampler = preset.sampler;
-  }
+  // OpenAI's quality names the quality preset `easel generate --preset` uses (dall-e-3's standard and hd
+  // are medium and high), applied with the other settings (text_to_image_settings, generation_service).
   if (request.size.width > max_generation_side || request.size.height > max_generation_side) {
     throw invalid_field("size",
                         "'size': the generation engine's largest side is " + std::to_string(max_generation_side));

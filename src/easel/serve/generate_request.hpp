@@ -32,12 +32,12 @@ GenerationSettings parse_generation_settings(const nlohmann::json& body);
 struct GenerateRequest {
   std::string prompt;
   int n = 1;
-  OutputSize size;  // auto: 512x512
+  OutputSize size;  // auto: the quality preset's side (512x512 for auto)
   ImageFormat output_format = ImageFormat::png;
   int output_compression = 100;
-  std::string quality = "auto";
-  bool stream = false;     // server-sent events (n must be 1)
-  int partial_images = 0;  // 0..3, with stream
+  std::string quality = "auto";  // a quality preset (standard, hd: medium, high); explicit fields win
+  bool stream = false;           // server-sent events (n must be 1)
+  int partial_images = 0;        // 0..3, with stream
   GenerationSettings settings;
 };
 

@@ -3,16 +3,33 @@
 #include <algorithm>
 
 #include "easel/models/model_store.hpp"
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
+#include "easel/ops/text_to_image.hpp"
 #include "easel/serve/api_error.hpp"
 
 namespace easel::serve {
 using nlohmann::json;
 
+TextToImageSettings text_to_image_settings(const GenerateRequest& request) {
+  const GenerationSettings& settings = request.settings;
+  TextToImageSettings asked;
+  asked.prompt = request.prompt;
+  asked.negative = settings.negative_prompt;
+  asked.model = settings.model;
+  asked.base = settings.base;
+  asked.seed = settings.seed;
+  if (settings.steps > 0) asked.steps = settings.steps;
+  asked.cfg = settings.guidance_scale;
+  asked.sampler = settings.sampler;
+  // dall-e-3's standard and hd are the medium and high presets.
+  asked.preset = request.quality == "standard" ? "medium" : request.quality == "hd" ? "high" : request.quality;
+  if (!request.size.automatic()) asked.size = cv::Size(request.size.width, request.size.height);
+  asked.count = request.n;
+  return asked;
+}
+
 GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control) {
   const std::string what = "POST /v1/images/generations (text-to-image)";
-  const GenerationSettings& settings = request.settings;
-  GenerationRequest generation;
   EncodeOptions encode;
   encode.format = request.output_format;
   encode.quality = std::max(1, request.output_compression);
@@ -21,28 +38,12 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
   GenerationWatch watch(control.check);
   try {
     GenerationEngine& engine = generation_engine(what);
+    TextToImageSettings asked = text_to_image_settings(request);
     // A client's model is a name looked up in the models directory, never a path on this machine.
-    if (settings.model.empty() && control.default_model.empty()) {
-      throw invalid_field("model",
-                          "name a diffusion model in 'model' (GET /v1/models lists the installed ones); this server "
-                          "has no default model "
-                          "(start it with EASEL_MODEL=NAME to set one)",
-                          "model_not_available");
-    }
-    generation.model = settings.model.empty()
-                           ? control.default_model
-                           : models::resolve_model_name(control.model_paths, settings.model).string();
-    if (!settings.base.empty())
-      generation.base = models::resolve_model_name(control.model_paths, settings.base).string();
-    generation.prompt = request.prompt;
-    generation.negative_prompt = settings.negative_prompt;
-    generation.width = request.size.width;
-    generation.height = request.size.height;
-    generation.steps = settings.steps;
-    generation.guidance = settings.guidance_scale;
-    generation.sampler = settings.sampler;
-    generation.seed = settings.seed.value_or(random_seed());
-    generation.count = request.n;
+    if (!asked.model.empty()) asked.model = models::resolve_model_name(control.model_paths, asked.model).string();
+    if (!asked.base.empty()) asked.base = models::resolve_model_name(control.model_paths, asked.base).string();
+    GenerationRequest generation =
+        text_to_image_request(asked, {what, control.default_model, control.model_advice, UnsetSeed::random});
     metadata.plan_json = json{
         {"op", "generate.image"},
         {"prompt", request.prompt},
@@ -71,7 +72,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     for (const auto& image : generated.images) result.images.push_back(encode_image(image, encode, metadata));
     result.width = generated.images.empty() ? 0 : generated.images.front().width();
     result.height = generated.images.empty() ? 0 : generated.images.front().height();
-    result.usage.text_tokens = text_tokens(request.prompt + settings.negative_prompt);
+    result.usage.text_tokens = text_tokens(request.prompt + request.settings.negative_prompt);
     result.usage.output_tokens =
         image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
     result.easel = {{"model", models::model_display_name(control.model_paths, generated.model)},

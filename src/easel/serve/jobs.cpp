@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "easel/ops/generation.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/edit_service.hpp"
 #include "easel/serve/generation_service.hpp"
@@ -323,9 +323,9 @@ JobService::Output JobService::run_edit_flow(const JobRecord& job, const EditReq
 JobService::Output JobService::run_generation(const JobRecord& job, const std::function<void(double)>& progress,
                                               const std::function<void()>& check) {
   const GenerateRequest request = parse_generate_request(job.request["body"], settings_.limits);
-  GenerateControl control;
-  control.default_model = settings_.run.default_model;
-  control.model_paths = settings_.model_paths;
+  GenerateControl control{.default_model = settings_.run.default_model,
+                          .model_paths = settings_.model_paths,
+                          .model_advice = settings_.run.model_advice};
   control.progress = progress;
   control.check = check;
   check();

@@ -10,11 +10,8 @@
 #include <thread>
 
 #include "easel/core/error.hpp"
-#include "easel/ops/generation.hpp"
-#include "easel/ops/generative_operations.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/models/model_store.hpp"
-#include "easel/ops/registry.hpp"
 #include "easel/serve/api_error.hpp"
 #include "easel/serve/decoded_image_cache.hpp"
 #include "easel/serve/edit_service.hpp"
@@ -25,6 +22,7 @@
 #include "easel/serve/image_events.hpp"
 #include "easel/serve/jobs.hpp"
 #include "easel/serve/memory_budget.hpp"
+#include "easel/serve/model_list.hpp"
 #include "easel/serve/plan_preview.hpp"
 #include "easel/serve/store.hpp"
 #include "easel/serve/variation_request.hpp"
@@ -63,10 +61,6 @@ std::vector<std::string> server_paths(const fs::path& data_dir, const models::Mo
   paths.push_back(fs::temp_directory_path(ignored).string());
   paths.push_back(fs::current_path(ignored).string());
   return paths;
-}
-
-json model_entry(const std::string& id, const json& details) {
-  return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "easel"}, {"easel", details}};
 }
 
 }  // namespace
@@ -137,15 +131,28 @@ struct Server::State {
                     "queue_full");
   }
 
+  // Every route's handler answers errors in OpenAI's shape (engine errors classified by kind, never by text);
+  // with_body reads the body, capped as it arrives, after the key was checked on the headers alone.
+  using Handler = void (State::*)(const httplib::Request&, httplib::Response&);
+  using BodyHandler = void (State::*)(const httplib::Request&, ReceivedBody, httplib::Response&);
   void install_routes();
+  void guard(const httplib::Request& request, httplib::Response& response, const std::function<void()>& handle);
+  httplib::Server::Handler guarded(Handler handler);
+  httplib::Server::HandlerWithContentReader with_body(BodyHandler handler);
+
   void edit_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
   void stream_edit(const EditRequest& edit, const std::string& owner, httplib::Response& response);
   void stream_generation(const GenerateRequest& generate, const std::string& owner, httplib::Response& response);
   void stream_events(std::function<void(const std::shared_ptr<EventChannel>&)> produce, httplib::Response& response);
   void generate_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
   void vary_images(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
-  void list_models(httplib::Response& response);
+  void list_models(const httplib::Request& request, httplib::Response& response);
   void submit_jobs(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
+  void show_job(const httplib::Request& request, httplib::Response& response);
+  void cancel_job(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
+  void send_asset(const httplib::Request& request, httplib::Response& response);
+  void send_usage(const httplib::Request& request, httplib::Response& response);
+  void preview_plans(const httplib::Request& request, ReceivedBody body, httplib::Response& response);
 
   ServeOptions options;
   ErrorReporter errors;
@@ -229,9 +236,9 @@ void Server::State::stream_generation(const GenerateRequest& generate, const std
   stream_events(
       [this, generate, owner, created](const std::shared_ptr<EventChannel>& channel) {
         const ImageEventStream events{channel, "image_generation", created, generate.quality, generate.output_format};
-        GenerateControl control;
-        control.default_model = options.run.default_model;
-        control.model_paths = options.model_paths;
+        GenerateControl control{.default_model = options.run.default_model,
+                                .model_paths = options.model_paths,
+                                .model_advice = options.run.model_advice};
         control.check = events.stop_if_abandoned();
         control.partial = events.partial_sender();
         const GenerateResult result = run_generate_request(generate, control);
@@ -309,9 +316,9 @@ void Server::State::generate_images(const httplib::Request& request, ReceivedBod
     stream_generation(generate, owner, response);
     return;
   }
-  GenerateControl control;
-  control.default_model = options.run.default_model;
-  control.model_paths = options.model_paths;
+  GenerateControl control{.default_model = options.run.default_model,
+                          .model_paths = options.model_paths,
+                          .model_advice = options.run.model_advice};
   const GenerateResult done =
       run_queued<GenerateResult>([&generate, &control] { return run_generate_request(generate, control); }, response);
   store.add_usage(owner, done.usage, static_cast<int>(done.images.size()));
@@ -336,33 +343,9 @@ void Server::State::vary_images(const httplib::Request& request, ReceivedBody bo
   send_json(response, 200, images_response(done, variation.output_format, variation.quality, unix_now()));
 }
 
-void Server::State::list_models(httplib::Response& response) {
-  json operations = json::array();
-  for (const auto& [name, spec] : registry().all())
-    if (spec.model == "none") operations.push_back(name);
-  const json generative = generative_operations();
-  json data = json::array({model_entry(
-      kEditModel, {{"kind", "edit"},
-                   {"endpoints", {"/v1/images/edits", "/v1/jobs"}},
-                   {"operations", operations},
-                   {"generative_operations", generative},
-                   {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
-  // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
-  // build has the generation engine: what each enables, what it lacks and the base that supplies it,
-  // or why it cannot be used.
-  for (const auto& model : models::list_models(options.model_paths)) {
-    json details = {{"kind", "diffusion"},
-                    {"family", model.traits.family},
-                    {"variant", model.traits.variant},
-                    {"usable", model.problem.empty()},
-                    {"enables", model.problem.empty() ? json(model.traits.enables) : json::array()},
-                    {"missing", model.traits.missing},
-                    {"engine_available", has_generation_engine()}};
-    if (!model.traits.base.empty()) details["base"] = model.traits.base;
-    if (!model.problem.empty()) details["problem"] = model.problem;
-    data.push_back(model_entry(model.location.name, details));
-  }
-  send_json(response, 200, {{"object", "list"}, {"data", data}});
+void Server::State::list_models(const httplib::Request& request, httplib::Response& response) {
+  owner_of(request);
+  send_json(response, 200, model_list(options.model_paths));
 }
 
 void Server::State::submit_jobs(const httplib::Request& request, ReceivedBody received, httplib::Response& response) {
@@ -389,108 +372,101 @@ void Server::State::submit_jobs(const httplib::Request& request, ReceivedBody re
   send_json(response, status, {{"object", "list"}, {"data", data}});
 }
 
+void Server::State::show_job(const httplib::Request& request, httplib::Response& response) {
+  const auto job = jobs.find(request.matches[1], owner_of(request));
+  if (!job)
+    throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
+                   "job_not_found");
+  send_json(response, 200, job->to_json());
+}
+
+void Server::State::cancel_job(const httplib::Request& request, ReceivedBody, httplib::Response& response) {
+  const auto job = jobs.cancel(request.matches[1], owner_of(request));
+  if (!job)
+    throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
+                   "job_not_found");
+  if (job->state == JobState::succeeded || job->state == JobState::failed) {
+    throw ApiError(409, "invalid_request_error",
+                   "job " + job->id + " already " + job_state_name(job->state) + "; it cannot be cancelled", "id",
+                   "job_finished");
+  }
+  send_json(response, 200, job->to_json());
+}
+
+void Server::State::send_asset(const httplib::Request& request, httplib::Response& response) {
+  const auto asset = store.find_asset(request.matches[1], owner_of(request));
+  if (!asset)
+    throw ApiError(404, "invalid_request_error", "no asset '" + std::string(request.matches[1]) + "'", "id",
+                   "asset_not_found");
+  const Bytes bytes = store.read_asset(*asset);
+  response.set_header("Cache-Control", "private, max-age=31536000, immutable");  // content-addressed
+  response.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), asset->media_type);
+}
+
+void Server::State::send_usage(const httplib::Request& request, httplib::Response& response) {
+  send_json(response, 200, store.usage(owner_of(request)));
+}
+
+void Server::State::preview_plans(const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
+  owner_of(request);
+  send_json(response, 200,
+            preview_plan(parse_json_body(body.text, options.max_json_depth), job_settings().limits,
+                         job_settings().scratch_dir));
+}
+
+void Server::State::guard(const httplib::Request& request, httplib::Response& response,
+                          const std::function<void()>& handle) {
+  try {
+    handle();
+  } catch (const ApiError& error) {
+    send_error(request, response, error);
+  } catch (const StorageFull& error) {
+    errors.log("easel serve: " + request_label(request, response) + ": " + error.what());
+    send_error(request, response, insufficient_storage());
+  } catch (const Error& error) {
+    send_error(request, response, api_error_from(error));
+  } catch (const std::exception& error) {
+    send_error(request, response, ApiError(500, "server_error", error.what(), {}, "internal_error"));
+  } catch (...) {
+    send_error(request, response,
+               ApiError(500, "server_error", "an exception of an unknown type", {}, "internal_error"));
+  }
+}
+
+httplib::Server::Handler Server::State::guarded(Handler handler) {
+  return [this, handler](const httplib::Request& request, httplib::Response& response) {
+    guard(request, response, [&] { (this->*handler)(request, response); });
+  };
+}
+
+httplib::Server::HandlerWithContentReader Server::State::with_body(BodyHandler handler) {
+  return [this, handler](const httplib::Request& request, httplib::Response& response,
+                         const httplib::ContentReader& reader) {
+    guard(request, response, [&] {
+      ReceivedBody body =
+          receive_body(request, reader, body_limits(), response, [&] { return http.read_failure(request); });
+      (this->*handler)(request, std::move(body), response);
+    });
+  };
+}
+
 void Server::State::install_routes() {
-  // Every handler answers errors in OpenAI's shape; engine errors are classified by kind, never by text.
-  const auto guard = [this](const httplib::Request& request, httplib::Response& response,
-                            const std::function<void()>& handle) {
-    try {
-      handle();
-    } catch (const ApiError& error) {
-      send_error(request, response, error);
-    } catch (const StorageFull& error) {
-      errors.log("easel serve: " + request_label(request, response) + ": " + error.what());
-      send_error(request, response, insufficient_storage());
-    } catch (const Error& error) {
-      send_error(request, response, api_error_from(error));
-    } catch (const std::exception& error) {
-      send_error(request, response, ApiError(500, "server_error", error.what(), {}, "internal_error"));
-    } catch (...) {
-      send_error(request, response,
-                 ApiError(500, "server_error", "an exception of an unknown type", {}, "internal_error"));
-    }
-  };
-  const auto guarded = [guard](std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-    return [guard, handler](const httplib::Request& request, httplib::Response& response) {
-      guard(request, response, [&] { handler(request, response); });
-    };
-  };
-  // Handlers of requests with a body: it is read here, capped while it arrives, after the key was
-  // checked on the headers alone (the pre-routing handler).
-  using BodyHandler = std::function<void(const httplib::Request&, ReceivedBody, httplib::Response&)>;
-  const auto with_body = [this, guard](BodyHandler handler) {
-    return [this, guard, handler](const httplib::Request& request, httplib::Response& response,
-                                  const httplib::ContentReader& reader) {
-      guard(request, response, [&] {
-        ReceivedBody body =
-            receive_body(request, reader, body_limits(), response, [&] { return http.read_failure(request); });
-        handler(request, std::move(body), response);
-      });
-    };
-  };
-  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& response) {
-             send_json(response, 200, {{"status", "ok"}});
-           }));
-  http.Get("/v1/models", guarded([this](const httplib::Request& request, httplib::Response& response) {
-             owner_of(request);
-             list_models(response);
-           }));
-  http.Post("/v1/images/edits",
-            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-              edit_images(request, std::move(body), response);
-            }));
-  http.Post("/v1/images/generations",
-            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-              generate_images(request, std::move(body), response);
-            }));
-  http.Post("/v1/images/variations",
-            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-              vary_images(request, std::move(body), response);
-            }));
-  http.Post("/v1/jobs",
-            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-              submit_jobs(request, std::move(body), response);
-            }));
-  http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded([this](const httplib::Request& request, httplib::Response& response) {
-             const auto job = jobs.find(request.matches[1], owner_of(request));
-             if (!job)
-               throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
-                              "job_not_found");
-             send_json(response, 200, job->to_json());
-           }));
-  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))",
-              with_body([this](const httplib::Request& request, ReceivedBody, httplib::Response& response) {
-                const auto job = jobs.cancel(request.matches[1], owner_of(request));
-                if (!job)
-                  throw ApiError(404, "invalid_request_error", "no job '" + std::string(request.matches[1]) + "'", "id",
-                                 "job_not_found");
-                if (job->state == JobState::succeeded || job->state == JobState::failed) {
-                  throw ApiError(
-                      409, "invalid_request_error",
-                      "job " + job->id + " already " + job_state_name(job->state) + "; it cannot be cancelled", "id",
-                      "job_finished");
-                }
-                send_json(response, 200, job->to_json());
-              }));
-  http.Get(R"(/v1/assets/([A-Za-z0-9]+))",
-           guarded([this](const httplib::Request& request, httplib::Response& response) {
-             const auto asset = store.find_asset(request.matches[1], owner_of(request));
-             if (!asset)
-               throw ApiError(404, "invalid_request_error", "no asset '" + std::string(request.matches[1]) + "'", "id",
-                              "asset_not_found");
-             const Bytes bytes = store.read_asset(*asset);
-             response.set_header("Cache-Control", "private, max-age=31536000, immutable");  // content-addressed
-             response.set_content(reinterpret_cast<const char*>(bytes.data()), bytes.size(), asset->media_type);
-           }));
-  http.Get("/v1/usage", guarded([this](const httplib::Request& request, httplib::Response& response) {
-             send_json(response, 200, store.usage(owner_of(request)));
-           }));
-  http.Post("/v1/plans",
-            with_body([this](const httplib::Request& request, ReceivedBody body, httplib::Response& response) {
-              owner_of(request);
-              send_json(response, 200,
-                        preview_plan(parse_json_body(body.text, options.max_json_depth), job_settings().limits,
-                                     job_settings().scratch_dir));
-            }));
+  http.Get("/health", [](const httplib::Request&, httplib::Response& response) {
+    send_json(response, 200, {{"status", "ok"}});
+  });
+  http.Get("/v1/models", guarded(&State::list_models));
+  // The Images API.
+  http.Post("/v1/images/edits", with_body(&State::edit_images));
+  http.Post("/v1/images/generations", with_body(&State::generate_images));
+  http.Post("/v1/images/variations", with_body(&State::vary_images));
+  // Jobs, their assets and usage.
+  http.Post("/v1/jobs", with_body(&State::submit_jobs));
+  http.Get(R"(/v1/jobs/([A-Za-z0-9_]+))", guarded(&State::show_job));
+  http.Delete(R"(/v1/jobs/([A-Za-z0-9_]+))", with_body(&State::cancel_job));
+  http.Get(R"(/v1/assets/([A-Za-z0-9]+))", guarded(&State::send_asset));
+  http.Get("/v1/usage", guarded(&State::send_usage));
+  // Plans, previewed without running.
+  http.Post("/v1/plans", with_body(&State::preview_plans));
   install_web_routes(http);  // the web workspace at `/` (no key: the page asks for it)
   http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& response) { response.status = 204; });
   // Any other request that may carry a body: a 404 without reading it (httplib would otherwise read
