@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -138,6 +139,21 @@ RawConnection::~RawConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+namespace {
+
+// recv() on `fd` once data arrives before `deadline`: the byte count (0 when the peer closed, negative on
+// an error), or nullopt when the deadline passed first.
+std::optional<ssize_t> receive_before(int fd, std::chrono::steady_clock::time_point deadline, char* buffer,
+                                      std::size_t size) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+  pollfd entry{fd, POLLIN, 0};
+  if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) return std::nullopt;
+  return ::recv(fd, buffer, size, 0);
+}
+
+}  // namespace
+
 bool RawConnection::send(std::string_view bytes) {
   while (!bytes.empty()) {
     const auto sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -149,29 +165,27 @@ bool RawConnection::send(std::string_view bytes) {
 
 std::string RawConnection::read_until_closed(double seconds) {
   std::string received;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
   char buffer[4096];
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    pollfd entry{fd_, POLLIN, 0};
-    if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) break;
-    const auto count = ::recv(fd_, buffer, sizeof(buffer), 0);
-    if (count <= 0) break;
-    received.append(buffer, static_cast<std::size_t>(count));
+    const auto count = receive_before(fd_, deadline, buffer, sizeof(buffer));
+    if (!count || *count <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(*count));
   }
   return received;
 }
 
 bool RawConnection::closed_within(double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
   char buffer[4096];
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    pollfd entry{fd_, POLLIN, 0};
-    if (left <= 0 || ::poll(&entry, 1, static_cast<int>(left)) <= 0) return false;
-    if (::recv(fd_, buffer, sizeof(buffer), 0) <= 0) return true;
+    const auto count = receive_before(fd_, deadline, buffer, sizeof(buffer));
+    if (!count) return false;
+    if (*count <= 0) return true;
   }
 }
 

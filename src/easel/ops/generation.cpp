@@ -94,6 +94,15 @@ SeamBlend seam_blend_of(const Params& params) {
   return params.text("blend") == "multiband" ? SeamBlend::multiband : SeamBlend::feather;
 }
 
+void declare_region_inpainting(OperationSpec& spec) {
+  spec.params.push_back(working_size_param());
+  spec.params.push_back(seam_blend_param());
+  for (auto& param : generation_params()) spec.params.push_back(std::move(param));
+  spec.regions = {RegionKind::named, RegionKind::box,          RegionKind::mask,
+                  RegionKind::color, RegionKind::segmentation, RegionKind::object};
+  spec.model = "diffusion:inpaint";
+}
+
 Image inpaint_within(const Image& input, const cv::Mat& weight, GenerationRequest request, int working_side,
                      const std::string& what, const RunContext& run, SeamBlend blend) {
   const cv::Mat image = input.to_rgba8().mat();

@@ -9,6 +9,7 @@
 #include "easel/image/image.hpp"
 #include "easel/ops/generation_engine.hpp"
 #include "easel/ops/param.hpp"
+#include "easel/ops/registry.hpp"
 #include "easel/ops/run_context.hpp"
 #include "easel/ops/text_to_image.hpp"
 
@@ -50,5 +51,9 @@ ParamSpec working_size_param();
 // The `blend` parameter of inpainting ops (feather, multiband) and its value.
 ParamSpec seam_blend_param();
 SeamBlend seam_blend_of(const Params& params);
+// Completes the declaration of an op that repaints a region from its prompt (object.add, object.replace):
+// after the op's own parameters, working_size, blend and the generation parameters; every region kind
+// an object can be named by; the inpainting model.
+void declare_region_inpainting(OperationSpec& spec);
 
 }  // namespace easel

@@ -26,12 +26,7 @@ void register_object_replace(Registry& registry) {
                  "How much of the region's content is replaced (1 = all; lower keeps its shape and colours)", 1.0, 0.05,
                  1)};
   spec.params.front().required = true;
-  spec.params.push_back(working_size_param());
-  spec.params.push_back(seam_blend_param());
-  for (auto& param : generation_params()) spec.params.push_back(std::move(param));
-  spec.regions = {RegionKind::named, RegionKind::box,          RegionKind::mask,
-                  RegionKind::color, RegionKind::segmentation, RegionKind::object};
-  spec.model = "diffusion:inpaint";
+  declare_region_inpainting(spec);
   spec.run_in_region = replace_object;
   registry.add(std::move(spec));
 }
