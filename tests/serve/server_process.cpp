@@ -141,6 +141,11 @@ RawConnection::~RawConnection() {
 
 namespace {
 
+std::chrono::steady_clock::time_point deadline_after(double seconds) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 // recv() on `fd` once data arrives before `deadline`: the byte count (0 when the peer closed, negative on
 // an error), or nullopt when the deadline passed first.
 std::optional<ssize_t> receive_before(int fd, std::chrono::steady_clock::time_point deadline, char* buffer,
@@ -165,9 +170,7 @@ bool RawConnection::send(std::string_view bytes) {
 
 std::string RawConnection::read_until_closed(double seconds) {
   std::string received;
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline = deadline_after(seconds);
   char buffer[4096];
   for (;;) {
     const auto count = receive_before(fd_, deadline, buffer, sizeof(buffer));
@@ -178,9 +181,7 @@ std::string RawConnection::read_until_closed(double seconds) {
 }
 
 bool RawConnection::closed_within(double seconds) {
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline = deadline_after(seconds);
   char buffer[4096];
   for (;;) {
     const auto count = receive_before(fd_, deadline, buffer, sizeof(buffer));
