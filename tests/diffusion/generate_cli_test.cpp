@@ -252,3 +252,73 @@ TEST_F(GenerateCli, EditWithoutAModelSaysWhichIsNeeded) {
 
 }  // namespace
 }  // namespace easel::diffusion
+
+namespace easel::diffusion {
+namespace {
+
+class LoraCli : public GenerateCli {
+ protected:
+  void SetUp() override {
+    GenerateCli::SetUp();
+    models_ = temp_dir() / "lora-models";
+    // A folder of LoRA files, each named loras/STEM.
+    fs::create_directories(models_ / "loras");
+    const fs::path reference = easel::test::reference_dir() / "lora" / "loras";
+    fs::copy_file(reference / "sd1_locon_kohya.safetensors", models_ / "loras" / "sketch.safetensors",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(reference / "sd1_lora_peft.safetensors", models_ / "loras" / "ink.safetensors",
+                  fs::copy_options::overwrite_existing);
+    ::setenv("EASEL_MODELS", models_.c_str(), 1);
+  }
+  void TearDown() override { ::unsetenv("EASEL_MODELS"); }
+
+  easel::test::CliRun generate(const fs::path& out, std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "generate", "-p",    "a photo of a cat", "-o", out.string(), "--model", (test::models() / "sd1").string(),
+        "--size",   "64x64", "--steps",          "3",  "--seed",     "5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_easel(args);
+  }
+
+  fs::path models_;
+};
+
+// A LoRA named as `easel models list` names it, at a scale, changes the image and is in the report; the
+// listing shows it as a LoRA.
+TEST_F(LoraCli, ALoraByNameAndScaleIsMergedAndReported) {
+  const fs::path plain = temp_dir() / "plain.png";
+  const fs::path styled = temp_dir() / "styled.png";
+  const fs::path report = temp_dir() / "styled.json";
+  ASSERT_EQ(generate(plain, {}).exit_code, 0);
+  const auto run = generate(styled, {"--lora", "loras/sketch:0.5", "--report", report.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_GT(compare_pngs(styled, plain).worst, 10) << "the LoRA changed the image";
+  std::ifstream in(report);
+  const auto json = nlohmann::json::parse(in);
+  ASSERT_EQ(json["generate"]["loras"].size(), 1u) << json.dump();
+  EXPECT_EQ(json["generate"]["loras"][0]["scale"], 0.5);
+  EXPECT_NE(json["generate"]["loras"][0]["file"].get<std::string>().find("sketch.safetensors"), std::string::npos);
+
+  const auto listed = run_easel({"models", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("loras/sketch  LoRA kohya LoRA"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("loras/ink  LoRA peft LoRA"), std::string::npos) << listed.out;
+}
+
+TEST_F(LoraCli, BadLorasFailWithAReasonAndNoOutput) {
+  const fs::path out = temp_dir() / "never.png";
+  const auto scale = generate(out, {"--lora", "loras/sketch:25"});
+  EXPECT_EQ(scale.exit_code, 2) << scale.err;
+  EXPECT_NE(scale.err.find("out of range [-10, 10]"), std::string::npos) << scale.err;
+  const auto missing = generate(out, {"--lora", "loras/absent"});
+  EXPECT_EQ(missing.exit_code, 5) << missing.err;
+  EXPECT_NE(missing.err.find("loras/absent"), std::string::npos) << missing.err;
+  const auto other_family = generate(
+      out, {"--lora", (easel::test::reference_dir() / "lora" / "loras" / "sdxl_locon_kohya.safetensors").string()});
+  EXPECT_EQ(other_family.exit_code, 3) << other_family.err;
+  EXPECT_NE(other_family.err.find("made for another model"), std::string::npos) << other_family.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace easel::diffusion

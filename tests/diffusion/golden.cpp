@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "easel/diffusion/tensor_file.hpp"
 #include "support/test_support.hpp"
@@ -31,6 +34,34 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
 }
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name) { return read_tensor(file, name); }
+
+// The reference's PNG is round(255 · clamp(decoded / 2 + 0.5, 0, 1)); README: ≤ 1 LSB on ≤ 0.5 % of values.
+void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& png) {
+  const cv::Mat bgr = cv::imread(png.string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(bgr.empty()) << png;
+  const at::Tensor ours =
+      at::round((decoded / 2 + 0.5).clamp(0, 1) * 255).to(at::kInt)[0].permute({1, 2, 0}).contiguous();
+  ASSERT_EQ(ours.size(0), bgr.rows);
+  ASSERT_EQ(ours.size(1), bgr.cols);
+  std::int64_t differing = 0;
+  int worst = 0;
+  const int* values = ours.data_ptr<int>();
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      const auto pixel = bgr.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) {
+        const int difference = std::abs(values[(y * bgr.cols + x) * 3 + c] - pixel[2 - c]);
+        worst = std::max(worst, difference);
+        differing += difference > 0;
+      }
+    }
+  }
+  const double fraction = static_cast<double>(differing) / static_cast<double>(ours.numel());
+  std::printf("  agreement %-48s %lld values differ (max %d LSB)\n", png.filename().c_str(),
+              static_cast<long long>(differing), worst);
+  EXPECT_LE(worst, 1) << png;
+  EXPECT_LE(fraction, 0.005) << png;
+}
 
 std::vector<SeededRun> seeded_runs() {
   return {{"sd1_t2i_euler_g7.5_s8_seed1234", "sd1", "scheduler/scheduler_config.json",

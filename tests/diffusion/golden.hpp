@@ -31,6 +31,10 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name);
 
+// A decoded (1, 3, H, W) image in [-1, 1] against the reference's PNG of it,
+// round(255 · clamp(decoded / 2 + 0.5, 0, 1)): ≤ 1 LSB on ≤ 0.5 % of values (the READMEs' tolerance).
+void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& png);
+
 // One of the reference's seeded text-to-image goldens (goldens/seeded/<name>) and how it was made.
 struct SeededRun {
   std::string name;

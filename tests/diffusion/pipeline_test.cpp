@@ -4,10 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <tuple>
 #include <vector>
 
@@ -81,34 +79,6 @@ std::string test_name(std::string name) {
   return name;
 }
 
-// The reference's PNG is round(255 · clamp(decoded / 2 + 0.5, 0, 1)); README: ≤ 1 LSB on ≤ 0.5 % of values.
-void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& png) {
-  const cv::Mat bgr = cv::imread(png.string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(bgr.empty()) << png;
-  const at::Tensor ours =
-      at::round((decoded / 2 + 0.5).clamp(0, 1) * 255).to(at::kInt)[0].permute({1, 2, 0}).contiguous();
-  ASSERT_EQ(ours.size(0), bgr.rows);
-  ASSERT_EQ(ours.size(1), bgr.cols);
-  std::int64_t differing = 0;
-  int worst = 0;
-  const int* values = ours.data_ptr<int>();
-  for (int y = 0; y < bgr.rows; ++y) {
-    for (int x = 0; x < bgr.cols; ++x) {
-      const auto pixel = bgr.at<cv::Vec3b>(y, x);
-      for (int c = 0; c < 3; ++c) {
-        const int difference = std::abs(values[(y * bgr.cols + x) * 3 + c] - pixel[2 - c]);
-        worst = std::max(worst, difference);
-        differing += difference > 0;
-      }
-    }
-  }
-  const double fraction = static_cast<double>(differing) / static_cast<double>(ours.numel());
-  std::printf("  agreement %-48s %lld values differ (max %d LSB)\n", png.filename().c_str(),
-              static_cast<long long>(differing), worst);
-  EXPECT_LE(worst, 1) << png;
-  EXPECT_LE(fraction, 0.005) << png;
-}
-
 class PipelineGolden : public ::testing::TestWithParam<PipelineRun> {};
 
 TEST_P(PipelineGolden, MatchesTheReference) {
@@ -142,7 +112,7 @@ TEST_P(PipelineGolden, MatchesTheReference) {
   test::expect_close(outcome.timesteps, test::golden(golden, "timesteps"), 1e-7, 1e-4, run.name + " timesteps");
   test::expect_close(outcome.latents, final_expected, rel_l2, max_abs, run.name + " final_latents");
   test::expect_close(outcome.decoded, test::golden(golden, "decoded"), rel_l2, max_abs, run.name + " decoded");
-  expect_png_matches(outcome.decoded, test::goldens() / "pipelines" / (run.name + ".png"));
+  test::expect_png_matches(outcome.decoded, test::goldens() / "pipelines" / (run.name + ".png"));
 }
 
 std::vector<PipelineRun> pipeline_runs(bool single_file) {
@@ -197,7 +167,7 @@ TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
   test::expect_close(outcome.decoded, test::golden(golden, "decoded"), rel_l2, max_abs, seeded.name + " decoded");
   test::expect_close(outcome.images(), test::golden(golden, "image_float"), rel_l2, max_abs,
                      seeded.name + " image_float");
-  expect_png_matches(outcome.decoded, test::goldens() / "seeded" / (seeded.name + ".png"));
+  test::expect_png_matches(outcome.decoded, test::goldens() / "seeded" / (seeded.name + ".png"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden,

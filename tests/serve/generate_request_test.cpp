@@ -47,6 +47,33 @@ TEST(GenerateRequestQuality, StepsAndSamplerFollowThePresetUnlessGiven) {
   EXPECT_EQ(chosen.sampler, "ddim");
 }
 
+TEST(GenerateRequestLoras, ObjectsAndNameScaleStringsAreRead) {
+  const auto request =
+      parsed({{"loras", json::array({{{"name", "ink"}, {"scale", -0.5}}, "org/style/file:0.25", "plain"})}});
+  EXPECT_EQ(request.loras, (std::vector<LoraChoice>{{"ink", -0.5}, {"org/style/file", 0.25}, {"plain", 1.0}}));
+  EXPECT_EQ(generation_of({{"loras", json::array({"ink:2"})}}).loras, (std::vector<LoraChoice>{{"ink", 2.0}}));
+}
+
+TEST(GenerateRequestLoras, BadLorasNameTheField) {
+  const auto param_of = [](json body) {
+    try {
+      generation_of(std::move(body));
+    } catch (const serve::ApiError& error) {
+      return error.param();
+    } catch (const Error& error) {
+      return error.field();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(param_of({{"loras", "ink"}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({"/etc/ink.safetensors"})}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({{{"name", "ink"}, {"weight", 1}}})}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({{{"name", "ink"}, {"scale", "high"}}})}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({"ink:10.5"})}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({"a", "b", "c", "d", "e", "f", "g", "h", "i"})}}), "loras");
+  EXPECT_EQ(param_of({{"loras", json::array({"ink:-10"})}}), "no error");
+}
+
 // What runs without a preset and with the auto preset is the same: the engine's steps for the sampler.
 TEST(TextToImageRequest, TheAutoPresetIsWhatRunsWithoutOne) {
   const TextToImageDoor door{"easel generate", "", "give --model", UnsetSeed::zero};

@@ -29,6 +29,8 @@ std::filesystem::path models_with_reference_single_files() {
   install_single_file(models, "sd1", "tiny-sd1");
   std::filesystem::copy_file(reference_dir() / "sd" / "models" / "sd1.safetensors", models / "bare-sd1.safetensors");
   install_unet_only(models, "sd1", "sd1-unet");
+  std::filesystem::copy_file(reference_dir() / "lora" / "loras" / "sd1_lora_diffusers.safetensors",
+                             models / "watercolor.safetensors");
   return models;
 }
 
@@ -210,6 +212,26 @@ TEST_F(ServerGenerations, AUnetOnlyModelRunsWithTheBaseTheRequestNames) {
       << alone->body;
   request["base"] = "../tiny-sd1";
   expect_field_error(server_->client().Post("/v1/images/generations", request.dump(), "application/json"), "base");
+}
+
+// Easel's "loras" extension: a LoRA by name and scale changes the image and is reported; paths, LoRAs
+// that are not installed and scales out of range are 400s naming "loras".
+TEST_F(ServerGenerations, ALoraByNameChangesTheImageAndIsReported) {
+  const json plain = generate(small_request);
+  json request = small_request;
+  request["loras"] = json::array({{{"name", "watercolor"}, {"scale", 0.8}}});
+  const json styled = generate(request);
+  ASSERT_EQ(styled["data"].size(), 1u);
+  EXPECT_NE(styled["data"][0]["b64_json"], plain["data"][0]["b64_json"]);
+  EXPECT_EQ(styled["easel"]["loras"], json::array({{{"name", "watercolor.safetensors"}, {"scale", 0.8}}}));
+  EXPECT_FALSE(plain["easel"].contains("loras"));
+
+  auto client = server_->client();
+  for (const json& bad : {json::array({"../watercolor"}), json::array({"not-installed"}),
+                          json::array({"watercolor:11"}), json("watercolor")}) {
+    request["loras"] = bad;
+    expect_field_error(client.Post("/v1/images/generations", request.dump(), "application/json"), "loras");
+  }
 }
 
 TEST_F(ServerGenerations, TheSameSeedGivesIdenticalBytesAndAnotherSeedDoesNot) {

@@ -1,6 +1,7 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
 //                [--strength X --init IMAGE] [--precision fp32|bf16] [--base NAME|PATH]
+//                [--lora NAME|PATH[:SCALE]]...
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -31,6 +32,7 @@ struct GenerateOptions {
   std::string negative;
   std::string model;
   std::string base;
+  std::vector<std::string> loras;  // NAME_OR_PATH[:SCALE], in the order given
   std::string size;
   std::string aspect;
   std::string preset;
@@ -142,6 +144,7 @@ GenerationRequest request_from(const GenerateOptions& options) {
   settings.negative = options.negative;
   settings.model = options.model;
   settings.base = options.base;
+  for (const std::string& lora : options.loras) settings.loras.push_back(parse_lora_choice(lora));
   settings.seed = options.seed;
   settings.steps = options.steps;
   settings.cfg = options.cfg;
@@ -169,6 +172,12 @@ GenerationRequest request_from(const GenerateOptions& options) {
   return request;
 }
 
+json lora_report(const std::vector<LoraChoice>& loras) {
+  json report = json::array();
+  for (const LoraChoice& lora : loras) report.push_back({{"file", lora.name}, {"scale", lora.scale}});
+  return report;
+}
+
 // What was made and how, for the outputs' metadata and the report.
 json generation_settings(const GenerateOptions& options, const GenerationRequest& request,
                          const GenerationResult& result, diffusion::Precision precision) {
@@ -178,6 +187,7 @@ json generation_settings(const GenerateOptions& options, const GenerationRequest
       {"negative", request.negative_prompt},
       {"model", result.model},
       {"base", result.base.empty() ? json() : json(result.base)},
+      {"loras", lora_report(result.loras)},
       {"sampler", result.sampler},
       {"steps", result.steps},
       {"cfg", result.guidance},
@@ -288,6 +298,11 @@ void add_generate_command(CLI::App& app, Action& action, const models::ModelPath
   command->add_option("--base", options->base,
                       "Base model whose text encoder, tokenizer and VAE complete a UNet-only --model (default: the "
                       "base its sidecar names)");
+  command->add_option("--lora", options->loras,
+                      "LoRA to merge into the model: a name (easel models list) or .safetensors file, with an optional "
+                      ":SCALE (default 1, within ±" +
+                          std::to_string(static_cast<int>(max_lora_scale)) + "); repeat for several (at most " +
+                          std::to_string(max_loras_per_request) + ")");
   command->add_option("--negative", options->negative, "What to steer away from (with --cfg above 1)");
   auto* size = command->add_option("--size", options->size,
                                    "WIDTHxHEIGHT, multiples of 8 up to " + std::to_string(max_generation_side) +

@@ -100,7 +100,7 @@ class DiffusionEngine : public GenerationEngine {
   GenerationResult generate(const GenerationRequest& request) override {
     const std::lock_guard lock(mutex_);
     initialize_runtime(options_.threads);
-    const StableDiffusionModel& model = load(request.model, request.base);
+    const StableDiffusionModel& model = load(request);
     PipelineInput input;
     input.mode = pipeline_mode(request.mode);
     input.prompt = request.prompt;
@@ -169,6 +169,7 @@ class DiffusionEngine : public GenerationEngine {
     }
     result.model = loaded_path_.string();
     result.base = model.base.string();
+    for (const LoraUse& lora : loaded_loras_) result.loras.push_back({lora.file.string(), lora.scale});
     result.sampler = std::string(sampler_name(input.sampler));
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
@@ -208,22 +209,28 @@ class DiffusionEngine : public GenerationEngine {
     return options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
   }
 
-  const StableDiffusionModel& load(const std::string& name, const std::string& base_name) {
-    if (name.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
-    const std::filesystem::path path = resolve(name);
+  // The model with the request's LoRA files merged, kept until a request names another model, base or
+  // LoRA set (a LoRA set, scales included, is merged at load: changing it loads the model again).
+  const StableDiffusionModel& load(const GenerationRequest& request) {
+    if (request.model.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
+    const std::filesystem::path path = resolve(request.model);
     // A request's base wins over the one the model's sidecar names (load_model reads that).
-    const std::filesystem::path base = base_name.empty() ? std::filesystem::path() : resolve(base_name);
+    const std::filesystem::path base = request.base.empty() ? std::filesystem::path() : resolve(request.base);
+    std::vector<LoraUse> loras;
+    for (const LoraChoice& lora : request.loras) loras.push_back({resolve(lora.name), lora.scale});
     // The cache is keyed by paths alone: an engine computes in one precision (options_.precision).
-    if (!model_ || path != loaded_path_ || base != loaded_base_) {
+    if (!model_ || path != loaded_path_ || base != loaded_base_ || loras != loaded_loras_) {
       model_.reset();
       ModelOptions model_options;
       model_options.tokenizer_dir = options_.tokenizer_dir;
       model_options.base = base;
       model_options.resolve_base_name = [this](const std::string& base_model) { return resolve(base_model); };
       model_options.precision = options_.precision;
+      model_options.loras = loras;
       model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
       loaded_path_ = path;
       loaded_base_ = base;
+      loaded_loras_ = std::move(loras);
     }
     return *model_;
   }
@@ -234,6 +241,7 @@ class DiffusionEngine : public GenerationEngine {
   std::optional<TinyDecoder> taesd_;
   std::filesystem::path loaded_path_;
   std::filesystem::path loaded_base_;  // the base the request named; empty: the sidecar's, if any
+  std::vector<LoraUse> loaded_loras_;
 };
 
 }  // namespace

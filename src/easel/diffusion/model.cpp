@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include "easel/core/error.hpp"
+#include "easel/diffusion/lora.hpp"
 #include "easel/model_files/model_sidecar.hpp"
 #include "easel/diffusion/runtime.hpp"
 #include "easel/model_files/single_file_settings.hpp"
@@ -137,11 +138,12 @@ class ModelFiles {
     return "model " + path_.string() + " holds no " + what;
   }
 
-  TextEncoder text_encoder(at::ScalarType type) const {
-    if (!folder_) return TextEncoder(weights_as(read_single_file_text_encoder(path_), type), single_->text_encoder);
+  TextEncoder text_encoder(at::ScalarType type, LoraSet& loras) const {
     const fs::path folder = path_ / "text_encoder";
-    return TextEncoder(weights_as(read_component(folder / "model.safetensors"), type),
-                       TextEncoderConfig::from_json_file(folder / "config.json"));
+    Weights weights = folder_ ? read_component(folder / "model.safetensors") : read_single_file_text_encoder(path_);
+    loras.merge_into(weights, LoraComponent::text_encoder);
+    return TextEncoder(weights_as(std::move(weights), type),
+                       folder_ ? TextEncoderConfig::from_json_file(folder / "config.json") : single_->text_encoder);
   }
   // The family of the text encoder and tokenizer, which decides the pad token.
   ModelFamily text_family() const {
@@ -153,11 +155,13 @@ class ModelFiles {
     if (folder_) return read_tokenizer({path_ / "tokenizer", fallback});
     return read_tokenizer({single_->tokenizer, path_.parent_path() / "tokenizer", fallback});
   }
-  UNet unet(at::ScalarType type) const {
-    if (!folder_) return UNet(weights_as(read_single_file_unet(path_), type), single_->unet);
+  UNet unet(at::ScalarType type, LoraSet& loras) const {
     const fs::path folder = path_ / "unet";
-    return UNet(weights_as(read_component(folder / "diffusion_pytorch_model.safetensors"), type),
-                UNetConfig::from_json_file(folder / "config.json"));
+    Weights weights =
+        folder_ ? read_component(folder / "diffusion_pytorch_model.safetensors") : read_single_file_unet(path_);
+    loras.merge_into(weights, LoraComponent::unet);
+    return UNet(weights_as(std::move(weights), type),
+                folder_ ? UNetConfig::from_json_file(folder / "config.json") : single_->unet);
   }
   Vae vae(at::ScalarType type) const {
     if (!folder_) return Vae(weights_as(read_single_file_vae(path_), type), single_->vae);
@@ -254,8 +258,10 @@ StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options)
   // One statement per component: the weights read for one (and the copies a network makes of them)
   // are freed before the next file is read, which keeps the peak of loading near the model's size.
   const ComponentTypes types = component_types(options.precision);
-  TextEncoder text_encoder = text.text_encoder(types.text_encoder);
-  UNet unet_network = unet.unet(types.unet);
+  LoraSet loras(options.loras);
+  TextEncoder text_encoder = text.text_encoder(types.text_encoder, loras);
+  UNet unet_network = unet.unet(types.unet, loras);
+  loras.check_every_module_merged();
   Vae vae_network = vae.vae(types.vae);
   StableDiffusionModel assembled{family,
                                  std::move(tokenizer),

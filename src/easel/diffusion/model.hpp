@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "easel/model_files/model_config.hpp"
+#include "easel/diffusion/lora.hpp"
 #include "easel/diffusion/precision.hpp"
 #include "easel/diffusion/scheduler.hpp"
 #include "easel/diffusion/text_encoder.hpp"
@@ -34,6 +35,8 @@ struct ModelOptions {
   // What the networks compute in (precision.hpp); bf16 on a CPU without bfloat16 instructions is a
   // capability error.
   Precision precision = Precision::fp32;
+  // LoRA files merged into the text encoder and UNet as they load (lora.hpp), in this order.
+  std::vector<LoraUse> loras;
 };
 
 struct StableDiffusionModel {

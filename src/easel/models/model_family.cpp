@@ -8,6 +8,7 @@
 #include "easel/model_files/model_config.hpp"
 #include "easel/model_files/model_sidecar.hpp"
 #include "easel/model_files/safetensors.hpp"
+#include "easel/model_files/lora_keys.hpp"
 #include "easel/model_files/single_file_settings.hpp"
 #include "easel/models/model_catalog.hpp"
 #include "easel/ops/generative_operations.hpp"
@@ -118,6 +119,13 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name,
   traits.layout = ModelLayout::single_file;
   traits.prediction = "unknown";
   const diffusion::SafetensorsFile weights(file);
+  // A LoRA is listed so that its name can be given to --lora / "loras"; it runs on a model of its family.
+  if (const auto lora = diffusion::lora_file_format(weights.tensors())) {
+    traits.family = "LoRA";
+    traits.variant = std::string(diffusion::lora_format_name(*lora)) + " LoRA";
+    traits.components = {"lora"};
+    return traits;
+  }
   const auto has_prefix = [&](const std::string& prefix) {
     const auto it = weights.tensors().lower_bound(prefix);
     return it != weights.tensors().end() && it->first.starts_with(prefix);

@@ -28,6 +28,19 @@ enum class GenerationMode {
 constexpr int max_generation_side = 2048;
 constexpr int max_images_per_request = 8;
 
+// LoRA files one generation may apply, and the largest scale either way (negative scales subtract a
+// LoRA, as "slider" LoRAs are used).
+constexpr int max_loras_per_request = 8;
+constexpr double max_lora_scale = 10;
+
+// A LoRA applied to a generation: a name in the models directory (as `model`) or a path to its
+// .safetensors file, and the scale its change is applied at.
+struct LoraChoice {
+  std::string name;
+  double scale = 1.0;
+  bool operator==(const LoraChoice&) const = default;
+};
+
 // The largest seed (2^53 - 1: every JSON reader keeps it exact).
 inline constexpr std::uint64_t kLargestSeed = (std::uint64_t{1} << 53) - 1;
 
@@ -40,6 +53,8 @@ struct GenerationRequest {
   // The model whose text encoder, tokenizer and VAE complete a UNet-only `model` (a name or path, as
   // `model`); empty: the base the model's sidecar names, if any (docs/models.md, "Base models").
   std::string base;
+  // Merged into the model's text encoder and UNet in this order (docs/models.md, "LoRA").
+  std::vector<LoraChoice> loras;
   std::string prompt;
   std::string negative_prompt;
   int width = 512;  // text-to-image only; the other modes take the input's size
@@ -65,9 +80,10 @@ struct GenerationRequest {
 };
 
 struct GenerationResult {
-  std::vector<Image> images;  // RGBA 8-bit, the request's size (the input's size for image modes)
-  std::string model;          // the resolved model path
-  std::string base;           // the resolved base path; empty: none was used
+  std::vector<Image> images;      // RGBA 8-bit, the request's size (the input's size for image modes)
+  std::string model;              // the resolved model path
+  std::string base;               // the resolved base path; empty: none was used
+  std::vector<LoraChoice> loras;  // the LoRA files merged (resolved paths) and their scales
   std::string sampler;
   int steps = 0;  // denoising steps actually run
   double guidance = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 
 #include "easel/core/error.hpp"
 #include "easel/ops/generation_presets.hpp"
@@ -18,7 +20,44 @@ cv::Size generation_size(cv::Size asked) {
           std::max(8, static_cast<int>(std::lround(asked.height * shrink / 8)) * 8)};
 }
 
+std::string number_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+std::vector<LoraChoice> checked_loras(const std::vector<LoraChoice>& loras, const std::string& what) {
+  if (loras.size() > static_cast<std::size_t>(max_loras_per_request)) {
+    throw Error(ErrorKind::usage,
+                what + ": " + std::to_string(loras.size()) + " LoRA files given; at most " +
+                    std::to_string(max_loras_per_request) + " apply to one generation",
+                "loras");
+  }
+  for (const LoraChoice& lora : loras) {
+    if (lora.name.empty()) throw Error(ErrorKind::usage, what + ": a LoRA without a name or path", "loras");
+    if (!std::isfinite(lora.scale) || std::abs(lora.scale) > max_lora_scale) {
+      throw Error(ErrorKind::usage,
+                  what + ": LoRA " + lora.name + " scale " + number_text(lora.scale) + " is out of range [-" +
+                      number_text(max_lora_scale) + ", " + number_text(max_lora_scale) + "]",
+                  "loras");
+    }
+  }
+  return loras;
+}
+
 }  // namespace
+
+LoraChoice parse_lora_choice(const std::string& spec) {
+  // The scale follows the last ':' when what follows it is a number, so paths with ':' still work.
+  const auto colon = spec.rfind(':');
+  if (colon != std::string::npos) {
+    const std::string scale = spec.substr(colon + 1);
+    char* end = nullptr;
+    const double value = std::strtod(scale.c_str(), &end);
+    if (!scale.empty() && end == scale.c_str() + scale.size()) return {spec.substr(0, colon), value};
+  }
+  return {spec, 1.0};
+}
 
 GenerationRequest text_to_image_request(const TextToImageSettings& settings, const TextToImageDoor& door) {
   GenerationRequest request;
@@ -29,6 +68,7 @@ GenerationRequest text_to_image_request(const TextToImageSettings& settings, con
   if (request.model.empty())
     throw Error(ErrorKind::capability, door.what + " needs a Stable Diffusion model: " + door.model_advice);
   request.base = settings.base;
+  request.loras = checked_loras(settings.loras, door.what);
 
   if (settings.seed) checked_text_to_image_setting("seed", *settings.seed);
   if (settings.steps) checked_text_to_image_setting("steps", *settings.steps);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -21,8 +22,10 @@ namespace easel {
 struct TextToImageSettings {
   std::string prompt;
   std::string negative;
-  std::string model;                  // as the door allows (a name, or a path too); empty: the door's default
-  std::string base;                   // completes a UNet-only model; empty: the base its sidecar names
+  std::string model;  // as the door allows (a name, or a path too); empty: the door's default
+  std::string base;   // completes a UNet-only model; empty: the base its sidecar names
+  // Merged into the model in this order: at most max_loras_per_request, each scale within ±max_lora_scale.
+  std::vector<LoraChoice> loras;
   std::optional<std::uint64_t> seed;  // unset: the door's UnsetSeed
   std::optional<int> steps;           // unset: the preset's, else the engine's (20; lcm 4)
   std::optional<double> cfg;          // unset: the engine's (7.5; lcm 1)
@@ -55,6 +58,9 @@ struct TextToImageDoor {
 // default). The size is generated at the nearest multiple of 8 within max_generation_side, with the
 // shape asked for; a caller that asked another size resamples the result (generate.image does).
 GenerationRequest text_to_image_request(const TextToImageSettings& settings, const TextToImageDoor& door);
+
+// A LoRA as a door's text gives it, "NAME_OR_PATH[:SCALE]" (scale 1 when none follows the last ':').
+LoraChoice parse_lora_choice(const std::string& spec);
 
 // The declaration of one generate.image parameter ("steps", "cfg", "sampler", "seed", …).
 const ParamSpec& text_to_image_setting(const std::string& name);

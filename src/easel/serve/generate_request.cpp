@@ -19,7 +19,7 @@ const std::set<std::string>& known_fields() {
   static const std::set<std::string> fields = {"prompt", "model", "n", "size", "quality", "background", "output_format",
                                                "output_compression", "response_format", "user", "moderation", "style",
                                                "stream", "partial_images", "negative_prompt", "seed", "steps",
-                                               "guidance_scale", "sampler", "base"};
+                                               "guidance_scale", "sampler", "base", "loras"};
   // clang-format on
   return fields;
 }
@@ -77,6 +77,40 @@ json checked_setting(const std::string& field, const std::string& setting, const
   }
 }
 
+LoraChoice lora_element(const json& element) {
+  if (element.is_string()) return parse_lora_choice(element.get<std::string>());
+  if (!element.is_object() || !element.contains("name") || !element["name"].is_string()) {
+    throw invalid_field("loras",
+                        "each of 'loras' must be {\"name\": NAME, \"scale\": NUMBER} or a \"NAME[:SCALE]\" string");
+  }
+  for (const auto& [key, value] : element.items()) {
+    if (key != "name" && key != "scale")
+      throw invalid_field("loras", "'loras': unknown key '" + key + "' (allowed: name, scale)", "unknown_parameter");
+  }
+  LoraChoice lora{element["name"].get<std::string>(), 1.0};
+  if (element.contains("scale")) {
+    if (!element["scale"].is_number()) throw invalid_field("loras", "'loras': 'scale' must be a number");
+    lora.scale = element["scale"].get<double>();
+  }
+  return lora;
+}
+
+std::vector<LoraChoice> lora_field(const json& body) {
+  if (!body.contains("loras") || body["loras"].is_null()) return {};
+  if (!body["loras"].is_array()) throw invalid_field("loras", "'loras' must be an array");
+  std::vector<LoraChoice> loras;
+  for (const json& element : body["loras"]) {
+    LoraChoice lora = lora_element(element);
+    if (!is_model_name(lora.name)) {
+      throw invalid_field("loras",
+                          "'loras': \"" + lora.name + "\" must be a LoRA name (see GET /v1/models), not a path",
+                          "model_not_found");
+    }
+    loras.push_back(std::move(lora));
+  }
+  return loras;
+}
+
 }  // namespace
 
 GenerationSettings parse_generation_settings(const json& body) {
@@ -117,6 +151,7 @@ GenerateRequest parse_generate_request(const json& body, const RequestLimits& li
   if (request.prompt.size() > limits.max_prompt_bytes)
     throw invalid_field("prompt", "'prompt' is longer than " + std::to_string(limits.max_prompt_bytes) + " bytes");
   request.settings = parse_generation_settings(body);
+  request.loras = lora_field(body);
   request.n = number_field<int>(body, "n", 1, max_images_per_request).value_or(1);
   request.size = parse_output_size(string_field(body, "size", "auto"));
   request.quality = string_field(body, "quality", "auto", {"auto", "low", "medium", "high", "standard", "hd"});

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "easel/image/codec.hpp"
+#include "easel/ops/generation_engine.hpp"
 #include "easel/serve/edit_request.hpp"
 
 namespace easel::serve {
@@ -39,6 +41,9 @@ struct GenerateRequest {
   bool stream = false;           // server-sent events (n must be 1)
   int partial_images = 0;        // 0..3, with stream
   GenerationSettings settings;
+  // Easel's extension "loras": [{"name": NAME, "scale": X} or "NAME[:SCALE]"], names only (never paths);
+  // counts and scales are checked with the other settings (ops/text_to_image.hpp).
+  std::vector<LoraChoice> loras;
 };
 
 // Throws ApiError naming the field.

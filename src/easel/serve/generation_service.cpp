@@ -25,6 +25,7 @@ TextToImageSettings text_to_image_settings(const GenerateRequest& request) {
   asked.preset = request.quality == "standard" ? "medium" : request.quality == "hd" ? "high" : request.quality;
   if (!request.size.automatic()) asked.size = cv::Size(request.size.width, request.size.height);
   asked.count = request.n;
+  asked.loras = request.loras;
   return asked;
 }
 
@@ -44,6 +45,13 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     if (!asked.base.empty()) asked.base = models::resolve_model_name(control.model_paths, asked.base).string();
     GenerationRequest generation =
         text_to_image_request(asked, {what, control.default_model, control.model_advice, UnsetSeed::random});
+    for (LoraChoice& lora : generation.loras) {
+      try {
+        lora.name = models::resolve_model_name(control.model_paths, lora.name).string();
+      } catch (const Error& error) {
+        throw api_error_from(error, "loras");
+      }
+    }
     metadata.plan_json = json{
         {"op", "generate.image"},
         {"prompt", request.prompt},
@@ -82,9 +90,19 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
                     {"seed", generation.seed},
                     {"precision", generated.precision}};
     if (!generated.base.empty()) result.easel["base"] = models::model_display_name(control.model_paths, generated.base);
+    if (!generated.loras.empty()) {
+      result.easel["loras"] = json::array();
+      for (const LoraChoice& lora : generated.loras) {
+        result.easel["loras"].push_back(
+            {{"name", models::model_display_name(control.model_paths, lora.name)}, {"scale", lora.scale}});
+      }
+    }
     return result;
   } catch (const Error& error) {
-    throw api_error_from(error, error.kind() == ErrorKind::capability ? "model" : "");
+    // Errors about a setting name it ("loras"); a missing model is about "model".
+    throw api_error_from(error, !error.field().empty()                  ? error.field()
+                                : error.kind() == ErrorKind::capability ? "model"
+                                                                        : "");
   }
 }
 
