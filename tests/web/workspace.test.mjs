@@ -63,6 +63,8 @@ fs.writeFileSync(
   }),
 );
 fs.copyFileSync(path.join(referenceDir, 'sd', 'models', 'sd1.safetensors'), path.join(models, 'bare-sd1.safetensors'));
+// A LoRA for the tiny SD1 model (../shared/reference/lora), listed for the LoRA picker, not as a model.
+fs.copyFileSync(path.join(referenceDir, 'lora', 'loras', 'sd1_lora_diffusers.safetensors'), path.join(models, 'watercolor.safetensors'));
 
 function startServer() {
   // The models folder holds no segmentation network, and the fallback is accepted (EASEL_SEGMENTATION=
@@ -398,9 +400,20 @@ test('text to image with a reference model, models side by side, and a bad size 
       return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data);
     });
   const folderPixels = await galleryPixels();
-  await page.getByLabel('Model', { exact: true }).selectOption('tiny-sd1');
+  // A LoRA from the picker, at a scale: another picture, and the report names it.
+  assert.equal(await page.locator('#model option[value="watercolor"]').count(), 0, 'a LoRA is not offered as a model');
+  const lora = page.getByLabel('watercolor (diffusers LoRA)');
+  await lora.check();
+  await page.getByLabel('Scale of watercolor').fill('0.5');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('#history-tree .round', { hasText: 'Round 2' }).waitFor({ timeout: 90_000 });
+  await page.locator('#report-view', { hasText: 'watercolor.safetensors × 0.5' }).waitFor({ timeout: 90_000 });
+  const loraPixels = await galleryPixels();
+  assert.ok(loraPixels.some((value, index) => Math.abs(value - folderPixels[index]) > 1), 'the LoRA changed the picture');
+  await lora.uncheck();
+  await page.getByLabel('Model', { exact: true }).selectOption('tiny-sd1');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.locator('#history-tree .round', { hasText: 'Round 3' }).waitFor({ timeout: 90_000 });
   await page.locator('#gallery img').first().waitFor({ timeout: 90_000 });
   const singlePixels = await galleryPixels();
   assert.equal(singlePixels.length, 64 * 64 * 4);
@@ -412,7 +425,7 @@ test('text to image with a reference model, models side by side, and a bad size 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   assert.equal((await streamed).headers()['content-type'], 'text/event-stream');
   await page.locator('#live-preview[alt="Partial preview 1"]').waitFor({ state: 'attached' });
-  await page.locator('#history-tree .round', { hasText: 'Round 3' }).waitFor({ timeout: 90_000 });
+  await page.locator('#history-tree .round', { hasText: 'Round 4' }).waitFor({ timeout: 90_000 });
   assert.equal(await page.locator('#gallery img').first().evaluate((image) => image.naturalWidth), 64);
 
   await page.getByRole('tab', { name: 'Models side by side' }).click();

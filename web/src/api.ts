@@ -15,7 +15,7 @@ export class ApiError extends Error {
 export interface ModelEntry {
   id: string;
   easel: {
-    kind: 'edit' | 'diffusion' | string;
+    kind: 'edit' | 'diffusion' | 'lora' | string;
     operations?: string[];
     aliases?: string[];
     family?: string;

@@ -20,6 +20,35 @@ export async function refreshModels(): Promise<void> {
   }
   fillModelPicker();
   fillModelChoices();
+  fillLoraPicker();
+}
+
+// Installed LoRA files, each with a check box and its scale (docs/models.md, "LoRA"); the server checks
+// the scale's range and whether the LoRA fits the chosen model.
+export function fillLoraPicker(): void {
+  const chosen = new Map(chosenLoras().map((lora) => [lora.name, lora.scale]));
+  const loras = state.models.filter((model) => model.easel.kind === 'lora');
+  if (loras.length === 0) {
+    ui.loraChoices.replaceChildren(el('p', { class: 'hint', text: 'No LoRA installed: put .safetensors LoRA files in the models folder (docs/models.md, "LoRA").' }));
+    return;
+  }
+  ui.loraChoices.replaceChildren(
+    ...loras.map((lora) => {
+      const use = el('input', { type: 'checkbox', value: lora.id }) as HTMLInputElement;
+      use.checked = chosen.has(lora.id);
+      const scale = el('input', { type: 'number', min: '-10', max: '10', step: '0.05', value: String(chosen.get(lora.id) ?? 1) }) as HTMLInputElement;
+      scale.setAttribute('aria-label', `Scale of ${lora.id}`);
+      scale.dataset.lora = lora.id;
+      return el('div', { class: 'lora' }, el('label', {}, use, ` ${lora.id} (${lora.easel.variant ?? 'LoRA'})`), scale);
+    }),
+  );
+}
+
+export function chosenLoras(): { name: string; scale: number }[] {
+  return Array.from(ui.loraChoices.querySelectorAll<HTMLInputElement>('input[type="checkbox"]:checked')).map((use) => {
+    const scale = ui.loraChoices.querySelector<HTMLInputElement>(`input[type="number"][data-lora="${CSS.escape(use.value)}"]`);
+    return { name: use.value, scale: scale && scale.value.trim() !== '' ? Number(scale.value) : 1 };
+  });
 }
 
 // Generations pick a diffusion model; edits pick the edit engine alone (its generative steps run the

@@ -7,6 +7,7 @@ import { baseForEdit } from './canvas';
 import { FieldError, clearError, setProgress, showError } from './feedback';
 import { instruction, sizeValue } from './inputs';
 import { previewNow, wantsMask } from './plan_preview';
+import { chosenLoras } from './model_picker';
 import { finishRound, roundPreviews } from './results';
 import { selectTab } from './tabs';
 import { mask, state, ui } from './workspace';
@@ -127,6 +128,8 @@ export function generationBody(model: string): Record<string, unknown> {
   if (ui.seed.value.trim()) body.seed = ui.seed.value.trim();
   if (ui.steps.value.trim()) body.steps = ui.steps.value.trim();
   if (ui.negative.value.trim()) body.negative_prompt = ui.negative.value.trim();
+  const loras = chosenLoras();
+  if (loras.length > 0) body.loras = loras;
   return body;
 }
 

@@ -123,6 +123,9 @@ export function renderReport(target: HTMLElement, easel: Record<string, any> | n
         'dl',
         { class: 'facts' },
         ...['model', 'sampler', 'steps', 'guidance', 'seed'].flatMap((name) => [el('dt', { text: name }), el('dd', { text: String(easel[name] ?? '—') })]),
+        ...(Array.isArray(easel.loras) && easel.loras.length > 0
+          ? [el('dt', { text: 'loras' }), el('dd', { text: easel.loras.map((lora: { name: string; scale: number }) => `${lora.name} × ${lora.scale}`).join(', ') })]
+          : []),
       ),
     );
   }

@@ -31,6 +31,7 @@ export const ui = {
   negative: byId<HTMLInputElement>('negative'),
   model: byId<HTMLSelectElement>('model'),
   modelInfo: byId('model-info'),
+  loraChoices: byId('lora-choices'),
   presets: byId('aspect-presets'),
   width: byId<HTMLInputElement>('width'),
   height: byId<HTMLInputElement>('height'),

@@ -101,6 +101,11 @@ class ModelFiles {
       return;
     }
     const SafetensorsFile header(path_);
+    if (lora_file_format(header.tensors())) {
+      throw Error(ErrorKind::input, path_.string() +
+                                        " is a LoRA file, not a model: give it beside a model with --lora (API: "
+                                        "\"loras\"; docs/models.md, \"LoRA\")");
+    }
     single_ = resolve_single_file_settings(header.tensors(), read_sidecar(path_), path_);
     if (!single_->has_unet && !single_->has_vae && !single_->has_text_encoder) {
       throw Error(

@@ -28,11 +28,12 @@ json model_list(const models::ModelPaths& paths) {
                    {"operations", operations},
                    {"generative_operations", generative},
                    {"aliases", {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "dall-e-2"}}})});
-  // Installed diffusion models (easel models list), usable by POST /v1/images/generations when this
+  // Installed diffusion models and LoRA files (easel models list), usable by POST /v1/images/generations when this
   // build has the generation engine: what each enables, what it lacks and the base that supplies it,
   // or why it cannot be used.
   for (const auto& model : models::list_models(paths)) {
-    json details = {{"kind", "diffusion"},
+    // A LoRA file is listed for the "loras" field, not as a model to generate with.
+    json details = {{"kind", model.traits.family == "LoRA" ? "lora" : "diffusion"},
                     {"family", model.traits.family},
                     {"variant", model.traits.variant},
                     {"usable", model.problem.empty()},
