@@ -1,9 +1,11 @@
 // Feeds arbitrary bytes to the safetensors header parser: it must either accept the file with every
-// tensor inside the data section, or throw easel::Error — never read out of bounds.
+// tensor inside the data section, or throw easel::Error — never read out of bounds. The tensor names
+// then go through the LoRA name parser (lora_keys.hpp), which takes them from downloaded files too.
 #include <cstddef>
 #include <cstdint>
 
 #include "easel/core/error.hpp"
+#include "easel/model_files/lora_keys.hpp"
 #include "easel/model_files/safetensors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -15,6 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           tensor.dtype == easel::diffusion::DType::bf16) {
         (void)file.floats(name);
       }
+    }
+    for (const auto& [name, tensor] : file.tensors()) {
+      if (const auto key = easel::diffusion::parse_lora_key(name)) (void)easel::diffusion::kohya_spelling(key->module);
     }
   } catch (const easel::Error&) {
   }

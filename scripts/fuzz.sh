@@ -77,6 +77,8 @@ run_target fuzz_image_request "$work/requests"
 mkdir -p "$work/safetensors" "$work/configs"
 reference="${EASEL_REFERENCE_DIR:-../shared/reference}"
 cp "$reference/sd/goldens/unet_sd1.safetensors" "$work/safetensors/" 2>/dev/null || true
+# LoRA files in the kohya and PEFT namings, for the LoRA name parser
+cp "$reference/lora/loras/sd1_locon_kohya.safetensors" "$reference/lora/loras/sd1_lora_peft.safetensors" "$work/safetensors/" 2>/dev/null || true
 python3 - "$reference/sd" "$work/safetensors" "$work/configs" <<'PYTHON'
 import json, pathlib, struct, sys
 sd, tensors, configs = map(pathlib.Path, sys.argv[1:])

@@ -325,6 +325,22 @@ TEST_F(ModelsTest, PullFetchesOnlyTheNamedSingleFileAndRefusesPickles) {
   EXPECT_EQ((*find(listing, "tiny/checkpoints/sd2"))["family"], "SD2");
 }
 
+// A LoRA repository as diffusers' training scripts publish one: its weights file at the top level.
+TEST_F(ModelsTest, PullFetchesALoraWhichIsListedAsOne) {
+  const fs::path loras = reference_dir() / "lora" / "loras";
+  hub_.add_repo("tiny/watercolor-lora", commit,
+                {{"pytorch_lora_weights.safetensors", {read_bytes(loras / "sd1_lora_diffusers.safetensors"), true}},
+                 {"README.md", {"# watercolor", false}}});
+  const CliRun run = run_easel({"models", "pull", "tiny/watercolor-lora"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json listing = list();
+  const json* lora = find(listing, "tiny/watercolor-lora");
+  ASSERT_NE(lora, nullptr) << listing.dump(2);
+  EXPECT_EQ((*lora)["family"], "LoRA");
+  EXPECT_EQ((*lora)["variant"], "diffusers LoRA");
+  EXPECT_EQ((*lora)["enables"], json::array());
+}
+
 TEST_F(ModelsTest, ADamagedFileIsListedAsUnusableWithTheReason) {
   fs::create_directories(models_);
   const std::string bytes = read_bytes(reference_models() / "sd1.safetensors");
@@ -446,6 +462,21 @@ TEST(ModelFamily, SingleFilesAreRecognisedFromTheirTensors) {
   const auto ip2p = models::inspect_model(nowhere, dir / "ip2p_unet_only.safetensors", "ip2p");
   EXPECT_EQ(ip2p.in_channels, 8);
   EXPECT_EQ(ip2p.enables, std::vector<std::string>{"generate.instruct"});
+}
+
+TEST(ModelFamily, LoraFilesAreRecognisedByTheirNaming) {
+  const fs::path loras = reference_dir() / "lora" / "loras";
+  const std::map<std::string, std::string> namings = {{"sd1_locon_kohya.safetensors", "kohya LoRA"},
+                                                      {"sdxl_locon_kohya.safetensors", "kohya LoRA"},
+                                                      {"sd1_lora_diffusers.safetensors", "diffusers LoRA"},
+                                                      {"sd1_lora_peft.safetensors", "peft LoRA"}};
+  for (const auto& [file, naming] : namings) {
+    const auto traits = models::inspect_model(nowhere, loras / file, file);
+    EXPECT_EQ(traits.family, "LoRA") << file;
+    EXPECT_EQ(traits.variant, naming) << file;
+    EXPECT_TRUE(traits.enables.empty()) << file;
+    EXPECT_TRUE(traits.problem.empty()) << file << ": " << traits.problem;
+  }
 }
 
 // What a model enables is read from the registry: every operation taking a `model` that its UNet serves.
