@@ -105,6 +105,41 @@ TEST_F(GenerateCli, SeveralImagesAreOneBatchWhoseFirstIsTheSingleImage) {
   EXPECT_EQ(json["generate"]["sampler"], "euler") << "the model's own scheduler (EulerDiscreteScheduler)";
 }
 
+// --timings prints every stage; the report always has them, each stage inside the whole generation.
+TEST_F(GenerateCli, TimingsListEveryStageAndTheMemoryPeak) {
+  const fs::path folder = temp_dir();
+  const fs::path report = folder / "timed.json";
+  const auto run = run_easel({"generate", "-p", "a photo of a cat", "-o", (folder / "timed.png").string(), "--model",
+                              (test::models() / "sd1").string(), "--size", "64x64", "--steps", "3", "--seed", "1",
+                              "--timings", "--report", report.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* stage : {"load", "conditioning", "step 1", "step 3", "per step", "decode", "postprocess", "encode",
+                            "first step at", "total", "peak RSS"})
+    EXPECT_NE(run.err.find(stage), std::string::npos) << stage << " in\n" << run.err;
+  std::ifstream in(report);
+  const auto json = nlohmann::json::parse(in);
+  const auto& timings = json["timings_ms"];
+  ASSERT_EQ(timings["steps"].size(), 3u) << timings.dump();
+  double stages = 0;
+  for (const char* stage : {"load", "conditioning", "decode", "postprocess"}) {
+    EXPECT_GT(timings[stage].get<double>(), 0) << stage;
+    stages += timings[stage].get<double>();
+  }
+  for (const auto& step : timings["steps"]) {
+    EXPECT_GT(step.get<double>(), 0);
+    stages += step.get<double>();
+  }
+  EXPECT_LE(stages, timings["generate"].get<double>()) << "the stages lie inside the generation";
+  EXPECT_GE(timings["first_step"].get<double>(), timings["load"].get<double>() + timings["steps"][0].get<double>());
+  EXPECT_GT(timings["encode"].get<double>(), 0);
+  EXPECT_GT(json["peak_rss_mib"].get<int>(), 0);
+
+  const auto quiet = run_easel({"generate", "-p", "a photo of a cat", "-o", (folder / "quiet.png").string(), "--model",
+                                (test::models() / "sd1").string(), "--size", "64x64", "--steps", "1"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("timings:"), std::string::npos) << "only with --timings";
+}
+
 TEST_F(GenerateCli, ImageToImageKeepsTheInitialImageSizeAndFollowsTheSeed) {
   const fs::path init = test::goldens() / "pipelines" / "input_image.png";
   const auto generate = [&](const std::string& seed, const fs::path& out) {

@@ -225,6 +225,12 @@ TEST_F(ServerGenerations, ALoraByNameChangesTheImageAndIsReported) {
   EXPECT_NE(styled["data"][0]["b64_json"], plain["data"][0]["b64_json"]);
   EXPECT_EQ(styled["easel"]["loras"], json::array({{{"name", "watercolor.safetensors"}, {"scale", 0.8}}}));
   EXPECT_FALSE(plain["easel"].contains("loras"));
+  // Each stage's time, as `easel generate --timings` reports them (the model was loaded by an earlier request or this
+  // one).
+  ASSERT_EQ(styled["easel"]["timings_ms"]["steps"].size(), 2u) << styled["easel"].dump();
+  EXPECT_GT(styled["easel"]["timings_ms"]["decode"].get<double>(), 0);
+  EXPECT_GT(styled["easel"]["timings_ms"]["encode"].get<double>(), 0);
+  EXPECT_GT(styled["easel"]["peak_rss_mib"].get<int>(), 0);
 
   auto client = server_->client();
   for (const json& bad : {json::array({"../watercolor"}), json::array({"not-installed"}),

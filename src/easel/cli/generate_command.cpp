@@ -1,7 +1,7 @@
 // easel generate -p PROMPT -o OUTPUT --model NAME|PATH [--negative TEXT] [--size WxH | --aspect RATIO]
 //                [--preset low|medium|high|auto] [--steps N] [--cfg X] [--sampler NAME] [--seed N] [-n N]
 //                [--strength X --init IMAGE] [--precision fp32|bf16] [--base NAME|PATH]
-//                [--lora NAME|PATH[:SCALE]]...
+//                [--lora NAME|PATH[:SCALE]]... [--timings]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include "easel/diffusion/precision.hpp"
 #include "easel/ops/generation_engine.hpp"
 #include "easel/ops/generation_presets.hpp"
+#include "easel/ops/generation_timings.hpp"
 #include "easel/ops/text_to_image.hpp"
 #include "easel/models/model_store.hpp"
 #include "easel/plan/prompt_optimizer.hpp"
@@ -45,6 +46,7 @@ struct GenerateOptions {
   fs::path init;
   bool optimize_prompt = false;
   std::string precision;  // empty: EASEL_PRECISION, else fp32
+  bool timings = false;   // print each stage's time and the memory peak to stderr
   OutputOptions output;
 };
 
@@ -245,13 +247,20 @@ void run_generate_command(const GenerateOptions& options, const models::ModelPat
   OutputMetadata metadata;
   metadata.source_type = DigitalSourceType::trained_algorithmic_media;
   metadata.plan_json = json{{"generate", settings}}.dump();
+  const auto encode_started = std::chrono::steady_clock::now();
   std::vector<std::vector<std::uint8_t>> encoded;
   for (const auto& image : result.images) encoded.push_back(encode_image(image, encoding, metadata));
+  const double encode_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - encode_started).count();
+  if (options.timings) std::cerr << generation_timings_table(result.timings, encode_ms, generate_ms + encode_ms);
 
+  json timings = generation_timings_json(result.timings, encode_ms);
+  timings["generate"] = generate_ms;
   json report = {{"generate", settings},
                  {"outputs", json::array()},
-                 {"timings_ms", {{"generate", generate_ms}}},
-                 {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms}}}};
+                 {"timings_ms", timings},
+                 {"peak_rss_mib", peak_rss_mib(result.timings)},
+                 {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"compute_ms", generate_ms + encode_ms}}}};
   for (int i = 0; i < static_cast<int>(encoded.size()); ++i) {
     report["outputs"].push_back({{"path", numbered(options.output.output, i, options.count).string()},
                                  {"bytes", encoded[static_cast<std::size_t>(i)].size()}});
@@ -341,6 +350,9 @@ void add_generate_command(CLI::App& app, Action& action, const models::ModelPath
   auto* init =
       command->add_option("--init", options->init, "Start from this image (image-to-image); the output has its size");
   strength->needs(init);
+  command->add_flag("--timings", options->timings,
+                    "Print each stage's time (load, conditioning, every step, decode, post-processing, encoding) and "
+                    "the peak resident memory to stderr; the report's timings_ms always has them");
   command->add_option("--precision", options->precision,
                       "Compute precision: fp32 (exact: a seed reproduces the reference image) or bf16 (faster on CPUs "
                       "with avx512_bf16 or "

@@ -1,6 +1,9 @@
 #include "easel/diffusion/diffusion_engine.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <optional>
 
@@ -15,6 +18,19 @@
 
 namespace easel::diffusion {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// The process's peak resident set so far (getrusage reports it in KiB on Linux).
+std::int64_t peak_resident_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+}
 
 // Each preview costs a decode (a TAESD decode, or a whole VAE decode without it).
 constexpr int max_previews = 1000;
@@ -99,8 +115,11 @@ class DiffusionEngine : public GenerationEngine {
 
   GenerationResult generate(const GenerationRequest& request) override {
     const std::lock_guard lock(mutex_);
+    const auto started = Clock::now();
+    GenerationTimings timings;
     initialize_runtime(options_.threads);
     const StableDiffusionModel& model = load(request);
+    timings.load_ms = milliseconds(started, Clock::now());
     PipelineInput input;
     input.mode = pipeline_mode(request.mode);
     input.prompt = request.prompt;
@@ -136,7 +155,19 @@ class DiffusionEngine : public GenerationEngine {
     }
 
     PipelineCallbacks callbacks;
-    callbacks.on_step = request.on_step;
+    auto stage_started = Clock::now();
+    // Progress marks the stages: report 0 ends the conditioning, report k the k-th step.
+    callbacks.on_step = [&](int done, int total) {
+      const auto now = Clock::now();
+      if (done == 0) {
+        timings.conditioning_ms = milliseconds(stage_started, now);
+      } else {
+        timings.step_ms.push_back(milliseconds(stage_started, now));
+        if (done == 1) timings.first_step_ms = milliseconds(started, now);
+      }
+      stage_started = now;
+      if (request.on_step) request.on_step(done, total);
+    };
     callbacks.cancelled = request.cancelled;
     if (request.previews < 0 || request.previews > max_previews) {
       throw Error(ErrorKind::usage,
@@ -160,7 +191,9 @@ class DiffusionEngine : public GenerationEngine {
     } catch (const PipelineCancelled&) {
       throw GenerationCancelled();
     }
+    timings.decode_ms = milliseconds(stage_started, Clock::now());
 
+    const auto postprocess_started = Clock::now();
     GenerationResult result;
     const at::Tensor images = output.images();
     for (std::int64_t k = 0; k < images.size(0); ++k) {
@@ -174,6 +207,9 @@ class DiffusionEngine : public GenerationEngine {
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
     result.guidance = input.guidance;
+    timings.postprocess_ms = milliseconds(postprocess_started, Clock::now());
+    timings.peak_rss_bytes = peak_resident_bytes();
+    result.timings = std::move(timings);
     return result;
   }
 

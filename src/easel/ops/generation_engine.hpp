@@ -79,6 +79,19 @@ struct GenerationRequest {
   std::function<void(const Image&, int)> on_preview;
 };
 
+// Where one generation's time went, in milliseconds, and the process's memory peak: for `easel generate
+// --timings`, its report and the API's `easel` extension (docs/diffusion.md, "Stage timings").
+struct GenerationTimings {
+  double load_ms = 0;  // reading, converting and prepacking the model and merging its LoRAs; ≈ 0 when loaded already
+  // Encoding the prompts, and for the image modes the input image into latents: all before the first step.
+  double conditioning_ms = 0;
+  std::vector<double> step_ms;      // each denoising step (with the previews decoded after it)
+  double decode_ms = 0;             // the VAE decode of the final latents
+  double postprocess_ms = 0;        // the decoded images as 8-bit images in the request's framing
+  double first_step_ms = 0;         // from the request to the end of the first step (time to first step)
+  std::int64_t peak_rss_bytes = 0;  // the process's peak resident memory when the generation ended
+};
+
 struct GenerationResult {
   std::vector<Image> images;      // RGBA 8-bit, the request's size (the input's size for image modes)
   std::string model;              // the resolved model path
@@ -88,6 +101,7 @@ struct GenerationResult {
   int steps = 0;  // denoising steps actually run
   double guidance = 0;
   std::string precision;  // what the networks computed in: "fp32" or "bf16"
+  GenerationTimings timings;
 };
 
 class GenerationCancelled : public std::runtime_error {

@@ -1,9 +1,11 @@
 #include "easel/serve/generation_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "easel/models/model_store.hpp"
 #include "easel/ops/generation_engine.hpp"
+#include "easel/ops/generation_timings.hpp"
 #include "easel/ops/text_to_image.hpp"
 #include "easel/serve/api_error.hpp"
 
@@ -77,7 +79,10 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
       watch.rethrow();
     }
     GenerateResult result;
+    const auto encode_started = std::chrono::steady_clock::now();
     for (const auto& image : generated.images) result.images.push_back(encode_image(image, encode, metadata));
+    const double encode_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - encode_started).count();
     result.width = generated.images.empty() ? 0 : generated.images.front().width();
     result.height = generated.images.empty() ? 0 : generated.images.front().height();
     result.usage.text_tokens = text_tokens(request.prompt + request.settings.negative_prompt);
@@ -88,7 +93,9 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
                     {"steps", generated.steps},
                     {"guidance", generated.guidance},
                     {"seed", generation.seed},
-                    {"precision", generated.precision}};
+                    {"precision", generated.precision},
+                    {"timings_ms", generation_timings_json(generated.timings, encode_ms)},
+                    {"peak_rss_mib", peak_rss_mib(generated.timings)}};
     if (!generated.base.empty()) result.easel["base"] = models::model_display_name(control.model_paths, generated.base);
     if (!generated.loras.empty()) {
       result.easel["loras"] = json::array();
