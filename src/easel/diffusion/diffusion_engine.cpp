@@ -109,63 +109,93 @@ cv::Mat rgba_image(const at::Tensor& chw) {
   return rgba;
 }
 
+// The request's settings as the pipeline takes them, with the engine's defaults (20 steps and CFG 7.5;
+// the lcm sampler 4 and 1).
+PipelineInput pipeline_input(const GenerationRequest& request, const StableDiffusionModel& model) {
+  if (request.count < 1 || request.count > max_images_per_request) {
+    throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." +
+                                      std::to_string(max_images_per_request));
+  }
+  PipelineInput input;
+  input.mode = pipeline_mode(request.mode);
+  input.prompt = request.prompt;
+  input.negative_prompt = request.negative_prompt;
+  input.sampler = request.sampler.empty() ? model.scheduler.sampler : sampler_kind_from_name(request.sampler);
+  const bool lcm = input.sampler == SamplerKind::lcm;
+  input.steps = request.steps > 0 ? request.steps : lcm ? 4 : 20;
+  input.guidance = request.guidance.value_or(lcm ? 1.0 : 7.5);
+  input.strength = request.strength;
+  input.image_guidance = request.image_guidance;
+  input.count = request.count;
+  return input;
+}
+
+void check_size(int width, int height) {
+  if (width < 8 || height < 8 || width > max_generation_side || height > max_generation_side || width % 8 != 0 ||
+      height % 8 != 0) {
+    throw Error(ErrorKind::usage, "size " + std::to_string(width) + "x" + std::to_string(height) +
+                                      " is not allowed: width and height must be multiples of 8 from 8 to " +
+                                      std::to_string(max_generation_side));
+  }
+}
+
+// The size of a text-to-image run, or the input image (and mask) framed for the model; the framing that
+// takes the results back, for the image modes.
+std::optional<Framing> frame_inputs(const GenerationRequest& request, PipelineInput& input) {
+  if (request.mode == GenerationMode::text_to_image) {
+    check_size(request.width, request.height);
+    input.width = request.width;
+    input.height = request.height;
+    return std::nullopt;
+  }
+  if (request.image.empty()) throw Error(ErrorKind::usage, "this generation mode needs an input image");
+  const cv::Mat rgba = request.image.to_rgba8().mat();
+  Framing framing(rgba.size());
+  input.image = image_tensor(framing.fit(rgba, cv::BORDER_REFLECT_101));
+  if (request.mode == GenerationMode::inpaint) {
+    if (request.mask.empty() || request.mask.size() != rgba.size()) {
+      throw Error(ErrorKind::usage, "inpainting needs a mask of the image's size");
+    }
+    input.mask = mask_tensor(framing.fit(request.mask, cv::BORDER_CONSTANT));
+  }
+  return framing;
+}
+
+// A generation's stage times, taken where each stage ends. The pipeline's progress reports mark its
+// stages: report 0 ends the conditioning, report k the k-th step.
+struct StageClock {
+  GenerationTimings timings;
+  Clock::time_point started = Clock::now();
+  Clock::time_point stage_started = started;
+
+  void end_stage(double& stage_ms) {
+    const auto now = Clock::now();
+    stage_ms = milliseconds(stage_started, now);
+    stage_started = now;
+  }
+  void reported(int done) {
+    if (done == 0) return end_stage(timings.conditioning_ms);
+    end_stage(timings.step_ms.emplace_back());
+    if (done == 1) timings.first_step_ms = milliseconds(started, stage_started);
+  }
+};
+
 class DiffusionEngine : public GenerationEngine {
  public:
   explicit DiffusionEngine(DiffusionEngineOptions options) : options_(std::move(options)) {}
 
   GenerationResult generate(const GenerationRequest& request) override {
     const std::lock_guard lock(mutex_);
-    const auto started = Clock::now();
-    GenerationTimings timings;
+    StageClock clock;
     initialize_runtime(options_.threads);
     const StableDiffusionModel& model = load(request);
-    timings.load_ms = milliseconds(started, Clock::now());
-    PipelineInput input;
-    input.mode = pipeline_mode(request.mode);
-    input.prompt = request.prompt;
-    input.negative_prompt = request.negative_prompt;
-    input.sampler = request.sampler.empty() ? model.scheduler.sampler : sampler_kind_from_name(request.sampler);
-    const bool lcm = input.sampler == SamplerKind::lcm;
-    input.steps = request.steps > 0 ? request.steps : lcm ? 4 : 20;
-    input.guidance = request.guidance.value_or(lcm ? 1.0 : 7.5);
-    input.strength = request.strength;
-    input.image_guidance = request.image_guidance;
-    input.count = request.count;
-    if (request.count < 1 || request.count > max_images_per_request) {
-      throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." +
-                                        std::to_string(max_images_per_request));
-    }
-
-    std::optional<Framing> framing;
-    if (request.mode == GenerationMode::text_to_image) {
-      check_size(request.width, request.height);
-      input.width = request.width;
-      input.height = request.height;
-    } else {
-      if (request.image.empty()) throw Error(ErrorKind::usage, "this generation mode needs an input image");
-      const cv::Mat rgba = request.image.to_rgba8().mat();
-      framing.emplace(rgba.size());
-      input.image = image_tensor(framing->fit(rgba, cv::BORDER_REFLECT_101));
-      if (request.mode == GenerationMode::inpaint) {
-        if (request.mask.empty() || request.mask.size() != rgba.size()) {
-          throw Error(ErrorKind::usage, "inpainting needs a mask of the image's size");
-        }
-        input.mask = mask_tensor(framing->fit(request.mask, cv::BORDER_CONSTANT));
-      }
-    }
+    clock.end_stage(clock.timings.load_ms);
+    PipelineInput input = pipeline_input(request, model);
+    const std::optional<Framing> framing = frame_inputs(request, input);
 
     PipelineCallbacks callbacks;
-    auto stage_started = Clock::now();
-    // Progress marks the stages: report 0 ends the conditioning, report k the k-th step.
     callbacks.on_step = [&](int done, int total) {
-      const auto now = Clock::now();
-      if (done == 0) {
-        timings.conditioning_ms = milliseconds(stage_started, now);
-      } else {
-        timings.step_ms.push_back(milliseconds(stage_started, now));
-        if (done == 1) timings.first_step_ms = milliseconds(started, now);
-      }
-      stage_started = now;
+      clock.reported(done);
       if (request.on_step) request.on_step(done, total);
     };
     callbacks.cancelled = request.cancelled;
@@ -191,9 +221,8 @@ class DiffusionEngine : public GenerationEngine {
     } catch (const PipelineCancelled&) {
       throw GenerationCancelled();
     }
-    timings.decode_ms = milliseconds(stage_started, Clock::now());
+    clock.end_stage(clock.timings.decode_ms);
 
-    const auto postprocess_started = Clock::now();
     GenerationResult result;
     const at::Tensor images = output.images();
     for (std::int64_t k = 0; k < images.size(0); ++k) {
@@ -207,22 +236,13 @@ class DiffusionEngine : public GenerationEngine {
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
     result.guidance = input.guidance;
-    timings.postprocess_ms = milliseconds(postprocess_started, Clock::now());
-    timings.peak_rss_bytes = peak_resident_bytes();
-    result.timings = std::move(timings);
+    clock.end_stage(clock.timings.postprocess_ms);
+    clock.timings.peak_rss_bytes = peak_resident_bytes();
+    result.timings = std::move(clock.timings);
     return result;
   }
 
  private:
-  static void check_size(int width, int height) {
-    if (width < 8 || height < 8 || width > max_generation_side || height > max_generation_side || width % 8 != 0 ||
-        height % 8 != 0) {
-      throw Error(ErrorKind::usage, "size " + std::to_string(width) + "x" + std::to_string(height) +
-                                        " is not allowed: width and height must be multiples of 8 from 8 to " +
-                                        std::to_string(max_generation_side));
-    }
-  }
-
   // TAESD for previews, loaded once; nullptr: previews decode with the model's VAE.
   const TinyDecoder* preview_taesd() {
     using Choice = DiffusionEngineOptions::PreviewDecoder;

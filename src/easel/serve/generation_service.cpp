@@ -31,6 +31,49 @@ TextToImageSettings text_to_image_settings(const GenerateRequest& request) {
   return asked;
 }
 
+namespace {
+
+// The engine's request for a client's: names (never paths on this machine) resolved in the models
+// directory, the settings checked as every door checks them.
+GenerationRequest engine_request(const GenerateRequest& request, const GenerateControl& control,
+                                 const std::string& what) {
+  TextToImageSettings asked = text_to_image_settings(request);
+  if (!asked.model.empty()) asked.model = models::resolve_model_name(control.model_paths, asked.model).string();
+  if (!asked.base.empty()) asked.base = models::resolve_model_name(control.model_paths, asked.base).string();
+  GenerationRequest generation =
+      text_to_image_request(asked, {what, control.default_model, control.model_advice, UnsetSeed::random});
+  for (LoraChoice& lora : generation.loras) {
+    try {
+      lora.name = models::resolve_model_name(control.model_paths, lora.name).string();
+    } catch (const Error& error) {
+      throw api_error_from(error, "loras");
+    }
+  }
+  return generation;
+}
+
+// Easel's `easel` object of the response: how the images were made, under the names clients use.
+json easel_extension(const GenerationResult& generated, std::uint64_t seed, const models::ModelPaths& paths,
+                     double encode_ms) {
+  json easel = {{"model", models::model_display_name(paths, generated.model)},
+                {"sampler", generated.sampler},
+                {"steps", generated.steps},
+                {"guidance", generated.guidance},
+                {"seed", seed},
+                {"precision", generated.precision},
+                {"timings_ms", generation_timings_json(generated.timings, encode_ms)},
+                {"peak_rss_mib", peak_rss_mib(generated.timings)}};
+  if (!generated.base.empty()) easel["base"] = models::model_display_name(paths, generated.base);
+  if (!generated.loras.empty()) {
+    easel["loras"] = json::array();
+    for (const LoraChoice& lora : generated.loras)
+      easel["loras"].push_back({{"name", models::model_display_name(paths, lora.name)}, {"scale", lora.scale}});
+  }
+  return easel;
+}
+
+}  // namespace
+
 GenerateResult run_generate_request(const GenerateRequest& request, const GenerateControl& control) {
   const std::string what = "POST /v1/images/generations (text-to-image)";
   EncodeOptions encode;
@@ -41,19 +84,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
   GenerationWatch watch(control.check);
   try {
     GenerationEngine& engine = generation_engine(what);
-    TextToImageSettings asked = text_to_image_settings(request);
-    // A client's model is a name looked up in the models directory, never a path on this machine.
-    if (!asked.model.empty()) asked.model = models::resolve_model_name(control.model_paths, asked.model).string();
-    if (!asked.base.empty()) asked.base = models::resolve_model_name(control.model_paths, asked.base).string();
-    GenerationRequest generation =
-        text_to_image_request(asked, {what, control.default_model, control.model_advice, UnsetSeed::random});
-    for (LoraChoice& lora : generation.loras) {
-      try {
-        lora.name = models::resolve_model_name(control.model_paths, lora.name).string();
-      } catch (const Error& error) {
-        throw api_error_from(error, "loras");
-      }
-    }
+    GenerationRequest generation = engine_request(request, control, what);
     metadata.plan_json = json{
         {"op", "generate.image"},
         {"prompt", request.prompt},
@@ -88,22 +119,7 @@ GenerateResult run_generate_request(const GenerateRequest& request, const Genera
     result.usage.text_tokens = text_tokens(request.prompt + request.settings.negative_prompt);
     result.usage.output_tokens =
         image_tokens(result.width, result.height) * static_cast<std::int64_t>(result.images.size());
-    result.easel = {{"model", models::model_display_name(control.model_paths, generated.model)},
-                    {"sampler", generated.sampler},
-                    {"steps", generated.steps},
-                    {"guidance", generated.guidance},
-                    {"seed", generation.seed},
-                    {"precision", generated.precision},
-                    {"timings_ms", generation_timings_json(generated.timings, encode_ms)},
-                    {"peak_rss_mib", peak_rss_mib(generated.timings)}};
-    if (!generated.base.empty()) result.easel["base"] = models::model_display_name(control.model_paths, generated.base);
-    if (!generated.loras.empty()) {
-      result.easel["loras"] = json::array();
-      for (const LoraChoice& lora : generated.loras) {
-        result.easel["loras"].push_back(
-            {{"name", models::model_display_name(control.model_paths, lora.name)}, {"scale", lora.scale}});
-      }
-    }
+    result.easel = easel_extension(generated, generation.seed, control.model_paths, encode_ms);
     return result;
   } catch (const Error& error) {
     // Errors about a setting name it ("loras"); a missing model is about "model".
