@@ -144,11 +144,23 @@ Level read_level(const Weights& weights, const std::string& prefix, const UNetCo
   return level;
 }
 
+// Sinusoidal embeddings of `values` (N) in `channels` (even) channels, as diffusers' Timesteps.
+at::Tensor sinusoids(const at::Tensor& values, std::int64_t channels, const UNetConfig& config) {
+  const std::int64_t half = channels / 2;
+  const at::Tensor exponent =
+      -std::log(10000.0) * at::arange(half, at::kFloat) / (static_cast<double>(half) - config.freq_shift);
+  const at::Tensor angles = values.to(at::kFloat).reshape({-1}).unsqueeze(1) * at::exp(exponent).unsqueeze(0);
+  return config.flip_sin_to_cos ? at::cat({at::cos(angles), at::sin(angles)}, -1)
+                                : at::cat({at::sin(angles), at::cos(angles)}, -1);
+}
+
 }  // namespace
 
 struct UNet::Network {
   UNetConfig config;
   Linear time_linear_1, time_linear_2;
+  // SDXL's added embedding (add_embedding.linear_1/2) of the pooled text and the time ids; absent in SD1/2.
+  std::optional<Linear> added_linear_1, added_linear_2;
   std::int64_t time_channels;
   Conv2d conv_in;
   std::vector<Level> down, up;
@@ -167,6 +179,10 @@ struct UNet::Network {
         conv_in(weights, "conv_in"),
         norm_out(weights, "conv_norm_out", config.norm_groups, config.norm_eps),
         conv_out(weights, "conv_out") {
+    if (weights.contains("add_embedding.linear_1.weight")) {
+      added_linear_1.emplace(weights, "add_embedding.linear_1");
+      added_linear_2.emplace(weights, "add_embedding.linear_2");
+    }
     if (time_channels % 2 != 0 || static_cast<double>(time_channels / 2) <= config.freq_shift) {
       throw Error(ErrorKind::input,
                   "tensor 'time_embedding.linear_1.weight' in " + weights.source() + " takes " +
@@ -203,18 +219,32 @@ struct UNet::Network {
   }
 
   at::Tensor time_embedding(const at::Tensor& timesteps, std::int64_t batch, at::ScalarType dtype) const {
-    const std::int64_t half = time_channels / 2;
-    const at::Tensor exponent =
-        -std::log(10000.0) * at::arange(half, at::kFloat) / (static_cast<double>(half) - config.freq_shift);
-    const at::Tensor angles =
-        timesteps.to(at::kFloat).reshape({-1}).expand({batch}).unsqueeze(1) * at::exp(exponent).unsqueeze(0);
-    at::Tensor embedding = config.flip_sin_to_cos ? at::cat({at::cos(angles), at::sin(angles)}, -1)
-                                                  : at::cat({at::sin(angles), at::cos(angles)}, -1);
+    const at::Tensor embedding =
+        sinusoids(timesteps.to(at::kFloat).reshape({-1}).expand({batch}), time_channels, config);
     return time_linear_2(at::silu(time_linear_1(embedding.to(dtype))));
   }
 
-  at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const {
-    const at::Tensor embedding = time_embedding(timesteps, sample.size(0), sample.scalar_type());
+  // diffusers' "text_time" embedding: each time id embedded in the channels add_embedding.linear_1 leaves
+  // beside the pooled text (SDXL: 256 each, 1280 + 6 · 256 = 2816), in id order, after the pooled text.
+  at::Tensor added_embedding(const AddedConditioning& added, at::ScalarType dtype) const {
+    const std::int64_t inputs = added_linear_1->weight.size(1), text = added.text_embeds.size(1),
+                       ids = added.time_ids.size(1);
+    const std::int64_t channels = ids > 0 ? (inputs - text) / ids : 0;
+    if (channels < 2 || channels % 2 != 0 || text + ids * channels != inputs) {
+      throw Error(ErrorKind::input, "tensor 'add_embedding.linear_1.weight' takes " + std::to_string(inputs) +
+                                        " inputs, which a " + std::to_string(text) +
+                                        "-wide pooled text embedding and " + std::to_string(ids) +
+                                        " time ids in an even number of channels each do not fill");
+    }
+    const at::Tensor times = sinusoids(added.time_ids, channels, config).reshape({added.time_ids.size(0), -1});
+    const at::Tensor input = at::cat({added.text_embeds.to(at::kFloat), times}, -1).to(dtype);
+    return (*added_linear_2)(at::silu((*added_linear_1)(input)));
+  }
+
+  at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context,
+                     const AddedConditioning& added) const {
+    at::Tensor embedding = time_embedding(timesteps, sample.size(0), sample.scalar_type());
+    if (added.text_embeds.defined()) embedding = embedding + added_embedding(added, sample.scalar_type());
     at::Tensor h = conv_in(sample);
     std::vector<at::Tensor> skips{h};
     for (const Level& level : down) {
@@ -258,24 +288,49 @@ UNet::UNet(const Weights& weights, UNetConfig config)
   // at load, with the first such tensor named, rather than in the middle of a generation.
   const std::int64_t size = std::int64_t{1} << (network_->down.size() - 1);
   const auto options = at::TensorOptions().dtype(network_->conv_in.weight.scalar_type());
-  (void)forward(at::zeros({1, in_channels(), size, size}, options), at::zeros({}),
-                at::zeros({1, 1, context_dim()}, options));
+  (void)network_->forward(at::zeros({1, in_channels(), size, size}, options), at::zeros({}),
+                          at::zeros({1, 1, context_dim()}, options), {});
+  if (network_->added_linear_1) {
+    // The added embedding's layers, apart: how its inputs split into text and time ids shows at the first call.
+    const std::int64_t inputs = network_->added_linear_1->weight.size(1);
+    const at::Tensor added =
+        (*network_->added_linear_2)(at::silu((*network_->added_linear_1)(at::zeros({1, inputs}, options))));
+    if (added.size(1) != network_->time_linear_2.weight.size(0)) {
+      throw Error(ErrorKind::input, "tensor 'add_embedding.linear_2.weight' gives " + std::to_string(added.size(1)) +
+                                        " channels, but the timestep embedding has " +
+                                        std::to_string(network_->time_linear_2.weight.size(0)));
+    }
+  }
 }
 UNet::~UNet() = default;
 UNet::UNet(UNet&&) noexcept = default;
 UNet& UNet::operator=(UNet&&) noexcept = default;
 
-at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const {
+at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context,
+                         const AddedConditioning& added) const {
   if (sample.dim() != 4 || sample.size(1) != in_channels()) {
     throw Error(ErrorKind::input, "UNet expects (B, " + std::to_string(in_channels()) + ", h, w) latents");
   }
   if (context.dim() != 3 || context.size(0) != sample.size(0) || context.size(2) != context_dim()) {
     throw Error(ErrorKind::input, "UNet expects (B, tokens, " + std::to_string(context_dim()) + ") text states");
   }
+  if (takes_added_conditioning() != added.text_embeds.defined() ||
+      added.text_embeds.defined() != added.time_ids.defined()) {
+    throw Error(ErrorKind::input, takes_added_conditioning()
+                                      ? "this UNet (SDXL) needs the pooled text embedding and the time ids"
+                                      : "this UNet takes no pooled text embedding or time ids (they are SDXL's)");
+  }
+  if (added.text_embeds.defined() &&
+      (added.text_embeds.dim() != 2 || added.time_ids.dim() != 2 || added.text_embeds.size(0) != sample.size(0) ||
+       added.time_ids.size(0) != sample.size(0))) {
+    throw Error(ErrorKind::input, "UNet expects (B, width) pooled text embeddings and (B, n) time ids");
+  }
   // The network computes in its weights' type (bfloat16 with Precision::bf16); callers keep theirs.
   const at::ScalarType type = network_->conv_in.weight.scalar_type();
-  return network_->forward(sample.to(type), timesteps, context.to(type)).to(sample.scalar_type());
+  return network_->forward(sample.to(type), timesteps, context.to(type), added).to(sample.scalar_type());
 }
+
+bool UNet::takes_added_conditioning() const { return network_->added_linear_1.has_value(); }
 
 std::int64_t UNet::in_channels() const { return network_->conv_in.weight.size(1); }
 std::int64_t UNet::context_dim() const { return network_->context_dim; }

@@ -1,5 +1,5 @@
 #pragma once
-// The SD1.x / SD2.x denoising UNet (diffusers UNet2DConditionModel naming): ResNet blocks with a
+// The SD1.x / SD2.x / SDXL denoising UNet (diffusers UNet2DConditionModel naming): ResNet blocks with a
 // timestep embedding, Transformer2D blocks with self- and cross-attention, down/up sampling with skip
 // connections. The channel counts and block layout come from the weights; what the weights cannot
 // tell (GroupNorm groups, head counts) comes from the config.
@@ -14,6 +14,13 @@
 
 namespace easel::diffusion {
 
+// SDXL's added conditioning: the pooled text embedding (B, width) and the micro-conditioning time ids
+// (B, n) (sdxl_text.hpp), embedded and added to the timestep embedding (diffusers' "text_time").
+struct AddedConditioning {
+  at::Tensor text_embeds;
+  at::Tensor time_ids;
+};
+
 class UNet {
  public:
   UNet(const Weights& weights, UNetConfig config);
@@ -24,7 +31,10 @@ class UNet {
   // sample (B, Cin, h, w); timesteps: a 0-dim or (B,) tensor (fractional values allowed);
   // context (B, 77·k, ctx) → predicted noise or velocity (B, Cout, h, w), in the sample's type
   // (the network computes in its weights' type: float32, or bfloat16 with Precision::bf16).
-  at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context) const;
+  // `added`: required exactly when the UNet has an added embedding (takes_added_conditioning).
+  at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context,
+                     const AddedConditioning& added = {}) const;
+  bool takes_added_conditioning() const;
   std::int64_t in_channels() const;
   std::int64_t context_dim() const;
   std::int64_t out_channels() const;
