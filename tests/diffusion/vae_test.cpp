@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "golden.hpp"
+#include "support/test_support.hpp"
 
 namespace easel::diffusion {
 namespace {
@@ -11,8 +12,10 @@ namespace {
 constexpr double rel_l2 = 1e-4;
 constexpr double max_abs = 5e-4;
 
-void expect_goldens(const Vae& vae, const std::string& label) {
-  const SafetensorsFile golden(test::goldens() / "vae.safetensors");
+// The VAE goldens of ../shared/reference/sd, or of another reference set (sdxl).
+void expect_goldens(const Vae& vae, const std::string& label,
+                    const std::filesystem::path& goldens = test::goldens() / "vae.safetensors") {
+  const SafetensorsFile golden(goldens);
   const auto distribution = vae.encode(test::golden(golden, "image"));
   test::expect_close(distribution.mean, test::golden(golden, "latent_dist.mean"), rel_l2, max_abs,
                      label + " latent_dist.mean");
@@ -39,6 +42,19 @@ TEST(Vae, SingleFilesMatchTheReference) {
     const Vae vae(read_single_file_vae(test::models() / file), VaeConfig{8, 0.18215});
     expect_goldens(vae, file);
   }
+}
+
+// SDXL's VAE has SD's structure and scales latents by 0.13025 (its config's force_upcast matters only for
+// float16 weights, which Easel widens to float32 or bfloat16 at load anyway).
+TEST(Vae, SdxlFolderAndSingleFileMatchTheReference) {
+  const auto sdxl = easel::test::reference_dir() / "sdxl";
+  const auto folder = sdxl / "models" / "base" / "vae";
+  const VaeConfig config = VaeConfig::from_json_file(folder / "config.json");
+  const Vae vae(read_component(folder / "diffusion_pytorch_model.safetensors"), config);
+  EXPECT_DOUBLE_EQ(vae.scaling_factor(), 0.13025);
+  expect_goldens(vae, "sdxl folder", sdxl / "goldens" / "vae.safetensors");
+  const Vae single(read_single_file_vae(sdxl / "models" / "sdxl_base.safetensors"), config);
+  expect_goldens(single, "sdxl single file", sdxl / "goldens" / "vae.safetensors");
 }
 
 }  // namespace
