@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "easel/diffusion/sdxl_single_file.hpp"
 #include "easel/diffusion/sdxl_text.hpp"
 #include "easel/model_files/model_config.hpp"
 #include "golden.hpp"
@@ -116,6 +117,29 @@ TEST(SdxlTextEncoders, PromptsEncodeAsThePipelineEncodesThem) {
                      max_abs, "refiner pooled");
   test::expect_close(empty.states, test::golden(goldens(), "encode_prompt.refiner.negative_prompt_embeds"), rel_l2,
                      max_abs, "refiner negative");
+}
+
+// The single file holds the folder's weights bit for bit (README), renamed from the sgm / OpenCLIP
+// layout: the same embeddings, bit for bit.
+TEST(SdxlTextEncoders, TheSingleFileEncodesAsTheFolder) {
+  SdxlSingleFileTextEncoders single =
+      read_single_file_sdxl_text_encoders(sdxl_reference() / "models" / "sdxl_base.safetensors");
+  ASSERT_TRUE(single.clip_l.has_value());
+  ASSERT_TRUE(single.big_g.has_value());
+  const auto config = [](const std::string& folder) {
+    return TextEncoderConfig::from_json_file(sdxl_reference() / "models" / "base" / folder / "config.json");
+  };
+  const Linear projection = sdxl_text_projection(*single.big_g);
+  const SdxlTextEncoders from_file(TextEncoder(*single.clip_l, config("text_encoder")),
+                                   TextEncoder(*single.big_g, config("text_encoder_2")), projection);
+  const at::Tensor clip_l_ids = test::golden(goldens(), "te1.input_ids");
+  const at::Tensor big_g_ids = test::golden(goldens(), "te2.input_ids");
+  const SdxlTextEmbedding folder = base_encoders().encode_ids(clip_l_ids, big_g_ids);
+  const SdxlTextEmbedding file = from_file.encode_ids(clip_l_ids, big_g_ids);
+  EXPECT_TRUE(at::equal(file.states, folder.states));
+  EXPECT_TRUE(at::equal(file.pooled, folder.pooled));
+  test::expect_error([] { read_single_file_sdxl_text_encoders(test::models() / "sd1.safetensors"); }, ErrorKind::input,
+                     "holds no OpenCLIP text encoder");
 }
 
 TEST(SdxlTimeIds, MicroConditioningIsExact) {

@@ -1,11 +1,13 @@
 #include "easel/diffusion/weights.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 #include <tuple>
 
 #include "easel/core/error.hpp"
 #include "easel/model_files/safetensors.hpp"
+#include "easel/diffusion/sdxl_single_file.hpp"
 #include "easel/diffusion/tensor_file.hpp"
 
 namespace easel::diffusion {
@@ -394,40 +396,49 @@ Weights read_single_file_vae(const std::filesystem::path& file) {
   return weights;
 }
 
-Weights read_single_file_text_encoder(const std::filesystem::path& file) {
-  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
-  const SafetensorsFile& source = *mapped;
+namespace {
+
+// The CLIP text model under `prefix` (transformers naming), or nullopt when the file has none.
+std::optional<Weights> clip_text_model(const std::shared_ptr<const SafetensorsFile>& mapped,
+                                       const std::filesystem::path& file, const std::string& prefix) {
   Weights weights(file.string());
-  const std::string clip_prefix = "cond_stage_model.transformer.";
-  const std::string openclip_prefix = "cond_stage_model.model.";
   bool found = false;
-  for (const auto& [name, info] : source.tensors()) {
-    if (name.starts_with(clip_prefix) && !name.ends_with("position_ids")) {
-      weights.add_from_file(name.substr(clip_prefix.size()), mapped, name);
+  for (const auto& [name, info] : mapped->tensors()) {
+    if (name.starts_with(prefix) && !name.ends_with("position_ids")) {
+      weights.add_from_file(name.substr(prefix.size()), mapped, name);
       found = true;
     }
   }
-  if (found) return weights;
+  if (!found) return std::nullopt;
+  return weights;
+}
 
+// The OpenCLIP text model under `prefix` renamed to transformers' CLIPTextModel naming, q/k/v unfused;
+// without its last layer when `drop_last_layer` (SD2 conditions on the penultimate layer's output, so
+// its single files' encoders are cut there). `text_projection` (width, proj), when present, becomes the
+// Linear weight `text_projection.weight` (proj, width). Nullopt when the file has no such model.
+std::optional<Weights> openclip_text_model(const std::shared_ptr<const SafetensorsFile>& mapped,
+                                           const std::filesystem::path& file, const std::string& prefix,
+                                           bool drop_last_layer) {
+  const SafetensorsFile& source = *mapped;
   int layers = 0;
   const std::regex resblock(R"(^transformer\.resblocks\.(\d{1,4})\.(.*)$)");
   for (const auto& [name, info] : source.tensors()) {
     std::smatch match;
-    const std::string key = name.substr(std::min(name.size(), openclip_prefix.size()));
-    if (name.starts_with(openclip_prefix) && std::regex_match(key, match, resblock))
+    const std::string key = name.substr(std::min(name.size(), prefix.size()));
+    if (name.starts_with(prefix) && std::regex_match(key, match, resblock))
       layers = std::max(layers, std::stoi(match[1]) + 1);
   }
-  if (layers == 0)
-    throw Error(ErrorKind::input,
-                file.string() + " holds no text encoder (cond_stage_model.transformer.* or cond_stage_model.model.*)");
+  if (layers == 0) return std::nullopt;
   static const std::vector<RenameRule> rules = {{std::regex(R"(^ln_1\.)"), "layer_norm1."},
                                                 {std::regex(R"(^ln_2\.)"), "layer_norm2."},
                                                 {std::regex(R"(^attn\.out_proj\.)"), "self_attn.out_proj."},
                                                 {std::regex(R"(^mlp\.c_fc\.)"), "mlp.fc1."},
                                                 {std::regex(R"(^mlp\.c_proj\.)"), "mlp.fc2."}};
+  Weights weights(file.string());
   for (const auto& [name, info] : source.tensors()) {
-    if (!name.starts_with(openclip_prefix)) continue;
-    const std::string key = name.substr(openclip_prefix.size());
+    if (!name.starts_with(prefix)) continue;
+    const std::string key = name.substr(prefix.size());
     std::smatch match;
     if (key == "token_embedding.weight") {
       weights.add_from_file("text_model.embeddings.token_embedding.weight", mapped, name);
@@ -435,9 +446,14 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
       weights.add_from_file("text_model.embeddings.position_embedding.weight", mapped, name);
     } else if (key.starts_with("ln_final.")) {
       weights.add_from_file("text_model.final_layer_norm." + key.substr(9), mapped, name);
+    } else if (key == "text_projection") {
+      const at::Tensor projection = read_tensor(source, name);
+      if (projection.dim() != 2)
+        throw Error(ErrorKind::input, "tensor '" + name + "' in " + file.string() + " is not a (width, proj) matrix");
+      weights.add("text_projection.weight", projection.t().contiguous());
     } else if (std::regex_match(key, match, resblock)) {
       const int layer = std::stoi(match[1]);
-      if (layer == layers - 1) continue;  // SD2 conditions on the penultimate layer
+      if (drop_last_layer && layer == layers - 1) continue;
       const std::string base = "text_model.encoder.layers." + std::to_string(layer) + ".";
       const std::string rest = match[2];
       if (rest.starts_with("attn.in_proj_")) {
@@ -458,6 +474,30 @@ Weights read_single_file_text_encoder(const std::filesystem::path& file) {
     }
   }
   return weights;
+}
+
+}  // namespace
+
+Weights read_single_file_text_encoder(const std::filesystem::path& file) {
+  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
+  if (auto clip = clip_text_model(mapped, file, "cond_stage_model.transformer.")) return std::move(*clip);
+  if (auto openclip = openclip_text_model(mapped, file, "cond_stage_model.model.", true)) return std::move(*openclip);
+  throw Error(ErrorKind::input,
+              file.string() + " holds no text encoder (cond_stage_model.transformer.* or cond_stage_model.model.*)");
+}
+
+SdxlSingleFileTextEncoders read_single_file_sdxl_text_encoders(const std::filesystem::path& file) {
+  const auto mapped = std::make_shared<const SafetensorsFile>(open_model_file(file));
+  SdxlSingleFileTextEncoders encoders;
+  // The base names CLIP-L embedders.0 and OpenCLIP-bigG embedders.1; the refiner has bigG alone, as embedders.0.
+  encoders.clip_l = clip_text_model(mapped, file, "conditioner.embedders.0.transformer.");
+  for (const char* prefix : {"conditioner.embedders.1.model.", "conditioner.embedders.0.model."}) {
+    if (auto big_g = openclip_text_model(mapped, file, prefix, false)) {
+      encoders.big_g = std::move(*big_g);
+      return encoders;
+    }
+  }
+  throw Error(ErrorKind::input, file.string() + " holds no OpenCLIP text encoder (conditioner.embedders.*.model.*)");
 }
 
 }  // namespace easel::diffusion
