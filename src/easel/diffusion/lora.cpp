@@ -10,12 +10,6 @@
 namespace easel::diffusion {
 namespace {
 
-std::string shape_text(at::IntArrayRef shape) {
-  std::string text = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + ")";
-}
-
 // The tensors of one module while a file is read.
 struct Parts {
   LoraKey key;
@@ -74,8 +68,8 @@ LoraSet::LoraSet(const std::vector<LoraUse>& uses) {
       const at::Tensor& up = module.up;
       if (down.dim() < 2 || up.dim() < 2 || up.size(1) != down.size(0) || up.numel() != up.size(0) * up.size(1)) {
         throw Error(ErrorKind::input,
-                    "LoRA module '" + parts.key.module + "' of " + name + ": up " + shape_text(up.sizes()) +
-                        " and down " + shape_text(down.sizes()) +
+                    "LoRA module '" + parts.key.module + "' of " + name + ": up " + c10::str(up.sizes()) +
+                        " and down " + c10::str(down.sizes()) +
                         " do not multiply (up must be (out, rank[, 1, 1]), down (rank, in, …))",
                     "loras");
       }
@@ -93,7 +87,7 @@ at::Tensor LoraSet::delta(const Module& module, const at::Tensor& weight, const 
   if (product.size(0) != weight.size(0) || product.numel() != weight.numel()) {
     throw Error(ErrorKind::input,
                 "LoRA module '" + module.module + "' of " + module.file + " changes '" + weight_name + "' of shape " +
-                    shape_text(weight.sizes()) + " by an up·down product of shape " + shape_text(product.sizes()) +
+                    c10::str(weight.sizes()) + " by an up·down product of shape " + c10::str(product.sizes()) +
                     ": the LoRA was made for another model family or size",
                 "loras");
   }
