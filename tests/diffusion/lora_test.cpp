@@ -86,6 +86,26 @@ TEST(LoraMerge, SingleFileNamesMergeTheSameWeights) {
   EXPECT_GT(compared, 100);
 }
 
+// diffusers' older attention-processor files (`….processor.to_q_lora.down.weight`, no "unet." prefix in the
+// oldest) change `….to_q`, and `to_out_lora` changes `to_out.0`, by up·down.
+TEST(LoraMerge, AttentionProcessorFilesMergeIntoTheirProjections) {
+  const std::string attention = "down_blocks.0.attentions.0.transformer_blocks.0.attn1";
+  const at::Tensor down = at::randn({2, 16}), up = at::randn({16, 2});
+  const auto file = easel::test::temp_dir() / "processor.safetensors";
+  write_safetensors(file,
+                    {{attention + ".processor.to_q_lora.down.weight", down},
+                     {attention + ".processor.to_q_lora.up.weight", up},
+                     {"unet." + attention + ".processor.to_out_lora.down.weight", down},
+                     {"unet." + attention + ".processor.to_out_lora.up.weight", up}},
+                    at::kFloat);
+  const auto base = merged_sd1({}, false);
+  const auto merged = merged_sd1({{file, 0.5}}, false);
+  for (const std::string projection : {".to_q.weight", ".to_out.0.weight"}) {
+    const std::string name = "unet." + attention + projection;
+    EXPECT_TRUE(at::allclose(merged.at(name), base.at(name) + 0.5 * at::mm(up, down), 1e-6, 1e-6)) << name;
+  }
+}
+
 struct LoraRun {
   std::string golden;  // goldens/pipelines/<golden>
   std::vector<std::pair<std::string, double>> loras;

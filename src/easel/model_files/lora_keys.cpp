@@ -99,25 +99,21 @@ std::optional<LoraKey> parse_dotted(const std::string& key) {
   if (!component && key.find(".processor.") != std::string::npos) component = LoraComponent::unet;
   if (!component) return std::nullopt;
   refuse_other_variants(key);
-  constexpr std::array diffusers_suffixes{Suffix{".lora.down.weight", LoraPart::down},
-                                          Suffix{".lora.up.weight", LoraPart::up},
-                                          Suffix{".lora_linear_layer.down.weight", LoraPart::down},
-                                          Suffix{".lora_linear_layer.up.weight", LoraPart::up},
-                                          Suffix{".down.weight", LoraPart::down},
-                                          Suffix{".up.weight", LoraPart::up},
-                                          Suffix{".alpha", LoraPart::alpha}};
   constexpr std::array peft_suffixes{Suffix{".lora_A.weight", LoraPart::down}, Suffix{".lora_B.weight", LoraPart::up}};
+  constexpr std::array diffusers_suffixes{
+      Suffix{".lora.down.weight", LoraPart::down}, Suffix{".lora.up.weight", LoraPart::up},
+      Suffix{".lora_linear_layer.down.weight", LoraPart::down}, Suffix{".lora_linear_layer.up.weight", LoraPart::up},
+      Suffix{".alpha", LoraPart::alpha}};
+  constexpr std::array processor_suffixes{Suffix{".down.weight", LoraPart::down}, Suffix{".up.weight", LoraPart::up}};
   if (const auto split = split_suffix(rest, peft_suffixes))
     return LoraKey{LoraFormat::peft, *component, split->first, false, split->second};
-  const auto split = split_suffix(rest, diffusers_suffixes);
-  if (!split) return std::nullopt;
-  if (const auto processor = processor_module(split->first))
-    return LoraKey{LoraFormat::diffusers, *component, *processor, false, split->second};
-  // Plain `.down.weight` names a LoRA only in the processor form above.
-  const bool plain = !rest.ends_with(".lora.down.weight") && !rest.ends_with(".lora.up.weight") &&
-                     rest.find(".lora_linear_layer.") == std::string::npos && split->second != LoraPart::alpha;
-  if (plain) return std::nullopt;
-  return LoraKey{LoraFormat::diffusers, *component, split->first, false, split->second};
+  if (const auto split = split_suffix(rest, diffusers_suffixes))
+    return LoraKey{LoraFormat::diffusers, *component, split->first, false, split->second};
+  if (const auto split = split_suffix(rest, processor_suffixes)) {
+    if (const auto processor = processor_module(split->first))
+      return LoraKey{LoraFormat::diffusers, *component, *processor, false, split->second};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
