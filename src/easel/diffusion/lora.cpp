@@ -1,5 +1,6 @@
 #include "easel/diffusion/lora.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -96,6 +97,10 @@ at::Tensor LoraSet::delta(const Module& module, const at::Tensor& weight, const 
 }
 
 void LoraSet::merge_into(Weights& weights, LoraComponent component) {
+  // Every model load passes here: without a LoRA for this component there is nothing to look up.
+  if (std::none_of(modules_.begin(), modules_.end(),
+                   [&](const Module& module) { return module.component == component; }))
+    return;
   std::map<std::string, std::string> by_kohya_spelling;  // kohya's underscored module name → weight name
   for (const std::string& name : weights.names()) {
     if (name.ends_with(".weight")) {

@@ -6,14 +6,13 @@
 
 namespace easel::diffusion {
 
-at::Tensor penultimate_states(const TextEncoder& encoder, const at::Tensor& ids) {
-  const std::vector<at::Tensor> states = encoder.hidden_states(ids);  // embeddings, then every layer
+at::Tensor penultimate_state(const std::vector<at::Tensor>& states) {
   if (states.size() < 3) throw Error(ErrorKind::input, "an SDXL text encoder needs at least two layers");
   return states[states.size() - 2];
 }
 
-at::Tensor pooled_state(const TextEncoder& encoder, const at::Tensor& ids) {
-  const at::Tensor last = encoder.final_layer_norm(encoder.hidden_states(ids).back());
+at::Tensor pooled_state(const TextEncoder& encoder, const std::vector<at::Tensor>& states, const at::Tensor& ids) {
+  const at::Tensor last = encoder.final_layer_norm(states.back());
   const at::Tensor positions = ids.argmax(1);
   return last.index({at::arange(ids.size(0), at::kLong), positions});
 }
@@ -28,10 +27,11 @@ SdxlTextEncoders::SdxlTextEncoders(std::optional<TextEncoder> clip_l, TextEncode
 }
 
 SdxlTextEmbedding SdxlTextEncoders::encode_ids(const at::Tensor& clip_l_ids, const at::Tensor& big_g_ids) const {
-  const at::Tensor big_g_states = penultimate_states(big_g_, big_g_ids);
-  const at::Tensor pooled = projection_(pooled_state(big_g_, big_g_ids));
-  if (!clip_l_) return {big_g_states, pooled};
-  return {at::cat({penultimate_states(*clip_l_, clip_l_ids), big_g_states}, -1), pooled};
+  const std::vector<at::Tensor> big_g = big_g_.hidden_states(big_g_ids);
+  const at::Tensor big_g_context = penultimate_state(big_g);
+  const at::Tensor pooled = projection_(pooled_state(big_g_, big_g, big_g_ids));
+  if (!clip_l_) return {big_g_context, pooled};
+  return {at::cat({penultimate_state(clip_l_->hidden_states(clip_l_ids)), big_g_context}, -1), pooled};
 }
 
 SdxlTextEmbedding SdxlTextEncoders::encode(const ClipTokenizer& tokenizer, std::string_view prompt) const {

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "easel/diffusion/layers.hpp"
 #include "easel/diffusion/text_encoder.hpp"
@@ -23,13 +24,14 @@ struct SdxlTextEmbedding {
   at::Tensor pooled;  // (1, projection width)
 };
 
-// The penultimate layer's output of `encoder` for `ids` (B, 77), before the final LayerNorm.
-at::Tensor penultimate_states(const TextEncoder& encoder, const at::Tensor& ids);
-
+// Both read an encoder's `states` for `ids` (B, 77) (TextEncoder::hidden_states: the embeddings, then
+// every layer's output), so one run of the encoder gives the context and the pooled embedding.
+// The penultimate layer's output, before the final LayerNorm.
+at::Tensor penultimate_state(const std::vector<at::Tensor>& states);
 // The final LayerNorm of the last layer at each row's end-of-text token. As transformers does for
 // these configs (legacy eos_token_id 2), that is the position of the row's largest id: the first
 // end-of-text (49407, the largest id in CLIP's vocabulary) whatever the padding.
-at::Tensor pooled_state(const TextEncoder& encoder, const at::Tensor& ids);
+at::Tensor pooled_state(const TextEncoder& encoder, const std::vector<at::Tensor>& states, const at::Tensor& ids);
 
 class SdxlTextEncoders {
  public:
