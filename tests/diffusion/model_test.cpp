@@ -25,8 +25,8 @@ void expect_identical(const StableDiffusionModel& a, const StableDiffusionModel&
   const at::Tensor ids =
       at::tensor(at::ArrayRef<std::int64_t>(a.tokenizer.window("a photo of a cat!", a.pad_id)), at::kLong).unsqueeze(0);
   EXPECT_EQ(a.tokenizer.window("a photo of a cat!", a.pad_id), b.tokenizer.window("a photo of a cat!", b.pad_id));
-  const at::Tensor context = a.text_encoder.encode(ids);
-  EXPECT_TRUE(at::equal(context, b.text_encoder.encode(ids)));
+  const at::Tensor context = a.text_encoder->encode(ids);
+  EXPECT_TRUE(at::equal(context, b.text_encoder->encode(ids)));
   const at::Tensor latents = at::randn({1, 4, 6, 10});
   const at::Tensor timestep = at::full({}, 946.42102f);
   EXPECT_TRUE(at::equal(a.unet.forward(latents, timestep, context), b.unet.forward(latents, timestep, context)));
@@ -136,7 +136,7 @@ TEST(Model, LongPromptsAreEncodedInWindowsOf75Tokens) {
   EXPECT_EQ(states.sizes(), (at::IntArrayRef{1, 154, 32}));
   const auto first = model.tokenizer.window(prompt, model.pad_id);
   const at::Tensor first_states =
-      model.text_encoder.encode(at::tensor(at::ArrayRef<std::int64_t>(first), at::kLong).unsqueeze(0));
+      model.text_encoder->encode(at::tensor(at::ArrayRef<std::int64_t>(first), at::kLong).unsqueeze(0));
   EXPECT_TRUE(at::equal(states.slice(1, 0, 77), first_states));
   EXPECT_EQ(encode_prompt(model, "a photo of a cat").sizes(), (at::IntArrayRef{1, 77, 32}));
   // The UNet takes any number of context tokens.

@@ -512,6 +512,32 @@ TEST(ModelFamily, DiffusersFoldersAreRecognisedFromTheirConfigs) {
   EXPECT_EQ(models::inspect_model(nowhere, turbo, "local-model").family, "SD-Turbo");
 }
 
+// SDXL: the base and its inpainting UNet, the refiner (bigG-only text, aesthetic-score time ids) and
+// SDXL-Turbo (a trailing schedule, or the name), as folders and as single files.
+TEST(ModelFamily, SdxlModelsAreRecognisedInBothLayouts) {
+  const fs::path dir = reference_dir() / "sdxl" / "models";
+  const auto base = models::inspect_model(nowhere, dir / "base", "sdxl");
+  EXPECT_EQ(base.family, "SDXL");
+  EXPECT_EQ(base.variant, "text-to-image");
+  EXPECT_TRUE(base.missing.empty()) << base.missing.front();
+  EXPECT_EQ(base.text_width, 28) << "CLIP-L's 12 and bigG's 16";
+  EXPECT_EQ(std::count(base.enables.begin(), base.enables.end(), "generate.image"), 1);
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "base", "stabilityai/sdxl-turbo").family, "SDXL-Turbo");
+  const auto refiner = models::inspect_model(nowhere, dir / "refiner", "refiner");
+  EXPECT_EQ(refiner.family, "SDXL-refiner");
+  EXPECT_EQ(refiner.missing, (std::vector<std::string>{"vae", "text_encoder_2"})) << "the refiner needs no CLIP-L";
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "inpaint", "inpaint").variant, "inpainting");
+
+  const auto file = models::inspect_model(nowhere, dir / "sdxl_base.safetensors", "sdxl");
+  EXPECT_EQ(file.family, "SDXL");
+  EXPECT_EQ(file.components, (std::vector<std::string>{"unet", "vae", "text_encoder", "text_encoder_2"}));
+  EXPECT_NE(file.problem.find("norm_num_groups"), std::string::npos)
+      << "the tiny networks' GroupNorm groups need a sidecar: " << file.problem;
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "sdxl_base.safetensors", "acme/sdxl-turbo-finetune").family,
+            "SDXL-Turbo");
+  EXPECT_EQ(models::inspect_model(nowhere, dir / "sdxl_inpaint_unet_only.safetensors", "x").in_channels, 9);
+}
+
 TEST(ModelStore, PathsPassThroughAndPicklesAreRefused) {
   const fs::path dir = reference_models();
   EXPECT_EQ(models::resolve_model(nowhere, (dir / "sd1.safetensors").string()), dir / "sd1.safetensors");

@@ -4,6 +4,7 @@
 
 #include "easel/core/error.hpp"
 #include "easel/diffusion/lora.hpp"
+#include "easel/diffusion/sdxl_single_file.hpp"
 #include "easel/model_files/model_sidecar.hpp"
 #include "easel/diffusion/runtime.hpp"
 #include "easel/model_files/single_file_settings.hpp"
@@ -57,12 +58,16 @@ Weights weights_as(Weights weights, at::ScalarType type) {
   return weights;
 }
 
+// SDXL's added conditioning (model_config.hpp, UNetConfig::addition_embed_type).
+const std::string sdxl_added_embedding = "text_time";
+
+// For SDXL the text encoder part is the pair of encoders; its OpenCLIP-bigG half is never optional.
 enum class Part { text_encoder, unet, vae, scheduler };
 
-const char* folder_of(Part part) {
+const char* folder_of(Part part, bool sdxl) {
   switch (part) {
     case Part::text_encoder:
-      return "text_encoder";
+      return sdxl ? "text_encoder_2" : "text_encoder";
     case Part::unet:
       return "unet";
     case Part::vae:
@@ -97,7 +102,11 @@ class ModelFiles {
  public:
   explicit ModelFiles(fs::path path) : path_(std::move(path)), folder_(fs::is_directory(path_)) {
     if (folder_) {
-      read_model_index(path_ / "model_index.json");
+      index_ = read_model_index(path_ / "model_index.json");
+      const fs::path unet_config = path_ / "unet" / "config.json";
+      sdxl_ = (fs::exists(unet_config) &&
+               UNetConfig::from_json_file(unet_config).addition_embed_type == sdxl_added_embedding) ||
+              fs::is_directory(path_ / "text_encoder_2");
       return;
     }
     const SafetensorsFile header(path_);
@@ -111,14 +120,19 @@ class ModelFiles {
       throw Error(
           ErrorKind::input,
           path_.string() +
-              " holds no Stable Diffusion tensors (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*)");
+              " holds no Stable Diffusion tensors (model.diffusion_model.*, first_stage_model.*, cond_stage_model.*, "
+              "conditioner.embedders.*)");
     }
+    sdxl_ = single_->family == ModelFamily::sdxl;
   }
 
   const fs::path& path() const { return path_; }
+  // An SDXL model: its UNet takes the added text/time embedding, or it holds SDXL's two text encoders.
+  bool sdxl() const { return sdxl_; }
+  const ModelIndex& index() const { return index_; }
 
   bool has(Part part) const {
-    if (folder_) return fs::is_directory(path_ / folder_of(part));
+    if (folder_) return fs::is_directory(path_ / folder_of(part, sdxl_));
     switch (part) {
       case Part::text_encoder:
         return single_->has_text_encoder;
@@ -136,11 +150,50 @@ class ModelFiles {
 
   // What has no such part: "model folder X has no text_encoder/" or "model X holds no text encoder".
   std::string lacking(Part part) const {
-    if (folder_) return "model folder " + path_.string() + " has no " + folder_of(part) + "/";
-    const std::string what = part == Part::text_encoder ? "text encoder (cond_stage_model.*)"
-                             : part == Part::vae        ? "VAE (first_stage_model.*)"
-                                                        : folder_of(part);
+    if (folder_) return "model folder " + path_.string() + " has no " + folder_of(part, sdxl_) + "/";
+    const std::string what =
+        part == Part::text_encoder
+            ? (sdxl_ ? "OpenCLIP text encoder (conditioner.embedders.*.model.*)" : "text encoder (cond_stage_model.*)")
+        : part == Part::vae ? "VAE (first_stage_model.*)"
+                            : folder_of(part, sdxl_);
     return "model " + path_.string() + " holds no " + what;
+  }
+
+  // SDXL's encoders: OpenCLIP-bigG with its projection, and CLIP-L unless the UNet takes bigG's states
+  // alone (`unet_context` wide: a refiner).
+  SdxlTextEncoders sdxl_text_encoders(at::ScalarType type, LoraSet& loras, std::int64_t unet_context) const {
+    std::optional<Weights> clip_l, big_g;
+    TextEncoderConfig clip_l_config, big_g_config;
+    if (folder_) {
+      big_g = read_component(path_ / "text_encoder_2" / "model.safetensors");
+      big_g_config = TextEncoderConfig::from_json_file(path_ / "text_encoder_2" / "config.json");
+      if (fs::is_directory(path_ / "text_encoder")) {
+        clip_l = read_component(path_ / "text_encoder" / "model.safetensors");
+        clip_l_config = TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json");
+      }
+    } else {
+      SdxlSingleFileTextEncoders read = read_single_file_sdxl_text_encoders(path_);
+      big_g = std::move(read.big_g);
+      clip_l = std::move(read.clip_l);
+      big_g_config = single_->text_encoder_2;
+      clip_l_config = single_->text_encoder;
+    }
+    loras.merge_into(*big_g, LoraComponent::text_encoder_2);
+    Weights big_g_weights = weights_as(std::move(*big_g), type);
+    TextEncoder big_g_encoder(big_g_weights, big_g_config);
+    Linear projection = sdxl_text_projection(big_g_weights);
+    if (unet_context == big_g_encoder.width())
+      return SdxlTextEncoders(std::nullopt, std::move(big_g_encoder), std::move(projection));
+    if (!clip_l) {
+      throw Error(ErrorKind::input,
+                  "the UNet takes " + std::to_string(unet_context) + "-wide text, more than the " +
+                      std::to_string(big_g_encoder.width()) + " of the OpenCLIP encoder alone, but " +
+                      (folder_ ? "model folder " + path_.string() + " has no text_encoder/ (CLIP-L)"
+                               : path_.string() + " holds no CLIP-L encoder (conditioner.embedders.0.transformer.*)"));
+    }
+    loras.merge_into(*clip_l, LoraComponent::text_encoder);
+    return SdxlTextEncoders(TextEncoder(weights_as(std::move(*clip_l), type), clip_l_config), std::move(big_g_encoder),
+                            std::move(projection));
   }
 
   TextEncoder text_encoder(at::ScalarType type, LoraSet& loras) const {
@@ -152,21 +205,27 @@ class ModelFiles {
   }
   // The family of the text encoder and tokenizer, which decides the pad token.
   ModelFamily text_family() const {
+    if (sdxl_) return ModelFamily::sdxl;
     if (!folder_) return single_->family;
     return TokenizerConfig::from_folder(path_ / "tokenizer").pads_with_exclamation() ? ModelFamily::sd2
                                                                                      : ModelFamily::sd1;
   }
   ClipTokenizer tokenizer(const fs::path& fallback) const {
-    if (folder_) return read_tokenizer({path_ / "tokenizer", fallback});
+    if (folder_) return read_tokenizer({path_ / "tokenizer", path_ / "tokenizer_2", fallback});
     return read_tokenizer({single_->tokenizer, path_.parent_path() / "tokenizer", fallback});
   }
   UNet unet(at::ScalarType type, LoraSet& loras) const {
     const fs::path folder = path_ / "unet";
+    const UNetConfig config = folder_ ? UNetConfig::from_json_file(folder / "config.json") : single_->unet;
+    if (!config.addition_embed_type.empty() && config.addition_embed_type != sdxl_added_embedding) {
+      throw Error(ErrorKind::capability, "the UNet of " + path_.string() + " takes addition_embed_type \"" +
+                                             config.addition_embed_type +
+                                             "\" conditioning; Easel runs SD1, SD2 and SDXL (\"text_time\") UNets");
+    }
     Weights weights =
         folder_ ? read_component(folder / "diffusion_pytorch_model.safetensors") : read_single_file_unet(path_);
     loras.merge_into(weights, LoraComponent::unet);
-    return UNet(weights_as(std::move(weights), type),
-                folder_ ? UNetConfig::from_json_file(folder / "config.json") : single_->unet);
+    return UNet(weights_as(std::move(weights), type), config);
   }
   Vae vae(at::ScalarType type) const {
     if (!folder_) return Vae(weights_as(read_single_file_vae(path_), type), single_->vae);
@@ -182,6 +241,8 @@ class ModelFiles {
  private:
   fs::path path_;
   bool folder_;
+  bool sdxl_ = false;
+  ModelIndex index_;  // a folder's model_index.json flags; none for single files
   std::optional<SingleFileSettings> single_;
 };
 
@@ -203,23 +264,46 @@ const ModelFiles& source_of(Part part, const ModelFiles& model, const std::optio
   return *base;
 }
 
+// The width of the text the model's encoders give the UNet, and their narrowest vocabulary and positions.
+struct TextShape {
+  std::int64_t width = 0;
+  std::int64_t vocabulary = 0;
+  std::int64_t positions = 0;
+};
+
+TextShape text_shape(const StableDiffusionModel& model) {
+  if (model.text_encoder) {
+    return {model.text_encoder->width(), model.text_encoder->vocabulary_size(), model.text_encoder->positions()};
+  }
+  const SdxlTextEncoders& encoders = model.sdxl->encoders;
+  return {encoders.width(), encoders.vocabulary_size(), encoders.positions()};
+}
+
 // Components from different files must fit each other and the pipelines.
 void check_fits_together(const StableDiffusionModel& model, const ModelFiles& unet, const ModelFiles& text,
                          const ModelFiles& vae) {
-  if (model.unet.context_dim() != 0 && model.unet.context_dim() != model.text_encoder.width()) {
+  const TextShape shape = text_shape(model);
+  if (model.unet.context_dim() != 0 && model.unet.context_dim() != shape.width) {
     throw Error(ErrorKind::input, "the UNet of " + unet.path().string() + " takes " +
                                       std::to_string(model.unet.context_dim()) +
                                       "-wide text, but the text encoder of " + text.path().string() + " gives " +
-                                      std::to_string(model.text_encoder.width()) +
-                                      ": a base must be of the model's family (SD1 text is 768 wide, SD2's 1024)");
+                                      std::to_string(shape.width) +
+                                      ": a base must be of the model's family (SD1 text is 768 wide, SD2's 1024, "
+                                      "SDXL's 2048 and its refiner's 1280)");
   }
-  if (model.text_encoder.vocabulary_size() < clip_vocabulary ||
-      model.text_encoder.positions() < static_cast<std::int64_t>(ClipTokenizer::window_size)) {
-    throw Error(ErrorKind::input, "the text encoder of " + text.path().string() + " has " +
-                                      std::to_string(model.text_encoder.vocabulary_size()) + " tokens and " +
-                                      std::to_string(model.text_encoder.positions()) +
-                                      " positions; CLIP's tokenizer needs " + std::to_string(clip_vocabulary) +
-                                      " and " + std::to_string(ClipTokenizer::window_size));
+  if (model.sdxl.has_value() != model.unet.takes_added_conditioning()) {
+    throw Error(ErrorKind::input, "the UNet of " + unet.path().string() +
+                                      (model.sdxl ? " is not an SDXL UNet (no added text/time embedding)"
+                                                  : " is an SDXL UNet (it takes the added text/time embedding)") +
+                                      ", but the text encoders of " + text.path().string() +
+                                      (model.sdxl ? " are SDXL's" : " are not SDXL's (no text_encoder_2)") +
+                                      ": a base must be of the model's family");
+  }
+  if (shape.vocabulary < clip_vocabulary || shape.positions < static_cast<std::int64_t>(ClipTokenizer::window_size)) {
+    throw Error(ErrorKind::input,
+                "the text encoder of " + text.path().string() + " has " + std::to_string(shape.vocabulary) +
+                    " tokens and " + std::to_string(shape.positions) + " positions; CLIP's tokenizer needs " +
+                    std::to_string(clip_vocabulary) + " and " + std::to_string(ClipTokenizer::window_size));
   }
   if (model.vae.scale_factor() != pipeline_scale_factor || model.vae.latent_channels() != pipeline_latent_channels ||
       model.unet.out_channels() != pipeline_latent_channels) {
@@ -246,6 +330,15 @@ fs::path base_of(const fs::path& model, const ModelOptions& options) {
   }
 }
 
+// SDXL's pipeline flags: model_index.json's when the model's folder gives them, else those of the
+// real checkpoints — the refiner (whose UNet takes bigG's text alone) encodes "" as its negative and
+// conditions on an aesthetic score, the base takes zeros and the target size.
+SdxlConditioning sdxl_conditioning(SdxlTextEncoders encoders, const ModelFiles& model) {
+  const bool refiner = !encoders.has_clip_l();
+  return {std::move(encoders), model.index().force_zeros_for_empty_prompt.value_or(!refiner),
+          model.index().requires_aesthetics_score.value_or(refiner)};
+}
+
 StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options) {
   const ModelFiles model(path);
   const fs::path base_path = base_of(path, options);
@@ -254,24 +347,31 @@ StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options)
     check_model_path(base_path, "base model");
     base.emplace(base_path);
   }
+  const ModelFiles& unet = source_of(Part::unet, model, base);
   const ModelFiles& text = source_of(Part::text_encoder, model, base);
   const ModelFiles& vae = source_of(Part::vae, model, base);
-  const ModelFiles& unet = source_of(Part::unet, model, base);
-  const ModelFamily family = text.text_family();
+  const ModelFamily family = unet.sdxl() ? ModelFamily::sdxl : text.text_family();
   ClipTokenizer tokenizer = text.tokenizer(options.tokenizer_dir);
   SchedulerConfig scheduler = source_of(Part::scheduler, model, base).scheduler();
   // One statement per component: the weights read for one (and the copies a network makes of them)
   // are freed before the next file is read, which keeps the peak of loading near the model's size.
   const ComponentTypes types = component_types(options.precision);
   LoraSet loras(options.loras);
-  TextEncoder text_encoder = text.text_encoder(types.text_encoder, loras);
+  std::optional<TextEncoder> text_encoder;
+  if (!text.sdxl()) text_encoder.emplace(text.text_encoder(types.text_encoder, loras));
   UNet unet_network = unet.unet(types.unet, loras);
+  std::optional<SdxlConditioning> sdxl;
+  if (text.sdxl()) {
+    sdxl.emplace(
+        sdxl_conditioning(text.sdxl_text_encoders(types.text_encoder, loras, unet_network.context_dim()), model));
+  }
   loras.check_every_module_merged();
   Vae vae_network = vae.vae(types.vae);
   StableDiffusionModel assembled{family,
                                  std::move(tokenizer),
                                  family == ModelFamily::sd2 ? ClipTokenizer::sd2_pad_id : ClipTokenizer::sd1_pad_id,
                                  std::move(text_encoder),
+                                 std::move(sdxl),
                                  std::move(unet_network),
                                  std::move(vae_network),
                                  scheduler,
@@ -286,10 +386,12 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 at::Tensor encode_prompt(const StableDiffusionModel& model, std::string_view prompt, int clip_skip) {
+  if (!model.text_encoder)
+    throw Error(ErrorKind::usage, "encode_prompt encodes SD1/SD2 prompts; SDXL's take sdxl_text.hpp");
   std::vector<at::Tensor> states;
   for (const auto& window : model.tokenizer.windows(prompt, model.pad_id)) {
     const at::Tensor ids = at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0);
-    states.push_back(model.text_encoder.encode(ids, clip_skip));
+    states.push_back(model.text_encoder->encode(ids, clip_skip));
   }
   return at::cat(states, 1);
 }

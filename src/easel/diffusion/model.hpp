@@ -1,6 +1,6 @@
 #pragma once
-// A complete Stable Diffusion 1.x / 2.x model — tokenizer, text encoder, UNet, VAE and the scheduler
-// settings — from either layout: a diffusers folder (configs read from its JSON files) or an original
+// A complete Stable Diffusion 1.x / 2.x / XL model — tokenizer, text encoder(s), UNet, VAE and the
+// scheduler settings — from either layout: a diffusers folder (configs read from its JSON files) or an original
 // single-file checkpoint (architecture from tensor names and shapes, hyper-parameters from its sidecar
 // or those of the real networks: single_file_settings.hpp). A model that lacks components (a UNet-only
 // inpainting or InstructPix2Pix model) takes them from its base.
@@ -14,6 +14,7 @@
 #include "easel/diffusion/lora.hpp"
 #include "easel/diffusion/precision.hpp"
 #include "easel/diffusion/scheduler.hpp"
+#include "easel/diffusion/sdxl_text.hpp"
 #include "easel/diffusion/text_encoder.hpp"
 #include "easel/diffusion/tokenizer.hpp"
 #include "easel/diffusion/unet.hpp"
@@ -39,19 +40,31 @@ struct ModelOptions {
   std::vector<LoraUse> loras;
 };
 
+// SDXL's text conditioning and the two pipeline flags diffusers keeps in model_index.json.
+struct SdxlConditioning {
+  SdxlTextEncoders encoders;
+  // No negative prompt: zero embeddings instead of the encoded "" (force_zeros_for_empty_prompt; the
+  // base's true, the refiner's false).
+  bool zeros_for_empty_negative = true;
+  // The refiner's time ids: an aesthetic score in place of the target size (requires_aesthetics_score).
+  bool aesthetic_time_ids = false;
+};
+
 struct StableDiffusionModel {
   ModelFamily family;
   ClipTokenizer tokenizer;
-  std::int64_t pad_id;  // 49407 (SD1) or 0 = "!" (SD2)
-  TextEncoder text_encoder;
+  std::int64_t pad_id;                      // 49407 (SD1) or 0 = "!" (SD2); SDXL's encoders use one each
+  std::optional<TextEncoder> text_encoder;  // SD1 and SD2
+  std::optional<SdxlConditioning> sdxl;     // SDXL, instead
   UNet unet;
   Vae vae;
   SchedulerConfig scheduler;
   std::filesystem::path base;  // the base that completed the model; empty: none was needed or named
 };
 
-// The UNet's text conditioning for a prompt: (1, 77·k, width). Prompts over 75 tokens are encoded
-// in windows of 75 (ClipTokenizer::windows) whose states are concatenated along the token axis.
+// The UNet's text conditioning for a prompt of an SD1/SD2 model: (1, 77·k, width). Prompts over 75
+// tokens are encoded in windows of 75 (ClipTokenizer::windows) whose states are concatenated along the
+// token axis.
 at::Tensor encode_prompt(const StableDiffusionModel& model, std::string_view prompt, int clip_skip = 0);
 
 // A folder with model_index.json or a .safetensors file. Missing files (a component without a base, a

@@ -36,6 +36,8 @@ void check_image(const at::Tensor& image, std::int64_t channels, const char* wha
 
 // What each mode needs from the model and the caller, checked before any work.
 void check_inputs(const StableDiffusionModel& model, const PipelineInput& input) {
+  if (input.mode == PipelineMode::instruct && model.sdxl)
+    throw Error(ErrorKind::usage, "instruction edits (InstructPix2Pix) run on SD1/SD2 models only, not SDXL");
   const std::int64_t channels = model.unet.in_channels();
   const bool inpainting_unet = channels == 9;
   const bool instruct_unet = channels == 8;
@@ -77,34 +79,107 @@ void check_inputs(const StableDiffusionModel& model, const PipelineInput& input)
   }
 }
 
+at::Tensor id_tensor(const std::vector<std::int64_t>& window) {
+  return at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0);
+}
+
 // The encoder states of `windows` 77-id windows of the prompt; prompts shorter than that are padded
 // with windows of the empty prompt, so a negative prompt matches a long positive one (as A1111 does).
 at::Tensor encode_text(const StableDiffusionModel& model, const std::string& text, std::size_t windows, int clip_skip) {
   auto ids = model.tokenizer.windows(text, model.pad_id);
   while (ids.size() < windows) ids.push_back(model.tokenizer.window("", model.pad_id));
   std::vector<at::Tensor> states;
-  for (const auto& window : ids) {
-    states.push_back(
-        model.text_encoder.encode(at::tensor(at::ArrayRef<std::int64_t>(window), at::kLong).unsqueeze(0), clip_skip));
-  }
+  for (const auto& window : ids) states.push_back(model.text_encoder->encode(id_tensor(window), clip_skip));
   return at::cat(states, 1);
+}
+
+// SDXL's embedding of `windows` windows the same way: the states of each window concatenated, the
+// pooled embedding the first window's (as ComfyUI and A1111 do; the reference truncates to one window,
+// which gives the same result for prompts of up to 75 tokens).
+SdxlTextEmbedding encode_sdxl_text(const StableDiffusionModel& model, const std::string& text, std::size_t windows) {
+  auto clip_l_ids = model.tokenizer.windows(text, ClipTokenizer::sd1_pad_id);
+  auto big_g_ids = model.tokenizer.windows(text, ClipTokenizer::sd2_pad_id);
+  while (clip_l_ids.size() < windows) {
+    clip_l_ids.push_back(model.tokenizer.window("", ClipTokenizer::sd1_pad_id));
+    big_g_ids.push_back(model.tokenizer.window("", ClipTokenizer::sd2_pad_id));
+  }
+  std::vector<at::Tensor> states;
+  at::Tensor pooled;
+  for (std::size_t i = 0; i < clip_l_ids.size(); ++i) {
+    SdxlTextEmbedding window = model.sdxl->encoders.encode_ids(id_tensor(clip_l_ids[i]), id_tensor(big_g_ids[i]));
+    states.push_back(window.states);
+    if (i == 0) pooled = window.pooled;
+  }
+  return {at::cat(states, 1), pooled};
 }
 
 std::size_t window_count(const StableDiffusionModel& model, const std::string& text) {
   return model.tokenizer.windows(text, model.pad_id).size();
 }
 
+std::size_t windows_for(const StableDiffusionModel& model, const PipelineInput& input, bool guided) {
+  return guided ? std::max(window_count(model, input.prompt), window_count(model, input.negative_prompt))
+                : window_count(model, input.prompt);
+}
+
+// What the UNet is conditioned on, one row per UNet batch row: the text states and, for SDXL, the
+// pooled text and the time ids.
+struct Conditioning {
+  at::Tensor embeds;
+  AddedConditioning added;
+};
+
 // The UNet's text batch: CFG [negative, positive], instruction edits [text, unconditional, unconditional]
 // (the image-only row conditions on the empty prompt), each row repeated per image.
 at::Tensor encode_prompt_batch(const StableDiffusionModel& model, const PipelineInput& input, bool guided) {
-  const std::size_t windows =
-      guided ? std::max(window_count(model, input.prompt), window_count(model, input.negative_prompt))
-             : window_count(model, input.prompt);
+  const std::size_t windows = windows_for(model, input, guided);
   const at::Tensor positive = encode_text(model, input.prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
   if (!guided) return positive;
   const at::Tensor negative =
       encode_text(model, input.negative_prompt, windows, input.clip_skip).repeat({input.count, 1, 1});
   return input.mode == PipelineMode::instruct ? at::cat({positive, negative, negative}) : at::cat({negative, positive});
+}
+
+// SDXL's time ids for the positive (or the CFG's negative) row of an image of `size` (height, width).
+at::Tensor sdxl_time_ids_for(const StableDiffusionModel& model, const PipelineInput& input,
+                             const std::array<std::int64_t, 2>& size, bool negative) {
+  const auto original = input.original_size.value_or(size);
+  const auto& crop = input.crop_top_left;
+  if (model.sdxl->aesthetic_time_ids) {
+    return sdxl_aesthetic_time_ids(original[0], original[1], crop[0], crop[1],
+                                   negative ? input.negative_aesthetic_score : input.aesthetic_score);
+  }
+  const auto target = input.target_size.value_or(size);
+  return sdxl_time_ids(original[0], original[1], crop[0], crop[1], target[0], target[1]);
+}
+
+// SDXL's batch, CFG [negative, positive] for the states, pooled text and time ids alike, each row
+// repeated per image. Without a negative prompt the base's negative is zeros
+// (SdxlConditioning::zeros_for_empty_negative), the refiner's the encoded "".
+Conditioning sdxl_conditioning_batch(const StableDiffusionModel& model, const PipelineInput& input, bool guided,
+                                     const std::array<std::int64_t, 2>& size) {
+  const std::size_t windows = windows_for(model, input, guided);
+  const SdxlTextEmbedding positive = encode_sdxl_text(model, input.prompt, windows);
+  const auto rows = [&](const at::Tensor& tensor) {
+    std::vector<std::int64_t> repeats(static_cast<std::size_t>(tensor.dim()), 1);
+    repeats[0] = input.count;
+    return tensor.repeat(repeats);
+  };
+  const at::Tensor positive_ids = sdxl_time_ids_for(model, input, size, false);
+  if (!guided) return {rows(positive.states), {rows(positive.pooled), rows(positive_ids)}};
+  const SdxlTextEmbedding negative =
+      input.negative_prompt.empty() && model.sdxl->zeros_for_empty_negative
+          ? SdxlTextEmbedding{at::zeros_like(positive.states), at::zeros_like(positive.pooled)}
+          : encode_sdxl_text(model, input.negative_prompt, windows);
+  const at::Tensor negative_ids = sdxl_time_ids_for(model, input, size, true);
+  return {at::cat({rows(negative.states), rows(positive.states)}),
+          {at::cat({rows(negative.pooled), rows(positive.pooled)}), at::cat({rows(negative_ids), rows(positive_ids)})}};
+}
+
+Conditioning encode_conditioning(const StableDiffusionModel& model, const PipelineInput& input, bool guided,
+                                 const std::array<std::int64_t, 2>& size) {
+  if (model.sdxl) return sdxl_conditioning_batch(model, input, guided, size);
+  return {encode_prompt_batch(model, input, guided), {}};
 }
 
 // Image-to-image and inpainting run the last `strength` of the schedule: the first steps are skipped.
@@ -125,6 +200,12 @@ at::Tensor sample_latents(const StableDiffusionModel& model, const at::Tensor& i
   return distribution.sample(noise(distribution.mean.sizes(), true)) * model.vae.scaling_factor();
 }
 
+// The generated image's (height, width): the request's for text-to-image, else the input image's.
+std::array<std::int64_t, 2> output_size(const PipelineInput& input) {
+  if (input.mode == PipelineMode::text_to_image) return {input.height, input.width};
+  return {input.image.size(2), input.image.size(3)};
+}
+
 // The latents denoising starts from, and what inpainting and instruction models add to each step.
 struct StartingLatents {
   at::Tensor latents;
@@ -140,8 +221,7 @@ StartingLatents starting_latents(const StableDiffusionModel& model, const Pipeli
                                  const NoiseSource& noise, const Scheduler& scheduler, std::size_t first_step,
                                  std::int64_t copies, bool guided) {
   const std::int64_t n = input.count;
-  const std::int64_t height = input.mode == PipelineMode::text_to_image ? input.height : input.image.size(2);
-  const std::int64_t width = input.mode == PipelineMode::text_to_image ? input.width : input.image.size(3);
+  const auto [height, width] = output_size(input);
   const std::vector<std::int64_t> latent_shape = {n, 4, height / 8, width / 8};
   StartingLatents start;
   start.blend_latents = input.mode == PipelineMode::inpaint && model.unet.in_channels() == 4;
@@ -180,13 +260,13 @@ StartingLatents starting_latents(const StableDiffusionModel& model, const Pipeli
 // The UNet's prediction for step `i` of `latents`, guided: classifier-free guidance, and for instruction
 // models image guidance too.
 at::Tensor guided_prediction(const StableDiffusionModel& model, const PipelineInput& input, const Scheduler& scheduler,
-                             std::size_t i, const at::Tensor& latents, const at::Tensor& embeds,
+                             std::size_t i, const at::Tensor& latents, const Conditioning& conditioning,
                              const at::Tensor& extra_channels, bool guided) {
   const at::Tensor timestep = scheduler.timesteps()[static_cast<std::int64_t>(i)];
-  const at::Tensor model_input = latents.repeat({embeds.size(0) / input.count, 1, 1, 1});
+  const at::Tensor model_input = latents.repeat({conditioning.embeds.size(0) / input.count, 1, 1, 1});
   at::Tensor unet_input = scheduler.scale_model_input(model_input, i);
   if (extra_channels.defined()) unet_input = at::cat({unet_input, extra_channels}, 1);
-  at::Tensor prediction = model.unet.forward(unet_input, timestep, embeds);
+  at::Tensor prediction = model.unet.forward(unet_input, timestep, conditioning.embeds, conditioning.added);
   if (input.mode == PipelineMode::instruct) {
     // With sigma schedulers the reference guides on x0 = x − σ·ε and converts back.
     const bool sigma_space = scheduler.sigmas().defined();
@@ -207,7 +287,7 @@ at::Tensor guided_prediction(const StableDiffusionModel& model, const PipelineIn
 // Runs the schedule from `first_step` on, reporting each step and the previews; the final latents.
 at::Tensor denoise(const StableDiffusionModel& model, const PipelineInput& input, const NoiseSource& noise,
                    const PipelineCallbacks& callbacks, Scheduler& scheduler, std::size_t first_step,
-                   const at::Tensor& embeds, const StartingLatents& start, bool guided) {
+                   const Conditioning& conditioning, const StartingLatents& start, bool guided) {
   const auto step_count = static_cast<std::size_t>(scheduler.timesteps().size(0));
   const int run_steps = static_cast<int>(step_count - first_step);
   const std::vector<int> previews =
@@ -217,7 +297,7 @@ at::Tensor denoise(const StableDiffusionModel& model, const PipelineInput& input
   for (std::size_t i = first_step; i < step_count; ++i) {
     if (callbacks.cancelled && callbacks.cancelled()) throw PipelineCancelled();
     const at::Tensor prediction =
-        guided_prediction(model, input, scheduler, i, latents, embeds, start.extra_channels, guided);
+        guided_prediction(model, input, scheduler, i, latents, conditioning, start.extra_channels, guided);
     const Scheduler::StepResult stepped = scheduler.step(prediction, i, latents, noise);
     latents = stepped.prev_sample;
     if (start.blend_latents) {
@@ -270,8 +350,8 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
   const bool instruct = input.mode == PipelineMode::instruct;
   const bool guided = input.guidance > 1.0 && (!instruct || input.image_guidance >= 1.0);
 
-  // 2. Encode the prompt.
-  const at::Tensor embeds = encode_prompt_batch(model, input, guided);
+  // 2. Encode the prompt (and for SDXL the micro-conditioning).
+  const Conditioning conditioning = encode_conditioning(model, input, guided, output_size(input));
 
   // 3. Timesteps.
   Scheduler scheduler(input.sampler, model.scheduler);
@@ -280,15 +360,16 @@ PipelineOutput run_pipeline(const StableDiffusionModel& model, const PipelineInp
 
   // 4. Latents, and the extra UNet channels of inpainting and instruction models.
   const StartingLatents start =
-      starting_latents(model, input, noise, scheduler, first_step, embeds.size(0) / input.count, guided);
+      starting_latents(model, input, noise, scheduler, first_step, conditioning.embeds.size(0) / input.count, guided);
 
   // 5. Denoising loop.
-  const at::Tensor latents = denoise(model, input, noise, callbacks, scheduler, first_step, embeds, start, guided);
+  const at::Tensor latents =
+      denoise(model, input, noise, callbacks, scheduler, first_step, conditioning, start, guided);
 
   // 6. Decode, one image at a time.
   const at::Tensor images = decode_latents(model, latents);
-  return {embeds, scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents,
-          images};
+  return {conditioning.embeds, conditioning.added,
+          scheduler.timesteps().slice(0, static_cast<std::int64_t>(first_step)).to(at::kFloat), latents, images};
 }
 
 }  // namespace easel::diffusion

@@ -1,13 +1,16 @@
 #pragma once
 // The Stable Diffusion pipelines of the reference (diffusers 0.25.1): text-to-image, image-to-image,
 // inpainting (9-channel inpainting UNets, or masked latent blending for ordinary ones) and instruction
-// edits (InstructPix2Pix). `run_pipeline` reads top to bottom as the algorithm: check inputs → encode
-// prompt → timesteps → latents → denoising loop (progress callback, cancel check) → decode.
-// Every random tensor comes from a NoiseSource, asked in the reference's order, so a seeded generator
+// edits (InstructPix2Pix; SD1/SD2 only), for SD1, SD2 and SDXL models (SDXL's conditioning adds the
+// pooled text embedding and the micro-conditioning time ids, sdxl_text.hpp). `run_pipeline` reads top to bottom as the
+// algorithm: check inputs → encode prompt → timesteps → latents → denoising loop (progress callback, cancel check) →
+// decode. Every random tensor comes from a NoiseSource, asked in the reference's order, so a seeded generator
 // reproduces the reference's images and supplied noise reproduces its golden runs.
 #include <ATen/ATen.h>
 
+#include <array>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +37,14 @@ struct PipelineInput {
   int clip_skip = 0;
   at::Tensor image;  // (1, 3, H, W) in [-1, 1]; H and W multiples of 8
   at::Tensor mask;   // inpainting: (1, 1, H, W), ≥ 0.5 = repaint
+  // SDXL's micro-conditioning, each (height, width) or (top, left): unset sizes are the generated
+  // image's, as in the reference. The refiner's time ids take the aesthetic scores instead of the
+  // target size (the negative one for the CFG's negative row).
+  std::optional<std::array<std::int64_t, 2>> original_size;
+  std::array<std::int64_t, 2> crop_top_left = {0, 0};
+  std::optional<std::array<std::int64_t, 2>> target_size;
+  double aesthetic_score = 6.0;
+  double negative_aesthetic_score = 2.5;
 };
 
 struct PipelineCallbacks {
@@ -60,6 +71,7 @@ class PipelineCancelled : public std::runtime_error {
 
 struct PipelineOutput {
   at::Tensor prompt_embeds;  // the UNet's text conditioning batch (CFG order [negative, positive])
+  AddedConditioning added;   // SDXL: the pooled text and time ids batch, rows as prompt_embeds'; else empty
   at::Tensor timesteps;      // the timesteps run, float32
   at::Tensor latents;        // final latents (count, 4, H/8, W/8)
   at::Tensor decoded;        // VAE output (count, 3, H, W), not clamped

@@ -1,5 +1,6 @@
 #include "easel/diffusion/sdxl_text.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "easel/core/error.hpp"
@@ -32,6 +33,16 @@ SdxlTextEmbedding SdxlTextEncoders::encode_ids(const at::Tensor& clip_l_ids, con
   const at::Tensor pooled = projection_(pooled_state(big_g_, big_g, big_g_ids));
   if (!clip_l_) return {big_g_context, pooled};
   return {at::cat({penultimate_state(clip_l_->hidden_states(clip_l_ids)), big_g_context}, -1), pooled};
+}
+
+std::int64_t SdxlTextEncoders::width() const { return big_g_.width() + (clip_l_ ? clip_l_->width() : 0); }
+
+std::int64_t SdxlTextEncoders::vocabulary_size() const {
+  return clip_l_ ? std::min(clip_l_->vocabulary_size(), big_g_.vocabulary_size()) : big_g_.vocabulary_size();
+}
+
+std::int64_t SdxlTextEncoders::positions() const {
+  return clip_l_ ? std::min(clip_l_->positions(), big_g_.positions()) : big_g_.positions();
 }
 
 SdxlTextEmbedding SdxlTextEncoders::encode(const ClipTokenizer& tokenizer, std::string_view prompt) const {

@@ -44,6 +44,11 @@ class SdxlTextEncoders {
   // without CLIP-L).
   SdxlTextEmbedding encode_ids(const at::Tensor& clip_l_ids, const at::Tensor& big_g_ids) const;
   bool has_clip_l() const { return clip_l_.has_value(); }
+  // The UNet's context width (CLIP-L's and bigG's together, or bigG's alone), and the narrowest
+  // vocabulary and position count of the encoders.
+  std::int64_t width() const;
+  std::int64_t vocabulary_size() const;
+  std::int64_t positions() const;
 
  private:
   std::optional<TextEncoder> clip_l_;

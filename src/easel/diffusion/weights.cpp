@@ -295,6 +295,10 @@ Weights read_single_file_unet(const std::filesystem::path& file) {
       weights.add_from_file("time_embedding.linear_1." + key.substr(13), mapped, name);
     } else if (key.starts_with("time_embed.2.")) {
       weights.add_from_file("time_embedding.linear_2." + key.substr(13), mapped, name);
+    } else if (key.starts_with("label_emb.0.0.")) {  // SDXL's added text/time embedding
+      weights.add_from_file("add_embedding.linear_1." + key.substr(14), mapped, name);
+    } else if (key.starts_with("label_emb.0.2.")) {
+      weights.add_from_file("add_embedding.linear_2." + key.substr(14), mapped, name);
     } else if (key.starts_with("input_blocks.0.0.")) {
       weights.add_from_file("conv_in." + key.substr(17), mapped, name);
     } else if (key.starts_with("out.0.")) {

@@ -60,7 +60,8 @@ UNetConfig UNetConfig::from_json(const json& object, const std::string& source, 
   config.in_channels = fields.integer("in_channels", 1, max_in_channels).value_or(config.in_channels);
   config.cross_attention_dim = fields.integer("cross_attention_dim", 1, max_width).value_or(config.cross_attention_dim);
   config.use_linear_projection = fields.boolean("use_linear_projection").value_or(config.use_linear_projection);
-  config.extra_conditioning = fields.has("addition_embed_type") || config.extra_conditioning;
+  if (fields.has("addition_embed_type") && !fields.object().at("addition_embed_type").is_null())
+    config.addition_embed_type = fields.text("addition_embed_type").value_or("");
   return config;
 }
 
@@ -157,9 +158,10 @@ TokenizerConfig TokenizerConfig::from_folder(const std::filesystem::path& folder
   return {};
 }
 
-void check_model_index(const json& object, const std::string& source) {
+ModelIndex check_model_index(const json& object, const std::string& source) {
   const ConfigFields fields(object, source);
   fields.text("_class_name");
+  const ModelIndex index{fields.boolean("force_zeros_for_empty_prompt"), fields.boolean("requires_aesthetics_score")};
   // Components are [library, class] pairs ([null, null] when absent); flags such as
   // requires_safety_checker are other values.
   for (const auto& [key, value] : object.items()) {
@@ -169,11 +171,12 @@ void check_model_index(const json& object, const std::string& source) {
                       });
     if (!pair) fields.fail(key, "is not a [library, class] pair");
   }
+  return index;
 }
 
-void read_model_index(const std::filesystem::path& path) {
-  check_model_index(read_config_file(path, "model index", "a diffusers folder starts with it"),
-                    "model index " + path.string());
+ModelIndex read_model_index(const std::filesystem::path& path) {
+  return check_model_index(read_config_file(path, "model index", "a diffusers folder starts with it"),
+                           "model index " + path.string());
 }
 
 }  // namespace easel::diffusion

@@ -7,6 +7,7 @@
 // model listing and the fuzz build read configs exactly as the engine does.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@
 
 namespace easel::diffusion {
 
-enum class ModelFamily { sd1, sd2 };
+enum class ModelFamily { sd1, sd2, sdxl };
 enum class Activation { quick_gelu, gelu };
 using SamplerKind = easel::SamplerKind;  // ops/samplers.hpp: the one list of samplers
 enum class PredictionType { epsilon, v_prediction };
@@ -57,7 +58,9 @@ struct UNetConfig {
   std::int64_t in_channels = 0;          // 0: not given
   std::int64_t cross_attention_dim = 0;  // 0: not given
   bool use_linear_projection = false;    // SD2's linear proj_in/proj_out
-  bool extra_conditioning = false;       // addition_embed_type set (SDXL and later), which Easel does not run
+  // addition_embed_type: "text_time" is SDXL's added embedding of the pooled text and the time ids;
+  // empty: none (SD1/2); any other value is a later model's conditioning, which Easel does not run.
+  std::string addition_embed_type;
 
   // A diffusers UNet2DConditionModel config object; fields it does not give keep `defaults`' values.
   // num_attention_heads, when given, wins over attention_head_dim (which diffusers' SD configs use to
@@ -110,9 +113,15 @@ struct TokenizerConfig {
   bool pads_with_exclamation() const { return pad_token == "!"; }
 };
 
+// model_index.json's pipeline flags (diffusers' SDXL pipelines register them); unset: not given.
+struct ModelIndex {
+  std::optional<bool> force_zeros_for_empty_prompt;  // no negative prompt: zero embeddings, not those of ""
+  std::optional<bool> requires_aesthetics_score;     // the refiner's time ids end with an aesthetic score
+};
+
 // model_index.json: a JSON object whose components are [library, class] pairs; Error(input) naming the
 // file and the entry otherwise.
-void check_model_index(const nlohmann::json& json, const std::string& source);
-void read_model_index(const std::filesystem::path& path);
+ModelIndex check_model_index(const nlohmann::json& json, const std::string& source);
+ModelIndex read_model_index(const std::filesystem::path& path);
 
 }  // namespace easel::diffusion

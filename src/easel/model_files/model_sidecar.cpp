@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* single_file_keys = "text_encoder, unet, vae, scheduler, config, tokenizer, base";
+constexpr const char* single_file_keys = "text_encoder, text_encoder_2, unet, vae, scheduler, config, tokenizer, base";
 
 bool is_path_form(const std::string& text) {
   return text.starts_with("./") || text.starts_with("../") || text.starts_with('/');
@@ -27,7 +27,7 @@ fs::path anchored(const fs::path& sidecar, const std::string& text) {
 void check_section(const ConfigFields& fields, const std::string& key) {
   const json& section = fields.object().at(key);
   const std::string source = fields.source() + " section '" + key + "'";
-  if (key == "text_encoder") TextEncoderConfig::from_json(section, source, {});
+  if (key == "text_encoder" || key == "text_encoder_2") TextEncoderConfig::from_json(section, source, {});
   if (key == "unet") UNetConfig::from_json(section, source, {});
   if (key == "vae") VaeConfig::from_json(section, source, {});
   if (key == "scheduler") SchedulerConfig::from_json(section, source);
@@ -61,13 +61,15 @@ ModelSidecar parse_sidecar(const json& object, const fs::path& file, bool single
       fields.fail(key,
                   "is not read: a diffusers folder's easel.json names only its base (\"base\"); its configs are its "
                   "component folders' config.json files");
-    } else if (key == "text_encoder" || key == "unet" || key == "vae" || key == "scheduler") {
+    } else if (key == "text_encoder" || key == "text_encoder_2" || key == "unet" || key == "vae" ||
+               key == "scheduler") {
       if (value.is_null()) continue;
       check_section(fields, key);
-      (key == "text_encoder" ? sidecar.text_encoder
-       : key == "unet"       ? sidecar.unet
-       : key == "vae"        ? sidecar.vae
-                             : sidecar.scheduler) = value;
+      (key == "text_encoder"     ? sidecar.text_encoder
+       : key == "text_encoder_2" ? sidecar.text_encoder_2
+       : key == "unet"           ? sidecar.unet
+       : key == "vae"            ? sidecar.vae
+                                 : sidecar.scheduler) = value;
     } else if (key == "tokenizer" || key == "config") {
       const std::string path = fields.text(key).value_or("");
       if (path.empty()) fields.fail(key, "is empty; allowed: a folder, relative to this file's folder");
@@ -100,6 +102,7 @@ std::optional<ModelSidecar> read_sidecar(const fs::path& model) {
     check_section(ConfigFields(json{{key, section}}, "config " + config_file.string()), key);
   };
   fill(sidecar.text_encoder, folder / "text_encoder" / "config.json", "text_encoder");
+  fill(sidecar.text_encoder_2, folder / "text_encoder_2" / "config.json", "text_encoder_2");
   fill(sidecar.unet, folder / "unet" / "config.json", "unet");
   fill(sidecar.vae, folder / "vae" / "config.json", "vae");
   fill(sidecar.scheduler, folder / "scheduler" / "scheduler_config.json", "scheduler");

@@ -4,6 +4,7 @@
 // a diffusers folder.
 //
 //   {"text_encoder": {"num_attention_heads": 4},            a text_encoder/config.json object
+//    "text_encoder_2": {"num_attention_heads": 2},          SDXL's text_encoder_2/config.json object
 //    "unet": {"norm_num_groups": 8, "attention_head_dim": 4}, a unet/config.json object
 //    "vae": {"norm_num_groups": 8, "scaling_factor": 0.18215},
 //    "scheduler": {"_class_name": "EulerDiscreteScheduler", "prediction_type": "epsilon", …},
@@ -28,6 +29,7 @@ struct ModelSidecar {
   std::filesystem::path file;  // where it was read from
   // Config objects of a single file's components; null where the sidecar (and its config folder) give none.
   nlohmann::json text_encoder;
+  nlohmann::json text_encoder_2;
   nlohmann::json unet;
   nlohmann::json vae;
   nlohmann::json scheduler;

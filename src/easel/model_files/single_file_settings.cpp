@@ -15,6 +15,12 @@ const std::string unet_prefix = "model.diffusion_model.";
 const std::string vae_prefix = "first_stage_model.";
 const std::string clip_prefix = "cond_stage_model.transformer.";
 const std::string openclip_prefix = "cond_stage_model.model.";
+// SDXL: CLIP-L as embedders.0, OpenCLIP-bigG as embedders.1 (the refiner: bigG alone, as embedders.0).
+const std::string sdxl_prefix = "conditioner.embedders.";
+const std::string sdxl_clip_prefix = "conditioner.embedders.0.transformer.";
+const std::string sdxl_big_g_prefixes[] = {"conditioner.embedders.1.model.", "conditioner.embedders.0.model."};
+// SDXL's VAE scaling and, in the family's own scheduler, its timestep spacing.
+constexpr double sdxl_vae_scaling = 0.13025;
 
 bool has_prefix(const Tensors& tensors, const std::string& prefix) {
   const auto found = tensors.lower_bound(prefix);
@@ -146,32 +152,63 @@ class Resolution {
   std::map<std::string, std::string> skeleton_;
 };
 
-const char* family_name(ModelFamily family) { return family == ModelFamily::sd2 ? "SD2" : "SD1"; }
+const char* family_name(ModelFamily family) {
+  return family == ModelFamily::sdxl ? "SDXL" : family == ModelFamily::sd2 ? "SD2" : "SD1";
+}
 
-void resolve_text_encoder(const Tensors& tensors, Resolution& resolution, SingleFileSettings& settings) {
-  const std::string norm = settings.family == ModelFamily::sd2 ? openclip_prefix + "ln_final.weight"
-                                                               : clip_prefix + "text_model.final_layer_norm.weight";
-  settings.text_width = vector_width(tensors, norm);
+// One text encoder's settings: heads 64 wide unless the sidecar's `key` section gives them; the width is
+// its final norm's.
+TextEncoderConfig resolve_encoder(const Tensors& tensors, Resolution& resolution, const json ModelSidecar::*member,
+                                  const std::string& key, const std::string& norm, Activation activation,
+                                  ModelFamily family, std::int64_t& width) {
+  width = vector_width(tensors, norm);
   TextEncoderConfig defaults;
-  defaults.activation = settings.family == ModelFamily::sd2 ? Activation::gelu : Activation::quick_gelu;
-  const bool given = resolution.gives(&ModelSidecar::text_encoder, "num_attention_heads");
-  const std::int64_t width = settings.text_width;
+  defaults.activation = activation;
+  const bool given = resolution.gives(member, "num_attention_heads");
   if (!given && width > 0) {
     if (width % real_head_width == 0) {
       defaults.heads = width / real_head_width;
     } else {
-      resolution.need("text_encoder", "num_attention_heads",
-                      "the text encoder is " + std::to_string(width) + " wide, which " + family_name(settings.family) +
+      resolution.need(key, "num_attention_heads",
+                      "the text encoder is " + std::to_string(width) + " wide, which " + family_name(family) +
                           "'s 64-wide heads do not divide");
     }
   }
-  settings.text_encoder = TextEncoderConfig::from_json(resolution.section(&ModelSidecar::text_encoder),
-                                                       resolution.source("text_encoder"), defaults);
-  if (given && width > 0 && width % settings.text_encoder.heads != 0) {
-    resolution.misfit("text_encoder", "num_attention_heads",
-                      std::to_string(settings.text_encoder.heads) + " does not divide the text encoder's width " +
+  TextEncoderConfig config = TextEncoderConfig::from_json(resolution.section(member), resolution.source(key), defaults);
+  if (given && width > 0 && width % config.heads != 0) {
+    resolution.misfit(key, "num_attention_heads",
+                      std::to_string(config.heads) + " does not divide the text encoder's width " +
                           std::to_string(width) + " (tensor '" + norm + "')");
   }
+  return config;
+}
+
+void resolve_text_encoder(const Tensors& tensors, Resolution& resolution, SingleFileSettings& settings) {
+  if (settings.family != ModelFamily::sdxl) {
+    const bool sd2 = settings.family == ModelFamily::sd2;
+    settings.text_encoder =
+        resolve_encoder(tensors, resolution, &ModelSidecar::text_encoder, "text_encoder",
+                        sd2 ? openclip_prefix + "ln_final.weight" : clip_prefix + "text_model.final_layer_norm.weight",
+                        sd2 ? Activation::gelu : Activation::quick_gelu, settings.family, settings.text_width);
+    resolution.describe(&ModelSidecar::text_encoder, "text_encoder", {"num_attention_heads", "hidden_act"});
+    return;
+  }
+  std::int64_t clip_width = 0;
+  if (settings.has_clip_l) {
+    settings.text_encoder = resolve_encoder(tensors, resolution, &ModelSidecar::text_encoder, "text_encoder",
+                                            sdxl_clip_prefix + "text_model.final_layer_norm.weight",
+                                            Activation::quick_gelu, settings.family, clip_width);
+    resolution.describe(&ModelSidecar::text_encoder, "text_encoder", {"num_attention_heads", "hidden_act"});
+  }
+  for (const std::string& prefix : sdxl_big_g_prefixes) {
+    if (!has_prefix(tensors, prefix)) continue;
+    settings.text_encoder_2 =
+        resolve_encoder(tensors, resolution, &ModelSidecar::text_encoder_2, "text_encoder_2",
+                        prefix + "ln_final.weight", Activation::gelu, settings.family, settings.big_g_width);
+    resolution.describe(&ModelSidecar::text_encoder_2, "text_encoder_2", {"num_attention_heads", "hidden_act"});
+    break;
+  }
+  settings.text_width = clip_width + settings.big_g_width;
 }
 
 void resolve_unet(const Tensors& tensors, Resolution& resolution, SingleFileSettings& settings) {
@@ -189,14 +226,14 @@ void resolve_unet(const Tensors& tensors, Resolution& resolution, SingleFileSett
   const bool heads_given = resolution.gives(&ModelSidecar::unet, "attention_head_dim") ||
                            resolution.gives(&ModelSidecar::unet, "num_attention_heads");
   if (!heads_given) {
-    // SD1: 8 heads at every level; SD2: heads 64 wide, so their number grows with the level's width.
-    const bool sd2 = settings.family == ModelFamily::sd2;
+    // SD1: 8 heads at every level; SD2 and SDXL: heads 64 wide, so their number grows with the level's width.
+    const bool sd2 = settings.family != ModelFamily::sd1;
     defaults.heads_per_level = {sd1_unet_heads};
     defaults.head_width = sd2 ? real_head_width : 0;
     if (const Width* misfit = first_misfit(transformers, sd2 ? real_head_width : sd1_unet_heads)) {
       resolution.need("unet", "attention_head_dim",
-                      sd2 ? "SD2's 64-wide heads do not divide the " + std::to_string(misfit->channels) +
-                                " channels of '" + misfit->tensor + "'"
+                      sd2 ? std::string(family_name(settings.family)) + "'s 64-wide heads do not divide the " +
+                                std::to_string(misfit->channels) + " channels of '" + misfit->tensor + "'"
                           : "SD1's 8 heads do not divide the " + std::to_string(misfit->channels) + " channels of '" +
                                 misfit->tensor + "'");
     }
@@ -220,6 +257,7 @@ void resolve_vae(const Tensors& tensors, Resolution& resolution, SingleFileSetti
   const auto norms = vae_group_norms(tensors);
   VaeConfig defaults;
   defaults.norm_groups = real_norm_groups;
+  if (settings.family == ModelFamily::sdxl) defaults.scaling_factor = sdxl_vae_scaling;
   const bool given = resolution.gives(&ModelSidecar::vae, "norm_num_groups");
   if (const Width* misfit = first_misfit(norms, real_norm_groups); !given && misfit) {
     resolution.need("vae", "norm_num_groups",
@@ -237,6 +275,8 @@ void resolve_vae(const Tensors& tensors, Resolution& resolution, SingleFileSetti
 }  // namespace
 
 ModelFamily single_file_family(const Tensors& tensors) {
+  if (has_prefix(tensors, sdxl_prefix) || tensors.contains(unet_prefix + "label_emb.0.0.weight"))
+    return ModelFamily::sdxl;
   if (has_prefix(tensors, openclip_prefix)) return ModelFamily::sd2;
   if (has_prefix(tensors, clip_prefix)) return ModelFamily::sd1;
   for (const auto& [name, info] : tensors) {
@@ -252,12 +292,15 @@ SingleFileSettings resolve_single_file_settings(const Tensors& tensors, const st
   settings.family = single_file_family(tensors);
   settings.has_unet = has_prefix(tensors, unet_prefix);
   settings.has_vae = has_prefix(tensors, vae_prefix);
-  settings.has_text_encoder = has_prefix(tensors, "cond_stage_model.");
-  Resolution resolution(sidecar, file);
-  if (settings.has_text_encoder) {
-    resolve_text_encoder(tensors, resolution, settings);
-    resolution.describe(&ModelSidecar::text_encoder, "text_encoder", {"num_attention_heads", "hidden_act"});
+  settings.has_clip_l = has_prefix(tensors, sdxl_clip_prefix);
+  settings.has_big_g = has_prefix(tensors, sdxl_big_g_prefixes[0]) || has_prefix(tensors, sdxl_big_g_prefixes[1]);
+  settings.has_text_encoder = has_prefix(tensors, "cond_stage_model.") || settings.has_big_g;
+  if (settings.family == ModelFamily::sdxl) {
+    // SDXL's own scheduler (stable-diffusion-xl-base-1.0): Euler with leading timesteps.
+    settings.scheduler.spacing = TimestepSpacing::leading;
   }
+  Resolution resolution(sidecar, file);
+  if (settings.has_text_encoder) resolve_text_encoder(tensors, resolution, settings);
   if (settings.has_unet) {
     resolve_unet(tensors, resolution, settings);
     resolution.describe(&ModelSidecar::unet, "unet", {"norm_num_groups", "attention_head_dim"});

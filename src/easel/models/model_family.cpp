@@ -43,11 +43,24 @@ const char* variant_for(int in_channels) {
   }
 }
 
+bool sdxl_family(const std::string& family) { return family.starts_with("SDXL"); }
+
+// SDXL's family name: the refiner conditions on bigG's text alone and an aesthetic score; Turbo is told
+// by its trailing schedule or its name.
+std::string sdxl_family_name(bool refiner, bool turbo) {
+  return refiner ? "SDXL-refiner" : turbo ? "SDXL-Turbo" : "SDXL";
+}
+
 void finish(ModelTraits& traits) {
   traits.variant = variant_for(traits.in_channels);
-  for (const char* needed : {"unet", "vae", "text_encoder"})
-    if (std::find(traits.components.begin(), traits.components.end(), needed) == traits.components.end())
-      traits.missing.emplace_back(needed);
+  std::vector<const char*> needed = {"unet", "vae", "text_encoder"};
+  if (sdxl_family(traits.family)) {
+    needed.back() = "text_encoder_2";
+    if (traits.family != "SDXL-refiner") needed.push_back("text_encoder");
+  }
+  for (const char* part : needed)
+    if (std::find(traits.components.begin(), traits.components.end(), part) == traits.components.end())
+      traits.missing.emplace_back(part);
   if (traits.family != "unsupported") traits.enables = operations_for_unet(traits.in_channels);
 }
 
@@ -59,14 +72,15 @@ bool has(const std::vector<std::string>& items, const std::string& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-// Diffusers folder: the UNet config gives the input channels; SD2 (OpenCLIP ViT-H) is the family whose
-// transformers use linear projections, SD1 (CLIP ViT-L) uses 1x1 convolutions. SD-Turbo is SD2.1 with a
+// Diffusers folder: the UNet config gives the input channels; SDXL's UNet takes the "text_time" added
+// embedding (its refiner says requires_aesthetics_score in model_index.json); SD2 (OpenCLIP ViT-H) is the
+// family whose transformers use linear projections, SD1 (CLIP ViT-L) uses 1x1 convolutions. SD-Turbo is SD2.1 with a
 // "trailing" timestep schedule for 1-4 step sampling. Each config is read by the engine's reader.
 ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
   ModelTraits traits;
   traits.layout = ModelLayout::diffusers;
-  diffusion::read_model_index(folder /
-                              "model_index.json");  // a folder whose index does not parse is no diffusers model
+  // A folder whose index does not parse is no diffusers model.
+  const diffusion::ModelIndex index = diffusion::read_model_index(folder / "model_index.json");
   std::optional<diffusion::UNetConfig> unet;
   if (fs::is_regular_file(folder / "unet" / "config.json") && has_safetensors(folder / "unet")) {
     traits.components.emplace_back("unet");
@@ -81,9 +95,19 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
     traits.text_width =
         diffusion::TextEncoderConfig::from_json_file(folder / "text_encoder" / "config.json").hidden_size;
   }
-  if (fs::is_regular_file(folder / "tokenizer" / "vocab.json") &&
-      fs::is_regular_file(folder / "tokenizer" / "merges.txt"))
-    traits.components.emplace_back("tokenizer");
+  if (fs::is_regular_file(folder / "text_encoder_2" / "config.json") && has_safetensors(folder / "text_encoder_2")) {
+    traits.components.emplace_back("text_encoder_2");
+    traits.big_g_width =
+        diffusion::TextEncoderConfig::from_json_file(folder / "text_encoder_2" / "config.json").hidden_size;
+    traits.text_width += traits.big_g_width;
+  }
+  for (const char* tokenizer : {"tokenizer", "tokenizer_2"}) {
+    if (fs::is_regular_file(folder / tokenizer / "vocab.json") &&
+        fs::is_regular_file(folder / tokenizer / "merges.txt")) {
+      traits.components.emplace_back("tokenizer");
+      break;
+    }
+  }
   traits.prediction = "unknown";
   bool trailing = false;
   if (fs::is_regular_file(folder / "scheduler" / "scheduler_config.json")) {
@@ -96,8 +120,10 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
   traits.context_width = unet ? unet->cross_attention_dim : 0;
   if (!unet) {
     traits.family = "unknown";
-  } else if (unet->extra_conditioning) {
-    traits.family = "unsupported";  // SDXL and later: extra conditioning Easel's engine does not implement
+  } else if (unet->addition_embed_type == "text_time") {
+    traits.family = sdxl_family_name(index.requires_aesthetics_score.value_or(false), trailing || contains_turbo(name));
+  } else if (!unet->addition_embed_type.empty()) {
+    traits.family = "unsupported";  // a later model's added conditioning, which Easel's engine does not implement
   } else if (unet->use_linear_projection) {
     traits.family = (trailing || contains_turbo(name)) ? "SD-Turbo" : "SD2";
   } else {
@@ -109,7 +135,8 @@ ModelTraits inspect_diffusers(const fs::path& folder, const std::string& name) {
 
 // Single file in the original CompVis/Stability key layout: model.diffusion_model.* is the UNet,
 // first_stage_model.* the VAE, cond_stage_model.transformer.* a CLIP text model (SD1) and
-// cond_stage_model.model.* an OpenCLIP one (SD2). SD2's proj_in is a linear layer (2-D weight). The
+// cond_stage_model.model.* an OpenCLIP one (SD2); SDXL's conditioner.embedders.* hold CLIP-L and
+// OpenCLIP-bigG (single_file_settings.hpp). SD2's proj_in is a linear layer (2-D weight). The
 // hyper-parameters its tensors cannot express come from its sidecar, or are those of the real
 // networks when its widths fit them; where neither, the file cannot be used and `problem` says what
 // the sidecar must give.
@@ -132,7 +159,11 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name,
   };
   if (has_prefix("model.diffusion_model.")) traits.components.emplace_back("unet");
   if (has_prefix("first_stage_model.")) traits.components.emplace_back("vae");
-  if (has_prefix("cond_stage_model.")) traits.components.emplace_back("text_encoder");
+  if (has_prefix("cond_stage_model.") || has_prefix("conditioner.embedders.0.transformer."))
+    traits.components.emplace_back("text_encoder");
+  // SDXL's OpenCLIP-bigG: embedders.1 beside CLIP-L, embedders.0 in a refiner.
+  const bool big_g_first = has_prefix("conditioner.embedders.0.model.");
+  if (big_g_first || has_prefix("conditioner.embedders.1.model.")) traits.components.emplace_back("text_encoder_2");
 
   const std::string conv_in = "model.diffusion_model.input_blocks.0.0.weight";
   if (weights.contains(conv_in) && weights.info(conv_in).shape.size() == 4)
@@ -140,8 +171,8 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name,
   const std::string proj_in = "model.diffusion_model.input_blocks.1.1.proj_in.weight";
   if (!weights.contains(conv_in)) {
     traits.family = "unknown";
-  } else if (has_prefix("conditioner.embedders.")) {
-    traits.family = "unsupported";  // SDXL's two text encoders
+  } else if (diffusion::single_file_family(weights.tensors()) == diffusion::ModelFamily::sdxl) {
+    traits.family = sdxl_family_name(big_g_first, contains_turbo(name) || contains_turbo(file.filename().string()));
   } else if ((weights.contains(proj_in) && weights.info(proj_in).shape.size() == 2) ||
              has_prefix("cond_stage_model.model.")) {
     traits.family = contains_turbo(name) || contains_turbo(file.filename().string()) ? "SD-Turbo" : "SD2";
@@ -151,6 +182,7 @@ ModelTraits inspect_single_file(const fs::path& file, const std::string& name,
   try {
     const auto settings = diffusion::resolve_single_file_settings(weights.tensors(), sidecar, file);
     traits.text_width = settings.text_width;
+    traits.big_g_width = settings.big_g_width;
     traits.context_width = settings.context_width;
     if (settings.scheduler_given) traits.prediction = prediction_name(settings.scheduler.prediction);
   } catch (const Error& error) {
@@ -217,7 +249,8 @@ void check_base(ModelTraits& traits, const ModelPaths& paths, const fs::path& mo
       return;
     }
   }
-  if (traits.context_width > 0 && base_traits.text_width > 0 && traits.context_width != base_traits.text_width) {
+  if (traits.context_width > 0 && base_traits.text_width > 0 && traits.context_width != base_traits.text_width &&
+      traits.context_width != base_traits.big_g_width) {
     traits.problem = "its UNet takes " + std::to_string(traits.context_width) + "-wide text, but its base " +
                      traits.base + "'s text encoder gives " + std::to_string(base_traits.text_width) +
                      ": the base must be of the same family";
