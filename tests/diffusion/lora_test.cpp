@@ -14,6 +14,7 @@
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/tensor_file.hpp"
 #include "easel/diffusion/weights.hpp"
+#include "easel/diffusion/sdxl_single_file.hpp"
 #include "golden.hpp"
 #include "model_folders.hpp"
 #include "support/test_support.hpp"
@@ -27,6 +28,8 @@ std::filesystem::path lora_file(const std::string& name) { return lora_reference
 const std::string kohya = "sd1_locon_kohya.safetensors";
 const std::string diffusers = "sd1_lora_diffusers.safetensors";
 const std::string peft = "sd1_lora_peft.safetensors";
+const std::string sdxl_kohya = "sdxl_locon_kohya.safetensors";
+const std::string sdxl_diffusers = "sdxl_lora_diffusers.safetensors";
 
 // The SD1 reference's text encoder and UNet weights with `loras` merged, keyed "<component>.<name>" as
 // the merged-weight goldens are.
@@ -46,11 +49,39 @@ std::map<std::string, at::Tensor> merged_sd1(const std::vector<LoraUse>& loras, 
   return merged;
 }
 
+// The same for the SDXL reference: both text encoders and the UNet, from the folder or the single file.
+std::map<std::string, at::Tensor> merged_sdxl(const std::vector<LoraUse>& loras, bool single_file) {
+  LoraSet set(loras);
+  const auto base = test::sdxl_reference() / "models" / "base";
+  const auto file = test::sdxl_reference() / "models" / "sdxl_base.safetensors";
+  std::map<std::string, Weights> components;
+  if (single_file) {
+    SdxlSingleFileTextEncoders encoders = read_single_file_sdxl_text_encoders(file);
+    components.emplace("text_encoder", std::move(*encoders.clip_l));
+    components.emplace("text_encoder_2", std::move(*encoders.big_g));
+    components.emplace("unet", read_single_file_unet(file));
+  } else {
+    components.emplace("text_encoder", read_component(base / "text_encoder" / "model.safetensors"));
+    components.emplace("text_encoder_2", read_component(base / "text_encoder_2" / "model.safetensors"));
+    components.emplace("unet", read_component(base / "unet" / "diffusion_pytorch_model.safetensors"));
+  }
+  set.merge_into(components.at("text_encoder"), LoraComponent::text_encoder);
+  set.merge_into(components.at("text_encoder_2"), LoraComponent::text_encoder_2);
+  set.merge_into(components.at("unet"), LoraComponent::unet);
+  set.check_every_module_merged();
+  std::map<std::string, at::Tensor> merged;
+  for (const auto& [component, weights] : components)
+    for (const auto& name : weights.names()) merged[component + "." + name] = weights.get(name);
+  return merged;
+}
+
 // README: merged weights within 1e-6 rel-L2 and 1e-6 · max(1, max|W|).
 void expect_merged_weights_match(const std::string& golden_lora, const std::string& file, bool single_file) {
   const SafetensorsFile golden(lora_reference() / "goldens" / "merged_weights.safetensors");
+  const bool sdxl = golden_lora.starts_with("sdxl");
   for (const double scale : {1.0, 0.5}) {
-    const auto merged = merged_sd1({{lora_file(file), scale}}, single_file);
+    const std::vector<LoraUse> loras = {{lora_file(file), scale}};
+    const auto merged = sdxl ? merged_sdxl(loras, single_file) : merged_sd1(loras, single_file);
     const std::string prefix = golden_lora + "/scale" + (scale == 1.0 ? "1.0" : "0.5") + "/";
     int compared = 0;
     for (const auto& [name, info] : golden.tensors()) {
@@ -68,6 +99,15 @@ void expect_merged_weights_match(const std::string& golden_lora, const std::stri
 }
 
 TEST(LoraMerge, KohyaLoConMatchesTheReferenceMergedWeights) { expect_merged_weights_match("sd1_kohya", kohya, false); }
+
+// kohya's SDXL files name UNet modules by their original (sgm) names, and both text encoders lora_te1/te2.
+TEST(LoraMerge, SdxlFilesOfEveryNamingMatchTheReferenceMergedWeights) {
+  for (const bool single_file : {false, true}) {
+    expect_merged_weights_match("sdxl_kohya", sdxl_kohya, single_file);
+    expect_merged_weights_match("sdxl_diffusers", sdxl_diffusers, single_file);
+    expect_merged_weights_match("sdxl_diffusers", "sdxl_lora_peft.safetensors", single_file);
+  }
+}
 
 TEST(LoraMerge, DiffusersAndPeftNamingsMatchTheReferenceMergedWeights) {
   expect_merged_weights_match("sd1_diffusers", diffusers, false);
@@ -110,27 +150,34 @@ struct LoraRun {
   std::string golden;  // goldens/pipelines/<golden>
   std::vector<std::pair<std::string, double>> loras;
   bool single_file = false;
+  bool sdxl() const { return golden.starts_with("sdxl"); }
 };
 
-class LoraPipeline : public ::testing::TestWithParam<LoraRun> {};
-
-// The README's run: 48×80, the model's Euler (linspace) scheduler, 8 steps, CFG 7.5, "a photo of a
-// cat", the golden's noise.
-TEST_P(LoraPipeline, MatchesTheReference) {
-  const LoraRun& run = GetParam();
-  const SafetensorsFile golden(lora_reference() / "goldens" / "pipelines" / (run.golden + ".safetensors"));
+StableDiffusionModel load_with_loras(const LoraRun& run) {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";
   for (const auto& [file, scale] : run.loras) options.loras.push_back({lora_file(file), scale});
-  const StableDiffusionModel model =
-      load_model(run.single_file ? test::single_file_model("sd1") : test::models() / "sd1", options);
+  if (run.sdxl()) {
+    return load_model(run.single_file ? test::sdxl_single_file("sdxl_base") : test::sdxl_model_folder("base"), options);
+  }
+  return load_model(run.single_file ? test::single_file_model("sd1") : test::models() / "sd1", options);
+}
+
+class LoraPipeline : public ::testing::TestWithParam<LoraRun> {};
+
+// The README's runs: SD1 48×80 with CFG 7.5, SDXL 64×64 with CFG 5; the model's Euler scheduler, 8
+// steps, "a photo of a cat", the golden's noise.
+TEST_P(LoraPipeline, MatchesTheReference) {
+  const LoraRun& run = GetParam();
+  const SafetensorsFile golden(lora_reference() / "goldens" / "pipelines" / (run.golden + ".safetensors"));
+  const StableDiffusionModel model = load_with_loras(run);
   PipelineInput input;
   input.prompt = "a photo of a cat";
   input.steps = 8;
-  input.guidance = 7.5;
+  input.guidance = run.sdxl() ? 5.0 : 7.5;
   input.sampler = model.scheduler.sampler;
-  input.width = 80;
-  input.height = 48;
+  input.width = run.sdxl() ? 64 : 80;
+  input.height = run.sdxl() ? 64 : 48;
   int drawn = 0;
   const NoiseSource feeder = [&](at::IntArrayRef, bool used) {
     return used ? test::golden(golden, "noise." + std::to_string(drawn++)) : at::Tensor();
@@ -138,6 +185,10 @@ TEST_P(LoraPipeline, MatchesTheReference) {
   const PipelineOutput outcome = run_pipeline(model, input, feeder);
   test::expect_close(outcome.prompt_embeds, test::golden(golden, "prompt_embeds_unet_batch"), 1e-5, 1e-4,
                      run.golden + " prompt embeds");
+  if (run.sdxl()) {
+    test::expect_close(outcome.added.text_embeds, test::golden(golden, "add_text_embeds_unet_batch"), 1e-5, 1e-4,
+                       run.golden + " pooled embeds");
+  }
   test::expect_close(outcome.timesteps, test::golden(golden, "timesteps"), 1e-7, 1e-4, run.golden + " timesteps");
   const at::Tensor latents = test::golden(golden, "final_latents");
   test::expect_close(outcome.latents, latents, 1e-4, 1e-3 * std::max(1.0, latents.abs().max().item<double>()),
@@ -147,8 +198,8 @@ TEST_P(LoraPipeline, MatchesTheReference) {
 }
 
 std::string run_name(const LoraRun& run) {
-  std::string name = run.golden + (run.loras.size() == 1 && run.loras[0].first == peft ? "_peft" : "") +
-                     (run.single_file ? "_single_file" : "");
+  const bool peft_file = run.loras.size() == 1 && run.loras[0].first.ends_with("_peft.safetensors");
+  std::string name = run.golden + (peft_file ? "_peft" : "") + (run.single_file ? "_single_file" : "");
   std::replace(name.begin(), name.end(), '.', '_');
   return name;
 }
@@ -162,6 +213,16 @@ INSTANTIATE_TEST_SUITE_P(Sd1, LoraPipeline,
                                            LoraRun{"sd1_two_kohya0.5_diffusers1.0", {{kohya, 0.5}, {diffusers, 1.0}}},
                                            LoraRun{"sd1_kohya_scale1.0", {{kohya, 1.0}}, true}),
                          [](const auto& test_case) { return run_name(test_case.param); });
+INSTANTIATE_TEST_SUITE_P(
+    Sdxl, LoraPipeline,
+    ::testing::Values(LoraRun{"sdxl_nolora", {}}, LoraRun{"sdxl_kohya_scale1.0", {{sdxl_kohya, 1.0}}},
+                      LoraRun{"sdxl_kohya_scale0.5", {{sdxl_kohya, 0.5}}},
+                      LoraRun{"sdxl_diffusers_scale1.0", {{sdxl_diffusers, 1.0}}},
+                      LoraRun{"sdxl_diffusers_scale0.5", {{sdxl_diffusers, 0.5}}},
+                      LoraRun{"sdxl_diffusers_scale0.5", {{"sdxl_lora_peft.safetensors", 0.5}}},
+                      LoraRun{"sdxl_two_kohya1.0_diffusers0.5", {{sdxl_kohya, 1.0}, {sdxl_diffusers, 0.5}}},
+                      LoraRun{"sdxl_kohya_scale1.0", {{sdxl_kohya, 1.0}}, true}),
+    [](const auto& test_case) { return run_name(test_case.param); });
 
 // The engine keeps the merged model until the LoRA set changes; without the LoRA it is the base again,
 // bit for bit.

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "easel/core/error.hpp"
+#include "easel/model_files/original_unet_names.hpp"
 #include "easel/diffusion/tensor_file.hpp"
 
 namespace easel::diffusion {
@@ -102,11 +103,17 @@ void LoraSet::merge_into(Weights& weights, LoraComponent component) {
                    [&](const Module& module) { return module.component == component; }))
     return;
   std::map<std::string, std::string> by_kohya_spelling;  // kohya's underscored module name → weight name
-  for (const std::string& name : weights.names()) {
+  const std::vector<std::string> names = weights.names();
+  for (const std::string& name : names) {
     if (name.ends_with(".weight")) {
       const std::string module = name.substr(0, name.size() - 7);
       by_kohya_spelling.emplace(kohya_spelling(module), module);
     }
+  }
+  // kohya's SDXL files name UNet modules by their original names (input_blocks_4_1_…).
+  if (component == LoraComponent::unet) {
+    for (const auto& [module, original] : original_unet_module_names(names))
+      by_kohya_spelling.emplace(kohya_spelling(original), module);
   }
   for (Module& module : modules_) {
     if (module.component != component) continue;
