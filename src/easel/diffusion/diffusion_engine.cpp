@@ -15,6 +15,7 @@
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
 #include "easel/diffusion/taesd.hpp"
+#include "easel/ops/generation_presets.hpp"
 
 namespace easel::diffusion {
 namespace {
@@ -109,8 +110,12 @@ cv::Mat rgba_image(const at::Tensor& chw) {
   return rgba;
 }
 
-// The request's settings as the pipeline takes them, with the engine's defaults (20 steps and CFG 7.5;
-// the lcm sampler 4 and 1).
+// CFG without a scale given: diffusers' defaults, 7.5 for SD1/SD2 pipelines and 5 for SDXL's.
+constexpr double default_guidance = 7.5;
+constexpr double default_sdxl_guidance = 5.0;
+
+// The request's settings as the pipeline takes them, with the engine's defaults (20 steps and CFG 7.5,
+// SDXL 5; the lcm sampler 4 and 1).
 PipelineInput pipeline_input(const GenerationRequest& request, const StableDiffusionModel& model) {
   if (request.count < 1 || request.count > max_images_per_request) {
     throw Error(ErrorKind::usage, "image count " + std::to_string(request.count) + " is outside 1.." +
@@ -123,7 +128,7 @@ PipelineInput pipeline_input(const GenerationRequest& request, const StableDiffu
   input.sampler = request.sampler.empty() ? model.scheduler.sampler : sampler_kind_from_name(request.sampler);
   const bool lcm = input.sampler == SamplerKind::lcm;
   input.steps = request.steps > 0 ? request.steps : lcm ? 4 : 20;
-  input.guidance = request.guidance.value_or(lcm ? 1.0 : 7.5);
+  input.guidance = request.guidance.value_or(lcm ? 1.0 : model.sdxl ? default_sdxl_guidance : default_guidance);
   input.strength = request.strength;
   input.image_guidance = request.image_guidance;
   input.count = request.count;
@@ -139,13 +144,23 @@ void check_size(int width, int height) {
   }
 }
 
-// The size of a text-to-image run, or the input image (and mask) framed for the model; the framing that
-// takes the results back, for the image modes.
-std::optional<Framing> frame_inputs(const GenerationRequest& request, PipelineInput& input) {
+// The side of the square a model was trained at: SDXL's 1024, except SDXL-Turbo's 512 (distilled for
+// 1-4 trailing steps at 512²); SD1.x's and SD2.x's 512.
+int native_side(const StableDiffusionModel& model) {
+  return model.sdxl && model.scheduler.spacing != TimestepSpacing::trailing ? 1024 : 512;
+}
+
+// The size of a text-to-image run (a size left to the model at its native size), or the input image
+// (and mask) framed for the model; the framing that takes the results back, for the image modes.
+std::optional<Framing> frame_inputs(const GenerationRequest& request, const StableDiffusionModel& model,
+                                    PipelineInput& input) {
   if (request.mode == GenerationMode::text_to_image) {
-    check_size(request.width, request.height);
-    input.width = request.width;
-    input.height = request.height;
+    cv::Size size(request.width, request.height);
+    if (request.default_size && native_side(model) != 512)
+      size = preset_size(request.default_size->aspect, request.default_size->side * native_side(model) / 512);
+    check_size(size.width, size.height);
+    input.width = size.width;
+    input.height = size.height;
     return std::nullopt;
   }
   if (request.image.empty()) throw Error(ErrorKind::usage, "this generation mode needs an input image");
@@ -191,7 +206,7 @@ class DiffusionEngine : public GenerationEngine {
     const StableDiffusionModel& model = load(request);
     clock.end_stage(clock.timings.load_ms);
     PipelineInput input = pipeline_input(request, model);
-    const std::optional<Framing> framing = frame_inputs(request, input);
+    const std::optional<Framing> framing = frame_inputs(request, model, input);
 
     PipelineCallbacks callbacks;
     callbacks.on_step = [&](int done, int total) {

@@ -59,8 +59,16 @@ struct GenerationRequest {
   std::string negative_prompt;
   int width = 512;  // text-to-image only; the other modes take the input's size
   int height = 512;
+  // Set when the request leaves the size to the model (text-to-image without a size): `width`×`height`
+  // is `aspect` at about `side`² pixels for SD1.x/SD2.x's 512-pixel training size, and the engine scales
+  // `side` by the model's native size / 512 (SDXL 1024, SDXL-Turbo 512; docs/diffusion.md, "Sizes").
+  struct DefaultSize {
+    std::string aspect;
+    int side = 512;
+  };
+  std::optional<DefaultSize> default_size;
   int steps = 0;                   // 0: 20 (4 with the lcm sampler)
-  std::optional<double> guidance;  // CFG scale; unset: 7.5 (1, i.e. none, with the lcm sampler)
+  std::optional<double> guidance;  // CFG scale; unset: 7.5, SDXL 5 (1, i.e. none, with the lcm sampler)
   std::string sampler;             // a name from ops/samplers.hpp; empty: the model's own
   std::uint64_t seed = 0;
   int count = 1;                // images, one batch drawn from `seed` (as diffusers' num_images_per_prompt)

@@ -85,6 +85,7 @@ GenerationRequest text_to_image_request(const TextToImageSettings& settings, con
   const cv::Size size = generation_size(settings.size.value_or(preset_size(settings.aspect, preset.side)));
   request.width = size.width;
   request.height = size.height;
+  if (!settings.size) request.default_size = GenerationRequest::DefaultSize{settings.aspect, preset.side};
 
   if (settings.count < 1 || settings.count > max_images_per_request) {
     throw Error(ErrorKind::usage,
