@@ -407,5 +407,41 @@ TEST_F(GenerativeOps, AStepFromTheCacheNamesItsModelInMemoryAndOnDisk) {
   EXPECT_EQ(from_disk.render.steps[0].model, made_by);
 }
 
+// The promises every generative edit makes, for every model family: an ordinary and an inpainting model
+// of each (SD1's and SDXL's tiny reference models).
+struct FamilyModels {
+  std::string family;
+  std::filesystem::path ordinary;
+  std::filesystem::path inpainting;
+};
+
+class GenerativeOpsByFamily : public GenerativeOps, public ::testing::WithParamInterface<FamilyModels> {};
+
+TEST_P(GenerativeOpsByFamily, EveryEditLeavesThePixelsOutsideItsFeatheredRegionAsTheyWere) {
+  const FamilyModels& models = GetParam();
+  const Image photo = small_photo();
+  const auto settings = [](const std::string& prompt, const std::filesystem::path& model, int seed) {
+    return json{{"prompt", prompt}, {"model", model.string()}, {"seed", seed}, {"steps", 3}, {"working_size", 128}};
+  };
+  run_and_check(
+      photo, step("object.add", {{"region", "top-right"}, {"feather", 8}}, settings("a red kite", models.ordinary, 4)));
+  run_and_check(photo, step("object.replace", {{"box", {0.3, 0.3, 0.4, 0.35}}, {"feather", 8}},
+                            settings("a bowl of oranges", models.inpainting, 3)));
+  json remove = settings("", models.inpainting, 7);
+  remove.erase("prompt");
+  remove["method"] = "generative";
+  run_and_check(photo, step("object.remove", {{"box", {0.35, 0.3, 0.3, 0.3}}, {"feather", 4}}, remove));
+  json img2img = settings("a watercolour painting", models.ordinary, 5);
+  img2img.erase("working_size");
+  img2img["strength"] = 0.75;
+  run_and_check(photo, step("generate.img2img", {{"region", "left"}, {"feather", 8}}, img2img));
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, GenerativeOpsByFamily,
+                         ::testing::Values(FamilyModels{"sd1", test::models() / "sd1", test::inpaint_model_folder()},
+                                           FamilyModels{"sdxl", test::sdxl_model_folder("base"),
+                                                        test::sdxl_model_folder("inpaint")}),
+                         [](const auto& test_case) { return test_case.param.family; });
+
 }  // namespace
 }  // namespace easel::diffusion

@@ -68,7 +68,7 @@ GenerationRequest generation_request(const Params& params, GenerationMode mode, 
 ParamSpec working_size_param() {
   return make_param("working_size", ParamType::integer,
                     "Side a small region's context is scaled up to for the model (its training resolution: 512 for "
-                    "SD1.x, 768 for SD2.x-768)",
+                    "SD1.x and SDXL-Turbo, 768 for SD2.x-768, 1024 for SDXL)",
                     512, 64, max_generation_side, "px");
 }
 
