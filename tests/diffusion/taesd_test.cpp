@@ -19,6 +19,7 @@
 #include "easel/diffusion/diffusion_engine.hpp"
 #include "easel/diffusion/tensor_file.hpp"
 #include "golden.hpp"
+#include "model_folders.hpp"
 #include "support/test_support.hpp"
 
 namespace easel::diffusion {
@@ -204,6 +205,46 @@ TEST(Taesd, EnginePreviewsUseItWhenPresentAndLeaveTheResultUnchanged) {
     }
   }
   EXPECT_EQ(cv::norm(with_previews.images.front().mat(), plain.images.front().mat(), cv::NORM_INF), 0);
+}
+
+// SDXL latents are previewed by TAESD-XL, never by SD's TAESD (which would give wrong colours): with only
+// TAESD installed an SDXL model's previews are VAE decodes, and asking for TAESD names taesdxl's download.
+TEST(Taesd, SdxlPreviewsTakeTaesdXlAndNeverSdsTaesd) {
+  const auto file = write_decoder(Layout::original, [](const std::string& name, std::vector<std::int64_t> shape) {
+    return pointwise_tensor(Layout::original, name, shape);
+  });
+  GenerationRequest request;
+  request.model = (test::sdxl_reference() / "models" / "base").string();
+  request.prompt = "a photo of a cat";
+  request.width = 64;
+  request.height = 64;
+  request.steps = 3;
+  request.previews = 1;
+  cv::Mat preview;
+  request.on_preview = [&](const Image& image, int) { preview = image.mat().clone(); };
+  const auto blocky = [&] {
+    for (int y = 0; y < 64; y += 8)
+      for (int x = 0; x < 64; x += 8) {
+        const cv::Mat block = preview(cv::Rect(x, y, 8, 8));
+        if (cv::norm(block, cv::Mat(8, 8, CV_8UC4, block.at<cv::Vec4b>(0, 0)), cv::NORM_INF) != 0) return false;
+      }
+    return true;
+  };
+
+  DiffusionEngineOptions options{{}, test::sd_reference() / "tokenizer"};
+  options.taesd_folders = {file.parent_path()};
+  make_diffusion_engine(options)->generate(request);
+  ASSERT_FALSE(preview.empty());
+  EXPECT_FALSE(blocky()) << "SD's TAESD decoded SDXL latents";
+
+  options.preview_decoder = DiffusionEngineOptions::PreviewDecoder::taesd;
+  expect_error([&] { make_diffusion_engine(options)->generate(request); }, ErrorKind::capability, taesdxl_pull_command);
+
+  options.taesdxl_folders = {file.parent_path()};
+  preview = cv::Mat();
+  make_diffusion_engine(options)->generate(request);
+  ASSERT_FALSE(preview.empty());
+  EXPECT_TRUE(blocky()) << "TAESD-XL (here the pointwise decoder) made the preview";
 }
 
 }  // namespace

@@ -59,6 +59,7 @@ void install_diffusion_engine([[maybe_unused]] const models::ModelPaths& model_p
   options.resolve_model = [model_paths](const std::string& name) { return models::resolve_model(model_paths, name); };
   options.tokenizer_dir = settings::tokenizer_dir_from_environment(model_paths);
   options.taesd_folders = diffusion::taesd_folders_in(model_paths.models_dir);
+  options.taesdxl_folders = diffusion::taesdxl_folders_in(model_paths.models_dir);
   options.precision = precision;
   options.threads = threads;
   install_generation_engine(diffusion::make_diffusion_engine(options));

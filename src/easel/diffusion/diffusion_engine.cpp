@@ -219,7 +219,7 @@ class DiffusionEngine : public GenerationEngine {
                   "previews " + std::to_string(request.previews) + " is outside 0.." + std::to_string(max_previews));
     }
     if (request.previews > 0 && request.on_preview) {
-      const TinyDecoder* taesd = preview_taesd();
+      const TinyDecoder* taesd = preview_taesd(model.sdxl.has_value());
       callbacks.previews = request.previews;
       // The first image of the batch, decoded and framed as the final one will be.
       callbacks.on_preview = [&, taesd](const at::Tensor& latents, int done) {
@@ -258,22 +258,26 @@ class DiffusionEngine : public GenerationEngine {
   }
 
  private:
-  // TAESD for previews, loaded once; nullptr: previews decode with the model's VAE.
-  const TinyDecoder* preview_taesd() {
+  // TAESD for previews of SD1/SD2 latents, TAESD-XL for SDXL's, each loaded once; nullptr: previews
+  // decode with the model's VAE.
+  const TinyDecoder* preview_taesd(bool sdxl) {
     using Choice = DiffusionEngineOptions::PreviewDecoder;
     if (options_.preview_decoder == Choice::vae) return nullptr;
-    if (taesd_) return &*taesd_;
-    for (const auto& folder : options_.taesd_folders) {
-      if (const auto file = find_taesd(folder)) return &taesd_.emplace(*file);
+    std::optional<TinyDecoder>& decoder = sdxl ? taesdxl_ : taesd_;
+    if (decoder) return &*decoder;
+    const std::vector<std::filesystem::path>& folders = sdxl ? options_.taesdxl_folders : options_.taesd_folders;
+    for (const auto& folder : folders) {
+      if (const auto file = find_taesd(folder)) return &decoder.emplace(*file);
     }
     if (options_.preview_decoder == Choice::automatic) return nullptr;
     std::string searched;
-    for (const auto& folder : options_.taesd_folders) searched += (searched.empty() ? "" : ", ") + folder.string();
+    for (const auto& folder : folders) searched += (searched.empty() ? "" : ", ") + folder.string();
     const std::string where =
         searched.empty() ? " was found (there is no models directory to look in)" : " is in " + searched;
-    throw Error(ErrorKind::capability, std::string("TAESD previews were asked for, but no ") + taesd_decoder_file +
-                                           " or " + taesd_diffusers_file + where + ": download it with `" +
-                                           taesd_pull_command + "`");
+    throw Error(ErrorKind::capability, std::string(sdxl ? "TAESD-XL" : "TAESD") + " previews were asked for, but no " +
+                                           taesd_decoder_file + " or " + taesd_diffusers_file + where +
+                                           ": download it with `" + (sdxl ? taesdxl_pull_command : taesd_pull_command) +
+                                           "`");
   }
 
   std::filesystem::path resolve(const std::string& name) const {
@@ -310,6 +314,7 @@ class DiffusionEngine : public GenerationEngine {
   std::mutex mutex_;
   std::unique_ptr<StableDiffusionModel> model_;
   std::optional<TinyDecoder> taesd_;
+  std::optional<TinyDecoder> taesdxl_;
   std::filesystem::path loaded_path_;
   std::filesystem::path loaded_base_;  // the base the request named; empty: the sidecar's, if any
   std::vector<LoraUse> loaded_loras_;
@@ -320,6 +325,11 @@ class DiffusionEngine : public GenerationEngine {
 std::vector<std::filesystem::path> taesd_folders_in(const std::filesystem::path& models_dir) {
   if (models_dir.empty()) return {};
   return {models_dir / "madebyollin" / "taesd", models_dir / "taesd"};
+}
+
+std::vector<std::filesystem::path> taesdxl_folders_in(const std::filesystem::path& models_dir) {
+  if (models_dir.empty()) return {};
+  return {models_dir / "madebyollin" / "taesdxl", models_dir / "taesdxl"};
 }
 
 std::shared_ptr<GenerationEngine> make_diffusion_engine(DiffusionEngineOptions options) {
