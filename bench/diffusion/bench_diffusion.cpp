@@ -21,27 +21,13 @@
 #include "easel/diffusion/noise.hpp"
 #include "easel/diffusion/pipeline.hpp"
 #include "easel/diffusion/runtime.hpp"
+#include "conv_floor.hpp"
 #include "random_models.hpp"
 
 namespace easel::diffusion::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// fp32 FLOP/s of a 3×3, 320→320 convolution on a 64×64 map, the UNet's commonest layer: best of 5,
-// measured right before each benchmark so that both see the same machine load.
-double conv_rate() {
-  const at::Tensor input = at::randn({1, 320, 64, 64});
-  const at::Tensor weight = at::randn({320, 320, 3, 3}) * 0.02;
-  const double flops = 2.0 * 320 * 320 * 9 * 64 * 64;
-  double best = 1e30;
-  for (int i = 0; i < 6; ++i) {
-    const auto start = Clock::now();
-    benchmark::DoNotOptimize(at::conv2d(input, weight, {}, 1, 1));
-    if (i > 0) best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return flops / best;
-}
 
 // Times `body` per iteration and reports FLOPs, achieved rate and the ratio to the convolution floor.
 // The machine may be shared, so the best iteration is what counts (seconds), the convolution rate is

@@ -14,7 +14,7 @@ namespace {
 // Adds parameters in the diffusers naming and counts the multiply-adds they take at a given size.
 class Builder {
  public:
-  explicit Builder(RandomModel& model) : model_(model) {}
+  explicit Builder(RandomModel& model, Weighting weighting = Weighting::fp32) : model_(model), weighting_(weighting) {}
 
   void conv(const std::string& name, std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t pixels_out) {
     add(name + ".weight", {out, in, kernel, kernel}, in * kernel * kernel);
@@ -27,8 +27,9 @@ class Builder {
     model_.flops += 2.0 * static_cast<double>(in * out) * static_cast<double>(rows);
   }
   void norm(const std::string& name, std::int64_t channels) {
-    model_.weights.add(name + ".weight", at::ones({channels}));
-    model_.weights.add(name + ".bias", at::zeros({channels}));
+    if (weighting_ == Weighting::flops_only) return;
+    model_.weights.add(name + ".weight", at::ones({channels}).to(stored_type()));
+    model_.weights.add(name + ".bias", at::zeros({channels}).to(stored_type()));
   }
   void embedding(const std::string& name, std::int64_t rows, std::int64_t width) { add(name, {rows, width}, width); }
   // Q·Kᵀ and softmax·V over `queries` × `keys` positions of total width `width`.
@@ -38,10 +39,13 @@ class Builder {
 
  private:
   void add(const std::string& name, std::vector<std::int64_t> shape, std::int64_t fan_in) {
+    if (weighting_ == Weighting::flops_only) return;
     const double scale = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.02;
-    model_.weights.add(name, at::randn(shape) * scale);
+    model_.weights.add(name, (at::randn(shape) * scale).to(stored_type()));
   }
+  at::ScalarType stored_type() const { return weighting_ == Weighting::fp16 ? at::kHalf : at::kFloat; }
   RandomModel& model_;
+  Weighting weighting_;
 };
 
 void unet_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t out, std::int64_t pixels) {
@@ -53,30 +57,58 @@ void unet_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t
   if (in != out) b.conv(p + ".conv_shortcut", in, out, 1, pixels);
 }
 
-void unet_attention(Builder& b, const std::string& p, std::int64_t channels, std::int64_t context,
-                    bool linear_projection, std::int64_t pixels) {
+// A UNet's architecture: channels and transformer blocks per level (0: no attention), the text width,
+// SD2/SDXL's linear projections, the middle block's transformer blocks, and SDXL's added embedding's
+// input width (0: none).
+struct UNetShape {
+  std::vector<std::int64_t> channels;
+  std::vector<int> depth;
+  std::int64_t context = 768;
+  bool linear_projection = false;
+  int mid_depth = 1;
+  std::int64_t added_inputs = 0;
+};
+
+UNetShape unet_shape(Family family) {
+  switch (family) {
+    case Family::sd15:
+      return {{320, 640, 1280, 1280}, {1, 1, 1, 0}, 768, false, 1, 0};
+    case Family::sd21:
+      return {{320, 640, 1280, 1280}, {1, 1, 1, 0}, 1024, true, 1, 0};
+    case Family::sdxl:
+      // stable-diffusion-xl-base-1.0: no attention at the first level, 2 and 10 transformer blocks below
+      // it (10 in the middle), 2048-wide text, and the text_time embedding of 1280 + 6·256 inputs.
+      return {{320, 640, 1280}, {0, 2, 10}, 2048, true, 10, 2816};
+  }
+  return {};
+}
+
+void unet_attention(Builder& b, const std::string& p, std::int64_t channels, const UNetShape& shape, int depth,
+                    std::int64_t pixels) {
   constexpr std::int64_t tokens = 77;
   b.norm(p + ".norm", channels);
-  if (linear_projection) {
+  if (shape.linear_projection) {
     b.linear(p + ".proj_in", channels, channels, pixels);
     b.linear(p + ".proj_out", channels, channels, pixels);
   } else {
     b.conv(p + ".proj_in", channels, channels, 1, pixels);
     b.conv(p + ".proj_out", channels, channels, 1, pixels);
   }
-  const std::string t = p + ".transformer_blocks.0";
-  for (const char* norm : {".norm1", ".norm2", ".norm3"}) b.norm(t + norm, channels);
-  for (const char* projection : {".attn1.to_q", ".attn1.to_k", ".attn1.to_v", ".attn2.to_q"}) {
-    b.linear(t + projection, channels, channels, pixels, false);
+  for (int block = 0; block < depth; ++block) {
+    const std::string t = p + ".transformer_blocks." + std::to_string(block);
+    for (const char* norm : {".norm1", ".norm2", ".norm3"}) b.norm(t + norm, channels);
+    for (const char* projection : {".attn1.to_q", ".attn1.to_k", ".attn1.to_v", ".attn2.to_q"}) {
+      b.linear(t + projection, channels, channels, pixels, false);
+    }
+    b.linear(t + ".attn2.to_k", shape.context, channels, tokens, false);
+    b.linear(t + ".attn2.to_v", shape.context, channels, tokens, false);
+    b.linear(t + ".attn1.to_out.0", channels, channels, pixels);
+    b.linear(t + ".attn2.to_out.0", channels, channels, pixels);
+    b.attention_products(pixels, pixels, channels);
+    b.attention_products(pixels, tokens, channels);
+    b.linear(t + ".ff.net.0.proj", channels, 8 * channels, pixels);
+    b.linear(t + ".ff.net.2", 4 * channels, channels, pixels);
   }
-  b.linear(t + ".attn2.to_k", context, channels, tokens, false);
-  b.linear(t + ".attn2.to_v", context, channels, tokens, false);
-  b.linear(t + ".attn1.to_out.0", channels, channels, pixels);
-  b.linear(t + ".attn2.to_out.0", channels, channels, pixels);
-  b.attention_products(pixels, pixels, channels);
-  b.attention_products(pixels, tokens, channels);
-  b.linear(t + ".ff.net.0.proj", channels, 8 * channels, pixels);
-  b.linear(t + ".ff.net.2", 4 * channels, channels, pixels);
 }
 
 void vae_resnet(Builder& b, const std::string& p, std::int64_t in, std::int64_t out, std::int64_t pixels) {
@@ -112,16 +144,18 @@ void vae_mid(Builder& b, const std::string& p, std::int64_t channels, std::int64
 
 }  // namespace
 
-RandomModel random_unet(Family family, std::int64_t latent_size) {
+RandomModel random_unet(Family family, std::int64_t latent_size, Weighting weighting) {
   RandomModel model;
-  Builder b(model);
-  const std::vector<std::int64_t> channels = {320, 640, 1280, 1280};
-  const std::vector<bool> attention = {true, true, true, false};
-  const std::int64_t context = family == Family::sd15 ? 768 : 1024;
-  const bool linear_projection = family == Family::sd21;
+  Builder b(model, weighting);
+  const UNetShape shape = unet_shape(family);
+  const std::vector<std::int64_t>& channels = shape.channels;
   std::int64_t size = latent_size;
   b.linear("time_embedding.linear_1", 320, 1280, 1);
   b.linear("time_embedding.linear_2", 1280, 1280, 1);
+  if (shape.added_inputs > 0) {
+    b.linear("add_embedding.linear_1", shape.added_inputs, 1280, 1);
+    b.linear("add_embedding.linear_2", 1280, 1280, 1);
+  }
   b.conv("conv_in", 4, 320, 3, size * size);
   std::vector<std::int64_t> skips = {320};
   std::int64_t previous = 320;
@@ -130,8 +164,8 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
     for (int j = 0; j < 2; ++j) {
       unet_resnet(b, p + ".resnets." + std::to_string(j), j == 0 ? previous : channels[level], channels[level],
                   size * size);
-      if (attention[level])
-        unet_attention(b, p + ".attentions." + std::to_string(j), channels[level], context, linear_projection,
+      if (shape.depth[level] > 0)
+        unet_attention(b, p + ".attentions." + std::to_string(j), channels[level], shape, shape.depth[level],
                        size * size);
       skips.push_back(channels[level]);
     }
@@ -142,9 +176,10 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
       skips.push_back(previous);
     }
   }
-  unet_resnet(b, "mid_block.resnets.0", 1280, 1280, size * size);
-  unet_attention(b, "mid_block.attentions.0", 1280, context, linear_projection, size * size);
-  unet_resnet(b, "mid_block.resnets.1", 1280, 1280, size * size);
+  const std::int64_t deepest = channels.back();
+  unet_resnet(b, "mid_block.resnets.0", deepest, deepest, size * size);
+  unet_attention(b, "mid_block.attentions.0", deepest, shape, shape.mid_depth, size * size);
+  unet_resnet(b, "mid_block.resnets.1", deepest, deepest, size * size);
   for (std::size_t level = 0; level < channels.size(); ++level) {
     const std::size_t down_level = channels.size() - 1 - level;
     const std::string p = "up_blocks." + std::to_string(level);
@@ -152,8 +187,8 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
       const std::int64_t in = (j == 0 ? previous : channels[down_level]) + skips.back();
       skips.pop_back();
       unet_resnet(b, p + ".resnets." + std::to_string(j), in, channels[down_level], size * size);
-      if (attention[down_level]) {
-        unet_attention(b, p + ".attentions." + std::to_string(j), channels[down_level], context, linear_projection,
+      if (shape.depth[down_level] > 0) {
+        unet_attention(b, p + ".attentions." + std::to_string(j), channels[down_level], shape, shape.depth[down_level],
                        size * size);
       }
     }
@@ -171,15 +206,16 @@ RandomModel random_unet(Family family, std::int64_t latent_size) {
 UNetConfig unet_config(Family family) {
   UNetConfig config;
   config.norm_groups = 32;
-  // SD1.5: 8 heads everywhere; SD2.1: 64-wide heads, so 5, 10, 20, 20.
-  config.heads_per_level =
-      family == Family::sd15 ? std::vector<std::int64_t>{8} : std::vector<std::int64_t>{5, 10, 20, 20};
+  // SD1.5: 8 heads everywhere; SD2.1 and SDXL: 64-wide heads, so 5, 10, 20(, 20).
+  config.heads_per_level = family == Family::sd15   ? std::vector<std::int64_t>{8}
+                           : family == Family::sd21 ? std::vector<std::int64_t>{5, 10, 20, 20}
+                                                    : std::vector<std::int64_t>{5, 10, 20};
   return config;
 }
 
-RandomModel random_vae_decoder(std::int64_t latent_size) {
+RandomModel random_vae_decoder(std::int64_t latent_size, Weighting weighting) {
   RandomModel model;
-  Builder b(model);
+  Builder b(model, weighting);
   const std::vector<std::int64_t> channels = {128, 256, 512, 512};
   // The encoder is part of the model but not of the decode count; its FLOPs are subtracted.
   std::int64_t size = latent_size * 8;
@@ -222,13 +258,14 @@ RandomModel random_vae_decoder(std::int64_t latent_size) {
   return model;
 }
 
-RandomModel random_text_encoder(Family family) {
+namespace {
+
+// A CLIP text transformer of `layers` layers, `width` wide (MLP 4×).
+RandomModel random_clip(std::int64_t width, int layers, Weighting weighting) {
   RandomModel model;
-  Builder b(model);
+  Builder b(model, weighting);
   constexpr std::int64_t tokens = 77;
-  const std::int64_t width = family == Family::sd15 ? 768 : 1024;
   const std::int64_t inner = 4 * width;
-  const int layers = family == Family::sd15 ? 12 : 23;  // SD2 runs 23 of OpenCLIP-H's 24 layers
   b.embedding("text_model.embeddings.token_embedding.weight", 49408, width);
   b.embedding("text_model.embeddings.position_embedding.weight", tokens, width);
   for (int i = 0; i < layers; ++i) {
@@ -247,9 +284,23 @@ RandomModel random_text_encoder(Family family) {
   return model;
 }
 
+}  // namespace
+
+RandomModel random_text_encoder(Family family, Weighting weighting) {
+  // SD2 runs 23 of OpenCLIP-H's 24 layers; SDXL's CLIP-L runs all 12 (its penultimate states are read).
+  return family == Family::sd21 ? random_clip(1024, 23, weighting) : random_clip(768, 12, weighting);
+}
+
+RandomModel random_sdxl_big_g(Weighting weighting) {
+  RandomModel model = random_clip(1280, 32, weighting);
+  Builder b(model, weighting);
+  b.linear("text_projection", 1280, 1280, 1, false);
+  return model;
+}
+
 TextEncoderConfig text_encoder_config(Family family) {
-  return family == Family::sd15 ? TextEncoderConfig{12, Activation::quick_gelu, 1e-5}
-                                : TextEncoderConfig{16, Activation::gelu, 1e-5};
+  return family == Family::sd21 ? TextEncoderConfig{16, Activation::gelu, 1e-5}
+                                : TextEncoderConfig{12, Activation::quick_gelu, 1e-5};
 }
 
 ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family family,
@@ -280,6 +331,51 @@ ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family
   flops.unet = write_weights(folder / "unet" / "diffusion_pytorch_model.safetensors", random_unet(family));
   flops.vae_decode = write_weights(folder / "vae" / "diffusion_pytorch_model.safetensors", random_vae_decoder());
   return flops;
+}
+
+ModelFlops sdxl_flops(std::int64_t latent_size) {
+  return {
+      random_text_encoder(Family::sdxl, Weighting::flops_only).flops + random_sdxl_big_g(Weighting::flops_only).flops,
+      random_unet(Family::sdxl, latent_size, Weighting::flops_only).flops,
+      random_vae_decoder(latent_size, Weighting::flops_only).flops};
+}
+
+void write_random_sdxl_folder(const std::filesystem::path& folder, const std::filesystem::path& tokenizer) {
+  namespace fs = std::filesystem;
+  write_json(folder / "model_index.json",
+             {{"_class_name", "StableDiffusionXLPipeline"}, {"force_zeros_for_empty_prompt", true}});
+  write_json(folder / "scheduler" / "scheduler_config.json", {{"_class_name", "EulerDiscreteScheduler"},
+                                                              {"beta_schedule", "scaled_linear"},
+                                                              {"beta_start", 0.00085},
+                                                              {"beta_end", 0.012},
+                                                              {"num_train_timesteps", 1000},
+                                                              {"prediction_type", "epsilon"},
+                                                              {"timestep_spacing", "leading"},
+                                                              {"steps_offset", 1}});
+  for (const char* part : {"tokenizer", "tokenizer_2"}) {
+    fs::create_directories(folder / part);
+    for (const char* name : {"vocab.json", "merges.txt"})
+      fs::copy_file(tokenizer / name, folder / part / name, fs::copy_options::overwrite_existing);
+  }
+  write_json(folder / "tokenizer_2" / "special_tokens_map.json", {{"pad_token", "!"}});
+  write_json(folder / "text_encoder" / "config.json",
+             {{"num_attention_heads", 12}, {"hidden_act", "quick_gelu"}, {"layer_norm_eps", 1e-5}});
+  write_json(folder / "text_encoder_2" / "config.json",
+             {{"num_attention_heads", 20}, {"hidden_act", "gelu"}, {"layer_norm_eps", 1e-5}});
+  write_json(folder / "unet" / "config.json", {{"norm_num_groups", 32},
+                                               {"attention_head_dim", unet_config(Family::sdxl).heads_per_level},
+                                               {"use_linear_projection", true},
+                                               {"addition_embed_type", "text_time"},
+                                               {"addition_time_embed_dim", 256},
+                                               {"cross_attention_dim", 2048}});
+  write_json(folder / "vae" / "config.json",
+             {{"norm_num_groups", 32}, {"scaling_factor", 0.13025}, {"force_upcast", true}});
+  // Built in float16 (the UNet's 2.6 billion parameters are 5.1 GB so, 10.3 GB in float32).
+  write_weights(folder / "text_encoder" / "model.safetensors", random_text_encoder(Family::sdxl, Weighting::fp16));
+  write_weights(folder / "text_encoder_2" / "model.safetensors", random_sdxl_big_g(Weighting::fp16));
+  write_weights(folder / "unet" / "diffusion_pytorch_model.safetensors",
+                random_unet(Family::sdxl, 128, Weighting::fp16));
+  write_weights(folder / "vae" / "diffusion_pytorch_model.safetensors", random_vae_decoder(128, Weighting::fp16));
 }
 
 }  // namespace easel::diffusion::bench

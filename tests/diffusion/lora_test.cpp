@@ -254,6 +254,47 @@ TEST(LoraEngine, RemovingTheLoraGivesTheBaseModelsImagesBitForBit) {
   EXPECT_TRUE(same(without.images.at(0), base));
 }
 
+// Changing a loaded model's LoRA set in place gives, bit for bit, what loading the model with that set
+// gives: to another scale, to two LoRAs, to none (the base model), for SD1 and SDXL, folder and single
+// file; a set that does not fit leaves the model as it was.
+TEST(LoraChange, ReMergingInPlaceEqualsLoadingWithTheSet) {
+  struct Case {
+    LoraRun run;
+    std::vector<std::vector<std::pair<std::string, double>>> sets;
+  };
+  const std::vector<Case> cases = {{{"sd1", {{kohya, 1.0}}}, {{{kohya, 0.5}}, {{kohya, 0.5}, {diffusers, 1.0}}, {}}},
+                                   {{"sd1", {{kohya, 1.0}}, true}, {{{diffusers, 0.5}}, {}}},
+                                   {{"sdxl", {{sdxl_kohya, 1.0}}}, {{{sdxl_kohya, 0.5}, {sdxl_diffusers, 0.5}}, {}}},
+                                   {{"sdxl", {{sdxl_diffusers, 1.0}}, true}, {{{sdxl_kohya, 1.0}}, {}}}};
+  PipelineInput input;
+  input.prompt = "a photo of a cat";
+  input.steps = 2;
+  input.guidance = 5.0;
+  input.width = 64;
+  input.height = 64;
+  const auto generate = [&](const StableDiffusionModel& model) {
+    input.sampler = model.scheduler.sampler;
+    return run_pipeline(model, input, SeededNoise(3).source()).decoded;
+  };
+  for (const Case& test_case : cases) {
+    StableDiffusionModel model = load_with_loras(test_case.run);
+    for (const auto& set : test_case.sets) {
+      LoraRun fresh = test_case.run;
+      fresh.loras = set;
+      std::vector<LoraUse> uses;
+      for (const auto& [file, scale] : set) uses.push_back({lora_file(file), scale});
+      change_loras(model, uses);
+      EXPECT_EQ(model.loras.uses, uses);
+      EXPECT_TRUE(at::equal(generate(model), generate(load_with_loras(fresh))))
+          << test_case.run.golden << " with " << set.size() << " LoRAs, single file " << test_case.run.single_file;
+    }
+    const at::Tensor before = generate(model);
+    const std::vector<LoraUse> other_family = {{lora_file(test_case.run.sdxl() ? kohya : sdxl_kohya), 1.0}};
+    test::expect_error([&] { change_loras(model, other_family); }, ErrorKind::input, "another model family");
+    EXPECT_TRUE(at::equal(generate(model), before)) << "a refused set changed the model";
+  }
+}
+
 TEST(LoraErrors, ALoraForAnotherFamilyNamesTheFirstModuleTheModelLacks) {
   ModelOptions options;
   options.tokenizer_dir = test::sd_reference() / "tokenizer";

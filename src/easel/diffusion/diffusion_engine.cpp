@@ -246,7 +246,7 @@ class DiffusionEngine : public GenerationEngine {
     }
     result.model = loaded_path_.string();
     result.base = model.base.string();
-    for (const LoraUse& lora : loaded_loras_) result.loras.push_back({lora.file.string(), lora.scale});
+    for (const LoraUse& lora : model.loras.uses) result.loras.push_back({lora.file.string(), lora.scale});
     result.sampler = std::string(sampler_name(input.sampler));
     result.precision = precision_name(options_.precision);
     result.steps = static_cast<int>(output.timesteps.size(0));
@@ -284,8 +284,9 @@ class DiffusionEngine : public GenerationEngine {
     return options_.resolve_model ? options_.resolve_model(name) : std::filesystem::path(name);
   }
 
-  // The model with the request's LoRA files merged, kept until a request names another model, base or
-  // LoRA set (a LoRA set, scales included, is merged at load: changing it loads the model again).
+  // The model with the request's LoRA files merged, kept until a request names another model or base. A
+  // request with another LoRA set (or scales) re-merges the weights the sets change, in place
+  // (change_loras), without loading the model again.
   const StableDiffusionModel& load(const GenerationRequest& request) {
     if (request.model.empty()) throw Error(ErrorKind::usage, "no model given (--model NAME|PATH)");
     const std::filesystem::path path = resolve(request.model);
@@ -294,19 +295,20 @@ class DiffusionEngine : public GenerationEngine {
     std::vector<LoraUse> loras;
     for (const LoraChoice& lora : request.loras) loras.push_back({resolve(lora.name), lora.scale});
     // The cache is keyed by paths alone: an engine computes in one precision (options_.precision).
-    if (!model_ || path != loaded_path_ || base != loaded_base_ || loras != loaded_loras_) {
-      model_.reset();
-      ModelOptions model_options;
-      model_options.tokenizer_dir = options_.tokenizer_dir;
-      model_options.base = base;
-      model_options.resolve_base_name = [this](const std::string& base_model) { return resolve(base_model); };
-      model_options.precision = options_.precision;
-      model_options.loras = loras;
-      model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
-      loaded_path_ = path;
-      loaded_base_ = base;
-      loaded_loras_ = std::move(loras);
+    if (model_ && path == loaded_path_ && base == loaded_base_) {
+      if (loras != model_->loras.uses) change_loras(*model_, loras);
+      return *model_;
     }
+    model_.reset();
+    ModelOptions model_options;
+    model_options.tokenizer_dir = options_.tokenizer_dir;
+    model_options.base = base;
+    model_options.resolve_base_name = [this](const std::string& base_model) { return resolve(base_model); };
+    model_options.precision = options_.precision;
+    model_options.loras = loras;
+    model_ = std::make_unique<StableDiffusionModel>(load_model(path, model_options));
+    loaded_path_ = path;
+    loaded_base_ = base;
     return *model_;
   }
 
@@ -317,7 +319,6 @@ class DiffusionEngine : public GenerationEngine {
   std::optional<TinyDecoder> taesdxl_;
   std::filesystem::path loaded_path_;
   std::filesystem::path loaded_base_;  // the base the request named; empty: the sidecar's, if any
-  std::vector<LoraUse> loaded_loras_;
 };
 
 }  // namespace

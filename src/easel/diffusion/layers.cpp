@@ -31,9 +31,15 @@ void check_width(const std::string& name, const at::Tensor& weight, std::int64_t
 }  // namespace
 
 Linear::Linear(const Weights& weights, const std::string& prefix, bool has_bias, LinearKernel kernel_)
-    : weight(weights.get(prefix + ".weight")), name(prefix), kernel(kernel_) {
-  if (weight.dim() == 4) weight = weight.flatten(1);  // 1×1 convolutions stored for a linear layer
+    : name(prefix), kernel(kernel_) {
+  set_weight(weights.get(prefix + ".weight"));
   if (has_bias) bias = weights.get(prefix + ".bias", {weight.size(0)});
+}
+
+void Linear::set_weight(at::Tensor raw) {
+  weight = std::move(raw);
+  if (weight.dim() == 4) weight = weight.flatten(1);  // 1×1 convolutions stored for a linear layer
+  if (compact) weight = stored_compactly(weight);
   // sgemm multiplies by an (in, out) row-major matrix faster than by its transpose (1.1–1.7× at the
   // UNet's shapes): the (out, in) weight keeps its shape and is stored column-major instead.
   if (kernel == LinearKernel::onednn && weight.scalar_type() == at::kFloat) weight = weight.t().contiguous().t();
@@ -85,12 +91,16 @@ at::Tensor stored_compactly(const at::Tensor& tensor) {
 }
 
 Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_, std::int64_t padding_,
-               bool has_bias, ConvWeights layout)
-    : weight(weights.get(prefix + ".weight", {-1, -1, -1, -1})),
-      name(prefix),
-      stride(stride_),
-      padding(padding_ < 0 ? weight.size(2) / 2 : padding_) {
-  if (has_bias) bias = weights.get(prefix + ".bias", {weight.size(0)});
+               bool has_bias, ConvWeights layout_)
+    : name(prefix), stride(stride_), layout(layout_) {
+  const at::Tensor raw = weights.get(prefix + ".weight", {-1, -1, -1, -1});
+  padding = padding_ < 0 ? raw.size(2) / 2 : padding_;
+  if (has_bias) bias = weights.get(prefix + ".bias", {raw.size(0)});
+  set_weight(raw);
+}
+
+void Conv2d::set_weight(at::Tensor raw) {
+  weight = std::move(raw);
   if (layout == ConvWeights::channels_last) {
     weight = weight.contiguous(at::MemoryFormat::ChannelsLast);
     return;
@@ -99,6 +109,27 @@ Conv2d::Conv2d(const Weights& weights, const std::string& prefix, std::int64_t s
   if (at::hasMKLDNN() && weight.scalar_type() == at::kFloat) {
     weight = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding, padding}, {stride, stride},
                                               {1, 1}, 1);
+  }
+}
+
+void LayerIndex::set_weights(const std::map<std::string, at::Tensor>& weights) {
+  for (const auto& [name, weight] : weights) {
+    const std::string module = name.ends_with(".weight") ? name.substr(0, name.size() - 7) : name;
+    const auto linear = linears_.find(module);
+    const auto conv = convs_.find(module);
+    if (linear == linears_.end() && conv == convs_.end())
+      throw Error(ErrorKind::internal, "the network has no layer '" + module + "' to change");
+    const bool fits = linear != linears_.end() ? weight.numel() == linear->second->weight.numel()
+                                               : weight.sizes() == conv->second->weight.sizes();
+    if (!fits) {
+      throw Error(ErrorKind::internal,
+                  "a new weight of shape " + c10::str(weight.sizes()) + " does not fit layer '" + module + "'");
+    }
+    if (linear != linears_.end()) {
+      linear->second->set_weight(weight);
+    } else {
+      conv->second->set_weight(weight);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // The few neural-network layers the SD models are made of, as plain ATen calls on loaded weights.
 #include <ATen/ATen.h>
 
+#include <map>
 #include <string>
 
 #include "easel/diffusion/weights.hpp"
@@ -23,9 +24,12 @@ struct Linear {
   at::Tensor bias;    // undefined when the layer has none
   std::string name;
   LinearKernel kernel = LinearKernel::blas;
+  bool compact = false;  // the weight is kept as stored_compactly keeps it
   Linear() = default;
   Linear(const Weights& weights, const std::string& prefix, bool has_bias = true,
          LinearKernel kernel_ = LinearKernel::blas);
+  // A new weight of the same shape, given as a weights file holds it and kept as the constructor keeps it.
+  void set_weight(at::Tensor raw);
   // x·Wᵀ + bias, plus `residual` when given (of the output's shape), which the oneDNN kernel adds by
   // accumulating the product onto it instead of in a separate pass.
   at::Tensor operator()(const at::Tensor& x, const at::Tensor& residual = {}) const;
@@ -45,10 +49,13 @@ struct Conv2d {
   std::string name;
   std::int64_t stride = 1;
   std::int64_t padding = 0;
+  ConvWeights layout = ConvWeights::prepacked;
   Conv2d() = default;
   // padding_ < 0: kernel / 2 ("same" for odd kernels).
   Conv2d(const Weights& weights, const std::string& prefix, std::int64_t stride_ = 1, std::int64_t padding_ = -1,
-         bool has_bias = true, ConvWeights layout = ConvWeights::prepacked);
+         bool has_bias = true, ConvWeights layout_ = ConvWeights::prepacked);
+  // A new weight of the same shape, given as a weights file holds it and kept as the constructor keeps it.
+  void set_weight(at::Tensor raw);
   at::Tensor operator()(const at::Tensor& x) const;
   std::int64_t out_channels() const { return weight.size(0); }
 };
@@ -72,6 +79,21 @@ struct LayerNorm {
   LayerNorm() = default;
   LayerNorm(const Weights& weights, const std::string& prefix, double eps_);
   at::Tensor operator()(const at::Tensor& x) const;
+};
+
+// A network's Linear and Conv2d layers by module name, to change weights in place (a model whose LoRA
+// set changes, model.hpp: change_loras).
+class LayerIndex {
+ public:
+  void add(Linear& layer) { linears_[layer.name] = &layer; }
+  void add(Conv2d& layer) { convs_[layer.name] = &layer; }
+  // `weights` keyed "<module>.weight", each of its layer's shape; Error(internal) for a name the network
+  // does not have or a shape that is not the layer's (callers pass names the network was built from).
+  void set_weights(const std::map<std::string, at::Tensor>& weights);
+
+ private:
+  std::map<std::string, Linear*> linears_;
+  std::map<std::string, Conv2d*> convs_;
 };
 
 // `tensor` as float16 when every value survives the round trip exactly (weights published in float16,

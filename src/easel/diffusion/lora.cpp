@@ -102,6 +102,7 @@ void LoraSet::merge_into(Weights& weights, LoraComponent component) {
   if (std::none_of(modules_.begin(), modules_.end(),
                    [&](const Module& module) { return module.component == component; }))
     return;
+  std::vector<std::string>& changed = changed_[component];
   std::map<std::string, std::string> by_kohya_spelling;  // kohya's underscored module name → weight name
   const std::vector<std::string> names = weights.names();
   for (const std::string& name : names) {
@@ -128,6 +129,7 @@ void LoraSet::merge_into(Weights& weights, LoraComponent component) {
     const at::Tensor weight = weights.get(weight_name).to(at::kFloat);
     weights.add(weight_name, weight + delta(module, weight, weight_name));
     module.merged = true;
+    if (std::find(changed.begin(), changed.end(), weight_name) == changed.end()) changed.push_back(weight_name);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ class LoraSet {
   // given. Call before the weights are handed out in another type. A module whose product does not fit
   // its weight is an input error naming both.
   void merge_into(Weights& weights, LoraComponent component);
+  // The weights merge_into changed so far, per component.
+  const std::map<LoraComponent, std::vector<std::string>>& changed() const { return changed_; }
   // After every component was merged: an input error naming the first module that matched no weight
   // (a LoRA made for another model family), so nothing in a file is dropped silently.
   void check_every_module_merged() const;
@@ -53,6 +56,7 @@ class LoraSet {
   };
   static at::Tensor delta(const Module& module, const at::Tensor& weight, const std::string& weight_name);
   std::vector<Module> modules_;
+  std::map<LoraComponent, std::vector<std::string>> changed_;
 };
 
 }  // namespace easel::diffusion

@@ -159,25 +159,32 @@ class ModelFiles {
     return "model " + path_.string() + " holds no " + what;
   }
 
+  // The components' weights as the files hold them, each tensor read when asked for.
+  Weights text_encoder_weights() const {
+    return folder_ ? read_component(path_ / "text_encoder" / "model.safetensors")
+                   : read_single_file_text_encoder(path_);
+  }
+  SdxlSingleFileTextEncoders sdxl_text_weights() const {
+    if (!folder_) return read_single_file_sdxl_text_encoders(path_);
+    SdxlSingleFileTextEncoders weights;
+    weights.big_g = read_component(path_ / "text_encoder_2" / "model.safetensors");
+    if (fs::is_directory(path_ / "text_encoder"))
+      weights.clip_l = read_component(path_ / "text_encoder" / "model.safetensors");
+    return weights;
+  }
+  Weights unet_weights() const {
+    return folder_ ? read_component(path_ / "unet" / "diffusion_pytorch_model.safetensors")
+                   : read_single_file_unet(path_);
+  }
+
   // SDXL's encoders: OpenCLIP-bigG with its projection, and CLIP-L unless the UNet takes bigG's states
   // alone (`unet_context` wide: a refiner).
   SdxlTextEncoders sdxl_text_encoders(at::ScalarType type, LoraSet& loras, std::int64_t unet_context) const {
-    std::optional<Weights> clip_l, big_g;
-    TextEncoderConfig clip_l_config, big_g_config;
-    if (folder_) {
-      big_g = read_component(path_ / "text_encoder_2" / "model.safetensors");
-      big_g_config = TextEncoderConfig::from_json_file(path_ / "text_encoder_2" / "config.json");
-      if (fs::is_directory(path_ / "text_encoder")) {
-        clip_l = read_component(path_ / "text_encoder" / "model.safetensors");
-        clip_l_config = TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json");
-      }
-    } else {
-      SdxlSingleFileTextEncoders read = read_single_file_sdxl_text_encoders(path_);
-      big_g = std::move(read.big_g);
-      clip_l = std::move(read.clip_l);
-      big_g_config = single_->text_encoder_2;
-      clip_l_config = single_->text_encoder;
-    }
+    SdxlSingleFileTextEncoders weights = sdxl_text_weights();
+    std::optional<Weights>& clip_l = weights.clip_l;
+    std::optional<Weights>& big_g = weights.big_g;
+    const TextEncoderConfig big_g_config =
+        folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder_2" / "config.json") : single_->text_encoder_2;
     loras.merge_into(*big_g, LoraComponent::text_encoder_2);
     Weights big_g_weights = weights_as(std::move(*big_g), type);
     TextEncoder big_g_encoder(big_g_weights, big_g_config);
@@ -192,16 +199,18 @@ class ModelFiles {
                                : path_.string() + " holds no CLIP-L encoder (conditioner.embedders.0.transformer.*)"));
     }
     loras.merge_into(*clip_l, LoraComponent::text_encoder);
+    const TextEncoderConfig clip_l_config =
+        folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json") : single_->text_encoder;
     return SdxlTextEncoders(TextEncoder(weights_as(std::move(*clip_l), type), clip_l_config), std::move(big_g_encoder),
                             std::move(projection));
   }
 
   TextEncoder text_encoder(at::ScalarType type, LoraSet& loras) const {
-    const fs::path folder = path_ / "text_encoder";
-    Weights weights = folder_ ? read_component(folder / "model.safetensors") : read_single_file_text_encoder(path_);
+    Weights weights = text_encoder_weights();
     loras.merge_into(weights, LoraComponent::text_encoder);
-    return TextEncoder(weights_as(std::move(weights), type),
-                       folder_ ? TextEncoderConfig::from_json_file(folder / "config.json") : single_->text_encoder);
+    return TextEncoder(
+        weights_as(std::move(weights), type),
+        folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json") : single_->text_encoder);
   }
   // The family of the text encoder and tokenizer, which decides the pad token.
   ModelFamily text_family() const {
@@ -222,8 +231,7 @@ class ModelFiles {
                                              config.addition_embed_type +
                                              "\" conditioning; Easel runs SD1, SD2 and SDXL (\"text_time\") UNets");
     }
-    Weights weights =
-        folder_ ? read_component(folder / "diffusion_pytorch_model.safetensors") : read_single_file_unet(path_);
+    Weights weights = unet_weights();
     loras.merge_into(weights, LoraComponent::unet);
     return UNet(weights_as(std::move(weights), type), config);
   }
@@ -366,6 +374,7 @@ StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options)
         sdxl_conditioning(text.sdxl_text_encoders(types.text_encoder, loras, unet_network.context_dim()), model));
   }
   loras.check_every_module_merged();
+  const MergedLoras merged{options.loras, text.path(), unet.path(), loras.changed(), types.text_encoder, types.unet};
   Vae vae_network = vae.vae(types.vae);
   StableDiffusionModel assembled{family,
                                  std::move(tokenizer),
@@ -375,7 +384,8 @@ StableDiffusionModel assemble(const fs::path& path, const ModelOptions& options)
                                  std::move(unet_network),
                                  std::move(vae_network),
                                  scheduler,
-                                 base_path};
+                                 base_path,
+                                 merged};
   check_fits_together(assembled, unet, text, vae);
   return assembled;
 }
@@ -410,6 +420,46 @@ StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOp
                                       " cannot be used: its tensors do not fit together (" +
                                       first_line(error.what_without_backtrace()) + ")");
   }
+}
+
+void change_loras(StableDiffusionModel& model, const std::vector<LoraUse>& loras) {
+  LoraSet set(loras);
+  const ModelFiles text(model.loras.text_source);
+  const ModelFiles unet(model.loras.unet_source);
+  // Every weight either set changes, read again and merged with the new set; the networks change only
+  // once every module of the new set has found its weight.
+  std::map<LoraComponent, std::map<std::string, at::Tensor>> replacements;
+  const auto merge = [&](LoraComponent component, Weights weights, at::ScalarType type) {
+    set.merge_into(weights, component);
+    std::vector<std::string> names = model.loras.changed[component];
+    if (const auto changed = set.changed().find(component); changed != set.changed().end())
+      names.insert(names.end(), changed->second.begin(), changed->second.end());
+    if (type != at::kFloat) weights.hand_out_as(type);
+    for (const std::string& name : names) replacements[component][name] = weights.get(name);
+  };
+  if (model.sdxl) {
+    SdxlSingleFileTextEncoders weights = text.sdxl_text_weights();
+    if (model.sdxl->encoders.has_clip_l())
+      merge(LoraComponent::text_encoder, std::move(*weights.clip_l), model.loras.text_type);
+    merge(LoraComponent::text_encoder_2, std::move(*weights.big_g), model.loras.text_type);
+  } else {
+    merge(LoraComponent::text_encoder, text.text_encoder_weights(), model.loras.text_type);
+  }
+  merge(LoraComponent::unet, unet.unet_weights(), model.loras.unet_type);
+  set.check_every_module_merged();
+
+  for (const auto& [component, weights] : replacements) {
+    if (weights.empty()) continue;
+    if (component == LoraComponent::unet) {
+      model.unet.set_weights(weights);
+    } else if (component == LoraComponent::text_encoder_2) {
+      model.sdxl->encoders.big_g().set_weights(weights);
+    } else {
+      (model.sdxl ? *model.sdxl->encoders.clip_l() : *model.text_encoder).set_weights(weights);
+    }
+  }
+  model.loras.uses = loras;
+  model.loras.changed = set.changed();
 }
 
 }  // namespace easel::diffusion

@@ -6,6 +6,7 @@
 // inpainting or InstructPix2Pix model) takes them from its base.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,18 @@ struct SdxlConditioning {
   bool aesthetic_time_ids = false;
 };
 
+// The LoRA set merged into a model, and what change_loras needs to merge another one in place: the
+// files its text encoders and UNet came from, the weights the set changed per component, and the types
+// the networks hold.
+struct MergedLoras {
+  std::vector<LoraUse> uses;
+  std::filesystem::path text_source;
+  std::filesystem::path unet_source;
+  std::map<LoraComponent, std::vector<std::string>> changed;
+  at::ScalarType text_type = at::kFloat;
+  at::ScalarType unet_type = at::kFloat;
+};
+
 struct StableDiffusionModel {
   ModelFamily family;
   ClipTokenizer tokenizer;
@@ -60,6 +73,7 @@ struct StableDiffusionModel {
   Vae vae;
   SchedulerConfig scheduler;
   std::filesystem::path base;  // the base that completed the model; empty: none was needed or named
+  MergedLoras loras;
 };
 
 // The UNet's text conditioning for a prompt of an SD1/SD2 model: (1, 77·k, width). Prompts over 75
@@ -71,5 +85,11 @@ at::Tensor encode_prompt(const StableDiffusionModel& model, std::string_view pro
 // sidecar a single file needs) are capability errors naming them and how to provide them; files that
 // do not fit are input errors naming the first tensor, config field or component that does not.
 StableDiffusionModel load_model(const std::filesystem::path& path, const ModelOptions& options = {});
+
+// Replaces the model's LoRA set by `loras` without loading the model again: only the weights the old
+// set or the new one change are read from the model's files, merged with the new set and put into the
+// networks in place — bit-identical to loading the model with `loras` (none: to the model without
+// LoRAs). A set that does not fit the model (lora.hpp's errors) leaves the model as it was.
+void change_loras(StableDiffusionModel& model, const std::vector<LoraUse>& loras);
 
 }  // namespace easel::diffusion

@@ -44,6 +44,9 @@ class SdxlTextEncoders {
   // without CLIP-L).
   SdxlTextEmbedding encode_ids(const at::Tensor& clip_l_ids, const at::Tensor& big_g_ids) const;
   bool has_clip_l() const { return clip_l_.has_value(); }
+  // The encoders themselves, for changing their weights in place (TextEncoder::set_weights).
+  TextEncoder* clip_l() { return clip_l_ ? &*clip_l_ : nullptr; }
+  TextEncoder& big_g() { return big_g_; }
   // The UNet's context width (CLIP-L's and bigG's together, or bigG's alone), and the narrowest
   // vocabulary and position count of the encoders.
   std::int64_t width() const;

@@ -31,8 +31,10 @@ TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : con
     }
     // The text encoder runs once per prompt: widening its float16-exact weights per call costs little
     // and saves half their memory (0.7 GB for SD2's OpenCLIP-H), which a generation's peak needs.
-    for (Linear* linear : {&layer.q, &layer.k, &layer.v, &layer.out, &layer.fc1, &layer.fc2})
+    for (Linear* linear : {&layer.q, &layer.k, &layer.v, &layer.out, &layer.fc1, &layer.fc2}) {
+      linear->compact = true;
       linear->weight = stored_compactly(linear->weight);
+    }
     layers_.push_back(std::move(layer));
   }
   if (layers_.empty())
@@ -41,6 +43,14 @@ TextEncoder::TextEncoder(const Weights& weights, TextEncoderConfig config) : con
   final_norm_ = LayerNorm(weights, root + "final_layer_norm", config_.layer_norm_eps);
   // One token through every layer finds tensors that do not fit together at load, naming the first.
   (void)encode(at::zeros({1, 1}, at::kLong));
+}
+
+void TextEncoder::set_weights(const std::map<std::string, at::Tensor>& weights) {
+  LayerIndex index;
+  for (Layer& layer : layers_) {
+    for (Linear* linear : {&layer.q, &layer.k, &layer.v, &layer.out, &layer.fc1, &layer.fc2}) index.add(*linear);
+  }
+  index.set_weights(weights);
 }
 
 at::Tensor TextEncoder::run_layer(const Layer& layer, const at::Tensor& hidden) const {

@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "easel/diffusion/layers.hpp"
@@ -25,6 +26,9 @@ class TextEncoder {
   std::vector<at::Tensor> hidden_states(const at::Tensor& ids) const;
   at::Tensor final_layer_norm(const at::Tensor& hidden) const { return final_norm_(hidden); }
   std::size_t layer_count() const { return layers_.size(); }
+  // New weights for the layers' linear projections, keyed as the weights file names them
+  // ("text_model.encoder.layers.0.self_attn.q_proj.weight"), of their shapes (LayerIndex::set_weights).
+  void set_weights(const std::map<std::string, at::Tensor>& weights);
   std::int64_t width() const { return token_embedding_.size(1); }
   std::int64_t vocabulary_size() const { return token_embedding_.size(0); }
   std::int64_t positions() const { return position_embedding_.size(0); }

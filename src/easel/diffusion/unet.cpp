@@ -24,6 +24,13 @@ struct ResnetBlock {
     if (weights.contains(prefix + ".conv_shortcut.weight")) shortcut.emplace(weights, prefix + ".conv_shortcut");
   }
 
+  void index(LayerIndex& layers) {
+    layers.add(conv1);
+    layers.add(conv2);
+    layers.add(time_projection);
+    if (shortcut) layers.add(*shortcut);
+  }
+
   at::Tensor operator()(const at::Tensor& x, const at::Tensor& time_embedding) const {
     at::Tensor h = conv1(at::silu(norm1(x)));
     h = h + time_projection(at::silu(time_embedding)).unsqueeze(-1).unsqueeze(-1);
@@ -52,6 +59,12 @@ struct TransformerBlock {
         cross_out(weights, prefix + ".attn2.to_out.0", true, LinearKernel::onednn),
         geglu(weights, prefix + ".ff.net.0.proj", true, LinearKernel::onednn),
         feed_out(weights, prefix + ".ff.net.2", true, LinearKernel::onednn) {}
+
+  void index(LayerIndex& layers) {
+    for (Linear* linear :
+         {&self_q, &self_k, &self_v, &self_out, &cross_q, &cross_k, &cross_v, &cross_out, &geglu, &feed_out})
+      layers.add(*linear);
+  }
 
   at::Tensor operator()(at::Tensor h, const at::Tensor& context, std::int64_t heads) const {
     at::Tensor normed = norm1(h);
@@ -103,6 +116,17 @@ struct SpatialTransformer {
     }
   }
 
+  void index(LayerIndex& layers) {
+    if (conv_in) {
+      layers.add(*conv_in);
+      layers.add(*conv_out);
+    } else {
+      layers.add(linear_in);
+      layers.add(linear_out);
+    }
+    for (TransformerBlock& block : blocks) block.index(layers);
+  }
+
   at::Tensor operator()(const at::Tensor& x, const at::Tensor& context) const {
     const std::int64_t batch = x.size(0), height = x.size(2), width = x.size(3);
     at::Tensor h = norm(x);
@@ -122,6 +146,12 @@ struct Level {
   std::vector<ResnetBlock> resnets;
   std::vector<SpatialTransformer> attentions;  // empty for blocks without attention
   std::optional<Conv2d> resample;              // stride-2 downsampler or post-upsampling conv
+
+  void index(LayerIndex& layers) {
+    for (ResnetBlock& resnet : resnets) resnet.index(layers);
+    for (SpatialTransformer& attention : attentions) attention.index(layers);
+    if (resample) layers.add(*resample);
+  }
 };
 
 Level read_level(const Weights& weights, const std::string& prefix, const UNetConfig& config, std::size_t heads_level,
@@ -216,6 +246,23 @@ struct UNet::Network {
     for (const auto& level : down) {
       for (const auto& attention : level.attentions) context_dim = attention.blocks.at(0).cross_k.weight.size(1);
     }
+  }
+
+  LayerIndex index() {
+    LayerIndex layers;
+    for (Linear* linear : {&time_linear_1, &time_linear_2}) layers.add(*linear);
+    if (added_linear_1) {
+      layers.add(*added_linear_1);
+      layers.add(*added_linear_2);
+    }
+    layers.add(conv_in);
+    layers.add(conv_out);
+    for (Level& level : down) level.index(layers);
+    for (Level& level : up) level.index(layers);
+    for (std::optional<ResnetBlock>* resnet : {&mid_resnet_1, &mid_resnet_2})
+      if (*resnet) (*resnet)->index(layers);
+    if (mid_attention) mid_attention->index(layers);
+    return layers;
   }
 
   at::Tensor time_embedding(const at::Tensor& timesteps, std::int64_t batch, at::ScalarType dtype) const {
@@ -329,6 +376,8 @@ at::Tensor UNet::forward(const at::Tensor& sample, const at::Tensor& timesteps, 
   const at::ScalarType type = network_->conv_in.weight.scalar_type();
   return network_->forward(sample.to(type), timesteps, context.to(type), added).to(sample.scalar_type());
 }
+
+void UNet::set_weights(const std::map<std::string, at::Tensor>& weights) { network_->index().set_weights(weights); }
 
 bool UNet::takes_added_conditioning() const { return network_->added_linear_1.has_value(); }
 

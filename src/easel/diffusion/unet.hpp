@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -35,6 +36,9 @@ class UNet {
   at::Tensor forward(const at::Tensor& sample, const at::Tensor& timesteps, const at::Tensor& context,
                      const AddedConditioning& added = {}) const;
   bool takes_added_conditioning() const;
+  // New weights for its linear and convolution layers, keyed as the weights file names them
+  // ("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight"), of their shapes.
+  void set_weights(const std::map<std::string, at::Tensor>& weights);
   std::int64_t in_channels() const;
   std::int64_t context_dim() const;
   std::int64_t out_channels() const;
