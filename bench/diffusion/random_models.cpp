@@ -124,6 +124,18 @@ void write_json(const std::filesystem::path& file, const nlohmann::json& json) {
   std::ofstream(file) << json.dump(2);
 }
 
+// SD's Euler ε scheduler config with `spacing`.
+void write_euler_scheduler(const std::filesystem::path& folder, const char* spacing) {
+  write_json(folder / "scheduler" / "scheduler_config.json", {{"_class_name", "EulerDiscreteScheduler"},
+                                                              {"beta_schedule", "scaled_linear"},
+                                                              {"beta_start", 0.00085},
+                                                              {"beta_end", 0.012},
+                                                              {"num_train_timesteps", 1000},
+                                                              {"prediction_type", "epsilon"},
+                                                              {"timestep_spacing", spacing},
+                                                              {"steps_offset", 1}});
+}
+
 // Writes the weights and returns their FLOPs.
 double write_weights(const std::filesystem::path& file, const RandomModel& model) {
   std::filesystem::create_directories(file.parent_path());
@@ -308,14 +320,7 @@ ModelFlops write_random_model_folder(const std::filesystem::path& folder, Family
   namespace fs = std::filesystem;
   const bool sd21 = family == Family::sd21;
   write_json(folder / "model_index.json", {{"_class_name", "StableDiffusionPipeline"}});
-  write_json(folder / "scheduler" / "scheduler_config.json", {{"_class_name", "EulerDiscreteScheduler"},
-                                                              {"beta_schedule", "scaled_linear"},
-                                                              {"beta_start", 0.00085},
-                                                              {"beta_end", 0.012},
-                                                              {"num_train_timesteps", 1000},
-                                                              {"prediction_type", "epsilon"},
-                                                              {"timestep_spacing", sd21 ? "trailing" : "leading"},
-                                                              {"steps_offset", 1}});
+  write_euler_scheduler(folder, sd21 ? "trailing" : "leading");
   fs::create_directories(folder / "tokenizer");
   for (const char* name : {"vocab.json", "merges.txt"})
     fs::copy_file(tokenizer / name, folder / "tokenizer" / name, fs::copy_options::overwrite_existing);
@@ -344,14 +349,7 @@ void write_random_sdxl_folder(const std::filesystem::path& folder, const std::fi
   namespace fs = std::filesystem;
   write_json(folder / "model_index.json",
              {{"_class_name", "StableDiffusionXLPipeline"}, {"force_zeros_for_empty_prompt", true}});
-  write_json(folder / "scheduler" / "scheduler_config.json", {{"_class_name", "EulerDiscreteScheduler"},
-                                                              {"beta_schedule", "scaled_linear"},
-                                                              {"beta_start", 0.00085},
-                                                              {"beta_end", 0.012},
-                                                              {"num_train_timesteps", 1000},
-                                                              {"prediction_type", "epsilon"},
-                                                              {"timestep_spacing", "leading"},
-                                                              {"steps_offset", 1}});
+  write_euler_scheduler(folder, "leading");
   for (const char* part : {"tokenizer", "tokenizer_2"}) {
     fs::create_directories(folder / part);
     for (const char* name : {"vocab.json", "merges.txt"})

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -61,6 +62,17 @@ void expect_png_matches(const at::Tensor& decoded, const std::filesystem::path& 
               static_cast<long long>(differing), worst);
   EXPECT_LE(worst, 1) << png;
   EXPECT_LE(fraction, 0.005) << png;
+}
+
+SchedulerConfig scheduler_config(const nlohmann::json& resolved) {
+  const auto path = easel::test::temp_dir() / "scheduler_config.json";
+  std::ofstream(path) << resolved.dump();
+  return SchedulerConfig::from_json_file(path);
+}
+
+std::string test_name(std::string name) {
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
 }
 
 std::vector<SeededRun> seeded_runs() {

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "easel/core/error.hpp"
+#include "easel/model_files/model_config.hpp"
 #include "easel/model_files/safetensors.hpp"
 
 namespace easel::diffusion::test {
@@ -30,6 +32,12 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
                   const std::string& what);
 
 at::Tensor golden(const SafetensorsFile& file, const std::string& name);
+
+// A run's fully resolved scheduler config (a manifest's "scheduler" object), read the way a model
+// folder's is.
+SchedulerConfig scheduler_config(const nlohmann::json& resolved);
+// A golden run's name as a GoogleTest name (letters, digits and underscores only).
+std::string test_name(std::string name);
 
 // A decoded (1, 3, H, W) image in [-1, 1] against the reference's PNG of it,
 // round(255 · clamp(decoded / 2 + 0.5, 0, 1)): ≤ 1 LSB on ≤ 0.5 % of values (the READMEs' tolerance).

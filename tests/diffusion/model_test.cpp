@@ -121,9 +121,9 @@ TEST(Model, ASidecarValueThatDoesNotFitNamesTheFieldAndTheTensor) {
                "field 'norm_num_groups' is 2.5");
   sidecar = easel::test::reference_sidecar("sd1");
   sidecar["text_encodr"] = nlohmann::json::object();
-  expect_error(
-      [&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
-      "field 'text_encodr' is not a sidecar key; allowed: text_encoder, unet, vae, scheduler, config, tokenizer, base");
+  expect_error([&] { load_model(single_file_with("sd1", sidecar), reference_options()); }, ErrorKind::input,
+               "field 'text_encodr' is not a sidecar key; allowed: text_encoder, text_encoder_2, unet, vae, scheduler, "
+               "config, tokenizer, base");
 }
 
 TEST(Model, LongPromptsAreEncodedInWindowsOf75Tokens) {

@@ -54,13 +54,6 @@ const nlohmann::json& manifest() {
   return json;
 }
 
-// The run's fully resolved scheduler config, read the way a model folder's is.
-SchedulerConfig scheduler_config(const nlohmann::json& resolved) {
-  const auto path = easel::test::temp_dir() / "scheduler_config.json";
-  std::ofstream(path) << resolved.dump();
-  return SchedulerConfig::from_json_file(path);
-}
-
 PipelineInput pipeline_input(const PipelineRun& run, const SchedulerConfig& scheduler) {
   PipelineInput input;
   input.mode = run.mode;
@@ -73,12 +66,6 @@ PipelineInput pipeline_input(const PipelineRun& run, const SchedulerConfig& sche
   return input;
 }
 
-// GoogleTest names allow only letters, digits and underscores.
-std::string test_name(std::string name) {
-  std::replace(name.begin(), name.end(), '.', '_');
-  return name;
-}
-
 class PipelineGolden : public ::testing::TestWithParam<PipelineRun> {};
 
 TEST_P(PipelineGolden, MatchesTheReference) {
@@ -87,7 +74,7 @@ TEST_P(PipelineGolden, MatchesTheReference) {
   const SafetensorsFile golden(test::goldens() / file);
   const SafetensorsFile inputs(test::goldens() / "pipelines" / "inputs.safetensors");
   StableDiffusionModel model = load_reference_model(run.model, run.single_file);
-  model.scheduler = scheduler_config(manifest()["files"][file]["scheduler"]);
+  model.scheduler = test::scheduler_config(manifest()["files"][file]["scheduler"]);
   PipelineInput input = pipeline_input(run, model.scheduler);
   const at::Tensor final_expected = test::golden(golden, "final_latents");
   input.width = final_expected.size(3) * 8;
@@ -139,9 +126,9 @@ std::vector<PipelineRun> pipeline_runs(bool single_file) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Runs, PipelineGolden, ::testing::ValuesIn(pipeline_runs(false)),
-                         [](const auto& test_case) { return test_name(test_case.param.name); });
+                         [](const auto& test_case) { return test::test_name(test_case.param.name); });
 INSTANTIATE_TEST_SUITE_P(SingleFiles, PipelineGolden, ::testing::ValuesIn(pipeline_runs(true)),
-                         [](const auto& test_case) { return test_name(test_case.param.name); });
+                         [](const auto& test_case) { return test::test_name(test_case.param.name); });
 
 class SeededGolden : public ::testing::TestWithParam<std::tuple<test::SeededRun, bool>> {};
 
@@ -173,7 +160,7 @@ TEST_P(SeededGolden, SeedAloneReproducesTheReference) {
 INSTANTIATE_TEST_SUITE_P(Runs, SeededGolden,
                          ::testing::Combine(::testing::ValuesIn(test::seeded_runs()), ::testing::Bool()),
                          [](const auto& test_case) {
-                           return test_name(std::get<0>(test_case.param).name) +
+                           return test::test_name(std::get<0>(test_case.param).name) +
                                   (std::get<1>(test_case.param) ? "_single_file" : "");
                          });
 

@@ -54,17 +54,6 @@ const nlohmann::json& manifest() {
   return json;
 }
 
-SchedulerConfig scheduler_config(const nlohmann::json& resolved) {
-  const auto path = easel::test::temp_dir() / "scheduler_config.json";
-  std::ofstream(path) << resolved.dump();
-  return SchedulerConfig::from_json_file(path);
-}
-
-std::string test_name(std::string name) {
-  std::replace(name.begin(), name.end(), '.', '_');
-  return name;
-}
-
 class SdxlPipelineGolden : public ::testing::TestWithParam<SdxlRun> {};
 
 TEST_P(SdxlPipelineGolden, MatchesTheReference) {
@@ -76,7 +65,7 @@ TEST_P(SdxlPipelineGolden, MatchesTheReference) {
   StableDiffusionModel model = load_sdxl(run.model, run.single_file);
   ASSERT_TRUE(model.sdxl.has_value());
   EXPECT_EQ(model.family, ModelFamily::sdxl);
-  model.scheduler = scheduler_config(recorded["scheduler"]);
+  model.scheduler = test::scheduler_config(recorded["scheduler"]);
 
   PipelineInput input;
   input.mode = run.mode;
@@ -136,9 +125,9 @@ std::vector<SdxlRun> sdxl_runs(bool single_file) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Folders, SdxlPipelineGolden, ::testing::ValuesIn(sdxl_runs(false)),
-                         [](const auto& test_case) { return test_name(test_case.param.name); });
+                         [](const auto& test_case) { return test::test_name(test_case.param.name); });
 INSTANTIATE_TEST_SUITE_P(SingleFiles, SdxlPipelineGolden, ::testing::ValuesIn(sdxl_runs(true)),
-                         [](const auto& test_case) { return test_name(test_case.param.name); });
+                         [](const auto& test_case) { return test::test_name(test_case.param.name); });
 
 struct SdxlSeededRun {
   std::string name;
@@ -182,7 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
                                                        "a cup of coffee on a wooden table", 1, 0.0, 42}),
                        ::testing::Bool()),
     [](const auto& test_case) {
-      return test_name(std::get<0>(test_case.param).name) + (std::get<1>(test_case.param) ? "_single_file" : "");
+      return test::test_name(std::get<0>(test_case.param).name) + (std::get<1>(test_case.param) ? "_single_file" : "");
     });
 
 TEST(SdxlModels, TheRefinerConditionsOnTheOpenClipEncoderAloneAndAnAestheticScore) {

@@ -29,7 +29,7 @@ std::vector<ParamSpec> generation_params() {
                  static_cast<double>(kLargestSeed)),
       make_param("steps", ParamType::integer, "Denoising steps (default 20; lcm: 4)", nullptr, 1, kMostSteps),
       make_param("cfg", ParamType::number,
-                 "Classifier-free guidance scale; 1 or less turns it off (default 7.5; lcm: 1)", nullptr, 0,
+                 "Classifier-free guidance scale; 1 or less turns it off (default 7.5, SDXL 5; lcm: 1)", nullptr, 0,
                  kHighestGuidance),
       sampler};
 }
