@@ -159,6 +159,11 @@ class ModelFiles {
     return "model " + path_.string() + " holds no " + what;
   }
 
+  // The config of `text_encoder` (SD's, or SDXL's CLIP-L).
+  TextEncoderConfig text_encoder_config() const {
+    return folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json") : single_->text_encoder;
+  }
+
   // The components' weights as the files hold them, each tensor read when asked for.
   Weights text_encoder_weights() const {
     return folder_ ? read_component(path_ / "text_encoder" / "model.safetensors")
@@ -199,18 +204,14 @@ class ModelFiles {
                                : path_.string() + " holds no CLIP-L encoder (conditioner.embedders.0.transformer.*)"));
     }
     loras.merge_into(*clip_l, LoraComponent::text_encoder);
-    const TextEncoderConfig clip_l_config =
-        folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json") : single_->text_encoder;
-    return SdxlTextEncoders(TextEncoder(weights_as(std::move(*clip_l), type), clip_l_config), std::move(big_g_encoder),
-                            std::move(projection));
+    return SdxlTextEncoders(TextEncoder(weights_as(std::move(*clip_l), type), text_encoder_config()),
+                            std::move(big_g_encoder), std::move(projection));
   }
 
   TextEncoder text_encoder(at::ScalarType type, LoraSet& loras) const {
     Weights weights = text_encoder_weights();
     loras.merge_into(weights, LoraComponent::text_encoder);
-    return TextEncoder(
-        weights_as(std::move(weights), type),
-        folder_ ? TextEncoderConfig::from_json_file(path_ / "text_encoder" / "config.json") : single_->text_encoder);
+    return TextEncoder(weights_as(std::move(weights), type), text_encoder_config());
   }
   // The family of the text encoder and tokenizer, which decides the pad token.
   ModelFamily text_family() const {
